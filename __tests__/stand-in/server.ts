@@ -1,0 +1,885 @@
+/**
+ * A local stand-in for the part of the HCP Terraform API v2 this action uses: real HTTP on
+ * loopback, JSON:API documents, runs that move through their states on timers, and knobs for
+ * tests (durations, failures, faults, rate limits, "human" operations, a request log).
+ *
+ * It runs under ts-jest and directly under Node 24 (type stripping), so it sticks to erasable
+ * TypeScript and imports siblings with their .ts extension.
+ */
+import http from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { randomBytes } from 'node:crypto'
+
+export type PolicyOutcome = 'pass' | 'soft-fail' | 'hard-fail'
+
+export interface Timings {
+  /** pending → plan_queued → planning */
+  queueMs: number
+  planMs: number
+  costEstimateMs: number
+  policyMs: number
+  /** confirmed → apply_queued → applying */
+  applyQueueMs: number
+  applyMs: number
+  cancelMs: number
+}
+
+export interface OutputSpec {
+  value: unknown
+  sensitive?: boolean
+}
+
+export interface WorkspaceSpec {
+  name: string
+  organization?: string
+  id?: string
+  /** False: the workspace never had a configuration version (create run answers 422). */
+  hasConfiguration?: boolean
+  autoApply?: boolean
+  executionMode?: 'remote' | 'agent' | 'local'
+  /** What each plan finds to do; all zero means "no changes". Destroy plans remove `resources`. */
+  changes?: { add: number; change: number; destroy: number }
+  resources?: number
+  costEstimation?: boolean
+  policy?: PolicyOutcome
+  /** The first N plans error. */
+  failPlans?: number
+  /** The first N applies error. */
+  failApplies?: number
+  outputs?: Record<string, OutputSpec>
+  timings?: Partial<Timings>
+  canQueueApply?: boolean
+}
+
+export type FaultKind =
+  | 'status-500'
+  | 'status-502-json'
+  | 'status-502-html'
+  | 'status-503'
+  | 'reset'
+  /** The request is performed, then the connection is dropped before any answer. */
+  | 'lost-response'
+  | 'slow'
+
+export interface FaultRule {
+  method?: string
+  path: RegExp
+  kind: FaultKind
+  /** How many matching requests to hit; Infinity for all. */
+  times?: number
+  /** Chance that a matching request is hit (default 1). */
+  probability?: number
+  /** For 'slow'. */
+  delayMs?: number
+}
+
+export interface StandInOptions {
+  port?: number
+  /** token → organizations it may see ('*' for all). */
+  tokens?: Record<string, string[] | '*'>
+  /** Requests per second per token before 429 (0 = no limit). */
+  rateLimitPerSecond?: number
+  defaultTimings?: Partial<Timings>
+  /** Randomness for probabilistic faults; tests pass a seeded one. */
+  random?: () => number
+}
+
+export interface LoggedRequest {
+  at: number
+  method: string
+  path: string
+  status: number
+  token: string | undefined
+  fault?: FaultKind
+}
+
+interface Stage {
+  id: string
+  kind: 'plans' | 'applies'
+  status: string
+  additions: number
+  changes: number
+  destructions: number
+  logId: string
+}
+
+export interface StandInRun {
+  id: string
+  workspaceId: string
+  status: string
+  message: string
+  isDestroy: boolean
+  planOnly: boolean
+  autoApply: boolean
+  allowEmptyApply: boolean
+  refreshOnly: boolean
+  targetAddrs: string[] | null
+  replaceAddrs: string[] | null
+  variables: { key: string; value: string }[]
+  hasChanges: boolean
+  confirmable: boolean
+  plan: Stage
+  apply: Stage
+  createdAt: string
+  statusTimestamps: Record<string, string>
+  /** performance.now() when the run reached a final status: the bench measures lag from here. */
+  terminalAt?: number
+  ranCostEstimate: boolean
+  ranPolicy: boolean
+  timers: NodeJS.Timeout[]
+}
+
+interface StandInWorkspace {
+  id: string
+  name: string
+  organization: string
+  spec: WorkspaceSpec
+  timings: Timings
+  currentRunId: string | undefined
+  manualLock: { by: string; reason: string } | undefined
+  queue: string[]
+  resources: number
+  plansSeen: number
+  appliesSeen: number
+  hasState: boolean
+  outputs: Record<string, OutputSpec>
+  outputIds: Record<string, string>
+}
+
+const Terminal = new Set(['applied', 'planned_and_finished', 'policy_soft_failed', 'discarded', 'errored', 'canceled', 'force_canceled'])
+const Discardable = new Set(['pending', 'planned', 'cost_estimated', 'policy_checked', 'policy_override'])
+const Cancelable = new Set(['pending', 'plan_queued', 'planning', 'apply_queued', 'applying'])
+
+const DefaultTimings: Timings = {
+  queueMs: 50,
+  planMs: 300,
+  costEstimateMs: 100,
+  policyMs: 100,
+  applyQueueMs: 50,
+  applyMs: 300,
+  cancelMs: 100
+}
+
+export function newId(prefix: string): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789'
+  const bytes = randomBytes(16)
+  let id = ''
+  for (const b of bytes) id += alphabet[b % alphabet.length]
+  return `${prefix}-${id}`
+}
+
+const JsonApi = 'application/vnd.api+json'
+
+export class StandIn {
+  readonly requests: LoggedRequest[] = []
+  readonly runs = new Map<string, StandInRun>()
+  readonly workspaces = new Map<string, StandInWorkspace>()
+  /** Requests that arrived while their token was told to wait (429 / X-RateLimit-Reset). */
+  earlyRequests = 0
+  /** Requests that reached the log host carrying an Authorization header. */
+  tokenLeaks = 0
+  rateLimited = 0
+  private readonly options: Required<Omit<StandInOptions, 'port'>> & { port: number }
+  private readonly server: http.Server
+  private readonly logServer: http.Server
+  private readonly sockets = new Set<Socket>()
+  private faults: (FaultRule & { hits: number })[] = []
+  private readonly windows = new Map<string, number[]>()
+  private readonly blockedUntil = new Map<string, number>()
+  private baseUrl = ''
+  private logUrl = ''
+  private stopped = false
+
+  constructor(options: StandInOptions = {}) {
+    this.options = {
+      port: options.port ?? 0,
+      tokens: options.tokens ?? { 'test-token': '*' },
+      rateLimitPerSecond: options.rateLimitPerSecond ?? 0,
+      defaultTimings: options.defaultTimings ?? {},
+      random: options.random ?? Math.random
+    }
+    this.server = http.createServer((req, res) => void this.handle(req, res))
+    this.server.on('connection', s => {
+      this.sockets.add(s)
+      s.on('close', () => this.sockets.delete(s))
+    })
+    this.logServer = http.createServer((req, res) => {
+      if (req.headers.authorization) this.tokenLeaks++
+      res.writeHead(200, { 'Content-Type': 'text/plain' })
+      res.end('Terraform log output\n')
+    })
+  }
+
+  get url(): string {
+    return this.baseUrl
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>(resolve => this.server.listen(this.options.port, '127.0.0.1', resolve))
+    await new Promise<void>(resolve => this.logServer.listen(0, '127.0.0.1', resolve))
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.logUrl = `http://127.0.0.1:${(this.logServer.address() as AddressInfo).port}`
+    return this.baseUrl
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const run of this.runs.values()) run.timers.forEach(clearTimeout)
+    for (const s of this.sockets) s.destroy()
+    await Promise.all([
+      new Promise<void>(resolve => this.server.close(() => resolve())),
+      new Promise<void>(resolve => this.logServer.close(() => resolve()))
+    ])
+  }
+
+  // ---- test knobs -------------------------------------------------------------------------
+
+  addWorkspace(spec: WorkspaceSpec): StandInWorkspace {
+    const ws: StandInWorkspace = {
+      id: spec.id ?? newId('ws'),
+      name: spec.name,
+      organization: spec.organization ?? 'demo-org',
+      spec,
+      timings: { ...DefaultTimings, ...this.options.defaultTimings, ...spec.timings },
+      currentRunId: undefined,
+      manualLock: undefined,
+      queue: [],
+      resources: spec.resources ?? 0,
+      plansSeen: 0,
+      appliesSeen: 0,
+      hasState: (spec.resources ?? 0) > 0,
+      outputs: {},
+      outputIds: {}
+    }
+    this.workspaces.set(ws.id, ws)
+    return ws
+  }
+
+  workspaceByName(name: string, organization = 'demo-org'): StandInWorkspace | undefined {
+    return [...this.workspaces.values()].find(w => w.name === name && w.organization === organization)
+  }
+
+  runsOf(workspaceId: string): StandInRun[] {
+    return [...this.runs.values()].filter(r => r.workspaceId === workspaceId)
+  }
+
+  injectFault(rule: FaultRule): void {
+    this.faults.push({ ...rule, hits: 0 })
+  }
+
+  clearFaults(): void {
+    this.faults = []
+  }
+
+  faultHits(): number {
+    return this.faults.reduce((n, f) => n + f.hits, 0)
+  }
+
+  /** A person confirms the plan in the UI. */
+  confirm(runId: string): boolean {
+    const run = this.mustRun(runId)
+    if (!run.confirmable) return false
+    this.startApply(run)
+    return true
+  }
+
+  discard(runId: string): boolean {
+    const run = this.mustRun(runId)
+    if (!Discardable.has(run.status)) return false
+    const ws = this.mustWorkspace(run.workspaceId)
+    ws.queue = ws.queue.filter(id => id !== runId)
+    this.finish(run, 'discarded')
+    return true
+  }
+
+  cancel(runId: string): boolean {
+    const run = this.mustRun(runId)
+    if (!Cancelable.has(run.status)) return false
+    if (run.status === 'pending') {
+      const ws = this.mustWorkspace(run.workspaceId)
+      ws.queue = ws.queue.filter(id => id !== runId)
+      this.finish(run, 'canceled')
+      return true
+    }
+    this.clearTimers(run)
+    this.after(run, this.mustWorkspace(run.workspaceId).timings.cancelMs, () => {
+      if (run.plan.status === 'running') run.plan.status = 'canceled'
+      if (run.apply.status === 'running') run.apply.status = 'canceled'
+      this.finish(run, 'canceled')
+    })
+    return true
+  }
+
+  /** An owner overrides a soft-mandatory policy failure. */
+  overridePolicy(runId: string): boolean {
+    const run = this.mustRun(runId)
+    if (run.status !== 'policy_override') return false
+    this.afterPolicy(run, this.mustWorkspace(run.workspaceId), 'policy_checked')
+    return true
+  }
+
+  lock(workspaceId: string, by = 'user-StandInPerson0001', reason = 'locked by hand'): void {
+    this.mustWorkspace(workspaceId).manualLock = { by, reason }
+  }
+
+  unlock(workspaceId: string): void {
+    const ws = this.mustWorkspace(workspaceId)
+    ws.manualLock = undefined
+    this.startNext(ws)
+  }
+
+  // ---- run lifecycle ----------------------------------------------------------------------
+
+  private mustRun(id: string): StandInRun {
+    const run = this.runs.get(id)
+    if (!run) throw new Error(`stand-in: no run ${id}`)
+    return run
+  }
+
+  private mustWorkspace(id: string): StandInWorkspace {
+    const ws = this.workspaces.get(id)
+    if (!ws) throw new Error(`stand-in: no workspace ${id}`)
+    return ws
+  }
+
+  private after(run: StandInRun, ms: number, fn: () => void): void {
+    if (this.stopped) return
+    const t = setTimeout(() => {
+      run.timers = run.timers.filter(x => x !== t)
+      fn()
+    }, ms)
+    run.timers.push(t)
+  }
+
+  private clearTimers(run: StandInRun): void {
+    run.timers.forEach(clearTimeout)
+    run.timers = []
+  }
+
+  private setStatus(run: StandInRun, status: string): void {
+    run.status = status
+    run.statusTimestamps[`${status.replace(/_/g, '-')}-at`] = new Date().toISOString()
+    run.confirmable = false
+  }
+
+  private createRun(ws: StandInWorkspace, a: Record<string, unknown>): StandInRun {
+    const planOnly = a['plan-only'] === true
+    const stage = (kind: 'plans' | 'applies'): Stage => ({
+      id: newId(kind === 'plans' ? 'plan' : 'apply'),
+      kind,
+      status: 'pending',
+      additions: 0,
+      changes: 0,
+      destructions: 0,
+      logId: randomBytes(12).toString('hex')
+    })
+    const run: StandInRun = {
+      id: newId('run'),
+      workspaceId: ws.id,
+      status: 'pending',
+      message: typeof a.message === 'string' ? a.message : 'Queued manually via the Terraform Enterprise API',
+      isDestroy: a['is-destroy'] === true,
+      planOnly,
+      autoApply: typeof a['auto-apply'] === 'boolean' ? a['auto-apply'] : (ws.spec.autoApply ?? false),
+      allowEmptyApply: a['allow-empty-apply'] === true,
+      refreshOnly: a['refresh-only'] === true,
+      targetAddrs: Array.isArray(a['target-addrs']) ? (a['target-addrs'] as string[]) : null,
+      replaceAddrs: Array.isArray(a['replace-addrs']) ? (a['replace-addrs'] as string[]) : null,
+      variables: Array.isArray(a.variables) ? (a.variables as { key: string; value: string }[]) : [],
+      hasChanges: false,
+      confirmable: false,
+      plan: stage('plans'),
+      apply: stage('applies'),
+      createdAt: new Date().toISOString(),
+      statusTimestamps: { 'plan-queueable-at': new Date().toISOString() },
+      ranCostEstimate: false,
+      ranPolicy: false,
+      timers: []
+    }
+    this.runs.set(run.id, run)
+    if (planOnly) {
+      // Speculative runs do not wait for the workspace's queue.
+      this.startPlan(run, ws)
+    } else {
+      ws.queue.push(run.id)
+      this.startNext(ws)
+    }
+    return run
+  }
+
+  private startNext(ws: StandInWorkspace): void {
+    if (ws.currentRunId || ws.manualLock) return
+    const next = ws.queue.shift()
+    if (!next) return
+    ws.currentRunId = next
+    this.startPlan(this.mustRun(next), ws)
+  }
+
+  private startPlan(run: StandInRun, ws: StandInWorkspace): void {
+    this.setStatus(run, 'plan_queued')
+    this.after(run, ws.timings.queueMs, () => {
+      this.setStatus(run, 'planning')
+      run.plan.status = 'running'
+      this.after(run, ws.timings.planMs, () => this.planDone(run, ws))
+    })
+  }
+
+  private planDone(run: StandInRun, ws: StandInWorkspace): void {
+    ws.plansSeen++
+    if (ws.plansSeen <= (ws.spec.failPlans ?? 0)) {
+      run.plan.status = 'errored'
+      this.finish(run, 'errored')
+      return
+    }
+    const changes = ws.spec.changes ?? { add: 1, change: 0, destroy: 0 }
+    if (run.isDestroy) {
+      run.plan.destructions = ws.resources
+    } else if (!run.refreshOnly) {
+      run.plan.additions = changes.add
+      run.plan.changes = changes.change
+      run.plan.destructions = changes.destroy
+    }
+    run.plan.status = 'finished'
+    run.hasChanges = run.plan.additions + run.plan.changes + run.plan.destructions > 0
+    if (!run.hasChanges && !run.allowEmptyApply) {
+      this.setStatus(run, 'planned')
+      this.after(run, 20, () => this.finish(run, 'planned_and_finished'))
+      return
+    }
+    this.setStatus(run, 'planned')
+    if (ws.spec.costEstimation) {
+      this.after(run, 10, () => {
+        this.setStatus(run, 'cost_estimating')
+        run.ranCostEstimate = true
+        this.after(run, ws.timings.costEstimateMs, () => {
+          this.setStatus(run, 'cost_estimated')
+          this.afterCostEstimate(run, ws)
+        })
+      })
+      return
+    }
+    this.afterCostEstimate(run, ws)
+  }
+
+  private afterCostEstimate(run: StandInRun, ws: StandInWorkspace): void {
+    if (!ws.spec.policy) {
+      this.readyToApply(run, ws)
+      return
+    }
+    this.after(run, 10, () => {
+      this.setStatus(run, 'policy_checking')
+      run.ranPolicy = true
+      this.after(run, ws.timings.policyMs, () => {
+        if (ws.spec.policy === 'hard-fail') {
+          this.finish(run, 'errored')
+        } else if (ws.spec.policy === 'soft-fail') {
+          if (run.planOnly) this.finish(run, 'policy_soft_failed')
+          else this.setStatus(run, 'policy_override')
+        } else {
+          this.afterPolicy(run, ws, 'policy_checked')
+        }
+      })
+    })
+  }
+
+  private afterPolicy(run: StandInRun, ws: StandInWorkspace, status: string): void {
+    this.setStatus(run, status)
+    this.readyToApply(run, ws)
+  }
+
+  private readyToApply(run: StandInRun, ws: StandInWorkspace): void {
+    if (run.planOnly) {
+      this.finish(run, 'planned_and_finished')
+      return
+    }
+    if (run.autoApply) {
+      this.after(run, 10, () => this.startApply(run))
+      return
+    }
+    run.confirmable = true
+    void ws
+  }
+
+  private startApply(run: StandInRun): void {
+    const ws = this.mustWorkspace(run.workspaceId)
+    this.setStatus(run, 'confirmed')
+    this.after(run, 10, () => {
+      this.setStatus(run, 'apply_queued')
+      this.after(run, ws.timings.applyQueueMs, () => {
+        this.setStatus(run, 'applying')
+        run.apply.status = 'running'
+        this.after(run, ws.timings.applyMs, () => this.applyDone(run, ws))
+      })
+    })
+  }
+
+  private applyDone(run: StandInRun, ws: StandInWorkspace): void {
+    ws.appliesSeen++
+    if (ws.appliesSeen <= (ws.spec.failApplies ?? 0)) {
+      run.apply.status = 'errored'
+      this.finish(run, 'errored')
+      return
+    }
+    run.apply.status = 'finished'
+    run.apply.additions = run.plan.additions
+    run.apply.changes = run.plan.changes
+    run.apply.destructions = run.plan.destructions
+    ws.resources = Math.max(0, ws.resources + run.apply.additions - run.apply.destructions)
+    ws.hasState = true
+    if (run.isDestroy) {
+      ws.outputs = {}
+    } else {
+      ws.outputs = { ...(ws.spec.outputs ?? {}) }
+    }
+    for (const name of Object.keys(ws.outputs)) ws.outputIds[name] ??= newId('wsout')
+    this.finish(run, 'applied')
+  }
+
+  private finish(run: StandInRun, status: string): void {
+    this.clearTimers(run)
+    this.setStatus(run, status)
+    run.terminalAt = performance.now()
+    const ws = this.mustWorkspace(run.workspaceId)
+    if (ws.currentRunId === run.id) {
+      ws.currentRunId = undefined
+      this.startNext(ws)
+    }
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------------------
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const method = req.method ?? 'GET'
+    const url = new URL(req.url ?? '/', 'http://stand-in')
+    const path = url.pathname
+    const auth = req.headers.authorization
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined
+    const entry: LoggedRequest = { at: Date.now(), method, path: `${path}${url.search}`, status: 0, token }
+    this.requests.push(entry)
+
+    const fault = this.pickFault(method, path)
+    if (fault) {
+      entry.fault = fault.kind
+      if (fault.kind === 'slow') await new Promise(r => setTimeout(r, fault.delayMs ?? 2000))
+      else if (fault.kind === 'reset') {
+        req.socket.destroy()
+        return
+      } else if (fault.kind !== 'lost-response') {
+        entry.status = this.sendFault(res, fault.kind)
+        return
+      }
+    }
+
+    const limited = this.rateLimit(token ?? 'anonymous')
+    let status: number
+    let body: unknown
+    let headers: Record<string, string> = {}
+    if (limited) {
+      status = 429
+      body = { errors: [{ detail: "You have exceeded the API's rate limit.", status: 429, title: 'Too many requests' }] }
+      headers = limited
+    } else {
+      ;[status, body] = this.route(method, path, url.searchParams, token, chunks.length ? Buffer.concat(chunks).toString('utf8') : '')
+      headers = this.rateHeaders(token ?? 'anonymous')
+    }
+    entry.status = status
+    if (fault?.kind === 'lost-response') {
+      req.socket.destroy()
+      return
+    }
+    const text = body === undefined ? '' : JSON.stringify(body)
+    res.writeHead(status, { 'Content-Type': JsonApi, ...headers })
+    res.end(text)
+  }
+
+  private pickFault(method: string, path: string): (FaultRule & { hits: number }) | undefined {
+    for (const f of this.faults) {
+      if (f.method && f.method !== method) continue
+      if (!f.path.test(path)) continue
+      if (f.hits >= (f.times ?? Infinity)) continue
+      if (this.options.random() >= (f.probability ?? 1)) continue
+      f.hits++
+      return f
+    }
+    return undefined
+  }
+
+  private sendFault(res: http.ServerResponse, kind: FaultKind): number {
+    if (kind === 'status-502-html') {
+      res.writeHead(502, { 'Content-Type': 'text/html' })
+      res.end('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>corporate-proxy</body></html>')
+      return 502
+    }
+    const status = kind === 'status-500' ? 500 : kind === 'status-503' ? 503 : 502
+    res.writeHead(status, { 'Content-Type': JsonApi })
+    res.end(JSON.stringify({ errors: [{ status: String(status), title: 'internal error' }] }))
+    return status
+  }
+
+  /** A sliding one-second window per token, as the real limit is counted per user. */
+  private rateLimit(token: string): Record<string, string> | undefined {
+    const limit = this.options.rateLimitPerSecond
+    if (!limit) return undefined
+    const now = performance.now()
+    if ((this.blockedUntil.get(token) ?? 0) > now) this.earlyRequests++
+    const window = (this.windows.get(token) ?? []).filter(t => now - t < 1000)
+    this.windows.set(token, window)
+    if (window.length >= limit) {
+      const resetMs = 1000 - (now - (window[0] as number))
+      this.blockedUntil.set(token, now + resetMs)
+      this.rateLimited++
+      return {
+        'X-RateLimit-Limit': String(limit),
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': (resetMs / 1000).toFixed(3)
+      }
+    }
+    window.push(now)
+    return undefined
+  }
+
+  private rateHeaders(token: string): Record<string, string> {
+    const limit = this.options.rateLimitPerSecond
+    if (!limit) return { 'X-RateLimit-Limit': '30' }
+    const window = this.windows.get(token) ?? []
+    const oldest = window[0]
+    const reset = oldest === undefined ? 0 : Math.max(0, 1000 - (performance.now() - oldest)) / 1000
+    return {
+      'X-RateLimit-Limit': String(limit),
+      'X-RateLimit-Remaining': String(Math.max(0, limit - window.length)),
+      'X-RateLimit-Reset': reset.toFixed(3)
+    }
+  }
+
+  private canSee(token: string | undefined, org: string): boolean {
+    if (!token) return false
+    const orgs = this.options.tokens[token]
+    return orgs === '*' || (Array.isArray(orgs) && orgs.includes(org))
+  }
+
+  private route(method: string, path: string, query: URLSearchParams, token: string | undefined, text: string): [number, unknown] {
+    if (!token || !(token in this.options.tokens)) return [401, { errors: [{ status: '401', title: 'unauthorized' }] }]
+    const notFound: [number, unknown] = [404, { errors: [{ status: '404', title: 'not found' }] }]
+    let m: RegExpMatchArray | null
+    const visibleWs = (ws: StandInWorkspace | undefined): StandInWorkspace | undefined =>
+      ws && this.canSee(token, ws.organization) ? ws : undefined
+    const visibleRun = (id: string): StandInRun | undefined => {
+      const run = this.runs.get(id)
+      return run && visibleWs(this.workspaces.get(run.workspaceId)) ? run : undefined
+    }
+
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/organizations\/([^/]+)\/workspaces\/([^/]+)$/))) {
+      const ws = visibleWs(this.workspaceByName(decodeURIComponent(m[2] as string), decodeURIComponent(m[1] as string)))
+      return ws ? [200, { data: this.workspaceResource(ws) }] : notFound
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)$/))) {
+      const ws = visibleWs(this.workspaces.get(m[1] as string))
+      return ws ? [200, { data: this.workspaceResource(ws) }] : notFound
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/runs$/))) {
+      const ws = visibleWs(this.workspaces.get(m[1] as string))
+      if (!ws) return notFound
+      return [200, this.runList(ws, query)]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/current-state-version-outputs$/))) {
+      const ws = visibleWs(this.workspaces.get(m[1] as string))
+      if (!ws || !ws.hasState) return notFound
+      return [
+        200,
+        {
+          data: Object.entries(ws.outputs).map(([name, o]) => ({
+            id: ws.outputIds[name],
+            type: 'state-version-outputs',
+            attributes: {
+              name,
+              sensitive: o.sensitive === true,
+              type: Array.isArray(o.value) ? 'array' : typeof o.value,
+              value: o.sensitive ? null : o.value,
+              'detailed-type': Array.isArray(o.value) ? ['tuple', ['string']] : typeof o.value
+            },
+            links: { self: `/api/v2/state-version-outputs/${ws.outputIds[name]}` }
+          }))
+        }
+      ]
+    }
+    if (method === 'POST' && path === '/api/v2/runs') return this.createRunRoute(token, text)
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)$/))) {
+      const run = visibleRun(m[1] as string)
+      if (!run) return notFound
+      const include = (query.get('include') ?? '').split(',').filter(Boolean)
+      const bad = include.find(i => !['plan', 'apply', 'workspace', 'created_by', 'cost_estimate', 'configuration_version'].includes(i))
+      if (bad) return [400, { errors: [{ status: '400', title: 'invalid include parameter', detail: `Invalid include parameter: ${bad}` }] }]
+      const included: unknown[] = []
+      if (include.includes('plan')) included.push(this.stageResource(run.plan))
+      if (include.includes('apply')) included.push(this.stageResource(run.apply))
+      return [200, { data: this.runResource(run), ...(included.length ? { included } : {}) }]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/(plans|applies)\/([^/]+)$/))) {
+      const kind = m[1] as 'plans' | 'applies'
+      const run = [...this.runs.values()].find(r => (kind === 'plans' ? r.plan.id : r.apply.id) === m?.[2])
+      if (!run || !visibleRun(run.id)) return notFound
+      return [200, { data: this.stageResource(kind === 'plans' ? run.plan : run.apply) }]
+    }
+    if (method === 'POST' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/actions\/([a-z-]+)$/))) {
+      const run = visibleRun(m[1] as string)
+      if (!run) return notFound
+      const ok =
+        m[2] === 'apply' ? this.confirm(run.id) : m[2] === 'discard' ? this.discard(run.id) : m[2] === 'cancel' ? this.cancel(run.id) : null
+      if (ok === null) return notFound
+      return ok ? [202, undefined] : [409, { errors: [{ status: '409', title: 'transition not allowed' }] }]
+    }
+    return notFound
+  }
+
+  private createRunRoute(token: string, text: string): [number, unknown] {
+    let doc: { data?: { type?: string; attributes?: Record<string, unknown>; relationships?: { workspace?: { data?: { id?: string } } } } }
+    try {
+      doc = JSON.parse(text) as typeof doc
+    } catch {
+      return [422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Malformed JSON body' }] }]
+    }
+    const wsId = doc.data?.relationships?.workspace?.data?.id
+    const ws = wsId ? this.workspaces.get(wsId) : undefined
+    if (!ws || !this.canSee(token, ws.organization)) return [404, { errors: [{ status: '404', title: 'not found' }] }]
+    if (doc.data?.type !== 'runs') return [422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Type must be runs' }] }]
+    const a = doc.data.attributes ?? {}
+    if (a['is-destroy'] === true && a['refresh-only'] === true) {
+      return [422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Refresh-only and destroy are mutually exclusive' }] }]
+    }
+    if (ws.spec.hasConfiguration === false) {
+      return [422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Configuration version is missing' }] }]
+    }
+    return [201, { data: this.runResource(this.createRun(ws, a)) }]
+  }
+
+  private runList(ws: StandInWorkspace, query: URLSearchParams): unknown {
+    const ops = (query.get('filter[operation]') ?? '').split(',').filter(Boolean)
+    const operation = (r: StandInRun): string => (r.planOnly ? 'plan_only' : r.isDestroy ? 'destroy' : r.refreshOnly ? 'refresh_only' : 'plan_and_apply')
+    const all = this.runsOf(ws.id)
+      .filter(r => (ops.length ? ops.includes(operation(r)) : !r.planOnly))
+      .reverse()
+    const size = Math.min(100, Number(query.get('page[size]') ?? 20) || 20)
+    const page = Math.max(1, Number(query.get('page[number]') ?? 1) || 1)
+    const pages = Math.max(1, Math.ceil(all.length / size))
+    return {
+      data: all.slice((page - 1) * size, page * size).map(r => this.runResource(r)),
+      meta: {
+        pagination: {
+          'current-page': page,
+          'next-page': page < pages ? page + 1 : null,
+          'prev-page': page > 1 ? page - 1 : null,
+          'page-size': size,
+          'total-count': all.length,
+          'total-pages': pages
+        }
+      }
+    }
+  }
+
+  private workspaceResource(ws: StandInWorkspace): unknown {
+    const locked = Boolean(ws.currentRunId || ws.manualLock)
+    const lockedBy = ws.manualLock
+      ? { id: ws.manualLock.by, type: 'users' }
+      : ws.currentRunId
+        ? { id: ws.currentRunId, type: 'runs' }
+        : null
+    return {
+      id: ws.id,
+      type: 'workspaces',
+      attributes: {
+        name: ws.name,
+        'auto-apply': ws.spec.autoApply ?? false,
+        locked,
+        'locked-reason': ws.manualLock?.reason ?? null,
+        'execution-mode': ws.spec.executionMode ?? 'remote',
+        operations: true,
+        'resource-count': ws.resources,
+        'plan-duration-average': ws.timings.planMs,
+        'apply-duration-average': ws.timings.applyMs,
+        source: 'tfe-api',
+        actions: { 'is-destroyable': true },
+        permissions: {
+          'can-queue-run': true,
+          'can-queue-apply': ws.spec.canQueueApply ?? true,
+          'can-read-state-outputs': true,
+          'can-lock': true
+        }
+      },
+      relationships: {
+        organization: { data: { id: ws.organization, type: 'organizations' } },
+        'current-run': ws.currentRunId
+          ? { data: { id: ws.currentRunId, type: 'runs' }, links: { related: `/api/v2/runs/${ws.currentRunId}` } }
+          : { data: null },
+        'locked-by': { data: lockedBy },
+        outputs: { data: Object.values(ws.outputIds).map(id => ({ id, type: 'workspace-outputs' })) }
+      },
+      links: {
+        self: `/api/v2/organizations/${ws.organization}/workspaces/${ws.name}`,
+        'self-html': `/app/${ws.organization}/workspaces/${ws.name}`
+      }
+    }
+  }
+
+  private runResource(run: StandInRun): unknown {
+    const ws = this.mustWorkspace(run.workspaceId)
+    const position = run.status === 'pending' ? ws.queue.indexOf(run.id) + 1 : 0
+    return {
+      id: run.id,
+      type: 'runs',
+      attributes: {
+        actions: {
+          'is-cancelable': Cancelable.has(run.status),
+          'is-confirmable': run.confirmable,
+          'is-discardable': Discardable.has(run.status),
+          'is-force-cancelable': false
+        },
+        'canceled-at': run.statusTimestamps['canceled-at'] ?? null,
+        'created-at': run.createdAt,
+        'has-changes': run.hasChanges,
+        'auto-apply': run.autoApply,
+        'allow-empty-apply': run.allowEmptyApply,
+        'is-destroy': run.isDestroy,
+        message: run.message,
+        'plan-only': run.planOnly,
+        'position-in-queue': position,
+        source: 'tfe-api',
+        'status-timestamps': run.statusTimestamps,
+        status: run.status,
+        'trigger-reason': 'manual',
+        'target-addrs': run.targetAddrs,
+        'replace-addrs': run.replaceAddrs,
+        'refresh-only': run.refreshOnly,
+        variables: run.variables,
+        permissions: { 'can-apply': true, 'can-cancel': true, 'can-discard': true }
+      },
+      relationships: {
+        workspace: { data: { id: run.workspaceId, type: 'workspaces' } },
+        plan: { data: { id: run.plan.id, type: 'plans' }, links: { related: `/api/v2/runs/${run.id}/plan` } },
+        apply: { data: { id: run.apply.id, type: 'applies' }, links: { related: `/api/v2/runs/${run.id}/apply` } }
+      },
+      links: { self: `/api/v2/runs/${run.id}` }
+    }
+  }
+
+  private stageResource(stage: Stage): unknown {
+    return {
+      id: stage.id,
+      type: stage.kind,
+      attributes: {
+        'execution-details': { mode: 'remote' },
+        status: stage.status,
+        'log-read-url': `${this.logUrl}/v1/object/${stage.logId}`,
+        'resource-additions': stage.additions,
+        'resource-changes': stage.changes,
+        'resource-destructions': stage.destructions,
+        'resource-imports': 0,
+        ...(stage.kind === 'plans' ? { 'has-changes': stage.additions + stage.changes + stage.destructions > 0 } : {})
+      },
+      links: { self: `/api/v2/${stage.kind}/${stage.id}` }
+    }
+  }
+}
+
+export { Terminal as TerminalStatuses }

@@ -1,0 +1,65 @@
+import * as core from '@actions/core'
+import { Outputs } from './constants.js'
+import type { Settings } from './inputs.js'
+import type { Outcome } from './run-lifecycle.js'
+import { formatDuration } from './timing.js'
+import { workflowRunUrl } from './context.js'
+
+function resourceCounts(outcome: Outcome): { additions: number; changes: number; destructions: number } | undefined {
+  const run = outcome.run
+  if (!run) return undefined
+  // An applied run's own counts are the truth; otherwise the plan's say what would change.
+  const stage = run.apply && run.status === 'applied' ? run.apply : run.plan
+  return stage ? { additions: stage.additions, changes: stage.changes, destructions: stage.destructions } : undefined
+}
+
+/** Sets every output, whatever the outcome, so `if: always()` steps can read what happened. */
+export function writeOutputs(outcome: Outcome): void {
+  const counts = resourceCounts(outcome)
+  core.setOutput(Outputs.RunId, outcome.run?.id ?? '')
+  core.setOutput(Outputs.RunUrl, outcome.runUrl ?? '')
+  core.setOutput(Outputs.Status, outcome.status)
+  core.setOutput(Outputs.WorkspaceId, outcome.workspace?.id ?? '')
+  core.setOutput(Outputs.HasChanges, String(outcome.run?.hasChanges ?? false))
+  core.setOutput(Outputs.Attempts, String(outcome.runIds.length))
+  core.setOutput(Outputs.RunIds, JSON.stringify(outcome.runIds))
+  core.setOutput(Outputs.ResourceAdditions, String(counts?.additions ?? 0))
+  core.setOutput(Outputs.ResourceChanges, String(counts?.changes ?? 0))
+  core.setOutput(Outputs.ResourceDestructions, String(counts?.destructions ?? 0))
+  core.setOutput(Outputs.WorkspaceOutputs, JSON.stringify(outcome.outputs ?? {}))
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string)
+}
+
+function link(text: string, url: string | undefined): string {
+  return url ? `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>` : escapeHtml(text)
+}
+
+/** The job summary: what a reviewer of the workflow run wants to see without opening HCP Terraform. */
+export async function writeSummary(settings: Settings, outcome: Outcome): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  const ws = outcome.workspace
+  const wsName = ws ? `${ws.organization}/${ws.name}` : (settings.workspaceId ?? `${settings.organization}/${settings.workspace}`)
+  const wsUrl = ws ? `${settings.baseUrl}/app/${ws.organization}/workspaces/${ws.name}` : undefined
+  const counts = resourceCounts(outcome)
+  const icon = outcome.success ? '✅' : '❌'
+  const runLinks = outcome.runIds.map(id => link(id, ws ? `${wsUrl}/runs/${id}` : undefined)).join(', ')
+  const rows: string[][] = [
+    ['Workspace', link(wsName, wsUrl)],
+    ['Run', outcome.run ? link(outcome.run.id, outcome.runUrl) : 'none queued'],
+    ['Operation', escapeHtml(settings.operation)],
+    ['Status', `${icon} <code>${escapeHtml(outcome.status || 'none')}</code>`],
+    ['Attempts', outcome.runIds.length > 1 ? `${outcome.runIds.length}: ${runLinks}` : String(outcome.runIds.length)],
+    ['Resources', counts ? `+${counts.additions} ~${counts.changes} -${counts.destructions}` : 'n/a'],
+    ['Duration', formatDuration(outcome.durationMs)]
+  ]
+  const origin = workflowRunUrl()
+  await core.summary
+    .addHeading(`${icon} Terraform ${escapeHtml(settings.operation)}: ${escapeHtml(wsName)}`, 3)
+    .addTable(rows.map(([k, v]) => [{ data: k as string, header: true }, v as string]))
+    .addRaw(`<p>${escapeHtml(outcome.message)}</p>`, true)
+    .addRaw(origin ? `<p><sub>${link('workflow run', origin)}</sub></p>` : '', true)
+    .write()
+}

@@ -1,0 +1,212 @@
+import { AllRunOperations } from './constants.js'
+import type { Document, ListDocument, Resource, TfeClient } from './api-client.js'
+import type { RunVariable } from './inputs.js'
+
+export interface Workspace {
+  id: string
+  name: string
+  organization: string
+  locked: boolean
+  lockedReason: string | undefined
+  /** `runs/…` when a run holds the lock, `users/…` or `teams/…` when a person does. */
+  lockedBy: { id: string; type: string } | undefined
+  currentRunId: string | undefined
+  executionMode: string | undefined
+  canQueueRun: boolean | undefined
+  canQueueApply: boolean | undefined
+}
+
+export interface StageCounts {
+  status: string
+  additions: number
+  changes: number
+  destructions: number
+}
+
+export interface Run {
+  id: string
+  status: string
+  message: string
+  hasChanges: boolean
+  isConfirmable: boolean
+  isDiscardable: boolean
+  isCancelable: boolean
+  positionInQueue: number | undefined
+  plan: StageCounts | undefined
+  apply: StageCounts | undefined
+}
+
+export interface CreateRunOptions {
+  workspaceId: string
+  message: string
+  isDestroy: boolean
+  planOnly: boolean
+  autoApply: boolean
+  allowEmptyApply: boolean
+  refresh: boolean
+  refreshOnly: boolean
+  targetAddrs: string[]
+  replaceAddrs: string[]
+  variables: RunVariable[]
+}
+
+type Attributes = Record<string, unknown>
+
+function relationId(resource: Resource, name: string): { id: string; type: string } | undefined {
+  const data = resource.relationships?.[name]?.data
+  return data && !Array.isArray(data) ? data : undefined
+}
+
+function bool(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined
+}
+
+function toWorkspace(resource: Resource): Workspace {
+  const a = resource.attributes as Attributes
+  const permissions = (a.permissions ?? {}) as Attributes
+  return {
+    id: resource.id,
+    name: String(a.name ?? resource.id),
+    organization: relationId(resource, 'organization')?.id ?? '',
+    locked: a.locked === true,
+    lockedReason: typeof a['locked-reason'] === 'string' && a['locked-reason'] ? a['locked-reason'] : undefined,
+    lockedBy: relationId(resource, 'locked-by'),
+    currentRunId: relationId(resource, 'current-run')?.id,
+    executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
+    canQueueRun: bool(permissions['can-queue-run']),
+    canQueueApply: bool(permissions['can-queue-apply'])
+  }
+}
+
+function toStage(resource: Resource | undefined): StageCounts | undefined {
+  if (!resource) return undefined
+  const a = resource.attributes as Attributes
+  const n = (key: string): number => (typeof a[key] === 'number' ? a[key] : 0)
+  return {
+    status: String(a.status ?? ''),
+    additions: n('resource-additions'),
+    changes: n('resource-changes'),
+    destructions: n('resource-destructions')
+  }
+}
+
+export function toRun(doc: Document): Run {
+  const r = doc.data
+  const a = r.attributes as Attributes
+  const actions = (a.actions ?? {}) as Attributes
+  const included = (type: string, rel: string): Resource | undefined => {
+    const id = relationId(r, rel)?.id
+    return id ? doc.included?.find(i => i.type === type && i.id === id) : undefined
+  }
+  return {
+    id: r.id,
+    status: String(a.status ?? ''),
+    message: String(a.message ?? ''),
+    hasChanges: a['has-changes'] === true,
+    isConfirmable: actions['is-confirmable'] === true,
+    isDiscardable: actions['is-discardable'] === true,
+    isCancelable: actions['is-cancelable'] === true,
+    positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
+    plan: toStage(included('plans', 'plan')),
+    apply: toStage(included('applies', 'apply'))
+  }
+}
+
+const seg = encodeURIComponent
+
+export async function getWorkspaceByName(client: TfeClient, organization: string, name: string, signal?: AbortSignal): Promise<Workspace> {
+  return toWorkspace((await client.get<Document>(`/api/v2/organizations/${seg(organization)}/workspaces/${seg(name)}`, signal)).data)
+}
+
+export async function getWorkspaceById(client: TfeClient, id: string, signal?: AbortSignal): Promise<Workspace> {
+  return toWorkspace((await client.get<Document>(`/api/v2/workspaces/${seg(id)}`, signal)).data)
+}
+
+/** Not idempotent: a lost answer may still have queued the run (see findRunByMessage). */
+export async function createRun(client: TfeClient, options: CreateRunOptions, signal?: AbortSignal): Promise<Run> {
+  const attributes: Attributes = {
+    message: options.message,
+    'is-destroy': options.isDestroy,
+    'auto-apply': options.autoApply,
+    'plan-only': options.planOnly,
+    refresh: options.refresh,
+    'refresh-only': options.refreshOnly,
+    'allow-empty-apply': options.allowEmptyApply
+  }
+  if (options.targetAddrs.length) attributes['target-addrs'] = options.targetAddrs
+  if (options.replaceAddrs.length) attributes['replace-addrs'] = options.replaceAddrs
+  if (options.variables.length) attributes.variables = options.variables
+  const body = {
+    data: {
+      type: 'runs',
+      attributes,
+      relationships: { workspace: { data: { type: 'workspaces', id: options.workspaceId } } }
+    }
+  }
+  const { body: doc } = await client.request<Document>('POST', '/api/v2/runs', { idempotent: false, body, signal })
+  return toRun(doc)
+}
+
+export async function getRun(client: TfeClient, runId: string, signal?: AbortSignal): Promise<Run> {
+  return toRun(await client.get<Document>(`/api/v2/runs/${seg(runId)}?include=plan,apply`, signal))
+}
+
+export type RunAction = 'apply' | 'discard' | 'cancel'
+
+/**
+ * POST /runs/:id/actions/:action. Returns false on 409 (the run was not in a state that allows it),
+ * which callers resolve by reading the run again. Safe to repeat: a repeat is answered 409.
+ */
+export async function runAction(client: TfeClient, runId: string, action: RunAction, comment: string, signal?: AbortSignal): Promise<boolean> {
+  const { status } = await client.request(`POST`, `/api/v2/runs/${seg(runId)}/actions/${action}`, {
+    idempotent: true,
+    body: { comment },
+    signal,
+    accept: [409]
+  })
+  return status !== 409
+}
+
+/** Newest runs first, plan-only ones included; looks through at most `pages` pages of 20. */
+export async function findRunByMessage(
+  client: TfeClient,
+  workspaceId: string,
+  marker: string,
+  signal?: AbortSignal,
+  pages = 3
+): Promise<string | undefined> {
+  for (let page = 1; page <= pages; page++) {
+    const list = await client.get<ListDocument>(
+      `/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`,
+      signal
+    )
+    const hit = list.data.find(r => String((r.attributes as Attributes).message ?? '').includes(marker))
+    if (hit) return hit.id
+    if (!list.meta?.pagination?.['next-page']) return undefined
+  }
+  return undefined
+}
+
+/**
+ * Non-sensitive outputs of the current state version; sensitive ones are left out entirely.
+ * Undefined when the workspace has no state yet or the token may not read its outputs (404).
+ */
+export async function getWorkspaceOutputs(
+  client: TfeClient,
+  workspaceId: string,
+  signal?: AbortSignal
+): Promise<Record<string, unknown> | undefined> {
+  const { status, body } = await client.request<ListDocument>('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs`, {
+    idempotent: true,
+    signal,
+    accept: [404]
+  })
+  if (status === 404) return undefined
+  const outputs: Record<string, unknown> = {}
+  for (const item of body.data ?? []) {
+    const a = item.attributes as Attributes
+    if (a.sensitive === true) continue
+    outputs[String(a.name)] = a.value
+  }
+  return outputs
+}
