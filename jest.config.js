@@ -11,5 +11,6 @@ export default {
   },
   testMatch: ['**/__tests__/**/*.test.ts'],
   testTimeout: 30000,
+  setupFiles: ['<rootDir>/__tests__/helpers/nock-setup.cjs'],
   collectCoverageFrom: ['src/**/*.ts']
 }

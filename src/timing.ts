@@ -25,8 +25,7 @@ export function abortReason(signal: AbortSignal): Error {
 }
 
 export function formatSeconds(ms: number): string {
-  const s = ms / 1000
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`
+  return `${Number((ms / 1000).toFixed(2))} s`
 }
 
 export function formatDuration(ms: number): string {

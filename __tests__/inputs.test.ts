@@ -1,0 +1,156 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { getSettings, parseHostname } from '../src/inputs.js'
+import { InputError } from '../src/errors.js'
+import { captureStdout, setInputs } from './helpers/env.ts'
+
+const base = { token: 'tok-abc', organization: 'acme', workspace: 'network' }
+
+function errorFor(inputs: Record<string, string>): InputError {
+  setInputs(inputs)
+  try {
+    getSettings()
+  } catch (err) {
+    if (err instanceof InputError) return err
+    throw err
+  }
+  throw new Error('expected an InputError')
+}
+
+describe('inputs', () => {
+  let out: ReturnType<typeof captureStdout>
+  beforeEach(() => {
+    out = captureStdout()
+    delete process.env.TFE_TOKEN
+  })
+  afterEach(() => out.restore())
+
+  it('reads the defaults the way action.yml documents them', () => {
+    setInputs(base)
+    const s = getSettings()
+    expect(s).toMatchObject({
+      baseUrl: 'https://app.terraform.io',
+      organization: 'acme',
+      workspace: 'network',
+      operation: 'apply',
+      manualConfirm: false,
+      retry: true,
+      retryAttempts: 3,
+      retryBackoffMinMs: 1000,
+      retryBackoffMaxMs: 30000,
+      waitForRun: true,
+      timeoutMs: 0,
+      cancelOnAbort: true,
+      refresh: true,
+      refreshOnly: false,
+      allowEmptyApply: false,
+      targetAddrs: [],
+      variables: []
+    })
+    expect(s.message).toMatch(/^Apply queued by GitHub Actions/)
+  })
+
+  it('masks the token before anything else is logged', () => {
+    setInputs(base)
+    getSettings()
+    expect(out.text().split('\n')[0]).toBe('::add-mask::tok-abc')
+  })
+
+  it('falls back to TFE_TOKEN and names the input when neither is set', () => {
+    setInputs({ ...base, token: '' })
+    process.env.TFE_TOKEN = 'from-env'
+    expect(getSettings().token).toBe('from-env')
+    delete process.env.TFE_TOKEN
+    const err = errorFor({ ...base, token: '' })
+    expect(err.input).toBe('token')
+    expect(err.message).toMatch(/TFE_TOKEN/)
+  })
+
+  it.each([
+    ['tfe.example.com', 'https://tfe.example.com'],
+    ['tfe.example.com:8443', 'https://tfe.example.com:8443'],
+    ['https://tfe.example.com/', 'https://tfe.example.com'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['http://localhost:3000', 'http://localhost:3000'],
+    ['http://[::1]:3000', 'http://[::1]:3000']
+  ])('accepts hostname %s', (raw, expected) => {
+    expect(parseHostname(raw)).toBe(expected)
+  })
+
+  it.each([
+    ['http://tfe.example.com', /plain http/],
+    ['http://10.0.0.5', /plain http/],
+    ['ftp://tfe.example.com', /scheme/],
+    ['https://tfe.example.com/api/v2', /without a path/],
+    ['https://user:pw@tfe.example.com', /credentials/],
+    ['not a host', /is not a host name/]
+  ])('refuses hostname %s', (raw, message) => {
+    const err = errorFor({ ...base, hostname: raw })
+    expect(err.input).toBe('hostname')
+    expect(err.message).toMatch(message)
+  })
+
+  it.each<[Record<string, string>, string, RegExp]>([
+    [{ workspace_id: 'ws-abc123' }, 'workspace_id', /not both/],
+    [{ workspace: '', organization: '' }, 'workspace', /is required/],
+    [{ workspace: 'net work' }, 'workspace', /letters, digits/],
+    [{ organization: '' }, 'organization', /is required/],
+    [{ workspace: '', workspace_id: 'network' }, 'workspace_id', /not a workspace ID/],
+    [{ operation: 'deploy' }, 'operation', /apply, destroy, plan/],
+    [{ manual_confirm: 'yes' }, 'manual_confirm', /true or false/],
+    [{ retry: '1' }, 'retry', /true or false/],
+    [{ retry_attempts: '2.5' }, 'retry_attempts', /whole number/],
+    [{ retry_attempts: '-1' }, 'retry_attempts', /zero or more/],
+    [{ retry_attempts: '101' }, 'retry_attempts', /0 to 100/],
+    [{ retry_backoff_min: 'soon' }, 'retry_backoff_min', /not a number/],
+    [{ retry_backoff_min: '10', retry_backoff_max: '5' }, 'retry_backoff_max', /at least retry_backoff_min/],
+    [{ timeout_minutes: '1h' }, 'timeout_minutes', /not a number/],
+    [{ wait_for_run: 'no' }, 'wait_for_run', /true or false/],
+    [{ cancel_on_abort: 'maybe' }, 'cancel_on_abort', /true or false/],
+    [{ variables: 'novalue' }, 'variables', /line 1 is not 'key=value'/],
+    [{ variables: 'region=' }, 'variables', /has no value/],
+    [{ variables: 'a="1"\na="2"' }, 'variables', /given twice/],
+    [{ variables: '1bad="x"' }, 'variables', /line 1/],
+    [{ operation: 'destroy', refresh_only: 'true' }, 'refresh_only', /destroy/],
+    [{ refresh: 'false', refresh_only: 'true' }, 'refresh', /refresh_only/],
+    [{ token: 'abc def' }, 'token', /white space/]
+  ])('refuses %j naming input %s', (extra, input, message) => {
+    const err = errorFor({ ...base, ...extra })
+    expect(err.input).toBe(input)
+    expect(err.message).toContain(`'${input}'`)
+    expect(err.message).toMatch(message)
+  })
+
+  it('never puts a variable value in an error message', () => {
+    const err = errorFor({ ...base, variables: 'ok="1"\nsecret-ish value without equals sign' })
+    expect(err.message).not.toContain('secret-ish')
+  })
+
+  it('parses lists, variables, decimals and the workspace id form', () => {
+    setInputs({
+      token: 't',
+      workspace_id: 'ws-AbCdEf1234567890',
+      operation: 'Destroy',
+      target_addrs: 'module.a\n\n  aws_instance.b  \n',
+      replace_addrs: 'aws_instance.c',
+      variables: 'region="eu-west-1"\nreplicas = 2\nzones=["a","b"]',
+      retry_backoff_min: '0.5',
+      retry_backoff_max: '2.5',
+      timeout_minutes: '1.5',
+      message: 'hello'
+    })
+    const s = getSettings()
+    expect(s.workspaceId).toBe('ws-AbCdEf1234567890')
+    expect(s.operation).toBe('destroy')
+    expect(s.targetAddrs).toEqual(['module.a', 'aws_instance.b'])
+    expect(s.replaceAddrs).toEqual(['aws_instance.c'])
+    expect(s.variables).toEqual([
+      { key: 'region', value: '"eu-west-1"' },
+      { key: 'replicas', value: '2' },
+      { key: 'zones', value: '["a","b"]' }
+    ])
+    expect(s.retryBackoffMinMs).toBe(500)
+    expect(s.retryBackoffMaxMs).toBe(2500)
+    expect(s.timeoutMs).toBe(90_000)
+    expect(s.message).toBe('hello')
+  })
+})

@@ -1,0 +1,435 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import { TfeClient } from '../src/api-client.js'
+import { RunLifecycle, type Outcome } from '../src/run-lifecycle.js'
+import type { Settings } from '../src/inputs.js'
+import { AbortedError } from '../src/errors.js'
+import { captureStdout } from './helpers/env.ts'
+
+const host = 'https://tfe.test'
+const wsId = 'ws-AAAAAAAAAAAAAAAA'
+
+function settings(over: Partial<Settings> = {}): Settings {
+  return {
+    token: 'tok',
+    baseUrl: host,
+    organization: 'acme',
+    workspace: 'network',
+    workspaceId: undefined,
+    operation: 'apply',
+    manualConfirm: false,
+    retry: true,
+    retryAttempts: 3,
+    retryBackoffMinMs: 10,
+    retryBackoffMaxMs: 20,
+    waitForRun: true,
+    message: 'msg',
+    timeoutMs: 0,
+    cancelOnAbort: true,
+    targetAddrs: [],
+    replaceAddrs: [],
+    variables: [],
+    allowEmptyApply: false,
+    refresh: true,
+    refreshOnly: false,
+    ...over
+  }
+}
+
+interface RunState {
+  status: string
+  confirmable?: boolean
+  discardable?: boolean
+  cancelable?: boolean
+  hasChanges?: boolean
+  plan?: string
+  apply?: string
+}
+
+function runDoc(id: string, s: RunState): unknown {
+  return {
+    data: {
+      id,
+      type: 'runs',
+      attributes: {
+        status: s.status,
+        message: 'msg',
+        'has-changes': s.hasChanges ?? true,
+        actions: {
+          'is-confirmable': s.confirmable ?? false,
+          'is-discardable': s.discardable ?? false,
+          'is-cancelable': s.cancelable ?? false
+        }
+      },
+      relationships: {
+        plan: { data: { id: `plan-${id}`, type: 'plans' } },
+        apply: { data: { id: `apply-${id}`, type: 'applies' } }
+      }
+    },
+    included: [
+      { id: `plan-${id}`, type: 'plans', attributes: { status: s.plan ?? 'finished', 'resource-additions': 2, 'resource-changes': 1, 'resource-destructions': 0 } },
+      { id: `apply-${id}`, type: 'applies', attributes: { status: s.apply ?? 'pending', 'resource-additions': 2, 'resource-changes': 1, 'resource-destructions': 0 } }
+    ]
+  }
+}
+
+/** nock hands over a vnd.api+json body as text. */
+function attributesOf(body: unknown): Record<string, unknown> {
+  const doc = (typeof body === 'string' ? JSON.parse(body) : body) as { data: { attributes: Record<string, unknown> } }
+  return doc.data.attributes
+}
+
+const Confirmable: RunState = { status: 'planned', confirmable: true, discardable: true }
+const Applied: RunState = { status: 'applied', apply: 'finished' }
+
+/**
+ * A fake workspace on nock: each created run replays a script of states; a confirm switches the
+ * run to its `afterConfirm` script. Counts what the step did.
+ */
+class FakeApi {
+  creates: Record<string, unknown>[] = []
+  confirms: string[] = []
+  discards: string[] = []
+  gets = 0
+  private scripts: { before: RunState[]; afterConfirm: RunState[] }[]
+  private runs = new Map<string, { script: RunState[]; afterConfirm: RunState[] }>()
+
+  constructor(scripts: { before: RunState[]; afterConfirm?: RunState[] }[]) {
+    this.scripts = scripts.map(s => ({ before: [...s.before], afterConfirm: [...(s.afterConfirm ?? [])] }))
+    const scope = nock(host).persist()
+    scope.get('/api/v2/organizations/acme/workspaces/network').reply(200, {
+      data: {
+        id: wsId,
+        type: 'workspaces',
+        attributes: { name: 'network', locked: false, 'execution-mode': 'remote', permissions: { 'can-queue-run': true, 'can-queue-apply': true } },
+        relationships: { organization: { data: { id: 'acme', type: 'organizations' } } }
+      }
+    })
+    scope.post('/api/v2/runs').reply((_uri, body) => {
+      const script = this.scripts.shift()
+      if (!script) return [500, { errors: [{ title: 'test: no more scripted runs' }] }]
+      const id = `run-${String(this.creates.length + 1).padStart(16, '0')}`
+      this.creates.push(attributesOf(body))
+      this.runs.set(id, { script: script.before, afterConfirm: script.afterConfirm })
+      return [201, runDoc(id, { status: 'pending', discardable: true })]
+    })
+    scope.get(/\/api\/v2\/runs\/run-\d+$/).query({ include: 'plan,apply' }).reply(uri => {
+      this.gets++
+      const id = uri.split('/').pop()?.split('?')[0] as string
+      const run = this.runs.get(id)
+      if (!run) return [404, { errors: [{ status: '404', title: 'not found' }] }]
+      const state = run.script.length > 1 ? (run.script.shift() as RunState) : (run.script[0] as RunState)
+      return [200, runDoc(id, state)]
+    })
+    scope.post(/\/actions\/apply$/).reply(uri => {
+      const id = uri.split('/')[4] as string
+      const run = this.runs.get(id)
+      if (!run || !run.script[0]?.confirmable) return [409, { errors: [{ status: '409', title: 'transition not allowed' }] }]
+      this.confirms.push(id)
+      run.script = run.afterConfirm
+      return [202, '']
+    })
+    scope.post(/\/actions\/discard$/).reply(uri => {
+      const id = uri.split('/')[4] as string
+      this.discards.push(id)
+      const run = this.runs.get(id)
+      if (run) run.script = [{ status: 'discarded' }]
+      return [202, '']
+    })
+    scope.get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`).reply(200, {
+      data: [
+        { id: 'wsout-1', type: 'state-version-outputs', attributes: { name: 'vpc_id', sensitive: false, value: 'vpc-1' } },
+        { id: 'wsout-2', type: 'state-version-outputs', attributes: { name: 'db_password', sensitive: true, value: null } }
+      ]
+    })
+  }
+}
+
+const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5 }
+
+async function execute(s: Settings, signal = new AbortController().signal): Promise<Outcome & { started: string[]; settled: number }> {
+  const started: string[] = []
+  let settled = 0
+  const client = new TfeClient({ baseUrl: host, token: 'tok', backoffBaseMs: 5 })
+  const hooks = { runStarted: (id: string) => started.push(id), runSettled: () => settled++ }
+  try {
+    const outcome = await new RunLifecycle(s, client, hooks, { pollSchedule: fastPolls, createRetryDelayMs: 5 }).execute(signal)
+    return { ...outcome, started, settled }
+  } finally {
+    client.dispose()
+  }
+}
+
+describe('run lifecycle', () => {
+  let out: ReturnType<typeof captureStdout>
+  beforeEach(() => {
+    out = captureStdout()
+    nock.disableNetConnect()
+  })
+  afterEach(() => {
+    out.restore()
+    nock.cleanAll()
+    nock.enableNetConnect()
+  })
+
+  it('queues an apply without auto-apply, confirms it once, and reports the apply and outputs', async () => {
+    const api = new FakeApi([{ before: [{ status: 'planning', cancelable: true }, Confirmable], afterConfirm: [{ status: 'applying' }, Applied] }])
+    const o = await execute(settings())
+    expect(o.success).toBe(true)
+    expect(o.status).toBe('applied')
+    expect(api.creates).toHaveLength(1)
+    expect(api.creates[0]).toMatchObject({ 'auto-apply': false, 'is-destroy': false, 'plan-only': false, refresh: true })
+    expect(String(api.creates[0]?.message)).toMatch(/^msg \[tfe-workspace-run .+\.1\]$/)
+    expect(api.confirms).toEqual([o.run?.id])
+    expect(o.outputs).toEqual({ vpc_id: 'vpc-1' })
+    expect(o.runUrl).toBe(`${host}/app/acme/workspaces/network/runs/${o.run?.id}`)
+    expect(o.message).toMatch(/applied \(2 to add, 1 to change, 0 to destroy\)/)
+    expect(o.started).toEqual([o.run?.id])
+    expect(o.settled).toBeGreaterThan(0)
+  })
+
+  it('keeps waiting through statuses it does not know (cost estimation, run tasks, future ones)', async () => {
+    const api = new FakeApi([
+      {
+        before: [
+          { status: 'planning' },
+          { status: 'cost_estimating' },
+          { status: 'post_plan_awaiting_decision' },
+          { status: 'some_status_from_the_future' },
+          { status: 'cost_estimated', confirmable: true }
+        ],
+        afterConfirm: [{ status: 'queuing_apply' }, { status: 'applying' }, Applied]
+      }
+    ])
+    const o = await execute(settings())
+    expect(o.success).toBe(true)
+    expect(api.confirms).toHaveLength(1)
+    expect(out.text()).toMatch(/waiting for a run task decision \(post_plan_awaiting_decision\)/)
+  })
+
+  it('ends successfully at planned_and_finished without confirming anything', async () => {
+    const api = new FakeApi([{ before: [{ status: 'planning' }, { status: 'planned_and_finished', hasChanges: false }] }])
+    const o = await execute(settings())
+    expect(o.success).toBe(true)
+    expect(o.status).toBe('planned_and_finished')
+    expect(o.run?.hasChanges).toBe(false)
+    expect(api.confirms).toHaveLength(0)
+    expect(o.message).toMatch(/no changes/)
+  })
+
+  it('does not confirm a plan without changes unless allow_empty_apply is true', async () => {
+    const script = { before: [{ ...Confirmable, hasChanges: false }, { ...Confirmable, hasChanges: false }, { status: 'planned_and_finished', hasChanges: false }], afterConfirm: [Applied] }
+    const api = new FakeApi([script])
+    expect((await execute(settings())).status).toBe('planned_and_finished')
+    expect(api.confirms).toHaveLength(0)
+    nock.cleanAll()
+    const api2 = new FakeApi([{ before: [{ ...Confirmable, hasChanges: false }], afterConfirm: [Applied] }])
+    expect((await execute(settings({ allowEmptyApply: true }))).status).toBe('applied')
+    expect(api2.confirms).toHaveLength(1)
+    expect(api2.creates[0]).toMatchObject({ 'allow-empty-apply': true })
+  })
+
+  it('with manual_confirm waits for a person and never confirms', async () => {
+    const api = new FakeApi([{ before: [Confirmable, Confirmable, Confirmable, { status: 'confirmed' }, { status: 'applying' }, Applied] }])
+    const o = await execute(settings({ manualConfirm: true }))
+    expect(o.success).toBe(true)
+    expect(api.confirms).toHaveLength(0)
+    expect(api.creates[0]).toMatchObject({ 'auto-apply': false })
+    expect(out.text()).toMatch(/::notice::Run run-\d+ is waiting for a person to confirm it \(manual_confirm is true\): https:\/\/tfe.test\/app\/acme\/workspaces\/network\/runs\/run-\d+/)
+  })
+
+  it('waits for a policy override even with manual_confirm false, then confirms', async () => {
+    const api = new FakeApi([
+      {
+        before: [{ status: 'policy_checking' }, { status: 'policy_override', discardable: true }, { status: 'policy_override', discardable: true }, { status: 'policy_checked', confirmable: true }],
+        afterConfirm: [Applied]
+      }
+    ])
+    const o = await execute(settings())
+    expect(o.success).toBe(true)
+    expect(api.confirms).toHaveLength(1)
+    expect(out.text().match(/soft-mandatory policy failed.*override/g)).toHaveLength(1)
+  })
+
+  it('retries runs that errored in their plan, with backoff in seconds growing to the cap', async () => {
+    const planError: RunState = { status: 'errored', plan: 'errored' }
+    const api = new FakeApi([{ before: [planError] }, { before: [planError] }, { before: [planError] }, { before: [Confirmable], afterConfirm: [Applied] }])
+    const started = performance.now()
+    const o = await execute(settings({ retryBackoffMinMs: 100, retryBackoffMaxMs: 150 }))
+    expect(o.success).toBe(true)
+    expect(api.creates).toHaveLength(4)
+    expect(o.runIds).toHaveLength(4)
+    expect(new Set(api.creates.map(c => c.message)).size).toBe(4)
+    const log = out.text()
+    expect(log).toMatch(/errored during plan.*Queueing run 2 of 4 in 0.1 s/)
+    expect(log).toMatch(/Queueing run 3 of 4 in 0.15 s/)
+    expect(log).toMatch(/Queueing run 4 of 4 in 0.15 s/)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(100 + 150 + 150)
+  })
+
+  it('gives up after 1 + retry_attempts runs that errored in their apply', async () => {
+    const applyError: RunState = { status: 'errored', apply: 'errored' }
+    const api = new FakeApi([1, 2, 3].map(() => ({ before: [Confirmable], afterConfirm: [{ status: 'applying' }, applyError] })))
+    const o = await execute(settings({ retryAttempts: 2 }))
+    expect(o.success).toBe(false)
+    expect(o.status).toBe('errored')
+    expect(api.creates).toHaveLength(3)
+    expect(o.runIds).toHaveLength(3)
+    expect(o.message).toMatch(/errored during apply.*gave up after 3 runs \(retry_attempts: 2\)/)
+  })
+
+  it('does not retry when retry is false', async () => {
+    const api = new FakeApi([{ before: [{ status: 'errored', plan: 'errored' }] }, { before: [Confirmable] }])
+    const o = await execute(settings({ retry: false }))
+    expect(o.success).toBe(false)
+    expect(api.creates).toHaveLength(1)
+    expect(o.message).toMatch(/Not retried: retry is false/)
+  })
+
+  it.each<[string, RunState, RegExp]>([
+    ['a hard-mandatory policy failure', { status: 'errored', plan: 'finished', apply: 'unreachable' }, /hard-mandatory policy.*not retried/],
+    ['a discard by someone else', { status: 'discarded' }, /was discarded.*not retried/],
+    ['a cancel by someone else', { status: 'canceled' }, /was canceled by someone else; not retried/],
+    ['a force-cancel', { status: 'force_canceled' }, /was force-canceled by someone else/]
+  ])('treats %s as final', async (_what, end, message) => {
+    const api = new FakeApi([{ before: [{ status: 'planning' }, end] }, { before: [Applied] }])
+    const o = await execute(settings())
+    expect(o.success).toBe(false)
+    expect(o.status).toBe(end.status)
+    expect(api.creates).toHaveLength(1)
+    expect(o.message).toMatch(message)
+    expect(o.message).toContain(`${host}/app/acme/workspaces/network/runs/`)
+  })
+
+  it('queues destroy runs with is-destroy', async () => {
+    const api = new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }])
+    const o = await execute(settings({ operation: 'destroy' }))
+    expect(o.success).toBe(true)
+    expect(api.creates[0]).toMatchObject({ 'is-destroy': true, 'plan-only': false })
+    expect(o.outputs).toBeUndefined()
+  })
+
+  it('queues plan-only runs, never confirms them, and accepts a soft policy failure with a warning', async () => {
+    const api = new FakeApi([{ before: [{ status: 'planning' }, { status: 'policy_soft_failed' }] }])
+    const o = await execute(settings({ operation: 'plan' }))
+    expect(o.success).toBe(true)
+    expect(api.creates[0]).toMatchObject({ 'plan-only': true, 'auto-apply': false })
+    expect(api.confirms).toHaveLength(0)
+    expect(out.text()).toMatch(/::warning::Plan-only run .* soft-mandatory policy failed/)
+  })
+
+  it('sends targets, replacements and variables as run attributes', async () => {
+    const api = new FakeApi([{ before: [{ status: 'planned_and_finished' }] }])
+    await execute(settings({ targetAddrs: ['module.a'], replaceAddrs: ['aws_instance.b'], variables: [{ key: 'region', value: '"eu"' }], refresh: false }))
+    expect(api.creates[0]).toMatchObject({
+      'target-addrs': ['module.a'],
+      'replace-addrs': ['aws_instance.b'],
+      variables: [{ key: 'region', value: '"eu"' }],
+      refresh: false
+    })
+  })
+
+  it('treats destroy on a workspace without configuration as a successful no-op, and apply as a failure', async () => {
+    nock(host)
+      .persist()
+      .get('/api/v2/organizations/acme/workspaces/network')
+      .reply(200, { data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } } })
+      .post('/api/v2/runs')
+      .reply(422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Configuration version is missing' }] })
+    const destroy = await execute(settings({ operation: 'destroy' }))
+    expect(destroy.success).toBe(true)
+    expect(destroy.runIds).toEqual([])
+    expect(out.text()).toMatch(/::notice::Workspace acme\/network has never had a configuration version, so there is nothing to destroy/)
+    const apply = await execute(settings())
+    expect(apply.success).toBe(false)
+    expect(apply.message).toMatch(/no configuration version yet, so there is nothing to apply/)
+  })
+
+  it('with wait_for_run false queues once and returns, auto-apply unless manual_confirm', async () => {
+    const api = new FakeApi([{ before: [Confirmable] }, { before: [Confirmable] }])
+    const o = await execute(settings({ waitForRun: false }))
+    expect(o.success).toBe(true)
+    expect(o.status).toBe('pending')
+    expect(api.gets).toBe(0)
+    expect(o.started).toEqual([])
+    await execute(settings({ waitForRun: false, manualConfirm: true }))
+    expect(api.creates.map(c => c['auto-apply'])).toEqual([true, false])
+  })
+
+  it('takes a 409 on confirm as done when the run has already moved on', async () => {
+    let reads = 0
+    nock(host)
+      .persist()
+      .get('/api/v2/organizations/acme/workspaces/network')
+      .reply(200, { data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } } })
+      .post('/api/v2/runs')
+      .reply(201, runDoc('run-1', { status: 'pending' }))
+      .get('/api/v2/runs/run-1')
+      .query(true)
+      .reply(() => {
+        reads++
+        return [200, runDoc('run-1', reads === 1 ? Confirmable : reads === 2 ? { status: 'apply_queued' } : Applied)]
+      })
+      .post('/api/v2/runs/run-1/actions/apply')
+      .reply(409, { errors: [{ status: '409', title: 'transition not allowed' }] })
+      .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+      .reply(200, { data: [] })
+    const o = await execute(settings())
+    expect(o.success).toBe(true)
+    expect(out.text()).toMatch(/no longer waiting for confirmation \(apply_queued\)/)
+  })
+
+  it('finds the run instead of queueing a second one when the create answer is lost', async () => {
+    let posts = 0
+    nock(host)
+      .persist()
+      .get('/api/v2/organizations/acme/workspaces/network')
+      .reply(200, { data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } } })
+      .post('/api/v2/runs')
+      .reply((_uri, body) => {
+        posts++
+        const message = attributesOf(body).message
+        lost = { id: 'run-LOST', type: 'runs', attributes: { message } }
+        return [502, '<html>Bad Gateway</html>', { 'Content-Type': 'text/html' }]
+      })
+      .get(`/api/v2/workspaces/${wsId}/runs`)
+      .query(q => String(q['filter[operation]']).includes('plan_only'))
+      .reply(() => [200, { data: lost ? [{ id: 'run-OTHER', type: 'runs', attributes: { message: 'someone else' } }, lost] : [], meta: { pagination: { 'next-page': null } } }])
+      .get('/api/v2/runs/run-LOST')
+      .query(true)
+      .reply(200, runDoc('run-LOST', { status: 'planned_and_finished', hasChanges: false }))
+    let lost: unknown
+    const o = await execute(settings())
+    expect(posts).toBe(1)
+    expect(o.success).toBe(true)
+    expect(o.runIds).toEqual(['run-LOST'])
+    expect(out.text()).toMatch(/looking for it on the workspace before trying again/)
+  })
+
+  it('on timeout discards the waiting run it queued and says so', async () => {
+    const api = new FakeApi([{ before: [Confirmable] }])
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new AbortedError('timeout', 'timeout')), 100)
+    const o = await execute(settings({ manualConfirm: true, timeoutMs: 100 }), controller.signal)
+    expect(o.success).toBe(false)
+    expect(api.discards).toEqual([o.run?.id])
+    expect(o.message).toMatch(/Timed out after 0 s \(input 'timeout_minutes'\) while run run-\d+ was 'planned'; it was discarded/)
+  })
+
+  it('on timeout leaves the run alone when cancel_on_abort is false', async () => {
+    const api = new FakeApi([{ before: [Confirmable] }])
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new AbortedError('cancelled', 'cancelled')), 100)
+    const o = await execute(settings({ manualConfirm: true, cancelOnAbort: false }), controller.signal)
+    expect(o.success).toBe(false)
+    expect(api.discards).toEqual([])
+    expect(o.message).toMatch(/The job was cancelled while run .* it was left as it is \(cancel_on_abort is false\)/)
+  })
+
+  it('names the inputs to check when the workspace is not found', async () => {
+    nock(host).get('/api/v2/organizations/acme/workspaces/network').reply(404, { errors: [{ status: '404', title: 'not found' }] })
+    const o = await execute(settings())
+    expect(o.success).toBe(false)
+    expect(o.message).toMatch(/Workspace 'network' in organization 'acme' \(inputs 'workspace' and 'organization'\) was not found on tfe.test, or the token cannot see it/)
+  })
+})
