@@ -64,7 +64,9 @@ describe('TfeClient', () => {
   })
 
   it('does not re-send a create after an ambiguous failure: the caller must look first', async () => {
-    const scope = nock(host).post('/api/v2/runs').reply(502, { errors: [{ title: 'bad gateway' }] })
+    const scope = nock(host)
+      .post('/api/v2/runs')
+      .reply(502, { errors: [{ title: 'bad gateway' }] })
     const c = client()
     await expect(c.request('POST', '/api/v2/runs', { idempotent: false, body: {} })).rejects.toMatchObject({ status: 502, transient: true })
     expect(c.stats.requests).toBe(1)
@@ -75,9 +77,13 @@ describe('TfeClient', () => {
   it('waits for X-RateLimit-Reset after a 429, for creates too', async () => {
     const scope = nock(host)
       .post('/api/v2/runs')
-      .reply(429, { errors: [{ detail: "You have exceeded the API's rate limit.", status: 429, title: 'Too many requests' }] }, {
-        'X-RateLimit-Reset': '0.3'
-      })
+      .reply(
+        429,
+        { errors: [{ detail: "You have exceeded the API's rate limit.", status: 429, title: 'Too many requests' }] },
+        {
+          'X-RateLimit-Reset': '0.3'
+        }
+      )
       .post('/api/v2/runs')
       .reply(201, ok)
     const c = client()

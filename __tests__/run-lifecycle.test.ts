@@ -67,8 +67,16 @@ function runDoc(id: string, s: RunState): unknown {
       }
     },
     included: [
-      { id: `plan-${id}`, type: 'plans', attributes: { status: s.plan ?? 'finished', 'resource-additions': 2, 'resource-changes': 1, 'resource-destructions': 0 } },
-      { id: `apply-${id}`, type: 'applies', attributes: { status: s.apply ?? 'pending', 'resource-additions': 2, 'resource-changes': 1, 'resource-destructions': 0 } }
+      {
+        id: `plan-${id}`,
+        type: 'plans',
+        attributes: { status: s.plan ?? 'finished', 'resource-additions': 2, 'resource-changes': 1, 'resource-destructions': 0 }
+      },
+      {
+        id: `apply-${id}`,
+        type: 'applies',
+        attributes: { status: s.apply ?? 'pending', 'resource-additions': 2, 'resource-changes': 1, 'resource-destructions': 0 }
+      }
     ]
   }
 }
@@ -101,7 +109,12 @@ class FakeApi {
       data: {
         id: wsId,
         type: 'workspaces',
-        attributes: { name: 'network', locked: false, 'execution-mode': 'remote', permissions: { 'can-queue-run': true, 'can-queue-apply': true } },
+        attributes: {
+          name: 'network',
+          locked: false,
+          'execution-mode': 'remote',
+          permissions: { 'can-queue-run': true, 'can-queue-apply': true }
+        },
         relationships: { organization: { data: { id: 'acme', type: 'organizations' } } }
       }
     })
@@ -113,14 +126,17 @@ class FakeApi {
       this.runs.set(id, { script: script.before, afterConfirm: script.afterConfirm })
       return [201, runDoc(id, { status: 'pending', discardable: true })]
     })
-    scope.get(/\/api\/v2\/runs\/run-\d+$/).query({ include: 'plan,apply' }).reply(uri => {
-      this.gets++
-      const id = uri.split('/').pop()?.split('?')[0] as string
-      const run = this.runs.get(id)
-      if (!run) return [404, { errors: [{ status: '404', title: 'not found' }] }]
-      const state = run.script.length > 1 ? (run.script.shift() as RunState) : (run.script[0] as RunState)
-      return [200, runDoc(id, state)]
-    })
+    scope
+      .get(/\/api\/v2\/runs\/run-\d+$/)
+      .query({ include: 'plan,apply' })
+      .reply(uri => {
+        this.gets++
+        const id = uri.split('/').pop()?.split('?')[0] as string
+        const run = this.runs.get(id)
+        if (!run) return [404, { errors: [{ status: '404', title: 'not found' }] }]
+        const state = run.script.length > 1 ? (run.script.shift() as RunState) : (run.script[0] as RunState)
+        return [200, runDoc(id, state)]
+      })
     scope.post(/\/actions\/apply$/).reply(uri => {
       const id = uri.split('/')[4] as string
       const run = this.runs.get(id)
@@ -173,7 +189,9 @@ describe('run lifecycle', () => {
   })
 
   it('queues an apply without auto-apply, confirms it once, and reports the apply and outputs', async () => {
-    const api = new FakeApi([{ before: [{ status: 'planning', cancelable: true }, Confirmable], afterConfirm: [{ status: 'applying' }, Applied] }])
+    const api = new FakeApi([
+      { before: [{ status: 'planning', cancelable: true }, Confirmable], afterConfirm: [{ status: 'applying' }, Applied] }
+    ])
     const o = await execute(settings())
     expect(o.success).toBe(true)
     expect(o.status).toBe('applied')
@@ -218,7 +236,14 @@ describe('run lifecycle', () => {
   })
 
   it('does not confirm a plan without changes unless allow_empty_apply is true', async () => {
-    const script = { before: [{ ...Confirmable, hasChanges: false }, { ...Confirmable, hasChanges: false }, { status: 'planned_and_finished', hasChanges: false }], afterConfirm: [Applied] }
+    const script = {
+      before: [
+        { ...Confirmable, hasChanges: false },
+        { ...Confirmable, hasChanges: false },
+        { status: 'planned_and_finished', hasChanges: false }
+      ],
+      afterConfirm: [Applied]
+    }
     const api = new FakeApi([script])
     expect((await execute(settings())).status).toBe('planned_and_finished')
     expect(api.confirms).toHaveLength(0)
@@ -235,13 +260,20 @@ describe('run lifecycle', () => {
     expect(o.success).toBe(true)
     expect(api.confirms).toHaveLength(0)
     expect(api.creates[0]).toMatchObject({ 'auto-apply': false })
-    expect(out.text()).toMatch(/::notice::Run run-\d+ is waiting for a person to confirm it \(manual_confirm is true\): https:\/\/tfe.test\/app\/acme\/workspaces\/network\/runs\/run-\d+/)
+    expect(out.text()).toMatch(
+      /::notice::Run run-\d+ is waiting for a person to confirm it \(manual_confirm is true\): https:\/\/tfe.test\/app\/acme\/workspaces\/network\/runs\/run-\d+/
+    )
   })
 
   it('waits for a policy override even with manual_confirm false, then confirms', async () => {
     const api = new FakeApi([
       {
-        before: [{ status: 'policy_checking' }, { status: 'policy_override', discardable: true }, { status: 'policy_override', discardable: true }, { status: 'policy_checked', confirmable: true }],
+        before: [
+          { status: 'policy_checking' },
+          { status: 'policy_override', discardable: true },
+          { status: 'policy_override', discardable: true },
+          { status: 'policy_checked', confirmable: true }
+        ],
         afterConfirm: [Applied]
       }
     ])
@@ -253,7 +285,12 @@ describe('run lifecycle', () => {
 
   it('retries runs that errored in their plan, with backoff in seconds growing to the cap', async () => {
     const planError: RunState = { status: 'errored', plan: 'errored' }
-    const api = new FakeApi([{ before: [planError] }, { before: [planError] }, { before: [planError] }, { before: [Confirmable], afterConfirm: [Applied] }])
+    const api = new FakeApi([
+      { before: [planError] },
+      { before: [planError] },
+      { before: [planError] },
+      { before: [Confirmable], afterConfirm: [Applied] }
+    ])
     const started = performance.now()
     const o = await execute(settings({ retryBackoffMinMs: 100, retryBackoffMaxMs: 150 }))
     expect(o.success).toBe(true)
@@ -287,7 +324,11 @@ describe('run lifecycle', () => {
   })
 
   it.each<[string, RunState, RegExp]>([
-    ['a hard-mandatory policy failure', { status: 'errored', plan: 'finished', apply: 'unreachable' }, /hard-mandatory policy.*not retried/],
+    [
+      'a hard-mandatory policy failure',
+      { status: 'errored', plan: 'finished', apply: 'unreachable' },
+      /hard-mandatory policy.*not retried/
+    ],
     ['a discard by someone else', { status: 'discarded' }, /was discarded.*not retried/],
     ['a cancel by someone else', { status: 'canceled' }, /was canceled by someone else; not retried/],
     ['a force-cancel', { status: 'force_canceled' }, /was force-canceled by someone else/]
@@ -320,7 +361,14 @@ describe('run lifecycle', () => {
 
   it('sends targets, replacements and variables as run attributes', async () => {
     const api = new FakeApi([{ before: [{ status: 'planned_and_finished' }] }])
-    await execute(settings({ targetAddrs: ['module.a'], replaceAddrs: ['aws_instance.b'], variables: [{ key: 'region', value: '"eu"' }], refresh: false }))
+    await execute(
+      settings({
+        targetAddrs: ['module.a'],
+        replaceAddrs: ['aws_instance.b'],
+        variables: [{ key: 'region', value: '"eu"' }],
+        refresh: false
+      })
+    )
     expect(api.creates[0]).toMatchObject({
       'target-addrs': ['module.a'],
       'replace-addrs': ['aws_instance.b'],
@@ -333,7 +381,9 @@ describe('run lifecycle', () => {
     nock(host)
       .persist()
       .get('/api/v2/organizations/acme/workspaces/network')
-      .reply(200, { data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } } })
+      .reply(200, {
+        data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
+      })
       .post('/api/v2/runs')
       .reply(422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Configuration version is missing' }] })
     const destroy = await execute(settings({ operation: 'destroy' }))
@@ -361,7 +411,9 @@ describe('run lifecycle', () => {
     nock(host)
       .persist()
       .get('/api/v2/organizations/acme/workspaces/network')
-      .reply(200, { data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } } })
+      .reply(200, {
+        data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
+      })
       .post('/api/v2/runs')
       .reply(201, runDoc('run-1', { status: 'pending' }))
       .get('/api/v2/runs/run-1')
@@ -384,7 +436,9 @@ describe('run lifecycle', () => {
     nock(host)
       .persist()
       .get('/api/v2/organizations/acme/workspaces/network')
-      .reply(200, { data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } } })
+      .reply(200, {
+        data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
+      })
       .post('/api/v2/runs')
       .reply((_uri, body) => {
         posts++
@@ -394,10 +448,18 @@ describe('run lifecycle', () => {
       })
       .get(`/api/v2/workspaces/${wsId}/runs`)
       .query(q => String(q['filter[operation]']).includes('plan_only'))
-      .reply(() => [200, { data: lost ? [{ id: 'run-OTHER', type: 'runs', attributes: { message: 'someone else' } }, lost] : [], meta: { pagination: { 'next-page': null } } }])
+      .reply(() => [
+        200,
+        {
+          data: lost ? [{ id: 'run-OTHER', type: 'runs', attributes: { message: 'someone else' } }, lost] : [],
+          meta: { pagination: { 'next-page': null } }
+        }
+      ])
       .get('/api/v2/runs/run-LOST')
       .query(true)
       .reply(200, runDoc('run-LOST', { status: 'planned_and_finished', hasChanges: false }))
+      .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+      .reply(200, { data: [] })
     let lost: unknown
     const o = await execute(settings())
     expect(posts).toBe(1)
@@ -427,9 +489,13 @@ describe('run lifecycle', () => {
   })
 
   it('names the inputs to check when the workspace is not found', async () => {
-    nock(host).get('/api/v2/organizations/acme/workspaces/network').reply(404, { errors: [{ status: '404', title: 'not found' }] })
+    nock(host)
+      .get('/api/v2/organizations/acme/workspaces/network')
+      .reply(404, { errors: [{ status: '404', title: 'not found' }] })
     const o = await execute(settings())
     expect(o.success).toBe(false)
-    expect(o.message).toMatch(/Workspace 'network' in organization 'acme' \(inputs 'workspace' and 'organization'\) was not found on tfe.test, or the token cannot see it/)
+    expect(o.message).toMatch(
+      /Workspace 'network' in organization 'acme' \(inputs 'workspace' and 'organization'\) was not found on tfe.test, or the token cannot see it/
+    )
   })
 })

@@ -167,12 +167,15 @@ export class TfeClient {
     const json = parseJson(text)
     if (status >= 200 && status < 300) {
       if (text.trim() !== '' && json === undefined) {
-        throw new ApiError(`${method} ${path} answered ${status} with a body that is not JSON (${snippet(text)}); a proxy may be in the way.`, {
-          status,
-          method,
-          path,
-          transient: true
-        })
+        throw new ApiError(
+          `${method} ${path} answered ${status} with a body that is not JSON (${snippet(text)}); a proxy may be in the way.`,
+          {
+            status,
+            method,
+            path,
+            transient: true
+          }
+        )
       }
       return { status, body: json as T }
     }
@@ -186,7 +189,14 @@ export class TfeClient {
       let destroy: (() => void) | undefined
       const timer = setTimeout(() => {
         destroy?.()
-        reject(new NetworkError(`${method} ${path}: ${this.host} did not answer within ${this.requestTimeoutMs / 1000} s`, method, path, 'ETIMEDOUT'))
+        reject(
+          new NetworkError(
+            `${method} ${path}: ${this.host} did not answer within ${this.requestTimeoutMs / 1000} s`,
+            method,
+            path,
+            'ETIMEDOUT'
+          )
+        )
       }, this.requestTimeoutMs)
       fn(d => (destroy = d)).then(
         value => {
@@ -245,7 +255,10 @@ export class TfeClient {
       })
     }
     if (status === 404) {
-      return new ApiError(`${method} ${path}: not found (404), or the token is not allowed to see it${suffix}.`, { ...base, transient: false })
+      return new ApiError(`${method} ${path}: not found (404), or the token is not allowed to see it${suffix}.`, {
+        ...base,
+        transient: false
+      })
     }
     if (status >= 500) {
       return new ApiError(`${method} ${path}: ${this.host} answered ${status}${suffix}.`, { ...base, transient: true })

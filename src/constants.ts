@@ -90,14 +90,7 @@ export const StageStatus = {
 } as const
 
 /** Every run operation, so the workspace run list does not hide plan-only runs (hidden by default). */
-export const AllRunOperations = [
-  'plan_only',
-  'plan_and_apply',
-  'save_plan',
-  'refresh_only',
-  'destroy',
-  'empty_apply'
-].join(',')
+export const AllRunOperations = ['plan_only', 'plan_and_apply', 'save_plan', 'refresh_only', 'destroy', 'empty_apply'].join(',')
 
 export const DefaultHostname = 'app.terraform.io'
 export const UserAgent = 'tfe-workspace-run-action/1'

@@ -218,7 +218,9 @@ export class RunLifecycle {
     } catch (err) {
       if (err instanceof RetryableRunError) {
         const tries = this.runIds.length
-        const why = this.settings.retry ? `gave up after ${tries} run${tries === 1 ? '' : 's'} (retry_attempts: ${this.settings.retryAttempts})` : 'retry is false'
+        const why = this.settings.retry
+          ? `gave up after ${tries} run${tries === 1 ? '' : 's'} (retry_attempts: ${this.settings.retryAttempts})`
+          : 'retry is false'
         return this.outcome(false, `${err.message} Not retried: ${why}.`)
       }
       if (err instanceof RunFailedError) return this.outcome(false, err.message)
@@ -239,7 +241,9 @@ export class RunLifecycle {
           ? `Plan-only run ${run.id} finished${run.hasChanges ? this.countsText(run.plan) : ' with no changes'}: ${url}`
           : `Run ${run.id} finished with no changes to apply: ${url}`
       case RunStatus.PolicySoftFailed:
-        core.warning(`Plan-only run ${run.id} finished, but a soft-mandatory policy failed: an apply of this plan would need a policy override. ${url}`)
+        core.warning(
+          `Plan-only run ${run.id} finished, but a soft-mandatory policy failed: an apply of this plan would need a policy override. ${url}`
+        )
         return `Plan-only run ${run.id} finished with a soft-mandatory policy failure${this.countsText(run.plan)}: ${url}`
       case RunStatus.Errored: {
         if (run.plan?.status === 'errored') throw new RetryableRunError(`Run ${run.id} errored during plan: ${url}`)
@@ -302,7 +306,9 @@ export class RunLifecycle {
           )
         }
         if (!isTransient(err) || tries >= MaxCreateTries) throw err
-        core.warning(`Queueing the run got no clear answer (${errorMessage(err)}); looking for it on the workspace before trying again, so it is never queued twice.`)
+        core.warning(
+          `Queueing the run got no clear answer (${errorMessage(err)}); looking for it on the workspace before trying again, so it is never queued twice.`
+        )
         const found = await findRunByMessage(this.client, ws.id, marker, signal)
         if (found) {
           core.info(`The run had been queued after all: ${found}.`)
@@ -348,9 +354,7 @@ export class RunLifecycle {
 
       if (this.settings.operation !== 'plan' && run.isConfirmable && !this.confirmed.has(run.id)) {
         if (this.settings.manualConfirm) {
-          announce('confirm', () =>
-            core.notice(`Run ${run.id} is waiting for a person to confirm it (manual_confirm is true): ${url}`)
-          )
+          announce('confirm', () => core.notice(`Run ${run.id} is waiting for a person to confirm it (manual_confirm is true): ${url}`))
         } else if (!run.hasChanges && !this.settings.allowEmptyApply) {
           announce('no-changes', () => core.info(`The plan has no changes; not confirming it (allow_empty_apply is false).`))
         } else if (await runAction(this.client, run.id, 'apply', `Confirmed by GitHub Actions: ${workflowDescription()}`, signal)) {
@@ -430,7 +434,9 @@ export class RunLifecycle {
     try {
       const outputs = await getWorkspaceOutputs(this.client, ws.id, signal)
       if (outputs) return outputs
-      core.warning(`No state outputs could be read for ${ws.organization}/${ws.name} (404): the workspace has no state yet, or the token may not read its outputs.`)
+      core.warning(
+        `No state outputs could be read for ${ws.organization}/${ws.name} (404): the workspace has no state yet, or the token may not read its outputs.`
+      )
     } catch (err) {
       if (err instanceof AbortedError) throw err
       core.warning(`Could not read the state outputs of ${ws.organization}/${ws.name}: ${errorMessage(err)}`)
@@ -463,9 +469,11 @@ export class RunLifecycle {
     }
     const url = this.url(run.id)
     let fate = `it was left as it is (${Inputs.CancelOnAbort} is false)`
+    let status = run.status
     if (this.settings.cancelOnAbort) {
       try {
-        fate = await stopRun(this.client, run.id, `Stopped by GitHub Actions: ${why.toLowerCase()}. ${workflowDescription()}`, AbortSignal.timeout(this.options.stopBudgetMs))
+        const comment = `Stopped by GitHub Actions: ${why.toLowerCase()}. ${workflowDescription()}`
+        ;({ status, fate } = await stopRun(this.client, run.id, comment, AbortSignal.timeout(this.options.stopBudgetMs)))
         this.hooks.runSettled()
       } catch (stopErr) {
         fate = `stopping it failed (${errorMessage(stopErr)}); the post step will try again`
@@ -473,6 +481,6 @@ export class RunLifecycle {
     } else {
       this.hooks.runSettled()
     }
-    return this.outcome(false, `${why} while run ${run.id} was '${run.status}'; ${fate}: ${url}`)
+    return this.outcome(false, `${why} while run ${run.id} was '${status}'; ${fate}: ${url}`)
   }
 }

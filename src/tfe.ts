@@ -157,7 +157,13 @@ export type RunAction = 'apply' | 'discard' | 'cancel'
  * POST /runs/:id/actions/:action. Returns false on 409 (the run was not in a state that allows it),
  * which callers resolve by reading the run again. Safe to repeat: a repeat is answered 409.
  */
-export async function runAction(client: TfeClient, runId: string, action: RunAction, comment: string, signal?: AbortSignal): Promise<boolean> {
+export async function runAction(
+  client: TfeClient,
+  runId: string,
+  action: RunAction,
+  comment: string,
+  signal?: AbortSignal
+): Promise<boolean> {
   const { status } = await client.request(`POST`, `/api/v2/runs/${seg(runId)}/actions/${action}`, {
     idempotent: true,
     body: { comment },
@@ -196,11 +202,15 @@ export async function getWorkspaceOutputs(
   workspaceId: string,
   signal?: AbortSignal
 ): Promise<Record<string, unknown> | undefined> {
-  const { status, body } = await client.request<ListDocument>('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs`, {
-    idempotent: true,
-    signal,
-    accept: [404]
-  })
+  const { status, body } = await client.request<ListDocument>(
+    'GET',
+    `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs`,
+    {
+      idempotent: true,
+      signal,
+      accept: [404]
+    }
+  )
   if (status === 404) return undefined
   const outputs: Record<string, unknown> = {}
   for (const item of body.data ?? []) {

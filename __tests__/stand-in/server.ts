@@ -559,6 +559,14 @@ export class StandIn {
     const entry: LoggedRequest = { at: Date.now(), method, path: `${path}${url.search}`, status: 0, token }
     this.requests.push(entry)
 
+    if (path.startsWith('/_stand-in/')) {
+      const [status, body] = this.admin(method, path, chunks.length ? Buffer.concat(chunks).toString('utf8') : '')
+      entry.status = status
+      res.writeHead(status, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify(body))
+      return
+    }
+
     const fault = this.pickFault(method, path)
     if (fault) {
       entry.fault = fault.kind
@@ -592,6 +600,42 @@ export class StandIn {
     const text = body === undefined ? '' : JSON.stringify(body)
     res.writeHead(status, { 'Content-Type': JsonApi, ...headers })
     res.end(text)
+  }
+
+  /**
+   * The "humans" over HTTP, for `npm run stand-in` and manual trials (no auth: loopback only):
+   * GET /_stand-in/state, POST /_stand-in/workspaces {spec}, POST /_stand-in/runs/:id/{confirm,discard,cancel,override},
+   * POST /_stand-in/workspaces/:id/{lock,unlock}.
+   */
+  private admin(method: string, path: string, text: string): [number, unknown] {
+    let m: RegExpMatchArray | null
+    if (method === 'GET' && path === '/_stand-in/state') {
+      return [
+        200,
+        {
+          workspaces: [...this.workspaces.values()].map(w => ({ id: w.id, organization: w.organization, name: w.name, resources: w.resources, currentRunId: w.currentRunId })),
+          runs: [...this.runs.values()].map(r => ({ id: r.id, workspaceId: r.workspaceId, status: r.status, confirmable: r.confirmable, message: r.message }))
+        }
+      ]
+    }
+    if (method === 'POST' && path === '/_stand-in/workspaces') {
+      const ws = this.addWorkspace(JSON.parse(text || '{}') as WorkspaceSpec)
+      return [201, { id: ws.id, name: ws.name, organization: ws.organization }]
+    }
+    if (method === 'POST' && (m = path.match(/^\/_stand-in\/runs\/([^/]+)\/(confirm|discard|cancel|override)$/))) {
+      const id = m[1] as string
+      if (!this.runs.has(id)) return [404, { error: 'no such run' }]
+      const ok = m[2] === 'confirm' ? this.confirm(id) : m[2] === 'discard' ? this.discard(id) : m[2] === 'cancel' ? this.cancel(id) : this.overridePolicy(id)
+      return ok ? [200, { ok }] : [409, { error: `cannot ${m[2]} a run that is ${this.runs.get(id)?.status}` }]
+    }
+    if (method === 'POST' && (m = path.match(/^\/_stand-in\/workspaces\/([^/]+)\/(lock|unlock)$/))) {
+      const id = m[1] as string
+      if (!this.workspaces.has(id)) return [404, { error: 'no such workspace' }]
+      if (m[2] === 'lock') this.lock(id)
+      else this.unlock(id)
+      return [200, { ok: true }]
+    }
+    return [404, { error: 'unknown stand-in admin route' }]
   }
 
   private pickFault(method: string, path: string): (FaultRule & { hits: number }) | undefined {
@@ -710,7 +754,8 @@ export class StandIn {
       if (!run) return notFound
       const include = (query.get('include') ?? '').split(',').filter(Boolean)
       const bad = include.find(i => !['plan', 'apply', 'workspace', 'created_by', 'cost_estimate', 'configuration_version'].includes(i))
-      if (bad) return [400, { errors: [{ status: '400', title: 'invalid include parameter', detail: `Invalid include parameter: ${bad}` }] }]
+      if (bad)
+        return [400, { errors: [{ status: '400', title: 'invalid include parameter', detail: `Invalid include parameter: ${bad}` }] }]
       const included: unknown[] = []
       if (include.includes('plan')) included.push(this.stageResource(run.plan))
       if (include.includes('apply')) included.push(this.stageResource(run.apply))
@@ -746,7 +791,10 @@ export class StandIn {
     if (doc.data?.type !== 'runs') return [422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Type must be runs' }] }]
     const a = doc.data.attributes ?? {}
     if (a['is-destroy'] === true && a['refresh-only'] === true) {
-      return [422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Refresh-only and destroy are mutually exclusive' }] }]
+      return [
+        422,
+        { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Refresh-only and destroy are mutually exclusive' }] }
+      ]
     }
     if (ws.spec.hasConfiguration === false) {
       return [422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Configuration version is missing' }] }]
@@ -756,7 +804,8 @@ export class StandIn {
 
   private runList(ws: StandInWorkspace, query: URLSearchParams): unknown {
     const ops = (query.get('filter[operation]') ?? '').split(',').filter(Boolean)
-    const operation = (r: StandInRun): string => (r.planOnly ? 'plan_only' : r.isDestroy ? 'destroy' : r.refreshOnly ? 'refresh_only' : 'plan_and_apply')
+    const operation = (r: StandInRun): string =>
+      r.planOnly ? 'plan_only' : r.isDestroy ? 'destroy' : r.refreshOnly ? 'refresh_only' : 'plan_and_apply'
     const all = this.runsOf(ws.id)
       .filter(r => (ops.length ? ops.includes(operation(r)) : !r.planOnly))
       .reverse()

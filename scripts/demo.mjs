@@ -1,0 +1,79 @@
+// `npm run demo`: the whole multispace pattern on your machine, no account needed.
+// Starts the local HCP Terraform stand-in with network → platform → app-a, app-b, then runs the
+// bundled action (dist/index.js) exactly as the GitHub runner would, job by job: the apply chain
+// in needs: order (the two apps fanned out in parallel, outputs passed down as run variables),
+// then the destroy chain in reverse.
+import { execSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { StandIn } from '../__tests__/stand-in/server.ts'
+import { seedDemoEstate } from '../__tests__/stand-in/estate.ts'
+import { runStep } from '../__tests__/helpers/action-runner.ts'
+
+const bold = s => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s)
+const dim = s => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s)
+
+if (!existsSync('dist/index.js')) {
+  process.stdout.write('dist/index.js is missing: building it first.\n')
+  execSync('npm run build', { stdio: 'inherit' })
+}
+
+const standIn = new StandIn({ defaultTimings: { queueMs: 200, planMs: 1200, applyMs: 1500, applyQueueMs: 200, costEstimateMs: 400 } })
+const url = await standIn.start()
+seedDemoEstate(standIn)
+process.stdout.write(`${bold('HCP Terraform stand-in')} on ${url} — organization demo-org, workspaces network, platform, app-a, app-b\n`)
+
+const results = []
+let failures = 0
+
+async function job(name, inputs) {
+  const started = Date.now()
+  const r = await runStep({
+    inputs: { token: 'test-token', hostname: url, organization: 'demo-org', retry_backoff_min: '1', ...inputs }
+  })
+  const lines = r.stdout
+    .split('\n')
+    .filter(l => l && !l.startsWith('::debug::') && !l.startsWith('::add-mask::'))
+    .map(l => `  ${dim(`[${name}]`)} ${l.replace(/^::(notice|warning|error)::/, (_m, k) => `${k.toUpperCase()}: `)}`)
+  process.stdout.write(`${lines.join('\n')}\n`)
+  const o = r.outputs
+  process.stdout.write(
+    `  ${dim(`[${name}]`)} ${bold('outputs')}: status=${o.status || '-'} run_id=${o.run_id || '-'} attempts=${o.attempts} ` +
+      `resources=+${o.resource_additions} ~${o.resource_changes} -${o.resource_destructions} workspace_outputs=${o.workspace_outputs}\n`
+  )
+  if (r.code !== 0) failures++
+  if (`${r.stdout}${r.summary}${JSON.stringify(o)}`.includes('k8s-token-never-shown')) {
+    process.stderr.write(`A sensitive output leaked in ${name}'s output: this is a bug.\n`)
+    failures++
+  }
+  results.push({ name, operation: inputs.operation ?? 'apply', status: o.status, attempts: o.attempts, seconds: (Date.now() - started) / 1000, code: r.code })
+  return JSON.parse(o.workspace_outputs || '{}')
+}
+
+const hcl = value => JSON.stringify(value)
+
+process.stdout.write(`\n${bold('Apply chain')}: network → platform → (app-a, app-b)\n`)
+const network = await job('apply network', { workspace: 'network' })
+const platform = await job('apply platform', {
+  workspace: 'platform',
+  variables: `vpc_id=${hcl(network.vpc_id)}\nsubnet_ids=${hcl(network.private_subnets)}`
+})
+await Promise.all(
+  ['app-a', 'app-b'].map(app => job(`apply ${app}`, { workspace: app, variables: `cluster_name=${hcl(platform.cluster_name)}` }))
+)
+
+process.stdout.write(`\n${bold('Destroy chain')}, in reverse: (app-a, app-b) → platform → network\n`)
+await Promise.all(['app-a', 'app-b'].map(app => job(`destroy ${app}`, { workspace: app, operation: 'destroy' })))
+await job('destroy platform', { workspace: 'platform', operation: 'destroy' })
+await job('destroy network', { workspace: 'network', operation: 'destroy' })
+
+await standIn.stop()
+process.stdout.write(`\n${bold('Summary')}\n`)
+for (const r of results) {
+  process.stdout.write(
+    `  ${r.code === 0 ? '✔' : '✘'} ${r.name.padEnd(18)} ${String(r.status).padEnd(22)} attempts ${r.attempts}  ${r.seconds.toFixed(1)} s\n`
+  )
+}
+const left = [...standIn.workspaces.values()].reduce((n, w) => n + w.resources, 0)
+process.stdout.write(`  Resources left in the estate after the destroy chain: ${left}\n`)
+process.stdout.write(`  (app-b's first plan errors on purpose: the step retries it.)\n`)
+if (failures || left) process.exit(1)
