@@ -45,7 +45,14 @@ async function job(name, inputs) {
     process.stderr.write(`A sensitive output leaked in ${name}'s output: this is a bug.\n`)
     failures++
   }
-  results.push({ name, operation: inputs.operation ?? 'apply', status: o.status, attempts: o.attempts, seconds: (Date.now() - started) / 1000, code: r.code })
+  results.push({
+    name,
+    operation: inputs.operation ?? 'apply',
+    status: o.status,
+    attempts: o.attempts,
+    seconds: (Date.now() - started) / 1000,
+    code: r.code
+  })
   return JSON.parse(o.workspace_outputs || '{}')
 }
 

@@ -613,8 +613,20 @@ export class StandIn {
       return [
         200,
         {
-          workspaces: [...this.workspaces.values()].map(w => ({ id: w.id, organization: w.organization, name: w.name, resources: w.resources, currentRunId: w.currentRunId })),
-          runs: [...this.runs.values()].map(r => ({ id: r.id, workspaceId: r.workspaceId, status: r.status, confirmable: r.confirmable, message: r.message }))
+          workspaces: [...this.workspaces.values()].map(w => ({
+            id: w.id,
+            organization: w.organization,
+            name: w.name,
+            resources: w.resources,
+            currentRunId: w.currentRunId
+          })),
+          runs: [...this.runs.values()].map(r => ({
+            id: r.id,
+            workspaceId: r.workspaceId,
+            status: r.status,
+            confirmable: r.confirmable,
+            message: r.message
+          }))
         }
       ]
     }
@@ -625,7 +637,14 @@ export class StandIn {
     if (method === 'POST' && (m = path.match(/^\/_stand-in\/runs\/([^/]+)\/(confirm|discard|cancel|override)$/))) {
       const id = m[1] as string
       if (!this.runs.has(id)) return [404, { error: 'no such run' }]
-      const ok = m[2] === 'confirm' ? this.confirm(id) : m[2] === 'discard' ? this.discard(id) : m[2] === 'cancel' ? this.cancel(id) : this.overridePolicy(id)
+      const ok =
+        m[2] === 'confirm'
+          ? this.confirm(id)
+          : m[2] === 'discard'
+            ? this.discard(id)
+            : m[2] === 'cancel'
+              ? this.cancel(id)
+              : this.overridePolicy(id)
       return ok ? [200, { ok }] : [409, { error: `cannot ${m[2]} a run that is ${this.runs.get(id)?.status}` }]
     }
     if (method === 'POST' && (m = path.match(/^\/_stand-in\/workspaces\/([^/]+)\/(lock|unlock)$/))) {
