@@ -163,13 +163,19 @@ class FakeApi {
 
 const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5 }
 
-async function execute(s: Settings, signal = new AbortController().signal): Promise<Outcome & { started: string[]; settled: number }> {
+async function execute(
+  s: Settings,
+  signal = new AbortController().signal,
+  readOutageLimitMs = 120_000
+): Promise<Outcome & { started: string[]; settled: number }> {
   const started: string[] = []
   let settled = 0
   const client = new TfeClient({ baseUrl: host, token: 'tok', backoffBaseMs: 5 })
   const hooks = { runStarted: (id: string) => started.push(id), runSettled: () => settled++ }
   try {
-    const outcome = await new RunLifecycle(s, client, hooks, { pollSchedule: fastPolls, createRetryDelayMs: 5 }).execute(signal)
+    const outcome = await new RunLifecycle(s, client, hooks, { pollSchedule: fastPolls, createRetryDelayMs: 5, readOutageLimitMs }).execute(
+      signal
+    )
     return { ...outcome, started, settled }
   } finally {
     client.dispose()
@@ -497,5 +503,27 @@ describe('run lifecycle', () => {
     expect(o.message).toMatch(
       /Workspace 'network' in organization 'acme' \(inputs 'workspace' and 'organization'\) was not found on tfe.test, or the token cannot see it/
     )
+  })
+
+  it('survives failed reads for a while, then fails clearly instead of polling forever', async () => {
+    let reads = 0
+    nock(host)
+      .persist()
+      .get('/api/v2/organizations/acme/workspaces/network')
+      .reply(200, {
+        data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
+      })
+      .post('/api/v2/runs')
+      .reply(201, runDoc('run-1', { status: 'pending' }))
+      .get('/api/v2/runs/run-1')
+      .query(true)
+      .reply(() =>
+        ++reads <= 2 ? [200, runDoc('run-1', { status: 'planning' })] : [503, { errors: [{ status: '503', title: 'unavailable' }] }]
+      )
+    const o = await execute(settings(), undefined, 300)
+    expect(o.success).toBe(false)
+    expect(o.message).toMatch(/Could not read run run-1 for \d+ s \(GET \/api\/v2\/runs\/run-1\?include=plan,apply: tfe.test answered 503/)
+    expect(o.message).toMatch(/It may still be in progress: check https:\/\/tfe.test\/app\/acme\/workspaces\/network\/runs\/run-1/)
+    expect(out.text()).toMatch(/::warning::Could not read run run-1 .*still trying/)
   })
 })

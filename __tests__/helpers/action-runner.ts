@@ -6,10 +6,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 
-export const RepoRoot = resolve(import.meta.dirname, '..', '..')
+export const RepoRoot = fileURLToPath(new URL('../..', import.meta.url))
 export const DistEntry = join(RepoRoot, 'dist', 'index.js')
 
 interface ActionYml {

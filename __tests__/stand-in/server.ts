@@ -64,11 +64,14 @@ export type FaultKind =
 export interface FaultRule {
   method?: string
   path: RegExp
-  kind: FaultKind
+  /** Several kinds are used in turn. */
+  kind: FaultKind | FaultKind[]
   /** How many matching requests to hit; Infinity for all. */
   times?: number
   /** Chance that a matching request is hit (default 1). */
   probability?: number
+  /** Hit every n-th matching request instead (deterministic: n = 4 fails a quarter). */
+  every?: number
   /** For 'slow'. */
   delayMs?: number
 }
@@ -174,7 +177,11 @@ export class StandIn {
   readonly requests: LoggedRequest[] = []
   readonly runs = new Map<string, StandInRun>()
   readonly workspaces = new Map<string, StandInWorkspace>()
-  /** Requests that arrived while their token was told to wait (429 / X-RateLimit-Reset). */
+  /**
+   * Requests that arrived on a connection that had been told to wait (a 429 with X-RateLimit-Reset)
+   * before that wait was over. Keyed by connection, since a step sends its requests one at a time
+   * on one keep-alive connection; other steps sharing the token have not been told anything.
+   */
   earlyRequests = 0
   /** Requests that reached the log host carrying an Authorization header. */
   tokenLeaks = 0
@@ -183,7 +190,7 @@ export class StandIn {
   private readonly server: http.Server
   private readonly logServer: http.Server
   private readonly sockets = new Set<Socket>()
-  private faults: (FaultRule & { hits: number })[] = []
+  private faults: (FaultRule & { hits: number; seen: number })[] = []
   private readonly windows = new Map<string, number[]>()
   private readonly blockedUntil = new Map<string, number>()
   private baseUrl = ''
@@ -264,7 +271,7 @@ export class StandIn {
   }
 
   injectFault(rule: FaultRule): void {
-    this.faults.push({ ...rule, hits: 0 })
+    this.faults.push({ ...rule, hits: 0, seen: 0 })
   }
 
   clearFaults(): void {
@@ -580,7 +587,7 @@ export class StandIn {
       }
     }
 
-    const limited = this.rateLimit(token ?? 'anonymous')
+    const limited = this.rateLimit(token ?? 'anonymous', `${req.socket.remoteAddress}:${req.socket.remotePort}`)
     let status: number
     let body: unknown
     let headers: Record<string, string> = {}
@@ -657,14 +664,17 @@ export class StandIn {
     return [404, { error: 'unknown stand-in admin route' }]
   }
 
-  private pickFault(method: string, path: string): (FaultRule & { hits: number }) | undefined {
+  private pickFault(method: string, path: string): { kind: FaultKind; delayMs?: number } | undefined {
     for (const f of this.faults) {
       if (f.method && f.method !== method) continue
       if (!f.path.test(path)) continue
       if (f.hits >= (f.times ?? Infinity)) continue
-      if (this.options.random() >= (f.probability ?? 1)) continue
+      f.seen++
+      if (f.every ? f.seen % f.every !== 0 : this.options.random() >= (f.probability ?? 1)) continue
+      const kinds = Array.isArray(f.kind) ? f.kind : [f.kind]
+      const kind = kinds[f.hits % kinds.length] as FaultKind
       f.hits++
-      return f
+      return { kind, delayMs: f.delayMs }
     }
     return undefined
   }
@@ -682,16 +692,16 @@ export class StandIn {
   }
 
   /** A sliding one-second window per token, as the real limit is counted per user. */
-  private rateLimit(token: string): Record<string, string> | undefined {
+  private rateLimit(token: string, connection: string): Record<string, string> | undefined {
     const limit = this.options.rateLimitPerSecond
     if (!limit) return undefined
     const now = performance.now()
-    if ((this.blockedUntil.get(token) ?? 0) > now) this.earlyRequests++
+    if ((this.blockedUntil.get(connection) ?? 0) > now) this.earlyRequests++
     const window = (this.windows.get(token) ?? []).filter(t => now - t < 1000)
     this.windows.set(token, window)
     if (window.length >= limit) {
       const resetMs = 1000 - (now - (window[0] as number))
-      this.blockedUntil.set(token, now + resetMs)
+      this.blockedUntil.set(connection, now + resetMs)
       this.rateLimited++
       return {
         'X-RateLimit-Limit': String(limit),
