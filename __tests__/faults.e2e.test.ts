@@ -47,8 +47,9 @@ describe('under faults', () => {
     expect(r.outputs.status).toBe('applied')
     expect(s.runsOf(ws.id)).toHaveLength(1)
     expect(ws.appliesSeen).toBe(1)
-    expect(failed.length).toBeGreaterThanOrEqual(3)
-    expect(new Set(failed.map(q => q.fault)).size).toBeGreaterThanOrEqual(3)
+    // The first faults are the two nastiest: a proxy's HTML page and a dropped connection.
+    expect(failed.length).toBeGreaterThanOrEqual(2)
+    expect(failed.slice(0, 2).map(q => q.fault)).toEqual(['status-502-html', 'reset'])
     expect(failed.length / reads_.length).toBeGreaterThanOrEqual(0.2)
     expect(r.stdout).toMatch(/retrying in/)
   })

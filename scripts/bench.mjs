@@ -1,0 +1,186 @@
+// `npm run bench`: measures the bundled action against the local stand-in and prints figures
+// (medians with min–max). Not a test: nothing here passes or fails, it reports.
+//   node scripts/bench.mjs [--quick]   (--quick: fewer repeats and shorter runs)
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { StandIn } from '../__tests__/stand-in/server.ts'
+import { actionYml, DistEntry, parseFileCommands } from '../__tests__/helpers/action-runner.ts'
+
+const quick = process.argv.includes('--quick')
+const defaults = Object.fromEntries(Object.entries(actionYml().inputs).map(([k, v]) => [k, v.default ?? '']))
+
+const median = xs => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN
+}
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]
+}
+const fmt = (xs, unit = 'ms', digits = 0) =>
+  `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)}, n=${xs.length})`
+
+/** Runs dist/index.js as the runner would; resolves with exit time (performance.now) and peak RSS. */
+function step(inputs, extraEnv = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-step-'))
+  const files = { GITHUB_OUTPUT: join(dir, 'o'), GITHUB_STATE: join(dir, 's'), GITHUB_STEP_SUMMARY: join(dir, 'm'), BENCH_RSS_FILE: join(dir, 'rss') }
+  for (const f of Object.values(files)) writeFileSync(f, '')
+  const env = { PATH: process.env.PATH, GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/infra', GITHUB_RUN_ID: '1', ...files, ...extraEnv }
+  for (const [k, v] of Object.entries({ ...defaults, ...inputs })) env[`INPUT_${k.toUpperCase()}`] = v
+  const spawnedAt = performance.now()
+  const child = spawn(process.execPath, ['--import', './scripts/rss-probe.mjs', DistEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  child.stdout.on('data', d => (stdout += d))
+  child.stderr.on('data', d => (stdout += d))
+  return new Promise(resolve =>
+    child.on('exit', code => {
+      const exitedAt = performance.now()
+      setTimeout(() => {
+        resolve({
+          code,
+          spawnedAt,
+          exitedAt,
+          stdout,
+          outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+          rssKb: Number(readFileSync(files.BENCH_RSS_FILE, 'utf8') || 0)
+        })
+      }, 20)
+    })
+  )
+}
+
+async function withStandIn(options, fn) {
+  const s = new StandIn(options)
+  await s.start()
+  try {
+    return await fn(s)
+  } finally {
+    await s.stop()
+  }
+}
+
+const inputsFor = (s, name, extra = {}) => ({ token: 'test-token', hostname: s.url, organization: 'demo-org', workspace: name, ...extra })
+
+/** The stand-in logs wall-clock ms; convert to this process's performance clock. */
+const toPerf = wallMs => wallMs - performance.timeOrigin
+
+async function coldStart(repeats) {
+  return withStandIn({}, async s => {
+    s.addWorkspace({ name: 'cold', changes: { add: 0, change: 0, destroy: 0 } })
+    const ours = []
+    const bare = []
+    for (let i = 0; i < repeats; i++) {
+      const before = s.requests.length
+      const r = await step(inputsFor(s, 'cold', { operation: 'plan' }))
+      ours.push(toPerf(s.requests[before].at) - r.spawnedAt)
+      const b0 = s.requests.length
+      const t0 = performance.now()
+      await new Promise(res => {
+        const c = spawn(process.execPath, [
+          '-e',
+          `require('http').get(${JSON.stringify(`${s.url}/api/v2/organizations/demo-org/workspaces/cold`)}, {headers:{authorization:'Bearer test-token'}}, r => r.resume().on('end', () => process.exit(0)))`
+        ])
+        c.on('exit', res)
+      })
+      bare.push(toPerf(s.requests[b0].at) - t0)
+    }
+    return { ours, bare }
+  })
+}
+
+/**
+ * Detection lag and request budget: runs of several lengths, in parallel, each on its own
+ * workspace. Real durations vary around the workspace's average (±30 %), as they do in life.
+ */
+async function detection(lengthsS, repeats) {
+  return withStandIn({}, async s => {
+    const jobs = []
+    let i = 0
+    for (const lengthS of lengthsS) {
+      for (let r = 0; r < repeats; r++) {
+        const name = `lag-${lengthS}-${r}`
+        const half = (lengthS * 1000) / 2
+        const jitter = () => Math.round(half * (0.7 + 0.6 * ((i++ * 0.618) % 1)))
+        const ws = s.addWorkspace({ name, outputs: { id: { value: name } }, timings: { queueMs: 100, planMs: jitter(), applyMs: jitter(), applyQueueMs: 100 } })
+        jobs.push(
+          step(inputsFor(s, name)).then(res => {
+            const run = s.runsOf(ws.id)[0]
+            const reqs = s.requests.filter(q => q.path.includes(ws.id) || (run && q.path.includes(run.id)) || q.path.endsWith(`/workspaces/${name}`))
+            const polls = reqs.filter(q => q.method === 'GET' && run && q.path.startsWith(`/api/v2/runs/${run.id}`))
+            const created = s.requests.find(q => q.method === 'POST' && q.path === '/api/v2/runs' && toPerf(q.at) >= res.spawnedAt)
+            const waitMin = (run.terminalAt - (run ? toPerf(Date.parse(run.createdAt)) : res.spawnedAt)) / 60000
+            return {
+              lengthS,
+              code: res.code,
+              lagMs: res.exitedAt - run.terminalAt,
+              pollsPerMin: polls.length / waitMin,
+              polls: polls.length,
+              waitMin,
+              beyond: reqs.length - polls.length,
+              rssKb: res.rssKb,
+              created: Boolean(created)
+            }
+          })
+        )
+      }
+    }
+    return Promise.all(jobs)
+  })
+}
+
+async function fanOut(steps, perSecond) {
+  return withStandIn({ rateLimitPerSecond: perSecond, defaultTimings: { queueMs: 100, planMs: 3000, applyMs: 3000, applyQueueMs: 100 } }, async s => {
+    const names = Array.from({ length: steps }, (_, i) => `fan-${i}`)
+    for (const n of names) s.addWorkspace({ name: n })
+    const single = await step(inputsFor(s, names[0]))
+    const ideal = single.exitedAt - single.spawnedAt
+    s.rateLimited = 0
+    s.earlyRequests = 0
+    const t0 = performance.now()
+    const results = await Promise.all(names.map(n => step(inputsFor(s, n, { operation: 'apply' }))))
+    const wall = performance.now() - t0
+    return {
+      steps,
+      perSecond,
+      idealMs: ideal,
+      wallMs: wall,
+      failures: results.filter(r => r.code !== 0).length,
+      got429: s.rateLimited,
+      early: s.earlyRequests
+    }
+  })
+}
+
+const line = s => process.stdout.write(`${s}\n`)
+line(`tfe-workspace-run benchmark — ${new Date().toISOString()}`)
+line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, bundle ${(readFileSync(DistEntry).length / 1024).toFixed(0)} kB`)
+
+const cold = await coldStart(quick ? 5 : 15)
+const overhead = cold.ours.map((v, i) => v - cold.bare[i])
+line(`\ncold start, spawn → first API request`)
+line(`  action:            ${fmt(cold.ours)}`)
+line(`  bare node -e GET:  ${fmt(cold.bare)}`)
+line(`  our overhead:      ${fmt(overhead)}`)
+
+const lengths = quick ? [1, 4, 10] : [1, 3, 7, 15, 30, 60]
+const det = await detection(lengths, quick ? 2 : 3)
+const lags = det.map(d => d.lagMs)
+line(`\ndetection lag, run terminal → step exit (apply runs of ${lengths.join(', ')} s, ±30 %)`)
+line(`  p50 ${median(lags).toFixed(0)} ms, p95 ${pct(lags, 95).toFixed(0)} ms, max ${Math.max(...lags).toFixed(0)} ms (n=${lags.length}, failures ${det.filter(d => d.code !== 0).length})`)
+for (const L of lengths) {
+  const xs = det.filter(d => d.lengthS === L)
+  line(`  ${String(L).padStart(3)} s runs: lag ${fmt(xs.map(d => d.lagMs))}; ${median(xs.map(d => d.pollsPerMin)).toFixed(1)} polls/min`)
+}
+const totalPolls = det.reduce((n, d) => n + d.polls, 0)
+const totalMin = det.reduce((n, d) => n + d.waitMin, 0)
+line(`  requests per minute of waiting (all runs pooled): ${(totalPolls / totalMin).toFixed(1)}`)
+line(`  requests beyond polling per confirmed apply with outputs: ${fmt(det.map(d => d.beyond), '', 0)}`)
+line(`  peak RSS of the step: ${fmt(det.map(d => d.rssKb / 1024), 'MB', 1)}`)
+
+for (const [n, rps] of quick ? [[12, 5]] : [[12, 5], [50, 30]]) {
+  const f = await fanOut(n, rps)
+  line(`\nfan-out: ${f.steps} parallel steps under ${f.perSecond} requests/s`)
+  line(`  wall ${(f.wallMs / 1000).toFixed(1)} s vs ideal ${(f.idealMs / 1000).toFixed(1)} s (one step alone); 429s received ${f.got429}; requests sent before a 429's reset ${f.early}; failures ${f.failures}`)
+}
