@@ -25,7 +25,12 @@ const fmt = (xs, unit = 'ms', digits = 0) =>
 /** Runs dist/index.js as the runner would; resolves with exit time (performance.now) and peak RSS. */
 function step(inputs, extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-step-'))
-  const files = { GITHUB_OUTPUT: join(dir, 'o'), GITHUB_STATE: join(dir, 's'), GITHUB_STEP_SUMMARY: join(dir, 'm'), BENCH_RSS_FILE: join(dir, 'rss') }
+  const files = {
+    GITHUB_OUTPUT: join(dir, 'o'),
+    GITHUB_STATE: join(dir, 's'),
+    GITHUB_STEP_SUMMARY: join(dir, 'm'),
+    BENCH_RSS_FILE: join(dir, 'rss')
+  }
   for (const f of Object.values(files)) writeFileSync(f, '')
   const env = { PATH: process.env.PATH, GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/infra', GITHUB_RUN_ID: '1', ...files, ...extraEnv }
   for (const [k, v] of Object.entries({ ...defaults, ...inputs })) env[`INPUT_${k.toUpperCase()}`] = v
@@ -103,11 +108,18 @@ async function detection(lengthsS, repeats) {
         const name = `lag-${lengthS}-${r}`
         const half = (lengthS * 1000) / 2
         const jitter = () => Math.round(half * (0.7 + 0.6 * ((i++ * 0.618) % 1)))
-        const ws = s.addWorkspace({ name, outputs: { id: { value: name } }, timings: { queueMs: 100, planMs: jitter(), applyMs: jitter(), applyQueueMs: 100 } })
+        const ws = s.addWorkspace({
+          name,
+          outputs: { id: { value: name } },
+          timings: { queueMs: 100, planMs: jitter(), applyMs: jitter(), applyQueueMs: 100 },
+          reportedAverages: { planMs: half, applyMs: half }
+        })
         jobs.push(
           step(inputsFor(s, name)).then(res => {
             const run = s.runsOf(ws.id)[0]
-            const reqs = s.requests.filter(q => q.path.includes(ws.id) || (run && q.path.includes(run.id)) || q.path.endsWith(`/workspaces/${name}`))
+            const reqs = s.requests.filter(
+              q => q.path.includes(ws.id) || (run && q.path.includes(run.id)) || q.path.endsWith(`/workspaces/${name}`)
+            )
             const polls = reqs.filter(q => q.method === 'GET' && run && q.path.startsWith(`/api/v2/runs/${run.id}`))
             const created = s.requests.find(q => q.method === 'POST' && q.path === '/api/v2/runs' && toPerf(q.at) >= res.spawnedAt)
             const waitMin = (run.terminalAt - (run ? toPerf(Date.parse(run.createdAt)) : res.spawnedAt)) / 60000
@@ -118,7 +130,8 @@ async function detection(lengthsS, repeats) {
               pollsPerMin: polls.length / waitMin,
               polls: polls.length,
               waitMin,
-              beyond: reqs.length - polls.length,
+              // +1: the create request (POST /api/v2/runs) names no workspace in its path.
+              beyond: reqs.length - polls.length + 1,
               rssKb: res.rssKb,
               created: Boolean(created)
             }
@@ -131,31 +144,36 @@ async function detection(lengthsS, repeats) {
 }
 
 async function fanOut(steps, perSecond) {
-  return withStandIn({ rateLimitPerSecond: perSecond, defaultTimings: { queueMs: 100, planMs: 3000, applyMs: 3000, applyQueueMs: 100 } }, async s => {
-    const names = Array.from({ length: steps }, (_, i) => `fan-${i}`)
-    for (const n of names) s.addWorkspace({ name: n })
-    const single = await step(inputsFor(s, names[0]))
-    const ideal = single.exitedAt - single.spawnedAt
-    s.rateLimited = 0
-    s.earlyRequests = 0
-    const t0 = performance.now()
-    const results = await Promise.all(names.map(n => step(inputsFor(s, n, { operation: 'apply' }))))
-    const wall = performance.now() - t0
-    return {
-      steps,
-      perSecond,
-      idealMs: ideal,
-      wallMs: wall,
-      failures: results.filter(r => r.code !== 0).length,
-      got429: s.rateLimited,
-      early: s.earlyRequests
+  return withStandIn(
+    { rateLimitPerSecond: perSecond, defaultTimings: { queueMs: 100, planMs: 3000, applyMs: 3000, applyQueueMs: 100 } },
+    async s => {
+      const names = Array.from({ length: steps }, (_, i) => `fan-${i}`)
+      for (const n of names) s.addWorkspace({ name: n })
+      const single = await step(inputsFor(s, names[0]))
+      const ideal = single.exitedAt - single.spawnedAt
+      s.rateLimited = 0
+      s.earlyRequests = 0
+      const t0 = performance.now()
+      const results = await Promise.all(names.map(n => step(inputsFor(s, n, { operation: 'apply' }))))
+      const wall = performance.now() - t0
+      return {
+        steps,
+        perSecond,
+        idealMs: ideal,
+        wallMs: wall,
+        failures: results.filter(r => r.code !== 0).length,
+        got429: s.rateLimited,
+        early: s.earlyRequests
+      }
     }
-  })
+  )
 }
 
 const line = s => process.stdout.write(`${s}\n`)
 line(`tfe-workspace-run benchmark — ${new Date().toISOString()}`)
-line(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, bundle ${(readFileSync(DistEntry).length / 1024).toFixed(0)} kB`)
+line(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, bundle ${(readFileSync(DistEntry).length / 1024).toFixed(0)} kB`
+)
 
 const cold = await coldStart(quick ? 5 : 15)
 const overhead = cold.ours.map((v, i) => v - cold.bare[i])
@@ -168,7 +186,9 @@ const lengths = quick ? [1, 4, 10] : [1, 3, 7, 15, 30, 60]
 const det = await detection(lengths, quick ? 2 : 3)
 const lags = det.map(d => d.lagMs)
 line(`\ndetection lag, run terminal → step exit (apply runs of ${lengths.join(', ')} s, ±30 %)`)
-line(`  p50 ${median(lags).toFixed(0)} ms, p95 ${pct(lags, 95).toFixed(0)} ms, max ${Math.max(...lags).toFixed(0)} ms (n=${lags.length}, failures ${det.filter(d => d.code !== 0).length})`)
+line(
+  `  p50 ${median(lags).toFixed(0)} ms, p95 ${pct(lags, 95).toFixed(0)} ms, max ${Math.max(...lags).toFixed(0)} ms (n=${lags.length}, failures ${det.filter(d => d.code !== 0).length})`
+)
 for (const L of lengths) {
   const xs = det.filter(d => d.lengthS === L)
   line(`  ${String(L).padStart(3)} s runs: lag ${fmt(xs.map(d => d.lagMs))}; ${median(xs.map(d => d.pollsPerMin)).toFixed(1)} polls/min`)
@@ -176,11 +196,30 @@ for (const L of lengths) {
 const totalPolls = det.reduce((n, d) => n + d.polls, 0)
 const totalMin = det.reduce((n, d) => n + d.waitMin, 0)
 line(`  requests per minute of waiting (all runs pooled): ${(totalPolls / totalMin).toFixed(1)}`)
-line(`  requests beyond polling per confirmed apply with outputs: ${fmt(det.map(d => d.beyond), '', 0)}`)
-line(`  peak RSS of the step: ${fmt(det.map(d => d.rssKb / 1024), 'MB', 1)}`)
+line(
+  `  requests beyond polling per confirmed apply with outputs: ${fmt(
+    det.map(d => d.beyond),
+    '',
+    0
+  )}`
+)
+line(
+  `  peak RSS of the step: ${fmt(
+    det.map(d => d.rssKb / 1024),
+    'MB',
+    1
+  )}`
+)
 
-for (const [n, rps] of quick ? [[12, 5]] : [[12, 5], [50, 30]]) {
+for (const [n, rps] of quick
+  ? [[12, 5]]
+  : [
+      [12, 5],
+      [50, 30]
+    ]) {
   const f = await fanOut(n, rps)
   line(`\nfan-out: ${f.steps} parallel steps under ${f.perSecond} requests/s`)
-  line(`  wall ${(f.wallMs / 1000).toFixed(1)} s vs ideal ${(f.idealMs / 1000).toFixed(1)} s (one step alone); 429s received ${f.got429}; requests sent before a 429's reset ${f.early}; failures ${f.failures}`)
+  line(
+    `  wall ${(f.wallMs / 1000).toFixed(1)} s vs ideal ${(f.idealMs / 1000).toFixed(1)} s (one step alone); 429s received ${f.got429}; requests sent before a 429's reset ${f.early}; failures ${f.failures}`
+  )
 }

@@ -1,8 +1,21 @@
-import { context } from '@actions/github'
 import type { Operation } from './constants.js'
 
-/** Where the step runs, for the default run message and the job summary. */
-export function workflowDescription(): string {
+type GithubContext = (typeof import('@actions/github'))['context']
+
+/**
+ * @actions/github brings Octokit with it, which costs ~50 ms of start-up; only its `context` is
+ * used here. Loading it lazily (ncc puts it in a chunk of its own), while the first request is in
+ * flight, keeps it off the step's start-up path.
+ */
+let loading: Promise<GithubContext> | undefined
+let loaded: GithubContext | undefined
+
+export function loadGithubContext(): Promise<GithubContext> {
+  loading ??= import('@actions/github').then(m => (loaded = m.context))
+  return loading
+}
+
+function describe(context: GithubContext): string {
   const sha = context.sha ? context.sha.slice(0, 7) : 'unknown commit'
   const repo = process.env.GITHUB_REPOSITORY || 'a repository'
   const attempt = process.env.GITHUB_RUN_ATTEMPT
@@ -10,14 +23,20 @@ export function workflowDescription(): string {
   return `${repo}, workflow "${context.workflow || 'unknown'}" run #${context.runNumber || 0}${attemptText}, commit ${sha}`
 }
 
-export function defaultMessage(operation: Operation): string {
+/** Where the step runs, for run messages and comments. */
+export async function workflowDescription(): Promise<string> {
+  return describe(await loadGithubContext())
+}
+
+export async function defaultMessage(operation: Operation): Promise<string> {
   const verb = operation === 'destroy' ? 'Destroy' : operation === 'plan' ? 'Plan-only run' : 'Apply'
-  return `${verb} queued by GitHub Actions: ${workflowDescription()}`
+  return `${verb} queued by GitHub Actions: ${await workflowDescription()}`
 }
 
 /** Link back to the workflow run, when the runner told us where it is. */
 export function workflowRunUrl(): string | undefined {
-  const { serverUrl, runId } = context
+  if (!loaded) return undefined
+  const { serverUrl, runId } = loaded
   const repo = process.env.GITHUB_REPOSITORY
   if (!serverUrl || !repo || !runId) return undefined
   return `${serverUrl}/${repo}/actions/runs/${runId}`

@@ -1,7 +1,6 @@
 import * as core from '@actions/core'
 import { DefaultHostname, Inputs, Operations, type Operation } from './constants.js'
 import { InputError } from './errors.js'
-import { defaultMessage } from './context.js'
 
 export interface RunVariable {
   key: string
@@ -23,6 +22,7 @@ export interface Settings {
   retryBackoffMinMs: number
   retryBackoffMaxMs: number
   waitForRun: boolean
+  /** Empty: the default message, which names the workflow run (see context.ts). */
   message: string
   /** 0 means no limit of the step's own. */
   timeoutMs: number
@@ -101,7 +101,7 @@ export function getSettings(): Settings {
     retryBackoffMinMs: Math.round(retryBackoffMin * 1000),
     retryBackoffMaxMs: Math.round(retryBackoffMax * 1000),
     waitForRun: parseBoolean(Inputs.WaitForRun, true),
-    message: core.getInput(Inputs.Message) || defaultMessage(operation),
+    message: core.getInput(Inputs.Message),
     timeoutMs: Math.round(parseNumber(Inputs.TimeoutMinutes, 0) * 60_000),
     cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true),
     targetAddrs: parseList(core.getInput(Inputs.TargetAddrs)),

@@ -7,6 +7,7 @@ import { RunLifecycle } from './run-lifecycle.js'
 import { writeOutputs, writeSummary } from './report.js'
 import { cleanup } from './post.js'
 import { formatDuration } from './timing.js'
+import { loadGithubContext } from './context.js'
 
 const hooks = {
   runStarted: (runId: string) => core.saveState(State.ActiveRunId, runId),
@@ -24,6 +25,9 @@ export async function run(): Promise<void> {
   let client: TfeClient | undefined
   try {
     const settings = getSettings()
+    // setImmediate: after the first request has gone out, so compiling it overlaps the wait for
+    // the answer instead of delaying the request; awaited where the run message needs it.
+    setImmediate(() => loadGithubContext().catch(() => undefined))
     client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token })
     if (settings.timeoutMs > 0) {
       timer = setTimeout(

@@ -22,7 +22,11 @@ export async function cleanup(): Promise<void> {
   const token = readToken()
   const client = new TfeClient({ baseUrl: parseHostname(core.getInput(Inputs.Hostname)), token, requestTimeoutMs: 15_000 })
   try {
-    const { status, fate } = await stopRun(client, runId, `Stopped by GitHub Actions: the job was cancelled. ${workflowDescription()}`)
+    const { status, fate } = await stopRun(
+      client,
+      runId,
+      `Stopped by GitHub Actions: the job was cancelled. ${await workflowDescription()}`
+    )
     core.warning(`The job stopped while run ${runId} was '${status}'; ${fate}.`)
   } finally {
     client.dispose()

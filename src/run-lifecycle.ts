@@ -19,7 +19,7 @@ import {
   type Workspace
 } from './tfe.js'
 import { formatDuration, formatSeconds, sleep } from './timing.js'
-import { workflowDescription } from './context.js'
+import { defaultMessage, workflowDescription } from './context.js'
 
 /** Told when the step becomes responsible for a run, and when it no longer is (post-step cleanup). */
 export interface LifecycleHooks {
@@ -276,7 +276,7 @@ export class RunLifecycle {
     const autoApply = settings.operation !== 'plan' && !settings.waitForRun && !settings.manualConfirm
     const options = {
       workspaceId: ws.id,
-      message: `${settings.message} ${marker}`,
+      message: `${settings.message || (await defaultMessage(settings.operation))} ${marker}`,
       isDestroy: settings.operation === 'destroy',
       planOnly: settings.operation === 'plan',
       autoApply,
@@ -327,7 +327,11 @@ export class RunLifecycle {
 
   /** Polls until the run ends, confirming it when it is this step's job. */
   private async follow(first: Run, signal: AbortSignal): Promise<Run> {
-    const schedule = new PollSchedule(this.options.pollSchedule)
+    const ws = this.workspace as Workspace
+    const schedule = new PollSchedule(this.options.pollSchedule, {
+      [RunStatus.Planning]: ws.planDurationAverageMs,
+      [RunStatus.Applying]: ws.applyDurationAverageMs
+    })
     const announced = new Set<string>()
     const announce = (key: string, log: () => void): void => {
       if (!announced.has(key)) {
@@ -347,7 +351,6 @@ export class RunLifecycle {
       if (run.status !== lastStatus) {
         if (lastStatus) core.info(`Run ${run.id}: ${lastStatus} → ${run.status}`)
         lastStatus = run.status
-        schedule.reset()
       }
       if (TerminalStatuses.has(run.status)) return run
       const url = this.url(run.id)
@@ -357,7 +360,7 @@ export class RunLifecycle {
           announce('confirm', () => core.notice(`Run ${run.id} is waiting for a person to confirm it (manual_confirm is true): ${url}`))
         } else if (!run.hasChanges && !this.settings.allowEmptyApply) {
           announce('no-changes', () => core.info(`The plan has no changes; not confirming it (allow_empty_apply is false).`))
-        } else if (await runAction(this.client, run.id, 'apply', `Confirmed by GitHub Actions: ${workflowDescription()}`, signal)) {
+        } else if (await runAction(this.client, run.id, 'apply', `Confirmed by GitHub Actions: ${await workflowDescription()}`, signal)) {
           this.confirmed.add(run.id)
           core.info(`Confirmed run ${run.id}${this.countsText(run.plan)}.`)
           schedule.reset()
@@ -472,7 +475,7 @@ export class RunLifecycle {
     let status = run.status
     if (this.settings.cancelOnAbort) {
       try {
-        const comment = `Stopped by GitHub Actions: ${why.toLowerCase()}. ${workflowDescription()}`
+        const comment = `Stopped by GitHub Actions: ${why.toLowerCase()}. ${await workflowDescription()}`
         ;({ status, fate } = await stopRun(this.client, run.id, comment, AbortSignal.timeout(this.options.stopBudgetMs)))
         this.hooks.runSettled()
       } catch (stopErr) {

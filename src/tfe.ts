@@ -14,6 +14,9 @@ export interface Workspace {
   executionMode: string | undefined
   canQueueRun: boolean | undefined
   canQueueApply: boolean | undefined
+  /** Average plan and apply durations in ms, when the workspace has a history. */
+  planDurationAverageMs: number | undefined
+  applyDurationAverageMs: number | undefined
 }
 
 export interface StageCounts {
@@ -61,6 +64,10 @@ function bool(value: unknown): boolean | undefined {
   return typeof value === 'boolean' ? value : undefined
 }
 
+function positive(value: unknown): number | undefined {
+  return typeof value === 'number' && value > 0 ? value : undefined
+}
+
 function toWorkspace(resource: Resource): Workspace {
   const a = resource.attributes as Attributes
   const permissions = (a.permissions ?? {}) as Attributes
@@ -74,7 +81,9 @@ function toWorkspace(resource: Resource): Workspace {
     currentRunId: relationId(resource, 'current-run')?.id,
     executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
     canQueueRun: bool(permissions['can-queue-run']),
-    canQueueApply: bool(permissions['can-queue-apply'])
+    canQueueApply: bool(permissions['can-queue-apply']),
+    planDurationAverageMs: positive(a['plan-duration-average']),
+    applyDurationAverageMs: positive(a['apply-duration-average'])
   }
 }
 

@@ -48,6 +48,8 @@ export interface WorkspaceSpec {
   failApplies?: number
   outputs?: Record<string, OutputSpec>
   timings?: Partial<Timings>
+  /** What the workspace reports as plan/apply-duration-average (default: the timings themselves). */
+  reportedAverages?: { planMs?: number; applyMs?: number }
   canQueueApply?: boolean
 }
 
@@ -874,8 +876,8 @@ export class StandIn {
         'execution-mode': ws.spec.executionMode ?? 'remote',
         operations: true,
         'resource-count': ws.resources,
-        'plan-duration-average': ws.timings.planMs,
-        'apply-duration-average': ws.timings.applyMs,
+        'plan-duration-average': ws.spec.reportedAverages?.planMs ?? ws.timings.planMs,
+        'apply-duration-average': ws.spec.reportedAverages?.applyMs ?? ws.timings.applyMs,
         source: 'tfe-api',
         actions: { 'is-destroyable': true },
         permissions: {
