@@ -1,6 +1,7 @@
+import type * as Github from '@actions/github'
 import type { Operation } from './constants.js'
 
-type GithubContext = (typeof import('@actions/github'))['context']
+type GithubContext = typeof Github.context
 
 /**
  * @actions/github brings Octokit with it, which costs ~50 ms of start-up; only its `context` is
