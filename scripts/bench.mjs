@@ -9,6 +9,8 @@ import { StandIn } from '../__tests__/stand-in/server.ts'
 import { actionYml, DistEntry, parseFileCommands } from '../__tests__/helpers/action-runner.ts'
 
 const quick = process.argv.includes('--quick')
+const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
+const part = name => !only || only === name
 const defaults = Object.fromEntries(Object.entries(actionYml().inputs).map(([k, v]) => [k, v.default ?? '']))
 
 const median = xs => {
@@ -175,48 +177,53 @@ line(
   `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, bundle ${(readFileSync(DistEntry).length / 1024).toFixed(0)} kB`
 )
 
-const cold = await coldStart(quick ? 5 : 15)
-const overhead = cold.ours.map((v, i) => v - cold.bare[i])
-line(`\ncold start, spawn → first API request`)
-line(`  action:            ${fmt(cold.ours)}`)
-line(`  bare node -e GET:  ${fmt(cold.bare)}`)
-line(`  our overhead:      ${fmt(overhead)}`)
-
-const lengths = quick ? [1, 4, 10] : [1, 3, 7, 15, 30, 60]
-const det = await detection(lengths, quick ? 2 : 3)
-const lags = det.map(d => d.lagMs)
-line(`\ndetection lag, run terminal → step exit (apply runs of ${lengths.join(', ')} s, ±30 %)`)
-line(
-  `  p50 ${median(lags).toFixed(0)} ms, p95 ${pct(lags, 95).toFixed(0)} ms, max ${Math.max(...lags).toFixed(0)} ms (n=${lags.length}, failures ${det.filter(d => d.code !== 0).length})`
-)
-for (const L of lengths) {
-  const xs = det.filter(d => d.lengthS === L)
-  line(`  ${String(L).padStart(3)} s runs: lag ${fmt(xs.map(d => d.lagMs))}; ${median(xs.map(d => d.pollsPerMin)).toFixed(1)} polls/min`)
+if (part('cold')) {
+  const cold = await coldStart(quick ? 5 : 15)
+  const overhead = cold.ours.map((v, i) => v - cold.bare[i])
+  line(`\ncold start, spawn → first API request`)
+  line(`  action:            ${fmt(cold.ours)}`)
+  line(`  bare node -e GET:  ${fmt(cold.bare)}`)
+  line(`  our overhead:      ${fmt(overhead)}`)
 }
-const totalPolls = det.reduce((n, d) => n + d.polls, 0)
-const totalMin = det.reduce((n, d) => n + d.waitMin, 0)
-line(`  requests per minute of waiting (all runs pooled): ${(totalPolls / totalMin).toFixed(1)}`)
-line(
-  `  requests beyond polling per confirmed apply with outputs: ${fmt(
-    det.map(d => d.beyond),
-    '',
-    0
-  )}`
-)
-line(
-  `  peak RSS of the step: ${fmt(
-    det.map(d => d.rssKb / 1024),
-    'MB',
-    1
-  )}`
-)
 
-for (const [n, rps] of quick
+if (part('detection')) {
+  const lengths = quick ? [1, 4, 10] : [1, 3, 7, 15, 30, 60]
+  const det = await detection(lengths, quick ? 2 : 3)
+  const lags = det.map(d => d.lagMs)
+  line(`\ndetection lag, run terminal → step exit (apply runs of ${lengths.join(', ')} s, ±30 %)`)
+  line(
+    `  p50 ${median(lags).toFixed(0)} ms, p95 ${pct(lags, 95).toFixed(0)} ms, max ${Math.max(...lags).toFixed(0)} ms (n=${lags.length}, failures ${det.filter(d => d.code !== 0).length})`
+  )
+  for (const L of lengths) {
+    const xs = det.filter(d => d.lengthS === L)
+    line(`  ${String(L).padStart(3)} s runs: lag ${fmt(xs.map(d => d.lagMs))}; ${median(xs.map(d => d.pollsPerMin)).toFixed(1)} polls/min`)
+  }
+  const totalPolls = det.reduce((n, d) => n + d.polls, 0)
+  const totalMin = det.reduce((n, d) => n + d.waitMin, 0)
+  line(`  requests per minute of waiting (all runs pooled): ${(totalPolls / totalMin).toFixed(1)}`)
+  line(
+    `  requests beyond polling per confirmed apply with outputs: ${fmt(
+      det.map(d => d.beyond),
+      '',
+      0
+    )}`
+  )
+  line(
+    `  peak RSS of the step: ${fmt(
+      det.map(d => d.rssKb / 1024),
+      'MB',
+      1
+    )}`
+  )
+}
+
+const fanOuts = quick
   ? [[12, 5]]
   : [
       [12, 5],
       [50, 30]
-    ]) {
+    ]
+for (const [n, rps] of part('fanout') ? fanOuts : []) {
   const f = await fanOut(n, rps)
   line(`\nfan-out: ${f.steps} parallel steps under ${f.perSecond} requests/s`)
   line(

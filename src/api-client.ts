@@ -111,7 +111,9 @@ export class TfeClient {
           // The server refused before doing anything, so even a create may be re-sent.
           this.stats.rateLimited++
           if (++rateLimitWaits > this.maxRateLimitWaits) throw err
-          const waitMs = (err.retryAfterMs ?? 1000) + Math.random() * 300
+          // The jitter spreads the parallel steps that were refused together, so they do not all
+          // come back in the same instant and collect the next 429 together.
+          const waitMs = (err.retryAfterMs ?? 1000) + Math.random() * 1000
           this.holdUntil = Math.max(this.holdUntil, performance.now() + waitMs)
           core.info(`Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s as it asks.`)
           this.stats.retries++
@@ -211,12 +213,21 @@ export class TfeClient {
     })
   }
 
-  /** When the budget is spent, wait for its reset instead of collecting a 429. */
+  /**
+   * The budget is per user, shared by every parallel step with the same token. When it is spent,
+   * wait for its reset instead of collecting a 429; when it is nearly spent, wait a random part of
+   * the window, so that parallel steps spread out instead of all spending the rest at once.
+   */
   private noteRateLimit(headers: Record<string, string | string[] | undefined>): void {
-    const remaining = Number(headerValue(headers, 'x-ratelimit-remaining'))
+    const remainingText = headerValue(headers, 'x-ratelimit-remaining')
     const resetMs = secondsHeader(headerValue(headers, 'x-ratelimit-reset'))
-    if (headerValue(headers, 'x-ratelimit-remaining') !== undefined && remaining <= 0 && resetMs !== undefined) {
+    const limit = Number(headerValue(headers, 'x-ratelimit-limit'))
+    if (remainingText === undefined || resetMs === undefined) return
+    const remaining = Number(remainingText)
+    if (remaining <= 0) {
       this.holdUntil = Math.max(this.holdUntil, performance.now() + resetMs)
+    } else if (limit > 0 && remaining <= limit * 0.2) {
+      this.holdUntil = Math.max(this.holdUntil, performance.now() + Math.random() * resetMs)
     }
   }
 
