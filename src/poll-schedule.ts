@@ -27,7 +27,7 @@ export interface PollScheduleOptions {
 }
 
 export const DefaultPollSchedule: PollScheduleOptions = {
-  firstMs: 1000,
+  firstMs: 1250,
   growth: 1.5,
   capMs: 3000,
   pendingCapMs: 6000,
