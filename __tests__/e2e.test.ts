@@ -184,6 +184,22 @@ describe('the bundled action against the stand-in', () => {
     expect(r.stdout).toMatch(new RegExp(`is pending after \\d+ s: waiting for run ${blocker.data.id} to finish`))
   }, 40_000)
 
+  it('says the workspace is locked, waits pending, and goes on once it is unlocked', async () => {
+    const ws = workspace()
+    standIn.lock(ws.id, 'user-AliceAliceAlice1', 'maintenance window')
+    const done = runStep({ inputs: inputs(ws.name) })
+    await waitFor(() => standIn.runsOf(ws.id).length === 1, 10_000, 'the run')
+    await new Promise(r => setTimeout(r, 1500))
+    expect(standIn.runsOf(ws.id)[0]?.status).toBe('pending')
+    standIn.unlock(ws.id)
+    const r = await done
+    expect(r.code).toBe(0)
+    expect(r.outputs.status).toBe('applied')
+    expect(r.stdout).toMatch(
+      /::notice::Workspace demo-org\/ws-e2e-\d+ is locked \(maintenance window\): the run will stay pending until it is unlocked/
+    )
+  })
+
   it('times out, discards the run it queued, and fails with its URL', async () => {
     const ws = workspace()
     const r = await runStep({ inputs: inputs(ws.name, { manual_confirm: 'true', timeout_minutes: '0.05' }) })

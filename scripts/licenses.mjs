@@ -1,28 +1,20 @@
-// Writes dist/licenses.txt: the license of every package the bundle may contain (the production
-// dependency tree). ncc's --license output misses packages that webpack reaches through ESM
-// re-exports and lazy chunks, so the list is taken from npm's own view of the tree instead.
-import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+// Writes dist/licenses.txt: the license of every production package in package-lock.json, i.e.
+// everything the bundle may contain. ncc's --license output misses packages that webpack reaches
+// through ESM re-exports and lazy chunks; the lockfile is the same on every machine.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-const tree = JSON.parse(
-  execFileSync('npm', ['ls', '--omit=dev', '--all', '--json', '--long'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-)
-const seen = new Map()
-;(function walk(deps = {}) {
-  for (const [name, info] of Object.entries(deps)) {
-    if (!info.path || seen.has(`${name}@${info.version}`)) continue
-    seen.set(`${name}@${info.version}`, { name, version: info.version, path: realpathSync(info.path), license: info.license })
-    walk(info.dependencies)
-  }
-})(tree.dependencies)
-
-const sections = [...seen.values()]
-  .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version))
-  .map(({ name, version, path, license }) => {
-    const file = existsSync(path) ? readdirSync(path).find(f => /^(licen[sc]e|copying)/i.test(f)) : undefined
-    const text = file ? readFileSync(join(path, file), 'utf8').trim() : `${license ?? 'UNKNOWN'} (no license file in the package)`
-    return `${name}@${version}\n${license ?? ''}\n${text}`
-  })
-writeFileSync('dist/licenses.txt', `${sections.join('\n\n')}\n`)
-process.stdout.write(`dist/licenses.txt: ${sections.length} packages\n`)
+const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'))
+const sections = []
+for (const [path, pkg] of Object.entries(lock.packages)) {
+  if (!path.startsWith('node_modules/') || pkg.dev || pkg.devOptional) continue
+  const dir = pkg.link ? pkg.resolved : path
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+  const file = existsSync(dir) ? readdirSync(dir).find(f => /^(licen[sc]e|copying)/i.test(f)) : undefined
+  const license = pkg.license ?? manifest.license ?? 'UNKNOWN'
+  const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `${license} (the package ships no license file)`
+  sections.push({ id: `${manifest.name}@${manifest.version}`, body: `${manifest.name}@${manifest.version}\n${license}\n${text}` })
+}
+const unique = [...new Map(sections.map(s => [s.id, s])).values()].sort((a, b) => a.id.localeCompare(b.id))
+writeFileSync('dist/licenses.txt', `${unique.map(s => s.body).join('\n\n')}\n`)
+process.stdout.write(`dist/licenses.txt: ${unique.length} packages\n`)

@@ -43,6 +43,10 @@ export async function run(): Promise<void> {
   } catch (err) {
     core.setFailed(errorMessage(err))
   } finally {
+    if (client) {
+      const { requests, retries, rateLimited } = client.stats
+      core.debug(`API requests: ${requests}, retried: ${retries}, rate-limited: ${rateLimited}`)
+    }
     clearTimeout(timer)
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
