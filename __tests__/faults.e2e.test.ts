@@ -34,24 +34,26 @@ function inputs(s: StandIn, name: string, extra: Record<string, string> = {}): R
 }
 
 describe('under faults', () => {
-  it('ends applied with one run when a quarter of all reads fail (502 pages, resets, 503s)', async () => {
+  it('ends applied with one run per step when a quarter of all reads fail (502 pages, resets, 503s, 500s)', async () => {
     const s = await start()
-    const ws = s.addWorkspace({ name: 'flaky', outputs: { id: { value: 'x' } }, timings: { planMs: 4000, applyMs: 4000 } })
+    const names = ['flaky-1', 'flaky-2', 'flaky-3', 'flaky-4']
+    for (const name of names) s.addWorkspace({ name, outputs: { id: { value: name } }, timings: { planMs: 2500, applyMs: 2500 } })
     // Every fourth read fails, in turn a proxy's HTML 502, a connection reset, a JSON 503, a 500.
     const kinds = ['status-502-html', 'reset', 'status-503', 'status-500'] as const
     s.injectFault({ method: 'GET', path: /^\/api\/v2\//, kind: [...kinds], every: 4 })
-    const r = await runStep({ inputs: inputs(s, 'flaky') })
-    const reads_ = s.requests.filter(q => q.method === 'GET')
-    const failed = reads_.filter(q => q.fault)
-    expect(r.code).toBe(0)
-    expect(r.outputs.status).toBe('applied')
-    expect(s.runsOf(ws.id)).toHaveLength(1)
-    expect(ws.appliesSeen).toBe(1)
-    // The first faults are the two nastiest: a proxy's HTML page and a dropped connection.
-    expect(failed.length).toBeGreaterThanOrEqual(2)
-    expect(failed.slice(0, 2).map(q => q.fault)).toEqual(['status-502-html', 'reset'])
-    expect(failed.length / reads_.length).toBeGreaterThanOrEqual(0.2)
-    expect(r.stdout).toMatch(/retrying in/)
+    const results = await Promise.all(names.map(name => runStep({ inputs: inputs(s, name) })))
+    const reads = s.requests.filter(q => q.method === 'GET')
+    const failed = reads.filter(q => q.fault)
+    expect(results.map(r => [r.code, r.outputs.status])).toEqual(names.map(() => [0, 'applied']))
+    for (const name of names) {
+      const ws = s.workspaceByName(name)
+      expect([name, s.runsOf(ws?.id as string).length, ws?.appliesSeen]).toEqual([name, 1, 1])
+      expect(JSON.parse(results[names.indexOf(name)]?.outputs.workspace_outputs as string)).toEqual({ id: name })
+    }
+    expect(new Set(failed.map(q => q.fault))).toEqual(new Set(kinds))
+    expect(failed.length).toBe(Math.floor(reads.length / 4))
+    expect(failed.length).toBeGreaterThanOrEqual(6)
+    expect(results.some(r => /retrying in/.test(r.stdout))).toBe(true)
   })
 
   it('queues exactly one run when the answer to the create request is lost after the run was made', async () => {
