@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { TfeClient } from '../src/api-client.js'
 import { ApiError, NetworkError } from '../src/errors.js'
-import { captureStdout } from './helpers/env.ts'
+import { useNockAndCapture } from './helpers/env.ts'
 
 const host = 'https://tfe.example.com'
 const ok = { data: { id: 'ws-1', type: 'workspaces', attributes: { name: 'network' } } }
@@ -12,16 +12,7 @@ function client(extra: Partial<ConstructorParameters<typeof TfeClient>[0]> = {})
 }
 
 describe('TfeClient', () => {
-  let out: ReturnType<typeof captureStdout>
-  beforeEach(() => {
-    out = captureStdout()
-    nock.disableNetConnect()
-  })
-  afterEach(() => {
-    out.restore()
-    nock.cleanAll()
-    nock.enableNetConnect()
-  })
+  const out = useNockAndCapture()
 
   it('sends the bearer token and JSON:API headers', async () => {
     const scope = nock(host, { reqheaders: { authorization: 'Bearer tok-secret', accept: 'application/vnd.api+json' } })
@@ -151,7 +142,7 @@ describe('TfeClient', () => {
   })
 
   it('bounds a request whose answer never comes', async () => {
-    nock(host).get('/api/v2/x').delay(2000).reply(200, ok)
+    nock(host).get('/api/v2/x').delay(600).reply(200, ok)
     const c = client({ requestTimeoutMs: 150, maxAttempts: 1 })
     const err = await c.get('/api/v2/x').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(NetworkError)

@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { TfeClient } from '../src/api-client.js'
 import { RunLifecycle, type Outcome } from '../src/run-lifecycle.js'
 import type { Settings } from '../src/inputs.js'
 import { AbortedError } from '../src/errors.js'
-import { captureStdout } from './helpers/env.ts'
+import { useNockAndCapture } from './helpers/env.ts'
 
 const host = 'https://tfe.test'
 const wsId = 'ws-AAAAAAAAAAAAAAAA'
@@ -161,6 +161,16 @@ class FakeApi {
   }
 }
 
+/** A persistent nock scope that already answers the workspace read. */
+function workspaceApi(): nock.Scope {
+  return nock(host)
+    .persist()
+    .get('/api/v2/organizations/acme/workspaces/network')
+    .reply(200, {
+      data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
+    })
+}
+
 const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5 }
 
 async function execute(
@@ -183,16 +193,7 @@ async function execute(
 }
 
 describe('run lifecycle', () => {
-  let out: ReturnType<typeof captureStdout>
-  beforeEach(() => {
-    out = captureStdout()
-    nock.disableNetConnect()
-  })
-  afterEach(() => {
-    out.restore()
-    nock.cleanAll()
-    nock.enableNetConnect()
-  })
+  const out = useNockAndCapture()
 
   it('queues an apply without auto-apply, confirms it once, and reports the apply and outputs', async () => {
     const api = new FakeApi([
@@ -384,12 +385,7 @@ describe('run lifecycle', () => {
   })
 
   it('treats destroy on a workspace without configuration as a successful no-op, and apply as a failure', async () => {
-    nock(host)
-      .persist()
-      .get('/api/v2/organizations/acme/workspaces/network')
-      .reply(200, {
-        data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
-      })
+    workspaceApi()
       .post('/api/v2/runs')
       .reply(422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Configuration version is missing' }] })
     const destroy = await execute(settings({ operation: 'destroy' }))
@@ -414,12 +410,7 @@ describe('run lifecycle', () => {
 
   it('takes a 409 on confirm as done when the run has already moved on', async () => {
     let reads = 0
-    nock(host)
-      .persist()
-      .get('/api/v2/organizations/acme/workspaces/network')
-      .reply(200, {
-        data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
-      })
+    workspaceApi()
       .post('/api/v2/runs')
       .reply(201, runDoc('run-1', { status: 'pending' }))
       .get('/api/v2/runs/run-1')
@@ -439,12 +430,7 @@ describe('run lifecycle', () => {
 
   it('finds the run instead of queueing a second one when the create answer is lost', async () => {
     let posts = 0
-    nock(host)
-      .persist()
-      .get('/api/v2/organizations/acme/workspaces/network')
-      .reply(200, {
-        data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
-      })
+    workspaceApi()
       .post('/api/v2/runs')
       .reply((_uri, body) => {
         posts++
@@ -507,12 +493,7 @@ describe('run lifecycle', () => {
 
   it('survives failed reads for a while, then fails clearly instead of polling forever', async () => {
     let reads = 0
-    nock(host)
-      .persist()
-      .get('/api/v2/organizations/acme/workspaces/network')
-      .reply(200, {
-        data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
-      })
+    workspaceApi()
       .post('/api/v2/runs')
       .reply(201, runDoc('run-1', { status: 'pending' }))
       .get('/api/v2/runs/run-1')

@@ -2,16 +2,15 @@
 // (medians with min–max). Not a test: nothing here passes or fails, it reports.
 //   node scripts/bench.mjs [--quick]   (--quick: fewer repeats and shorter runs)
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { StandIn } from '../__tests__/stand-in/server.ts'
-import { actionYml, DistEntry, parseFileCommands } from '../__tests__/helpers/action-runner.ts'
+import { DistEntry, runStep } from '../__tests__/helpers/action-runner.ts'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
 const part = name => !only || only === name
-const defaults = Object.fromEntries(Object.entries(actionYml().inputs).map(([k, v]) => [k, v.default ?? '']))
 
 const median = xs => {
   const s = [...xs].sort((a, b) => a - b)
@@ -24,38 +23,11 @@ const pct = (xs, p) => {
 const fmt = (xs, unit = 'ms', digits = 0) =>
   `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)}, n=${xs.length})`
 
-/** Runs dist/index.js as the runner would; resolves with exit time (performance.now) and peak RSS. */
-function step(inputs, extraEnv = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-step-'))
-  const files = {
-    GITHUB_OUTPUT: join(dir, 'o'),
-    GITHUB_STATE: join(dir, 's'),
-    GITHUB_STEP_SUMMARY: join(dir, 'm'),
-    BENCH_RSS_FILE: join(dir, 'rss')
-  }
-  for (const f of Object.values(files)) writeFileSync(f, '')
-  const env = { PATH: process.env.PATH, GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/infra', GITHUB_RUN_ID: '1', ...files, ...extraEnv }
-  for (const [k, v] of Object.entries({ ...defaults, ...inputs })) env[`INPUT_${k.toUpperCase()}`] = v
-  const spawnedAt = performance.now()
-  const child = spawn(process.execPath, ['--import', './scripts/rss-probe.mjs', DistEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  child.stdout.on('data', d => (stdout += d))
-  child.stderr.on('data', d => (stdout += d))
-  return new Promise(resolve =>
-    child.on('exit', code => {
-      const exitedAt = performance.now()
-      setTimeout(() => {
-        resolve({
-          code,
-          spawnedAt,
-          exitedAt,
-          stdout,
-          outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
-          rssKb: Number(readFileSync(files.BENCH_RSS_FILE, 'utf8') || 0)
-        })
-      }, 20)
-    })
-  )
+/** Runs dist/index.js as the runner would (see action-runner.ts), recording its peak RSS. */
+async function step(inputs) {
+  const rssFile = join(mkdtempSync(join(tmpdir(), 'bench-rss-')), 'rss')
+  const result = await runStep({ inputs, nodeArgs: ['--import', './scripts/rss-probe.mjs'], env: { BENCH_RSS_FILE: rssFile } })
+  return { ...result, rssKb: Number(readFileSync(rssFile, 'utf8') || 0) }
 }
 
 async function withStandIn(options, fn) {

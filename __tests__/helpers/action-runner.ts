@@ -32,6 +32,9 @@ export interface StepResult {
   state: Record<string, string>
   summary: string
   durationMs: number
+  /** performance.now() when the child was spawned, and when it exited. */
+  spawnedAt: number
+  exitedAt: number
 }
 
 export interface StepOptions {
@@ -42,6 +45,8 @@ export interface StepOptions {
   onSpawn?: (child: ChildProcess) => void
   /** Kill the child if it has not ended after this long. */
   killAfterMs?: number
+  /** Options for node before the script (the benchmark preloads a probe). */
+  nodeArgs?: string[]
 }
 
 /** Parses the GITHUB_OUTPUT / GITHUB_STATE file format (`name<<delimiter` blocks). */
@@ -99,7 +104,9 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
   Object.assign(env, options.env)
 
   const started = performance.now()
-  const child = spawn(process.execPath, [DistEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), DistEntry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let exitedAt = 0
+  child.on('exit', () => (exitedAt = performance.now()))
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', d => (stdout += String(d)))
@@ -116,7 +123,9 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
     outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
     state: parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8')),
     summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
-    durationMs: performance.now() - started
+    durationMs: performance.now() - started,
+    spawnedAt: started,
+    exitedAt
   }
 }
 

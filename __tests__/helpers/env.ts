@@ -1,4 +1,5 @@
-import { jest } from '@jest/globals'
+import { afterEach, beforeEach, jest } from '@jest/globals'
+import nock from 'nock'
 
 /** Sets INPUT_* variables for one test and removes every INPUT_ set before. */
 export function setInputs(inputs: Record<string, string>): void {
@@ -14,4 +15,19 @@ export function captureStdout(): { text: () => string; restore: () => void } {
     return true
   })
   return { text: () => chunks.join(''), restore: () => spy.mockRestore() }
+}
+
+/** For nock-based suites: no real network, stdout captured per test. Returns the capture. */
+export function useNockAndCapture(): { text: () => string } {
+  let out: ReturnType<typeof captureStdout> | undefined
+  beforeEach(() => {
+    out = captureStdout()
+    nock.disableNetConnect()
+  })
+  afterEach(() => {
+    out?.restore()
+    nock.cleanAll()
+    nock.enableNetConnect()
+  })
+  return { text: () => out?.text() ?? '' }
 }
