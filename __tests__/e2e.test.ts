@@ -244,6 +244,27 @@ describe('the bundled action against the stand-in', () => {
     expect(again.stdout).toMatch(/it had already ended \(discarded\)/)
   })
 
+  it('the post step finds and stops a run whose creation the killed main step never saw', async () => {
+    const ws = workspace()
+    const inp = inputs(ws.name, { manual_confirm: 'true' })
+    standIn.injectFault({ method: 'POST', path: /^\/api\/v2\/runs$/, kind: 'slow', delayMs: 1500, times: 1 })
+    const posted = (): boolean => standIn.requests.some(q => q.method === 'POST' && q.path === '/api/v2/runs' && q.fault === 'slow')
+    const main = await runStep({
+      inputs: inp,
+      onSpawn: child => {
+        void waitFor(posted, 10_000, 'the create request').then(() => setTimeout(() => child.kill('SIGKILL'), 200))
+      }
+    })
+    expect(main.signal).toBe('SIGKILL')
+    expect(main.state.active_run_id ?? '').toBe('')
+    expect(main.state.queueing_marker).toMatch(/^\[tfe-workspace-run .+\.1\]$/)
+    const post = await runStep({ inputs: inp, state: main.state })
+    const runs = standIn.runsOf(ws.id)
+    expect(runs).toHaveLength(1)
+    expect(post.stdout).toMatch(new RegExp(`::warning::The job stopped while run ${runs[0]?.id} was '\\w+'; it was discarded`))
+    expect(runs[0]?.status).toBe('discarded')
+  })
+
   it('the post step does nothing after a main step that finished', async () => {
     const ws = workspace()
     const main = await runStep({ inputs: inputs(ws.name, { operation: 'plan' }) })

@@ -46,7 +46,7 @@ interface RunState {
   apply?: string
 }
 
-function runDoc(id: string, s: RunState): unknown {
+function runDoc(id: string, s: RunState): nock.Body {
   return {
     data: {
       id,
@@ -171,7 +171,7 @@ function workspaceApi(): nock.Scope {
     })
 }
 
-const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5 }
+const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5, denseMs: 5, sparseMaxMs: 5 }
 
 async function execute(
   s: Settings,
@@ -181,7 +181,7 @@ async function execute(
   const started: string[] = []
   let settled = 0
   const client = new TfeClient({ baseUrl: host, token: 'tok', backoffBaseMs: 5 })
-  const hooks = { runStarted: (id: string) => started.push(id), runSettled: () => settled++ }
+  const hooks = { runQueueing: () => undefined, runStarted: (id: string) => started.push(id), runSettled: () => settled++ }
   try {
     const outcome = await new RunLifecycle(s, client, hooks, { pollSchedule: fastPolls, createRetryDelayMs: 5, readOutageLimitMs }).execute(
       signal

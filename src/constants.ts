@@ -42,7 +42,13 @@ export const Outputs = {
 export const State = {
   IsPost: 'isPost',
   /** The run the main step is waiting on; empty once that run is settled or stopped. */
-  ActiveRunId: 'active_run_id'
+  ActiveRunId: 'active_run_id',
+  /**
+   * Set just before a run is created (the marker in its message, and its workspace), so a post
+   * step can find a run whose creation the main step did not live to see.
+   */
+  QueueingMarker: 'queueing_marker',
+  WorkspaceId: 'workspace_id'
 } as const
 
 export const Operations = ['apply', 'destroy', 'plan'] as const

@@ -10,8 +10,15 @@ import { formatDuration } from './timing.js'
 import { loadGithubContext } from './context.js'
 
 const hooks = {
+  runQueueing: (workspaceId: string, marker: string) => {
+    core.saveState(State.WorkspaceId, workspaceId)
+    core.saveState(State.QueueingMarker, marker)
+  },
   runStarted: (runId: string) => core.saveState(State.ActiveRunId, runId),
-  runSettled: () => core.saveState(State.ActiveRunId, '')
+  runSettled: () => {
+    core.saveState(State.ActiveRunId, '')
+    core.saveState(State.QueueingMarker, '')
+  }
 }
 
 /** The main step: validate inputs, queue and follow the run, report. */

@@ -23,6 +23,8 @@ import { defaultMessage, workflowDescription } from './context.js'
 
 /** Told when the step becomes responsible for a run, and when it no longer is (post-step cleanup). */
 export interface LifecycleHooks {
+  /** About to create a run marked `marker` on the workspace (only when the step will wait for it). */
+  runQueueing(workspaceId: string, marker: string): void
   runStarted(runId: string): void
   runSettled(): void
 }
@@ -287,6 +289,7 @@ export class RunLifecycle {
       replaceAddrs: settings.replaceAddrs,
       variables: settings.variables
     }
+    if (settings.waitForRun) this.hooks.runQueueing(ws.id, marker)
     let run: Run | undefined
     for (let tries = 1; !run; tries++) {
       try {
