@@ -143,6 +143,33 @@ async function fanOut(steps, perSecond) {
   )
 }
 
+/**
+ * Faults: parallel applies while every fourth read fails (an HTML 502, a reset, a 503, a 500 in
+ * turn), the first create answer and the first confirmation answer are lost after the server
+ * acted. Counts what was injected, retried and created.
+ */
+async function faults(steps) {
+  return withStandIn({ defaultTimings: { queueMs: 100, planMs: 2500, applyMs: 2500, applyQueueMs: 100 } }, async s => {
+    const names = Array.from({ length: steps }, (_, i) => `faulty-${i}`)
+    for (const n of names) s.addWorkspace({ name: n })
+    s.injectFault({ method: 'POST', path: /^\/api\/v2\/runs$/, kind: 'lost-response', times: 1 })
+    s.injectFault({ method: 'POST', path: /\/actions\/apply$/, kind: 'lost-response', times: 1 })
+    s.injectFault({ method: 'GET', path: /^\/api\/v2\//, kind: ['status-502-html', 'reset', 'status-503', 'status-500'], every: 4 })
+    const results = await Promise.all(names.map(n => step(inputsFor(s, n))))
+    const stat = (r, key) => Number(r.stdout.match(new RegExp(`API requests: (\\d+), retried: (\\d+)`))?.[key === 'requests' ? 1 : 2] ?? 0)
+    const workspaces = names.map(n => s.workspaceByName(n))
+    return {
+      steps,
+      injected: s.faultHits(),
+      requests: results.reduce((n, r) => n + stat(r, 'requests'), 0),
+      retried: results.reduce((n, r) => n + stat(r, 'retried'), 0),
+      runs: workspaces.reduce((n, w) => n + s.runsOf(w.id).length, 0),
+      applies: workspaces.reduce((n, w) => n + w.appliesSeen, 0),
+      failures: results.filter(r => r.code !== 0).length
+    }
+  })
+}
+
 const line = s => process.stdout.write(`${s}\n`)
 line(`tfe-workspace-run benchmark — ${new Date().toISOString()}`)
 line(
@@ -200,5 +227,13 @@ for (const [n, rps] of part('fanout') ? fanOuts : []) {
   line(`\nfan-out: ${f.steps} parallel steps under ${f.perSecond} requests/s`)
   line(
     `  wall ${(f.wallMs / 1000).toFixed(1)} s vs ideal ${(f.idealMs / 1000).toFixed(1)} s (one step alone); 429s received ${f.got429}; requests sent before a 429's reset ${f.early}; failures ${f.failures}`
+  )
+}
+
+if (part('faults')) {
+  const f = await faults(quick ? 4 : 8)
+  line(`\nfaults: ${f.steps} parallel applies, every 4th read failing, one create and one confirmation answer lost`)
+  line(
+    `  faults injected ${f.injected}; requests ${f.requests}, of which retried ${f.retried}; runs created ${f.runs}; applies ${f.applies}; failures ${f.failures}`
   )
 }
