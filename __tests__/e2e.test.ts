@@ -112,7 +112,7 @@ describe('the bundled action against the stand-in', () => {
     expect(r.code).toBe(1)
     expect(r.outputs).toMatchObject({ status: 'errored', attempts: '2' })
     expect(r.stdout).toMatch(
-      /::error::Run run-\w+ errored during apply: http:\/\/127.0.0.1:\d+\/app\/demo-org\/workspaces\/ws-e2e-\d+\/runs\/run-\w+ Not retried: gave up after 2 runs/
+      /::error::Run run-\w+ errored during apply: http:\/\/127.0.0.1:\d+\/app\/demo-org\/workspaces\/ws-e2e-\d+\/runs\/run-\w+ Gave up after 2 runs \(retry_attempts: 1\)/
     )
     expect(r.summary).toMatch(/❌/)
   })

@@ -319,7 +319,7 @@ describe('run lifecycle', () => {
     expect(o.status).toBe('errored')
     expect(api.creates).toHaveLength(3)
     expect(o.runIds).toHaveLength(3)
-    expect(o.message).toMatch(/errored during apply.*gave up after 3 runs \(retry_attempts: 2\)/)
+    expect(o.message).toMatch(/errored during apply.*Gave up after 3 runs \(retry_attempts: 2\)\./)
   })
 
   it('does not retry when retry is false', async () => {
@@ -327,7 +327,7 @@ describe('run lifecycle', () => {
     const o = await execute(settings({ retry: false }))
     expect(o.success).toBe(false)
     expect(api.creates).toHaveLength(1)
-    expect(o.message).toMatch(/Not retried: retry is false/)
+    expect(o.message).toMatch(/Not retried \(retry is false\)\./)
   })
 
   it.each<[string, RunState, RegExp]>([
@@ -506,5 +506,31 @@ describe('run lifecycle', () => {
     expect(o.message).toMatch(/Could not read run run-1 for \d+ s \(GET \/api\/v2\/runs\/run-1\?include=plan,apply: tfe.test answered 503/)
     expect(o.message).toMatch(/It may still be in progress: check https:\/\/tfe.test\/app\/acme\/workspaces\/network\/runs\/run-1/)
     expect(out.text()).toMatch(/::warning::Could not read run run-1 .*still trying/)
+    // It cannot stop the run either while the API is down: the post step gets the next try.
+    expect(o.message).toMatch(/Run run-1 was 'planning'; stopping it failed .*the post step will try again/)
+    expect(o.settled).toBe(0)
+  })
+
+  it('discards a run that keeps refusing confirmation, so it does not hold the workspace', async () => {
+    const discards: string[] = []
+    workspaceApi()
+      .post('/api/v2/runs')
+      .reply(201, runDoc('run-1', { status: 'pending' }))
+      .get('/api/v2/runs/run-1')
+      .query(true)
+      .reply(200, runDoc('run-1', Confirmable))
+      .post('/api/v2/runs/run-1/actions/apply')
+      .reply(409, { errors: [{ status: '409', title: 'transition not allowed' }] })
+      .post('/api/v2/runs/run-1/actions/discard')
+      .reply(() => {
+        discards.push('run-1')
+        return [202, '']
+      })
+    const o = await execute(settings())
+    expect(o.success).toBe(false)
+    expect(discards).toEqual(['run-1'])
+    expect(o.message).toMatch(
+      /refused confirmation 3 times \(409 transition not allowed\).* Run run-1 was 'planned'; it was discarded: https:\/\/tfe.test/
+    )
   })
 })

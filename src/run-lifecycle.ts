@@ -132,9 +132,7 @@ export class RunLifecycle {
     } catch (err) {
       if (err instanceof AbortedError) return await this.abort(err)
       if (err instanceof NoConfigurationError) return this.noConfiguration()
-      this.hooks.runSettled()
-      const where = this.current ? ` Run: ${this.url(this.current.id)} (last status '${this.current.status}').` : ''
-      return this.outcome(false, `${errorMessage(err)}${where}`)
+      return await this.failWhileFollowing(err)
     }
   }
 
@@ -221,11 +219,10 @@ export class RunLifecycle {
       if (err instanceof RetryableRunError) {
         const tries = this.runIds.length
         const why = this.settings.retry
-          ? `gave up after ${tries} run${tries === 1 ? '' : 's'} (retry_attempts: ${this.settings.retryAttempts})`
-          : 'retry is false'
-        return this.outcome(false, `${err.message} Not retried: ${why}.`)
+          ? `Gave up after ${tries} run${tries === 1 ? '' : 's'} (retry_attempts: ${this.settings.retryAttempts}).`
+          : 'Not retried (retry is false).'
+        return this.outcome(false, `${err.message} ${why}`)
       }
-      if (err instanceof RunFailedError) return this.outcome(false, err.message)
       throw err
     }
     const outputs = this.settings.operation === 'apply' ? await this.readOutputs(signal) : undefined
@@ -464,16 +461,37 @@ export class RunLifecycle {
   }
 
   private async abort(err: AbortedError): Promise<Outcome> {
-    const run = this.current
     const why =
       err.reason === 'timeout'
         ? `Timed out after ${formatDuration(this.settings.timeoutMs)} (input '${Inputs.TimeoutMinutes}')`
         : 'The job was cancelled'
+    const stopped = await this.stopCurrentRun(why)
+    if (!stopped) return this.outcome(false, `${why}.`)
+    return this.outcome(false, `${why} while run ${stopped.runId} was '${stopped.status}'; ${stopped.fate}: ${this.url(stopped.runId)}`)
+  }
+
+  /**
+   * The step gives up on a run that has not ended (a failure while following it): stop it as on a
+   * timeout, so it does not hold the workspace waiting for a confirmation that will not come.
+   */
+  private async failWhileFollowing(err: unknown): Promise<Outcome> {
+    const message = errorMessage(err)
+    const stopped = await this.stopCurrentRun(message.replace(/[.:]?\s*$/, '').slice(0, 120))
+    if (!stopped) {
+      const url = this.current && this.url(this.current.id)
+      const where = url && !message.includes(url) ? ` Run: ${url} (status '${this.current?.status}').` : ''
+      return this.outcome(false, `${message}${where}`)
+    }
+    return this.outcome(false, `${message} Run ${stopped.runId} was '${stopped.status}'; ${stopped.fate}: ${this.url(stopped.runId)}`)
+  }
+
+  /** Stops the step's unfinished run when cancel_on_abort says so; undefined when there is none. */
+  private async stopCurrentRun(why: string): Promise<{ runId: string; status: string; fate: string } | undefined> {
+    const run = this.current
     if (!run || TerminalStatuses.has(run.status) || !this.settings.waitForRun) {
       this.hooks.runSettled()
-      return this.outcome(false, `${why}.`)
+      return undefined
     }
-    const url = this.url(run.id)
     let fate = `it was left as it is (${Inputs.CancelOnAbort} is false)`
     let status = run.status
     if (this.settings.cancelOnAbort) {
@@ -487,6 +505,6 @@ export class RunLifecycle {
     } else {
       this.hooks.runSettled()
     }
-    return this.outcome(false, `${why} while run ${run.id} was '${status}'; ${fate}: ${url}`)
+    return { runId: run.id, status, fate }
   }
 }
