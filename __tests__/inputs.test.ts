@@ -56,6 +56,15 @@ describe('inputs', () => {
     expect(out.text().split('\n')[0]).toBe('::add-mask::tok-abc')
   })
 
+  it('masks the token as it is sent when the secret came with a trailing newline', () => {
+    setInputs(base)
+    process.env.TFE_TOKEN = 'tok-from-env\n'
+    process.env.INPUT_TOKEN = ''
+    expect(getSettings().token).toBe('tok-from-env')
+    expect(out.text()).toContain('::add-mask::tok-from-env\n')
+    delete process.env.TFE_TOKEN
+  })
+
   it('falls back to TFE_TOKEN and names the input when neither is set', () => {
     setInputs({ ...base, token: '' })
     process.env.TFE_TOKEN = 'from-env'

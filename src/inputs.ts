@@ -42,9 +42,11 @@ const VariableKeyPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/
 
 /** Reads the token and masks it before anything else can log it. Exported for the post step. */
 export function readToken(): string {
-  const token = core.getInput(Inputs.Token) || process.env.TFE_TOKEN || ''
+  // Masked as it will be sent: a secret pasted with a trailing newline would otherwise register a
+  // mask ("tok\n") that does not match the token itself.
+  const token = (core.getInput(Inputs.Token) || process.env.TFE_TOKEN || '').trim()
   if (token) core.setSecret(token)
-  return token.trim()
+  return token
 }
 
 export function getSettings(): Settings {
