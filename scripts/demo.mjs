@@ -32,7 +32,8 @@ async function job(name, inputs) {
   })
   const lines = r.stdout
     .split('\n')
-    .filter(l => l && !l.startsWith('::debug::') && !l.startsWith('::add-mask::'))
+    .filter(l => l && !/^::(debug|add-mask|endgroup)::/.test(l))
+    .map(l => l.replace(/^::group::/, '▸ '))
     .map(l => `  ${dim(`[${name}]`)} ${l.replace(/^::(notice|warning|error)::/, (_m, k) => `${k.toUpperCase()}: `)}`)
   process.stdout.write(`${lines.join('\n')}\n`)
   const o = r.outputs

@@ -182,6 +182,12 @@ export class RunLifecycle {
     )
   }
 
+  private attemptTitle(attempt: number): string {
+    const ws = this.workspace as Workspace
+    const what = `${this.settings.operation === 'plan' ? 'Plan-only run' : this.settings.operation === 'destroy' ? 'Destroy' : 'Apply'} on ${ws.organization}/${ws.name}`
+    return this.totalRuns > 1 ? `${what}: run ${attempt} of at most ${this.totalRuns}` : what
+  }
+
   private describeOperation(): string {
     const { operation, manualConfirm } = this.settings
     if (operation === 'plan') return 'plan only'
@@ -194,13 +200,15 @@ export class RunLifecycle {
     let finalMessage = ''
     try {
       finalMessage = await pRetry(
-        async (attempt: number) => {
-          const run = await this.queueRun(attempt, signal)
-          this.hooks.runStarted(run.id)
-          const ended = await this.follow(run, signal)
-          this.hooks.runSettled()
-          return this.judge(ended)
-        },
+        // One log group per run; notices and warnings inside still surface as annotations.
+        async (attempt: number) =>
+          core.group(this.attemptTitle(attempt), async () => {
+            const run = await this.queueRun(attempt, signal)
+            this.hooks.runStarted(run.id)
+            const ended = await this.follow(run, signal)
+            this.hooks.runSettled()
+            return this.judge(ended)
+          }),
         {
           retries: this.totalRuns - 1,
           factor: 2,
@@ -320,8 +328,7 @@ export class RunLifecycle {
     }
     this.current = run
     this.runIds.push(run.id)
-    const of = this.settings.waitForRun && this.totalRuns > 1 ? ` (run ${attempt} of at most ${this.totalRuns})` : ''
-    core.info(`Queued run ${run.id}${of}, ${this.describeOperation()}: ${this.url(run.id)}`)
+    core.info(`Queued run ${run.id}, ${this.describeOperation()}: ${this.url(run.id)}`)
     return run
   }
 
