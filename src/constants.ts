@@ -87,12 +87,9 @@ export const TerminalStatuses: ReadonlySet<string> = new Set([
   RunStatus.ForceCanceled
 ])
 
-/** Plan and apply sub-states (GET /plans/:id, /applies/:id). */
+/** Plan and apply sub-states (GET /plans/:id, /applies/:id): an errored one makes a run worth retrying. */
 export const StageStatus = {
-  Finished: 'finished',
-  Errored: 'errored',
-  Canceled: 'canceled',
-  Unreachable: 'unreachable'
+  Errored: 'errored'
 } as const
 
 /** Every run operation, so the workspace run list does not hide plan-only runs (hidden by default). */

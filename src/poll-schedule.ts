@@ -17,6 +17,8 @@
  * Peers for comparison: the provider reads every 1 s growing to 3 s, HashiCorp's tfci 2–7 s on a
  * Fibonacci ramp, the hashicorp-forge action every 4 s.
  */
+import { RunStatus } from './constants.js'
+
 export interface PollScheduleOptions {
   firstMs: number
   growth: number
@@ -71,7 +73,7 @@ export class PollSchedule {
       if (elapsed < denseFrom) return Math.max(o.firstMs, Math.min(denseFrom - elapsed, o.sparseMaxMs))
       return Math.max(o.firstMs, Math.min(o.denseMs, expected / 5))
     }
-    const cap = status === 'pending' ? o.pendingCapMs : o.capMs
+    const cap = status === RunStatus.Pending ? o.pendingCapMs : o.capMs
     const delay = Math.min(this.current, cap)
     this.current = Math.min(this.current * o.growth, cap)
     return delay

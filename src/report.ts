@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { Outputs } from './constants.js'
+import { Outputs, RunStatus } from './constants.js'
 import type { Settings } from './inputs.js'
 import type { Outcome } from './run-lifecycle.js'
 import { formatDuration } from './timing.js'
@@ -9,7 +9,7 @@ function resourceCounts(outcome: Outcome): { additions: number; changes: number;
   const run = outcome.run
   if (!run) return undefined
   // An applied run's own counts are the truth; otherwise the plan's say what would change.
-  const stage = run.apply && run.status === 'applied' ? run.apply : run.plan
+  const stage = run.apply && run.status === RunStatus.Applied ? run.apply : run.plan
   return stage ? { additions: stage.additions, changes: stage.changes, destructions: stage.destructions } : undefined
 }
 

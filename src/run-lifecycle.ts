@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import pRetry, { AbortError as StopRetrying } from 'p-retry'
-import { Inputs, RunStatus, TerminalStatuses } from './constants.js'
+import { Inputs, RunStatus, StageStatus, TerminalStatuses } from './constants.js'
 import { AbortedError, ApiError, RunFailedError, errorMessage, isTransient } from './errors.js'
 import type { Settings } from './inputs.js'
 import type { TfeClient } from './api-client.js'
@@ -253,8 +253,8 @@ export class RunLifecycle {
         )
         return `Plan-only run ${run.id} finished with a soft-mandatory policy failure${this.countsText(run.plan)}: ${url}`
       case RunStatus.Errored: {
-        if (run.plan?.status === 'errored') throw new RetryableRunError(`Run ${run.id} errored during plan: ${url}`)
-        if (run.apply?.status === 'errored') throw new RetryableRunError(`Run ${run.id} errored during apply: ${url}`)
+        if (run.plan?.status === StageStatus.Errored) throw new RetryableRunError(`Run ${run.id} errored during plan: ${url}`)
+        if (run.apply?.status === StageStatus.Errored) throw new RetryableRunError(`Run ${run.id} errored during apply: ${url}`)
         throw new StopRetrying(
           new RunFailedError(
             `Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`
