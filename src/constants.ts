@@ -54,6 +54,13 @@ export const State = {
 export const Operations = ['apply', 'destroy', 'plan'] as const
 export type Operation = (typeof Operations)[number]
 
+/** How run messages, log groups and the summary name an operation. */
+export const OperationLabels: Record<Operation, string> = {
+  apply: 'Apply',
+  destroy: 'Destroy',
+  plan: 'Plan-only run'
+}
+
 /** Run statuses the action reasons about. Anything not listed is treated as "still in progress". */
 export const RunStatus = {
   Pending: 'pending',

@@ -1,5 +1,5 @@
 import type * as Github from '@actions/github'
-import type { Operation } from './constants.js'
+import { OperationLabels, type Operation } from './constants.js'
 
 type GithubContext = typeof Github.context
 
@@ -30,8 +30,7 @@ export async function workflowDescription(): Promise<string> {
 }
 
 export async function defaultMessage(operation: Operation): Promise<string> {
-  const verb = operation === 'destroy' ? 'Destroy' : operation === 'plan' ? 'Plan-only run' : 'Apply'
-  return `${verb} queued by GitHub Actions: ${await workflowDescription()}`
+  return `${OperationLabels[operation]} queued by GitHub Actions: ${await workflowDescription()}`
 }
 
 /** Link back to the workflow run, when the runner told us where it is. */

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
 import pRetry, { AbortError as StopRetrying } from 'p-retry'
-import { Inputs, RunStatus, StageStatus, TerminalStatuses } from './constants.js'
+import { Inputs, OperationLabels, RunStatus, StageStatus, TerminalStatuses } from './constants.js'
 import { AbortedError, ApiError, RunFailedError, errorMessage, isTransient } from './errors.js'
 import type { Settings } from './inputs.js'
 import type { TfeClient } from './api-client.js'
@@ -184,7 +184,7 @@ export class RunLifecycle {
 
   private attemptTitle(attempt: number): string {
     const ws = this.workspace as Workspace
-    const what = `${this.settings.operation === 'plan' ? 'Plan-only run' : this.settings.operation === 'destroy' ? 'Destroy' : 'Apply'} on ${ws.organization}/${ws.name}`
+    const what = `${OperationLabels[this.settings.operation]} on ${ws.organization}/${ws.name}`
     return this.totalRuns > 1 ? `${what}: run ${attempt} of at most ${this.totalRuns}` : what
   }
 

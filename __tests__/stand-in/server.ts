@@ -323,7 +323,7 @@ export class StandIn {
   overridePolicy(runId: string): boolean {
     const run = this.mustRun(runId)
     if (run.status !== 'policy_override') return false
-    this.afterPolicy(run, this.mustWorkspace(run.workspaceId), 'policy_checked')
+    this.afterPolicy(run, 'policy_checked')
     return true
   }
 
@@ -472,7 +472,7 @@ export class StandIn {
 
   private afterCostEstimate(run: StandInRun, ws: StandInWorkspace): void {
     if (!ws.spec.policy) {
-      this.readyToApply(run, ws)
+      this.readyToApply(run)
       return
     }
     this.after(run, 10, () => {
@@ -485,18 +485,18 @@ export class StandIn {
           if (run.planOnly) this.finish(run, 'policy_soft_failed')
           else this.setStatus(run, 'policy_override')
         } else {
-          this.afterPolicy(run, ws, 'policy_checked')
+          this.afterPolicy(run, 'policy_checked')
         }
       })
     })
   }
 
-  private afterPolicy(run: StandInRun, ws: StandInWorkspace, status: string): void {
+  private afterPolicy(run: StandInRun, status: string): void {
     this.setStatus(run, status)
-    this.readyToApply(run, ws)
+    this.readyToApply(run)
   }
 
-  private readyToApply(run: StandInRun, ws: StandInWorkspace): void {
+  private readyToApply(run: StandInRun): void {
     if (run.planOnly) {
       this.finish(run, 'planned_and_finished')
       return
@@ -506,7 +506,6 @@ export class StandIn {
       return
     }
     run.confirmable = true
-    void ws
   }
 
   private startApply(run: StandInRun): void {
