@@ -15,11 +15,6 @@ export default tseslint.config(
     }
   },
   {
-    files: ['shims/**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
-    rules: { '@typescript-eslint/no-require-imports': 'off' }
-  },
-  {
     files: ['scripts/**/*.mjs', '__tests__/**/*.ts', '__tests__/**/*.cjs'],
     languageOptions: {
       globals: {
