@@ -15,7 +15,21 @@ export default tseslint.config(
     }
   },
   {
-    files: ['scripts/**/*.mjs', '__tests__/**/*.ts', '__tests__/**/*.cjs'],
+    files: ['src/**/*.ts'],
+    ignores: ['src/log.ts'],
+    rules: {
+      // Text from the network must not reach the log unneutralized (log.ts says why).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='core'][property.name=/^(info|debug|notice|warning|error|setFailed|group|startGroup)$/]",
+          message: 'Log through log.ts, which keeps text from the network from starting a workflow command.'
+        }
+      ]
+    }
+  },
+  {
+    files: ['scripts/**/*.mjs', '__tests__/**/*.ts', '__tests__/**/*.cjs', 'stand-in/**/*.ts'],
     languageOptions: {
       globals: {
         process: 'readonly',

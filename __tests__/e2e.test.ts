@@ -3,7 +3,7 @@
  * over real HTTP. Each test owns a workspace; the stand-in plays HCP Terraform and the "humans".
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { StandIn, type WorkspaceSpec } from './stand-in/server.ts'
+import { StandIn, type WorkspaceSpec } from '../stand-in/server.ts'
 import { runStep, waitFor } from './helpers/action-runner.ts'
 
 const fast = { queueMs: 20, planMs: 150, applyMs: 150, applyQueueMs: 20, policyMs: 50, costEstimateMs: 50 }

@@ -3,7 +3,7 @@
  * connections, answers with proxy error pages, loses answers after acting, and rate-limits.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { StandIn } from './stand-in/server.ts'
+import { StandIn } from '../stand-in/server.ts'
 import { runStep } from './helpers/action-runner.ts'
 
 const fast = { queueMs: 20, planMs: 200, applyMs: 200, applyQueueMs: 20 }

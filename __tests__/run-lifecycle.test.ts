@@ -5,6 +5,15 @@ import { RunLifecycle, type Outcome } from '../src/run-lifecycle.js'
 import type { Settings } from '../src/inputs.js'
 import { AbortedError } from '../src/errors.js'
 import { useNockAndCapture } from './helpers/env.ts'
+import {
+  errorDocument,
+  listDocument,
+  outputResource,
+  runDocument,
+  runResource,
+  stateVersionResource,
+  workspaceResource
+} from '../stand-in/documents.ts'
 
 const host = 'https://tfe.test'
 const wsId = 'ws-AAAAAAAAAAAAAAAA'
@@ -32,6 +41,7 @@ function settings(over: Partial<Settings> = {}): Settings {
     allowEmptyApply: false,
     refresh: true,
     refreshOnly: false,
+    readOutputs: true,
     ...over
   }
 }
@@ -42,43 +52,27 @@ interface RunState {
   discardable?: boolean
   cancelable?: boolean
   hasChanges?: boolean
+  confirmedAt?: string
   plan?: string
   apply?: string
 }
 
-function runDoc(id: string, s: RunState): nock.Body {
-  return {
-    data: {
+function runDoc(id: string, s: RunState, message = 'msg'): nock.Body {
+  return runDocument(
+    {
       id,
-      type: 'runs',
-      attributes: {
-        status: s.status,
-        message: 'msg',
-        'has-changes': s.hasChanges ?? true,
-        actions: {
-          'is-confirmable': s.confirmable ?? false,
-          'is-discardable': s.discardable ?? false,
-          'is-cancelable': s.cancelable ?? false
-        }
-      },
-      relationships: {
-        plan: { data: { id: `plan-${id}`, type: 'plans' } },
-        apply: { data: { id: `apply-${id}`, type: 'applies' } }
-      }
+      status: s.status,
+      message,
+      workspaceId: wsId,
+      hasChanges: s.hasChanges ?? true,
+      isConfirmable: s.confirmable ?? false,
+      isDiscardable: s.discardable ?? false,
+      isCancelable: s.cancelable ?? false,
+      statusTimestamps: s.confirmedAt ? { 'confirmed-at': s.confirmedAt } : {}
     },
-    included: [
-      {
-        id: `plan-${id}`,
-        type: 'plans',
-        attributes: { status: s.plan ?? 'finished', 'resource-additions': 2, 'resource-changes': 1, 'resource-destructions': 0 }
-      },
-      {
-        id: `apply-${id}`,
-        type: 'applies',
-        attributes: { status: s.apply ?? 'pending', 'resource-additions': 2, 'resource-changes': 1, 'resource-destructions': 0 }
-      }
-    ]
-  }
+    { status: s.plan ?? 'finished', additions: 2, changes: 1, destructions: 0 },
+    { status: s.apply ?? 'pending', additions: 2, changes: 1, destructions: 0 }
+  ) as unknown as nock.Body
 }
 
 /** nock hands over a vnd.api+json body as text. */
@@ -98,6 +92,7 @@ class FakeApi {
   creates: Record<string, unknown>[] = []
   confirms: string[] = []
   discards: string[] = []
+  cancels: string[] = []
   gets = 0
   private scripts: { before: RunState[]; afterConfirm: RunState[] }[]
   private runs = new Map<string, { script: RunState[]; afterConfirm: RunState[] }>()
@@ -105,22 +100,12 @@ class FakeApi {
   constructor(scripts: { before: RunState[]; afterConfirm?: RunState[] }[]) {
     this.scripts = scripts.map(s => ({ before: [...s.before], afterConfirm: [...(s.afterConfirm ?? [])] }))
     const scope = nock(host).persist()
-    scope.get('/api/v2/organizations/acme/workspaces/network').reply(200, {
-      data: {
-        id: wsId,
-        type: 'workspaces',
-        attributes: {
-          name: 'network',
-          locked: false,
-          'execution-mode': 'remote',
-          permissions: { 'can-queue-run': true, 'can-queue-apply': true }
-        },
-        relationships: { organization: { data: { id: 'acme', type: 'organizations' } } }
-      }
-    })
+    scope
+      .get('/api/v2/organizations/acme/workspaces/network')
+      .reply(200, { data: workspaceResource({ id: wsId, name: 'network', organization: 'acme' }) })
     scope.post('/api/v2/runs').reply((_uri, body) => {
       const script = this.scripts.shift()
-      if (!script) return [500, { errors: [{ title: 'test: no more scripted runs' }] }]
+      if (!script) return [500, errorDocument(500, 'test: no more scripted runs')]
       const id = `run-${String(this.creates.length + 1).padStart(16, '0')}`
       this.creates.push(attributesOf(body))
       this.runs.set(id, { script: script.before, afterConfirm: script.afterConfirm })
@@ -133,14 +118,14 @@ class FakeApi {
         this.gets++
         const id = uri.split('/').pop()?.split('?')[0] as string
         const run = this.runs.get(id)
-        if (!run) return [404, { errors: [{ status: '404', title: 'not found' }] }]
+        if (!run) return [404, errorDocument(404, 'not found')]
         const state = run.script.length > 1 ? (run.script.shift() as RunState) : (run.script[0] as RunState)
         return [200, runDoc(id, state)]
       })
     scope.post(/\/actions\/apply$/).reply(uri => {
       const id = uri.split('/')[4] as string
       const run = this.runs.get(id)
-      if (!run || !run.script[0]?.confirmable) return [409, { errors: [{ status: '409', title: 'transition not allowed' }] }]
+      if (!run || !run.script[0]?.confirmable) return [409, errorDocument(409, 'transition not allowed')]
       this.confirms.push(id)
       run.script = run.afterConfirm
       return [202, '']
@@ -152,41 +137,68 @@ class FakeApi {
       if (run) run.script = [{ status: 'discarded' }]
       return [202, '']
     })
-    scope.get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`).reply(200, {
-      data: [
-        { id: 'wsout-1', type: 'state-version-outputs', attributes: { name: 'vpc_id', sensitive: false, value: 'vpc-1' } },
-        { id: 'wsout-2', type: 'state-version-outputs', attributes: { name: 'db_password', sensitive: true, value: null } }
-      ]
+    scope.post(/\/actions\/cancel$/).reply(uri => {
+      const id = uri.split('/')[4] as string
+      this.cancels.push(id)
+      const run = this.runs.get(id)
+      if (run) run.script = [{ status: 'canceled' }]
+      return [202, '']
     })
+    scope
+      .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .reply(200, { data: stateVersionResource({ id: 'sv-1', serial: 1, resourcesProcessed: true }) })
+    scope
+      .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+      .query(true)
+      .reply(
+        200,
+        listDocument(
+          [outputResource('wsout-1', 'vpc_id', 'vpc-1', false), outputResource('wsout-2', 'db_password', 'hunter2', true)],
+          1,
+          100
+        )
+      )
   }
 }
 
 /** A persistent nock scope that already answers the workspace read. */
-function workspaceApi(): nock.Scope {
+function workspaceApi(facts: Partial<Parameters<typeof workspaceResource>[0]> = {}): nock.Scope {
   return nock(host)
     .persist()
     .get('/api/v2/organizations/acme/workspaces/network')
-    .reply(200, {
-      data: { id: wsId, type: 'workspaces', attributes: { name: 'network' }, relationships: { organization: { data: { id: 'acme' } } } }
-    })
+    .reply(200, { data: workspaceResource({ id: wsId, name: 'network', organization: 'acme', ...facts }) })
 }
 
 const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5, denseMs: 5, sparseMaxMs: 5 }
 
+interface Recorded {
+  following: string[]
+  releases: number
+  stopping: string[]
+}
+
 async function execute(
   s: Settings,
   signal = new AbortController().signal,
-  readOutageLimitMs = 120_000
-): Promise<Outcome & { started: string[]; settled: number }> {
-  const started: string[] = []
-  let settled = 0
+  options: { readOutageLimitMs?: number; createRetryDelayMs?: number; cancel?: AbortSignal; outputsBoundMs?: number } = {}
+): Promise<Outcome & Recorded> {
+  const recorded: Recorded = { following: [], releases: 0, stopping: [] }
   const client = new TfeClient({ baseUrl: host, token: 'tok', backoffBaseMs: 5 })
-  const hooks = { runQueueing: () => undefined, runStarted: (id: string) => started.push(id), runSettled: () => settled++ }
+  const sink = {
+    creating: () => undefined,
+    following: (id: string) => void recorded.following.push(id),
+    stopping: (reason: string) => void recorded.stopping.push(reason),
+    release: () => void recorded.releases++
+  }
   try {
-    const outcome = await new RunLifecycle(s, client, hooks, { pollSchedule: fastPolls, createRetryDelayMs: 5, readOutageLimitMs }).execute(
-      signal
-    )
-    return { ...outcome, started, settled }
+    const outcome = await new RunLifecycle(s, client, sink, {
+      pollSchedule: fastPolls,
+      createRetryDelayMs: options.createRetryDelayMs ?? 5,
+      readOutageLimitMs: options.readOutageLimitMs ?? 120_000,
+      outputsBoundMs: options.outputsBoundMs ?? 2_000,
+      stopBudgetMs: 2_000
+    }).execute(signal, options.cancel ?? signal)
+    return { ...outcome, ...recorded }
   } finally {
     client.dispose()
   }
@@ -209,8 +221,8 @@ describe('run lifecycle', () => {
     expect(o.outputs).toEqual({ vpc_id: 'vpc-1' })
     expect(o.runUrl).toBe(`${host}/app/acme/workspaces/network/runs/${o.run?.id}`)
     expect(o.message).toMatch(/applied \(2 to add, 1 to change, 0 to destroy\)/)
-    expect(o.started).toEqual([o.run?.id])
-    expect(o.settled).toBeGreaterThan(0)
+    expect(o.following).toEqual([o.run?.id])
+    expect(o.releases).toBeGreaterThan(0)
   })
 
   it('keeps waiting through statuses it does not know (cost estimation, run tasks, future ones)', async () => {
@@ -242,22 +254,14 @@ describe('run lifecycle', () => {
     expect(o.message).toMatch(/no changes/)
   })
 
-  it('does not confirm a plan without changes unless allow_empty_apply is true', async () => {
-    const script = {
-      before: [
-        { ...Confirmable, hasChanges: false },
-        { ...Confirmable, hasChanges: false },
-        { status: 'planned_and_finished', hasChanges: false }
-      ],
-      afterConfirm: [Applied]
-    }
-    const api = new FakeApi([script])
-    expect((await execute(settings())).status).toBe('planned_and_finished')
-    expect(api.confirms).toHaveLength(0)
+  it('confirms a confirmable plan whose has-changes is false (output-only changes) instead of waiting forever', async () => {
+    const api = new FakeApi([{ before: [{ ...Confirmable, hasChanges: false }], afterConfirm: [Applied] }])
+    const o = await execute(settings())
+    expect(o.status).toBe('applied')
+    expect(api.confirms).toHaveLength(1)
     nock.cleanAll()
     const api2 = new FakeApi([{ before: [{ ...Confirmable, hasChanges: false }], afterConfirm: [Applied] }])
     expect((await execute(settings({ allowEmptyApply: true }))).status).toBe('applied')
-    expect(api2.confirms).toHaveLength(1)
     expect(api2.creates[0]).toMatchObject({ 'allow-empty-apply': true })
   })
 
@@ -403,7 +407,7 @@ describe('run lifecycle', () => {
     expect(o.success).toBe(true)
     expect(o.status).toBe('pending')
     expect(api.gets).toBe(0)
-    expect(o.started).toEqual([])
+    expect(o.following).toEqual([])
     await execute(settings({ waitForRun: false, manualConfirm: true }))
     expect(api.creates.map(c => c['auto-apply'])).toEqual([true, false])
   })
@@ -421,11 +425,14 @@ describe('run lifecycle', () => {
       })
       .post('/api/v2/runs/run-1/actions/apply')
       .reply(409, { errors: [{ status: '409', title: 'transition not allowed' }] })
+      .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .reply(404, errorDocument(404, 'not found'))
       .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
-      .reply(200, { data: [] })
+      .query(true)
+      .reply(200, listDocument([], 1, 100))
     const o = await execute(settings())
     expect(o.success).toBe(true)
-    expect(out.text()).toMatch(/no longer waiting for confirmation \(apply_queued\)/)
+    expect(o.status).toBe('applied')
   })
 
   it('finds the run instead of queueing a second one when the create answer is lost', async () => {
@@ -450,14 +457,17 @@ describe('run lifecycle', () => {
       .get('/api/v2/runs/run-LOST')
       .query(true)
       .reply(200, runDoc('run-LOST', { status: 'planned_and_finished', hasChanges: false }))
+      .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .reply(404, errorDocument(404, 'not found'))
       .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
-      .reply(200, { data: [] })
+      .query(true)
+      .reply(200, listDocument([], 1, 100))
     let lost: unknown
     const o = await execute(settings())
     expect(posts).toBe(1)
     expect(o.success).toBe(true)
     expect(o.runIds).toEqual(['run-LOST'])
-    expect(out.text()).toMatch(/looking for it on the workspace before trying again/)
+    expect(out.text()).toMatch(/looks for it on the workspace before sending again/)
   })
 
   it('on timeout discards the waiting run it queued and says so', async () => {
@@ -501,14 +511,17 @@ describe('run lifecycle', () => {
       .reply(() =>
         ++reads <= 2 ? [200, runDoc('run-1', { status: 'planning' })] : [503, { errors: [{ status: '503', title: 'unavailable' }] }]
       )
-    const o = await execute(settings(), undefined, 300)
+    const o = await execute(settings(), undefined, { readOutageLimitMs: 300 })
     expect(o.success).toBe(false)
     expect(o.message).toMatch(/Could not read run run-1 for \d+ s \(GET \/api\/v2\/runs\/run-1\?include=plan,apply: tfe.test answered 503/)
-    expect(o.message).toMatch(/It may still be in progress: check https:\/\/tfe.test\/app\/acme\/workspaces\/network\/runs\/run-1/)
     expect(out.text()).toMatch(/::warning::Could not read run run-1 .*still trying/)
-    // It cannot stop the run either while the API is down: the post step gets the next try.
-    expect(o.message).toMatch(/Run run-1 was 'planning'; stopping it failed .*the post step will try again/)
-    expect(o.settled).toBe(0)
+    // It cannot read the run to stop it either; giving up is the step's own reason, so the post
+    // step is not asked to try again: the run is released and left as it is, with its URL.
+    expect(o.message).toMatch(
+      /Run run-1 was 'planning'; it could not be read to stop it .*it was left as it is; check it: https:\/\/tfe.test\/app\/acme\/workspaces\/network\/runs\/run-1/
+    )
+    expect(o.stopping).toEqual([])
+    expect(o.releases).toBeGreaterThan(0)
   })
 
   it('discards a run that keeps refusing confirmation, so it does not hold the workspace', async () => {
@@ -530,7 +543,8 @@ describe('run lifecycle', () => {
     expect(o.success).toBe(false)
     expect(discards).toEqual(['run-1'])
     expect(o.message).toMatch(
-      /refused confirmation 3 times \(409 transition not allowed\).* Run run-1 was 'planned'; it was discarded: https:\/\/tfe.test/
+      /refused confirmation in status 'planned' every time \(409 transition not allowed\)\. Run run-1 was 'planned'; it was discarded/
     )
+    expect(o.message).toContain('https://tfe.test/app/acme/workspaces/network/runs/run-1')
   })
 })

@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8169);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4636);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8169:
+/***/ 4636:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28391,6 +28391,78 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // UNUSED EXPORTS: run
+
+;// CONCATENATED MODULE: ./src/errors.ts
+/** A bad input: the message names the input and what it accepts. Raised before any request. */
+class InputError extends Error {
+    name = 'InputError';
+    input;
+    constructor(input, message) {
+        super(`Input '${input}': ${message}`);
+        this.input = input;
+    }
+}
+/** The API answered with an error status, or with something that is not the API. */
+class ApiError extends Error {
+    name = 'ApiError';
+    status;
+    method;
+    path;
+    transient;
+    title;
+    detail;
+    retryAfterMs;
+    constructor(message, details) {
+        super(message);
+        this.status = details.status;
+        this.method = details.method;
+        this.path = details.path;
+        this.transient = details.transient;
+        this.title = details.title;
+        this.detail = details.detail;
+        this.retryAfterMs = details.retryAfterMs;
+    }
+}
+/** The request never got a complete answer (reset, refused, timed out): whether it was performed is unknown. */
+class NetworkError extends Error {
+    name = 'NetworkError';
+    method;
+    path;
+    code;
+    /** False when sending again cannot help: a certificate that is not trusted, a host that does not exist. */
+    transient;
+    constructor(message, method, path, code, transient = true) {
+        super(message);
+        this.method = method;
+        this.path = path;
+        this.code = code;
+        this.transient = transient;
+    }
+}
+/** The step's run ended unsuccessfully, or could not be followed to its end. */
+class RunFailedError extends Error {
+    name = 'RunFailedError';
+}
+/** The step was told to stop: timeout_minutes elapsed or the job was cancelled. */
+class AbortedError extends Error {
+    name = 'AbortedError';
+    reason;
+    constructor(message, reason) {
+        super(message);
+        this.reason = reason;
+    }
+}
+function isTransient(err) {
+    return (err instanceof NetworkError || err instanceof ApiError) && err.transient;
+}
+/** The signal's reason as the error to throw: what main.ts put there, or a plain cancellation. */
+function abortReason(signal) {
+    const reason = signal.reason;
+    return reason instanceof Error ? reason : new AbortedError('The step was cancelled.', 'cancelled');
+}
+function errorMessage(err) {
+    return err instanceof Error ? err.message : String(err);
+}
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -31362,7 +31434,8 @@ const Inputs = {
     Variables: 'variables',
     AllowEmptyApply: 'allow_empty_apply',
     Refresh: 'refresh',
-    RefreshOnly: 'refresh_only'
+    RefreshOnly: 'refresh_only',
+    ReadOutputs: 'read_outputs'
 };
 const Outputs = {
     RunId: 'run_id',
@@ -31377,18 +31450,6 @@ const Outputs = {
     ResourceDestructions: 'resource_destructions',
     WorkspaceOutputs: 'workspace_outputs'
 };
-/** Keys written with core.saveState by the main step and read by the post step. */
-const State = {
-    IsPost: 'isPost',
-    /** The run the main step is waiting on; empty once that run is settled or stopped. */
-    ActiveRunId: 'active_run_id',
-    /**
-     * Set just before a run is created (the marker in its message, and its workspace), so a post
-     * step can find a run whose creation the main step did not live to see.
-     */
-    QueueingMarker: 'queueing_marker',
-    WorkspaceId: 'workspace_id'
-};
 const Operations = ['apply', 'destroy', 'plan'];
 /** How run messages, log groups and the summary name an operation. */
 const OperationLabels = {
@@ -31396,18 +31457,38 @@ const OperationLabels = {
     destroy: 'Destroy',
     plan: 'Plan-only run'
 };
-/** Run statuses the action reasons about. Anything not listed is treated as "still in progress". */
+/** Every run status HCP Terraform documents (run.mdx, go-tfe). A status not listed is waited through. */
 const RunStatus = {
     Pending: 'pending',
+    Fetching: 'fetching',
+    FetchingCompleted: 'fetching_completed',
+    PrePlanRunning: 'pre_plan_running',
+    PrePlanAwaitingDecision: 'pre_plan_awaiting_decision',
+    PrePlanCompleted: 'pre_plan_completed',
+    Queuing: 'queuing',
+    PlanQueued: 'plan_queued',
     Planning: 'planning',
     Planned: 'planned',
+    CostEstimating: 'cost_estimating',
+    CostEstimated: 'cost_estimated',
+    PolicyChecking: 'policy_checking',
+    PolicyChecked: 'policy_checked',
     PolicyOverride: 'policy_override',
     PolicySoftFailed: 'policy_soft_failed',
+    PostPlanRunning: 'post_plan_running',
+    PostPlanAwaitingDecision: 'post_plan_awaiting_decision',
+    PostPlanCompleted: 'post_plan_completed',
     PlannedAndFinished: 'planned_and_finished',
     PlannedAndSaved: 'planned_and_saved',
     Confirmed: 'confirmed',
+    QueuingApply: 'queuing_apply',
     ApplyQueued: 'apply_queued',
+    PreApplyRunning: 'pre_apply_running',
+    PreApplyAwaitingDecision: 'pre_apply_awaiting_decision',
+    PreApplyCompleted: 'pre_apply_completed',
     Applying: 'applying',
+    PostApplyRunning: 'post_apply_running',
+    PostApplyCompleted: 'post_apply_completed',
     Applied: 'applied',
     Discarded: 'discarded',
     Errored: 'errored',
@@ -31415,8 +31496,8 @@ const RunStatus = {
     ForceCanceled: 'force_canceled'
 };
 /**
- * Statuses a run never leaves. `planned_and_saved` is left out on purpose: the action never
- * creates save-plan runs, and one can still be confirmed.
+ * Statuses a run never leaves. `planned_and_saved` is left out on purpose: a saved plan can still
+ * be confirmed.
  */
 const TerminalStatuses = new Set([
     RunStatus.Applied,
@@ -31427,6 +31508,52 @@ const TerminalStatuses = new Set([
     RunStatus.Canceled,
     RunStatus.ForceCanceled
 ]);
+/**
+ * The run was confirmed: from here on it changes infrastructure. Stopping it for the step's own
+ * reasons (a read outage, a refused confirmation) would cut a healthy apply short, so it is not.
+ */
+const ApplyPhaseStatuses = new Set([
+    RunStatus.Confirmed,
+    RunStatus.QueuingApply,
+    RunStatus.ApplyQueued,
+    RunStatus.PreApplyRunning,
+    RunStatus.PreApplyAwaitingDecision,
+    RunStatus.PreApplyCompleted,
+    RunStatus.Applying,
+    RunStatus.PostApplyRunning,
+    RunStatus.PostApplyCompleted
+]);
+/** A stage of HCP Terraform's own is running: the run moves on without anyone's help. */
+const WorkingStatuses = new Set([
+    RunStatus.Fetching,
+    RunStatus.FetchingCompleted,
+    RunStatus.PrePlanRunning,
+    RunStatus.PrePlanCompleted,
+    RunStatus.Queuing,
+    RunStatus.PlanQueued,
+    RunStatus.Planning,
+    RunStatus.Planned,
+    RunStatus.CostEstimating,
+    RunStatus.CostEstimated,
+    RunStatus.PolicyChecking,
+    RunStatus.PolicyChecked,
+    RunStatus.PostPlanRunning,
+    RunStatus.PostPlanCompleted,
+    RunStatus.Confirmed,
+    RunStatus.QueuingApply,
+    RunStatus.ApplyQueued,
+    RunStatus.PreApplyRunning,
+    RunStatus.PreApplyCompleted,
+    RunStatus.Applying,
+    RunStatus.PostApplyRunning,
+    RunStatus.PostApplyCompleted
+]);
+/** A run task waits for a person's decision (or its service's answer) before the run goes on. */
+const AwaitingDecisionStatuses = new Set([
+    RunStatus.PrePlanAwaitingDecision,
+    RunStatus.PostPlanAwaitingDecision,
+    RunStatus.PreApplyAwaitingDecision
+]);
 /** Plan and apply sub-states (GET /plans/:id, /applies/:id): an errored one makes a run worth retrying. */
 const StageStatus = {
     Errored: 'errored'
@@ -31436,75 +31563,183 @@ const AllRunOperations = ['plan_only', 'plan_and_apply', 'save_plan', 'refresh_o
 const DefaultHostname = 'app.terraform.io';
 const UserAgent = 'tfe-workspace-run-action/1';
 
-;// CONCATENATED MODULE: ./src/errors.ts
-/** A bad input: the message names the input and what it accepts. Raised before any request. */
-class InputError extends Error {
-    name = 'InputError';
-    input;
-    constructor(input, message) {
-        super(`Input '${input}': ${message}`);
-        this.input = input;
+;// CONCATENATED MODULE: ./src/hcl-literal.ts
+/**
+ * Checks that a run variable's value is one HCL literal, as HCP Terraform parses it: a quoted
+ * string, a number, true/false, null, or a list/object of those. Checked before the run is
+ * queued, because the service accepts any text and the plan then errors on it, and a
+ * deterministic error would be retried to no purpose. Messages never quote the value: it may be
+ * a secret.
+ */
+const Identifier = /[A-Za-z_][A-Za-z0-9_-]*/y;
+const NumberLiteral = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const QuoteHint = 'a string is written in double quotes, e.g. name="text"';
+class HclError extends Error {
+}
+class Parser {
+    pos = 0;
+    text;
+    constructor(text) {
+        this.text = text;
+    }
+    parse() {
+        this.space();
+        if (this.pos === this.text.length)
+            throw new HclError('the value is empty');
+        this.value();
+        this.space();
+        if (this.pos < this.text.length) {
+            throw new HclError(`unexpected text after the value at column ${this.pos + 1} (${QuoteHint})`);
+        }
+    }
+    space() {
+        while (this.pos < this.text.length && (this.text[this.pos] === ' ' || this.text[this.pos] === '\t'))
+            this.pos++;
+    }
+    peek() {
+        return this.text[this.pos];
+    }
+    expect(char, what) {
+        this.space();
+        if (this.peek() !== char)
+            throw new HclError(`expected ${what} at column ${this.pos + 1}`);
+        this.pos++;
+    }
+    value() {
+        this.space();
+        const c = this.peek();
+        if (c === undefined)
+            throw new HclError('a value is missing at the end');
+        if (c === '"')
+            return this.string();
+        if (c === '[')
+            return this.list();
+        if (c === '{')
+            return this.object();
+        if (this.text.startsWith('<<', this.pos)) {
+            throw new HclError('heredocs (<<EOT) span several lines, which one line of this input cannot hold; write the text as a quoted string with \\n for line breaks');
+        }
+        if (c === '-' || (c >= '0' && c <= '9')) {
+            NumberLiteral.lastIndex = this.pos;
+            const m = NumberLiteral.exec(this.text);
+            if (!m)
+                throw new HclError(`not a number at column ${this.pos + 1}`);
+            this.pos += m[0].length;
+            return;
+        }
+        Identifier.lastIndex = this.pos;
+        const m = Identifier.exec(this.text);
+        if (m && ['true', 'false', 'null'].includes(m[0])) {
+            this.pos += m[0].length;
+            return;
+        }
+        if (m)
+            throw new HclError(`a bare word is not a value (only true, false and null are); ${QuoteHint}`);
+        throw new HclError(`unexpected character at column ${this.pos + 1} (${QuoteHint})`);
+    }
+    string() {
+        const start = this.pos;
+        this.pos++;
+        for (;;) {
+            const c = this.peek();
+            if (c === undefined)
+                throw new HclError(`the string that starts at column ${start + 1} is not closed with a double quote`);
+            this.pos++;
+            if (c === '"')
+                return;
+            if (c === '\\') {
+                const e = this.peek();
+                this.pos++;
+                if (e === 'u' || e === 'U') {
+                    const digits = e === 'u' ? 4 : 8;
+                    if (!new RegExp(`^[0-9A-Fa-f]{${digits}}`).test(this.text.slice(this.pos))) {
+                        throw new HclError(`\\${e} at column ${this.pos - 1} needs ${digits} hexadecimal digits`);
+                    }
+                    this.pos += digits;
+                }
+                else if (e === undefined || !'nrt"\\'.includes(e)) {
+                    throw new HclError(`unknown escape sequence at column ${this.pos - 1} (known: \\n \\r \\t \\" \\\\ \\uNNNN)`);
+                }
+                continue;
+            }
+            if ((c === '$' || c === '%') && this.peek() === '{') {
+                throw new HclError(`a template sequence (${c}{) at column ${this.pos} would be evaluated, and run variables cannot refer to anything; write ${c}${c}{ for a literal ${c}{`);
+            }
+            if ((c === '$' || c === '%') && this.peek() === c && this.text[this.pos + 1] === '{')
+                this.pos += 2;
+        }
+    }
+    list() {
+        this.pos++;
+        for (;;) {
+            this.space();
+            if (this.peek() === ']') {
+                this.pos++;
+                return;
+            }
+            this.value();
+            this.space();
+            if (this.peek() === ',')
+                this.pos++;
+            else if (this.peek() !== ']')
+                throw new HclError(`expected ',' or ']' in the list at column ${this.pos + 1}`);
+        }
+    }
+    object() {
+        this.pos++;
+        for (;;) {
+            this.space();
+            if (this.peek() === '}') {
+                this.pos++;
+                return;
+            }
+            if (this.peek() === '"')
+                this.string();
+            else {
+                Identifier.lastIndex = this.pos;
+                const m = Identifier.exec(this.text);
+                if (!m)
+                    throw new HclError(`expected an attribute name in the object at column ${this.pos + 1}`);
+                this.pos += m[0].length;
+            }
+            this.space();
+            if (this.peek() === '=' || this.peek() === ':')
+                this.pos++;
+            else
+                throw new HclError(`expected '=' after the attribute name at column ${this.pos + 1}`);
+            this.value();
+            this.space();
+            if (this.peek() === ',')
+                this.pos++;
+            else if (this.peek() !== '}')
+                throw new HclError(`expected ',' or '}' in the object at column ${this.pos + 1}`);
+        }
     }
 }
-/** The API answered with an error status, or with something that is not the API. */
-class ApiError extends Error {
-    name = 'ApiError';
-    status;
-    method;
-    path;
-    transient;
-    title;
-    detail;
-    retryAfterMs;
-    constructor(message, details) {
-        super(message);
-        this.status = details.status;
-        this.method = details.method;
-        this.path = details.path;
-        this.transient = details.transient;
-        this.title = details.title;
-        this.detail = details.detail;
-        this.retryAfterMs = details.retryAfterMs;
+/** Undefined when `text` is one HCL literal; otherwise what is wrong with it. */
+function hclLiteralProblem(text) {
+    try {
+        new Parser(text).parse();
+        return undefined;
     }
-}
-/** The request never got a complete answer (reset, refused, timed out): whether it was performed is unknown. */
-class NetworkError extends Error {
-    name = 'NetworkError';
-    method;
-    path;
-    code;
-    constructor(message, method, path, code) {
-        super(message);
-        this.method = method;
-        this.path = path;
-        this.code = code;
+    catch (err) {
+        if (err instanceof HclError)
+            return err.message;
+        throw err;
     }
-}
-/** The step's run ended unsuccessfully, or could not be followed to its end. */
-class RunFailedError extends Error {
-    name = 'RunFailedError';
-}
-/** The step was told to stop: timeout_minutes elapsed or the job was cancelled. */
-class AbortedError extends Error {
-    name = 'AbortedError';
-    reason;
-    constructor(message, reason) {
-        super(message);
-        this.reason = reason;
-    }
-}
-function isTransient(err) {
-    return err instanceof NetworkError || (err instanceof ApiError && err.transient);
-}
-function errorMessage(err) {
-    return err instanceof Error ? err.message : String(err);
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
 
+
 const MaxRetryAttempts = 100;
+/**
+ * A week. Past 2^31 ms (35,791 min) Node fires a timer at once; no GitHub job runs longer than
+ * five days (self-hosted) anyway.
+ */
+const MaxTimeoutMinutes = 7 * 24 * 60;
 const NamePattern = /^[A-Za-z0-9_-]+$/;
 const WorkspaceIdPattern = /^ws-[A-Za-z0-9]+$/;
 const VariableKeyPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -31559,15 +31794,42 @@ function getSettings() {
         retryBackoffMaxMs: Math.round(retryBackoffMax * 1000),
         waitForRun: parseBoolean(Inputs.WaitForRun, true),
         message: getInput(Inputs.Message),
-        timeoutMs: Math.round(parseNumber(Inputs.TimeoutMinutes, 0) * 60_000),
+        timeoutMs: parseTimeout(),
         cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true),
-        targetAddrs: parseList(getInput(Inputs.TargetAddrs)),
-        replaceAddrs: parseList(getInput(Inputs.ReplaceAddrs)),
-        variables: parseVariables(getInput(Inputs.Variables)),
+        targetAddrs: parseList(Inputs.TargetAddrs),
+        replaceAddrs: parseList(Inputs.ReplaceAddrs),
+        variables: parseVariables(),
         allowEmptyApply: parseBoolean(Inputs.AllowEmptyApply, false),
         refresh,
-        refreshOnly
+        refreshOnly,
+        readOutputs: parseBoolean(Inputs.ReadOutputs, true)
     };
+}
+/** The post step's inputs; it must not fail on an input the main step already reported. */
+function getSettingsForPost() {
+    let operation = 'apply';
+    let manualConfirm = false;
+    try {
+        operation = parseOperation(getInput(Inputs.Operation));
+        manualConfirm = parseBoolean(Inputs.ManualConfirm, false);
+    }
+    catch {
+        // Reported by the main step; stopping a run does not depend on them.
+    }
+    return {
+        token: readToken(),
+        baseUrl: parseHostname(getInput(Inputs.Hostname)),
+        operation,
+        manualConfirm,
+        cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true)
+    };
+}
+function parseTimeout() {
+    const minutes = parseNumber(Inputs.TimeoutMinutes, 0);
+    if (minutes > MaxTimeoutMinutes) {
+        throw new InputError(Inputs.TimeoutMinutes, `${getInput(Inputs.TimeoutMinutes)} minutes is more than the most this step accepts (${MaxTimeoutMinutes}, a week); use 0 for no limit of its own.`);
+    }
+    return Math.round(minutes * 60_000);
 }
 function isLoopback(hostname) {
     const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
@@ -31633,11 +31895,12 @@ function parseBoolean(name, fallback) {
     const raw = getInput(name);
     if (raw === '')
         return fallback;
-    if (['true', 'True', 'TRUE'].includes(raw))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(raw))
-        return false;
-    throw new InputError(name, `'${raw}' is not a boolean; use true or false.`);
+    try {
+        return getBooleanInput(name);
+    }
+    catch {
+        throw new InputError(name, `'${raw}' is not a boolean; use true or false.`);
+    }
 }
 function parseNumber(name, fallback) {
     const raw = getInput(name);
@@ -31649,15 +31912,12 @@ function parseNumber(name, fallback) {
     }
     return value;
 }
-function parseList(raw) {
-    return raw
-        .split(/\r?\n/)
-        .map(line => line.trim())
-        .filter(line => line !== '');
+function parseList(name) {
+    return getMultilineInput(name).filter(line => line !== '');
 }
-function parseVariables(raw) {
+function parseVariables() {
     const seen = new Set();
-    return parseList(raw).map((line, index) => {
+    return parseList(Inputs.Variables).map((line, index) => {
         const eq = line.indexOf('=');
         const key = eq === -1 ? '' : line.slice(0, eq).trim();
         const value = eq === -1 ? '' : line.slice(eq + 1).trim();
@@ -31668,12 +31928,52 @@ function parseVariables(raw) {
         if (value === '') {
             throw new InputError(Inputs.Variables, `'${key}' has no value; values are HCL literals, so a string is written with quotes: ${key}="text".`);
         }
+        const problem = hclLiteralProblem(value);
+        if (problem) {
+            throw new InputError(Inputs.Variables, `line ${index + 1} ('${key}'): the value is not an HCL literal: ${problem}.`);
+        }
         if (seen.has(key))
             throw new InputError(Inputs.Variables, `'${key}' is given twice.`);
         seen.add(key);
         return { key, value };
     });
 }
+
+;// CONCATENATED MODULE: ./src/log.ts
+/**
+ * The step's only way to write to the job log. The runner reads any line that starts with `::` as
+ * a workflow command (`::error`, `::save-state`, `::add-mask`, …), and text from the network (a
+ * lock reason, an error detail, a run message, an output name) can hold a line break followed by
+ * one. So every message is flattened to one line and every `::` is broken with a zero-width space
+ * before it reaches the log, in plain lines and annotations alike.
+ */
+
+const Zwsp = '\u200b';
+/** One line that the runner cannot read as a command. */
+function neutralize(text) {
+    return text.replace(/\r\n|\r|\n/g, ' ').replace(/:(?=:)/g, `:${Zwsp}`);
+}
+const log = {
+    info(message) {
+        info(neutralize(message));
+    },
+    debug(message) {
+        core_debug(neutralize(message));
+    },
+    notice(message) {
+        notice(neutralize(message));
+    },
+    warning(message) {
+        warning(neutralize(message));
+    },
+    /** The step's error annotation and its failed exit code. */
+    fail(message) {
+        setFailed(neutralize(message));
+    },
+    group(title, fn) {
+        return group(neutralize(title), fn);
+    }
+};
 
 ;// CONCATENATED MODULE: ./src/timing.ts
 
@@ -31695,10 +31995,6 @@ function sleep(ms, signal) {
         signal?.addEventListener('abort', onAbort, { once: true });
     });
 }
-function abortReason(signal) {
-    const reason = signal.reason;
-    return reason instanceof Error ? reason : new AbortedError('The step was cancelled.', 'cancelled');
-}
 function formatSeconds(ms) {
     return `${Number((ms / 1000).toFixed(2))} s`;
 }
@@ -31717,6 +32013,26 @@ function formatDuration(ms) {
 
 const JsonApiType = 'application/vnd.api+json';
 /**
+ * The longest a 429 may hold the step. HCP Terraform's windows are a second (a minute for run
+ * lists); a reset of an hour is a broken proxy or clock, and waiting it out would look like a hang.
+ */
+const MaxRateLimitWaitMs = 60_000;
+/** Certificate failures: sending again gets the same certificate, so they are not retried. */
+const TlsErrorCodes = new Set([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'CERT_REJECTED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'ERR_SSL_WRONG_VERSION_NUMBER',
+    'EPROTO'
+]);
+/**
  * The only way the action talks to HCP Terraform. It retries what is safe to retry, honours the
  * rate-limit headers, and never follows redirects, so the token only ever goes to `baseUrl`.
  */
@@ -31729,6 +32045,7 @@ class TfeClient {
     maxAttempts;
     maxRateLimitWaits;
     backoffBaseMs;
+    maxRateLimitWaitMs;
     /** Monotonic time before which no request may be sent (set by a 429 or an exhausted budget). */
     holdUntil = 0;
     constructor(options) {
@@ -31738,6 +32055,7 @@ class TfeClient {
         this.maxAttempts = options.maxAttempts ?? 6;
         this.maxRateLimitWaits = options.maxRateLimitWaits ?? 30;
         this.backoffBaseMs = options.backoffBaseMs ?? 500;
+        this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? MaxRateLimitWaitMs;
         this.http = new lib_HttpClient(UserAgent, undefined, {
             allowRedirects: false,
             allowRetries: false,
@@ -31770,16 +32088,19 @@ class TfeClient {
                         throw err;
                     // The jitter spreads the parallel steps that were refused together, so they do not all
                     // come back in the same instant and collect the next 429 together.
-                    const waitMs = (err.retryAfterMs ?? 1000) + Math.random() * 1000;
+                    const askedMs = err.retryAfterMs ?? 1000;
+                    const waitMs = Math.min(askedMs, this.maxRateLimitWaitMs) + Math.random() * Math.min(1000, this.maxRateLimitWaitMs);
                     this.holdUntil = Math.max(this.holdUntil, performance.now() + waitMs);
-                    info(`Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s as it asks.`);
+                    log.info(askedMs > this.maxRateLimitWaitMs
+                        ? `Rate limited by ${this.host} on ${method} ${path}; it asks to wait ${Math.round(askedMs / 1000)} s, which is not plausible: waiting ${(waitMs / 1000).toFixed(1)} s instead.`
+                        : `Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s as it asks.`);
                     this.stats.retries++;
                     continue;
                 }
                 if (!isTransient(err) || !options.idempotent || ++failures >= this.maxAttempts)
                     throw err;
                 const waitMs = Math.min(this.backoffBaseMs * 2 ** (failures - 1), this.backoffBaseMs * 8) * (0.75 + Math.random() * 0.5);
-                info(`${method} ${path} failed (${err.message}); retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${failures + 1} of ${this.maxAttempts}).`);
+                log.info(`${method} ${path} failed (${err.message}); retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${failures + 1} of ${this.maxAttempts}).`);
                 this.stats.retries++;
                 await sleep(waitMs, options.signal);
             }
@@ -31791,6 +32112,9 @@ class TfeClient {
             await sleep(waitMs, signal);
     }
     async send(method, path, options) {
+        // The last moment to notice a stop: nothing, least of all an apply, goes out after it.
+        if (options.signal?.aborted)
+            throw abortReason(options.signal);
         const headers = {
             Authorization: `Bearer ${this.token}`,
             Accept: JsonApiType
@@ -31808,7 +32132,7 @@ class TfeClient {
         let responseHeaders;
         try {
             ;
-            ({ status, text, responseHeaders } = await this.withTimeout(method, path, async (onResponse) => {
+            ({ status, text, responseHeaders } = await this.withTimeout(method, path, options.signal, async (onResponse) => {
                 const response = await this.http.request(method, url, payload, headers);
                 onResponse(() => response.message.destroy());
                 const body = await response.readBody();
@@ -31816,15 +32140,17 @@ class TfeClient {
             }));
         }
         catch (err) {
-            if (err instanceof NetworkError)
+            if (err instanceof NetworkError || options.signal?.aborted)
                 throw err;
-            const e = err;
-            throw new NetworkError(`${method} ${path}: no answer from ${this.host} (${e.code ?? e.message})`, method, path, e.code);
+            throw this.toNetworkError(err, method, path);
         }
-        core_debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`);
+        log.debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`);
         this.noteRateLimit(responseHeaders);
         const json = parseJson(text);
         if (status >= 200 && status < 300) {
+            if (json !== undefined && !isJsonApi(json)) {
+                throw new ApiError(`${method} ${path} answered ${status} with JSON that is not an HCP Terraform API document (no "data" member): ${snippet(text)}. Check the '${Inputs.Hostname}' input; it may name another service.`, { status, method, path, transient: false });
+            }
             if (text.trim() !== '' && json === undefined) {
                 throw new ApiError(`${method} ${path} answered ${status} with a body that is not JSON (${snippet(text)}); a proxy may be in the way.`, {
                     status,
@@ -31839,19 +32165,32 @@ class TfeClient {
             return { status, body: json };
         throw this.toError(status, method, path, text, json, responseHeaders);
     }
-    /** Bounds a whole exchange, body included: a stalled stream otherwise outlives socketTimeout. */
-    withTimeout(method, path, fn) {
+    /**
+     * Bounds a whole exchange, body included (a stalled stream otherwise outlives socketTimeout),
+     * and cuts it off when the step is told to stop: the runner kills the step 7.5 s after a cancel,
+     * and the step needs that time to stop its run, not to wait for a slow answer.
+     */
+    withTimeout(method, path, signal, fn) {
         return new Promise((resolve, reject) => {
             let destroy;
+            const onAbort = () => {
+                clearTimeout(timer);
+                destroy?.();
+                reject(abortReason(signal));
+            };
+            signal?.addEventListener('abort', onAbort, { once: true });
             const timer = setTimeout(() => {
+                signal?.removeEventListener('abort', onAbort);
                 destroy?.();
                 reject(new NetworkError(`${method} ${path}: ${this.host} did not answer within ${this.requestTimeoutMs / 1000} s`, method, path, 'ETIMEDOUT'));
             }, this.requestTimeoutMs);
             fn(d => (destroy = d)).then(value => {
                 clearTimeout(timer);
+                signal?.removeEventListener('abort', onAbort);
                 resolve(value);
             }, (err) => {
                 clearTimeout(timer);
+                signal?.removeEventListener('abort', onAbort);
                 reject(err instanceof Error ? err : new Error(String(err)));
             });
         });
@@ -31863,7 +32202,8 @@ class TfeClient {
      */
     noteRateLimit(headers) {
         const remainingText = headerValue(headers, 'x-ratelimit-remaining');
-        const resetMs = secondsHeader(headerValue(headers, 'x-ratelimit-reset'));
+        const reset = secondsHeader(headerValue(headers, 'x-ratelimit-reset'));
+        const resetMs = reset === undefined ? undefined : Math.min(reset, this.maxRateLimitWaitMs);
         const limit = Number(headerValue(headers, 'x-ratelimit-limit'));
         if (remainingText === undefined || resetMs === undefined)
             return;
@@ -31874,6 +32214,19 @@ class TfeClient {
         else if (limit > 0 && remaining <= limit * 0.2) {
             this.holdUntil = Math.max(this.holdUntil, performance.now() + Math.random() * resetMs);
         }
+    }
+    toNetworkError(e, method, path) {
+        const code = e.code ?? '';
+        if (TlsErrorCodes.has(code)) {
+            return new NetworkError(`${method} ${path}: the TLS connection to ${this.host} failed (${code}: ${e.message}). If ${this.host} uses a certificate from a private CA, give the runner that CA with the NODE_EXTRA_CA_CERTS environment variable (a PEM file); if the host name does not match the certificate, check the '${Inputs.Hostname}' input.`, method, path, code, false);
+        }
+        if (code === 'ENOTFOUND') {
+            return new NetworkError(`${method} ${path}: the host ${this.host} does not resolve (ENOTFOUND). Check the '${Inputs.Hostname}' input.`, method, path, code, false);
+        }
+        if (code === 'ECONNREFUSED') {
+            return new NetworkError(`${method} ${path}: ${this.host} refused the connection (ECONNREFUSED). Check the '${Inputs.Hostname}' input (and its port), and that the runner can reach it.`, method, path, code);
+        }
+        return new NetworkError(`${method} ${path}: no answer from ${this.host} (${code || e.message})`, method, path, code);
     }
     toError(status, method, path, text, json, headers) {
         const first = firstError(json);
@@ -31918,6 +32271,10 @@ function parseJson(text) {
     catch {
         return undefined;
     }
+}
+/** Every answer the action reads is a JSON:API document: an object with `data` (or `errors`). */
+function isJsonApi(json) {
+    return typeof json === 'object' && json !== null && !Array.isArray(json) && ('data' in json || 'errors' in json);
 }
 function firstError(json) {
     if (typeof json !== 'object' || json === null)
@@ -32296,6 +32653,110 @@ class PollSchedule {
     }
 }
 
+;// CONCATENATED MODULE: ./src/decide.ts
+/**
+ * What the step does next with its run, as one pure function of what it knows: the run as last
+ * read, the settings, and what the step itself has done to the run. No I/O, no clock, no logging:
+ * the run lifecycle reads the run, asks `decide`, and acts; the table test walks every status.
+ *
+ * The invariant the table keeps: for every state, either HCP Terraform moves the run on by itself
+ * (a stage is running, the run is queued), or a person is asked (and the step says so, with the
+ * run's URL), or the step acts. There is no fourth case, so there is no silent endless wait.
+ */
+
+const MaxConfirmRefusals = 5;
+/** Has anyone confirmed this run? Only the run can say; a 409 alone does not. */
+function isConfirmed(run) {
+    return Boolean(run.confirmedAt) || ApplyPhaseStatuses.has(run.status) || run.status === RunStatus.Applied;
+}
+function decide(run, settings, memory) {
+    if (memory.stop)
+        return decideStop(run, settings, memory.stop);
+    const ended = decideEnd(run, settings, memory);
+    if (ended)
+        return ended;
+    if (run.isConfirmable && !isConfirmed(run)) {
+        // A plan-only step never applies; such a run is only confirmable when it is a saved plan.
+        if (settings.operation === 'plan')
+            return { action: 'succeed', end: 'plan-ready' };
+        if (settings.manualConfirm)
+            return { action: 'wait-for-person', for: 'confirmation' };
+        // The 202 was taken; a read right after it may still show the run as it was.
+        if (memory.confirmSentAt === run.status)
+            return { action: 'wait', for: 'confirmation-accepted' };
+        if (memory.confirmRefusals >= MaxConfirmRefusals)
+            return { action: 'fail', reason: 'confirm-refused' };
+        return { action: 'confirm' };
+    }
+    if (run.status === RunStatus.PolicyOverride)
+        return { action: 'wait-for-person', for: 'policy-override' };
+    if (AwaitingDecisionStatuses.has(run.status))
+        return { action: 'wait-for-person', for: 'run-task' };
+    // A saved plan that the token may not confirm: somebody else must.
+    if (run.status === RunStatus.PlannedAndSaved)
+        return { action: 'wait-for-person', for: 'confirmation' };
+    if (run.status === RunStatus.Pending)
+        return { action: 'wait', for: 'queue' };
+    if (WorkingStatuses.has(run.status))
+        return { action: 'wait', for: 'stage' };
+    return { action: 'wait', for: 'unknown-status' };
+}
+function decideEnd(run, settings, memory) {
+    switch (run.status) {
+        case RunStatus.Applied:
+            return { action: 'succeed', end: 'applied' };
+        case RunStatus.PlannedAndFinished:
+            return { action: 'succeed', end: settings.operation === 'plan' ? 'plan-finished' : 'no-changes' };
+        case RunStatus.PolicySoftFailed:
+            // Only plan-only runs end here; an apply's soft failure waits at policy_override instead.
+            return settings.operation === 'plan' ? { action: 'succeed', end: 'plan-soft-failed' } : { action: 'fail', reason: 'soft-failed' };
+        case RunStatus.Errored: {
+            const stage = run.planStatus === StageStatus.Errored ? 'plan' : run.applyStatus === StageStatus.Errored ? 'apply' : undefined;
+            // Errored outside plan and apply: a hard-mandatory policy or a mandatory run task said no.
+            // Running the same configuration again gets the same answer, so it is not retried.
+            if (!stage)
+                return { action: 'fail', reason: 'errored-elsewhere' };
+            if (memory.retriesLeft > 0)
+                return { action: 'retry', stage };
+            return { action: 'fail', reason: stage === 'plan' ? 'errored-plan' : 'errored-apply' };
+        }
+        case RunStatus.Discarded:
+            return { action: 'fail', reason: 'discarded' };
+        case RunStatus.Canceled:
+            return { action: 'fail', reason: 'canceled' };
+        case RunStatus.ForceCanceled:
+            return { action: 'fail', reason: 'force-canceled' };
+        default:
+            return undefined;
+    }
+}
+/** Statuses before any confirmation: cancelling them touches no infrastructure. */
+function beforeApply(run) {
+    return !isConfirmed(run) && (run.status === RunStatus.Pending || (WorkingStatuses.has(run.status) && !ApplyPhaseStatuses.has(run.status)));
+}
+/**
+ * How to stop a run the step will not follow to its end. A run that waits is discarded. One that
+ * plans is cancelled. One that applies is cancelled only when the user asked for it: the job was
+ * cancelled or timed out and cancel_on_abort is true. For the step's own reasons (gave up, a
+ * duplicate) an apply in progress is left alone, since cutting it short can leave half-made
+ * infrastructure and a locked state.
+ */
+function decideStop(run, settings, reason) {
+    if (TerminalStatuses.has(run.status))
+        return { action: 'stop', how: 'none', why: 'ended' };
+    const asked = reason === 'timeout' || reason === 'cancelled';
+    if (asked && !settings.cancelOnAbort)
+        return { action: 'stop', how: 'leave', why: 'kept' };
+    if (run.isDiscardable)
+        return { action: 'stop', how: 'discard', why: 'waiting' };
+    if (!asked && !beforeApply(run)) {
+        return { action: 'stop', how: 'leave', why: isConfirmed(run) ? 'applying' : 'stuck' };
+    }
+    if (run.isCancelable)
+        return { action: 'stop', how: 'cancel', why: isConfirmed(run) ? 'applying' : 'working' };
+    return { action: 'stop', how: 'leave', why: 'stuck' };
+}
+
 ;// CONCATENATED MODULE: ./src/tfe.ts
 
 function relationId(resource, name) {
@@ -32322,6 +32783,7 @@ function toWorkspace(resource) {
         executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
         canQueueRun: bool(permissions['can-queue-run']),
         canQueueApply: bool(permissions['can-queue-apply']),
+        canReadStateOutputs: bool(permissions['can-read-state-outputs']),
         planDurationAverageMs: positive(a['plan-duration-average']),
         applyDurationAverageMs: positive(a['apply-duration-average'])
     };
@@ -32342,6 +32804,7 @@ function toRun(doc) {
     const r = doc.data;
     const a = r.attributes;
     const actions = (a.actions ?? {});
+    const timestamps = (a['status-timestamps'] ?? {});
     const included = (type, rel) => {
         const id = relationId(r, rel)?.id;
         return id ? doc.included?.find(i => i.type === type && i.id === id) : undefined;
@@ -32354,9 +32817,24 @@ function toRun(doc) {
         isConfirmable: actions['is-confirmable'] === true,
         isDiscardable: actions['is-discardable'] === true,
         isCancelable: actions['is-cancelable'] === true,
+        confirmedAt: typeof timestamps['confirmed-at'] === 'string' ? timestamps['confirmed-at'] : undefined,
+        createdAt: String(a['created-at'] ?? ''),
         positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
         plan: toStage(included('plans', 'plan')),
         apply: toStage(included('applies', 'apply'))
+    };
+}
+/** The part of a run the decision table looks at. */
+function toFacts(run) {
+    return {
+        status: run.status,
+        isConfirmable: run.isConfirmable,
+        isDiscardable: run.isDiscardable,
+        isCancelable: run.isCancelable,
+        hasChanges: run.hasChanges,
+        confirmedAt: run.confirmedAt,
+        planStatus: run.plan?.status,
+        applyStatus: run.apply?.status
     };
 }
 const seg = encodeURIComponent;
@@ -32366,7 +32844,7 @@ async function getWorkspaceByName(client, organization, name, signal) {
 async function getWorkspaceById(client, id, signal) {
     return toWorkspace((await client.get(`/api/v2/workspaces/${seg(id)}`, signal)).data);
 }
-/** Not idempotent: a lost answer may still have queued the run (see findRunByMessage). */
+/** Not idempotent: a lost answer may still have queued the run (see findRunsByMarker). */
 async function createRun(client, options, signal) {
     const attributes = {
         message: options.message,
@@ -32409,62 +32887,245 @@ async function runAction(client, runId, action, comment, signal) {
     });
     return status !== 409;
 }
-/** Newest runs first, plan-only ones included; looks through at most `pages` pages of 20. */
-async function findRunByMessage(client, workspaceId, marker, signal, pages = 3) {
+/**
+ * Every run whose message holds `marker`, oldest first (the list is newest first), plan-only runs
+ * included; looks through at most `pages` pages of 20, the newest runs.
+ */
+async function findRunsByMarker(client, workspaceId, marker, signal, pages = 3) {
+    const hits = [];
     for (let page = 1; page <= pages; page++) {
         const list = await client.get(`/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`, signal);
-        const hit = list.data.find(r => String(r.attributes.message ?? '').includes(marker));
-        if (hit)
-            return hit.id;
+        for (const r of list.data) {
+            const a = r.attributes;
+            if (String(a.message ?? '').includes(marker))
+                hits.push({ id: r.id, createdAt: String(a['created-at'] ?? '') });
+        }
         if (!list.meta?.pagination?.['next-page'])
-            return undefined;
+            break;
     }
-    return undefined;
+    return hits.reverse();
 }
-/**
- * Non-sensitive outputs of the current state version; sensitive ones are left out entirely.
- * Undefined when the workspace has no state yet or the token may not read its outputs (404).
- */
-async function getWorkspaceOutputs(client, workspaceId, signal) {
-    const { status, body } = await client.request('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs`, {
+/** The workspace's current state version; undefined on 404 (no state, or no permission to read state versions). */
+async function getCurrentStateVersion(client, workspaceId, signal) {
+    const { status, body } = await client.request('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version`, {
         idempotent: true,
         signal,
         accept: [404]
     });
     if (status === 404)
         return undefined;
-    const outputs = {};
-    for (const item of body.data ?? []) {
-        const a = item.attributes;
-        if (a.sensitive === true)
-            continue;
-        outputs[String(a.name)] = a.value;
-    }
-    return outputs;
+    const a = body.data.attributes;
+    return { id: body.data.id, resourcesProcessed: a['resources-processed'] !== false };
 }
+/**
+ * Non-sensitive outputs of the current state version, every page; sensitive ones are left out
+ * entirely. Undefined on 404 (no state yet, or the token may not read the workspace's outputs).
+ * A 503 (outputs still being processed) is an ApiError the caller may wait out.
+ */
+async function getWorkspaceOutputs(client, workspaceId, signal) {
+    const outputs = {};
+    for (let page = 1;; page++) {
+        const { status, body } = await client.request('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, { idempotent: true, signal, accept: [404] });
+        if (status === 404)
+            return undefined;
+        for (const item of body.data) {
+            const a = item.attributes;
+            if (a.sensitive === true)
+                continue;
+            outputs[String(a.name)] = a.value;
+        }
+        const next = body.meta?.pagination?.['next-page'];
+        if (!next || next <= page)
+            return outputs;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/state-outputs.ts
+/**
+ * The workspace's outputs after a successful apply. HCP Terraform processes a new state version
+ * asynchronously: `resources-processed` is false on it for a moment, and the outputs endpoint may
+ * answer 503 meanwhile. Downstream jobs use `fromJSON(workspace_outputs).vpc_id`, so an empty
+ * object where the apply produced outputs is worse than a failure: wait for the processing
+ * (bounded), read every page, and say clearly why when they cannot be read.
+ */
+
+
+
+
+
+
+class OutputsUnreadableError extends Error {
+    name = 'OutputsUnreadableError';
+}
+const Processing = 'processing';
+async function readOutputs(client, ws, options) {
+    const name = `${ws.organization}/${ws.name}`;
+    const permission = `Give the token's user or team the 'read state outputs' permission on workspace ${name}, or set '${Inputs.ReadOutputs}: false' if the workflow does not use the '${Outputs.WorkspaceOutputs}' output.`;
+    if (ws.canReadStateOutputs === false) {
+        throw new OutputsUnreadableError(`The token may not read the state outputs of workspace ${name}. ${permission}`);
+    }
+    const started = Date.now();
+    const schedule = new PollSchedule(options.pollSchedule);
+    const left = () => options.boundMs - (Date.now() - started);
+    if (options.applied) {
+        // Needs the 'read state versions' permission; without it (404) the outputs endpoint's 503s tell instead.
+        for (;;) {
+            const version = await getCurrentStateVersion(client, ws.id, options.signal);
+            if (!version || version.resourcesProcessed)
+                break;
+            if (left() <= 0) {
+                log.warning(`The new state of ${name} was still being processed after ${formatDuration(options.boundMs)}; reading its outputs anyway.`);
+                break;
+            }
+            await sleep(Math.min(schedule.next(Processing), left()), options.signal);
+        }
+    }
+    for (;;) {
+        try {
+            const outputs = await getWorkspaceOutputs(client, ws.id, options.signal);
+            if (outputs)
+                return outputs;
+            if (!options.applied)
+                return {};
+            throw new OutputsUnreadableError(`Workspace ${name} has a new state, but its outputs answered 404: the token may not read them. ${permission}`);
+        }
+        catch (err) {
+            if (err instanceof OutputsUnreadableError || err instanceof AbortedError)
+                throw err;
+            const processing = err instanceof ApiError && err.status === 503;
+            if (processing && left() > 0) {
+                await sleep(Math.min(schedule.next(Processing), left()), options.signal);
+                continue;
+            }
+            throw new OutputsUnreadableError(`Could not read the state outputs of workspace ${name}${processing ? ` within ${formatDuration(options.boundMs)}` : ''}: ${errorMessage(err)} ${permission}`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/state.ts
+/**
+ * What the main step leaves for the post step, in one place (as actions/checkout's state-helper).
+ * The post step acts only on what is left here, and the main step leaves something only while a
+ * run of its own may be in progress without it: while it creates or follows a run, and after a
+ * timeout or cancel whose stop did not get through. A run the main step settled, or gave up on
+ * for its own reasons, is released, so the post step never stops it.
+ */
+
+const Keys = {
+    IsPost: 'isPost',
+    RunId: 'active_run_id',
+    RunUrl: 'active_run_url',
+    Marker: 'queueing_marker',
+    WorkspaceId: 'workspace_id',
+    StopReason: 'stop_reason'
+};
+const postState = {
+    /** True in the post step: the main step marks the state before anything else. */
+    isPost() {
+        return getState(Keys.IsPost) === 'true';
+    },
+    markMainStarted() {
+        saveState(Keys.IsPost, 'true');
+    },
+    /** About to create a run: saved first, so a kill between the request and its answer loses nothing. */
+    creating(workspaceId, marker) {
+        saveState(Keys.WorkspaceId, workspaceId);
+        saveState(Keys.Marker, marker);
+    },
+    following(runId, runUrl) {
+        saveState(Keys.RunId, runId);
+        saveState(Keys.RunUrl, runUrl);
+    },
+    /** The main step was told to stop (it may be killed before it finishes stopping the run). */
+    stopping(reason) {
+        saveState(Keys.StopReason, reason);
+    },
+    /** Nothing for the post step to do: the run ended, was stopped, or is knowingly left running. */
+    release() {
+        saveState(Keys.RunId, '');
+        saveState(Keys.Marker, '');
+        saveState(Keys.StopReason, '');
+    },
+    read() {
+        const reason = getState(Keys.StopReason);
+        return {
+            runId: getState(Keys.RunId),
+            runUrl: getState(Keys.RunUrl),
+            marker: getState(Keys.Marker),
+            workspaceId: getState(Keys.WorkspaceId),
+            stopReason: reason === 'timeout' || reason === 'cancelled' ? reason : ''
+        };
+    }
+};
+/** The state keys, for tests that play the runner and hand a post step its STATE_* variables. */
+const StateKeys = (/* unused pure expression or super */ null && (Keys));
 
 ;// CONCATENATED MODULE: ./src/stop-run.ts
 
 
+
+
+
+
 /**
- * Stops a run so it does not hold the workspace: discard while it waits (pending, planned,
- * policy_override…), cancel while it plans or applies. Idempotent: an ended run is left alone.
+ * Stops a run the step will not follow to its end, as `decideStop` says for `reason`, then reads
+ * it until it has ended (or the budget is spent), so the step reports where the run really is.
+ * Idempotent: a run that ended is left alone. Every request carries `budget`.
  */
-async function stopRun(client, runId, comment, signal) {
-    const run = await getRun(client, runId, signal);
-    const status = run.status;
-    if (TerminalStatuses.has(status))
-        return { status, fate: `it had already ended (${status})` };
-    const action = run.isDiscardable ? 'discard' : run.isCancelable ? 'cancel' : undefined;
-    if (!action)
-        return { status, fate: 'it can be neither discarded nor canceled in that status; stop it by hand' };
-    if (await runAction(client, runId, action, comment, signal)) {
-        return { status, fate: action === 'discard' ? 'it was discarded' : 'a cancel was requested' };
+async function stopRun(client, runId, settings, reason, comment, budget, pollSchedule = DefaultPollSchedule) {
+    const asked = reason === 'timeout' || reason === 'cancelled';
+    let before;
+    try {
+        before = await getRun(client, runId, budget);
     }
-    const again = await getRun(client, runId, signal);
-    if (TerminalStatuses.has(again.status))
-        return { status, fate: `it had already ended (${again.status})` };
-    return { status, fate: `the ${action} was refused (409) in status '${again.status}'; stop it by hand` };
+    catch (err) {
+        const next = asked ? 'the post step will try again' : 'it was left as it is; check it';
+        return { before: undefined, after: undefined, text: `it could not be read to stop it (${errorMessage(err)}); ${next}:`, failed: true };
+    }
+    const decision = decideStop(toFacts(before), settings, reason);
+    const done = (text) => ({ before, after: before, text, failed: false });
+    if (decision.action !== 'stop' || decision.how === 'none')
+        return done(`it had already ended ('${before.status}'):`);
+    if (decision.how === 'leave') {
+        if (decision.why === 'kept')
+            return done(`it was left as it is (${Inputs.CancelOnAbort} is false):`);
+        if (decision.why === 'applying') {
+            return done("it was confirmed, so it was left to finish (cutting an apply short for the step's own reasons could leave infrastructure half-changed); follow it at");
+        }
+        return done('it can be neither discarded nor cancelled in that status; stop it by hand if it must not go on:');
+    }
+    const action = decision.how;
+    let accepted;
+    try {
+        accepted = await runAction(client, runId, action, comment, budget);
+    }
+    catch (err) {
+        const next = asked ? 'the post step will try again' : `${action} it by hand`;
+        return { before, after: before, text: `the ${action} failed (${errorMessage(err)}); ${next}:`, failed: true };
+    }
+    const after = (await readUntilEnded(client, runId, budget, pollSchedule)) ?? before;
+    const now = after !== before ? ` (now '${after.status}')` : '';
+    if (accepted)
+        return { before, after, text: `${action === 'discard' ? 'it was discarded' : 'a cancel was requested'}${now}:`, failed: false };
+    if (TerminalStatuses.has(after.status))
+        return { before, after, text: `it had already ended ('${after.status}'):`, failed: false };
+    return { before, after, text: `the ${action} was refused (409)${now}; stop it by hand:`, failed: false };
+}
+async function readUntilEnded(client, runId, budget, pollSchedule) {
+    let last;
+    const schedule = new PollSchedule(pollSchedule);
+    try {
+        for (;;) {
+            last = await getRun(client, runId, budget);
+            if (TerminalStatuses.has(last.status))
+                return last;
+            await sleep(schedule.next(last.status), budget);
+        }
+    }
+    catch {
+        // The budget is spent (or the API is down): report the last status seen.
+        return last;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/context.ts
@@ -32516,27 +33177,29 @@ function workflowRunUrl() {
 
 
 
+
+
+
 const PendingFirstReportMs = 10_000;
 const PendingReportEveryMs = 30_000;
 const WorkspaceCheckEveryMs = 60_000;
 const MaxCreateTries = 4;
-const MaxConfirmConflicts = 3;
-/** A run errored in its plan or apply: worth queueing another (retry input). */
-class RetryableRunError extends Error {
-    name = 'RetryableRunError';
-}
 /** The workspace has never had a configuration version (422 from create run). */
 class NoConfigurationError extends Error {
     name = 'NoConfigurationError';
 }
+/** The step cannot go on following its run; the run itself may be fine. */
+class GiveUpError extends Error {
+    name = 'GiveUpError';
+}
 function runUrl(baseUrl, workspace, runId) {
     return `${baseUrl}/app/${encodeURIComponent(workspace.organization)}/workspaces/${encodeURIComponent(workspace.name)}/runs/${runId}`;
 }
-/** Queues one run (and its retries) on one workspace and follows it to its end. */
+/** Queues one run (and its retries) on one workspace and follows it: read → decide → act. */
 class RunLifecycle {
     settings;
     client;
-    hooks;
+    state;
     options;
     /** Marks this step's runs, so a run queued by a lost request can be found instead of queued twice. */
     executionKey;
@@ -32544,16 +33207,20 @@ class RunLifecycle {
     workspace;
     current;
     runIds = [];
-    confirmed = new Set();
-    constructor(settings, client, hooks, options = {}) {
+    attempts = 0;
+    /** The marker of a create request that went out and whose run is not known yet. */
+    unanswered;
+    constructor(settings, client, state = postState, options = {}) {
         this.settings = settings;
         this.client = client;
-        this.hooks = hooks;
+        this.state = state;
         this.options = {
             pollSchedule: options.pollSchedule ?? DefaultPollSchedule,
             readOutageLimitMs: options.readOutageLimitMs ?? 120_000,
             createRetryDelayMs: options.createRetryDelayMs ?? 2_000,
-            stopBudgetMs: options.stopBudgetMs ?? 6_000
+            cancelStopBudgetMs: options.cancelStopBudgetMs ?? 6_000,
+            stopBudgetMs: options.stopBudgetMs ?? 30_000,
+            outputsBoundMs: options.outputsBoundMs ?? 120_000
         };
         this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
     }
@@ -32573,24 +33240,67 @@ class RunLifecycle {
             run,
             runUrl: run ? this.url(run.id) : undefined,
             runIds: [...this.runIds],
+            attempts: this.attempts,
             outputs,
             durationMs: Date.now() - this.startedAt
         };
     }
-    /** Never throws for a run that ends badly: the outcome says so, with the run's URL. */
-    async execute(signal) {
+    noteRun(id) {
+        if (!this.runIds.includes(id))
+            this.runIds.push(id);
+    }
+    /**
+     * Never throws for a run that ends badly: the outcome says so, with the run's URL.
+     * `stop` fires on the step's timeout and on a cancelled job; `cancel` only on the latter. Once a
+     * run has ended well, only a cancel can still stop the step (the outputs read is not timed out).
+     */
+    async execute(stop, cancel = stop) {
         try {
-            this.workspace = await this.resolveWorkspace(signal);
-            if (!this.settings.waitForRun)
-                return await this.queueOnly(signal);
-            return await this.queueAndFollow(signal);
+            this.workspace = await this.resolveWorkspace(stop);
         }
         catch (err) {
             if (err instanceof AbortedError)
-                return await this.abort(err);
-            if (err instanceof NoConfigurationError)
-                return this.noConfiguration();
-            return await this.failWhileFollowing(err);
+                return this.outcome(false, `${this.abortText(err.reason)}.`);
+            return this.outcome(false, errorMessage(err));
+        }
+        for (let attempt = 1;; attempt++) {
+            this.attempts = attempt;
+            let ended;
+            try {
+                ended = await log.group(this.attemptTitle(attempt), async () => {
+                    const run = await this.queueRun(attempt, stop);
+                    if (!this.settings.waitForRun)
+                        return 'queued';
+                    this.state.following(run.id, this.url(run.id));
+                    return await this.follow(run, attempt, stop);
+                });
+            }
+            catch (err) {
+                return await this.stopFollowing(err);
+            }
+            if (ended === 'queued') {
+                return this.outcome(true, `Queued run ${this.current?.id} (${this.describeOperation()}) and did not wait for it (${Inputs.WaitForRun} is false): ${this.url(this.current?.id ?? '')}`);
+            }
+            const run = this.current;
+            if (ended.action === 'fail' && !TerminalStatuses.has(run.status)) {
+                // The step ends a run that has not: a refused confirmation it will not fight.
+                return await this.stopFollowing(new GiveUpError(this.failText(ended, run)));
+            }
+            this.state.release();
+            if (ended.action === 'succeed')
+                return await this.succeed(ended, run, cancel);
+            if (ended.action === 'fail')
+                return this.outcome(false, `${this.failText(ended, run)}${this.retryText(ended)}`);
+            const delay = Math.min(this.settings.retryBackoffMinMs * 2 ** (attempt - 1), this.settings.retryBackoffMaxMs);
+            log.warning(`Run ${run.id} errored during ${ended.stage}: ${this.url(run.id)} Queueing run ${attempt + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`);
+            try {
+                await sleep(delay, stop);
+            }
+            catch (err) {
+                if (err instanceof AbortedError)
+                    return this.outcome(false, `${this.abortText(err.reason)} before run ${attempt + 1} was queued.`);
+                throw err;
+            }
         }
     }
     async resolveWorkspace(signal) {
@@ -32604,28 +33314,25 @@ class RunLifecycle {
         catch (err) {
             if (err instanceof ApiError && err.status === 404) {
                 const which = workspaceId
-                    ? `Workspace '${workspaceId}' (input 'workspace_id')`
-                    : `Workspace '${name}' in organization '${organization}' (inputs 'workspace' and 'organization')`;
-                throw new RunFailedError(`${which} was not found on ${this.client.host}, or the token cannot see it (404). Check the spelling, the 'hostname' input, and that the token's user or team has access to the workspace.`);
+                    ? `Workspace '${workspaceId}' (input '${Inputs.WorkspaceId}')`
+                    : `Workspace '${name}' in organization '${organization}' (inputs '${Inputs.Workspace}' and '${Inputs.Organization}')`;
+                throw new RunFailedError(`${which} was not found on ${this.client.host}, or the token cannot see it (404). Check the spelling, the '${Inputs.Hostname}' input, and that the token's user or team has access to the workspace.`);
             }
             throw err;
         }
         if (ws.executionMode === 'local') {
             throw new RunFailedError(`Workspace '${ws.organization}/${ws.name}' uses local execution mode, so HCP Terraform does not run plans or applies for it. Switch it to remote or agent execution.`);
         }
+        const what = this.settings.operation === 'plan' ? 'plans' : 'applies';
         const mayQueue = this.settings.operation === 'plan' ? ws.canQueueRun : ws.canQueueApply;
         if (mayQueue === false) {
-            throw new RunFailedError(`The token may not queue ${this.settings.operation === 'plan' ? 'plans' : 'applies'} on workspace '${ws.organization}/${ws.name}'. Give its user or team the 'queue ${this.settings.operation === 'plan' ? 'plans' : 'applies'}' permission on the workspace, or use another token.`);
+            throw new RunFailedError(`The token may not queue ${what} on workspace '${ws.organization}/${ws.name}'. Give its user or team the 'queue ${what}' permission on the workspace, or use another token.`);
         }
-        info(`Workspace: ${ws.organization}/${ws.name} (${ws.id}) on ${this.client.host}`);
+        log.info(`Workspace: ${ws.organization}/${ws.name} (${ws.id}) on ${this.client.host}`);
         if (ws.locked) {
-            notice(`Workspace ${ws.organization}/${ws.name} is locked${ws.lockedReason ? ` (${ws.lockedReason})` : ''}: the run will stay pending until it is unlocked.`);
+            log.notice(`Workspace ${ws.organization}/${ws.name} is locked${ws.lockedReason ? ` (${ws.lockedReason})` : ''}: the run will stay pending until it is unlocked.`);
         }
         return ws;
-    }
-    async queueOnly(signal) {
-        const run = await this.queueRun(1, signal);
-        return this.outcome(true, `Queued run ${run.id} (${this.describeOperation()}) and did not wait for it (wait_for_run is false): ${this.url(run.id)}`);
     }
     attemptTitle(attempt) {
         const ws = this.workspace;
@@ -32639,89 +33346,23 @@ class RunLifecycle {
         const confirm = this.settings.waitForRun ? '' : manualConfirm ? ', to be confirmed by a person' : ', auto-apply';
         return `${operation}${confirm}`;
     }
-    async queueAndFollow(signal) {
-        const { retryBackoffMinMs, retryBackoffMaxMs } = this.settings;
-        let finalMessage = '';
-        try {
-            finalMessage = await pRetry(
-            // One log group per run; notices and warnings inside still surface as annotations.
-            async (attempt) => group(this.attemptTitle(attempt), async () => {
-                const run = await this.queueRun(attempt, signal);
-                this.hooks.runStarted(run.id);
-                const ended = await this.follow(run, signal);
-                this.hooks.runSettled();
-                return this.judge(ended);
-            }), {
-                retries: this.totalRuns - 1,
-                factor: 2,
-                minTimeout: retryBackoffMinMs,
-                maxTimeout: retryBackoffMaxMs,
-                signal,
-                shouldRetry: ({ error }) => error instanceof RetryableRunError,
-                onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-                    if (!(error instanceof RetryableRunError) || retriesLeft === 0)
-                        return;
-                    const delay = Math.min(retryBackoffMinMs * 2 ** (attemptNumber - 1), retryBackoffMaxMs);
-                    warning(`${error.message} Queueing run ${attemptNumber + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`);
-                }
-            });
-        }
-        catch (err) {
-            if (err instanceof RetryableRunError) {
-                const tries = this.runIds.length;
-                const why = this.settings.retry
-                    ? `Gave up after ${tries} run${tries === 1 ? '' : 's'} (retry_attempts: ${this.settings.retryAttempts}).`
-                    : 'Not retried (retry is false).';
-                return this.outcome(false, `${err.message} ${why}`);
-            }
-            throw err;
-        }
-        const outputs = this.settings.operation === 'apply' ? await this.readOutputs(signal) : undefined;
-        return this.outcome(true, finalMessage, outputs);
-    }
-    /** What an ended run means: success (a message), retry (RetryableRunError) or stop (wrapped RunFailedError). */
-    judge(run) {
-        const url = this.url(run.id);
-        switch (run.status) {
-            case RunStatus.Applied:
-                return `Run ${run.id} applied${this.countsText(run.apply)}: ${url}`;
-            case RunStatus.PlannedAndFinished:
-                return this.settings.operation === 'plan'
-                    ? `Plan-only run ${run.id} finished${run.hasChanges ? this.countsText(run.plan) : ' with no changes'}: ${url}`
-                    : `Run ${run.id} finished with no changes to apply: ${url}`;
-            case RunStatus.PolicySoftFailed:
-                warning(`Plan-only run ${run.id} finished, but a soft-mandatory policy failed: an apply of this plan would need a policy override. ${url}`);
-                return `Plan-only run ${run.id} finished with a soft-mandatory policy failure${this.countsText(run.plan)}: ${url}`;
-            case RunStatus.Errored: {
-                if (run.plan?.status === StageStatus.Errored)
-                    throw new RetryableRunError(`Run ${run.id} errored during plan: ${url}`);
-                if (run.apply?.status === StageStatus.Errored)
-                    throw new RetryableRunError(`Run ${run.id} errored during apply: ${url}`);
-                throw new AbortError(new RunFailedError(`Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`));
-            }
-            case RunStatus.Discarded:
-                throw new AbortError(new RunFailedError(`Run ${run.id} was discarded before it was applied (by a person, or by another process); not retried: ${url}`));
-            default:
-                throw new AbortError(new RunFailedError(`Run ${run.id} was ${run.status.replace('_', '-')} by someone else; not retried: ${url}`));
-        }
-    }
-    countsText(stage) {
-        if (!stage)
-            return '';
-        return ` (${stage.additions} to add, ${stage.changes} to change, ${stage.destructions} to destroy)`;
-    }
-    /** Exactly one run per attempt, even when the answer to the create request is lost. */
+    // ---- queueing: at most one run per attempt ------------------------------------------------
+    /**
+     * Creates the attempt's run. A create without a clear answer (a 5xx, a reset, the client's own
+     * timeout) may still have queued the run, even a while later: pause, look for the attempt's
+     * marker, and look again right before every re-send. Should a late commit still make a second
+     * run, the oldest is followed and the others are discarded, all of them listed in run_ids.
+     */
     async queueRun(attempt, signal) {
         const ws = this.workspace;
         const { settings } = this;
         const marker = `[tfe-workspace-run ${this.executionKey}.${attempt}]`;
-        const autoApply = settings.operation !== 'plan' && !settings.waitForRun && !settings.manualConfirm;
         const options = {
             workspaceId: ws.id,
             message: `${settings.message || (await defaultMessage(settings.operation))} ${marker}`,
             isDestroy: settings.operation === 'destroy',
             planOnly: settings.operation === 'plan',
-            autoApply,
+            autoApply: settings.operation !== 'plan' && !settings.waitForRun && !settings.manualConfirm,
             allowEmptyApply: settings.allowEmptyApply,
             refresh: settings.refresh,
             refreshOnly: settings.refreshOnly,
@@ -32729,110 +33370,129 @@ class RunLifecycle {
             replaceAddrs: settings.replaceAddrs,
             variables: settings.variables
         };
+        // A run the step does not wait for is meant to go on without it: nothing for the post step.
         if (settings.waitForRun)
-            this.hooks.runQueueing(ws.id, marker);
-        let run;
-        for (let tries = 1; !run; tries++) {
-            try {
-                run = await createRun(this.client, options, signal);
+            this.state.creating(ws.id, marker);
+        let resent = false;
+        const run = await pRetry(async (tryNumber) => {
+            if (tryNumber > 1) {
+                const found = await findRunsByMarker(this.client, ws.id, marker, signal);
+                if (found[0]) {
+                    log.info(`The run had been queued after all: ${found[0].id}.`);
+                    return await getRun(this.client, found[0].id, signal);
+                }
+                resent = true;
             }
-            catch (err) {
-                if (err instanceof ApiError && err.status === 422 && /configuration version is missing/i.test(`${err.title} ${err.detail}`)) {
-                    throw new NoConfigurationError(err.message);
-                }
-                if (err instanceof ApiError && err.status === 404) {
-                    throw new RunFailedError(`${this.client.host} refused to queue a run on workspace '${ws.organization}/${ws.name}' (404). Organization tokens cannot queue runs: use a user or team token allowed to queue ${settings.operation === 'plan' ? 'plans' : 'applies'} there.`);
-                }
-                if (err instanceof ApiError && err.status === 422) {
-                    throw new RunFailedError(`${this.client.host} refused the run (422 ${[err.title, err.detail].filter(Boolean).join(': ')}). Check the inputs 'variables', 'target_addrs', 'replace_addrs' and 'refresh_only'.`);
-                }
-                if (!isTransient(err) || tries >= MaxCreateTries)
-                    throw err;
-                warning(`Queueing the run got no clear answer (${errorMessage(err)}); looking for it on the workspace before trying again, so it is never queued twice.`);
-                const found = await findRunByMessage(this.client, ws.id, marker, signal);
-                if (found) {
-                    info(`The run had been queued after all: ${found}.`);
-                    run = await getRun(this.client, found, signal);
-                }
-                else {
-                    await sleep(this.options.createRetryDelayMs * tries, signal);
+            signal.throwIfAborted();
+            this.unanswered = marker;
+            return await createRun(this.client, options, signal);
+        }, {
+            retries: MaxCreateTries - 1,
+            minTimeout: this.options.createRetryDelayMs,
+            factor: 1.5,
+            randomize: false,
+            signal,
+            shouldRetry: ({ error }) => isTransient(error),
+            onFailedAttempt: ({ error, retriesLeft }) => {
+                if (isTransient(error) && retriesLeft > 0) {
+                    log.warning(`Queueing the run got no clear answer (${errorMessage(error)}); it may have been queued all the same, so the step looks for it on the workspace before sending again.`);
                 }
             }
-        }
+        }).catch((err) => {
+            // A definite refusal queued nothing; anything else may have.
+            if (err instanceof ApiError && !err.transient)
+                this.unanswered = undefined;
+            throw this.createError(err);
+        });
+        this.unanswered = undefined;
         this.current = run;
-        this.runIds.push(run.id);
-        info(`Queued run ${run.id}, ${this.describeOperation()}: ${this.url(run.id)}`);
-        return run;
+        this.noteRun(run.id);
+        log.info(`Queued run ${run.id}, ${this.describeOperation()}: ${this.url(run.id)}`);
+        return resent ? await this.settleDuplicates(run, marker, signal) : run;
     }
-    /** Polls until the run ends, confirming it when it is this step's job. */
-    async follow(first, signal) {
+    createError(err) {
+        const ws = this.workspace;
+        if (!(err instanceof ApiError))
+            return err;
+        if (err.status === 422 && /configuration version is missing/i.test(`${err.title} ${err.detail}`)) {
+            return new NoConfigurationError(err.message);
+        }
+        if (err.status === 404) {
+            return new RunFailedError(`${this.client.host} refused to queue a run on workspace '${ws.organization}/${ws.name}' (404). Organization tokens cannot queue runs: use a user or team token allowed to queue ${this.settings.operation === 'plan' ? 'plans' : 'applies'} there.`);
+        }
+        if (err.status === 422) {
+            return new RunFailedError(`${this.client.host} refused the run (422 ${[err.title, err.detail].filter(Boolean).join(': ')}). Check the inputs '${Inputs.Variables}', '${Inputs.TargetAddrs}', '${Inputs.ReplaceAddrs}' and '${Inputs.RefreshOnly}'.`);
+        }
+        return err;
+    }
+    /** After a re-send: every run carrying the attempt's marker is listed; only the oldest goes on. */
+    async settleDuplicates(created, marker, signal) {
+        const found = await findRunsByMarker(this.client, this.workspace.id, marker, signal);
+        const ids = [...new Set([...found.map(f => f.id), created.id])];
+        if (ids.length === 1)
+            return created;
+        const keep = ids[0];
+        this.runIds.splice(this.runIds.indexOf(created.id), 1);
+        for (const id of ids)
+            this.noteRun(id);
+        const kept = keep === created.id ? created : await getRun(this.client, keep, signal);
+        for (const id of ids.slice(1)) {
+            const why = `a second run for the same step, queued because the answer to the first create request was lost; run ${keep} is the one that goes on`;
+            const { text } = await this.stopRun(id, 'duplicate', why, AbortSignal.timeout(this.options.stopBudgetMs));
+            log.warning(`Run ${id} is ${why}. ${text}`);
+        }
+        this.current = kept;
+        return kept;
+    }
+    // ---- following: read → decide → act ---------------------------------------------------------
+    async follow(first, attempt, signal) {
         const ws = this.workspace;
         const schedule = new PollSchedule(this.options.pollSchedule, {
             [RunStatus.Planning]: ws.planDurationAverageMs,
             [RunStatus.Applying]: ws.applyDurationAverageMs
         });
-        const announced = new Set();
-        const announce = (key, log) => {
-            if (!announced.has(key)) {
-                announced.add(key);
-                log();
-            }
+        const memory = {
+            confirmSentAt: undefined,
+            confirmRefusals: 0,
+            retriesLeft: this.totalRuns - attempt,
+            stop: undefined
         };
+        const told = new Set();
         const queuedAt = Date.now();
         let nextPendingReport = queuedAt + PendingFirstReportMs;
         let lastWorkspaceCheck = 0;
         let failingSince;
-        let conflicts = 0;
         let lastStatus = '';
         let run = first;
         for (;;) {
             this.current = run;
             if (run.status !== lastStatus) {
                 if (lastStatus)
-                    info(`Run ${run.id}: ${lastStatus} → ${run.status}`);
+                    log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`);
                 lastStatus = run.status;
             }
-            if (TerminalStatuses.has(run.status))
-                return run;
-            const url = this.url(run.id);
-            if (this.settings.operation !== 'plan' && run.isConfirmable && !this.confirmed.has(run.id)) {
-                if (this.settings.manualConfirm) {
-                    announce('confirm', () => notice(`Run ${run.id} is waiting for a person to confirm it (manual_confirm is true): ${url}`));
-                }
-                else if (!run.hasChanges && !this.settings.allowEmptyApply) {
-                    announce('no-changes', () => info(`The plan has no changes; not confirming it (allow_empty_apply is false).`));
-                }
-                else if (await runAction(this.client, run.id, 'apply', `Confirmed by GitHub Actions: ${await workflowDescription()}`, signal)) {
-                    this.confirmed.add(run.id);
-                    info(`Confirmed run ${run.id}${this.countsText(run.plan)}.`);
+            const decision = decide(toFacts(run), this.settings, memory);
+            switch (decision.action) {
+                case 'succeed':
+                case 'fail':
+                case 'retry':
+                    return decision;
+                case 'stop':
+                    throw new Error('decide() answered stop without a stop reason');
+                case 'confirm':
+                    await this.confirm(run, memory, signal);
                     schedule.reset();
-                }
-                else {
-                    // 409: someone else confirmed or discarded it first, or it moved on; the run says which.
-                    const fresh = await getRun(this.client, run.id, signal);
-                    if (!fresh.isConfirmable) {
-                        this.confirmed.add(run.id);
-                        info(`Run ${run.id} was no longer waiting for confirmation (${fresh.status}).`);
+                    break;
+                case 'wait-for-person':
+                case 'wait':
+                    this.tell(decision, run, told);
+                    if (decision.action === 'wait' && decision.for === 'queue' && Date.now() >= nextPendingReport) {
+                        nextPendingReport = Date.now() + PendingReportEveryMs;
+                        const checkWorkspace = Date.now() - lastWorkspaceCheck >= WorkspaceCheckEveryMs;
+                        if (checkWorkspace)
+                            lastWorkspaceCheck = Date.now();
+                        log.info(await this.describeQueue(run, checkWorkspace, Date.now() - queuedAt, signal));
                     }
-                    else if (++conflicts >= MaxConfirmConflicts) {
-                        throw new RunFailedError(`Run ${run.id} says it can be confirmed but refused confirmation ${conflicts} times (409 transition not allowed): ${url}`);
-                    }
-                    run = fresh;
-                    continue;
-                }
-            }
-            if (run.status === RunStatus.PolicyOverride) {
-                announce('policy', () => notice(`Run ${run.id}: a soft-mandatory policy failed. Someone allowed to override policies must override it (or discard the run) at ${url}; waiting.`));
-            }
-            if (run.status.endsWith('_awaiting_decision')) {
-                announce(run.status, () => notice(`Run ${run.id} is waiting for a run task decision (${run.status}): ${url}`));
-            }
-            if (run.status === RunStatus.Pending && Date.now() >= nextPendingReport) {
-                nextPendingReport = Date.now() + PendingReportEveryMs;
-                const checkWorkspace = Date.now() - lastWorkspaceCheck >= WorkspaceCheckEveryMs;
-                if (checkWorkspace)
-                    lastWorkspaceCheck = Date.now();
-                info(await this.describeQueue(run, checkWorkspace, Date.now() - queuedAt, signal));
             }
             await sleep(schedule.next(run.status), signal);
             try {
@@ -32844,10 +33504,50 @@ class RunLifecycle {
                     throw err;
                 failingSince ??= Date.now();
                 if (Date.now() - failingSince >= this.options.readOutageLimitMs) {
-                    throw new RunFailedError(`Could not read run ${run.id} for ${formatDuration(Date.now() - failingSince)} (${errorMessage(err)}). It may still be in progress: check ${url}`);
+                    throw new GiveUpError(`Could not read run ${run.id} for ${formatDuration(Date.now() - failingSince)} (${errorMessage(err)}).`);
                 }
-                warning(`Could not read run ${run.id} (${errorMessage(err)}); still trying.`);
+                log.warning(`Could not read run ${run.id} (${errorMessage(err)}); still trying.`);
             }
+        }
+    }
+    /** The one request that changes infrastructure: never sent once the step was told to stop. */
+    async confirm(run, memory, signal) {
+        signal.throwIfAborted();
+        const comment = `Confirmed by GitHub Actions: ${await workflowDescription()}`;
+        signal.throwIfAborted();
+        if (await runAction(this.client, run.id, 'apply', comment, signal)) {
+            memory.confirmSentAt = run.status;
+            log.info(`Confirmed run ${run.id}${this.countsText(run.plan)}.`);
+            return;
+        }
+        // 409: it moved on (planned → cost_estimating, the race of provider issue #898), or someone
+        // else confirmed or discarded it. Only the run can say which; the next read decides.
+        memory.confirmRefusals++;
+        log.info(`Run ${run.id} refused confirmation in status '${run.status}' (409); reading it again.`);
+    }
+    /** Says once, for each kind of wait, who or what the step waits for. */
+    tell(decision, run, told) {
+        const key = `${decision.action}:${decision.for}:${run.status}`;
+        if (told.has(key))
+            return;
+        told.add(key);
+        const url = this.url(run.id);
+        if (decision.action === 'wait-for-person') {
+            if (decision.for === 'confirmation') {
+                log.notice(this.settings.manualConfirm
+                    ? `Run ${run.id} is waiting for a person to confirm it (${Inputs.ManualConfirm} is true): ${url}`
+                    : `Run ${run.id} is waiting at '${run.status}' for someone allowed to confirm it (this token may not): ${url}`);
+            }
+            else if (decision.for === 'policy-override') {
+                log.notice(`Run ${run.id}: a soft-mandatory policy failed. Someone allowed to override policies must override it (or discard the run) at ${url}; waiting.`);
+            }
+            else {
+                log.notice(`Run ${run.id} is waiting for a run task decision (${run.status}); someone must decide at ${url}; waiting.`);
+            }
+            return;
+        }
+        if (decision.for === 'unknown-status') {
+            log.info(`Run ${run.id} is in status '${run.status}', which this action does not know; waiting for HCP Terraform to move it on: ${url}`);
         }
     }
     async describeQueue(run, checkWorkspace, waitedMs, signal) {
@@ -32871,76 +33571,153 @@ class RunLifecycle {
             return `${head}: position ${run.positionInQueue} in the workspace's queue.`;
         return `${head}: waiting for HCP Terraform to start it (the organization's concurrent run limit may be reached).`;
     }
-    async readOutputs(signal) {
-        const ws = this.workspace;
+    // ---- ends -----------------------------------------------------------------------------------
+    async succeed(ended, run, cancel) {
+        const url = this.url(run.id);
+        let message;
+        switch (ended.end) {
+            case 'applied':
+                message = `Run ${run.id} applied${this.countsText(run.apply)}: ${url}`;
+                break;
+            case 'no-changes':
+                message = `Run ${run.id} finished with no changes to apply: ${url}`;
+                break;
+            case 'plan-soft-failed':
+                log.warning(`Plan-only run ${run.id} finished, but a soft-mandatory policy failed: an apply of this plan would need a policy override. ${url}`);
+                message = `Plan-only run ${run.id} finished with a soft-mandatory policy failure${this.countsText(run.plan)}: ${url}`;
+                break;
+            default:
+                message = `Plan-only run ${run.id} finished${run.hasChanges ? this.countsText(run.plan) : ' with no changes'}: ${url}`;
+        }
+        if (this.settings.operation !== 'apply' || !this.settings.readOutputs)
+            return this.outcome(true, message);
         try {
-            const outputs = await getWorkspaceOutputs(this.client, ws.id, signal);
-            if (outputs)
-                return outputs;
-            warning(`No state outputs could be read for ${ws.organization}/${ws.name} (404): the workspace has no state yet, or the token may not read its outputs.`);
+            const outputs = await readOutputs(this.client, this.workspace, {
+                applied: ended.end === 'applied',
+                signal: cancel,
+                boundMs: this.options.outputsBoundMs,
+                pollSchedule: this.options.pollSchedule
+            });
+            return this.outcome(true, message, outputs);
         }
         catch (err) {
-            if (err instanceof AbortedError)
-                throw err;
-            warning(`Could not read the state outputs of ${ws.organization}/${ws.name}: ${errorMessage(err)}`);
+            if (err instanceof AbortedError) {
+                return this.outcome(false, `${message}; the job was cancelled before its outputs were read.`);
+            }
+            const why = err instanceof OutputsUnreadableError ? err.message : `Could not read the state outputs: ${errorMessage(err)}`;
+            return this.outcome(false, `${message}; but ${why}`);
         }
-        return {};
+    }
+    failText(ended, run) {
+        const url = this.url(run.id);
+        if (ended.action === 'retry')
+            return `Run ${run.id} errored during ${ended.stage}: ${url}`;
+        switch (ended.reason) {
+            case 'errored-plan':
+                return `Run ${run.id} errored during plan: ${url}`;
+            case 'errored-apply':
+                return `Run ${run.id} errored during apply: ${url}`;
+            case 'errored-elsewhere':
+                return `Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`;
+            case 'discarded':
+                return `Run ${run.id} was discarded before it was applied (by a person, or by another process); not retried: ${url}`;
+            case 'canceled':
+                return `Run ${run.id} was canceled by someone else; not retried: ${url}`;
+            case 'force-canceled':
+                return `Run ${run.id} was force-canceled by someone else; not retried: ${url}`;
+            case 'soft-failed':
+                return `Run ${run.id} ended with a soft-mandatory policy failure: ${url}`;
+            case 'confirm-refused':
+                return `Run ${run.id} says it can be confirmed but refused confirmation ${run.status ? `in status '${run.status}' ` : ''}every time (409 transition not allowed).`;
+        }
+    }
+    retryText(ended) {
+        if (ended.reason !== 'errored-plan' && ended.reason !== 'errored-apply')
+            return '';
+        if (!this.settings.retry)
+            return ` Not retried (${Inputs.Retry} is false).`;
+        const tries = this.attempts;
+        return ` Gave up after ${tries} run${tries === 1 ? '' : 's'} (${Inputs.RetryAttempts}: ${this.settings.retryAttempts}).`;
+    }
+    countsText(stage) {
+        if (!stage)
+            return '';
+        return ` (${stage.additions} to add, ${stage.changes} to change, ${stage.destructions} to destroy)`;
     }
     noConfiguration() {
         const ws = this.workspace;
         if (this.settings.operation === 'destroy') {
             const message = `Workspace ${ws.organization}/${ws.name} has never had a configuration version, so there is nothing to destroy.`;
-            notice(message);
+            log.notice(message);
             return this.outcome(true, message);
         }
         return this.outcome(false, `Workspace ${ws.organization}/${ws.name} has no configuration version yet, so there is nothing to ${this.settings.operation}. Connect it to a VCS repository or upload a configuration first.`);
     }
-    async abort(err) {
-        const why = err.reason === 'timeout'
+    abortText(reason) {
+        return reason === 'timeout'
             ? `Timed out after ${formatDuration(this.settings.timeoutMs)} (input '${Inputs.TimeoutMinutes}')`
             : 'The job was cancelled';
-        const stopped = await this.stopCurrentRun(why);
-        if (!stopped)
-            return this.outcome(false, `${why}.`);
-        return this.outcome(false, `${why} while run ${stopped.runId} was '${stopped.status}'; ${stopped.fate}: ${this.url(stopped.runId)}`);
     }
+    // ---- stopping ------------------------------------------------------------------------------
     /**
-     * The step gives up on a run that has not ended (a failure while following it): stop it as on a
-     * timeout, so it does not hold the workspace waiting for a confirmation that will not come.
+     * The step stops following its run before the run ended: it was told to (timeout, cancel), or
+     * it cannot go on (read outage, refused confirmations, an unexpected API error). `decideStop`
+     * says what that means for the run; the run is read again afterwards, so `status` is its end.
      */
-    async failWhileFollowing(err) {
-        const message = errorMessage(err);
-        const stopped = await this.stopCurrentRun(message.replace(/[.:]?\s*$/, '').slice(0, 120));
-        if (!stopped) {
-            const url = this.current && this.url(this.current.id);
-            const where = url && !message.includes(url) ? ` Run: ${url} (status '${this.current?.status}').` : '';
-            return this.outcome(false, `${message}${where}`);
-        }
-        return this.outcome(false, `${message} Run ${stopped.runId} was '${stopped.status}'; ${stopped.fate}: ${this.url(stopped.runId)}`);
-    }
-    /** Stops the step's unfinished run when cancel_on_abort says so; undefined when there is none. */
-    async stopCurrentRun(why) {
-        const run = this.current;
-        if (!run || TerminalStatuses.has(run.status) || !this.settings.waitForRun) {
-            this.hooks.runSettled();
-            return undefined;
-        }
-        let fate = `it was left as it is (${Inputs.CancelOnAbort} is false)`;
-        let status = run.status;
-        if (this.settings.cancelOnAbort) {
+    async stopFollowing(err) {
+        if (err instanceof NoConfigurationError)
+            return this.noConfiguration();
+        const aborted = err instanceof AbortedError;
+        const reason = aborted ? err.reason : 'gave-up';
+        const head = aborted ? this.abortText(err.reason) : errorMessage(err).replace(/\s+$/, '');
+        if (aborted)
+            this.state.stopping(reason);
+        const budget = AbortSignal.timeout(reason === 'cancelled' ? this.options.cancelStopBudgetMs : this.options.stopBudgetMs);
+        const why = reason === 'timeout'
+            ? `the step's ${Inputs.TimeoutMinutes} (${formatDuration(this.settings.timeoutMs)}) passed`
+            : reason === 'cancelled'
+                ? 'the job was cancelled'
+                : `the step gave up following it: ${head.replace(/[.:]?\s*$/, '')}`;
+        let runId = this.current && !TerminalStatuses.has(this.current.status) ? this.current.id : undefined;
+        if (!runId && this.unanswered) {
+            // The create request was cut off or unanswered: the run may exist all the same.
             try {
-                const comment = `Stopped by GitHub Actions: ${why.toLowerCase()}. ${await workflowDescription()}`;
-                ({ status, fate } = await stopRun(this.client, run.id, comment, AbortSignal.timeout(this.options.stopBudgetMs)));
-                this.hooks.runSettled();
+                const found = await findRunsByMarker(this.client, this.workspace.id, this.unanswered, budget);
+                for (const f of found)
+                    this.noteRun(f.id);
+                runId = found[0]?.id;
+                if (runId)
+                    this.current = await getRun(this.client, runId, budget);
             }
-            catch (stopErr) {
-                fate = `stopping it failed (${errorMessage(stopErr)}); the post step will try again`;
+            catch (lookErr) {
+                if (aborted) {
+                    return this.outcome(false, `${head}. The run being queued could not be looked for (${errorMessage(lookErr)}); the post step will look again.`);
+                }
+            }
+            if (!runId && aborted) {
+                return this.outcome(false, `${head} while the run was being queued; it was not found on the workspace yet, so the post step will look again.`);
             }
         }
-        else {
-            this.hooks.runSettled();
+        if (!runId || !this.settings.waitForRun) {
+            this.state.release();
+            const url = this.current ? ` Run: ${this.url(this.current.id)} (status '${this.current.status}').` : '';
+            return this.outcome(false, aborted ? `${head}.${url}` : `${head}${head.includes(this.url(this.current?.id ?? '-')) ? '' : url}`);
         }
-        return { runId: run.id, status, fate };
+        const { text, failed, statusBefore } = await this.stopRun(runId, reason, why, budget);
+        // After a timeout or cancel whose stop did not get through, the post step tries again.
+        if (!(failed && aborted))
+            this.state.release();
+        const separator = aborted ? ` while run ${runId} was` : ` Run ${runId} was`;
+        return this.outcome(false, `${head}${separator} '${statusBefore}'; ${text} ${this.url(runId)}`);
+    }
+    /** Stops one of the step's runs and keeps `current` up to date with what it read. */
+    async stopRun(runId, reason, why, budget) {
+        const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`;
+        const result = await stopRun(this.client, runId, this.settings, reason, comment, budget, this.options.pollSchedule);
+        if (this.current?.id === runId && result.after)
+            this.current = result.after;
+        const statusBefore = result.before?.status ?? (this.current?.id === runId ? this.current.status : 'unknown');
+        return { text: result.text, failed: result.failed, statusBefore };
     }
 }
 
@@ -32965,7 +33742,7 @@ function writeOutputs(outcome) {
     setOutput(Outputs.Status, outcome.status);
     setOutput(Outputs.WorkspaceId, outcome.workspace?.id ?? '');
     setOutput(Outputs.HasChanges, String(outcome.run?.hasChanges ?? false));
-    setOutput(Outputs.Attempts, String(outcome.runIds.length));
+    setOutput(Outputs.Attempts, String(outcome.attempts));
     setOutput(Outputs.RunIds, JSON.stringify(outcome.runIds));
     setOutput(Outputs.ResourceAdditions, String(counts?.additions ?? 0));
     setOutput(Outputs.ResourceChanges, String(counts?.changes ?? 0));
@@ -32993,7 +33770,7 @@ async function writeSummary(settings, outcome) {
         ['Run', outcome.run ? report_link(outcome.run.id, outcome.runUrl) : 'none queued'],
         ['Operation', escapeHtml(settings.operation)],
         ['Status', `${icon} <code>${escapeHtml(outcome.status || 'none')}</code>`],
-        ['Attempts', outcome.runIds.length > 1 ? `${outcome.runIds.length}: ${runLinks}` : String(outcome.runIds.length)],
+        ['Attempts', outcome.runIds.length > 1 ? `${outcome.attempts} (runs: ${runLinks})` : String(outcome.attempts)],
         ['Resources', counts ? `+${counts.additions} ~${counts.changes} -${counts.destructions}` : 'n/a'],
         ['Duration', formatDuration(outcome.durationMs)]
     ];
@@ -33015,41 +33792,53 @@ async function writeSummary(settings, outcome) {
 
 
 
+
 /** A create request cut off by the kill may still be processed; look again after this long. */
 const SecondLookAfterMs = 3000;
+/** The post step has its own time; still, it must not hang a job on a dead API. */
+const PostBudgetMs = 60_000;
 /**
- * The post step. The main step clears the state once its run is settled, so this only acts when
- * the main step was killed (cancelled job, step timeout) before it could stop its run.
+ * The post step. It acts only on what the main step left (state.ts): a run it was still creating
+ * or following when it was killed, or one whose stop after a timeout or cancel did not get through.
+ * A run the main step settled or gave up on is released, so it is never touched here.
  */
 async function cleanup() {
-    let runId = getState(State.ActiveRunId);
-    const marker = getState(State.QueueingMarker);
-    const workspaceId = getState(State.WorkspaceId);
-    if (!runId && !marker) {
-        core_debug('No run left in progress by the main step.');
+    const left = postState.read();
+    if (!left.runId && !left.marker) {
+        log.debug('No run left in progress by the main step.');
         return;
     }
-    if (!parseBoolean(Inputs.CancelOnAbort, true)) {
-        warning(`${runId ? `Run ${runId}` : 'A run'} may still be in progress; it was left as it is (${Inputs.CancelOnAbort} is false).`);
+    const settings = getSettingsForPost();
+    if (!settings.cancelOnAbort) {
+        log.warning(`${left.runId ? `Run ${left.runId}` : 'A run'} may still be in progress; it was left as it is (${Inputs.CancelOnAbort} is false).`);
         return;
     }
-    const token = readToken();
-    const client = new TfeClient({ baseUrl: parseHostname(getInput(Inputs.Hostname)), token, requestTimeoutMs: 15_000 });
+    const why = left.stopReason === 'timeout'
+        ? `the step's ${Inputs.TimeoutMinutes} passed`
+        : left.stopReason === 'cancelled'
+            ? 'the job was cancelled'
+            : 'the main step was stopped before it finished (the job was cancelled, or the runner ended the step)';
+    const client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token, requestTimeoutMs: 15_000 });
+    const budget = AbortSignal.timeout(PostBudgetMs);
     try {
-        if (!runId) {
+        let runIds = left.runId ? [left.runId] : [];
+        if (!runIds.length) {
             // The main step was stopped while creating its run: find it by the marker in its message.
-            runId = (await findRunByMessage(client, workspaceId, marker)) ?? '';
-            if (!runId) {
-                await sleep(SecondLookAfterMs);
-                runId = (await findRunByMessage(client, workspaceId, marker)) ?? '';
+            runIds = (await findRunsByMarker(client, left.workspaceId, left.marker, budget)).map(r => r.id);
+            if (!runIds.length) {
+                await sleep(SecondLookAfterMs, budget);
+                runIds = (await findRunsByMarker(client, left.workspaceId, left.marker, budget)).map(r => r.id);
             }
-            if (!runId) {
-                info('The main step was stopped before its run was queued; there is nothing to stop.');
+            if (!runIds.length) {
+                log.info('The main step was stopped before its run was queued; there is nothing to stop.');
                 return;
             }
         }
-        const { status, fate } = await stopRun(client, runId, `Stopped by GitHub Actions: the job was cancelled. ${await workflowDescription()}`);
-        warning(`The job stopped while run ${runId} was '${status}'; ${fate}.`);
+        const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`;
+        for (const runId of runIds) {
+            const result = await stopRun(client, runId, settings, left.stopReason || 'cancelled', comment, budget);
+            log.warning(`Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runId === left.runId && left.runUrl ? left.runUrl : runId}`);
+        }
     }
     finally {
         client.dispose();
@@ -33067,22 +33856,13 @@ async function cleanup() {
 
 
 
-const hooks = {
-    runQueueing: (workspaceId, marker) => {
-        saveState(State.WorkspaceId, workspaceId);
-        saveState(State.QueueingMarker, marker);
-    },
-    runStarted: (runId) => saveState(State.ActiveRunId, runId),
-    runSettled: () => {
-        saveState(State.ActiveRunId, '');
-        saveState(State.QueueingMarker, '');
-    }
-};
 /** The main step: validate inputs, queue and follow the run, report. */
 async function run() {
-    const controller = new AbortController();
-    // The runner sends SIGINT on cancel, SIGTERM 7.5 s later: stop the run while we still can.
-    const onSignal = () => controller.abort(new AbortedError('The job was cancelled.', 'cancelled'));
+    // Two reasons to stop: the job was cancelled (the runner sends SIGINT, then kills the step
+    // 7.5 s later), or timeout_minutes passed. Only the first still applies once the run ended well.
+    const cancel = new AbortController();
+    const deadline = new AbortController();
+    const onSignal = () => cancel.abort(new AbortedError('The job was cancelled.', 'cancelled'));
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let timer;
@@ -33094,23 +33874,24 @@ async function run() {
         setImmediate(() => loadGithubContext().catch(() => undefined));
         client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token });
         if (settings.timeoutMs > 0) {
-            timer = setTimeout(() => controller.abort(new AbortedError(`Timed out after ${formatDuration(settings.timeoutMs)}.`, 'timeout')), settings.timeoutMs);
+            timer = setTimeout(() => deadline.abort(new AbortedError(`Timed out after ${formatDuration(settings.timeoutMs)}.`, 'timeout')), settings.timeoutMs);
         }
-        const outcome = await new RunLifecycle(settings, client, hooks).execute(controller.signal);
+        const stop = AbortSignal.any([cancel.signal, deadline.signal]);
+        const outcome = await new RunLifecycle(settings, client).execute(stop, cancel.signal);
         writeOutputs(outcome);
         await writeSummary(settings, outcome);
         if (outcome.success)
-            info(outcome.message);
+            log.info(outcome.message);
         else
-            setFailed(outcome.message);
+            log.fail(outcome.message);
     }
     catch (err) {
-        setFailed(errorMessage(err));
+        log.fail(errorMessage(err));
     }
     finally {
         if (client) {
             const { requests, retries, rateLimited } = client.stats;
-            core_debug(`API requests: ${requests}, retried: ${retries}, rate-limited: ${rateLimited}`);
+            log.debug(`API requests: ${requests}, retried: ${retries}, rate-limited: ${rateLimited}`);
         }
         clearTimeout(timer);
         process.off('SIGINT', onSignal);
@@ -33120,16 +33901,16 @@ async function run() {
 }
 /** One bundle serves both `main` and `post` (as actions/checkout does); the state tells them apart. */
 async function entry() {
-    if (getState(State.IsPost) === 'true') {
+    if (postState.isPost()) {
         try {
             await cleanup();
         }
         catch (err) {
-            warning(`Post step: ${errorMessage(err)}`);
+            log.warning(`Post step: ${errorMessage(err)}`);
         }
         return;
     }
-    saveState(State.IsPost, 'true');
+    postState.markMainStarted();
     await run();
 }
 

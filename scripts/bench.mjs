@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { StandIn } from '../__tests__/stand-in/server.ts'
+import { StandIn } from '../stand-in/server.ts'
 import { DistEntry, runStep } from '../__tests__/helpers/action-runner.ts'
 
 const quick = process.argv.includes('--quick')

@@ -5,8 +5,8 @@
 // then the destroy chain in reverse.
 import { execSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { StandIn } from '../__tests__/stand-in/server.ts'
-import { seedDemoEstate } from '../__tests__/stand-in/estate.ts'
+import { StandIn } from '../stand-in/server.ts'
+import { seedDemoEstate } from '../stand-in/estate.ts'
 import { runStep } from '../__tests__/helpers/action-runner.ts'
 
 const bold = s => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s)

@@ -1,7 +1,7 @@
 import { HttpClient } from '@actions/http-client'
-import * as core from '@actions/core'
-import { UserAgent } from './constants.js'
-import { ApiError, NetworkError, isTransient } from './errors.js'
+import { Inputs, UserAgent } from './constants.js'
+import { ApiError, NetworkError, abortReason, isTransient } from './errors.js'
+import { log } from './log.js'
 import { sleep } from './timing.js'
 
 /** A JSON:API resource as HCP Terraform returns it. */
@@ -34,6 +34,8 @@ export interface ClientOptions {
   maxRateLimitWaits?: number
   /** First backoff for transient failures; doubles up to 8x with jitter. */
   backoffBaseMs?: number
+  /** The longest one 429 may hold the client (MaxRateLimitWaitMs). */
+  maxRateLimitWaitMs?: number
 }
 
 export interface RequestOptions {
@@ -57,6 +59,28 @@ export interface ClientStats {
 const JsonApiType = 'application/vnd.api+json'
 
 /**
+ * The longest a 429 may hold the step. HCP Terraform's windows are a second (a minute for run
+ * lists); a reset of an hour is a broken proxy or clock, and waiting it out would look like a hang.
+ */
+export const MaxRateLimitWaitMs = 60_000
+
+/** Certificate failures: sending again gets the same certificate, so they are not retried. */
+const TlsErrorCodes = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO'
+])
+
+/**
  * The only way the action talks to HCP Terraform. It retries what is safe to retry, honours the
  * rate-limit headers, and never follows redirects, so the token only ever goes to `baseUrl`.
  */
@@ -69,6 +93,7 @@ export class TfeClient {
   private readonly maxAttempts: number
   private readonly maxRateLimitWaits: number
   private readonly backoffBaseMs: number
+  private readonly maxRateLimitWaitMs: number
   /** Monotonic time before which no request may be sent (set by a 429 or an exhausted budget). */
   private holdUntil = 0
 
@@ -79,6 +104,7 @@ export class TfeClient {
     this.maxAttempts = options.maxAttempts ?? 6
     this.maxRateLimitWaits = options.maxRateLimitWaits ?? 30
     this.backoffBaseMs = options.backoffBaseMs ?? 500
+    this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? MaxRateLimitWaitMs
     this.http = new HttpClient(UserAgent, undefined, {
       allowRedirects: false,
       allowRetries: false,
@@ -113,15 +139,20 @@ export class TfeClient {
           if (++rateLimitWaits > this.maxRateLimitWaits) throw err
           // The jitter spreads the parallel steps that were refused together, so they do not all
           // come back in the same instant and collect the next 429 together.
-          const waitMs = (err.retryAfterMs ?? 1000) + Math.random() * 1000
+          const askedMs = err.retryAfterMs ?? 1000
+          const waitMs = Math.min(askedMs, this.maxRateLimitWaitMs) + Math.random() * Math.min(1000, this.maxRateLimitWaitMs)
           this.holdUntil = Math.max(this.holdUntil, performance.now() + waitMs)
-          core.info(`Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s as it asks.`)
+          log.info(
+            askedMs > this.maxRateLimitWaitMs
+              ? `Rate limited by ${this.host} on ${method} ${path}; it asks to wait ${Math.round(askedMs / 1000)} s, which is not plausible: waiting ${(waitMs / 1000).toFixed(1)} s instead.`
+              : `Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s as it asks.`
+          )
           this.stats.retries++
           continue
         }
         if (!isTransient(err) || !options.idempotent || ++failures >= this.maxAttempts) throw err
         const waitMs = Math.min(this.backoffBaseMs * 2 ** (failures - 1), this.backoffBaseMs * 8) * (0.75 + Math.random() * 0.5)
-        core.info(
+        log.info(
           `${method} ${path} failed (${(err as Error).message}); retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${failures + 1} of ${this.maxAttempts}).`
         )
         this.stats.retries++
@@ -136,6 +167,8 @@ export class TfeClient {
   }
 
   private async send<T>(method: string, path: string, options: RequestOptions): Promise<{ status: number; body: T }> {
+    // The last moment to notice a stop: nothing, least of all an apply, goes out after it.
+    if (options.signal?.aborted) throw abortReason(options.signal)
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.token}`,
       Accept: JsonApiType
@@ -152,22 +185,27 @@ export class TfeClient {
     let text: string
     let responseHeaders: Record<string, string | string[] | undefined>
     try {
-      ;({ status, text, responseHeaders } = await this.withTimeout(method, path, async onResponse => {
+      ;({ status, text, responseHeaders } = await this.withTimeout(method, path, options.signal, async onResponse => {
         const response = await this.http.request(method, url, payload, headers)
         onResponse(() => response.message.destroy())
         const body = await response.readBody()
         return { status: response.message.statusCode ?? 0, text: body, responseHeaders: response.message.headers }
       }))
     } catch (err) {
-      if (err instanceof NetworkError) throw err
-      const e = err as NodeJS.ErrnoException
-      throw new NetworkError(`${method} ${path}: no answer from ${this.host} (${e.code ?? e.message})`, method, path, e.code)
+      if (err instanceof NetworkError || options.signal?.aborted) throw err
+      throw this.toNetworkError(err as NodeJS.ErrnoException, method, path)
     }
-    core.debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`)
+    log.debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`)
     this.noteRateLimit(responseHeaders)
 
     const json = parseJson(text)
     if (status >= 200 && status < 300) {
+      if (json !== undefined && !isJsonApi(json)) {
+        throw new ApiError(
+          `${method} ${path} answered ${status} with JSON that is not an HCP Terraform API document (no "data" member): ${snippet(text)}. Check the '${Inputs.Hostname}' input; it may name another service.`,
+          { status, method, path, transient: false }
+        )
+      }
       if (text.trim() !== '' && json === undefined) {
         throw new ApiError(
           `${method} ${path} answered ${status} with a body that is not JSON (${snippet(text)}); a proxy may be in the way.`,
@@ -185,11 +223,27 @@ export class TfeClient {
     throw this.toError(status, method, path, text, json, responseHeaders)
   }
 
-  /** Bounds a whole exchange, body included: a stalled stream otherwise outlives socketTimeout. */
-  private withTimeout<R>(method: string, path: string, fn: (onResponse: (destroy: () => void) => void) => Promise<R>): Promise<R> {
+  /**
+   * Bounds a whole exchange, body included (a stalled stream otherwise outlives socketTimeout),
+   * and cuts it off when the step is told to stop: the runner kills the step 7.5 s after a cancel,
+   * and the step needs that time to stop its run, not to wait for a slow answer.
+   */
+  private withTimeout<R>(
+    method: string,
+    path: string,
+    signal: AbortSignal | undefined,
+    fn: (onResponse: (destroy: () => void) => void) => Promise<R>
+  ): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let destroy: (() => void) | undefined
+      const onAbort = (): void => {
+        clearTimeout(timer)
+        destroy?.()
+        reject(abortReason(signal as AbortSignal))
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
       const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort)
         destroy?.()
         reject(
           new NetworkError(
@@ -203,10 +257,12 @@ export class TfeClient {
       fn(d => (destroy = d)).then(
         value => {
           clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
           resolve(value)
         },
         (err: unknown) => {
           clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
           reject(err instanceof Error ? err : new Error(String(err)))
         }
       )
@@ -220,7 +276,8 @@ export class TfeClient {
    */
   private noteRateLimit(headers: Record<string, string | string[] | undefined>): void {
     const remainingText = headerValue(headers, 'x-ratelimit-remaining')
-    const resetMs = secondsHeader(headerValue(headers, 'x-ratelimit-reset'))
+    const reset = secondsHeader(headerValue(headers, 'x-ratelimit-reset'))
+    const resetMs = reset === undefined ? undefined : Math.min(reset, this.maxRateLimitWaitMs)
     const limit = Number(headerValue(headers, 'x-ratelimit-limit'))
     if (remainingText === undefined || resetMs === undefined) return
     const remaining = Number(remainingText)
@@ -229,6 +286,37 @@ export class TfeClient {
     } else if (limit > 0 && remaining <= limit * 0.2) {
       this.holdUntil = Math.max(this.holdUntil, performance.now() + Math.random() * resetMs)
     }
+  }
+
+  private toNetworkError(e: NodeJS.ErrnoException, method: string, path: string): NetworkError {
+    const code = e.code ?? ''
+    if (TlsErrorCodes.has(code)) {
+      return new NetworkError(
+        `${method} ${path}: the TLS connection to ${this.host} failed (${code}: ${e.message}). If ${this.host} uses a certificate from a private CA, give the runner that CA with the NODE_EXTRA_CA_CERTS environment variable (a PEM file); if the host name does not match the certificate, check the '${Inputs.Hostname}' input.`,
+        method,
+        path,
+        code,
+        false
+      )
+    }
+    if (code === 'ENOTFOUND') {
+      return new NetworkError(
+        `${method} ${path}: the host ${this.host} does not resolve (ENOTFOUND). Check the '${Inputs.Hostname}' input.`,
+        method,
+        path,
+        code,
+        false
+      )
+    }
+    if (code === 'ECONNREFUSED') {
+      return new NetworkError(
+        `${method} ${path}: ${this.host} refused the connection (ECONNREFUSED). Check the '${Inputs.Hostname}' input (and its port), and that the runner can reach it.`,
+        method,
+        path,
+        code
+      )
+    }
+    return new NetworkError(`${method} ${path}: no answer from ${this.host} (${code || e.message})`, method, path, code)
   }
 
   private toError(
@@ -287,6 +375,11 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined
   }
+}
+
+/** Every answer the action reads is a JSON:API document: an object with `data` (or `errors`). */
+function isJsonApi(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && !Array.isArray(json) && ('data' in json || 'errors' in json)
 }
 
 function firstError(json: unknown): { title?: string; detail?: string } | undefined {

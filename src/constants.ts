@@ -21,7 +21,8 @@ export const Inputs = {
   Variables: 'variables',
   AllowEmptyApply: 'allow_empty_apply',
   Refresh: 'refresh',
-  RefreshOnly: 'refresh_only'
+  RefreshOnly: 'refresh_only',
+  ReadOutputs: 'read_outputs'
 } as const
 
 export const Outputs = {
@@ -38,19 +39,6 @@ export const Outputs = {
   WorkspaceOutputs: 'workspace_outputs'
 } as const
 
-/** Keys written with core.saveState by the main step and read by the post step. */
-export const State = {
-  IsPost: 'isPost',
-  /** The run the main step is waiting on; empty once that run is settled or stopped. */
-  ActiveRunId: 'active_run_id',
-  /**
-   * Set just before a run is created (the marker in its message, and its workspace), so a post
-   * step can find a run whose creation the main step did not live to see.
-   */
-  QueueingMarker: 'queueing_marker',
-  WorkspaceId: 'workspace_id'
-} as const
-
 export const Operations = ['apply', 'destroy', 'plan'] as const
 export type Operation = (typeof Operations)[number]
 
@@ -61,18 +49,38 @@ export const OperationLabels: Record<Operation, string> = {
   plan: 'Plan-only run'
 }
 
-/** Run statuses the action reasons about. Anything not listed is treated as "still in progress". */
+/** Every run status HCP Terraform documents (run.mdx, go-tfe). A status not listed is waited through. */
 export const RunStatus = {
   Pending: 'pending',
+  Fetching: 'fetching',
+  FetchingCompleted: 'fetching_completed',
+  PrePlanRunning: 'pre_plan_running',
+  PrePlanAwaitingDecision: 'pre_plan_awaiting_decision',
+  PrePlanCompleted: 'pre_plan_completed',
+  Queuing: 'queuing',
+  PlanQueued: 'plan_queued',
   Planning: 'planning',
   Planned: 'planned',
+  CostEstimating: 'cost_estimating',
+  CostEstimated: 'cost_estimated',
+  PolicyChecking: 'policy_checking',
+  PolicyChecked: 'policy_checked',
   PolicyOverride: 'policy_override',
   PolicySoftFailed: 'policy_soft_failed',
+  PostPlanRunning: 'post_plan_running',
+  PostPlanAwaitingDecision: 'post_plan_awaiting_decision',
+  PostPlanCompleted: 'post_plan_completed',
   PlannedAndFinished: 'planned_and_finished',
   PlannedAndSaved: 'planned_and_saved',
   Confirmed: 'confirmed',
+  QueuingApply: 'queuing_apply',
   ApplyQueued: 'apply_queued',
+  PreApplyRunning: 'pre_apply_running',
+  PreApplyAwaitingDecision: 'pre_apply_awaiting_decision',
+  PreApplyCompleted: 'pre_apply_completed',
   Applying: 'applying',
+  PostApplyRunning: 'post_apply_running',
+  PostApplyCompleted: 'post_apply_completed',
   Applied: 'applied',
   Discarded: 'discarded',
   Errored: 'errored',
@@ -81,8 +89,8 @@ export const RunStatus = {
 } as const
 
 /**
- * Statuses a run never leaves. `planned_and_saved` is left out on purpose: the action never
- * creates save-plan runs, and one can still be confirmed.
+ * Statuses a run never leaves. `planned_and_saved` is left out on purpose: a saved plan can still
+ * be confirmed.
  */
 export const TerminalStatuses: ReadonlySet<string> = new Set([
   RunStatus.Applied,
@@ -92,6 +100,55 @@ export const TerminalStatuses: ReadonlySet<string> = new Set([
   RunStatus.Errored,
   RunStatus.Canceled,
   RunStatus.ForceCanceled
+])
+
+/**
+ * The run was confirmed: from here on it changes infrastructure. Stopping it for the step's own
+ * reasons (a read outage, a refused confirmation) would cut a healthy apply short, so it is not.
+ */
+export const ApplyPhaseStatuses: ReadonlySet<string> = new Set([
+  RunStatus.Confirmed,
+  RunStatus.QueuingApply,
+  RunStatus.ApplyQueued,
+  RunStatus.PreApplyRunning,
+  RunStatus.PreApplyAwaitingDecision,
+  RunStatus.PreApplyCompleted,
+  RunStatus.Applying,
+  RunStatus.PostApplyRunning,
+  RunStatus.PostApplyCompleted
+])
+
+/** A stage of HCP Terraform's own is running: the run moves on without anyone's help. */
+export const WorkingStatuses: ReadonlySet<string> = new Set([
+  RunStatus.Fetching,
+  RunStatus.FetchingCompleted,
+  RunStatus.PrePlanRunning,
+  RunStatus.PrePlanCompleted,
+  RunStatus.Queuing,
+  RunStatus.PlanQueued,
+  RunStatus.Planning,
+  RunStatus.Planned,
+  RunStatus.CostEstimating,
+  RunStatus.CostEstimated,
+  RunStatus.PolicyChecking,
+  RunStatus.PolicyChecked,
+  RunStatus.PostPlanRunning,
+  RunStatus.PostPlanCompleted,
+  RunStatus.Confirmed,
+  RunStatus.QueuingApply,
+  RunStatus.ApplyQueued,
+  RunStatus.PreApplyRunning,
+  RunStatus.PreApplyCompleted,
+  RunStatus.Applying,
+  RunStatus.PostApplyRunning,
+  RunStatus.PostApplyCompleted
+])
+
+/** A run task waits for a person's decision (or its service's answer) before the run goes on. */
+export const AwaitingDecisionStatuses: ReadonlySet<string> = new Set([
+  RunStatus.PrePlanAwaitingDecision,
+  RunStatus.PostPlanAwaitingDecision,
+  RunStatus.PreApplyAwaitingDecision
 ])
 
 /** Plan and apply sub-states (GET /plans/:id, /applies/:id): an errored one makes a run worth retrying. */

@@ -48,11 +48,14 @@ export class NetworkError extends Error {
   readonly method: string
   readonly path: string
   readonly code: string | undefined
-  constructor(message: string, method: string, path: string, code?: string) {
+  /** False when sending again cannot help: a certificate that is not trusted, a host that does not exist. */
+  readonly transient: boolean
+  constructor(message: string, method: string, path: string, code?: string, transient = true) {
     super(message)
     this.method = method
     this.path = path
     this.code = code
+    this.transient = transient
   }
 }
 
@@ -74,7 +77,13 @@ export class AbortedError extends Error {
 }
 
 export function isTransient(err: unknown): boolean {
-  return err instanceof NetworkError || (err instanceof ApiError && err.transient)
+  return (err instanceof NetworkError || err instanceof ApiError) && err.transient
+}
+
+/** The signal's reason as the error to throw: what main.ts put there, or a plain cancellation. */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason
+  return reason instanceof Error ? reason : new AbortedError('The step was cancelled.', 'cancelled')
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { DefaultHostname, Inputs, Operations, type Operation } from './constants.js'
 import { InputError } from './errors.js'
+import { hclLiteralProblem } from './hcl-literal.js'
 
 export interface RunVariable {
   key: string
@@ -33,9 +34,19 @@ export interface Settings {
   allowEmptyApply: boolean
   refresh: boolean
   refreshOnly: boolean
+  /** Read the workspace's outputs after an apply; false when the workflow does not use them. */
+  readOutputs: boolean
 }
 
+/** What the post step needs: it re-reads only these inputs. */
+export type PostSettings = Pick<Settings, 'token' | 'baseUrl' | 'operation' | 'manualConfirm' | 'cancelOnAbort'>
+
 const MaxRetryAttempts = 100
+/**
+ * A week. Past 2^31 ms (35,791 min) Node fires a timer at once; no GitHub job runs longer than
+ * five days (self-hosted) anyway.
+ */
+export const MaxTimeoutMinutes = 7 * 24 * 60
 const NamePattern = /^[A-Za-z0-9_-]+$/
 const WorkspaceIdPattern = /^ws-[A-Za-z0-9]+$/
 const VariableKeyPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/
@@ -104,15 +115,46 @@ export function getSettings(): Settings {
     retryBackoffMaxMs: Math.round(retryBackoffMax * 1000),
     waitForRun: parseBoolean(Inputs.WaitForRun, true),
     message: core.getInput(Inputs.Message),
-    timeoutMs: Math.round(parseNumber(Inputs.TimeoutMinutes, 0) * 60_000),
+    timeoutMs: parseTimeout(),
     cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true),
-    targetAddrs: parseList(core.getInput(Inputs.TargetAddrs)),
-    replaceAddrs: parseList(core.getInput(Inputs.ReplaceAddrs)),
-    variables: parseVariables(core.getInput(Inputs.Variables)),
+    targetAddrs: parseList(Inputs.TargetAddrs),
+    replaceAddrs: parseList(Inputs.ReplaceAddrs),
+    variables: parseVariables(),
     allowEmptyApply: parseBoolean(Inputs.AllowEmptyApply, false),
     refresh,
-    refreshOnly
+    refreshOnly,
+    readOutputs: parseBoolean(Inputs.ReadOutputs, true)
   }
+}
+
+/** The post step's inputs; it must not fail on an input the main step already reported. */
+export function getSettingsForPost(): PostSettings {
+  let operation: PostSettings['operation'] = 'apply'
+  let manualConfirm = false
+  try {
+    operation = parseOperation(core.getInput(Inputs.Operation))
+    manualConfirm = parseBoolean(Inputs.ManualConfirm, false)
+  } catch {
+    // Reported by the main step; stopping a run does not depend on them.
+  }
+  return {
+    token: readToken(),
+    baseUrl: parseHostname(core.getInput(Inputs.Hostname)),
+    operation,
+    manualConfirm,
+    cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true)
+  }
+}
+
+function parseTimeout(): number {
+  const minutes = parseNumber(Inputs.TimeoutMinutes, 0)
+  if (minutes > MaxTimeoutMinutes) {
+    throw new InputError(
+      Inputs.TimeoutMinutes,
+      `${core.getInput(Inputs.TimeoutMinutes)} minutes is more than the most this step accepts (${MaxTimeoutMinutes}, a week); use 0 for no limit of its own.`
+    )
+  }
+  return Math.round(minutes * 60_000)
 }
 
 function isLoopback(hostname: string): boolean {
@@ -183,9 +225,11 @@ function parseOperation(raw: string): Operation {
 export function parseBoolean(name: string, fallback: boolean): boolean {
   const raw = core.getInput(name)
   if (raw === '') return fallback
-  if (['true', 'True', 'TRUE'].includes(raw)) return true
-  if (['false', 'False', 'FALSE'].includes(raw)) return false
-  throw new InputError(name, `'${raw}' is not a boolean; use true or false.`)
+  try {
+    return core.getBooleanInput(name)
+  } catch {
+    throw new InputError(name, `'${raw}' is not a boolean; use true or false.`)
+  }
 }
 
 function parseNumber(name: string, fallback: number): number {
@@ -198,16 +242,13 @@ function parseNumber(name: string, fallback: number): number {
   return value
 }
 
-function parseList(raw: string): string[] {
-  return raw
-    .split(/\r?\n/)
-    .map(line => line.trim())
-    .filter(line => line !== '')
+function parseList(name: string): string[] {
+  return core.getMultilineInput(name).filter(line => line !== '')
 }
 
-function parseVariables(raw: string): RunVariable[] {
+function parseVariables(): RunVariable[] {
   const seen = new Set<string>()
-  return parseList(raw).map((line, index) => {
+  return parseList(Inputs.Variables).map((line, index) => {
     const eq = line.indexOf('=')
     const key = eq === -1 ? '' : line.slice(0, eq).trim()
     const value = eq === -1 ? '' : line.slice(eq + 1).trim()
@@ -220,6 +261,10 @@ function parseVariables(raw: string): RunVariable[] {
         Inputs.Variables,
         `'${key}' has no value; values are HCL literals, so a string is written with quotes: ${key}="text".`
       )
+    }
+    const problem = hclLiteralProblem(value)
+    if (problem) {
+      throw new InputError(Inputs.Variables, `line ${index + 1} ('${key}'): the value is not an HCL literal: ${problem}.`)
     }
     if (seen.has(key)) throw new InputError(Inputs.Variables, `'${key}' is given twice.`)
     seen.add(key)

@@ -1,5 +1,3 @@
-import * as core from '@actions/core'
-import { State } from './constants.js'
 import { AbortedError, errorMessage } from './errors.js'
 import { getSettings } from './inputs.js'
 import { TfeClient } from './api-client.js'
@@ -8,24 +6,16 @@ import { writeOutputs, writeSummary } from './report.js'
 import { cleanup } from './post.js'
 import { formatDuration } from './timing.js'
 import { loadGithubContext } from './context.js'
-
-const hooks = {
-  runQueueing: (workspaceId: string, marker: string) => {
-    core.saveState(State.WorkspaceId, workspaceId)
-    core.saveState(State.QueueingMarker, marker)
-  },
-  runStarted: (runId: string) => core.saveState(State.ActiveRunId, runId),
-  runSettled: () => {
-    core.saveState(State.ActiveRunId, '')
-    core.saveState(State.QueueingMarker, '')
-  }
-}
+import { log } from './log.js'
+import { postState } from './state.js'
 
 /** The main step: validate inputs, queue and follow the run, report. */
 export async function run(): Promise<void> {
-  const controller = new AbortController()
-  // The runner sends SIGINT on cancel, SIGTERM 7.5 s later: stop the run while we still can.
-  const onSignal = (): void => controller.abort(new AbortedError('The job was cancelled.', 'cancelled'))
+  // Two reasons to stop: the job was cancelled (the runner sends SIGINT, then kills the step
+  // 7.5 s later), or timeout_minutes passed. Only the first still applies once the run ended well.
+  const cancel = new AbortController()
+  const deadline = new AbortController()
+  const onSignal = (): void => cancel.abort(new AbortedError('The job was cancelled.', 'cancelled'))
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   let timer: NodeJS.Timeout | undefined
@@ -38,21 +28,22 @@ export async function run(): Promise<void> {
     client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token })
     if (settings.timeoutMs > 0) {
       timer = setTimeout(
-        () => controller.abort(new AbortedError(`Timed out after ${formatDuration(settings.timeoutMs)}.`, 'timeout')),
+        () => deadline.abort(new AbortedError(`Timed out after ${formatDuration(settings.timeoutMs)}.`, 'timeout')),
         settings.timeoutMs
       )
     }
-    const outcome = await new RunLifecycle(settings, client, hooks).execute(controller.signal)
+    const stop = AbortSignal.any([cancel.signal, deadline.signal])
+    const outcome = await new RunLifecycle(settings, client).execute(stop, cancel.signal)
     writeOutputs(outcome)
     await writeSummary(settings, outcome)
-    if (outcome.success) core.info(outcome.message)
-    else core.setFailed(outcome.message)
+    if (outcome.success) log.info(outcome.message)
+    else log.fail(outcome.message)
   } catch (err) {
-    core.setFailed(errorMessage(err))
+    log.fail(errorMessage(err))
   } finally {
     if (client) {
       const { requests, retries, rateLimited } = client.stats
-      core.debug(`API requests: ${requests}, retried: ${retries}, rate-limited: ${rateLimited}`)
+      log.debug(`API requests: ${requests}, retried: ${retries}, rate-limited: ${rateLimited}`)
     }
     clearTimeout(timer)
     process.off('SIGINT', onSignal)
@@ -63,14 +54,14 @@ export async function run(): Promise<void> {
 
 /** One bundle serves both `main` and `post` (as actions/checkout does); the state tells them apart. */
 export async function entry(): Promise<void> {
-  if (core.getState(State.IsPost) === 'true') {
+  if (postState.isPost()) {
     try {
       await cleanup()
     } catch (err) {
-      core.warning(`Post step: ${errorMessage(err)}`)
+      log.warning(`Post step: ${errorMessage(err)}`)
     }
     return
   }
-  core.saveState(State.IsPost, 'true')
+  postState.markMainStarted()
   await run()
 }

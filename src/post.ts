@@ -1,52 +1,65 @@
-import * as core from '@actions/core'
-import { Inputs, State } from './constants.js'
+import { Inputs } from './constants.js'
 import { TfeClient } from './api-client.js'
-import { parseBoolean, parseHostname, readToken } from './inputs.js'
+import { getSettingsForPost } from './inputs.js'
 import { stopRun } from './stop-run.js'
-import { findRunByMessage } from './tfe.js'
+import { findRunsByMarker } from './tfe.js'
 import { sleep } from './timing.js'
 import { workflowDescription } from './context.js'
+import { log } from './log.js'
+import { postState } from './state.js'
 
 /** A create request cut off by the kill may still be processed; look again after this long. */
 const SecondLookAfterMs = 3000
+/** The post step has its own time; still, it must not hang a job on a dead API. */
+const PostBudgetMs = 60_000
 
 /**
- * The post step. The main step clears the state once its run is settled, so this only acts when
- * the main step was killed (cancelled job, step timeout) before it could stop its run.
+ * The post step. It acts only on what the main step left (state.ts): a run it was still creating
+ * or following when it was killed, or one whose stop after a timeout or cancel did not get through.
+ * A run the main step settled or gave up on is released, so it is never touched here.
  */
 export async function cleanup(): Promise<void> {
-  let runId = core.getState(State.ActiveRunId)
-  const marker = core.getState(State.QueueingMarker)
-  const workspaceId = core.getState(State.WorkspaceId)
-  if (!runId && !marker) {
-    core.debug('No run left in progress by the main step.')
+  const left = postState.read()
+  if (!left.runId && !left.marker) {
+    log.debug('No run left in progress by the main step.')
     return
   }
-  if (!parseBoolean(Inputs.CancelOnAbort, true)) {
-    core.warning(`${runId ? `Run ${runId}` : 'A run'} may still be in progress; it was left as it is (${Inputs.CancelOnAbort} is false).`)
+  const settings = getSettingsForPost()
+  if (!settings.cancelOnAbort) {
+    log.warning(
+      `${left.runId ? `Run ${left.runId}` : 'A run'} may still be in progress; it was left as it is (${Inputs.CancelOnAbort} is false).`
+    )
     return
   }
-  const token = readToken()
-  const client = new TfeClient({ baseUrl: parseHostname(core.getInput(Inputs.Hostname)), token, requestTimeoutMs: 15_000 })
+  const why =
+    left.stopReason === 'timeout'
+      ? `the step's ${Inputs.TimeoutMinutes} passed`
+      : left.stopReason === 'cancelled'
+        ? 'the job was cancelled'
+        : 'the main step was stopped before it finished (the job was cancelled, or the runner ended the step)'
+  const client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token, requestTimeoutMs: 15_000 })
+  const budget = AbortSignal.timeout(PostBudgetMs)
   try {
-    if (!runId) {
+    let runIds = left.runId ? [left.runId] : []
+    if (!runIds.length) {
       // The main step was stopped while creating its run: find it by the marker in its message.
-      runId = (await findRunByMessage(client, workspaceId, marker)) ?? ''
-      if (!runId) {
-        await sleep(SecondLookAfterMs)
-        runId = (await findRunByMessage(client, workspaceId, marker)) ?? ''
+      runIds = (await findRunsByMarker(client, left.workspaceId, left.marker, budget)).map(r => r.id)
+      if (!runIds.length) {
+        await sleep(SecondLookAfterMs, budget)
+        runIds = (await findRunsByMarker(client, left.workspaceId, left.marker, budget)).map(r => r.id)
       }
-      if (!runId) {
-        core.info('The main step was stopped before its run was queued; there is nothing to stop.')
+      if (!runIds.length) {
+        log.info('The main step was stopped before its run was queued; there is nothing to stop.')
         return
       }
     }
-    const { status, fate } = await stopRun(
-      client,
-      runId,
-      `Stopped by GitHub Actions: the job was cancelled. ${await workflowDescription()}`
-    )
-    core.warning(`The job stopped while run ${runId} was '${status}'; ${fate}.`)
+    const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`
+    for (const runId of runIds) {
+      const result = await stopRun(client, runId, settings, left.stopReason || 'cancelled', comment, budget)
+      log.warning(
+        `Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runId === left.runId && left.runUrl ? left.runUrl : runId}`
+      )
+    }
   } finally {
     client.dispose()
   }

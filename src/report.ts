@@ -21,7 +21,7 @@ export function writeOutputs(outcome: Outcome): void {
   core.setOutput(Outputs.Status, outcome.status)
   core.setOutput(Outputs.WorkspaceId, outcome.workspace?.id ?? '')
   core.setOutput(Outputs.HasChanges, String(outcome.run?.hasChanges ?? false))
-  core.setOutput(Outputs.Attempts, String(outcome.runIds.length))
+  core.setOutput(Outputs.Attempts, String(outcome.attempts))
   core.setOutput(Outputs.RunIds, JSON.stringify(outcome.runIds))
   core.setOutput(Outputs.ResourceAdditions, String(counts?.additions ?? 0))
   core.setOutput(Outputs.ResourceChanges, String(counts?.changes ?? 0))
@@ -51,7 +51,7 @@ export async function writeSummary(settings: Settings, outcome: Outcome): Promis
     ['Run', outcome.run ? link(outcome.run.id, outcome.runUrl) : 'none queued'],
     ['Operation', escapeHtml(settings.operation)],
     ['Status', `${icon} <code>${escapeHtml(outcome.status || 'none')}</code>`],
-    ['Attempts', outcome.runIds.length > 1 ? `${outcome.runIds.length}: ${runLinks}` : String(outcome.runIds.length)],
+    ['Attempts', outcome.runIds.length > 1 ? `${outcome.attempts} (runs: ${runLinks})` : String(outcome.attempts)],
     ['Resources', counts ? `+${counts.additions} ~${counts.changes} -${counts.destructions}` : 'n/a'],
     ['Duration', formatDuration(outcome.durationMs)]
   ]

@@ -1,44 +1,45 @@
-import * as core from '@actions/core'
 import { randomBytes } from 'node:crypto'
-import pRetry, { AbortError as StopRetrying } from 'p-retry'
-import { Inputs, OperationLabels, RunStatus, StageStatus, TerminalStatuses } from './constants.js'
-import { AbortedError, ApiError, RunFailedError, errorMessage, isTransient } from './errors.js'
+import pRetry from 'p-retry'
+import { Inputs, OperationLabels, RunStatus, TerminalStatuses } from './constants.js'
+import { AbortedError, ApiError, RunFailedError, errorMessage, isTransient, type AbortReason } from './errors.js'
 import type { Settings } from './inputs.js'
 import type { TfeClient } from './api-client.js'
 import { DefaultPollSchedule, PollSchedule, type PollScheduleOptions } from './poll-schedule.js'
+import { decide, type Decision, type Memory, type StopReason } from './decide.js'
+import { OutputsUnreadableError, readOutputs } from './state-outputs.js'
+import { postState } from './state.js'
 import { stopRun } from './stop-run.js'
 import {
   createRun,
-  findRunByMessage,
+  findRunsByMarker,
   getRun,
   getWorkspaceById,
   getWorkspaceByName,
-  getWorkspaceOutputs,
   runAction,
+  toFacts,
   type Run,
   type Workspace
 } from './tfe.js'
 import { formatDuration, formatSeconds, sleep } from './timing.js'
 import { defaultMessage, workflowDescription } from './context.js'
+import { log } from './log.js'
 
-/** Told when the step becomes responsible for a run, and when it no longer is (post-step cleanup). */
-export interface LifecycleHooks {
-  /** About to create a run marked `marker` on the workspace (only when the step will wait for it). */
-  runQueueing(workspaceId: string, marker: string): void
-  runStarted(runId: string): void
-  runSettled(): void
-}
+/** Where the lifecycle leaves word for the post step (state.ts; tests pass a recorder). */
+export type PostStateSink = Pick<typeof postState, 'creating' | 'following' | 'stopping' | 'release'>
 
 export interface Outcome {
   success: boolean
-  /** One line for the log, and for core.setFailed when success is false. */
+  /** One line for the log, and for the error annotation when success is false. */
   message: string
-  /** The run's final API status, or what the step last saw. Empty when no run was queued. */
+  /** The run's status as last read, after any stop. Empty when no run was queued. */
   status: string
   workspace: Workspace | undefined
   run: Run | undefined
   runUrl: string | undefined
+  /** Every run this step queued or found queued for it, oldest first. */
   runIds: string[]
+  /** How many runs the step meant to queue (1 + retries made). */
+  attempts: number
   outputs: Record<string, unknown> | undefined
   durationMs: number
 }
@@ -47,37 +48,42 @@ export interface LifecycleOptions {
   pollSchedule?: PollScheduleOptions
   /** How long the run may stay unreadable before the step gives up on it. */
   readOutageLimitMs?: number
-  /** Pause between attempts to queue a run after an ambiguous failure. */
+  /** Pause after a create without a clear answer, before looking for the run and sending again. */
   createRetryDelayMs?: number
-  /** Bound on the requests that stop a run after a timeout or cancellation. */
+  /** Bound on stopping a run after a cancel (the runner kills the step 7.5 s after it). */
+  cancelStopBudgetMs?: number
+  /** Bound on stopping a run (and seeing it end) after a timeout, a give-up or for a duplicate. */
   stopBudgetMs?: number
+  /** Bound on waiting for the new state to be processed and its outputs readable. */
+  outputsBoundMs?: number
 }
 
 const PendingFirstReportMs = 10_000
 const PendingReportEveryMs = 30_000
 const WorkspaceCheckEveryMs = 60_000
 const MaxCreateTries = 4
-const MaxConfirmConflicts = 3
-
-/** A run errored in its plan or apply: worth queueing another (retry input). */
-class RetryableRunError extends Error {
-  override name = 'RetryableRunError'
-}
 
 /** The workspace has never had a configuration version (422 from create run). */
 class NoConfigurationError extends Error {
   override name = 'NoConfigurationError'
 }
 
+/** The step cannot go on following its run; the run itself may be fine. */
+class GiveUpError extends Error {
+  override name = 'GiveUpError'
+}
+
 export function runUrl(baseUrl: string, workspace: Workspace, runId: string): string {
   return `${baseUrl}/app/${encodeURIComponent(workspace.organization)}/workspaces/${encodeURIComponent(workspace.name)}/runs/${runId}`
 }
 
-/** Queues one run (and its retries) on one workspace and follows it to its end. */
+type Ended = Extract<Decision, { action: 'succeed' | 'fail' | 'retry' }>
+
+/** Queues one run (and its retries) on one workspace and follows it: read → decide → act. */
 export class RunLifecycle {
   private readonly settings: Settings
   private readonly client: TfeClient
-  private readonly hooks: LifecycleHooks
+  private readonly state: PostStateSink
   private readonly options: Required<LifecycleOptions>
   /** Marks this step's runs, so a run queued by a lost request can be found instead of queued twice. */
   private readonly executionKey: string
@@ -85,17 +91,21 @@ export class RunLifecycle {
   private workspace: Workspace | undefined
   private current: Run | undefined
   private readonly runIds: string[] = []
-  private readonly confirmed = new Set<string>()
+  private attempts = 0
+  /** The marker of a create request that went out and whose run is not known yet. */
+  private unanswered: string | undefined
 
-  constructor(settings: Settings, client: TfeClient, hooks: LifecycleHooks, options: LifecycleOptions = {}) {
+  constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
     this.settings = settings
     this.client = client
-    this.hooks = hooks
+    this.state = state
     this.options = {
       pollSchedule: options.pollSchedule ?? DefaultPollSchedule,
       readOutageLimitMs: options.readOutageLimitMs ?? 120_000,
       createRetryDelayMs: options.createRetryDelayMs ?? 2_000,
-      stopBudgetMs: options.stopBudgetMs ?? 6_000
+      cancelStopBudgetMs: options.cancelStopBudgetMs ?? 6_000,
+      stopBudgetMs: options.stopBudgetMs ?? 30_000,
+      outputsBoundMs: options.outputsBoundMs ?? 120_000
     }
     this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`
   }
@@ -118,21 +128,65 @@ export class RunLifecycle {
       run,
       runUrl: run ? this.url(run.id) : undefined,
       runIds: [...this.runIds],
+      attempts: this.attempts,
       outputs,
       durationMs: Date.now() - this.startedAt
     }
   }
 
-  /** Never throws for a run that ends badly: the outcome says so, with the run's URL. */
-  async execute(signal: AbortSignal): Promise<Outcome> {
+  private noteRun(id: string): void {
+    if (!this.runIds.includes(id)) this.runIds.push(id)
+  }
+
+  /**
+   * Never throws for a run that ends badly: the outcome says so, with the run's URL.
+   * `stop` fires on the step's timeout and on a cancelled job; `cancel` only on the latter. Once a
+   * run has ended well, only a cancel can still stop the step (the outputs read is not timed out).
+   */
+  async execute(stop: AbortSignal, cancel: AbortSignal = stop): Promise<Outcome> {
     try {
-      this.workspace = await this.resolveWorkspace(signal)
-      if (!this.settings.waitForRun) return await this.queueOnly(signal)
-      return await this.queueAndFollow(signal)
+      this.workspace = await this.resolveWorkspace(stop)
     } catch (err) {
-      if (err instanceof AbortedError) return await this.abort(err)
-      if (err instanceof NoConfigurationError) return this.noConfiguration()
-      return await this.failWhileFollowing(err)
+      if (err instanceof AbortedError) return this.outcome(false, `${this.abortText(err.reason)}.`)
+      return this.outcome(false, errorMessage(err))
+    }
+    for (let attempt = 1; ; attempt++) {
+      this.attempts = attempt
+      let ended: Ended | 'queued'
+      try {
+        ended = await log.group(this.attemptTitle(attempt), async () => {
+          const run = await this.queueRun(attempt, stop)
+          if (!this.settings.waitForRun) return 'queued' as const
+          this.state.following(run.id, this.url(run.id))
+          return await this.follow(run, attempt, stop)
+        })
+      } catch (err) {
+        return await this.stopFollowing(err)
+      }
+      if (ended === 'queued') {
+        return this.outcome(
+          true,
+          `Queued run ${this.current?.id} (${this.describeOperation()}) and did not wait for it (${Inputs.WaitForRun} is false): ${this.url(this.current?.id ?? '')}`
+        )
+      }
+      const run = this.current as Run
+      if (ended.action === 'fail' && !TerminalStatuses.has(run.status)) {
+        // The step ends a run that has not: a refused confirmation it will not fight.
+        return await this.stopFollowing(new GiveUpError(this.failText(ended, run)))
+      }
+      this.state.release()
+      if (ended.action === 'succeed') return await this.succeed(ended, run, cancel)
+      if (ended.action === 'fail') return this.outcome(false, `${this.failText(ended, run)}${this.retryText(ended)}`)
+      const delay = Math.min(this.settings.retryBackoffMinMs * 2 ** (attempt - 1), this.settings.retryBackoffMaxMs)
+      log.warning(
+        `Run ${run.id} errored during ${ended.stage}: ${this.url(run.id)} Queueing run ${attempt + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`
+      )
+      try {
+        await sleep(delay, stop)
+      } catch (err) {
+        if (err instanceof AbortedError) return this.outcome(false, `${this.abortText(err.reason)} before run ${attempt + 1} was queued.`)
+        throw err
+      }
     }
   }
 
@@ -146,10 +200,10 @@ export class RunLifecycle {
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) {
         const which = workspaceId
-          ? `Workspace '${workspaceId}' (input 'workspace_id')`
-          : `Workspace '${name}' in organization '${organization}' (inputs 'workspace' and 'organization')`
+          ? `Workspace '${workspaceId}' (input '${Inputs.WorkspaceId}')`
+          : `Workspace '${name}' in organization '${organization}' (inputs '${Inputs.Workspace}' and '${Inputs.Organization}')`
         throw new RunFailedError(
-          `${which} was not found on ${this.client.host}, or the token cannot see it (404). Check the spelling, the 'hostname' input, and that the token's user or team has access to the workspace.`
+          `${which} was not found on ${this.client.host}, or the token cannot see it (404). Check the spelling, the '${Inputs.Hostname}' input, and that the token's user or team has access to the workspace.`
         )
       }
       throw err
@@ -159,27 +213,20 @@ export class RunLifecycle {
         `Workspace '${ws.organization}/${ws.name}' uses local execution mode, so HCP Terraform does not run plans or applies for it. Switch it to remote or agent execution.`
       )
     }
+    const what = this.settings.operation === 'plan' ? 'plans' : 'applies'
     const mayQueue = this.settings.operation === 'plan' ? ws.canQueueRun : ws.canQueueApply
     if (mayQueue === false) {
       throw new RunFailedError(
-        `The token may not queue ${this.settings.operation === 'plan' ? 'plans' : 'applies'} on workspace '${ws.organization}/${ws.name}'. Give its user or team the 'queue ${this.settings.operation === 'plan' ? 'plans' : 'applies'}' permission on the workspace, or use another token.`
+        `The token may not queue ${what} on workspace '${ws.organization}/${ws.name}'. Give its user or team the 'queue ${what}' permission on the workspace, or use another token.`
       )
     }
-    core.info(`Workspace: ${ws.organization}/${ws.name} (${ws.id}) on ${this.client.host}`)
+    log.info(`Workspace: ${ws.organization}/${ws.name} (${ws.id}) on ${this.client.host}`)
     if (ws.locked) {
-      core.notice(
+      log.notice(
         `Workspace ${ws.organization}/${ws.name} is locked${ws.lockedReason ? ` (${ws.lockedReason})` : ''}: the run will stay pending until it is unlocked.`
       )
     }
     return ws
-  }
-
-  private async queueOnly(signal: AbortSignal): Promise<Outcome> {
-    const run = await this.queueRun(1, signal)
-    return this.outcome(
-      true,
-      `Queued run ${run.id} (${this.describeOperation()}) and did not wait for it (wait_for_run is false): ${this.url(run.id)}`
-    )
   }
 
   private attemptTitle(attempt: number): string {
@@ -195,98 +242,24 @@ export class RunLifecycle {
     return `${operation}${confirm}`
   }
 
-  private async queueAndFollow(signal: AbortSignal): Promise<Outcome> {
-    const { retryBackoffMinMs, retryBackoffMaxMs } = this.settings
-    let finalMessage = ''
-    try {
-      finalMessage = await pRetry(
-        // One log group per run; notices and warnings inside still surface as annotations.
-        async (attempt: number) =>
-          core.group(this.attemptTitle(attempt), async () => {
-            const run = await this.queueRun(attempt, signal)
-            this.hooks.runStarted(run.id)
-            const ended = await this.follow(run, signal)
-            this.hooks.runSettled()
-            return this.judge(ended)
-          }),
-        {
-          retries: this.totalRuns - 1,
-          factor: 2,
-          minTimeout: retryBackoffMinMs,
-          maxTimeout: retryBackoffMaxMs,
-          signal,
-          shouldRetry: ({ error }) => error instanceof RetryableRunError,
-          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-            if (!(error instanceof RetryableRunError) || retriesLeft === 0) return
-            const delay = Math.min(retryBackoffMinMs * 2 ** (attemptNumber - 1), retryBackoffMaxMs)
-            core.warning(`${error.message} Queueing run ${attemptNumber + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`)
-          }
-        }
-      )
-    } catch (err) {
-      if (err instanceof RetryableRunError) {
-        const tries = this.runIds.length
-        const why = this.settings.retry
-          ? `Gave up after ${tries} run${tries === 1 ? '' : 's'} (retry_attempts: ${this.settings.retryAttempts}).`
-          : 'Not retried (retry is false).'
-        return this.outcome(false, `${err.message} ${why}`)
-      }
-      throw err
-    }
-    const outputs = this.settings.operation === 'apply' ? await this.readOutputs(signal) : undefined
-    return this.outcome(true, finalMessage, outputs)
-  }
+  // ---- queueing: at most one run per attempt ------------------------------------------------
 
-  /** What an ended run means: success (a message), retry (RetryableRunError) or stop (wrapped RunFailedError). */
-  private judge(run: Run): string {
-    const url = this.url(run.id)
-    switch (run.status) {
-      case RunStatus.Applied:
-        return `Run ${run.id} applied${this.countsText(run.apply)}: ${url}`
-      case RunStatus.PlannedAndFinished:
-        return this.settings.operation === 'plan'
-          ? `Plan-only run ${run.id} finished${run.hasChanges ? this.countsText(run.plan) : ' with no changes'}: ${url}`
-          : `Run ${run.id} finished with no changes to apply: ${url}`
-      case RunStatus.PolicySoftFailed:
-        core.warning(
-          `Plan-only run ${run.id} finished, but a soft-mandatory policy failed: an apply of this plan would need a policy override. ${url}`
-        )
-        return `Plan-only run ${run.id} finished with a soft-mandatory policy failure${this.countsText(run.plan)}: ${url}`
-      case RunStatus.Errored: {
-        if (run.plan?.status === StageStatus.Errored) throw new RetryableRunError(`Run ${run.id} errored during plan: ${url}`)
-        if (run.apply?.status === StageStatus.Errored) throw new RetryableRunError(`Run ${run.id} errored during apply: ${url}`)
-        throw new StopRetrying(
-          new RunFailedError(
-            `Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`
-          )
-        )
-      }
-      case RunStatus.Discarded:
-        throw new StopRetrying(
-          new RunFailedError(`Run ${run.id} was discarded before it was applied (by a person, or by another process); not retried: ${url}`)
-        )
-      default:
-        throw new StopRetrying(new RunFailedError(`Run ${run.id} was ${run.status.replace('_', '-')} by someone else; not retried: ${url}`))
-    }
-  }
-
-  private countsText(stage: Run['plan']): string {
-    if (!stage) return ''
-    return ` (${stage.additions} to add, ${stage.changes} to change, ${stage.destructions} to destroy)`
-  }
-
-  /** Exactly one run per attempt, even when the answer to the create request is lost. */
+  /**
+   * Creates the attempt's run. A create without a clear answer (a 5xx, a reset, the client's own
+   * timeout) may still have queued the run, even a while later: pause, look for the attempt's
+   * marker, and look again right before every re-send. Should a late commit still make a second
+   * run, the oldest is followed and the others are discarded, all of them listed in run_ids.
+   */
   private async queueRun(attempt: number, signal: AbortSignal): Promise<Run> {
     const ws = this.workspace as Workspace
     const { settings } = this
     const marker = `[tfe-workspace-run ${this.executionKey}.${attempt}]`
-    const autoApply = settings.operation !== 'plan' && !settings.waitForRun && !settings.manualConfirm
     const options = {
       workspaceId: ws.id,
       message: `${settings.message || (await defaultMessage(settings.operation))} ${marker}`,
       isDestroy: settings.operation === 'destroy',
       planOnly: settings.operation === 'plan',
-      autoApply,
+      autoApply: settings.operation !== 'plan' && !settings.waitForRun && !settings.manualConfirm,
       allowEmptyApply: settings.allowEmptyApply,
       refresh: settings.refresh,
       refreshOnly: settings.refreshOnly,
@@ -294,113 +267,135 @@ export class RunLifecycle {
       replaceAddrs: settings.replaceAddrs,
       variables: settings.variables
     }
-    if (settings.waitForRun) this.hooks.runQueueing(ws.id, marker)
-    let run: Run | undefined
-    for (let tries = 1; !run; tries++) {
-      try {
-        run = await createRun(this.client, options, signal)
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 422 && /configuration version is missing/i.test(`${err.title} ${err.detail}`)) {
-          throw new NoConfigurationError(err.message)
+    // A run the step does not wait for is meant to go on without it: nothing for the post step.
+    if (settings.waitForRun) this.state.creating(ws.id, marker)
+    let resent = false
+    const run = await pRetry(
+      async (tryNumber: number): Promise<Run> => {
+        if (tryNumber > 1) {
+          const found = await findRunsByMarker(this.client, ws.id, marker, signal)
+          if (found[0]) {
+            log.info(`The run had been queued after all: ${found[0].id}.`)
+            return await getRun(this.client, found[0].id, signal)
+          }
+          resent = true
         }
-        if (err instanceof ApiError && err.status === 404) {
-          throw new RunFailedError(
-            `${this.client.host} refused to queue a run on workspace '${ws.organization}/${ws.name}' (404). Organization tokens cannot queue runs: use a user or team token allowed to queue ${settings.operation === 'plan' ? 'plans' : 'applies'} there.`
-          )
-        }
-        if (err instanceof ApiError && err.status === 422) {
-          throw new RunFailedError(
-            `${this.client.host} refused the run (422 ${[err.title, err.detail].filter(Boolean).join(': ')}). Check the inputs 'variables', 'target_addrs', 'replace_addrs' and 'refresh_only'.`
-          )
-        }
-        if (!isTransient(err) || tries >= MaxCreateTries) throw err
-        core.warning(
-          `Queueing the run got no clear answer (${errorMessage(err)}); looking for it on the workspace before trying again, so it is never queued twice.`
-        )
-        const found = await findRunByMessage(this.client, ws.id, marker, signal)
-        if (found) {
-          core.info(`The run had been queued after all: ${found}.`)
-          run = await getRun(this.client, found, signal)
-        } else {
-          await sleep(this.options.createRetryDelayMs * tries, signal)
+        signal.throwIfAborted()
+        this.unanswered = marker
+        return await createRun(this.client, options, signal)
+      },
+      {
+        retries: MaxCreateTries - 1,
+        minTimeout: this.options.createRetryDelayMs,
+        factor: 1.5,
+        randomize: false,
+        signal,
+        shouldRetry: ({ error }) => isTransient(error),
+        onFailedAttempt: ({ error, retriesLeft }) => {
+          if (isTransient(error) && retriesLeft > 0) {
+            log.warning(
+              `Queueing the run got no clear answer (${errorMessage(error)}); it may have been queued all the same, so the step looks for it on the workspace before sending again.`
+            )
+          }
         }
       }
-    }
+    ).catch((err: unknown) => {
+      // A definite refusal queued nothing; anything else may have.
+      if (err instanceof ApiError && !err.transient) this.unanswered = undefined
+      throw this.createError(err)
+    })
+    this.unanswered = undefined
     this.current = run
-    this.runIds.push(run.id)
-    core.info(`Queued run ${run.id}, ${this.describeOperation()}: ${this.url(run.id)}`)
-    return run
+    this.noteRun(run.id)
+    log.info(`Queued run ${run.id}, ${this.describeOperation()}: ${this.url(run.id)}`)
+    return resent ? await this.settleDuplicates(run, marker, signal) : run
   }
 
-  /** Polls until the run ends, confirming it when it is this step's job. */
-  private async follow(first: Run, signal: AbortSignal): Promise<Run> {
+  private createError(err: unknown): unknown {
+    const ws = this.workspace as Workspace
+    if (!(err instanceof ApiError)) return err
+    if (err.status === 422 && /configuration version is missing/i.test(`${err.title} ${err.detail}`)) {
+      return new NoConfigurationError(err.message)
+    }
+    if (err.status === 404) {
+      return new RunFailedError(
+        `${this.client.host} refused to queue a run on workspace '${ws.organization}/${ws.name}' (404). Organization tokens cannot queue runs: use a user or team token allowed to queue ${this.settings.operation === 'plan' ? 'plans' : 'applies'} there.`
+      )
+    }
+    if (err.status === 422) {
+      return new RunFailedError(
+        `${this.client.host} refused the run (422 ${[err.title, err.detail].filter(Boolean).join(': ')}). Check the inputs '${Inputs.Variables}', '${Inputs.TargetAddrs}', '${Inputs.ReplaceAddrs}' and '${Inputs.RefreshOnly}'.`
+      )
+    }
+    return err
+  }
+
+  /** After a re-send: every run carrying the attempt's marker is listed; only the oldest goes on. */
+  private async settleDuplicates(created: Run, marker: string, signal: AbortSignal): Promise<Run> {
+    const found = await findRunsByMarker(this.client, (this.workspace as Workspace).id, marker, signal)
+    const ids = [...new Set([...found.map(f => f.id), created.id])]
+    if (ids.length === 1) return created
+    const keep = ids[0] as string
+    this.runIds.splice(this.runIds.indexOf(created.id), 1)
+    for (const id of ids) this.noteRun(id)
+    const kept = keep === created.id ? created : await getRun(this.client, keep, signal)
+    for (const id of ids.slice(1)) {
+      const why = `a second run for the same step, queued because the answer to the first create request was lost; run ${keep} is the one that goes on`
+      const { text } = await this.stopRun(id, 'duplicate', why, AbortSignal.timeout(this.options.stopBudgetMs))
+      log.warning(`Run ${id} is ${why}. ${text}`)
+    }
+    this.current = kept
+    return kept
+  }
+
+  // ---- following: read → decide → act ---------------------------------------------------------
+
+  private async follow(first: Run, attempt: number, signal: AbortSignal): Promise<Ended> {
     const ws = this.workspace as Workspace
     const schedule = new PollSchedule(this.options.pollSchedule, {
       [RunStatus.Planning]: ws.planDurationAverageMs,
       [RunStatus.Applying]: ws.applyDurationAverageMs
     })
-    const announced = new Set<string>()
-    const announce = (key: string, log: () => void): void => {
-      if (!announced.has(key)) {
-        announced.add(key)
-        log()
-      }
+    const memory: Memory = {
+      confirmSentAt: undefined,
+      confirmRefusals: 0,
+      retriesLeft: this.totalRuns - attempt,
+      stop: undefined
     }
+    const told = new Set<string>()
     const queuedAt = Date.now()
     let nextPendingReport = queuedAt + PendingFirstReportMs
     let lastWorkspaceCheck = 0
     let failingSince: number | undefined
-    let conflicts = 0
     let lastStatus = ''
     let run = first
     for (;;) {
       this.current = run
       if (run.status !== lastStatus) {
-        if (lastStatus) core.info(`Run ${run.id}: ${lastStatus} → ${run.status}`)
+        if (lastStatus) log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`)
         lastStatus = run.status
       }
-      if (TerminalStatuses.has(run.status)) return run
-      const url = this.url(run.id)
-
-      if (this.settings.operation !== 'plan' && run.isConfirmable && !this.confirmed.has(run.id)) {
-        if (this.settings.manualConfirm) {
-          announce('confirm', () => core.notice(`Run ${run.id} is waiting for a person to confirm it (manual_confirm is true): ${url}`))
-        } else if (!run.hasChanges && !this.settings.allowEmptyApply) {
-          announce('no-changes', () => core.info(`The plan has no changes; not confirming it (allow_empty_apply is false).`))
-        } else if (await runAction(this.client, run.id, 'apply', `Confirmed by GitHub Actions: ${await workflowDescription()}`, signal)) {
-          this.confirmed.add(run.id)
-          core.info(`Confirmed run ${run.id}${this.countsText(run.plan)}.`)
+      const decision = decide(toFacts(run), this.settings, memory)
+      switch (decision.action) {
+        case 'succeed':
+        case 'fail':
+        case 'retry':
+          return decision
+        case 'stop':
+          throw new Error('decide() answered stop without a stop reason')
+        case 'confirm':
+          await this.confirm(run, memory, signal)
           schedule.reset()
-        } else {
-          // 409: someone else confirmed or discarded it first, or it moved on; the run says which.
-          const fresh = await getRun(this.client, run.id, signal)
-          if (!fresh.isConfirmable) {
-            this.confirmed.add(run.id)
-            core.info(`Run ${run.id} was no longer waiting for confirmation (${fresh.status}).`)
-          } else if (++conflicts >= MaxConfirmConflicts) {
-            throw new RunFailedError(
-              `Run ${run.id} says it can be confirmed but refused confirmation ${conflicts} times (409 transition not allowed): ${url}`
-            )
+          break
+        case 'wait-for-person':
+        case 'wait':
+          this.tell(decision, run, told)
+          if (decision.action === 'wait' && decision.for === 'queue' && Date.now() >= nextPendingReport) {
+            nextPendingReport = Date.now() + PendingReportEveryMs
+            const checkWorkspace = Date.now() - lastWorkspaceCheck >= WorkspaceCheckEveryMs
+            if (checkWorkspace) lastWorkspaceCheck = Date.now()
+            log.info(await this.describeQueue(run, checkWorkspace, Date.now() - queuedAt, signal))
           }
-          run = fresh
-          continue
-        }
-      }
-      if (run.status === RunStatus.PolicyOverride) {
-        announce('policy', () =>
-          core.notice(
-            `Run ${run.id}: a soft-mandatory policy failed. Someone allowed to override policies must override it (or discard the run) at ${url}; waiting.`
-          )
-        )
-      }
-      if (run.status.endsWith('_awaiting_decision')) {
-        announce(run.status, () => core.notice(`Run ${run.id} is waiting for a run task decision (${run.status}): ${url}`))
-      }
-      if (run.status === RunStatus.Pending && Date.now() >= nextPendingReport) {
-        nextPendingReport = Date.now() + PendingReportEveryMs
-        const checkWorkspace = Date.now() - lastWorkspaceCheck >= WorkspaceCheckEveryMs
-        if (checkWorkspace) lastWorkspaceCheck = Date.now()
-        core.info(await this.describeQueue(run, checkWorkspace, Date.now() - queuedAt, signal))
       }
 
       await sleep(schedule.next(run.status), signal)
@@ -411,12 +406,55 @@ export class RunLifecycle {
         if (!isTransient(err)) throw err
         failingSince ??= Date.now()
         if (Date.now() - failingSince >= this.options.readOutageLimitMs) {
-          throw new RunFailedError(
-            `Could not read run ${run.id} for ${formatDuration(Date.now() - failingSince)} (${errorMessage(err)}). It may still be in progress: check ${url}`
-          )
+          throw new GiveUpError(`Could not read run ${run.id} for ${formatDuration(Date.now() - failingSince)} (${errorMessage(err)}).`)
         }
-        core.warning(`Could not read run ${run.id} (${errorMessage(err)}); still trying.`)
+        log.warning(`Could not read run ${run.id} (${errorMessage(err)}); still trying.`)
       }
+    }
+  }
+
+  /** The one request that changes infrastructure: never sent once the step was told to stop. */
+  private async confirm(run: Run, memory: Memory, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted()
+    const comment = `Confirmed by GitHub Actions: ${await workflowDescription()}`
+    signal.throwIfAborted()
+    if (await runAction(this.client, run.id, 'apply', comment, signal)) {
+      memory.confirmSentAt = run.status
+      log.info(`Confirmed run ${run.id}${this.countsText(run.plan)}.`)
+      return
+    }
+    // 409: it moved on (planned → cost_estimating, the race of provider issue #898), or someone
+    // else confirmed or discarded it. Only the run can say which; the next read decides.
+    memory.confirmRefusals++
+    log.info(`Run ${run.id} refused confirmation in status '${run.status}' (409); reading it again.`)
+  }
+
+  /** Says once, for each kind of wait, who or what the step waits for. */
+  private tell(decision: Extract<Decision, { action: 'wait' | 'wait-for-person' }>, run: Run, told: Set<string>): void {
+    const key = `${decision.action}:${decision.for}:${run.status}`
+    if (told.has(key)) return
+    told.add(key)
+    const url = this.url(run.id)
+    if (decision.action === 'wait-for-person') {
+      if (decision.for === 'confirmation') {
+        log.notice(
+          this.settings.manualConfirm
+            ? `Run ${run.id} is waiting for a person to confirm it (${Inputs.ManualConfirm} is true): ${url}`
+            : `Run ${run.id} is waiting at '${run.status}' for someone allowed to confirm it (this token may not): ${url}`
+        )
+      } else if (decision.for === 'policy-override') {
+        log.notice(
+          `Run ${run.id}: a soft-mandatory policy failed. Someone allowed to override policies must override it (or discard the run) at ${url}; waiting.`
+        )
+      } else {
+        log.notice(`Run ${run.id} is waiting for a run task decision (${run.status}); someone must decide at ${url}; waiting.`)
+      }
+      return
+    }
+    if (decision.for === 'unknown-status') {
+      log.info(
+        `Run ${run.id} is in status '${run.status}', which this action does not know; waiting for HCP Terraform to move it on: ${url}`
+      )
     }
   }
 
@@ -439,26 +477,85 @@ export class RunLifecycle {
     return `${head}: waiting for HCP Terraform to start it (the organization's concurrent run limit may be reached).`
   }
 
-  private async readOutputs(signal: AbortSignal): Promise<Record<string, unknown>> {
-    const ws = this.workspace as Workspace
-    try {
-      const outputs = await getWorkspaceOutputs(this.client, ws.id, signal)
-      if (outputs) return outputs
-      core.warning(
-        `No state outputs could be read for ${ws.organization}/${ws.name} (404): the workspace has no state yet, or the token may not read its outputs.`
-      )
-    } catch (err) {
-      if (err instanceof AbortedError) throw err
-      core.warning(`Could not read the state outputs of ${ws.organization}/${ws.name}: ${errorMessage(err)}`)
+  // ---- ends -----------------------------------------------------------------------------------
+
+  private async succeed(ended: Extract<Decision, { action: 'succeed' }>, run: Run, cancel: AbortSignal): Promise<Outcome> {
+    const url = this.url(run.id)
+    let message: string
+    switch (ended.end) {
+      case 'applied':
+        message = `Run ${run.id} applied${this.countsText(run.apply)}: ${url}`
+        break
+      case 'no-changes':
+        message = `Run ${run.id} finished with no changes to apply: ${url}`
+        break
+      case 'plan-soft-failed':
+        log.warning(
+          `Plan-only run ${run.id} finished, but a soft-mandatory policy failed: an apply of this plan would need a policy override. ${url}`
+        )
+        message = `Plan-only run ${run.id} finished with a soft-mandatory policy failure${this.countsText(run.plan)}: ${url}`
+        break
+      default:
+        message = `Plan-only run ${run.id} finished${run.hasChanges ? this.countsText(run.plan) : ' with no changes'}: ${url}`
     }
-    return {}
+    if (this.settings.operation !== 'apply' || !this.settings.readOutputs) return this.outcome(true, message)
+    try {
+      const outputs = await readOutputs(this.client, this.workspace as Workspace, {
+        applied: ended.end === 'applied',
+        signal: cancel,
+        boundMs: this.options.outputsBoundMs,
+        pollSchedule: this.options.pollSchedule
+      })
+      return this.outcome(true, message, outputs)
+    } catch (err) {
+      if (err instanceof AbortedError) {
+        return this.outcome(false, `${message}; the job was cancelled before its outputs were read.`)
+      }
+      const why = err instanceof OutputsUnreadableError ? err.message : `Could not read the state outputs: ${errorMessage(err)}`
+      return this.outcome(false, `${message}; but ${why}`)
+    }
+  }
+
+  private failText(ended: Extract<Decision, { action: 'fail' | 'retry' }>, run: Run): string {
+    const url = this.url(run.id)
+    if (ended.action === 'retry') return `Run ${run.id} errored during ${ended.stage}: ${url}`
+    switch (ended.reason) {
+      case 'errored-plan':
+        return `Run ${run.id} errored during plan: ${url}`
+      case 'errored-apply':
+        return `Run ${run.id} errored during apply: ${url}`
+      case 'errored-elsewhere':
+        return `Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`
+      case 'discarded':
+        return `Run ${run.id} was discarded before it was applied (by a person, or by another process); not retried: ${url}`
+      case 'canceled':
+        return `Run ${run.id} was canceled by someone else; not retried: ${url}`
+      case 'force-canceled':
+        return `Run ${run.id} was force-canceled by someone else; not retried: ${url}`
+      case 'soft-failed':
+        return `Run ${run.id} ended with a soft-mandatory policy failure: ${url}`
+      case 'confirm-refused':
+        return `Run ${run.id} says it can be confirmed but refused confirmation ${run.status ? `in status '${run.status}' ` : ''}every time (409 transition not allowed).`
+    }
+  }
+
+  private retryText(ended: Extract<Decision, { action: 'fail' }>): string {
+    if (ended.reason !== 'errored-plan' && ended.reason !== 'errored-apply') return ''
+    if (!this.settings.retry) return ` Not retried (${Inputs.Retry} is false).`
+    const tries = this.attempts
+    return ` Gave up after ${tries} run${tries === 1 ? '' : 's'} (${Inputs.RetryAttempts}: ${this.settings.retryAttempts}).`
+  }
+
+  private countsText(stage: Run['plan']): string {
+    if (!stage) return ''
+    return ` (${stage.additions} to add, ${stage.changes} to change, ${stage.destructions} to destroy)`
   }
 
   private noConfiguration(): Outcome {
     const ws = this.workspace as Workspace
     if (this.settings.operation === 'destroy') {
       const message = `Workspace ${ws.organization}/${ws.name} has never had a configuration version, so there is nothing to destroy.`
-      core.notice(message)
+      log.notice(message)
       return this.outcome(true, message)
     }
     return this.outcome(
@@ -467,51 +564,79 @@ export class RunLifecycle {
     )
   }
 
-  private async abort(err: AbortedError): Promise<Outcome> {
-    const why =
-      err.reason === 'timeout'
-        ? `Timed out after ${formatDuration(this.settings.timeoutMs)} (input '${Inputs.TimeoutMinutes}')`
-        : 'The job was cancelled'
-    const stopped = await this.stopCurrentRun(why)
-    if (!stopped) return this.outcome(false, `${why}.`)
-    return this.outcome(false, `${why} while run ${stopped.runId} was '${stopped.status}'; ${stopped.fate}: ${this.url(stopped.runId)}`)
+  private abortText(reason: AbortReason): string {
+    return reason === 'timeout'
+      ? `Timed out after ${formatDuration(this.settings.timeoutMs)} (input '${Inputs.TimeoutMinutes}')`
+      : 'The job was cancelled'
   }
+
+  // ---- stopping ------------------------------------------------------------------------------
 
   /**
-   * The step gives up on a run that has not ended (a failure while following it): stop it as on a
-   * timeout, so it does not hold the workspace waiting for a confirmation that will not come.
+   * The step stops following its run before the run ended: it was told to (timeout, cancel), or
+   * it cannot go on (read outage, refused confirmations, an unexpected API error). `decideStop`
+   * says what that means for the run; the run is read again afterwards, so `status` is its end.
    */
-  private async failWhileFollowing(err: unknown): Promise<Outcome> {
-    const message = errorMessage(err)
-    const stopped = await this.stopCurrentRun(message.replace(/[.:]?\s*$/, '').slice(0, 120))
-    if (!stopped) {
-      const url = this.current && this.url(this.current.id)
-      const where = url && !message.includes(url) ? ` Run: ${url} (status '${this.current?.status}').` : ''
-      return this.outcome(false, `${message}${where}`)
+  private async stopFollowing(err: unknown): Promise<Outcome> {
+    if (err instanceof NoConfigurationError) return this.noConfiguration()
+    const aborted = err instanceof AbortedError
+    const reason: StopReason = aborted ? err.reason : 'gave-up'
+    const head = aborted ? this.abortText(err.reason) : errorMessage(err).replace(/\s+$/, '')
+    if (aborted) this.state.stopping(reason)
+    const budget = AbortSignal.timeout(reason === 'cancelled' ? this.options.cancelStopBudgetMs : this.options.stopBudgetMs)
+    const why =
+      reason === 'timeout'
+        ? `the step's ${Inputs.TimeoutMinutes} (${formatDuration(this.settings.timeoutMs)}) passed`
+        : reason === 'cancelled'
+          ? 'the job was cancelled'
+          : `the step gave up following it: ${head.replace(/[.:]?\s*$/, '')}`
+
+    let runId = this.current && !TerminalStatuses.has(this.current.status) ? this.current.id : undefined
+    if (!runId && this.unanswered) {
+      // The create request was cut off or unanswered: the run may exist all the same.
+      try {
+        const found = await findRunsByMarker(this.client, (this.workspace as Workspace).id, this.unanswered, budget)
+        for (const f of found) this.noteRun(f.id)
+        runId = found[0]?.id
+        if (runId) this.current = await getRun(this.client, runId, budget)
+      } catch (lookErr) {
+        if (aborted) {
+          return this.outcome(
+            false,
+            `${head}. The run being queued could not be looked for (${errorMessage(lookErr)}); the post step will look again.`
+          )
+        }
+      }
+      if (!runId && aborted) {
+        return this.outcome(
+          false,
+          `${head} while the run was being queued; it was not found on the workspace yet, so the post step will look again.`
+        )
+      }
     }
-    return this.outcome(false, `${message} Run ${stopped.runId} was '${stopped.status}'; ${stopped.fate}: ${this.url(stopped.runId)}`)
+    if (!runId || !this.settings.waitForRun) {
+      this.state.release()
+      const url = this.current ? ` Run: ${this.url(this.current.id)} (status '${this.current.status}').` : ''
+      return this.outcome(false, aborted ? `${head}.${url}` : `${head}${head.includes(this.url(this.current?.id ?? '-')) ? '' : url}`)
+    }
+    const { text, failed, statusBefore } = await this.stopRun(runId, reason, why, budget)
+    // After a timeout or cancel whose stop did not get through, the post step tries again.
+    if (!(failed && aborted)) this.state.release()
+    const separator = aborted ? ` while run ${runId} was` : ` Run ${runId} was`
+    return this.outcome(false, `${head}${separator} '${statusBefore}'; ${text} ${this.url(runId)}`)
   }
 
-  /** Stops the step's unfinished run when cancel_on_abort says so; undefined when there is none. */
-  private async stopCurrentRun(why: string): Promise<{ runId: string; status: string; fate: string } | undefined> {
-    const run = this.current
-    if (!run || TerminalStatuses.has(run.status) || !this.settings.waitForRun) {
-      this.hooks.runSettled()
-      return undefined
-    }
-    let fate = `it was left as it is (${Inputs.CancelOnAbort} is false)`
-    let status = run.status
-    if (this.settings.cancelOnAbort) {
-      try {
-        const comment = `Stopped by GitHub Actions: ${why.toLowerCase()}. ${await workflowDescription()}`
-        ;({ status, fate } = await stopRun(this.client, run.id, comment, AbortSignal.timeout(this.options.stopBudgetMs)))
-        this.hooks.runSettled()
-      } catch (stopErr) {
-        fate = `stopping it failed (${errorMessage(stopErr)}); the post step will try again`
-      }
-    } else {
-      this.hooks.runSettled()
-    }
-    return { runId: run.id, status, fate }
+  /** Stops one of the step's runs and keeps `current` up to date with what it read. */
+  private async stopRun(
+    runId: string,
+    reason: StopReason,
+    why: string,
+    budget: AbortSignal
+  ): Promise<{ text: string; failed: boolean; statusBefore: string }> {
+    const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`
+    const result = await stopRun(this.client, runId, this.settings, reason, comment, budget, this.options.pollSchedule)
+    if (this.current?.id === runId && result.after) this.current = result.after
+    const statusBefore = result.before?.status ?? (this.current?.id === runId ? this.current.status : 'unknown')
+    return { text: result.text, failed: result.failed, statusBefore }
   }
 }

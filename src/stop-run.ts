@@ -1,28 +1,88 @@
-import { TerminalStatuses } from './constants.js'
+import { Inputs, TerminalStatuses } from './constants.js'
+import { decideStop, type DecisionSettings, type StopReason } from './decide.js'
+import { errorMessage } from './errors.js'
 import type { TfeClient } from './api-client.js'
-import { getRun, runAction } from './tfe.js'
+import { DefaultPollSchedule, PollSchedule, type PollScheduleOptions } from './poll-schedule.js'
+import { getRun, runAction, toFacts, type Run } from './tfe.js'
+import { sleep } from './timing.js'
 
 export interface StopResult {
-  /** The run's status when the step went to stop it. */
-  status: string
-  /** What happened, for the log: "it was discarded", "a cancel was requested", … */
-  fate: string
+  /** The run as read before acting on it; undefined when it could not be read. */
+  before: Run | undefined
+  /** The run as last read after acting (ended, when it ended within the budget). */
+  after: Run | undefined
+  /** What happened, one clause for the log, ending where the run's URL follows. */
+  text: string
+  /** The stop did not get through (the run could not be read, or the request failed). */
+  failed: boolean
 }
 
 /**
- * Stops a run so it does not hold the workspace: discard while it waits (pending, planned,
- * policy_override…), cancel while it plans or applies. Idempotent: an ended run is left alone.
+ * Stops a run the step will not follow to its end, as `decideStop` says for `reason`, then reads
+ * it until it has ended (or the budget is spent), so the step reports where the run really is.
+ * Idempotent: a run that ended is left alone. Every request carries `budget`.
  */
-export async function stopRun(client: TfeClient, runId: string, comment: string, signal?: AbortSignal): Promise<StopResult> {
-  const run = await getRun(client, runId, signal)
-  const status = run.status
-  if (TerminalStatuses.has(status)) return { status, fate: `it had already ended (${status})` }
-  const action = run.isDiscardable ? 'discard' : run.isCancelable ? 'cancel' : undefined
-  if (!action) return { status, fate: 'it can be neither discarded nor canceled in that status; stop it by hand' }
-  if (await runAction(client, runId, action, comment, signal)) {
-    return { status, fate: action === 'discard' ? 'it was discarded' : 'a cancel was requested' }
+export async function stopRun(
+  client: TfeClient,
+  runId: string,
+  settings: DecisionSettings,
+  reason: StopReason,
+  comment: string,
+  budget: AbortSignal,
+  pollSchedule: PollScheduleOptions = DefaultPollSchedule
+): Promise<StopResult> {
+  const asked = reason === 'timeout' || reason === 'cancelled'
+  let before: Run
+  try {
+    before = await getRun(client, runId, budget)
+  } catch (err) {
+    const next = asked ? 'the post step will try again' : 'it was left as it is; check it'
+    return { before: undefined, after: undefined, text: `it could not be read to stop it (${errorMessage(err)}); ${next}:`, failed: true }
   }
-  const again = await getRun(client, runId, signal)
-  if (TerminalStatuses.has(again.status)) return { status, fate: `it had already ended (${again.status})` }
-  return { status, fate: `the ${action} was refused (409) in status '${again.status}'; stop it by hand` }
+  const decision = decideStop(toFacts(before), settings, reason)
+  const done = (text: string): StopResult => ({ before, after: before, text, failed: false })
+  if (decision.action !== 'stop' || decision.how === 'none') return done(`it had already ended ('${before.status}'):`)
+  if (decision.how === 'leave') {
+    if (decision.why === 'kept') return done(`it was left as it is (${Inputs.CancelOnAbort} is false):`)
+    if (decision.why === 'applying') {
+      return done(
+        "it was confirmed, so it was left to finish (cutting an apply short for the step's own reasons could leave infrastructure half-changed); follow it at"
+      )
+    }
+    return done('it can be neither discarded nor cancelled in that status; stop it by hand if it must not go on:')
+  }
+  const action = decision.how
+  let accepted: boolean
+  try {
+    accepted = await runAction(client, runId, action, comment, budget)
+  } catch (err) {
+    const next = asked ? 'the post step will try again' : `${action} it by hand`
+    return { before, after: before, text: `the ${action} failed (${errorMessage(err)}); ${next}:`, failed: true }
+  }
+  const after = (await readUntilEnded(client, runId, budget, pollSchedule)) ?? before
+  const now = after !== before ? ` (now '${after.status}')` : ''
+  if (accepted)
+    return { before, after, text: `${action === 'discard' ? 'it was discarded' : 'a cancel was requested'}${now}:`, failed: false }
+  if (TerminalStatuses.has(after.status)) return { before, after, text: `it had already ended ('${after.status}'):`, failed: false }
+  return { before, after, text: `the ${action} was refused (409)${now}; stop it by hand:`, failed: false }
+}
+
+async function readUntilEnded(
+  client: TfeClient,
+  runId: string,
+  budget: AbortSignal,
+  pollSchedule: PollScheduleOptions
+): Promise<Run | undefined> {
+  let last: Run | undefined
+  const schedule = new PollSchedule(pollSchedule)
+  try {
+    for (;;) {
+      last = await getRun(client, runId, budget)
+      if (TerminalStatuses.has(last.status)) return last
+      await sleep(schedule.next(last.status), budget)
+    }
+  } catch {
+    // The budget is spent (or the API is down): report the last status seen.
+    return last
+  }
 }

@@ -1,6 +1,7 @@
 import { AllRunOperations } from './constants.js'
 import type { Document, ListDocument, Resource, TfeClient } from './api-client.js'
 import type { RunVariable } from './inputs.js'
+import type { RunFacts } from './decide.js'
 
 export interface Workspace {
   id: string
@@ -14,6 +15,7 @@ export interface Workspace {
   executionMode: string | undefined
   canQueueRun: boolean | undefined
   canQueueApply: boolean | undefined
+  canReadStateOutputs: boolean | undefined
   /** Average plan and apply durations in ms, when the workspace has a history. */
   planDurationAverageMs: number | undefined
   applyDurationAverageMs: number | undefined
@@ -34,6 +36,9 @@ export interface Run {
   isConfirmable: boolean
   isDiscardable: boolean
   isCancelable: boolean
+  /** status-timestamps.confirmed-at, once anyone confirmed the run. */
+  confirmedAt: string | undefined
+  createdAt: string
   positionInQueue: number | undefined
   plan: StageCounts | undefined
   apply: StageCounts | undefined
@@ -82,6 +87,7 @@ function toWorkspace(resource: Resource): Workspace {
     executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
     canQueueRun: bool(permissions['can-queue-run']),
     canQueueApply: bool(permissions['can-queue-apply']),
+    canReadStateOutputs: bool(permissions['can-read-state-outputs']),
     planDurationAverageMs: positive(a['plan-duration-average']),
     applyDurationAverageMs: positive(a['apply-duration-average'])
   }
@@ -103,6 +109,7 @@ export function toRun(doc: Document): Run {
   const r = doc.data
   const a = r.attributes as Attributes
   const actions = (a.actions ?? {}) as Attributes
+  const timestamps = (a['status-timestamps'] ?? {}) as Attributes
   const included = (type: string, rel: string): Resource | undefined => {
     const id = relationId(r, rel)?.id
     return id ? doc.included?.find(i => i.type === type && i.id === id) : undefined
@@ -115,9 +122,25 @@ export function toRun(doc: Document): Run {
     isConfirmable: actions['is-confirmable'] === true,
     isDiscardable: actions['is-discardable'] === true,
     isCancelable: actions['is-cancelable'] === true,
+    confirmedAt: typeof timestamps['confirmed-at'] === 'string' ? timestamps['confirmed-at'] : undefined,
+    createdAt: String(a['created-at'] ?? ''),
     positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
     plan: toStage(included('plans', 'plan')),
     apply: toStage(included('applies', 'apply'))
+  }
+}
+
+/** The part of a run the decision table looks at. */
+export function toFacts(run: Run): RunFacts {
+  return {
+    status: run.status,
+    isConfirmable: run.isConfirmable,
+    isDiscardable: run.isDiscardable,
+    isCancelable: run.isCancelable,
+    hasChanges: run.hasChanges,
+    confirmedAt: run.confirmedAt,
+    planStatus: run.plan?.status,
+    applyStatus: run.apply?.status
   }
 }
 
@@ -131,7 +154,7 @@ export async function getWorkspaceById(client: TfeClient, id: string, signal?: A
   return toWorkspace((await client.get<Document>(`/api/v2/workspaces/${seg(id)}`, signal)).data)
 }
 
-/** Not idempotent: a lost answer may still have queued the run (see findRunByMessage). */
+/** Not idempotent: a lost answer may still have queued the run (see findRunsByMarker). */
 export async function createRun(client: TfeClient, options: CreateRunOptions, signal?: AbortSignal): Promise<Run> {
   const attributes: Attributes = {
     message: options.message,
@@ -182,50 +205,78 @@ export async function runAction(
   return status !== 409
 }
 
-/** Newest runs first, plan-only ones included; looks through at most `pages` pages of 20. */
-export async function findRunByMessage(
+/**
+ * Every run whose message holds `marker`, oldest first (the list is newest first), plan-only runs
+ * included; looks through at most `pages` pages of 20, the newest runs.
+ */
+export async function findRunsByMarker(
   client: TfeClient,
   workspaceId: string,
   marker: string,
   signal?: AbortSignal,
   pages = 3
-): Promise<string | undefined> {
+): Promise<{ id: string; createdAt: string }[]> {
+  const hits: { id: string; createdAt: string }[] = []
   for (let page = 1; page <= pages; page++) {
     const list = await client.get<ListDocument>(
       `/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`,
       signal
     )
-    const hit = list.data.find(r => String((r.attributes as Attributes).message ?? '').includes(marker))
-    if (hit) return hit.id
-    if (!list.meta?.pagination?.['next-page']) return undefined
+    for (const r of list.data) {
+      const a = r.attributes as Attributes
+      if (String(a.message ?? '').includes(marker)) hits.push({ id: r.id, createdAt: String(a['created-at'] ?? '') })
+    }
+    if (!list.meta?.pagination?.['next-page']) break
   }
-  return undefined
+  return hits.reverse()
+}
+
+export interface StateVersion {
+  id: string
+  /** False while HCP Terraform still extracts resources and outputs from a new state. */
+  resourcesProcessed: boolean
+}
+
+/** The workspace's current state version; undefined on 404 (no state, or no permission to read state versions). */
+export async function getCurrentStateVersion(
+  client: TfeClient,
+  workspaceId: string,
+  signal?: AbortSignal
+): Promise<StateVersion | undefined> {
+  const { status, body } = await client.request<Document>('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version`, {
+    idempotent: true,
+    signal,
+    accept: [404]
+  })
+  if (status === 404) return undefined
+  const a = body.data.attributes as Attributes
+  return { id: body.data.id, resourcesProcessed: a['resources-processed'] !== false }
 }
 
 /**
- * Non-sensitive outputs of the current state version; sensitive ones are left out entirely.
- * Undefined when the workspace has no state yet or the token may not read its outputs (404).
+ * Non-sensitive outputs of the current state version, every page; sensitive ones are left out
+ * entirely. Undefined on 404 (no state yet, or the token may not read the workspace's outputs).
+ * A 503 (outputs still being processed) is an ApiError the caller may wait out.
  */
 export async function getWorkspaceOutputs(
   client: TfeClient,
   workspaceId: string,
   signal?: AbortSignal
 ): Promise<Record<string, unknown> | undefined> {
-  const { status, body } = await client.request<ListDocument>(
-    'GET',
-    `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs`,
-    {
-      idempotent: true,
-      signal,
-      accept: [404]
-    }
-  )
-  if (status === 404) return undefined
   const outputs: Record<string, unknown> = {}
-  for (const item of body.data ?? []) {
-    const a = item.attributes as Attributes
-    if (a.sensitive === true) continue
-    outputs[String(a.name)] = a.value
+  for (let page = 1; ; page++) {
+    const { status, body } = await client.request<ListDocument>(
+      'GET',
+      `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`,
+      { idempotent: true, signal, accept: [404] }
+    )
+    if (status === 404) return undefined
+    for (const item of body.data) {
+      const a = item.attributes as Attributes
+      if (a.sensitive === true) continue
+      outputs[String(a.name)] = a.value
+    }
+    const next = body.meta?.pagination?.['next-page']
+    if (!next || next <= page) return outputs
   }
-  return outputs
 }

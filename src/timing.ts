@@ -1,4 +1,4 @@
-import { AbortedError } from './errors.js'
+import { abortReason } from './errors.js'
 
 /** Waits `ms`, or rejects as soon as `signal` aborts; never keeps the process alive on its own. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -17,11 +17,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms)
     signal?.addEventListener('abort', onAbort, { once: true })
   })
-}
-
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason
-  return reason instanceof Error ? reason : new AbortedError('The step was cancelled.', 'cancelled')
 }
 
 export function formatSeconds(ms: number): string {

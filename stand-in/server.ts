@@ -9,6 +9,15 @@
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
+import {
+  errorDocument,
+  listDocument,
+  outputResource,
+  runResource,
+  stageResource,
+  stateVersionResource,
+  workspaceResource
+} from './documents.ts'
 
 export type PolicyOutcome = 'pass' | 'soft-fail' | 'hard-fail'
 
@@ -22,6 +31,8 @@ export interface Timings {
   applyQueueMs: number
   applyMs: number
   cancelMs: number
+  /** After an apply, how long the new state version stays `resources-processed: false` (outputs answer 503). */
+  processingMs: number
 }
 
 export interface OutputSpec {
@@ -51,6 +62,8 @@ export interface WorkspaceSpec {
   /** What the workspace reports as plan/apply-duration-average (default: the timings themselves). */
   reportedAverages?: { planMs?: number; applyMs?: number }
   canQueueApply?: boolean
+  /** False: the token may not read state outputs (permission false, outputs endpoints 404). */
+  canReadStateOutputs?: boolean
 }
 
 export type FaultKind =
@@ -61,6 +74,8 @@ export type FaultKind =
   | 'reset'
   /** The request is performed, then the connection is dropped before any answer. */
   | 'lost-response'
+  /** A gateway answers 504 at once; the request reaches the backend `delayMs` later and is performed. */
+  | 'status-504-late-commit'
   | 'slow'
 
 export interface FaultRule {
@@ -149,6 +164,7 @@ interface StandInWorkspace {
   hasState: boolean
   outputs: Record<string, OutputSpec>
   outputIds: Record<string, string>
+  stateVersion: { id: string; serial: number; processedAt: number } | undefined
 }
 
 const Terminal = new Set(['applied', 'planned_and_finished', 'policy_soft_failed', 'discarded', 'errored', 'canceled', 'force_canceled'])
@@ -162,7 +178,8 @@ const DefaultTimings: Timings = {
   policyMs: 100,
   applyQueueMs: 50,
   applyMs: 300,
-  cancelMs: 100
+  cancelMs: 100,
+  processingMs: 100
 }
 
 export function newId(prefix: string): string {
@@ -258,7 +275,8 @@ export class StandIn {
       appliesSeen: 0,
       hasState: (spec.resources ?? 0) > 0,
       outputs: {},
-      outputIds: {}
+      outputIds: {},
+      stateVersion: (spec.resources ?? 0) > 0 ? { id: newId('sv'), serial: 1, processedAt: 0 } : undefined
     }
     this.workspaces.set(ws.id, ws)
     return ws
@@ -540,6 +558,11 @@ export class StandIn {
       ws.outputs = { ...(ws.spec.outputs ?? {}) }
     }
     for (const name of Object.keys(ws.outputs)) ws.outputIds[name] ??= newId('wsout')
+    ws.stateVersion = {
+      id: newId('sv'),
+      serial: (ws.stateVersion?.serial ?? 0) + 1,
+      processedAt: performance.now() + ws.timings.processingMs
+    }
     this.finish(run, 'applied')
   }
 
@@ -579,7 +602,16 @@ export class StandIn {
     if (fault) {
       entry.fault = fault.kind
       if (fault.kind === 'slow') await new Promise(r => setTimeout(r, fault.delayMs ?? 2000))
-      else if (fault.kind === 'reset') {
+      else if (fault.kind === 'status-504-late-commit') {
+        entry.status = 504
+        res.writeHead(504, { 'Content-Type': 'text/html' })
+        res.end('<html><body><h1>504 Gateway Time-out</h1></body></html>')
+        const text = chunks.length ? Buffer.concat(chunks).toString('utf8') : ''
+        setTimeout(() => {
+          if (!this.stopped) this.route(method, path, url.searchParams, token, text)
+        }, fault.delayMs ?? 400)
+        return
+      } else if (fault.kind === 'reset') {
         req.socket.destroy()
         return
       } else if (fault.kind !== 'lost-response') {
@@ -734,8 +766,8 @@ export class StandIn {
   }
 
   private route(method: string, path: string, query: URLSearchParams, token: string | undefined, text: string): [number, unknown] {
-    if (!token || !(token in this.options.tokens)) return [401, { errors: [{ status: '401', title: 'unauthorized' }] }]
-    const notFound: [number, unknown] = [404, { errors: [{ status: '404', title: 'not found' }] }]
+    if (!token || !(token in this.options.tokens)) return [401, errorDocument(401, 'unauthorized')]
+    const notFound: [number, unknown] = [404, errorDocument(404, 'not found')]
     let m: RegExpMatchArray | null
     const visibleWs = (ws: StandInWorkspace | undefined): StandInWorkspace | undefined =>
       ws && this.canSee(token, ws.organization) ? ws : undefined
@@ -757,26 +789,23 @@ export class StandIn {
       if (!ws) return notFound
       return [200, this.runList(ws, query)]
     }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/current-state-version$/))) {
+      const ws = visibleWs(this.workspaces.get(m[1] as string))
+      if (!ws || !ws.stateVersion || ws.spec.canReadStateOutputs === false) return notFound
+      return [200, { data: this.stateVersionOf(ws) }]
+    }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/current-state-version-outputs$/))) {
       const ws = visibleWs(this.workspaces.get(m[1] as string))
-      if (!ws || !ws.hasState) return notFound
-      return [
-        200,
-        {
-          data: Object.entries(ws.outputs).map(([name, o]) => ({
-            id: ws.outputIds[name],
-            type: 'state-version-outputs',
-            attributes: {
-              name,
-              sensitive: o.sensitive === true,
-              type: Array.isArray(o.value) ? 'array' : typeof o.value,
-              value: o.sensitive ? null : o.value,
-              'detailed-type': Array.isArray(o.value) ? ['tuple', ['string']] : typeof o.value
-            },
-            links: { self: `/api/v2/state-version-outputs/${ws.outputIds[name]}` }
-          }))
-        }
-      ]
+      if (!ws || !ws.stateVersion || ws.spec.canReadStateOutputs === false) return notFound
+      if (performance.now() < ws.stateVersion.processedAt) {
+        return [503, errorDocument(503, 'Service Unavailable', 'The state version outputs are still being processed.')]
+      }
+      const all = Object.entries(ws.outputs).map(([name, o]) =>
+        outputResource(ws.outputIds[name] as string, name, o.value, o.sensitive === true)
+      )
+      const size = Math.min(100, Number(query.get('page[size]') ?? 20) || 20)
+      const page = Math.max(1, Number(query.get('page[number]') ?? 1) || 1)
+      return [200, listDocument(all, page, size)]
     }
     if (method === 'POST' && path === '/api/v2/runs') return this.createRunRoute(token, text)
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)$/))) {
@@ -841,123 +870,81 @@ export class StandIn {
       .reverse()
     const size = Math.min(100, Number(query.get('page[size]') ?? 20) || 20)
     const page = Math.max(1, Number(query.get('page[number]') ?? 1) || 1)
-    const pages = Math.max(1, Math.ceil(all.length / size))
-    return {
-      data: all.slice((page - 1) * size, page * size).map(r => this.runResource(r)),
-      meta: {
-        pagination: {
-          'current-page': page,
-          'next-page': page < pages ? page + 1 : null,
-          'prev-page': page > 1 ? page - 1 : null,
-          'page-size': size,
-          'total-count': all.length,
-          'total-pages': pages
-        }
-      }
-    }
+    return listDocument(
+      all.map(r => this.runResource(r)),
+      page,
+      size
+    )
   }
 
-  private workspaceResource(ws: StandInWorkspace): unknown {
-    const locked = Boolean(ws.currentRunId || ws.manualLock)
-    const lockedBy = ws.manualLock
-      ? { id: ws.manualLock.by, type: 'users' }
-      : ws.currentRunId
-        ? { id: ws.currentRunId, type: 'runs' }
-        : null
-    return {
+  private workspaceResource(ws: StandInWorkspace): ReturnType<typeof workspaceResource> {
+    return workspaceResource({
       id: ws.id,
-      type: 'workspaces',
-      attributes: {
-        name: ws.name,
-        'auto-apply': ws.spec.autoApply ?? false,
-        locked,
-        'locked-reason': ws.manualLock?.reason ?? null,
-        'execution-mode': ws.spec.executionMode ?? 'remote',
-        operations: true,
-        'resource-count': ws.resources,
-        'plan-duration-average': ws.spec.reportedAverages?.planMs ?? ws.timings.planMs,
-        'apply-duration-average': ws.spec.reportedAverages?.applyMs ?? ws.timings.applyMs,
-        source: 'tfe-api',
-        actions: { 'is-destroyable': true },
-        permissions: {
-          'can-queue-run': true,
-          'can-queue-apply': ws.spec.canQueueApply ?? true,
-          'can-read-state-outputs': true,
-          'can-lock': true
-        }
-      },
-      relationships: {
-        organization: { data: { id: ws.organization, type: 'organizations' } },
-        'current-run': ws.currentRunId
-          ? { data: { id: ws.currentRunId, type: 'runs' }, links: { related: `/api/v2/runs/${ws.currentRunId}` } }
-          : { data: null },
-        'locked-by': { data: lockedBy },
-        outputs: { data: Object.values(ws.outputIds).map(id => ({ id, type: 'workspace-outputs' })) }
-      },
-      links: {
-        self: `/api/v2/organizations/${ws.organization}/workspaces/${ws.name}`,
-        'self-html': `/app/${ws.organization}/workspaces/${ws.name}`
-      }
-    }
+      name: ws.name,
+      organization: ws.organization,
+      autoApply: ws.spec.autoApply ?? false,
+      locked: Boolean(ws.currentRunId || ws.manualLock),
+      lockedReason: ws.manualLock?.reason ?? null,
+      lockedBy: ws.manualLock ? { id: ws.manualLock.by, type: 'users' } : ws.currentRunId ? { id: ws.currentRunId, type: 'runs' } : null,
+      currentRunId: ws.currentRunId ?? null,
+      executionMode: ws.spec.executionMode ?? 'remote',
+      resourceCount: ws.resources,
+      planDurationAverageMs: ws.spec.reportedAverages?.planMs ?? ws.timings.planMs,
+      applyDurationAverageMs: ws.spec.reportedAverages?.applyMs ?? ws.timings.applyMs,
+      canQueueApply: ws.spec.canQueueApply ?? true,
+      canReadStateOutputs: ws.spec.canReadStateOutputs ?? true,
+      currentStateVersionId: ws.stateVersion?.id ?? null,
+      outputIds: Object.values(ws.outputIds)
+    })
   }
 
-  private runResource(run: StandInRun): unknown {
+  private stateVersionOf(ws: StandInWorkspace): ReturnType<typeof stateVersionResource> {
+    const sv = ws.stateVersion as NonNullable<StandInWorkspace['stateVersion']>
+    return stateVersionResource({
+      id: sv.id,
+      serial: sv.serial,
+      resourcesProcessed: performance.now() >= sv.processedAt,
+      outputIds: Object.values(ws.outputIds)
+    })
+  }
+
+  private runResource(run: StandInRun): ReturnType<typeof runResource> {
     const ws = this.mustWorkspace(run.workspaceId)
-    const position = run.status === 'pending' ? ws.queue.indexOf(run.id) + 1 : 0
-    return {
+    return runResource({
       id: run.id,
-      type: 'runs',
-      attributes: {
-        actions: {
-          'is-cancelable': Cancelable.has(run.status),
-          'is-confirmable': run.confirmable,
-          'is-discardable': Discardable.has(run.status),
-          'is-force-cancelable': false
-        },
-        'canceled-at': run.statusTimestamps['canceled-at'] ?? null,
-        'created-at': run.createdAt,
-        'has-changes': run.hasChanges,
-        'auto-apply': run.autoApply,
-        'allow-empty-apply': run.allowEmptyApply,
-        'is-destroy': run.isDestroy,
-        message: run.message,
-        'plan-only': run.planOnly,
-        'position-in-queue': position,
-        source: 'tfe-api',
-        'status-timestamps': run.statusTimestamps,
-        status: run.status,
-        'trigger-reason': 'manual',
-        'target-addrs': run.targetAddrs,
-        'replace-addrs': run.replaceAddrs,
-        'refresh-only': run.refreshOnly,
-        variables: run.variables,
-        permissions: { 'can-apply': true, 'can-cancel': true, 'can-discard': true }
-      },
-      relationships: {
-        workspace: { data: { id: run.workspaceId, type: 'workspaces' } },
-        plan: { data: { id: run.plan.id, type: 'plans' }, links: { related: `/api/v2/runs/${run.id}/plan` } },
-        apply: { data: { id: run.apply.id, type: 'applies' }, links: { related: `/api/v2/runs/${run.id}/apply` } }
-      },
-      links: { self: `/api/v2/runs/${run.id}` }
-    }
+      status: run.status,
+      message: run.message,
+      workspaceId: run.workspaceId,
+      planId: run.plan.id,
+      applyId: run.apply.id,
+      hasChanges: run.hasChanges,
+      isConfirmable: run.confirmable,
+      isDiscardable: Discardable.has(run.status),
+      isCancelable: Cancelable.has(run.status),
+      autoApply: run.autoApply,
+      allowEmptyApply: run.allowEmptyApply,
+      isDestroy: run.isDestroy,
+      planOnly: run.planOnly,
+      refreshOnly: run.refreshOnly,
+      positionInQueue: run.status === 'pending' ? ws.queue.indexOf(run.id) + 1 : 0,
+      createdAt: run.createdAt,
+      statusTimestamps: run.statusTimestamps,
+      targetAddrs: run.targetAddrs,
+      replaceAddrs: run.replaceAddrs,
+      variables: run.variables
+    })
   }
 
-  private stageResource(stage: Stage): unknown {
-    return {
+  private stageResource(stage: Stage): ReturnType<typeof stageResource> {
+    return stageResource({
       id: stage.id,
-      type: stage.kind,
-      attributes: {
-        'execution-details': { mode: 'remote' },
-        status: stage.status,
-        'log-read-url': `${this.logUrl}/v1/object/${stage.logId}`,
-        'resource-additions': stage.additions,
-        'resource-changes': stage.changes,
-        'resource-destructions': stage.destructions,
-        'resource-imports': 0,
-        ...(stage.kind === 'plans' ? { 'has-changes': stage.additions + stage.changes + stage.destructions > 0 } : {})
-      },
-      links: { self: `/api/v2/${stage.kind}/${stage.id}` }
-    }
+      kind: stage.kind,
+      status: stage.status,
+      additions: stage.additions,
+      changes: stage.changes,
+      destructions: stage.destructions,
+      logReadUrl: `${this.logUrl}/v1/object/${stage.logId}`
+    })
   }
 }
 

@@ -1,0 +1,274 @@
+/**
+ * JSON:API documents of the HCP Terraform API v2, written from its documentation (run.mdx,
+ * plans.mdx, applies.mdx, workspaces.mdx, state-versions.mdx, state-version-outputs.mdx): the
+ * stand-in answers with them, and the unit tests build their nock answers with them, so both
+ * speak the same, documented shapes. Each builder takes the facts that vary and fills the rest as
+ * the service does.
+ *
+ * Erasable TypeScript only: Node 24 runs this file directly (npm run stand-in).
+ */
+
+export type Resource = {
+  id: string
+  type: string
+  attributes: Record<string, unknown>
+  relationships?: Record<string, unknown>
+  links?: Record<string, unknown>
+}
+
+export interface RunFacts {
+  id: string
+  status: string
+  message?: string
+  workspaceId?: string
+  planId?: string
+  applyId?: string
+  hasChanges?: boolean
+  isConfirmable?: boolean
+  isDiscardable?: boolean
+  isCancelable?: boolean
+  autoApply?: boolean
+  allowEmptyApply?: boolean
+  isDestroy?: boolean
+  planOnly?: boolean
+  refreshOnly?: boolean
+  positionInQueue?: number
+  createdAt?: string
+  statusTimestamps?: Record<string, string>
+  targetAddrs?: string[] | null
+  replaceAddrs?: string[] | null
+  variables?: { key: string; value: string }[]
+}
+
+/** A run resource (run.mdx "Sample Response"). */
+export function runResource(f: RunFacts): Resource {
+  const planId = f.planId ?? `plan-${f.id.slice(4)}`
+  const applyId = f.applyId ?? `apply-${f.id.slice(4)}`
+  const timestamps = f.statusTimestamps ?? {}
+  return {
+    id: f.id,
+    type: 'runs',
+    attributes: {
+      actions: {
+        'is-cancelable': f.isCancelable ?? false,
+        'is-confirmable': f.isConfirmable ?? false,
+        'is-discardable': f.isDiscardable ?? false,
+        'is-force-cancelable': false
+      },
+      'canceled-at': timestamps['canceled-at'] ?? null,
+      'created-at': f.createdAt ?? '2026-11-23T07:00:00.000Z',
+      'has-changes': f.hasChanges ?? false,
+      'auto-apply': f.autoApply ?? false,
+      'allow-empty-apply': f.allowEmptyApply ?? false,
+      'allow-config-generation': false,
+      'is-destroy': f.isDestroy ?? false,
+      message: f.message ?? 'Queued manually via the Terraform Enterprise API',
+      'plan-only': f.planOnly ?? false,
+      'position-in-queue': f.positionInQueue ?? 0,
+      source: 'tfe-api',
+      'status-timestamps': timestamps,
+      status: f.status,
+      'trigger-reason': 'manual',
+      'target-addrs': f.targetAddrs ?? null,
+      'replace-addrs': f.replaceAddrs ?? null,
+      refresh: true,
+      'refresh-only': f.refreshOnly ?? false,
+      'save-plan': false,
+      variables: f.variables ?? [],
+      permissions: {
+        'can-apply': true,
+        'can-cancel': true,
+        'can-comment': true,
+        'can-discard': true,
+        'can-force-execute': true,
+        'can-force-cancel': true,
+        'can-override-policy-check': true
+      }
+    },
+    relationships: {
+      workspace: { data: { id: f.workspaceId ?? 'ws-AAAAAAAAAAAAAAAA', type: 'workspaces' } },
+      plan: { data: { id: planId, type: 'plans' }, links: { related: `/api/v2/runs/${f.id}/plan` } },
+      apply: { data: { id: applyId, type: 'applies' }, links: { related: `/api/v2/runs/${f.id}/apply` } }
+    },
+    links: { self: `/api/v2/runs/${f.id}` }
+  }
+}
+
+export interface StageFacts {
+  id: string
+  kind: 'plans' | 'applies'
+  status: string
+  additions?: number
+  changes?: number
+  destructions?: number
+  logReadUrl?: string
+}
+
+/** A plan or apply resource (plans.mdx, applies.mdx). */
+export function stageResource(f: StageFacts): Resource {
+  const additions = f.additions ?? 0
+  const changes = f.changes ?? 0
+  const destructions = f.destructions ?? 0
+  return {
+    id: f.id,
+    type: f.kind,
+    attributes: {
+      'execution-details': { mode: 'remote' },
+      status: f.status,
+      'log-read-url': f.logReadUrl ?? '',
+      'resource-additions': additions,
+      'resource-changes': changes,
+      'resource-destructions': destructions,
+      'resource-imports': 0,
+      ...(f.kind === 'plans' ? { 'has-changes': additions + changes + destructions > 0 } : {})
+    },
+    links: { self: `/api/v2/${f.kind}/${f.id}` }
+  }
+}
+
+/** GET /runs/:id?include=plan,apply: the run with its plan and apply in `included`. */
+export function runDocument(
+  run: RunFacts,
+  plan?: Omit<StageFacts, 'id' | 'kind'>,
+  apply?: Omit<StageFacts, 'id' | 'kind'>
+): { data: Resource; included?: Resource[] } {
+  const data = runResource(run)
+  const included: Resource[] = []
+  const rel = data.relationships as Record<string, { data: { id: string } }>
+  if (plan) included.push(stageResource({ ...plan, id: rel.plan?.data.id as string, kind: 'plans' }))
+  if (apply) included.push(stageResource({ ...apply, id: rel.apply?.data.id as string, kind: 'applies' }))
+  return included.length ? { data, included } : { data }
+}
+
+export interface WorkspaceFacts {
+  id: string
+  name: string
+  organization: string
+  autoApply?: boolean
+  locked?: boolean
+  lockedReason?: string | null
+  lockedBy?: { id: string; type: string } | null
+  currentRunId?: string | null
+  executionMode?: 'remote' | 'agent' | 'local'
+  resourceCount?: number
+  planDurationAverageMs?: number
+  applyDurationAverageMs?: number
+  canQueueRun?: boolean
+  canQueueApply?: boolean
+  canReadStateOutputs?: boolean
+  currentStateVersionId?: string | null
+  outputIds?: string[]
+}
+
+/** A workspace resource (workspaces.mdx, partials/api-code-blocks/workspace.mdx). */
+export function workspaceResource(f: WorkspaceFacts): Resource {
+  const sv = f.currentStateVersionId ?? null
+  return {
+    id: f.id,
+    type: 'workspaces',
+    attributes: {
+      name: f.name,
+      'auto-apply': f.autoApply ?? false,
+      locked: f.locked ?? false,
+      'locked-reason': f.lockedReason ?? null,
+      'execution-mode': f.executionMode ?? 'remote',
+      operations: (f.executionMode ?? 'remote') !== 'local',
+      'resource-count': f.resourceCount ?? 0,
+      'plan-duration-average': f.planDurationAverageMs ?? null,
+      'apply-duration-average': f.applyDurationAverageMs ?? null,
+      source: 'tfe-api',
+      actions: { 'is-destroyable': true },
+      permissions: {
+        'can-queue-run': f.canQueueRun ?? true,
+        'can-queue-apply': f.canQueueApply ?? true,
+        'can-read-state-outputs': f.canReadStateOutputs ?? true,
+        'can-lock': true
+      }
+    },
+    relationships: {
+      organization: { data: { id: f.organization, type: 'organizations' } },
+      'current-run': f.currentRunId
+        ? { data: { id: f.currentRunId, type: 'runs' }, links: { related: `/api/v2/runs/${f.currentRunId}` } }
+        : { data: null },
+      'current-state-version': sv
+        ? { data: { id: sv, type: 'state-versions' }, links: { related: `/api/v2/workspaces/${f.id}/current-state-version` } }
+        : { data: null },
+      'locked-by': { data: f.lockedBy ?? null },
+      outputs: {
+        data: (f.outputIds ?? []).map(id => ({ id, type: 'workspace-outputs' })),
+        links: { related: `/api/v2/workspaces/${f.id}/current-state-version-outputs` }
+      }
+    },
+    links: {
+      self: `/api/v2/organizations/${f.organization}/workspaces/${f.name}`,
+      'self-html': `/app/${f.organization}/workspaces/${f.name}`
+    }
+  }
+}
+
+/** A state version resource (state-versions.mdx); `resources-processed` is false while the service extracts outputs. */
+export function stateVersionResource(f: {
+  id: string
+  serial: number
+  resourcesProcessed: boolean
+  createdAt?: string
+  outputIds?: string[]
+}): Resource {
+  return {
+    id: f.id,
+    type: 'state-versions',
+    attributes: {
+      'created-at': f.createdAt ?? '2026-11-23T07:00:00.000Z',
+      serial: f.serial,
+      'resources-processed': f.resourcesProcessed,
+      status: 'finalized'
+    },
+    relationships: {
+      outputs: { data: (f.outputIds ?? []).map(id => ({ id, type: 'state-version-outputs' })) }
+    },
+    links: { self: `/api/v2/state-versions/${f.id}` }
+  }
+}
+
+/** A state version output; `value` is null when sensitive (state-version-outputs.mdx). */
+export function outputResource(id: string, name: string, value: unknown, sensitive: boolean): Resource {
+  const type = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value === 'object' ? 'object' : typeof value
+  const detailed = Array.isArray(value) ? ['tuple', value.map(v => typeof v)] : type
+  return {
+    id,
+    type: 'state-version-outputs',
+    attributes: { name, sensitive, type, value: sensitive ? null : value, 'detailed-type': detailed },
+    links: { self: `/api/v2/state-version-outputs/${id}` }
+  }
+}
+
+/** A page of a list (index.mdx "Pagination"). */
+export function listDocument(
+  all: Resource[],
+  page: number,
+  size: number
+): { data: Resource[]; meta: { pagination: Record<string, number | null> } } {
+  const pages = Math.max(1, Math.ceil(all.length / size))
+  return {
+    data: all.slice((page - 1) * size, page * size),
+    meta: {
+      pagination: {
+        'current-page': page,
+        'next-page': page < pages ? page + 1 : null,
+        'prev-page': page > 1 ? page - 1 : null,
+        'page-size': size,
+        'total-count': all.length,
+        'total-pages': pages
+      }
+    }
+  }
+}
+
+/** An error document as the service sends it (`status` is a string there; 429's doc shows a number). */
+export function errorDocument(
+  status: number,
+  title: string,
+  detail?: string
+): { errors: { status: string; title: string; detail?: string }[] } {
+  return { errors: [{ status: String(status), title, ...(detail ? { detail } : {}) }] }
+}
