@@ -207,7 +207,9 @@ describe('the bundled action against the stand-in', () => {
     const run = standIn.runs.get(r.outputs.run_id as string)
     expect(run?.status).toBe('discarded')
     expect(r.stdout).toMatch(/::error::Timed out after 3 s \(input 'timeout_minutes'\) while run run-\w+ was 'planned'; it was discarded/)
-    expect(r.outputs.status).toBe('planned')
+    // The status output is where the run ended after the stop, not the last status polled.
+    expect(r.outputs.status).toBe('discarded')
+    expect(r.state.active_run_id).toBe('')
   })
 
   it('on a cancelled job (SIGINT) cancels the run while it applies', async () => {
@@ -238,10 +240,13 @@ describe('the bundled action against the stand-in', () => {
     expect(main.state.active_run_id).toBe(runId)
     const post = await runStep({ inputs: inp, state: main.state })
     expect(post.code).toBe(0)
-    expect(post.stdout).toMatch(new RegExp(`::warning::The job stopped while run ${runId} was 'planned'; it was discarded`))
+    expect(post.stdout).toMatch(
+      new RegExp(`::warning::Run ${runId} was left in progress because the main step was stopped .*it was 'planned': it was discarded`)
+    )
+    expect(post.stdout).toContain(`${standIn.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`)
     expect(standIn.runs.get(runId)?.status).toBe('discarded')
     const again = await runStep({ inputs: inp, state: main.state })
-    expect(again.stdout).toMatch(/it had already ended \(discarded\)/)
+    expect(again.stdout).toMatch(/it had already ended \('discarded'\)/)
   })
 
   it('the post step finds and stops a run whose creation the killed main step never saw', async () => {
@@ -261,7 +266,8 @@ describe('the bundled action against the stand-in', () => {
     const post = await runStep({ inputs: inp, state: main.state })
     const runs = standIn.runsOf(ws.id)
     expect(runs).toHaveLength(1)
-    expect(post.stdout).toMatch(new RegExp(`::warning::The job stopped while run ${runs[0]?.id} was '\\w+'; it was discarded`))
+    expect(post.stdout).toMatch(new RegExp(`::warning::Run ${runs[0]?.id} was left in progress .*: it was discarded`))
+    expect(post.stdout).toContain(`${standIn.url}/app/demo-org/workspaces/${ws.name}/runs/${runs[0]?.id}`)
     expect(runs[0]?.status).toBe('discarded')
   })
 

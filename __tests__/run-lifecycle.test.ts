@@ -97,7 +97,7 @@ class FakeApi {
   private scripts: { before: RunState[]; afterConfirm: RunState[] }[]
   private runs = new Map<string, { script: RunState[]; afterConfirm: RunState[] }>()
 
-  constructor(scripts: { before: RunState[]; afterConfirm?: RunState[] }[]) {
+  constructor(scripts: { before: RunState[]; afterConfirm?: RunState[] }[], options: { outputs?: boolean } = {}) {
     this.scripts = scripts.map(s => ({ before: [...s.before], afterConfirm: [...(s.afterConfirm ?? [])] }))
     const scope = nock(host).persist()
     scope
@@ -144,6 +144,7 @@ class FakeApi {
       if (run) run.script = [{ status: 'canceled' }]
       return [202, '']
     })
+    if (options.outputs === false) return
     scope
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
       .reply(200, { data: stateVersionResource({ id: 'sv-1', serial: 1, resourcesProcessed: true }) })
@@ -546,5 +547,338 @@ describe('run lifecycle', () => {
       /refused confirmation in status 'planned' every time \(409 transition not allowed\)\. Run run-1 was 'planned'; it was discarded/
     )
     expect(o.message).toContain('https://tfe.test/app/acme/workspaces/network/runs/run-1')
+  })
+
+  // ---- trust under races (issue: the run as one decision table) -------------------------------
+
+  it('guarantee: never applies after the step was told to stop — the deadline lands while the read showing is-confirmable is in flight', async () => {
+    for (const cancelOnAbort of [true, false]) {
+      nock.cleanAll()
+      const controller = new AbortController()
+      const requests: string[] = []
+      // The first poll answers late (is-confirmable): the deadline fires while it is in flight.
+      nock(host).get('/api/v2/runs/run-1').query(true).delay(300).reply(200, runDoc('run-1', Confirmable))
+      let reads = 0
+      workspaceApi()
+        .post('/api/v2/runs')
+        .reply(201, runDoc('run-1', { status: 'pending' }))
+        .get('/api/v2/runs/run-1')
+        .query(true)
+        .reply(() => [200, runDoc('run-1', requests.length || ++reads > 3 ? { status: 'discarded' } : Confirmable)])
+        .post(/\/actions\/(apply|discard|cancel)$/)
+        .reply(uri => {
+          requests.push(uri.split('/').pop() as string)
+          return [202, '']
+        })
+      setTimeout(() => controller.abort(new AbortedError('timeout', 'timeout')), 100)
+      const o = await execute(settings({ cancelOnAbort, timeoutMs: 100 }), controller.signal)
+      expect(o.success).toBe(false)
+      expect(requests).not.toContain('apply')
+      expect([cancelOnAbort, requests]).toEqual([cancelOnAbort, cancelOnAbort ? ['discard'] : []])
+    }
+  })
+
+  it('cuts an in-flight read off when the job is cancelled, and still stops the run in time', async () => {
+    const controller = new AbortController()
+    const discards: string[] = []
+    let reads = 0
+    // A read that would hang for 20 s: the step must not wait for it.
+    nock(host)
+      .get('/api/v2/runs/run-1')
+      .query(true)
+      .delay(20_000)
+      .reply(200, runDoc('run-1', { status: 'planned' }))
+    workspaceApi()
+      .post('/api/v2/runs')
+      .reply(201, runDoc('run-1', { status: 'pending' }))
+      .get('/api/v2/runs/run-1')
+      .query(true)
+      .reply(() => {
+        reads++
+        return [200, runDoc('run-1', reads >= 3 ? { status: 'discarded' } : { status: 'planned', discardable: true })]
+      })
+      .post('/api/v2/runs/run-1/actions/discard')
+      .reply(() => {
+        discards.push('run-1')
+        return [202, '']
+      })
+    setTimeout(() => controller.abort(new AbortedError('cancelled', 'cancelled')), 100)
+    const started = Date.now()
+    const o = await execute(settings({ manualConfirm: true }), controller.signal)
+    // The runner kills the step 7.5 s after a cancel; the stop must be done well before.
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(discards).toEqual(['run-1'])
+    expect(o.stopping).toEqual(['cancelled'])
+    expect(o.status).toBe('discarded')
+  })
+
+  it('guarantee: at most one run per attempt — a 504 whose run is committed 0.4 s later is found, not queued again', async () => {
+    for (const waitForRun of [true, false]) {
+      nock.cleanAll()
+      const committed: ReturnType<typeof runResource>[] = []
+      let posts = 0
+      workspaceApi()
+        .post('/api/v2/runs')
+        .reply((_uri, body) => {
+          posts++
+          const message = attributesOf(body).message as string
+          setTimeout(() => committed.push(runResource({ id: 'run-LATE', status: 'pending', message })), 400)
+          return [504, '<html>Gateway Time-out</html>', { 'Content-Type': 'text/html' }]
+        })
+        .get(`/api/v2/workspaces/${wsId}/runs`)
+        .query(true)
+        .reply(() => [200, listDocument([...committed].reverse(), 1, 20)])
+        .get('/api/v2/runs/run-LATE')
+        .query(true)
+        .reply(200, runDoc('run-LATE', { status: 'planned_and_finished', hasChanges: false }))
+        .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+        .query(true)
+        .reply(200, listDocument([], 1, 100))
+      const o = await execute(settings({ waitForRun }), undefined, { createRetryDelayMs: 600 })
+      expect([waitForRun, posts]).toEqual([waitForRun, 1])
+      expect(o.runIds).toEqual(['run-LATE'])
+      expect(o.success).toBe(true)
+    }
+  })
+
+  it('a run committed even later than the pause is listed in run_ids and discarded with a comment saying why', async () => {
+    const committed: ReturnType<typeof runResource>[] = []
+    const discarded: { id: string; comment: string }[] = []
+    let posts = 0
+    workspaceApi()
+      .post('/api/v2/runs')
+      .reply((_uri, body) => {
+        const message = attributesOf(body).message as string
+        if (++posts === 1) return [504, '<html>Gateway Time-out</html>', { 'Content-Type': 'text/html' }]
+        // The first request reaches the backend only now, just before the re-send.
+        committed.push(runResource({ id: 'run-FIRST', status: 'plan_queued', message, createdAt: '2026-11-23T07:00:01Z' }))
+        committed.push(runResource({ id: 'run-SECOND', status: 'pending', message, createdAt: '2026-11-23T07:00:02Z' }))
+        return [201, runDoc('run-SECOND', { status: 'pending', discardable: true }, message)]
+      })
+      .get(`/api/v2/workspaces/${wsId}/runs`)
+      .query(true)
+      .reply(() => [200, listDocument([...committed].reverse(), 1, 20)])
+      .get('/api/v2/runs/run-FIRST')
+      .query(true)
+      .reply(200, runDoc('run-FIRST', { status: 'planned_and_finished', hasChanges: false }))
+      .get('/api/v2/runs/run-SECOND')
+      .query(true)
+      .reply(() => [
+        200,
+        runDoc('run-SECOND', discarded.length ? { status: 'discarded' } : { status: 'pending', discardable: true, cancelable: true })
+      ])
+      .post('/api/v2/runs/run-SECOND/actions/discard')
+      .reply((_uri, body) => {
+        discarded.push({ id: 'run-SECOND', comment: String((typeof body === 'string' ? JSON.parse(body) : body).comment) })
+        return [202, '']
+      })
+      .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+      .query(true)
+      .reply(200, listDocument([], 1, 100))
+    const o = await execute(settings(), undefined, { createRetryDelayMs: 5 })
+    expect(posts).toBe(2)
+    expect(o.runIds).toEqual(['run-FIRST', 'run-SECOND'])
+    expect(o.run?.id).toBe('run-FIRST')
+    expect(o.attempts).toBe(1)
+    expect(discarded.map(d => d.id)).toEqual(['run-SECOND'])
+    expect(discarded[0]?.comment).toMatch(/second run for the same step.*run-FIRST is the one that goes on/)
+  })
+
+  it('guarantee: giving up for its own reasons never cancels an apply in progress, and leaves nothing for the post step', async () => {
+    const actions: string[] = []
+    let reads = 0
+    workspaceApi()
+      .post('/api/v2/runs')
+      .reply(201, runDoc('run-1', { status: 'pending' }))
+      .get('/api/v2/runs/run-1')
+      .query(true)
+      .reply(() => {
+        reads++
+        if (reads === 1) return [200, runDoc('run-1', { status: 'applying', cancelable: true, confirmedAt: '2026-11-23T07:00:00Z' })]
+        // The outage ends just as the step goes to stop the run: it reads it, and must leave it.
+        if (reads <= 30 && !actions.length && reads < 20) return [503, errorDocument(503, 'unavailable')]
+        return [200, runDoc('run-1', { status: 'applying', cancelable: true, confirmedAt: '2026-11-23T07:00:00Z' })]
+      })
+      .post(/\/actions\/(cancel|discard|apply)$/)
+      .reply(uri => {
+        actions.push(uri.split('/').pop() as string)
+        return [202, '']
+      })
+    const o = await execute(settings(), undefined, { readOutageLimitMs: 200 })
+    expect(o.success).toBe(false)
+    expect(actions).toEqual([])
+    expect(o.status).toBe('applying')
+    expect(o.message).toMatch(/Could not read run run-1 for .*it was confirmed, so it was left to finish/)
+    expect(o.message).toContain('https://tfe.test/app/acme/workspaces/network/runs/run-1')
+    expect(o.stopping).toEqual([])
+    expect(o.releases).toBeGreaterThan(0)
+  })
+
+  it('giving up on a run that still waits discards it, with a comment that states the real reason', async () => {
+    const comments: string[] = []
+    let reads = 0
+    let outageUntil = Infinity
+    workspaceApi()
+      .post('/api/v2/runs')
+      .reply(201, runDoc('run-1', { status: 'pending' }))
+      .get('/api/v2/runs/run-1')
+      .query(true)
+      .reply(() => {
+        reads++
+        if (comments.length) return [200, runDoc('run-1', { status: 'discarded' })]
+        if (reads === 1 || Date.now() > outageUntil) return [200, runDoc('run-1', { status: 'policy_override', discardable: true })]
+        // Two minutes of failed reads, compressed: the outage outlasts the step's limit a little.
+        if (outageUntil === Infinity) outageUntil = Date.now() + 1000
+        return [503, errorDocument(503, 'unavailable')]
+      })
+      .post('/api/v2/runs/run-1/actions/discard')
+      .reply((_uri, body) => {
+        comments.push(String((typeof body === 'string' ? JSON.parse(body) : body).comment))
+        return [202, '']
+      })
+    const o = await execute(settings(), undefined, { readOutageLimitMs: 200 })
+    expect(o.success).toBe(false)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]).toMatch(/^Stopped by GitHub Actions: the step gave up following it: Could not read run run-1/)
+    expect(comments[0]).not.toMatch(/cancelled/)
+    expect(o.status).toBe('discarded')
+  })
+
+  it('guarantee: a 409 on confirm never leaves a run unconfirmed — planned → cost_estimating race, then confirmed at cost_estimated', async () => {
+    const confirms: string[] = []
+    let phase = 'planned'
+    workspaceApi()
+      .post('/api/v2/runs')
+      .reply(201, runDoc('run-1', { status: 'pending' }))
+      .get('/api/v2/runs/run-1')
+      .query(true)
+      .reply(() => {
+        if (phase === 'planned') return [200, runDoc('run-1', Confirmable)]
+        if (phase === 'cost_estimating') {
+          phase = 'cost_estimated'
+          return [200, runDoc('run-1', { status: 'cost_estimating' })]
+        }
+        if (phase === 'cost_estimated') return [200, runDoc('run-1', { status: 'cost_estimated', confirmable: true, discardable: true })]
+        return [200, runDoc('run-1', Applied)]
+      })
+      .post('/api/v2/runs/run-1/actions/apply')
+      .reply(() => {
+        confirms.push(phase)
+        if (phase === 'planned') {
+          // The run moved on between the read and the confirm.
+          phase = 'cost_estimating'
+          return [409, errorDocument(409, 'transition not allowed')]
+        }
+        phase = 'applied'
+        return [202, '']
+      })
+      .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .reply(404, errorDocument(404, 'not found'))
+      .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+      .query(true)
+      .reply(200, listDocument([], 1, 100))
+    const o = await execute(settings())
+    expect(confirms).toEqual(['planned', 'cost_estimated'])
+    expect(o.success).toBe(true)
+    expect(o.status).toBe('applied')
+  })
+
+  it('a run that ended well is a success even when the deadline passes during the outputs read', async () => {
+    const controller = new AbortController()
+    nock(host)
+      .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .reply(() => {
+        controller.abort(new AbortedError('timeout', 'timeout'))
+        return [200, { data: stateVersionResource({ id: 'sv-1', serial: 1, resourcesProcessed: true }) }]
+      })
+    const api = new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }])
+    const o = await execute(settings({ timeoutMs: 60_000 }), controller.signal, { cancel: new AbortController().signal })
+    expect(api.confirms).toHaveLength(1)
+    expect(o.success).toBe(true)
+    expect(o.status).toBe('applied')
+    expect(o.outputs).toEqual({ vpc_id: 'vpc-1' })
+  })
+
+  it('waits for the new state to be processed (resources-processed, 503s) and reads every page of outputs', async () => {
+    let svReads = 0
+    let outputReads = 0
+    const all = [
+      outputResource('wsout-1', 'a', 1, false),
+      outputResource('wsout-2', 'b', 'two', false),
+      outputResource('wsout-3', 'c', [3], false)
+    ]
+    const pages = [listDocument(all, 1, 2), listDocument(all, 2, 2)]
+    new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }], { outputs: false })
+    nock(host)
+      .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .times(3)
+      .reply(() => [200, { data: stateVersionResource({ id: 'sv-1', serial: 2, resourcesProcessed: ++svReads >= 3 }) }])
+      .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+      .query(q => q['page[number]'] === '1')
+      .times(2)
+      .reply(() => (++outputReads === 1 ? [503, errorDocument(503, 'unavailable')] : [200, pages[0]]))
+      .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+      .query(q => q['page[number]'] === '2')
+      .reply(200, pages[1])
+    const o = await execute(settings())
+    expect(svReads).toBe(3)
+    expect(o.success).toBe(true)
+    expect(o.outputs).toEqual({ a: 1, b: 'two', c: [3] })
+  })
+
+  it('fails, naming the permission, when outputs cannot be read after an apply; read_outputs: false skips them', async () => {
+    workspaceApi({ canReadStateOutputs: false })
+    new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }])
+    const o = await execute(settings())
+    expect(o.success).toBe(false)
+    expect(o.status).toBe('applied')
+    expect(o.message).toMatch(/applied.*'read state outputs' permission.*read_outputs: false/)
+    nock.cleanAll()
+    const api = new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }], { outputs: false })
+    nock(host).get(`/api/v2/workspaces/${wsId}/current-state-version`).reply(404, errorDocument(404, 'not found'))
+    nock(host).get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`).query(true).reply(404, errorDocument(404, 'not found'))
+    const after404 = await execute(settings())
+    expect(after404.success).toBe(false)
+    expect(after404.message).toMatch(/outputs answered 404.*'read state outputs'/)
+    void api
+    nock.cleanAll()
+    new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }])
+    const skipped = await execute(settings({ readOutputs: false }))
+    expect(skipped.success).toBe(true)
+    expect(skipped.outputs).toBeUndefined()
+  })
+
+  it('status tells where the run ended after a stop: a run cancelled on timeout reads canceled', async () => {
+    const api = new FakeApi([{ before: [{ status: 'planning', cancelable: true }] }])
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new AbortedError('timeout', 'timeout')), 80)
+    const o = await execute(settings({ timeoutMs: 80 }), controller.signal)
+    expect(api.cancels).toHaveLength(1)
+    expect(o.status).toBe('canceled')
+    expect(o.message).toMatch(/while run run-\d+ was 'planning'; a cancel was requested \(now 'canceled'\)/)
+  })
+
+  it('nothing from the API can start a workflow command: lock reasons, error details and statuses are flattened', async () => {
+    const evil = 'maintenance\n::error::pwned\r\n::save-state name=active_run_id::run-evil'
+    let reads = 0
+    workspaceApi({ locked: true, lockedReason: evil, lockedBy: { id: 'user-1', type: 'users' } })
+      .post('/api/v2/runs')
+      .reply(201, runDoc('run-1', { status: 'pending' }))
+      .get('/api/v2/runs/run-1')
+      .query(true)
+      .reply(() => {
+        reads++
+        if (reads === 1) return [503, errorDocument(503, 'unavailable', evil)]
+        if (reads === 2) return [200, runDoc('run-1', { status: 'odd\n::error::status' })]
+        return [200, runDoc('run-1', { status: 'planned_and_finished', hasChanges: false })]
+      })
+      .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+      .query(true)
+      .reply(200, listDocument([], 1, 100))
+    const o = await execute(settings())
+    expect(o.success).toBe(true)
+    const lines = out.text().split(/\r?\n/)
+    expect(lines.filter(l => /^\s*::(error|save-state)/.test(l))).toEqual([])
+    expect(out.text()).toContain('maintenance')
   })
 })

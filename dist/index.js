@@ -33017,6 +33017,7 @@ const Keys = {
     RunUrl: 'active_run_url',
     Marker: 'queueing_marker',
     WorkspaceId: 'workspace_id',
+    WorkspaceUrl: 'workspace_url',
     StopReason: 'stop_reason'
 };
 const postState = {
@@ -33028,8 +33029,9 @@ const postState = {
         saveState(Keys.IsPost, 'true');
     },
     /** About to create a run: saved first, so a kill between the request and its answer loses nothing. */
-    creating(workspaceId, marker) {
+    creating(workspaceId, workspaceUrl, marker) {
         saveState(Keys.WorkspaceId, workspaceId);
+        saveState(Keys.WorkspaceUrl, workspaceUrl);
         saveState(Keys.Marker, marker);
     },
     following(runId, runUrl) {
@@ -33053,6 +33055,7 @@ const postState = {
             runUrl: getState(Keys.RunUrl),
             marker: getState(Keys.Marker),
             workspaceId: getState(Keys.WorkspaceId),
+            workspaceUrl: getState(Keys.WorkspaceUrl),
             stopReason: reason === 'timeout' || reason === 'cancelled' ? reason : ''
         };
     }
@@ -33076,7 +33079,7 @@ async function stopRun(client, runId, settings, reason, comment, budget, pollSch
     const asked = reason === 'timeout' || reason === 'cancelled';
     let before;
     try {
-        before = await getRun(client, runId, budget);
+        before = await readWithinBudget(client, runId, budget, pollSchedule);
     }
     catch (err) {
         const next = asked ? 'the post step will try again' : 'it was left as it is; check it';
@@ -33110,6 +33113,29 @@ async function stopRun(client, runId, settings, reason, comment, budget, pollSch
     if (TerminalStatuses.has(after.status))
         return { before, after, text: `it had already ended ('${after.status}'):`, failed: false };
     return { before, after, text: `the ${action} was refused (409)${now}; stop it by hand:`, failed: false };
+}
+/** One read may hang; the budget is for the whole stop, so each read gets a part of it. */
+const StopReadTimeoutMs = 2_000;
+/** A stop often follows a read outage: keep trying to read the run while the budget lasts. */
+async function readWithinBudget(client, runId, budget, pollSchedule) {
+    const schedule = new PollSchedule(pollSchedule);
+    for (;;) {
+        const attempt = AbortSignal.any([budget, AbortSignal.timeout(StopReadTimeoutMs)]);
+        try {
+            return await getRun(client, runId, attempt);
+        }
+        catch (err) {
+            const hung = attempt.aborted && !budget.aborted;
+            if ((!isTransient(err) && !hung) || budget.aborted)
+                throw err;
+            try {
+                await sleep(schedule.next('unreadable'), budget);
+            }
+            catch {
+                throw err;
+            }
+        }
+    }
 }
 async function readUntilEnded(client, runId, budget, pollSchedule) {
     let last;
@@ -33264,11 +33290,11 @@ class RunLifecycle {
             return this.outcome(false, errorMessage(err));
         }
         for (let attempt = 1;; attempt++) {
-            this.attempts = attempt;
             let ended;
             try {
                 ended = await log.group(this.attemptTitle(attempt), async () => {
                     const run = await this.queueRun(attempt, stop);
+                    this.attempts = attempt;
                     if (!this.settings.waitForRun)
                         return 'queued';
                     this.state.following(run.id, this.url(run.id));
@@ -33372,7 +33398,7 @@ class RunLifecycle {
         };
         // A run the step does not wait for is meant to go on without it: nothing for the post step.
         if (settings.waitForRun)
-            this.state.creating(ws.id, marker);
+            this.state.creating(ws.id, this.url('').replace(/\/runs\/$/, ''), marker);
         let resent = false;
         const run = await pRetry(async (tryNumber) => {
             if (tryNumber > 1) {

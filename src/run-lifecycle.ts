@@ -151,11 +151,11 @@ export class RunLifecycle {
       return this.outcome(false, errorMessage(err))
     }
     for (let attempt = 1; ; attempt++) {
-      this.attempts = attempt
       let ended: Ended | 'queued'
       try {
         ended = await log.group(this.attemptTitle(attempt), async () => {
           const run = await this.queueRun(attempt, stop)
+          this.attempts = attempt
           if (!this.settings.waitForRun) return 'queued' as const
           this.state.following(run.id, this.url(run.id))
           return await this.follow(run, attempt, stop)
@@ -268,7 +268,7 @@ export class RunLifecycle {
       variables: settings.variables
     }
     // A run the step does not wait for is meant to go on without it: nothing for the post step.
-    if (settings.waitForRun) this.state.creating(ws.id, marker)
+    if (settings.waitForRun) this.state.creating(ws.id, this.url('').replace(/\/runs\/$/, ''), marker)
     let resent = false
     const run = await pRetry(
       async (tryNumber: number): Promise<Run> => {

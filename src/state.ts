@@ -14,6 +14,7 @@ const Keys = {
   RunUrl: 'active_run_url',
   Marker: 'queueing_marker',
   WorkspaceId: 'workspace_id',
+  WorkspaceUrl: 'workspace_url',
   StopReason: 'stop_reason'
 } as const
 
@@ -24,6 +25,8 @@ export interface LeftForPost {
   /** The marker in the message of a run being created, to find it when its ID never came back. */
   marker: string
   workspaceId: string
+  /** The workspace's page, for links to runs found by their marker. */
+  workspaceUrl: string
   /** Why the main step was stopping the run; empty when it was killed without being told. */
   stopReason: StopReason | ''
 }
@@ -37,8 +40,9 @@ export const postState = {
     core.saveState(Keys.IsPost, 'true')
   },
   /** About to create a run: saved first, so a kill between the request and its answer loses nothing. */
-  creating(workspaceId: string, marker: string): void {
+  creating(workspaceId: string, workspaceUrl: string, marker: string): void {
     core.saveState(Keys.WorkspaceId, workspaceId)
+    core.saveState(Keys.WorkspaceUrl, workspaceUrl)
     core.saveState(Keys.Marker, marker)
   },
   following(runId: string, runUrl: string): void {
@@ -62,6 +66,7 @@ export const postState = {
       runUrl: core.getState(Keys.RunUrl),
       marker: core.getState(Keys.Marker),
       workspaceId: core.getState(Keys.WorkspaceId),
+      workspaceUrl: core.getState(Keys.WorkspaceUrl),
       stopReason: reason === 'timeout' || reason === 'cancelled' ? reason : ''
     }
   }

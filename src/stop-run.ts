@@ -1,6 +1,6 @@
 import { Inputs, TerminalStatuses } from './constants.js'
 import { decideStop, type DecisionSettings, type StopReason } from './decide.js'
-import { errorMessage } from './errors.js'
+import { errorMessage, isTransient } from './errors.js'
 import type { TfeClient } from './api-client.js'
 import { DefaultPollSchedule, PollSchedule, type PollScheduleOptions } from './poll-schedule.js'
 import { getRun, runAction, toFacts, type Run } from './tfe.js'
@@ -34,7 +34,7 @@ export async function stopRun(
   const asked = reason === 'timeout' || reason === 'cancelled'
   let before: Run
   try {
-    before = await getRun(client, runId, budget)
+    before = await readWithinBudget(client, runId, budget, pollSchedule)
   } catch (err) {
     const next = asked ? 'the post step will try again' : 'it was left as it is; check it'
     return { before: undefined, after: undefined, text: `it could not be read to stop it (${errorMessage(err)}); ${next}:`, failed: true }
@@ -65,6 +65,28 @@ export async function stopRun(
     return { before, after, text: `${action === 'discard' ? 'it was discarded' : 'a cancel was requested'}${now}:`, failed: false }
   if (TerminalStatuses.has(after.status)) return { before, after, text: `it had already ended ('${after.status}'):`, failed: false }
   return { before, after, text: `the ${action} was refused (409)${now}; stop it by hand:`, failed: false }
+}
+
+/** One read may hang; the budget is for the whole stop, so each read gets a part of it. */
+const StopReadTimeoutMs = 2_000
+
+/** A stop often follows a read outage: keep trying to read the run while the budget lasts. */
+async function readWithinBudget(client: TfeClient, runId: string, budget: AbortSignal, pollSchedule: PollScheduleOptions): Promise<Run> {
+  const schedule = new PollSchedule(pollSchedule)
+  for (;;) {
+    const attempt = AbortSignal.any([budget, AbortSignal.timeout(StopReadTimeoutMs)])
+    try {
+      return await getRun(client, runId, attempt)
+    } catch (err) {
+      const hung = attempt.aborted && !budget.aborted
+      if ((!isTransient(err) && !hung) || budget.aborted) throw err
+      try {
+        await sleep(schedule.next('unreadable'), budget)
+      } catch {
+        throw err
+      }
+    }
+  }
 }
 
 async function readUntilEnded(

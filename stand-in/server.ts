@@ -89,8 +89,10 @@ export interface FaultRule {
   probability?: number
   /** Hit every n-th matching request instead (deterministic: n = 4 fails a quarter). */
   every?: number
-  /** For 'slow'. */
+  /** For 'slow' and 'status-504-late-commit'. */
   delayMs?: number
+  /** For the JSON error statuses: the error's detail (tests put hostile text here). */
+  detail?: string
 }
 
 export interface StandInOptions {
@@ -601,7 +603,7 @@ export class StandIn {
     const fault = this.pickFault(method, path)
     if (fault) {
       entry.fault = fault.kind
-      if (fault.kind === 'slow') await new Promise(r => setTimeout(r, fault.delayMs ?? 2000))
+      if (fault.kind === 'slow') await new Promise(r => setTimeout(r, fault.delayMs ?? 2000).unref())
       else if (fault.kind === 'status-504-late-commit') {
         entry.status = 504
         res.writeHead(504, { 'Content-Type': 'text/html' })
@@ -615,7 +617,7 @@ export class StandIn {
         req.socket.destroy()
         return
       } else if (fault.kind !== 'lost-response') {
-        entry.status = this.sendFault(res, fault.kind)
+        entry.status = this.sendFault(res, fault.kind, fault.detail)
         return
       }
     }
@@ -697,7 +699,7 @@ export class StandIn {
     return [404, { error: 'unknown stand-in admin route' }]
   }
 
-  private pickFault(method: string, path: string): { kind: FaultKind; delayMs?: number } | undefined {
+  private pickFault(method: string, path: string): { kind: FaultKind; delayMs?: number; detail?: string } | undefined {
     for (const f of this.faults) {
       if (f.method && f.method !== method) continue
       if (!f.path.test(path)) continue
@@ -707,12 +709,12 @@ export class StandIn {
       const kinds = Array.isArray(f.kind) ? f.kind : [f.kind]
       const kind = kinds[f.hits % kinds.length] as FaultKind
       f.hits++
-      return { kind, delayMs: f.delayMs }
+      return { kind, delayMs: f.delayMs, detail: f.detail }
     }
     return undefined
   }
 
-  private sendFault(res: http.ServerResponse, kind: FaultKind): number {
+  private sendFault(res: http.ServerResponse, kind: FaultKind, detail?: string): number {
     if (kind === 'status-502-html') {
       res.writeHead(502, { 'Content-Type': 'text/html' })
       res.end('<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>corporate-proxy</body></html>')
@@ -720,7 +722,7 @@ export class StandIn {
     }
     const status = kind === 'status-500' ? 500 : kind === 'status-503' ? 503 : 502
     res.writeHead(status, { 'Content-Type': JsonApi })
-    res.end(JSON.stringify({ errors: [{ status: String(status), title: 'internal error' }] }))
+    res.end(JSON.stringify(errorDocument(status, 'internal error', detail)))
     return status
   }
 

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 
 export const RepoRoot = fileURLToPath(new URL('../..', import.meta.url))
-export const DistEntry = join(RepoRoot, 'dist', 'index.js')
+/** The bundle under test; ACTION_DIST_ENTRY runs the suite against another build (an older release, say). */
+export const DistEntry = process.env.ACTION_DIST_ENTRY ?? join(RepoRoot, 'dist', 'index.js')
 
 interface ActionYml {
   inputs: Record<string, { default?: string; description: string; required?: boolean }>

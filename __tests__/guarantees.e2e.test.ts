@@ -1,0 +1,246 @@
+/**
+ * The README's Guarantees and the edges around them, end to end: the bundled dist/index.js, run
+ * as the runner runs it, against the stand-in (or a deliberately broken server) over real sockets.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { StandIn, type WorkspaceSpec } from '../stand-in/server.ts'
+import { runStep, waitFor } from './helpers/action-runner.ts'
+
+const fast = { queueMs: 20, planMs: 200, applyMs: 200, applyQueueMs: 20, processingMs: 50 }
+let standIn: StandIn
+let counter = 0
+
+beforeAll(async () => {
+  standIn = new StandIn({ defaultTimings: fast })
+  await standIn.start()
+})
+afterAll(async () => {
+  await standIn.stop()
+})
+
+function workspace(spec: Partial<WorkspaceSpec> = {}): { name: string; id: string } {
+  const ws = standIn.addWorkspace({ name: `ws-g-${++counter}`, ...spec })
+  return { name: ws.name, id: ws.id }
+}
+
+function inputs(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { token: 'test-token', hostname: standIn.url, organization: 'demo-org', workspace: name, ...extra }
+}
+
+/** Lines the runner would read as workflow commands. */
+function commands(stdout: string): string[] {
+  return stdout.split(/\r?\n/).filter(line => /^\s*::/.test(line))
+}
+
+describe('guarantees, end to end', () => {
+  it('never applies after the step was told to stop: a cancel during a slow read sends no confirmation, and the stop is done in time', async () => {
+    const ws = workspace({ timings: { planMs: 3_000 } })
+    let cancelledAt = 0
+    const polled = (): boolean =>
+      standIn.requests.some(q => q.method === 'GET' && q.path.startsWith(`/api/v2/runs/${standIn.runsOf(ws.id)[0]?.id}`))
+    const r = await runStep({
+      inputs: inputs(ws.name),
+      onSpawn: child => {
+        void waitFor(polled, 10_000, 'the first poll').then(() => {
+          // The next read, the one that would first show is-confirmable, hangs; the plan ends and
+          // the job is cancelled while it is in flight.
+          standIn.injectFault({ method: 'GET', path: /^\/api\/v2\/runs\/run-/, kind: 'slow', delayMs: 20_000, times: 1 })
+          void waitFor(() => standIn.runsOf(ws.id)[0]?.confirmable === true, 10_000, 'confirmable').then(() => {
+            cancelledAt = performance.now()
+            child.kill('SIGINT')
+          })
+        })
+      },
+      killAfterMs: 30_000
+    })
+    const run = standIn.runsOf(ws.id)[0]
+    expect(r.code).toBe(1)
+    // The runner kills a step 7.5 s after the cancel; it must be done well before.
+    expect(r.exitedAt - cancelledAt).toBeLessThan(5_000)
+    expect(standIn.requests.filter(q => q.path.endsWith('/actions/apply'))).toEqual([])
+    expect(run?.status).toBe('discarded')
+    expect(r.outputs.status).toBe('discarded')
+  })
+
+  it.each(['true', 'false'])(
+    'at most one run per attempt: a 504 whose run is committed 0.4 s later gives one run (wait_for_run %s)',
+    async waitForRun => {
+      const ws = workspace()
+      standIn.injectFault({ method: 'POST', path: /^\/api\/v2\/runs$/, kind: 'status-504-late-commit', delayMs: 400, times: 1 })
+      const r = await runStep({ inputs: inputs(ws.name, { wait_for_run: waitForRun }) })
+      standIn.clearFaults()
+      expect(r.code).toBe(0)
+      const runs = standIn.runsOf(ws.id)
+      expect(runs).toHaveLength(1)
+      expect(JSON.parse(r.outputs.run_ids as string)).toEqual([runs[0]?.id])
+      if (waitForRun === 'false') await waitFor(() => runs[0]?.status === 'applied', 10_000, 'the auto-apply')
+      expect(standIn.workspaces.get(ws.id)?.appliesSeen).toBe(1)
+    }
+  )
+
+  it('a run that ended well is a success even when timeout_minutes passes while its new state is processed', async () => {
+    const ws = workspace({ outputs: { vpc_id: { value: 'vpc-late' } }, timings: { processingMs: 4_000 } })
+    const r = await runStep({ inputs: inputs(ws.name, { timeout_minutes: '0.05' }) })
+    expect(r.code).toBe(0)
+    expect(r.outputs.status).toBe('applied')
+    expect(JSON.parse(r.outputs.workspace_outputs as string)).toEqual({ vpc_id: 'vpc-late' })
+  })
+
+  it('workspace_outputs is never a silent {}: it waits for processing, fails naming the permission, or is skipped with read_outputs false', async () => {
+    const slow = workspace({ outputs: { a: { value: 1 } }, timings: { processingMs: 1_500 } })
+    const waited = await runStep({ inputs: inputs(slow.name) })
+    expect(waited.code).toBe(0)
+    expect(JSON.parse(waited.outputs.workspace_outputs as string)).toEqual({ a: 1 })
+    expect(standIn.requests.some(q => q.path.includes(`/workspaces/${slow.id}/current-state-version-outputs`) && q.status === 503)).toBe(
+      false
+    )
+
+    const denied = workspace({ outputs: { a: { value: 1 } }, canReadStateOutputs: false })
+    const failed = await runStep({ inputs: inputs(denied.name) })
+    expect(failed.code).toBe(1)
+    expect(failed.outputs.status).toBe('applied')
+    expect(failed.stdout).toMatch(/::error::Run run-\w+ applied.*'read state outputs' permission.*read_outputs: false/)
+
+    const skipped = await runStep({ inputs: inputs(denied.name, { read_outputs: 'false' }) })
+    expect(skipped.code).toBe(0)
+    expect(skipped.outputs.workspace_outputs).toBe('{}')
+  })
+
+  it('nothing from the API can inject workflow commands (::error and ::save-state lines in a lock reason and an error detail)', async () => {
+    const ws = workspace()
+    const id = standIn.workspaceByName(ws.name)?.id as string
+    const evil = 'maintenance\n::error::pwned\n::save-state name=active_run_id::run-evil'
+    standIn.lock(id, 'user-Evil00000000001', evil)
+    setTimeout(() => standIn.unlock(id), 1_000)
+    standIn.injectFault({ method: 'GET', path: /^\/api\/v2\/runs\//, kind: 'status-503', detail: evil, times: 1 })
+    const r = await runStep({ inputs: inputs(ws.name) })
+    expect(r.code).toBe(0)
+    expect(commands(r.stdout).filter(c => /pwned|run-evil/.test(c) && !/^::(notice|warning|debug)::/.test(c))).toEqual([])
+    expect(r.state.active_run_id).toBe('')
+    expect(r.stdout).toContain('maintenance')
+  })
+})
+
+describe('edges, end to end', () => {
+  it('refuses timeout_minutes past a week before any request, naming the input', async () => {
+    const before = standIn.requests.length
+    const r = await runStep({ inputs: inputs('anything', { timeout_minutes: '35792' }) })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/::error::Input 'timeout_minutes': 35792 minutes is more than the most/)
+    expect(standIn.requests.length).toBe(before)
+  })
+
+  it('checks run variables as HCL literals before a run is spent on them, naming the line but never the value', async () => {
+    const ws = workspace()
+    for (const [variables, problem] of [
+      ['a="ok"\nregion=eu-west-1', /line 2 \('region'\): the value is not an HCL literal: a bare word/],
+      ['secret="hunter2', /line 1 \('secret'\).*not closed with a double quote/]
+    ] as const) {
+      const r = await runStep({ inputs: inputs(ws.name, { variables }) })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toMatch(problem)
+      expect(r.stdout).not.toContain('hunter2')
+    }
+    expect(standIn.runsOf(ws.id)).toHaveLength(0)
+  })
+
+  it('a 2xx answer that is JSON but not JSON:API gets a clear error, not a TypeError', async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end('{"status":"ok","version":"3"}')
+    })
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const r = await runStep({ inputs: { ...inputs('network'), hostname: `http://127.0.0.1:${port}` } })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toMatch(/::error::GET .* answered 200 with JSON that is not an HCP Terraform API document .*'hostname'/)
+      expect(r.stdout + r.stderr).not.toMatch(/Cannot read properties/)
+    } finally {
+      server.close()
+    }
+  })
+
+  it('a refused connection names the hostname input', async () => {
+    const server = http.createServer()
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    await new Promise<void>(resolve => server.close(() => resolve()))
+    const r = await runStep({ inputs: { ...inputs('network'), hostname: `http://127.0.0.1:${port}` } })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/::error::.*refused the connection \(ECONNREFUSED\)\. Check the 'hostname' input/)
+  })
+
+  describe('TLS failures are not retried and name NODE_EXTRA_CA_CERTS', () => {
+    let server: https.Server | undefined
+    let handshakes = 0
+    let certFile = ''
+    let port = 0
+    beforeAll(async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tls-'))
+      certFile = join(dir, 'cert.pem')
+      const keyFile = join(dir, 'key.pem')
+      try {
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'rsa:2048',
+            '-nodes',
+            '-keyout',
+            keyFile,
+            '-out',
+            certFile,
+            '-days',
+            '2',
+            '-subj',
+            '/CN=tfe.example.test',
+            '-addext',
+            'subjectAltName=DNS:tfe.example.test'
+          ],
+          { stdio: 'ignore' }
+        )
+      } catch {
+        return
+      }
+      server = https.createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (_req, res) => res.end('{}'))
+      server.on('connection', () => handshakes++)
+      await new Promise<void>(resolve => server?.listen(0, '127.0.0.1', resolve))
+      port = (server.address() as AddressInfo).port
+    })
+    afterAll(() => void server?.close())
+
+    it('a self-signed certificate fails at once', async () => {
+      if (!server) throw new Error('openssl is needed to make a test certificate (apt-get install openssl)')
+      handshakes = 0
+      const r = await runStep({ inputs: { ...inputs('network'), hostname: `https://127.0.0.1:${port}` } })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toMatch(
+        /::error::GET .*the TLS connection to 127.0.0.1:\d+ failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/
+      )
+      expect(r.stdout).toMatch(/NODE_EXTRA_CA_CERTS/)
+      expect(handshakes).toBe(1)
+    })
+
+    it('a certificate for another host name fails at once and points at the hostname input', async () => {
+      if (!server) throw new Error('openssl is needed to make a test certificate (apt-get install openssl)')
+      handshakes = 0
+      const r = await runStep({
+        inputs: { ...inputs('network'), hostname: `https://127.0.0.1:${port}` },
+        env: { NODE_EXTRA_CA_CERTS: certFile }
+      })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toMatch(/::error::GET .*\(ERR_TLS_CERT_ALTNAME_INVALID: .*check the 'hostname' input/)
+      expect(handshakes).toBe(1)
+    })
+  })
+})
