@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { TfeClient } from '../src/api-client.js'
-import { ApiError, NetworkError } from '../src/errors.js'
+import { AbortedError, ApiError, NetworkError } from '../src/errors.js'
 import { useNockAndCapture } from './helpers/env.ts'
 
 const host = 'https://tfe.example.com'
@@ -155,6 +155,61 @@ describe('TfeClient', () => {
     const c = client()
     await expect(c.get('/api/v2/x')).resolves.toEqual(ok)
     expect(out.text()).toMatch(/not JSON.*proxy/)
+    c.dispose()
+  })
+
+  it('caps an absurd rate-limit reset (an hour) and says so', async () => {
+    nock(host)
+      .get('/api/v2/x')
+      .reply(429, { errors: [{ status: 429, title: 'Too many requests' }] }, { 'X-RateLimit-Reset': '3600' })
+      .get('/api/v2/x')
+      .reply(200, ok)
+    const c = client({ maxRateLimitWaitMs: 200 })
+    await expect(c.get('/api/v2/x')).resolves.toEqual(ok)
+    expect(out.text()).toMatch(/asks to wait 3600 s, which is not plausible: waiting 0\.\d s instead/)
+    c.dispose()
+  })
+
+  it('does not hold the client for an hour when X-RateLimit-Reset is absurd on a spent budget', async () => {
+    nock(host)
+      .get('/api/v2/a')
+      .reply(200, ok, { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '3600' })
+      .get('/api/v2/b')
+      .reply(200, ok)
+    const c = client({ maxRateLimitWaitMs: 100 })
+    await c.get('/api/v2/a')
+    await expect(c.get('/api/v2/b')).resolves.toEqual(ok)
+    c.dispose()
+  })
+
+  it('answers a 2xx whose JSON is not JSON:API with a clear, non-retried error', async () => {
+    nock(host).get('/api/v2/x').reply(200, { status: 'ok' })
+    const c = client()
+    const err = (await c.get('/api/v2/x').catch((e: unknown) => e)) as ApiError
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err.transient).toBe(false)
+    expect(err.message).toMatch(/answered 200 with JSON that is not an HCP Terraform API document.*'hostname' input/)
+    expect(c.stats.requests).toBe(1)
+    c.dispose()
+  })
+
+  it('sends nothing once the signal has fired, and cuts an in-flight request off when it fires', async () => {
+    const posted = nock(host).post('/api/v2/runs/run-1/actions/apply').reply(202, '')
+    const c = client()
+    const stopped = new AbortController()
+    stopped.abort(new AbortedError('Timed out.', 'timeout'))
+    await expect(
+      c.request('POST', '/api/v2/runs/run-1/actions/apply', { idempotent: true, body: {}, signal: stopped.signal })
+    ).rejects.toBeInstanceOf(AbortedError)
+    expect(posted.isDone()).toBe(false)
+    expect(c.stats.requests).toBe(0)
+
+    nock(host).get('/api/v2/slow').delay(10_000).reply(200, ok)
+    const cancel = new AbortController()
+    setTimeout(() => cancel.abort(new AbortedError('The job was cancelled.', 'cancelled')), 50)
+    const started = performance.now()
+    await expect(c.get('/api/v2/slow', cancel.signal)).rejects.toMatchObject({ reason: 'cancelled' })
+    expect(performance.now() - started).toBeLessThan(2_000)
     c.dispose()
   })
 })

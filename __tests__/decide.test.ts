@@ -99,7 +99,7 @@ describe('the decision table', () => {
     expect(rows).toHaveLength(Documented.length * 3 * 2 * 2 * 2)
   })
 
-  it('guarantee: never waits without saying for whom — every row either ends, acts, or names what it waits for', () => {
+  it('guarantee: never waits without saying who it waits for — every row either ends, acts, or names what it waits for', () => {
     for (const r of rows) {
       const d = r.decision
       expect([r.status, d.action]).toEqual([r.status, expect.stringMatching(/^(confirm|wait|wait-for-person|succeed|retry|fail)$/)])
@@ -114,7 +114,7 @@ describe('the decision table', () => {
     }
   })
 
-  it('a confirmable run is confirmed exactly when this step is the one to confirm, whatever has-changes says', () => {
+  it('guarantee: never waits without saying who it waits for — a confirmable run is confirmed exactly when this step is the one to confirm, whatever has-changes says', () => {
     for (const r of rows.filter(r => r.confirmable && !Final.has(r.status) && !ApplyPhase.has(r.status))) {
       const expected = r.operation === 'plan' ? 'succeed' : r.manualConfirm ? 'wait-for-person' : 'confirm'
       expect([r.status, r.operation, r.manualConfirm, r.hasChanges, r.decision.action]).toEqual([

@@ -66,4 +66,22 @@ describe('documentation', () => {
     }
     expect(uses).toBeGreaterThan(10)
   })
+
+  it("every promise in the README's Guarantees section has a test named after it", () => {
+    const readme = readFileSync(join(RepoRoot, 'README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('## Guarantees'), readme.indexOf('\n## ', readme.indexOf('## Guarantees') + 1))
+    const promises = [...section.matchAll(/^- \*\*(.+?)\*\*/gm)].map(m => normalise((m[1] as string).replace(/\.$/, '')))
+    expect(promises.length).toBeGreaterThanOrEqual(4)
+    const titles = readdirSync(join(RepoRoot, '__tests__'))
+      .filter(f => f.endsWith('.test.ts'))
+      .flatMap(f =>
+        [...readFileSync(join(RepoRoot, '__tests__', f), 'utf8').matchAll(/['"`]guarantee: ([^'"`]+)/g)].map(m => normalise(m[1] as string))
+      )
+    for (const promise of promises) expect([promise, titles.filter(t => t.startsWith(promise)).length > 0]).toEqual([promise, true])
+  })
 })
+
+/** Promises and test titles compared without markdown and case. */
+function normalise(text: string): string {
+  return text.replace(/`/g, '').toLowerCase().trim()
+}

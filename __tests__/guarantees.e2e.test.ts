@@ -40,7 +40,7 @@ function commands(stdout: string): string[] {
 }
 
 describe('guarantees, end to end', () => {
-  it('never applies after the step was told to stop: a cancel during a slow read sends no confirmation, and the stop is done in time', async () => {
+  it('guarantee: never applies after the step was told to stop — a cancel during a slow read sends no confirmation, and the stop is done in time', async () => {
     const ws = workspace({ timings: { planMs: 3_000 } })
     let cancelledAt = 0
     const polled = (): boolean =>
@@ -70,7 +70,7 @@ describe('guarantees, end to end', () => {
   })
 
   it.each(['true', 'false'])(
-    'at most one run per attempt: a 504 whose run is committed 0.4 s later gives one run (wait_for_run %s)',
+    'guarantee: at most one run per attempt — a 504 whose run is committed 0.4 s later gives one run (wait_for_run %s)',
     async waitForRun => {
       const ws = workspace()
       standIn.injectFault({ method: 'POST', path: /^\/api\/v2\/runs$/, kind: 'status-504-late-commit', delayMs: 400, times: 1 })
@@ -85,7 +85,7 @@ describe('guarantees, end to end', () => {
     }
   )
 
-  it('a run that ended well is a success even when timeout_minutes passes while its new state is processed', async () => {
+  it('guarantee: a run that ended well is a success — even when timeout_minutes passes while its new state is processed', async () => {
     const ws = workspace({ outputs: { vpc_id: { value: 'vpc-late' } }, timings: { processingMs: 4_000 } })
     const r = await runStep({ inputs: inputs(ws.name, { timeout_minutes: '0.05' }) })
     expect(r.code).toBe(0)
@@ -93,7 +93,7 @@ describe('guarantees, end to end', () => {
     expect(JSON.parse(r.outputs.workspace_outputs as string)).toEqual({ vpc_id: 'vpc-late' })
   })
 
-  it('workspace_outputs is never a silent {}: it waits for processing, fails naming the permission, or is skipped with read_outputs false', async () => {
+  it('guarantee: workspace_outputs is never a silent {} — it waits for processing, fails naming the permission, or is skipped with read_outputs false', async () => {
     const slow = workspace({ outputs: { a: { value: 1 } }, timings: { processingMs: 1_500 } })
     const waited = await runStep({ inputs: inputs(slow.name) })
     expect(waited.code).toBe(0)
@@ -113,7 +113,7 @@ describe('guarantees, end to end', () => {
     expect(skipped.outputs.workspace_outputs).toBe('{}')
   })
 
-  it('nothing from the API can inject workflow commands (::error and ::save-state lines in a lock reason and an error detail)', async () => {
+  it('guarantee: nothing from the API can start a workflow command — (::error and ::save-state lines in a lock reason and an error detail)', async () => {
     const ws = workspace()
     const id = standIn.workspaceByName(ws.name)?.id as string
     const evil = 'maintenance\n::error::pwned\n::save-state name=active_run_id::run-evil'

@@ -122,7 +122,17 @@ describe('inputs', () => {
     [{ variables: '1bad="x"' }, 'variables', /line 1/],
     [{ operation: 'destroy', refresh_only: 'true' }, 'refresh_only', /destroy/],
     [{ refresh: 'false', refresh_only: 'true' }, 'refresh', /refresh_only/],
-    [{ token: 'abc def' }, 'token', /white space/]
+    [{ token: 'abc def' }, 'token', /white space/],
+    [{ timeout_minutes: '35792' }, 'timeout_minutes', /more than the most this step accepts \(10080, a week\)/],
+    [{ read_outputs: 'nope' }, 'read_outputs', /true or false/],
+    [{ variables: 'region=eu-west-1' }, 'variables', /line 1 \('region'\): the value is not an HCL literal: a bare word/],
+    [{ variables: 'a=1\nregion="eu-west-1' }, 'variables', /line 2 \('region'\).*not closed with a double quote/],
+    [{ variables: 'cidr=10.0.0.0/16' }, 'variables', /line 1 \('cidr'\).*unexpected text after the value/],
+    [{ variables: 'doc=<<EOT' }, 'variables', /heredocs/],
+    [{ variables: 'name="${var.x}"' }, 'variables', /template sequence.*\$\$\{/],
+    [{ variables: 'x="a\\qb"' }, 'variables', /unknown escape sequence/],
+    [{ variables: 'l=["a" "b"]' }, 'variables', /expected ',' or '\]'/],
+    [{ variables: 'o={a=1 b=2}' }, 'variables', /expected ',' or '\}'/]
   ])('refuses %j naming input %s', (extra, input, message) => {
     const err = errorFor({ ...base, ...extra })
     expect(err.input).toBe(input)
@@ -133,6 +143,26 @@ describe('inputs', () => {
   it('never puts a variable value in an error message', () => {
     const err = errorFor({ ...base, variables: 'ok="1"\nsecret-ish value without equals sign' })
     expect(err.message).not.toContain('secret-ish')
+    const unterminated = errorFor({ ...base, variables: 'password="hunter2' })
+    expect(unterminated.message).not.toContain('hunter2')
+  })
+
+  it.each([
+    '"eu-west-1"',
+    '2',
+    '-1.5e3',
+    'true',
+    'null',
+    '""',
+    '"tab\\tnewline\\n quote\\" unicode\\u00e9 \\U0001F600"',
+    '"literal $${not_a_ref} and %%{not_a_directive}"',
+    '["a", "b",]',
+    '[]',
+    '{ a = 1, "b" = [true, null], c: { d = "e" } }',
+    '  "padded"  '
+  ])('accepts the HCL literal %s as a run variable value', value => {
+    setInputs({ ...base, variables: `v=${value}` })
+    expect(getSettings().variables).toEqual([{ key: 'v', value: value.trim() }])
   })
 
   it('parses lists, variables, decimals and the workspace id form', () => {

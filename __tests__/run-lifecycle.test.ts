@@ -578,7 +578,7 @@ describe('run lifecycle', () => {
     }
   })
 
-  it('cuts an in-flight read off when the job is cancelled, and still stops the run in time', async () => {
+  it('guarantee: never applies after the step was told to stop — an in-flight read is cut off when the job is cancelled, and the run is still stopped in time', async () => {
     const controller = new AbortController()
     const discards: string[] = []
     let reads = 0
@@ -641,7 +641,7 @@ describe('run lifecycle', () => {
     }
   })
 
-  it('a run committed even later than the pause is listed in run_ids and discarded with a comment saying why', async () => {
+  it('guarantee: at most one run per attempt — a run committed even later than the pause is listed in run_ids and discarded with a comment saying why', async () => {
     const committed: ReturnType<typeof runResource>[] = []
     const discarded: { id: string; comment: string }[] = []
     let posts = 0
@@ -684,7 +684,7 @@ describe('run lifecycle', () => {
     expect(discarded[0]?.comment).toMatch(/second run for the same step.*run-FIRST is the one that goes on/)
   })
 
-  it('guarantee: giving up for its own reasons never cancels an apply in progress, and leaves nothing for the post step', async () => {
+  it('guarantee: never cancels an apply unless the job was cancelled or timed out with cancel_on_abort — giving up for its own reasons leaves an apply in progress alone, and nothing for the post step', async () => {
     const actions: string[] = []
     let reads = 0
     workspaceApi()
@@ -714,7 +714,7 @@ describe('run lifecycle', () => {
     expect(o.releases).toBeGreaterThan(0)
   })
 
-  it('giving up on a run that still waits discards it, with a comment that states the real reason', async () => {
+  it('guarantee: never cancels an apply unless the job was cancelled or timed out with cancel_on_abort — giving up on a run that still waits discards it, with a comment that states the real reason', async () => {
     const comments: string[] = []
     let reads = 0
     let outageUntil = Infinity
@@ -783,7 +783,7 @@ describe('run lifecycle', () => {
     expect(o.status).toBe('applied')
   })
 
-  it('a run that ended well is a success even when the deadline passes during the outputs read', async () => {
+  it('guarantee: a run that ended well is a success — even when the deadline passes during the outputs read', async () => {
     const controller = new AbortController()
     nock(host)
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
@@ -799,7 +799,7 @@ describe('run lifecycle', () => {
     expect(o.outputs).toEqual({ vpc_id: 'vpc-1' })
   })
 
-  it('waits for the new state to be processed (resources-processed, 503s) and reads every page of outputs', async () => {
+  it('guarantee: workspace_outputs is never a silent {} — it waits for the new state to be processed (resources-processed, 503s) and reads every page', async () => {
     let svReads = 0
     let outputReads = 0
     const all = [
@@ -826,7 +826,7 @@ describe('run lifecycle', () => {
     expect(o.outputs).toEqual({ a: 1, b: 'two', c: [3] })
   })
 
-  it('fails, naming the permission, when outputs cannot be read after an apply; read_outputs: false skips them', async () => {
+  it('guarantee: workspace_outputs is never a silent {} — the step fails, naming the permission, when outputs cannot be read after an apply; read_outputs: false skips them', async () => {
     workspaceApi({ canReadStateOutputs: false })
     new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }])
     const o = await execute(settings())
@@ -848,7 +848,7 @@ describe('run lifecycle', () => {
     expect(skipped.outputs).toBeUndefined()
   })
 
-  it('status tells where the run ended after a stop: a run cancelled on timeout reads canceled', async () => {
+  it('guarantee: a run that ended well is a success — and status tells where a run ended after a stop: cancelled on timeout reads canceled', async () => {
     const api = new FakeApi([{ before: [{ status: 'planning', cancelable: true }] }])
     const controller = new AbortController()
     setTimeout(() => controller.abort(new AbortedError('timeout', 'timeout')), 80)
@@ -858,7 +858,7 @@ describe('run lifecycle', () => {
     expect(o.message).toMatch(/while run run-\d+ was 'planning'; a cancel was requested \(now 'canceled'\)/)
   })
 
-  it('nothing from the API can start a workflow command: lock reasons, error details and statuses are flattened', async () => {
+  it('guarantee: nothing from the API can start a workflow command — lock reasons, error details and statuses are flattened', async () => {
     const evil = 'maintenance\n::error::pwned\r\n::save-state name=active_run_id::run-evil'
     let reads = 0
     workspaceApi({ locked: true, lockedReason: evil, lockedBy: { id: 'user-1', type: 'users' } })

@@ -53,11 +53,13 @@ export async function cleanup(): Promise<void> {
         return
       }
     }
+    const runLink = (id: string): string =>
+      id === left.runId && left.runUrl ? left.runUrl : left.workspaceUrl ? `${left.workspaceUrl}/runs/${id}` : id
     const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`
     for (const runId of runIds) {
       const result = await stopRun(client, runId, settings, left.stopReason || 'cancelled', comment, budget)
       log.warning(
-        `Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runId === left.runId && left.runUrl ? left.runUrl : runId}`
+        `Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runLink(runId)}`
       )
     }
   } finally {
