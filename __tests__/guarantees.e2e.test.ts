@@ -178,6 +178,14 @@ describe('edges, end to end', () => {
     expect(r.stdout).toMatch(/::error::.*refused the connection \(ECONNREFUSED\)\. Check the 'hostname' input/)
   })
 
+  it('a host name that does not resolve names the hostname input', async () => {
+    const r = await runStep({ inputs: { ...inputs('network'), hostname: 'tfe.does-not-exist.invalid' } })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(
+      /::error::.*tfe\.does-not-exist\.invalid (does not resolve \(ENOTFOUND\)|could not be resolved just now \(EAI_AGAIN\))\. Check the 'hostname' input/
+    )
+  })
+
   describe('TLS failures are not retried and name NODE_EXTRA_CA_CERTS', () => {
     let server: https.Server | undefined
     let handshakes = 0

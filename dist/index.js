@@ -32223,6 +32223,9 @@ class TfeClient {
         if (code === 'ENOTFOUND') {
             return new NetworkError(`${method} ${path}: the host ${this.host} does not resolve (ENOTFOUND). Check the '${Inputs.Hostname}' input.`, method, path, code, false);
         }
+        if (code === 'EAI_AGAIN') {
+            return new NetworkError(`${method} ${path}: the host ${this.host} could not be resolved just now (EAI_AGAIN). Check the '${Inputs.Hostname}' input and the runner's DNS.`, method, path, code);
+        }
         if (code === 'ECONNREFUSED') {
             return new NetworkError(`${method} ${path}: ${this.host} refused the connection (ECONNREFUSED). Check the '${Inputs.Hostname}' input (and its port), and that the runner can reach it.`, method, path, code);
         }

@@ -308,6 +308,14 @@ export class TfeClient {
         false
       )
     }
+    if (code === 'EAI_AGAIN') {
+      return new NetworkError(
+        `${method} ${path}: the host ${this.host} could not be resolved just now (EAI_AGAIN). Check the '${Inputs.Hostname}' input and the runner's DNS.`,
+        method,
+        path,
+        code
+      )
+    }
     if (code === 'ECONNREFUSED') {
       return new NetworkError(
         `${method} ${path}: ${this.host} refused the connection (ECONNREFUSED). Check the '${Inputs.Hostname}' input (and its port), and that the runner can reach it.`,
