@@ -102,7 +102,9 @@ describe('the bundled action against the stand-in', () => {
     const ids = JSON.parse(r.outputs.run_ids as string) as string[]
     expect(ids).toHaveLength(3)
     expect(ids.map(id => standIn.runs.get(id)?.status)).toEqual(['errored', 'errored', 'applied'])
-    expect(r.stdout).toMatch(/::warning::Run run-\w+ errored during plan: .* Queueing run 2 of 4 in 0.3 s/)
+    expect(r.stdout).toMatch(
+      /::warning::Run run-\w+ errored during plan \(Error: Reference to undeclared resource, main.tf line 12\): .* Queueing run 2 of 4 in 0.3 s/
+    )
     expect(r.stdout).toMatch(/Queueing run 3 of 4 in 0.4 s/)
   })
 
@@ -112,7 +114,7 @@ describe('the bundled action against the stand-in', () => {
     expect(r.code).toBe(1)
     expect(r.outputs).toMatchObject({ status: 'errored', attempts: '2' })
     expect(r.stdout).toMatch(
-      /::error::Run run-\w+ errored during apply: http:\/\/127.0.0.1:\d+\/app\/demo-org\/workspaces\/ws-e2e-\d+\/runs\/run-\w+ Gave up after 2 runs \(retry_attempts: 1\)/
+      /::error::Run run-\w+ errored during apply \(Error: creating EC2 Instance: InsufficientInstanceCapacity\): http:\/\/127.0.0.1:\d+\/app\/demo-org\/workspaces\/ws-e2e-\d+\/runs\/run-\w+ Gave up after 2 runs \(retry_attempts: 1\)/
     )
     expect(r.summary).toMatch(/❌/)
   })

@@ -42,6 +42,9 @@ function settings(over: Partial<Settings> = {}): Settings {
     refresh: true,
     refreshOnly: false,
     readOutputs: true,
+    showLogs: false,
+    commentOnPr: false,
+    githubToken: '',
     ...over
   }
 }

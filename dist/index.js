@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4636);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1660);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4636:
+/***/ 1660:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31435,7 +31435,10 @@ const Inputs = {
     AllowEmptyApply: 'allow_empty_apply',
     Refresh: 'refresh',
     RefreshOnly: 'refresh_only',
-    ReadOutputs: 'read_outputs'
+    ReadOutputs: 'read_outputs',
+    ShowLogs: 'show_logs',
+    CommentOnPr: 'comment_on_pr',
+    GithubToken: 'github_token'
 };
 const Outputs = {
     RunId: 'run_id',
@@ -31752,6 +31755,12 @@ function readToken() {
         core_setSecret(token);
     return token;
 }
+function readGithubToken() {
+    const token = getInput(Inputs.GithubToken).trim();
+    if (token)
+        core_setSecret(token);
+    return token;
+}
 function getSettings() {
     const token = readToken();
     if (!token) {
@@ -31802,7 +31811,10 @@ function getSettings() {
         allowEmptyApply: parseBoolean(Inputs.AllowEmptyApply, false),
         refresh,
         refreshOnly,
-        readOutputs: parseBoolean(Inputs.ReadOutputs, true)
+        readOutputs: parseBoolean(Inputs.ReadOutputs, true),
+        showLogs: parseBoolean(Inputs.ShowLogs, true),
+        commentOnPr: parseBoolean(Inputs.CommentOnPr, false),
+        githubToken: readGithubToken()
     };
 }
 /** The post step's inputs; it must not fail on an input the main step already reported. */
@@ -31972,6 +31984,17 @@ const log = {
     },
     group(title, fn) {
         return group(neutralize(title), fn);
+    },
+    startGroup(title) {
+        startGroup(neutralize(title));
+    },
+    endGroup() {
+        endGroup();
+    },
+    /** Registers a secret (a token, a signed URL) so the runner masks it wherever it appears. */
+    mask(secret) {
+        if (secret)
+            core_setSecret(secret);
     }
 };
 
@@ -32159,10 +32182,11 @@ class TfeClient {
                     transient: true
                 });
             }
-            return { status, body: json };
+            return { status, body: json, location: undefined };
         }
+        // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
         if (options.accept?.includes(status))
-            return { status, body: json };
+            return { status, body: json, location: headerValue(responseHeaders, 'location') };
         throw this.toError(status, method, path, text, json, responseHeaders);
     }
     /**
@@ -32797,7 +32821,9 @@ function toStage(resource) {
     const a = resource.attributes;
     const n = (key) => (typeof a[key] === 'number' ? a[key] : 0);
     return {
+        id: resource.id,
         status: String(a.status ?? ''),
+        logReadUrl: typeof a['log-read-url'] === 'string' ? a['log-read-url'] : '',
         additions: n('resource-additions'),
         changes: n('resource-changes'),
         destructions: n('resource-destructions')
@@ -33195,7 +33221,517 @@ function workflowRunUrl() {
     return `${serverUrl}/${repo}/actions/runs/${runId}`;
 }
 
+;// CONCATENATED MODULE: ./src/log-render.ts
+/**
+ * Plan and apply logs as a person reads them. On most workspaces a log is structured run output:
+ * one JSON `terraform.ui` message per line (version, planned_change, change_summary, diagnostic,
+ * apply_start, apply_complete, outputs, …). They are rendered the way the Terraform CLI prints
+ * them (the message, diagnostics with their detail), and what the summary needs is kept: the
+ * changes by address, output changes, the totals line and the first error. A line that is not
+ * such a message is a plain log line and passes through as it is, ANSI colours included.
+ */
+const ChangeActions = ['create', 'update', 'replace', 'delete', 'read', 'import', 'move', 'forget'];
+const Colour = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', reset: '\u001b[0m' };
+const Symbol = {
+    create: `${Colour.green}+${Colour.reset}`,
+    update: `${Colour.yellow}~${Colour.reset}`,
+    replace: `${Colour.red}-${Colour.reset}/${Colour.green}+${Colour.reset}`,
+    delete: `${Colour.red}-${Colour.reset}`,
+    read: `${Colour.cyan}<=${Colour.reset}`,
+    import: `${Colour.cyan}<-${Colour.reset}`,
+    move: `${Colour.yellow}->${Colour.reset}`,
+    forget: `${Colour.red}.${Colour.reset}`
+};
+function toAction(value, importing) {
+    if (importing && (value === 'noop' || value === 'read'))
+        return 'import';
+    switch (value) {
+        case 'create':
+        case 'update':
+        case 'replace':
+        case 'delete':
+        case 'read':
+            return value;
+        case 'move':
+            return 'move';
+        case 'remove':
+        case 'forget':
+            return 'forget';
+        case 'import':
+            return 'import';
+        default:
+            return undefined;
+    }
+}
+function asMessage(line) {
+    if (!line.startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(line);
+        if (typeof parsed === 'object' && parsed !== null && typeof parsed.type === 'string' && '@message' in parsed) {
+            return parsed;
+        }
+    }
+    catch {
+        // Not JSON: a plain line that happens to start with a brace.
+    }
+    return undefined;
+}
+function log_render_text(value) {
+    return typeof value === 'string' ? value : '';
+}
+/** What one stage's log said, as far as the summary and the error annotation care. */
+class LogDigest {
+    /** True once a structured message was seen; false once a plain line was; undefined before any line. */
+    structured;
+    changes = new Map();
+    drift = [];
+    outputs = [];
+    totals;
+    firstError;
+    /** The lines to print for one log line. */
+    render(line) {
+        const message = asMessage(line);
+        if (!message) {
+            if (line.trim() !== '')
+                this.structured ??= false;
+            const error = plainError(line);
+            if (error && !this.firstError)
+                this.firstError = { severity: 'error', summary: error, detail: '', where: undefined };
+            return [line];
+        }
+        this.structured = true;
+        const said = log_render_text(message['@message']);
+        switch (message.type) {
+            case 'planned_change':
+            case 'resource_drift': {
+                const change = (message.change ?? {});
+                const address = log_render_text(change.resource?.addr);
+                const action = toAction(change.action, Boolean(change.importing));
+                if (!address || !action)
+                    return said ? [said] : [];
+                if (message.type === 'planned_change')
+                    this.changes.set(address, action);
+                else
+                    this.drift.push({ address, action });
+                return [`  ${Symbol[action]} ${said || `${address}: ${action}`}`];
+            }
+            case 'change_summary': {
+                const c = (message.changes ?? {});
+                const n = (k) => (typeof c[k] === 'number' ? c[k] : 0);
+                this.totals = { add: n('add'), change: n('change'), remove: n('remove'), import: n('import'), operation: log_render_text(c.operation) };
+                return [`${Colour.bold}${said}${Colour.reset}`];
+            }
+            case 'outputs':
+                return this.renderOutputs(message, said);
+            case 'diagnostic':
+                return this.renderDiagnostic(message);
+            case 'version':
+                return said ? [said] : [];
+            default:
+                return said ? [said] : [];
+        }
+    }
+    renderOutputs(message, said) {
+        const outputs = (message.outputs ?? {});
+        const lines = [said];
+        for (const [name, o] of Object.entries(outputs)) {
+            const sensitive = o.sensitive === true;
+            if (typeof o.action === 'string') {
+                this.outputs.push({ name, action: o.action, sensitive });
+                lines.push(`  ${o.action === 'delete' ? Symbol.delete : o.action === 'update' ? Symbol.update : Symbol.create} ${name}`);
+            }
+            else {
+                lines.push(`  ${name} = ${sensitive ? '(sensitive value)' : JSON.stringify(o.value)}`);
+            }
+        }
+        return lines;
+    }
+    renderDiagnostic(message) {
+        const d = (message.diagnostic ?? {});
+        const severity = d.severity === 'warning' ? 'warning' : 'error';
+        const summary = log_render_text(d.summary) || log_render_text(message['@message']).replace(/^(Error|Warning): /, '');
+        const detail = log_render_text(d.detail);
+        const file = log_render_text(d.range?.filename);
+        const where = file ? `${file}${typeof d.range?.start?.line === 'number' ? ` line ${d.range.start.line}` : ''}` : undefined;
+        if (severity === 'error' && !this.firstError)
+            this.firstError = { severity, summary, detail, where };
+        const colour = severity === 'error' ? Colour.red : Colour.yellow;
+        const head = `${colour}${Colour.bold}${severity === 'error' ? 'Error' : 'Warning'}:${Colour.reset} ${Colour.bold}${summary}${Colour.reset}`;
+        return [head, ...(where ? [`  on ${where}:`] : []), ...detail.split(/\r?\n/).map(l => `  ${l}`)];
+    }
+}
+/** The first error of a plain log: the CLI's "Error: …" line. */
+function plainError(line) {
+    // eslint-disable-next-line no-control-regex
+    const bare = line.replace(/\u001b\[[0-9;]*m/g, '').replace(/^[│╷╵\s]+/, '');
+    const m = bare.match(/^Error: (.+)$/);
+    return m?.[1]?.trim();
+}
+
+;// CONCATENATED MODULE: ./src/log-stream.ts
+/**
+ * Streams a run's plan and apply logs into the job log while the stages run, so the job log
+ * reads like a local `terraform apply`, each stage in a group of its own.
+ *
+ * Source: each plan and apply has a `log-read-url`, an archivist blob URL (empty until the stage
+ * starts) read with `?limit=N&offset=M` as it grows. The stream opens with STX (0x02) and closes
+ * with ETX (0x03); a log without them ends when its stage's status is final (go-tfe's LogReader
+ * and the Terraform CLI's cloud backend read it the same way).
+ *
+ * The URL is a secret (anyone holding it can read the log for a day): it is masked and never
+ * printed. It is another origin than the API, so the token is never sent there: reads go through
+ * their own HTTP client with no Authorization header, and do not count against the API's rate
+ * budget. A log that cannot be read is a warning, never a failure; the run is followed all the same.
+ */
+
+
+
+
+
+
+const Stx = 0x02;
+const Etx = 0x03;
+const ChunkBytes = 65_536;
+/** Consecutive failed reads of one log before the step stops trying to show it. */
+const MaxReadFailures = 5;
+const StageFinal = new Set(['finished', 'errored', 'canceled', 'unreachable', 'force_canceled']);
+class StageLog {
+    digest = new LogDigest();
+    url = '';
+    final = false;
+    done = false;
+    offset = 0;
+    started = false;
+    failures = 0;
+    pending = Buffer.alloc(0);
+    opened = false;
+    kind;
+    title;
+    quiet;
+    constructor(kind, title, quiet) {
+        this.kind = kind;
+        this.title = title;
+        this.quiet = quiet;
+    }
+    /** One read: true when it got bytes (read again at once), false when there was nothing new. */
+    async read(http, timeoutMs) {
+        let body;
+        try {
+            const separator = this.url.includes('?') ? '&' : '?';
+            const response = await withTimeout(http.get(`${this.url}${separator}limit=${ChunkBytes}&offset=${this.offset}`), timeoutMs);
+            const status = response.message.statusCode ?? 0;
+            // Bytes, not text: a chunk may end inside a multi-byte character.
+            body = await withTimeout(response.readBodyBuffer ? response.readBodyBuffer() : response.readBody().then(t => Buffer.from(t)), timeoutMs);
+            if (status === 401 || status === 403 || status === 404) {
+                this.giveUp(`the log host answered ${status}`);
+                return false;
+            }
+            if (status < 200 || status >= 300)
+                throw new Error(`the log host answered ${status}`);
+        }
+        catch (err) {
+            if (++this.failures >= MaxReadFailures)
+                this.giveUp(errorMessage(err));
+            return false;
+        }
+        this.failures = 0;
+        if (body.length === 0) {
+            // Nothing new. A log that never got its ETX ends when its stage has.
+            if (this.final)
+                this.finish();
+            return false;
+        }
+        this.offset += body.length;
+        let chunk = body;
+        if (!this.started) {
+            this.started = true;
+            if (chunk[0] === Stx)
+                chunk = chunk.subarray(1);
+        }
+        const ended = chunk.length > 0 && chunk[chunk.length - 1] === Etx;
+        if (ended)
+            chunk = chunk.subarray(0, chunk.length - 1);
+        this.emit(chunk, ended);
+        if (ended)
+            this.finish();
+        return true;
+    }
+    /** Prints whole lines; a partial last line waits for the rest (or the end). */
+    emit(chunk, flush) {
+        this.pending = Buffer.concat([this.pending, chunk]);
+        let newline;
+        while ((newline = this.pending.indexOf(0x0a)) !== -1) {
+            this.print(this.pending.subarray(0, newline).toString('utf8').replace(/\r$/, ''));
+            this.pending = this.pending.subarray(newline + 1);
+        }
+        if (flush && this.pending.length) {
+            this.print(this.pending.toString('utf8'));
+            this.pending = Buffer.alloc(0);
+        }
+    }
+    print(line) {
+        if (this.quiet) {
+            this.digest.render(line);
+            return;
+        }
+        if (!this.opened) {
+            this.opened = true;
+            log.startGroup(this.title);
+        }
+        for (const out of this.digest.render(line))
+            log.info(out);
+    }
+    finish() {
+        if (this.done)
+            return;
+        if (this.pending.length)
+            this.emit(Buffer.alloc(0), true);
+        this.done = true;
+        if (this.opened)
+            log.endGroup();
+    }
+    giveUp(why) {
+        if (this.quiet)
+            log.debug(`The ${this.kind} log could not be read for the summary (${why}).`);
+        else
+            log.warning(`The ${this.kind} log cannot be shown (${why}); the run is followed all the same. Set show_logs: false to skip logs.`);
+        this.finish();
+    }
+}
+/** The logs of one run: its plan, then its apply, each streamed while its stage runs. */
+class RunLogs {
+    plan;
+    apply;
+    http;
+    intervalMs;
+    readTimeoutMs;
+    loop;
+    stopped = false;
+    wake;
+    quiet;
+    constructor(options) {
+        this.quiet = options.quiet ?? false;
+        this.plan = new StageLog('plan', options.title('plan'), this.quiet);
+        this.apply = new StageLog('apply', options.title('apply'), this.quiet);
+        this.intervalMs = options.intervalMs ?? 1000;
+        this.readTimeoutMs = options.readTimeoutMs ?? 10_000;
+        // No Authorization header ever: the log URL is signed, and it is another origin.
+        this.http = new lib_HttpClient(UserAgent, undefined, {
+            allowRedirects: false,
+            allowRetries: false,
+            keepAlive: true,
+            socketTimeout: this.readTimeoutMs
+        });
+    }
+    /** What the last poll said about the stages; starts streaming as soon as a log URL appears. */
+    observe(run) {
+        this.note(this.plan, run.plan);
+        this.note(this.apply, run.apply);
+        // Quiet: nothing is shown while the run goes on, so nothing is read until it has ended.
+        if (!this.quiet)
+            this.loop ??= this.url() ? this.run() : undefined;
+        this.wake?.();
+    }
+    url() {
+        return this.plan.url || this.apply.url;
+    }
+    note(stage, counts) {
+        if (!counts)
+            return;
+        if (counts.logReadUrl && !stage.url) {
+            log.mask(counts.logReadUrl);
+            stage.url = counts.logReadUrl;
+        }
+        stage.final = StageFinal.has(counts.status);
+    }
+    current() {
+        if (!this.plan.done && this.plan.url)
+            return this.plan;
+        if (this.plan.done || !this.plan.url) {
+            if (!this.apply.done && this.apply.url)
+                return this.apply;
+        }
+        return undefined;
+    }
+    async run() {
+        while (!this.stopped) {
+            const stage = this.current();
+            if (!stage) {
+                if (this.plan.done && this.apply.done)
+                    return;
+                await this.idle();
+                continue;
+            }
+            const more = await stage.read(this.http, this.readTimeoutMs);
+            if (!more && !stage.done)
+                await this.idle();
+        }
+    }
+    /** Waits for the interval, or less when a poll brings news (a new stage, a final status). */
+    idle() {
+        return new Promise(resolve => {
+            const timer = setTimeout(done, this.intervalMs);
+            function done() {
+                clearTimeout(timer);
+                resolve();
+            }
+            this.wake = () => {
+                this.wake = undefined;
+                done();
+            };
+        });
+    }
+    /**
+     * The run has ended: read what is left of the logs, within `boundMs`, so their last lines (the
+     * totals, the error) are in the job log before the step reports. Then stop.
+     */
+    async finish(run, boundMs) {
+        this.observe(run);
+        for (const stage of [this.plan, this.apply])
+            stage.final = true;
+        this.loop ??= this.url() ? this.run() : undefined;
+        const until = Date.now() + boundMs;
+        while (this.loop && Date.now() < until && !(this.done(this.plan) && this.done(this.apply))) {
+            this.wake?.();
+            await sleep(Math.min(50, Math.max(1, until - Date.now())));
+        }
+        this.stop();
+    }
+    done(stage) {
+        return stage.done || !stage.url;
+    }
+    stop() {
+        this.stopped = true;
+        this.wake?.();
+        this.plan.finish();
+        this.apply.finish();
+        this.http.dispose();
+    }
+}
+function withTimeout(promise, ms) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer from the log host within ${ms / 1000} s`)), ms);
+        promise.then(v => {
+            clearTimeout(timer);
+            resolve(v);
+        }, (e) => {
+            clearTimeout(timer);
+            reject(e instanceof Error ? e : new Error(String(e)));
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/change-report.ts
+/**
+ * The changes of a run by address, for the job summary and the pull-request comment. Sources, in
+ * order: the plan's structured log (planned_change, resource_drift, change_summary, outputs
+ * messages: readable by anyone who can read the run); when the log is not structured, the plan's
+ * JSON output (`GET /plans/:id/json-output`: 204 until ready, 307 to a short-lived URL on another
+ * origin, workspace admins only); otherwise the counts alone, with one line saying why.
+ * Only addresses, actions and output names are kept: never a value.
+ */
+
+
+
+/** A JSON plan's `actions` list as one action; undefined for a no-op that is not an import or move. */
+function actionOf(actions, importing = false, moved = false) {
+    const a = actions ?? [];
+    if (a.includes('create') && a.includes('delete'))
+        return 'replace';
+    if (a.length === 1) {
+        switch (a[0]) {
+            case 'create':
+            case 'update':
+            case 'delete':
+            case 'read':
+                return a[0];
+            case 'forget':
+                return 'forget';
+            case 'no-op':
+                return importing ? 'import' : moved ? 'move' : undefined;
+        }
+    }
+    return undefined;
+}
+function fromJsonPlan(plan) {
+    const resources = [];
+    for (const rc of plan.resource_changes ?? []) {
+        const action = actionOf(rc.change?.actions, Boolean(rc.change?.importing), Boolean(rc.previous_address && rc.previous_address !== rc.address));
+        if (rc.address && action)
+            resources.push({ address: rc.address, action });
+    }
+    const drift = [];
+    for (const rc of plan.resource_drift ?? []) {
+        const action = actionOf(rc.change?.actions);
+        if (rc.address && action)
+            drift.push({ address: rc.address, action });
+    }
+    const outputs = [];
+    for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
+        const action = actionOf(oc.actions);
+        if (action)
+            outputs.push({ name, action, sensitive: oc.after_sensitive === true || oc.before_sensitive === true });
+    }
+    return { resources, drift, outputs };
+}
+/** Builds the report from what the step read of the plan's log, or asks for the plan's JSON. */
+async function changeReport(client, run, digest, signal) {
+    const counts = run.plan;
+    const totals = digest?.totals ??
+        (counts ? { add: counts.additions, change: counts.changes, remove: counts.destructions, import: 0, operation: 'plan' } : undefined);
+    const base = { totals, firstError: digest?.firstError, drift: [], outputs: [], resources: [] };
+    if (digest?.structured) {
+        return {
+            ...base,
+            source: 'log',
+            why: undefined,
+            resources: [...digest.changes].map(([address, action]) => ({ address, action })),
+            drift: [...digest.drift],
+            outputs: [...digest.outputs]
+        };
+    }
+    if (!counts?.id)
+        return { ...base, source: 'counts', why: 'the run has no plan to describe' };
+    try {
+        const answer = await client.request('GET', `/api/v2/plans/${encodeURIComponent(counts.id)}/json-output`, {
+            idempotent: true,
+            signal,
+            accept: [204, 307, 403]
+        });
+        if (answer.status === 204)
+            return { ...base, source: 'counts', why: "the plan's JSON output was not ready" };
+        if (answer.status === 403)
+            return { ...base, source: 'counts', why: "the token may not read the plan's JSON output (it needs workspace admin access)" };
+        const plan = answer.status === 307 && answer.location ? await fetchElsewhere(answer.location) : answer.body;
+        return { ...base, source: 'json-output', why: undefined, ...fromJsonPlan(plan) };
+    }
+    catch (err) {
+        if (err instanceof ApiError && err.status === 404) {
+            return { ...base, source: 'counts', why: "the token may not read the plan's JSON output (it needs workspace admin access)" };
+        }
+        return { ...base, source: 'counts', why: `the plan's JSON output could not be read (${errorMessage(err)})` };
+    }
+}
+/** The 307's target is another origin with a short-lived signed URL: fetched without the token. */
+async function fetchElsewhere(url) {
+    const http = new lib_HttpClient(UserAgent, undefined, { allowRedirects: false, allowRetries: false, socketTimeout: 30_000 });
+    try {
+        const response = await http.get(url);
+        const status = response.message.statusCode ?? 0;
+        const body = await response.readBody();
+        if (status !== 200)
+            throw new Error(`its download answered ${status}`);
+        return JSON.parse(body);
+    }
+    finally {
+        http.dispose();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/run-lifecycle.ts
+
+
 
 
 
@@ -33239,6 +33775,9 @@ class RunLifecycle {
     attempts = 0;
     /** The marker of a create request that went out and whose run is not known yet. */
     unanswered;
+    /** The logs of the run being followed (the last attempt's, once it ended). */
+    logs;
+    changes;
     constructor(settings, client, state = postState, options = {}) {
         this.settings = settings;
         this.client = client;
@@ -33249,7 +33788,9 @@ class RunLifecycle {
             createRetryDelayMs: options.createRetryDelayMs ?? 2_000,
             cancelStopBudgetMs: options.cancelStopBudgetMs ?? 6_000,
             stopBudgetMs: options.stopBudgetMs ?? 30_000,
-            outputsBoundMs: options.outputsBoundMs ?? 120_000
+            outputsBoundMs: options.outputsBoundMs ?? 120_000,
+            logIntervalMs: options.logIntervalMs ?? 1_000,
+            logDrainMs: options.logDrainMs ?? 2_000
         };
         this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
     }
@@ -33271,6 +33812,7 @@ class RunLifecycle {
             runIds: [...this.runIds],
             attempts: this.attempts,
             outputs,
+            changes: this.changes,
             durationMs: Date.now() - this.startedAt
         };
     }
@@ -33295,14 +33837,22 @@ class RunLifecycle {
         for (let attempt = 1;; attempt++) {
             let ended;
             try {
-                ended = await log.group(this.attemptTitle(attempt), async () => {
+                const attemptRun = async () => {
                     const run = await this.queueRun(attempt, stop);
                     this.attempts = attempt;
                     if (!this.settings.waitForRun)
                         return 'queued';
                     this.state.following(run.id, this.url(run.id));
                     return await this.follow(run, attempt, stop);
-                });
+                };
+                // Groups do not nest: with logs shown, each stage's log is a group of its own.
+                if (this.settings.showLogs && this.settings.waitForRun) {
+                    log.info(`▸ ${this.attemptTitle(attempt)}`);
+                    ended = await attemptRun();
+                }
+                else {
+                    ended = await log.group(this.attemptTitle(attempt), attemptRun);
+                }
             }
             catch (err) {
                 return await this.stopFollowing(err);
@@ -33316,12 +33866,14 @@ class RunLifecycle {
                 return await this.stopFollowing(new GiveUpError(this.failText(ended, run)));
             }
             this.state.release();
+            if (ended.action !== 'retry')
+                this.changes = await this.describeChanges(run, cancel);
             if (ended.action === 'succeed')
                 return await this.succeed(ended, run, cancel);
             if (ended.action === 'fail')
                 return this.outcome(false, `${this.failText(ended, run)}${this.retryText(ended)}`);
             const delay = Math.min(this.settings.retryBackoffMinMs * 2 ** (attempt - 1), this.settings.retryBackoffMaxMs);
-            log.warning(`Run ${run.id} errored during ${ended.stage}: ${this.url(run.id)} Queueing run ${attempt + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`);
+            log.warning(`${this.failText(ended, run)} Queueing run ${attempt + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`);
             try {
                 await sleep(delay, stop);
             }
@@ -33486,6 +34038,22 @@ class RunLifecycle {
             retriesLeft: this.totalRuns - attempt,
             stop: undefined
         };
+        const ws2 = `${ws.organization}/${ws.name}`;
+        const suffix = this.totalRuns > 1 ? ` (run ${attempt} of at most ${this.totalRuns})` : '';
+        const logs = new RunLogs({
+            title: stage => `${stage === 'plan' ? 'Plan' : 'Apply'}: ${ws2}${suffix}`,
+            intervalMs: this.options.logIntervalMs,
+            quiet: !this.settings.showLogs
+        });
+        this.logs = logs;
+        try {
+            return await this.followWith(first, schedule, memory, signal, logs);
+        }
+        finally {
+            logs.stop();
+        }
+    }
+    async followWith(first, schedule, memory, signal, logs) {
         const told = new Set();
         const queuedAt = Date.now();
         let nextPendingReport = queuedAt + PendingFirstReportMs;
@@ -33500,11 +34068,14 @@ class RunLifecycle {
                     log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`);
                 lastStatus = run.status;
             }
+            logs.observe(run);
             const decision = decide(toFacts(run), this.settings, memory);
             switch (decision.action) {
                 case 'succeed':
                 case 'fail':
                 case 'retry':
+                    // The last lines of the logs (totals, the error) before the step reports, briefly.
+                    await logs.finish(run, this.options.logDrainMs);
                     return decision;
                 case 'stop':
                     throw new Error('decide() answered stop without a stop reason');
@@ -33637,15 +34208,34 @@ class RunLifecycle {
             return this.outcome(false, `${message}; but ${why}`);
         }
     }
+    /** The run's changes by address; a report is never worth failing the step for. */
+    async describeChanges(run, signal) {
+        try {
+            const report = await changeReport(this.client, run, this.logs?.plan.digest, signal);
+            const applyError = this.logs?.apply.digest.firstError;
+            return applyError ? { ...report, firstError: applyError } : report;
+        }
+        catch (err) {
+            log.debug(`No change report: ${errorMessage(err)}`);
+            return undefined;
+        }
+    }
+    /** The first error of the stage's log, as `: Error: … (main.tf line 12)`, when logs are read. */
+    firstError(stage) {
+        const d = this.logs?.[stage].digest.firstError;
+        if (!d)
+            return '';
+        return ` (Error: ${d.summary}${d.where ? `, ${d.where}` : ''})`;
+    }
     failText(ended, run) {
         const url = this.url(run.id);
         if (ended.action === 'retry')
-            return `Run ${run.id} errored during ${ended.stage}: ${url}`;
+            return `Run ${run.id} errored during ${ended.stage}${this.firstError(ended.stage)}: ${url}`;
         switch (ended.reason) {
             case 'errored-plan':
-                return `Run ${run.id} errored during plan: ${url}`;
+                return `Run ${run.id} errored during plan${this.firstError('plan')}: ${url}`;
             case 'errored-apply':
-                return `Run ${run.id} errored during apply: ${url}`;
+                return `Run ${run.id} errored during apply${this.firstError('apply')}: ${url}`;
             case 'errored-elsewhere':
                 return `Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`;
             case 'discarded':
@@ -33750,11 +34340,102 @@ class RunLifecycle {
     }
 }
 
+;// CONCATENATED MODULE: ./src/change-table.ts
+
+const Labels = {
+    create: '🟢 create',
+    update: '🟡 update',
+    replace: '🟠 replace',
+    delete: '🔴 delete',
+    read: '🔵 read',
+    import: '🟣 import',
+    move: '⚪ move',
+    forget: '⚫ forget'
+};
+function escapeHtml(text) {
+    return text.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+}
+function totalsLine(totals) {
+    if (!totals)
+        return '';
+    const imports = totals.import ? `${totals.import} to import, ` : '';
+    if (totals.operation === 'apply') {
+        return `Apply complete! Resources: ${imports}${totals.add} added, ${totals.change} changed, ${totals.remove} destroyed.`;
+    }
+    if (totals.add + totals.change + totals.remove + totals.import === 0)
+        return 'No changes. Your infrastructure matches the configuration.';
+    return `Plan: ${imports}${totals.add} to add, ${totals.change} to change, ${totals.remove} to destroy.`;
+}
+function sorted(changes) {
+    return [...changes].sort((a, b) => ChangeActions.indexOf(a.action) - ChangeActions.indexOf(b.action) || a.address.localeCompare(b.address));
+}
+/**
+ * The HTML of a report, at most about `maxChars` characters long. `title` heads the table (`h4`
+ * in a summary); the totals line and the error are never cut.
+ */
+function renderChanges(report, maxChars) {
+    const tail = [];
+    const totals = totalsLine(report.totals);
+    if (totals)
+        tail.push(`<p><b>${escapeHtml(totals)}</b></p>`);
+    if (report.firstError) {
+        const e = report.firstError;
+        tail.push(`<p>❗ <b>Error: ${escapeHtml(e.summary)}</b>${e.where ? ` (${escapeHtml(e.where)})` : ''}${e.detail ? `<br>${escapeHtml(e.detail)}` : ''}</p>`);
+    }
+    if (report.source === 'counts' && report.why)
+        tail.push(`<p><sub>Only the counts are shown: ${escapeHtml(report.why)}.</sub></p>`);
+    let budget = maxChars - tail.join('').length;
+    const parts = [];
+    const table = (title, rows) => {
+        if (!rows.length)
+            return;
+        const head = `<h4>${escapeHtml(title)} (${rows.length})</h4><table><tr><th>action</th><th>address</th></tr>`;
+        const end = '</table>';
+        let body = '';
+        let shown = 0;
+        for (const r of sorted(rows)) {
+            const row = `<tr><td>${Labels[r.action]}</td><td><code>${escapeHtml(r.address)}</code></td></tr>`;
+            // Room is kept for the closing tags and the "… and N more" row.
+            if (head.length + body.length + row.length + end.length + 120 > budget)
+                break;
+            body += row;
+            shown++;
+        }
+        const more = rows.length - shown;
+        const cut = more > 0 ? `<tr><td colspan="2">… and ${more} more</td></tr>` : '';
+        const html = `${head}${body}${cut}${end}`;
+        parts.push(html);
+        budget -= html.length;
+    };
+    table('Resource changes', report.resources);
+    if (report.outputs.length) {
+        const items = report.outputs.map(o => `<li><code>${escapeHtml(o.name)}</code>: ${escapeHtml(o.action)}${o.sensitive ? ' (sensitive)' : ''}</li>`);
+        let html = `<h4>Output changes (${items.length})</h4><ul>`;
+        let shown = 0;
+        for (const item of items) {
+            if (html.length + item.length + 80 > budget)
+                break;
+            html += item;
+            shown++;
+        }
+        if (shown < items.length)
+            html += `<li>… and ${items.length - shown} more</li>`;
+        html += '</ul>';
+        parts.push(html);
+        budget -= html.length;
+    }
+    table('Changed outside Terraform (drift)', report.drift);
+    return [...parts, ...tail].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/report.ts
 
 
 
 
+
+/** A step summary is capped at 1 MiB; the change table gets most of it, the rest stays ours. */
+const SummaryChangeBudget = 900_000;
 function resourceCounts(outcome) {
     const run = outcome.run;
     if (!run)
@@ -33777,9 +34458,6 @@ function writeOutputs(outcome) {
     setOutput(Outputs.ResourceChanges, String(counts?.changes ?? 0));
     setOutput(Outputs.ResourceDestructions, String(counts?.destructions ?? 0));
     setOutput(Outputs.WorkspaceOutputs, JSON.stringify(outcome.outputs ?? {}));
-}
-function escapeHtml(text) {
-    return text.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 function report_link(text, url) {
     return url ? `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>` : escapeHtml(text);
@@ -33808,8 +34486,87 @@ async function writeSummary(settings, outcome) {
         .addHeading(`${icon} Terraform ${escapeHtml(settings.operation)}: ${escapeHtml(wsName)}`, 3)
         .addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))
         .addRaw(`<p>${escapeHtml(outcome.message)}</p>`, true)
+        .addRaw(outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : '', true)
         .addRaw(origin ? `<p><sub>${report_link('workflow run', origin)}</sub></p>` : '', true)
         .write();
+}
+
+;// CONCATENATED MODULE: ./src/pr-comment.ts
+/**
+ * One comment per workspace and operation on the pull request the workflow runs for: the status,
+ * the change table, the first error and the run's link. It is found again by a hidden marker and
+ * updated in place on every push, so it never piles up. A comment is a convenience: whatever
+ * goes wrong here is a warning, never the step's failure.
+ */
+
+
+
+
+
+
+/** GitHub refuses comments over 65,536 characters; the table gets what the rest leaves. */
+const MaxCommentChars = 65_536;
+const PullRequestEvents = new Set(['pull_request', 'pull_request_target']);
+function commentMarker(workspace, operation) {
+    return `<!-- tfe-workspace-run: ${workspace} ${operation} -->`;
+}
+function commentBody(settings, outcome, workspace) {
+    const marker = commentMarker(workspace, settings.operation);
+    const icon = outcome.success ? '✅' : '❌';
+    const run = outcome.run ? `<a href="${escapeHtml(outcome.runUrl ?? '')}">${escapeHtml(outcome.run.id)}</a>` : 'no run';
+    const origin = workflowRunUrl();
+    const head = [
+        marker,
+        `<h3>${icon} Terraform ${escapeHtml(settings.operation)}: ${escapeHtml(workspace)}</h3>`,
+        `<p>Run ${run}: <code>${escapeHtml(outcome.status || 'none')}</code>${outcome.attempts > 1 ? ` after ${outcome.attempts} runs` : ''} in ${formatDuration(outcome.durationMs)}.</p>`,
+        outcome.success ? '' : `<p>${escapeHtml(outcome.message)}</p>`
+    ].join('\n');
+    const foot = origin ? `\n<p><sub>Updated by <a href="${escapeHtml(origin)}">this workflow run</a>.</sub></p>` : '';
+    const room = MaxCommentChars - head.length - foot.length - 200;
+    const table = outcome.changes ? renderChanges(outcome.changes, room) : '';
+    return `${head}\n${table}${foot}`;
+}
+/** Writes or updates the step's comment when the workflow runs for a pull request. */
+async function commentOnPullRequest(settings, outcome) {
+    if (!settings.commentOnPr)
+        return;
+    const { context, getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
+    const number = context.payload.pull_request?.number;
+    if (!PullRequestEvents.has(context.eventName) || typeof number !== 'number') {
+        log.info(`No pull request to comment on (event '${context.eventName}'); ${Inputs.CommentOnPr} applies to pull_request events.`);
+        return;
+    }
+    if (!settings.githubToken) {
+        log.warning(`Cannot comment on the pull request: input '${Inputs.GithubToken}' is empty.`);
+        return;
+    }
+    const ws = outcome.workspace
+        ? `${outcome.workspace.organization}/${outcome.workspace.name}`
+        : (settings.workspaceId ?? `${settings.organization}/${settings.workspace}`);
+    const body = commentBody(settings, outcome, ws);
+    const marker = commentMarker(ws, settings.operation);
+    const { owner, repo } = context.repo;
+    try {
+        const octokit = getOctokit(settings.githubToken);
+        const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
+        const mine = comments.find(c => c.body?.includes(marker));
+        if (mine) {
+            await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
+            log.info(`Updated the comment on pull request #${number}.`);
+        }
+        else {
+            await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
+            log.info(`Commented on pull request #${number}.`);
+        }
+    }
+    catch (err) {
+        const status = err.status;
+        if (status === 403 || status === 404) {
+            log.warning(`Could not comment on pull request #${number} (${status}): the token needs the 'pull-requests: write' permission. Add \`permissions: { pull-requests: write }\` to the job, or set ${Inputs.CommentOnPr}: false.`);
+            return;
+        }
+        log.warning(`Could not comment on pull request #${number}: ${errorMessage(err)}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
@@ -33886,6 +34643,7 @@ async function cleanup() {
 
 
 
+
 /** The main step: validate inputs, queue and follow the run, report. */
 async function run() {
     // Two reasons to stop: the job was cancelled (the runner sends SIGINT, then kills the step
@@ -33910,6 +34668,7 @@ async function run() {
         const outcome = await new RunLifecycle(settings, client).execute(stop, cancel.signal);
         writeOutputs(outcome);
         await writeSummary(settings, outcome);
+        await commentOnPullRequest(settings, outcome);
         if (outcome.success)
             log.info(outcome.message);
         else

@@ -50,6 +50,13 @@ export interface RequestOptions {
   accept?: number[]
 }
 
+export interface Answer<T> {
+  status: number
+  body: T
+  /** The Location of an accepted 3xx; the caller fetches it without the token. */
+  location: string | undefined
+}
+
 export interface ClientStats {
   requests: number
   retries: number
@@ -125,7 +132,7 @@ export class TfeClient {
     return (await this.request<T>('GET', path, { idempotent: true, signal })).body
   }
 
-  async request<T>(method: string, path: string, options: RequestOptions): Promise<{ status: number; body: T }> {
+  async request<T>(method: string, path: string, options: RequestOptions): Promise<Answer<T>> {
     let failures = 0
     let rateLimitWaits = 0
     for (;;) {
@@ -166,7 +173,7 @@ export class TfeClient {
     if (waitMs > 0) await sleep(waitMs, signal)
   }
 
-  private async send<T>(method: string, path: string, options: RequestOptions): Promise<{ status: number; body: T }> {
+  private async send<T>(method: string, path: string, options: RequestOptions): Promise<Answer<T>> {
     // The last moment to notice a stop: nothing, least of all an apply, goes out after it.
     if (options.signal?.aborted) throw abortReason(options.signal)
     const headers: Record<string, string> = {
@@ -217,9 +224,10 @@ export class TfeClient {
           }
         )
       }
-      return { status, body: json as T }
+      return { status, body: json as T, location: undefined }
     }
-    if (options.accept?.includes(status)) return { status, body: json as T }
+    // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
+    if (options.accept?.includes(status)) return { status, body: json as T, location: headerValue(responseHeaders, 'location') }
     throw this.toError(status, method, path, text, json, responseHeaders)
   }
 

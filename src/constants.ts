@@ -22,7 +22,10 @@ export const Inputs = {
   AllowEmptyApply: 'allow_empty_apply',
   Refresh: 'refresh',
   RefreshOnly: 'refresh_only',
-  ReadOutputs: 'read_outputs'
+  ReadOutputs: 'read_outputs',
+  ShowLogs: 'show_logs',
+  CommentOnPr: 'comment_on_pr',
+  GithubToken: 'github_token'
 } as const
 
 export const Outputs = {

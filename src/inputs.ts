@@ -36,6 +36,12 @@ export interface Settings {
   refreshOnly: boolean
   /** Read the workspace's outputs after an apply; false when the workflow does not use them. */
   readOutputs: boolean
+  /** Stream the plan and apply logs into the job log. */
+  showLogs: boolean
+  /** On pull_request events, write (and update) a comment with the status and the change table. */
+  commentOnPr: boolean
+  /** For the pull-request comment. */
+  githubToken: string
 }
 
 /** What the post step needs: it re-reads only these inputs. */
@@ -56,6 +62,12 @@ export function readToken(): string {
   // Masked as it will be sent: a secret pasted with a trailing newline would otherwise register a
   // mask ("tok\n") that does not match the token itself.
   const token = (core.getInput(Inputs.Token) || process.env.TFE_TOKEN || '').trim()
+  if (token) core.setSecret(token)
+  return token
+}
+
+function readGithubToken(): string {
+  const token = core.getInput(Inputs.GithubToken).trim()
   if (token) core.setSecret(token)
   return token
 }
@@ -123,7 +135,10 @@ export function getSettings(): Settings {
     allowEmptyApply: parseBoolean(Inputs.AllowEmptyApply, false),
     refresh,
     refreshOnly,
-    readOutputs: parseBoolean(Inputs.ReadOutputs, true)
+    readOutputs: parseBoolean(Inputs.ReadOutputs, true),
+    showLogs: parseBoolean(Inputs.ShowLogs, true),
+    commentOnPr: parseBoolean(Inputs.CommentOnPr, false),
+    githubToken: readGithubToken()
   }
 }
 

@@ -33,5 +33,15 @@ export const log = {
   },
   group<T>(title: string, fn: () => Promise<T>): Promise<T> {
     return core.group(neutralize(title), fn)
+  },
+  startGroup(title: string): void {
+    core.startGroup(neutralize(title))
+  },
+  endGroup(): void {
+    core.endGroup()
+  },
+  /** Registers a secret (a token, a signed URL) so the runner masks it wherever it appears. */
+  mask(secret: string): void {
+    if (secret) core.setSecret(secret)
   }
 }

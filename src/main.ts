@@ -3,6 +3,7 @@ import { getSettings } from './inputs.js'
 import { TfeClient } from './api-client.js'
 import { RunLifecycle } from './run-lifecycle.js'
 import { writeOutputs, writeSummary } from './report.js'
+import { commentOnPullRequest } from './pr-comment.js'
 import { cleanup } from './post.js'
 import { formatDuration } from './timing.js'
 import { loadGithubContext } from './context.js'
@@ -36,6 +37,7 @@ export async function run(): Promise<void> {
     const outcome = await new RunLifecycle(settings, client).execute(stop, cancel.signal)
     writeOutputs(outcome)
     await writeSummary(settings, outcome)
+    await commentOnPullRequest(settings, outcome)
     if (outcome.success) log.info(outcome.message)
     else log.fail(outcome.message)
   } catch (err) {

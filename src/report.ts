@@ -4,6 +4,10 @@ import type { Settings } from './inputs.js'
 import type { Outcome } from './run-lifecycle.js'
 import { formatDuration } from './timing.js'
 import { workflowRunUrl } from './context.js'
+import { escapeHtml, renderChanges } from './change-table.js'
+
+/** A step summary is capped at 1 MiB; the change table gets most of it, the rest stays ours. */
+const SummaryChangeBudget = 900_000
 
 function resourceCounts(outcome: Outcome): { additions: number; changes: number; destructions: number } | undefined {
   const run = outcome.run
@@ -27,10 +31,6 @@ export function writeOutputs(outcome: Outcome): void {
   core.setOutput(Outputs.ResourceChanges, String(counts?.changes ?? 0))
   core.setOutput(Outputs.ResourceDestructions, String(counts?.destructions ?? 0))
   core.setOutput(Outputs.WorkspaceOutputs, JSON.stringify(outcome.outputs ?? {}))
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string)
 }
 
 function link(text: string, url: string | undefined): string {
@@ -60,6 +60,7 @@ export async function writeSummary(settings: Settings, outcome: Outcome): Promis
     .addHeading(`${icon} Terraform ${escapeHtml(settings.operation)}: ${escapeHtml(wsName)}`, 3)
     .addTable(rows.map(([k, v]) => [{ data: k as string, header: true }, v as string]))
     .addRaw(`<p>${escapeHtml(outcome.message)}</p>`, true)
+    .addRaw(outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : '', true)
     .addRaw(origin ? `<p><sub>${link('workflow run', origin)}</sub></p>` : '', true)
     .write()
 }

@@ -23,6 +23,8 @@ import {
 import { formatDuration, formatSeconds, sleep } from './timing.js'
 import { defaultMessage, workflowDescription } from './context.js'
 import { log } from './log.js'
+import { RunLogs } from './log-stream.js'
+import { changeReport, type ChangeReport } from './change-report.js'
 
 /** Where the lifecycle leaves word for the post step (state.ts; tests pass a recorder). */
 export type PostStateSink = Pick<typeof postState, 'creating' | 'following' | 'stopping' | 'release'>
@@ -41,6 +43,8 @@ export interface Outcome {
   /** How many runs the step meant to queue (1 + retries made). */
   attempts: number
   outputs: Record<string, unknown> | undefined
+  /** The last run's changes by address (summary, PR comment); undefined when no run ended. */
+  changes: ChangeReport | undefined
   durationMs: number
 }
 
@@ -56,6 +60,10 @@ export interface LifecycleOptions {
   stopBudgetMs?: number
   /** Bound on waiting for the new state to be processed and its outputs readable. */
   outputsBoundMs?: number
+  /** Pause between reads of a growing log. */
+  logIntervalMs?: number
+  /** How long the step may read the rest of the logs once the run has ended. */
+  logDrainMs?: number
 }
 
 const PendingFirstReportMs = 10_000
@@ -94,6 +102,9 @@ export class RunLifecycle {
   private attempts = 0
   /** The marker of a create request that went out and whose run is not known yet. */
   private unanswered: string | undefined
+  /** The logs of the run being followed (the last attempt's, once it ended). */
+  private logs: RunLogs | undefined
+  private changes: ChangeReport | undefined
 
   constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
     this.settings = settings
@@ -105,7 +116,9 @@ export class RunLifecycle {
       createRetryDelayMs: options.createRetryDelayMs ?? 2_000,
       cancelStopBudgetMs: options.cancelStopBudgetMs ?? 6_000,
       stopBudgetMs: options.stopBudgetMs ?? 30_000,
-      outputsBoundMs: options.outputsBoundMs ?? 120_000
+      outputsBoundMs: options.outputsBoundMs ?? 120_000,
+      logIntervalMs: options.logIntervalMs ?? 1_000,
+      logDrainMs: options.logDrainMs ?? 2_000
     }
     this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`
   }
@@ -130,6 +143,7 @@ export class RunLifecycle {
       runIds: [...this.runIds],
       attempts: this.attempts,
       outputs,
+      changes: this.changes,
       durationMs: Date.now() - this.startedAt
     }
   }
@@ -153,13 +167,20 @@ export class RunLifecycle {
     for (let attempt = 1; ; attempt++) {
       let ended: Ended | 'queued'
       try {
-        ended = await log.group(this.attemptTitle(attempt), async () => {
+        const attemptRun = async (): Promise<Ended | 'queued'> => {
           const run = await this.queueRun(attempt, stop)
           this.attempts = attempt
           if (!this.settings.waitForRun) return 'queued' as const
           this.state.following(run.id, this.url(run.id))
           return await this.follow(run, attempt, stop)
-        })
+        }
+        // Groups do not nest: with logs shown, each stage's log is a group of its own.
+        if (this.settings.showLogs && this.settings.waitForRun) {
+          log.info(`▸ ${this.attemptTitle(attempt)}`)
+          ended = await attemptRun()
+        } else {
+          ended = await log.group(this.attemptTitle(attempt), attemptRun)
+        }
       } catch (err) {
         return await this.stopFollowing(err)
       }
@@ -175,12 +196,11 @@ export class RunLifecycle {
         return await this.stopFollowing(new GiveUpError(this.failText(ended, run)))
       }
       this.state.release()
+      if (ended.action !== 'retry') this.changes = await this.describeChanges(run, cancel)
       if (ended.action === 'succeed') return await this.succeed(ended, run, cancel)
       if (ended.action === 'fail') return this.outcome(false, `${this.failText(ended, run)}${this.retryText(ended)}`)
       const delay = Math.min(this.settings.retryBackoffMinMs * 2 ** (attempt - 1), this.settings.retryBackoffMaxMs)
-      log.warning(
-        `Run ${run.id} errored during ${ended.stage}: ${this.url(run.id)} Queueing run ${attempt + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`
-      )
+      log.warning(`${this.failText(ended, run)} Queueing run ${attempt + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`)
       try {
         await sleep(delay, stop)
       } catch (err) {
@@ -362,6 +382,22 @@ export class RunLifecycle {
       retriesLeft: this.totalRuns - attempt,
       stop: undefined
     }
+    const ws2 = `${ws.organization}/${ws.name}`
+    const suffix = this.totalRuns > 1 ? ` (run ${attempt} of at most ${this.totalRuns})` : ''
+    const logs = new RunLogs({
+      title: stage => `${stage === 'plan' ? 'Plan' : 'Apply'}: ${ws2}${suffix}`,
+      intervalMs: this.options.logIntervalMs,
+      quiet: !this.settings.showLogs
+    })
+    this.logs = logs
+    try {
+      return await this.followWith(first, schedule, memory, signal, logs)
+    } finally {
+      logs.stop()
+    }
+  }
+
+  private async followWith(first: Run, schedule: PollSchedule, memory: Memory, signal: AbortSignal, logs: RunLogs): Promise<Ended> {
     const told = new Set<string>()
     const queuedAt = Date.now()
     let nextPendingReport = queuedAt + PendingFirstReportMs
@@ -375,11 +411,14 @@ export class RunLifecycle {
         if (lastStatus) log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`)
         lastStatus = run.status
       }
+      logs.observe(run)
       const decision = decide(toFacts(run), this.settings, memory)
       switch (decision.action) {
         case 'succeed':
         case 'fail':
         case 'retry':
+          // The last lines of the logs (totals, the error) before the step reports, briefly.
+          await logs.finish(run, this.options.logDrainMs)
           return decision
         case 'stop':
           throw new Error('decide() answered stop without a stop reason')
@@ -516,14 +555,33 @@ export class RunLifecycle {
     }
   }
 
+  /** The run's changes by address; a report is never worth failing the step for. */
+  private async describeChanges(run: Run, signal: AbortSignal): Promise<ChangeReport | undefined> {
+    try {
+      const report = await changeReport(this.client, run, this.logs?.plan.digest, signal)
+      const applyError = this.logs?.apply.digest.firstError
+      return applyError ? { ...report, firstError: applyError } : report
+    } catch (err) {
+      log.debug(`No change report: ${errorMessage(err)}`)
+      return undefined
+    }
+  }
+
+  /** The first error of the stage's log, as `: Error: … (main.tf line 12)`, when logs are read. */
+  private firstError(stage: 'plan' | 'apply'): string {
+    const d = this.logs?.[stage].digest.firstError
+    if (!d) return ''
+    return ` (Error: ${d.summary}${d.where ? `, ${d.where}` : ''})`
+  }
+
   private failText(ended: Extract<Decision, { action: 'fail' | 'retry' }>, run: Run): string {
     const url = this.url(run.id)
-    if (ended.action === 'retry') return `Run ${run.id} errored during ${ended.stage}: ${url}`
+    if (ended.action === 'retry') return `Run ${run.id} errored during ${ended.stage}${this.firstError(ended.stage)}: ${url}`
     switch (ended.reason) {
       case 'errored-plan':
-        return `Run ${run.id} errored during plan: ${url}`
+        return `Run ${run.id} errored during plan${this.firstError('plan')}: ${url}`
       case 'errored-apply':
-        return `Run ${run.id} errored during apply: ${url}`
+        return `Run ${run.id} errored during apply${this.firstError('apply')}: ${url}`
       case 'errored-elsewhere':
         return `Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`
       case 'discarded':

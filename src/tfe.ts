@@ -22,7 +22,10 @@ export interface Workspace {
 }
 
 export interface StageCounts {
+  id: string
   status: string
+  /** The archivist URL of the stage's log (a secret; empty until the stage starts). */
+  logReadUrl: string
   additions: number
   changes: number
   destructions: number
@@ -98,7 +101,9 @@ function toStage(resource: Resource | undefined): StageCounts | undefined {
   const a = resource.attributes as Attributes
   const n = (key: string): number => (typeof a[key] === 'number' ? a[key] : 0)
   return {
+    id: resource.id,
     status: String(a.status ?? ''),
+    logReadUrl: typeof a['log-read-url'] === 'string' ? a['log-read-url'] : '',
     additions: n('resource-additions'),
     changes: n('resource-changes'),
     destructions: n('resource-destructions')

@@ -9,6 +9,7 @@
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
+import { Archivist, applyScript, changesFor, planScript, type LogFormat, type StageScript } from './logs.ts'
 import {
   errorDocument,
   listDocument,
@@ -64,6 +65,14 @@ export interface WorkspaceSpec {
   canQueueApply?: boolean
   /** False: the token may not read state outputs (permission false, outputs endpoints 404). */
   canReadStateOutputs?: boolean
+  /** Plan and apply logs: structured run output (JSON lines, the default) or plain terminal text. */
+  logFormat?: LogFormat
+  /** False: logs never get their closing ETX byte. */
+  logEtx?: boolean
+  /** True: the archivist answers 403 to this workspace's log reads. */
+  logForbidden?: boolean
+  /** True: the token is no workspace admin, so the plan's JSON output answers 404. */
+  planJsonDenied?: boolean
 }
 
 export type FaultKind =
@@ -123,6 +132,8 @@ interface Stage {
   changes: number
   destructions: number
   logId: string
+  /** The lines the stage writes when it ends, set when its log opens. */
+  pendingEnd?: string[]
 }
 
 export interface StandInRun {
@@ -194,6 +205,16 @@ export function newId(prefix: string): string {
 
 const JsonApi = 'application/vnd.api+json'
 
+/** What a failing plan or apply writes as its diagnostic. */
+const PlanError = {
+  summary: 'Reference to undeclared resource',
+  detail: 'A managed resource "aws_vpc" "main" has not been declared in the root module.'
+}
+const ApplyError = {
+  summary: 'creating EC2 Instance: InsufficientInstanceCapacity',
+  detail: 'We currently do not have sufficient capacity in the Availability Zone you requested.'
+}
+
 export class StandIn {
   readonly requests: LoggedRequest[] = []
   readonly runs = new Map<string, StandInRun>()
@@ -206,6 +227,11 @@ export class StandIn {
   earlyRequests = 0
   /** Requests that reached the log host carrying an Authorization header. */
   tokenLeaks = 0
+  /** Reads of the log host (the archivist): performance.now() of each. */
+  readonly archivistReads: number[] = []
+  /** Every line written to a log, with performance.now() when it was written: the bench measures log lag from here. */
+  readonly logLines: { at: number; logId: string; line: string }[] = []
+  readonly archivist = new Archivist()
   rateLimited = 0
   private readonly options: Required<Omit<StandInOptions, 'port'>> & { port: number }
   private readonly server: http.Server
@@ -231,11 +257,7 @@ export class StandIn {
       this.sockets.add(s)
       s.on('close', () => this.sockets.delete(s))
     })
-    this.logServer = http.createServer((req, res) => {
-      if (req.headers.authorization) this.tokenLeaks++
-      res.writeHead(200, { 'Content-Type': 'text/plain' })
-      res.end('Terraform log output\n')
-    })
+    this.logServer = http.createServer((req, res) => this.serveLog(req, res))
   }
 
   get url(): string {
@@ -449,17 +471,106 @@ export class StandIn {
     this.after(run, ws.timings.queueMs, () => {
       this.setStatus(run, 'planning')
       run.plan.status = 'running'
+      this.writeLog(run, run.plan, ws.timings.planMs, planScript(this.logFormat(ws), this.changesOf(run, ws), this.outputChanges(ws)))
       this.after(run, ws.timings.planMs, () => this.planDone(run, ws))
     })
+  }
+
+  // ---- logs -------------------------------------------------------------------------------
+
+  private logFormat(ws: StandInWorkspace): LogFormat {
+    return ws.spec.logFormat ?? 'structured'
+  }
+
+  private changesOf(run: StandInRun, ws: StandInWorkspace): ReturnType<typeof changesFor> {
+    if (run.refreshOnly) return []
+    return changesFor(ws.spec.changes ?? { add: 1, change: 0, destroy: 0 }, run.isDestroy, ws.resources)
+  }
+
+  private outputChanges(ws: StandInWorkspace): { name: string; sensitive: boolean; value: unknown }[] {
+    return Object.entries(ws.spec.outputs ?? {}).map(([name, o]) => ({ name, sensitive: o.sensitive === true, value: o.value }))
+  }
+
+  /** The plan as `terraform show -json` writes it, with what the stand-in knows: addresses and actions. */
+  private jsonPlan(run: StandInRun): unknown {
+    const ws = this.mustWorkspace(run.workspaceId)
+    const actions = (a: string): string[] => (a === 'replace' ? ['delete', 'create'] : [a])
+    return {
+      format_version: '1.2',
+      terraform_version: '1.9.5',
+      resource_changes: this.changesOf(run, ws).map(c => ({ address: c.address, mode: 'managed', change: { actions: actions(c.action) } })),
+      output_changes: Object.fromEntries(
+        this.outputChanges(ws).map(o => [o.name, { actions: ['create'], after_sensitive: o.sensitive, before_sensitive: false }])
+      )
+    }
+  }
+
+  /** Opens a stage's log with its first lines, writes the middle half-way; the stage's end writes the rest. */
+  private writeLog(run: StandInRun, stage: Stage, durationMs: number, script: StageScript): void {
+    this.archivist.open(stage.logId)
+    this.appendLog(stage, script.start)
+    stage.pendingEnd = script.end
+    this.after(run, Math.floor(durationMs / 2), () => this.appendLog(stage, script.middle))
+  }
+
+  private appendLog(stage: Stage, lines: string[]): void {
+    const at = performance.now()
+    for (const line of lines) this.logLines.push({ at, logId: stage.logId, line })
+    this.archivist.append(stage.logId, lines)
+  }
+
+  /** The stage ended: its last lines (or the error instead), then ETX unless the spec says not. */
+  private endLog(run: StandInRun, stage: Stage, error?: string[]): void {
+    if (!this.archivist.has(stage.logId)) return
+    this.appendLog(stage, error ?? stage.pendingEnd ?? [])
+    stage.pendingEnd = undefined
+    this.archivist.close(stage.logId, this.mustWorkspace(run.workspaceId).spec.logEtx !== false)
+  }
+
+  private serveLog(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.archivistReads.push(performance.now())
+    if (req.headers.authorization) this.tokenLeaks++
+    const url = new URL(req.url ?? '/', 'http://archivist')
+    const planId = url.pathname.match(/^\/v1\/json\/(plan-\w+)$/)?.[1]
+    if (planId) {
+      const run = [...this.runs.values()].find(r => r.plan.id === planId)
+      if (!run) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' })
+        res.end('not found')
+        return
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify(this.jsonPlan(run)))
+      return
+    }
+    const id = url.pathname.match(/^\/v1\/object\/([a-f0-9]+)$/)?.[1]
+    const run = id ? [...this.runs.values()].find(r => r.plan.logId === id || r.apply.logId === id) : undefined
+    if (!id || !run) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' })
+      res.end('not found')
+      return
+    }
+    if (this.mustWorkspace(run.workspaceId).spec.logForbidden) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' })
+      res.end('forbidden')
+      return
+    }
+    const offset = Math.max(0, Number(url.searchParams.get('offset') ?? 0) || 0)
+    const limit = Math.min(1 << 20, Math.max(1, Number(url.searchParams.get('limit') ?? 65536) || 65536))
+    const chunk = this.archivist.read(id, offset, limit) ?? Buffer.alloc(0)
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(chunk.length) })
+    res.end(chunk)
   }
 
   private planDone(run: StandInRun, ws: StandInWorkspace): void {
     ws.plansSeen++
     if (ws.plansSeen <= (ws.spec.failPlans ?? 0)) {
+      this.endLog(run, run.plan, planScript(this.logFormat(ws), [], [], PlanError).end)
       run.plan.status = 'errored'
       this.finish(run, 'errored')
       return
     }
+    this.endLog(run, run.plan)
     const changes = ws.spec.changes ?? { add: 1, change: 0, destroy: 0 }
     if (run.isDestroy) {
       run.plan.destructions = ws.resources
@@ -536,6 +647,7 @@ export class StandIn {
       this.after(run, ws.timings.applyQueueMs, () => {
         this.setStatus(run, 'applying')
         run.apply.status = 'running'
+        this.writeLog(run, run.apply, ws.timings.applyMs, applyScript(this.logFormat(ws), this.changesOf(run, ws), this.outputChanges(ws)))
         this.after(run, ws.timings.applyMs, () => this.applyDone(run, ws))
       })
     })
@@ -544,10 +656,12 @@ export class StandIn {
   private applyDone(run: StandInRun, ws: StandInWorkspace): void {
     ws.appliesSeen++
     if (ws.appliesSeen <= (ws.spec.failApplies ?? 0)) {
+      this.endLog(run, run.apply, applyScript(this.logFormat(ws), [], [], ApplyError).end)
       run.apply.status = 'errored'
       this.finish(run, 'errored')
       return
     }
+    this.endLog(run, run.apply)
     run.apply.status = 'finished'
     run.apply.additions = run.plan.additions
     run.apply.changes = run.plan.changes
@@ -570,6 +684,8 @@ export class StandIn {
 
   private finish(run: StandInRun, status: string): void {
     this.clearTimers(run)
+    // A stage cut short (cancel) still closes its log.
+    for (const stage of [run.plan, run.apply]) if (stage.pendingEnd) this.endLog(run, stage, [])
     this.setStatus(run, status)
     run.terminalAt = performance.now()
     const ws = this.mustWorkspace(run.workspaceId)
@@ -631,8 +747,15 @@ export class StandIn {
       body = { errors: [{ detail: "You have exceeded the API's rate limit.", status: 429, title: 'Too many requests' }] }
       headers = limited
     } else {
-      ;[status, body] = this.route(method, path, url.searchParams, token, chunks.length ? Buffer.concat(chunks).toString('utf8') : '')
-      headers = this.rateHeaders(token ?? 'anonymous')
+      let extra: Record<string, string> | undefined
+      ;[status, body, extra] = this.route(
+        method,
+        path,
+        url.searchParams,
+        token,
+        chunks.length ? Buffer.concat(chunks).toString('utf8') : ''
+      )
+      headers = { ...this.rateHeaders(token ?? 'anonymous'), ...extra }
     }
     entry.status = status
     if (fault?.kind === 'lost-response') {
@@ -767,7 +890,13 @@ export class StandIn {
     return orgs === '*' || (Array.isArray(orgs) && orgs.includes(org))
   }
 
-  private route(method: string, path: string, query: URLSearchParams, token: string | undefined, text: string): [number, unknown] {
+  private route(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    token: string | undefined,
+    text: string
+  ): [number, unknown, Record<string, string>?] {
     if (!token || !(token in this.options.tokens)) return [401, errorDocument(401, 'unauthorized')]
     const notFound: [number, unknown] = [404, errorDocument(404, 'not found')]
     let m: RegExpMatchArray | null
@@ -821,6 +950,12 @@ export class StandIn {
       if (include.includes('plan')) included.push(this.stageResource(run.plan))
       if (include.includes('apply')) included.push(this.stageResource(run.apply))
       return [200, { data: this.runResource(run), ...(included.length ? { included } : {}) }]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/plans\/([^/]+)\/json-output$/))) {
+      const run = [...this.runs.values()].find(r => r.plan.id === m?.[1])
+      if (!run || !visibleRun(run.id) || this.mustWorkspace(run.workspaceId).spec.planJsonDenied) return notFound
+      if (run.plan.status !== 'finished') return [204, undefined]
+      return [307, undefined, { Location: `${this.logUrl}/v1/json/${run.plan.id}` }]
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/(plans|applies)\/([^/]+)$/))) {
       const kind = m[1] as 'plans' | 'applies'
@@ -945,7 +1080,8 @@ export class StandIn {
       additions: stage.additions,
       changes: stage.changes,
       destructions: stage.destructions,
-      logReadUrl: `${this.logUrl}/v1/object/${stage.logId}`
+      // Empty until the stage starts, as on the service.
+      logReadUrl: this.archivist.has(stage.logId) ? `${this.logUrl}/v1/object/${stage.logId}` : ''
     })
   }
 }

@@ -48,6 +48,8 @@ export interface StepOptions {
   killAfterMs?: number
   /** Options for node before the script (the benchmark preloads a probe). */
   nodeArgs?: string[]
+  /** The event the workflow runs for (default: a push). */
+  event?: { name: string; payload: Record<string, unknown> }
 }
 
 /** Parses the GITHUB_OUTPUT / GITHUB_STATE file format (`name<<delimiter` blocks). */
@@ -79,7 +81,10 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
     GITHUB_EVENT_PATH: join(dir, 'event.json')
   }
   for (const f of Object.values(files)) writeFileSync(f, '')
-  writeFileSync(files.GITHUB_EVENT_PATH, JSON.stringify({ repository: { full_name: 'acme/infra' } }))
+  writeFileSync(
+    files.GITHUB_EVENT_PATH,
+    JSON.stringify({ repository: { full_name: 'acme/infra', name: 'infra', owner: { login: 'acme' } }, ...options.event?.payload })
+  )
 
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -93,7 +98,7 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
     GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_EVENT_NAME: 'push',
+    GITHUB_EVENT_NAME: options.event?.name ?? 'push',
     RUNNER_TEMP: dir,
     ...files
   }
