@@ -154,4 +154,26 @@ describe('live plan and apply logs', () => {
     expect(reads.every(at => at >= ended)).toBe(true)
     expect(r.summary).toContain('aws_instance.web[0]')
   })
+
+  it('gives policy check and run task outcomes a line each', async () => {
+    const soft = workspace({ policy: 'soft-fail' })
+    const plan = await runStep({ inputs: inputs(soft.name, { operation: 'plan' }) })
+    expect(plan.code).toBe(0)
+    expect(plan.stdout).toContain('Policy check: soft_failed (2 passed, 1 soft-mandatory failed)')
+
+    const advisory = workspace({ runTask: 'advisory-failed', policy: 'pass' })
+    const applied = await runStep({ inputs: inputs(advisory.name) })
+    expect(applied.code).toBe(0)
+    expect(applied.stdout).toMatch(
+      /Run task security-scan \(post_plan, advisory\): failed: 2 high-severity findings\. https:\/\/scanner\.example\.test\/results\/run-\w+/
+    )
+    expect(applied.stdout).toContain('Policy check: passed (3 passed)')
+    expect(applied.stdout.match(/Run task security-scan/g)).toHaveLength(1)
+
+    const mandatory = workspace({ runTask: 'mandatory-failed' })
+    const failed = await runStep({ inputs: inputs(mandatory.name) })
+    expect(failed.code).toBe(1)
+    expect(failed.stdout).toMatch(/Run task security-scan \(post_plan, mandatory\): failed/)
+    expect(failed.stdout).toMatch(/::error::Run run-\w+ errored outside its plan and apply/)
+  })
 })

@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1660);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9722);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1660:
+/***/ 9722:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32613,6 +32613,70 @@ function makeRetriable(function_, options) {
 	};
 }
 
+;// CONCATENATED MODULE: ./src/run-checks.ts
+
+
+function num(a, key) {
+    return typeof a[key] === 'number' ? a[key] : 0;
+}
+function policyLine(check) {
+    const a = check.attributes;
+    const r = (a.result ?? {});
+    const failed = [
+        num(r, 'hard-failed') ? `${num(r, 'hard-failed')} hard-mandatory failed` : '',
+        num(r, 'soft-failed') ? `${num(r, 'soft-failed')} soft-mandatory failed` : '',
+        num(r, 'advisory-failed') ? `${num(r, 'advisory-failed')} advisory failed` : ''
+    ].filter(Boolean);
+    return `Policy check: ${String(a.status ?? 'unknown')} (${num(r, 'passed')} passed${failed.length ? `, ${failed.join(', ')}` : ''})`;
+}
+function taskLines(stages, included) {
+    const lines = [];
+    for (const stage of stages) {
+        const sa = stage.attributes;
+        const refs = (stage.relationships?.['task-results']?.data ?? []);
+        for (const ref of Array.isArray(refs) ? refs : []) {
+            const result = included.find(i => i.type === 'task-results' && i.id === ref.id);
+            if (!result)
+                continue;
+            const ra = result.attributes;
+            const enforcement = typeof ra['workspace-task-enforcement-level'] === 'string' ? `, ${ra['workspace-task-enforcement-level']}` : '';
+            const message = typeof ra.message === 'string' && ra.message ? `: ${ra.message}` : '';
+            const url = typeof ra.url === 'string' && ra.url ? ` ${ra.url}` : '';
+            lines.push(`Run task ${String(ra['task-name'] ?? 'task')} (${String(sa.stage ?? 'stage')}${enforcement}): ${String(ra.status ?? 'unknown')}${message}${url}`);
+        }
+    }
+    return lines;
+}
+/** Logs the run's policy check results. */
+async function reportPolicyChecks(client, runId, signal) {
+    try {
+        const list = await client.get(`/api/v2/runs/${encodeURIComponent(runId)}/policy-checks`, signal);
+        for (const check of list.data)
+            log.info(policyLine(check));
+    }
+    catch (err) {
+        log.debug(`Policy checks of ${runId} not read: ${errorMessage(err)}`);
+    }
+}
+/** Logs the run's run task results, the stages not reported yet. */
+async function reportTaskStages(client, runId, reported, signal) {
+    try {
+        const list = await client.get(`/api/v2/runs/${encodeURIComponent(runId)}/task-stages?include=task_results`, signal);
+        const fresh = list.data.filter(s => {
+            const a = s.attributes;
+            const done = !['pending', 'running', 'awaiting_override'].includes(String(a.status ?? ''));
+            return done && !reported.has(s.id);
+        });
+        for (const s of fresh)
+            reported.add(s.id);
+        for (const line of taskLines(fresh, list.included ?? []))
+            log.info(line);
+    }
+    catch (err) {
+        log.debug(`Run tasks of ${runId} not read: ${errorMessage(err)}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/poll-schedule.ts
 /**
  * When to read the run next: quick after a change, sparse while a stage is far from its expected
@@ -32847,6 +32911,7 @@ function toRun(doc) {
         isDiscardable: actions['is-discardable'] === true,
         isCancelable: actions['is-cancelable'] === true,
         confirmedAt: typeof timestamps['confirmed-at'] === 'string' ? timestamps['confirmed-at'] : undefined,
+        timestamps: Object.fromEntries(Object.entries(timestamps).filter((e) => typeof e[1] === 'string')),
         createdAt: String(a['created-at'] ?? ''),
         positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
         plan: toStage(included('plans', 'plan')),
@@ -33745,10 +33810,30 @@ async function fetchElsewhere(url) {
 
 
 
+
 const PendingFirstReportMs = 10_000;
 const PendingReportEveryMs = 30_000;
 const WorkspaceCheckEveryMs = 60_000;
 const MaxCreateTries = 4;
+const PolicyStatuses = new Set([
+    RunStatus.PolicyChecking,
+    RunStatus.PolicyChecked,
+    RunStatus.PolicyOverride,
+    RunStatus.PolicySoftFailed
+]);
+const TaskRunningStatuses = new Set([
+    RunStatus.PrePlanRunning,
+    RunStatus.PostPlanRunning,
+    RunStatus.PreApplyRunning,
+    RunStatus.PostApplyRunning
+]);
+const TaskStatuses = new Set([
+    ...TaskRunningStatuses,
+    RunStatus.PrePlanCompleted,
+    RunStatus.PostPlanCompleted,
+    RunStatus.PreApplyCompleted,
+    RunStatus.PostApplyCompleted
+]);
 /** The workspace has never had a configuration version (422 from create run). */
 class NoConfigurationError extends Error {
     name = 'NoConfigurationError';
@@ -34055,6 +34140,7 @@ class RunLifecycle {
     }
     async followWith(first, schedule, memory, signal, logs) {
         const told = new Set();
+        const checks = { policy: false, policyReported: false, tasks: false, tasksOver: 0, stages: new Set() };
         const queuedAt = Date.now();
         let nextPendingReport = queuedAt + PendingFirstReportMs;
         let lastWorkspaceCheck = 0;
@@ -34067,6 +34153,7 @@ class RunLifecycle {
                 if (lastStatus)
                     log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`);
                 lastStatus = run.status;
+                await this.reportChecks(run, checks, signal);
             }
             logs.observe(run);
             const decision = decide(toFacts(run), this.settings, memory);
@@ -34108,6 +34195,29 @@ class RunLifecycle {
                 }
                 log.warning(`Could not read run ${run.id} (${errorMessage(err)}); still trying.`);
             }
+        }
+    }
+    /** A line per policy check and run task result, once their stage is over. */
+    async reportChecks(run, checks, signal) {
+        const status = run.status;
+        // Errored outside plan and apply: a hard-mandatory policy or a mandatory run task; say which.
+        const unexplained = status === RunStatus.Errored && run.plan?.status !== StageStatus.Errored && run.apply?.status !== StageStatus.Errored;
+        // Statuses between two polls are missed; the run's status-timestamps still say it went through them.
+        const stamps = Object.keys(run.timestamps);
+        if (PolicyStatuses.has(status) || stamps.some(k => k.startsWith('policy-')))
+            checks.policy = true;
+        // One read when a task stage is over (or waits for a decision), not one per status after it.
+        const tasksOver = stamps.filter(k => /^(pre|post)-(plan|apply)-completed-at$/.test(k)).length;
+        if (TaskStatuses.has(status) || AwaitingDecisionStatuses.has(status) || tasksOver > checks.tasksOver)
+            checks.tasks = true;
+        checks.tasksOver = tasksOver;
+        if ((checks.policy || unexplained) && !checks.policyReported && status !== RunStatus.PolicyChecking) {
+            checks.policyReported = true;
+            await reportPolicyChecks(this.client, run.id, signal);
+        }
+        if ((checks.tasks || unexplained) && !TaskRunningStatuses.has(status)) {
+            checks.tasks = false;
+            await reportTaskStages(this.client, run.id, checks.stages, signal);
         }
     }
     /** The one request that changes infrastructure: never sent once the step was told to stop. */

@@ -4,7 +4,9 @@
 // in needs: order (the two apps fanned out in parallel, outputs passed down as run variables),
 // then the destroy chain in reverse.
 import { execSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { StandIn } from '../stand-in/server.ts'
 import { seedDemoEstate } from '../stand-in/estate.ts'
 import { runStep } from '../__tests__/helpers/action-runner.ts'
@@ -23,19 +25,35 @@ seedDemoEstate(standIn)
 process.stdout.write(`${bold('HCP Terraform stand-in')} on ${url} — organization demo-org, workspaces network, platform, app-a, app-b\n`)
 
 const results = []
+const summaries = []
 let failures = 0
+
+/** One line of a step's output as the job log shows it: workflow commands turned into their display. */
+function display(line) {
+  if (!line || /^::(debug|add-mask|endgroup)::/.test(line)) return undefined
+  return line.replace(/^::group::/, '▸ ').replace(/^::(notice|warning|error)::/, (_m, k) => `${k.toUpperCase()}: `)
+}
 
 async function job(name, inputs) {
   const started = Date.now()
+  const prefix = `  ${dim(`[${name}]`)} `
   const r = await runStep({
-    inputs: { token: 'test-token', hostname: url, organization: 'demo-org', retry_backoff_min: '1', ...inputs }
+    inputs: { token: 'test-token', hostname: url, organization: 'demo-org', retry_backoff_min: '1', ...inputs },
+    // Lines appear as the step writes them, as GitHub shows parallel jobs side by side.
+    onSpawn: child => {
+      let buffer = ''
+      child.stdout.on('data', d => {
+        buffer += String(d)
+        let nl
+        while ((nl = buffer.indexOf('\n')) !== -1) {
+          const line = display(buffer.slice(0, nl))
+          buffer = buffer.slice(nl + 1)
+          if (line !== undefined) process.stdout.write(`${prefix}${line}\n`)
+        }
+      })
+    }
   })
-  const lines = r.stdout
-    .split('\n')
-    .filter(l => l && !/^::(debug|add-mask|endgroup)::/.test(l))
-    .map(l => l.replace(/^::group::/, '▸ '))
-    .map(l => `  ${dim(`[${name}]`)} ${l.replace(/^::(notice|warning|error)::/, (_m, k) => `${k.toUpperCase()}: `)}`)
-  process.stdout.write(`${lines.join('\n')}\n`)
+  summaries.push({ name, html: r.summary })
   const o = r.outputs
   process.stdout.write(
     `  ${dim(`[${name}]`)} ${bold('outputs')}: status=${o.status || '-'} run_id=${o.run_id || '-'} attempts=${o.attempts} ` +
@@ -65,6 +83,7 @@ const platform = await job('apply platform', {
   workspace: 'platform',
   variables: `vpc_id=${hcl(network.vpc_id)}\nsubnet_ids=${hcl(network.private_subnets)}`
 })
+process.stdout.write(dim(`  (app-b's first plan will error on purpose, to show the step retrying it.)\n`))
 await Promise.all(
   ['app-a', 'app-b'].map(app => job(`apply ${app}`, { workspace: app, variables: `cluster_name=${hcl(platform.cluster_name)}` }))
 )
@@ -75,6 +94,33 @@ await job('destroy platform', { workspace: 'platform', operation: 'destroy' })
 await job('destroy network', { workspace: 'network', operation: 'destroy' })
 
 await standIn.stop()
+
+// The job summaries, as GitHub would show them on the workflow run's page.
+const summaryFile = join(mkdtempSync(join(tmpdir(), 'tfe-workspace-run-demo-')), 'job-summaries.html')
+writeFileSync(
+  summaryFile,
+  `<!doctype html><meta charset="utf-8"><title>tfe-workspace-run demo: job summaries</title>\n${summaries.map(s => `<section><h2>${s.name}</h2>\n${s.html}</section>`).join('\n')}\n`
+)
+process.stdout.write(`\n${bold('Job summary of "apply network"')} (all of them: ${summaryFile})\n`)
+process.stdout.write(`${textOf(summaries[0]?.html ?? '')}\n`)
+
+/** A job summary's HTML as terminal text: headings, table rows as columns, paragraphs. */
+function textOf(html) {
+  return html
+    .replace(/<h[1-6][^>]*>(.*?)<\/h[1-6]>/g, (_m, t) => `\n${bold(t)}\n`)
+    .replace(/<tr>(.*?)<\/tr>/g, (_m, row) => `  ${[...row.matchAll(/<t[hd][^>]*>(.*?)<\/t[hd]>/g)].map(c => c[1].padEnd(14)).join(' ')}\n`)
+    .replace(/<\/(p|li|ul)>/g, '\n')
+    .replace(/<(p|li)>/g, '  ')
+    .replace(/<br>/g, '\n  ')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()
+}
+
 process.stdout.write(`\n${bold('Summary')}\n`)
 for (const r of results) {
   process.stdout.write(

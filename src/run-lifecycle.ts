@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pRetry from 'p-retry'
-import { Inputs, OperationLabels, RunStatus, TerminalStatuses } from './constants.js'
+import { AwaitingDecisionStatuses, Inputs, OperationLabels, RunStatus, StageStatus, TerminalStatuses } from './constants.js'
+import { reportPolicyChecks, reportTaskStages } from './run-checks.js'
 import { AbortedError, ApiError, RunFailedError, errorMessage, isTransient, type AbortReason } from './errors.js'
 import type { Settings } from './inputs.js'
 import type { TfeClient } from './api-client.js'
@@ -70,6 +71,36 @@ const PendingFirstReportMs = 10_000
 const PendingReportEveryMs = 30_000
 const WorkspaceCheckEveryMs = 60_000
 const MaxCreateTries = 4
+
+/** What the follow loop has seen of policy and run task stages, and reported. */
+interface ChecksSeen {
+  policy: boolean
+  policyReported: boolean
+  tasks: boolean
+  /** Task stages seen over (their `-completed-at` timestamps), to read the results once per stage. */
+  tasksOver: number
+  stages: Set<string>
+}
+
+const PolicyStatuses: ReadonlySet<string> = new Set([
+  RunStatus.PolicyChecking,
+  RunStatus.PolicyChecked,
+  RunStatus.PolicyOverride,
+  RunStatus.PolicySoftFailed
+])
+const TaskRunningStatuses: ReadonlySet<string> = new Set([
+  RunStatus.PrePlanRunning,
+  RunStatus.PostPlanRunning,
+  RunStatus.PreApplyRunning,
+  RunStatus.PostApplyRunning
+])
+const TaskStatuses: ReadonlySet<string> = new Set([
+  ...TaskRunningStatuses,
+  RunStatus.PrePlanCompleted,
+  RunStatus.PostPlanCompleted,
+  RunStatus.PreApplyCompleted,
+  RunStatus.PostApplyCompleted
+])
 
 /** The workspace has never had a configuration version (422 from create run). */
 class NoConfigurationError extends Error {
@@ -399,6 +430,7 @@ export class RunLifecycle {
 
   private async followWith(first: Run, schedule: PollSchedule, memory: Memory, signal: AbortSignal, logs: RunLogs): Promise<Ended> {
     const told = new Set<string>()
+    const checks: ChecksSeen = { policy: false, policyReported: false, tasks: false, tasksOver: 0, stages: new Set() }
     const queuedAt = Date.now()
     let nextPendingReport = queuedAt + PendingFirstReportMs
     let lastWorkspaceCheck = 0
@@ -410,6 +442,7 @@ export class RunLifecycle {
       if (run.status !== lastStatus) {
         if (lastStatus) log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`)
         lastStatus = run.status
+        await this.reportChecks(run, checks, signal)
       }
       logs.observe(run)
       const decision = decide(toFacts(run), this.settings, memory)
@@ -449,6 +482,29 @@ export class RunLifecycle {
         }
         log.warning(`Could not read run ${run.id} (${errorMessage(err)}); still trying.`)
       }
+    }
+  }
+
+  /** A line per policy check and run task result, once their stage is over. */
+  private async reportChecks(run: Run, checks: ChecksSeen, signal: AbortSignal): Promise<void> {
+    const status = run.status
+    // Errored outside plan and apply: a hard-mandatory policy or a mandatory run task; say which.
+    const unexplained =
+      status === RunStatus.Errored && run.plan?.status !== StageStatus.Errored && run.apply?.status !== StageStatus.Errored
+    // Statuses between two polls are missed; the run's status-timestamps still say it went through them.
+    const stamps = Object.keys(run.timestamps)
+    if (PolicyStatuses.has(status) || stamps.some(k => k.startsWith('policy-'))) checks.policy = true
+    // One read when a task stage is over (or waits for a decision), not one per status after it.
+    const tasksOver = stamps.filter(k => /^(pre|post)-(plan|apply)-completed-at$/.test(k)).length
+    if (TaskStatuses.has(status) || AwaitingDecisionStatuses.has(status) || tasksOver > checks.tasksOver) checks.tasks = true
+    checks.tasksOver = tasksOver
+    if ((checks.policy || unexplained) && !checks.policyReported && status !== RunStatus.PolicyChecking) {
+      checks.policyReported = true
+      await reportPolicyChecks(this.client, run.id, signal)
+    }
+    if ((checks.tasks || unexplained) && !TaskRunningStatuses.has(status)) {
+      checks.tasks = false
+      await reportTaskStages(this.client, run.id, checks.stages, signal)
     }
   }
 

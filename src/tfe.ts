@@ -41,6 +41,8 @@ export interface Run {
   isCancelable: boolean
   /** status-timestamps.confirmed-at, once anyone confirmed the run. */
   confirmedAt: string | undefined
+  /** status-timestamps: when the run entered each status it went through (`policy-checked-at`, …). */
+  timestamps: Record<string, string>
   createdAt: string
   positionInQueue: number | undefined
   plan: StageCounts | undefined
@@ -128,6 +130,7 @@ export function toRun(doc: Document): Run {
     isDiscardable: actions['is-discardable'] === true,
     isCancelable: actions['is-cancelable'] === true,
     confirmedAt: typeof timestamps['confirmed-at'] === 'string' ? timestamps['confirmed-at'] : undefined,
+    timestamps: Object.fromEntries(Object.entries(timestamps).filter((e): e is [string, string] => typeof e[1] === 'string')),
     createdAt: String(a['created-at'] ?? ''),
     positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
     plan: toStage(included('plans', 'plan')),

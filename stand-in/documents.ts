@@ -272,3 +272,58 @@ export function errorDocument(
 ): { errors: { status: string; title: string; detail?: string }[] } {
   return { errors: [{ status: String(status), title, ...(detail ? { detail } : {}) }] }
 }
+
+/** A policy check (policy-checks.mdx): its status and the counts of its result. */
+export function policyCheckResource(runId: string, status: string): Resource {
+  const hard = status === 'hard_failed' ? 1 : 0
+  const soft = status === 'soft_failed' || status === 'overridden' ? 1 : 0
+  return {
+    id: `polchk-${runId.slice(4)}`,
+    type: 'policy-checks',
+    attributes: {
+      status,
+      scope: 'organization',
+      result: {
+        result: hard + soft === 0,
+        passed: 3 - hard - soft,
+        'total-failed': hard + soft,
+        'hard-failed': hard,
+        'soft-failed': soft,
+        'advisory-failed': 0,
+        'duration-ms': 120
+      },
+      actions: { 'is-overridable': status === 'soft_failed' },
+      permissions: { 'can-override': true }
+    },
+    relationships: { run: { data: { id: runId, type: 'runs' } } },
+    links: { output: `/api/v2/policy-checks/polchk-${runId.slice(4)}/output` }
+  }
+}
+
+/** A task stage with one task result (run-task-stages-and-results.mdx). */
+export function taskStageResources(
+  runId: string,
+  stage: string,
+  task: { name: string; status: string; enforcement: string; message: string }
+): { stage: Resource; result: Resource } {
+  const resultId = `taskrs-${runId.slice(4)}`
+  return {
+    stage: {
+      id: `ts-${runId.slice(4)}`,
+      type: 'task-stages',
+      attributes: { stage, status: task.status === 'passed' ? 'passed' : 'failed', 'status-timestamps': {} },
+      relationships: { run: { data: { id: runId, type: 'runs' } }, 'task-results': { data: [{ id: resultId, type: 'task-results' }] } }
+    },
+    result: {
+      id: resultId,
+      type: 'task-results',
+      attributes: {
+        'task-name': task.name,
+        status: task.status,
+        message: task.message,
+        'workspace-task-enforcement-level': task.enforcement,
+        url: `https://scanner.example.test/results/${runId}`
+      }
+    }
+  }
+}

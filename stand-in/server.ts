@@ -14,7 +14,9 @@ import {
   errorDocument,
   listDocument,
   outputResource,
+  policyCheckResource,
   runResource,
+  taskStageResources,
   stageResource,
   stateVersionResource,
   workspaceResource
@@ -73,6 +75,8 @@ export interface WorkspaceSpec {
   logForbidden?: boolean
   /** True: the token is no workspace admin, so the plan's JSON output answers 404. */
   planJsonDenied?: boolean
+  /** A post-plan run task and its result (`mandatory-failed` errors the run). */
+  runTask?: 'passed' | 'advisory-failed' | 'mandatory-failed'
 }
 
 export type FaultKind =
@@ -159,6 +163,11 @@ export interface StandInRun {
   terminalAt?: number
   ranCostEstimate: boolean
   ranPolicy: boolean
+  /** The policy check's status once it ran: passed, soft_failed, hard_failed, overridden. */
+  policyStatus?: string
+  /** The post-plan run task's result once it ran. */
+  taskResult?: 'passed' | 'failed'
+  taskEnforcement?: 'advisory' | 'mandatory'
   timers: NodeJS.Timeout[]
 }
 
@@ -365,6 +374,7 @@ export class StandIn {
   overridePolicy(runId: string): boolean {
     const run = this.mustRun(runId)
     if (run.status !== 'policy_override') return false
+    run.policyStatus = 'overridden'
     this.afterPolicy(run, 'policy_checked')
     return true
   }
@@ -587,6 +597,27 @@ export class StandIn {
       return
     }
     this.setStatus(run, 'planned')
+    if (ws.spec.runTask) {
+      const task = ws.spec.runTask
+      this.after(run, 10, () => {
+        this.setStatus(run, 'post_plan_running')
+        this.after(run, ws.timings.policyMs, () => {
+          run.taskResult = task === 'passed' ? 'passed' : 'failed'
+          run.taskEnforcement = task === 'mandatory-failed' ? 'mandatory' : 'advisory'
+          if (task === 'mandatory-failed') {
+            this.finish(run, 'errored')
+            return
+          }
+          this.setStatus(run, 'post_plan_completed')
+          this.afterTasks(run, ws)
+        })
+      })
+      return
+    }
+    this.afterTasks(run, ws)
+  }
+
+  private afterTasks(run: StandInRun, ws: StandInWorkspace): void {
     if (ws.spec.costEstimation) {
       this.after(run, 10, () => {
         this.setStatus(run, 'cost_estimating')
@@ -611,11 +642,14 @@ export class StandIn {
       run.ranPolicy = true
       this.after(run, ws.timings.policyMs, () => {
         if (ws.spec.policy === 'hard-fail') {
+          run.policyStatus = 'hard_failed'
           this.finish(run, 'errored')
         } else if (ws.spec.policy === 'soft-fail') {
+          run.policyStatus = 'soft_failed'
           if (run.planOnly) this.finish(run, 'policy_soft_failed')
           else this.setStatus(run, 'policy_override')
         } else {
+          run.policyStatus = 'passed'
           this.afterPolicy(run, 'policy_checked')
         }
       })
@@ -950,6 +984,23 @@ export class StandIn {
       if (include.includes('plan')) included.push(this.stageResource(run.plan))
       if (include.includes('apply')) included.push(this.stageResource(run.apply))
       return [200, { data: this.runResource(run), ...(included.length ? { included } : {}) }]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/policy-checks$/))) {
+      const run = visibleRun(m[1] as string)
+      if (!run) return notFound
+      return [200, listDocument(run.policyStatus ? [policyCheckResource(run.id, run.policyStatus)] : [], 1, 20)]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/task-stages$/))) {
+      const run = visibleRun(m[1] as string)
+      if (!run) return notFound
+      if (!run.taskResult) return [200, listDocument([], 1, 20)]
+      const { stage, result } = taskStageResources(run.id, 'post_plan', {
+        name: 'security-scan',
+        status: run.taskResult,
+        enforcement: run.taskEnforcement ?? 'advisory',
+        message: run.taskResult === 'passed' ? 'No findings.' : '2 high-severity findings.'
+      })
+      return [200, { ...listDocument([stage], 1, 20), ...(query.get('include')?.includes('task_results') ? { included: [result] } : {}) }]
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/plans\/([^/]+)\/json-output$/))) {
       const run = [...this.runs.values()].find(r => r.plan.id === m?.[1])
