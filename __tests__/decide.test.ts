@@ -88,7 +88,7 @@ for (const status of Documented)
         for (const hasChanges of [false, true]) {
           const decision = decide(
             run(status, { isConfirmable: confirmable, hasChanges }),
-            { operation, manualConfirm, cancelOnAbort: true },
+            { operation, manualConfirm, cancelOnAbort: true, savePlan: false },
             memory()
           )
           rows.push({ status, operation, manualConfirm, confirmable, hasChanges, decision })
@@ -135,7 +135,7 @@ describe('the decision table', () => {
     }
     const confirmedElsewhere = decide(
       run('planned', { isConfirmable: true, confirmedAt: '2026-11-23T07:00:00Z' }),
-      { operation: 'apply', manualConfirm: false, cancelOnAbort: true },
+      { operation: 'apply', manualConfirm: false, cancelOnAbort: true, savePlan: false },
       memory()
     )
     expect(confirmedElsewhere.action).not.toBe('confirm')
@@ -156,11 +156,13 @@ describe('the decision table', () => {
     ['canceled', { action: 'fail', reason: 'canceled' }],
     ['force_canceled', { action: 'fail', reason: 'force-canceled' }]
   ])('an apply step at %s: %j', (status, expected) => {
-    expect(decide(run(status), { operation: 'apply', manualConfirm: false, cancelOnAbort: true }, memory())).toEqual(expected)
+    expect(decide(run(status), { operation: 'apply', manualConfirm: false, cancelOnAbort: true, savePlan: false }, memory())).toEqual(
+      expected
+    )
   })
 
   it('errored: retries a plan or apply error while retries are left, never a policy or run task failure', () => {
-    const s = { operation: 'apply' as const, manualConfirm: false, cancelOnAbort: true }
+    const s = { operation: 'apply' as const, manualConfirm: false, cancelOnAbort: true, savePlan: false }
     expect(decide(run('errored', { planStatus: 'errored' }), s, memory())).toEqual({ action: 'retry', stage: 'plan' })
     expect(decide(run('errored', { applyStatus: 'errored' }), s, memory())).toEqual({ action: 'retry', stage: 'apply' })
     expect(decide(run('errored', { applyStatus: 'errored' }), s, memory({ retriesLeft: 0 }))).toEqual({
@@ -171,7 +173,7 @@ describe('the decision table', () => {
   })
 
   it('guarantee: a 409 on confirm never leaves a run unconfirmed — it confirms again when the run is confirmable again', () => {
-    const s = { operation: 'apply' as const, manualConfirm: false, cancelOnAbort: true }
+    const s = { operation: 'apply' as const, manualConfirm: false, cancelOnAbort: true, savePlan: false }
     // planned → 409 (it moved on) → cost_estimating → cost_estimated, confirmable again.
     expect(decide(run('cost_estimating'), s, memory({ confirmRefusals: 1 }))).toEqual({ action: 'wait', for: 'stage' })
     expect(decide(run('cost_estimated', { isConfirmable: true }), s, memory({ confirmRefusals: 1 }))).toEqual({ action: 'confirm' })
@@ -189,7 +191,7 @@ describe('the decision table', () => {
 
 describe('the stop table', () => {
   const stop = (status: string, reason: StopReason, over: Partial<RunFacts> = {}, cancelOnAbort = true): Decision =>
-    decideStop(run(status, over), { operation: 'apply', manualConfirm: false, cancelOnAbort }, reason)
+    decideStop(run(status, over), { operation: 'apply', manualConfirm: false, cancelOnAbort, savePlan: false }, reason)
 
   it('guarantee: never cancels an apply unless the job was cancelled or timed out with cancel_on_abort', () => {
     for (const status of Documented) {

@@ -45,6 +45,9 @@ function settings(over: Partial<Settings> = {}): Settings {
     showLogs: false,
     commentOnPr: false,
     githubToken: '',
+    directory: '',
+    savePlan: false,
+    runId: undefined,
     ...over
   }
 }
@@ -140,6 +143,10 @@ class FakeApi {
       if (run) run.script = [{ status: 'discarded' }]
       return [202, '']
     })
+    // No structured log in these runs: the change report asks for the plan's JSON, not ready yet.
+    // (Every request a test makes must be answered: an unmatched one is an unhandled error under jest.)
+    scope.get(/\/api\/v2\/plans\/[^/]+\/json-output$/).reply(204)
+    scope.get(/\/api\/v2\/runs\/[^/]+\/(policy-checks|task-stages)/).reply(200, listDocument([], 1, 20))
     scope.post(/\/actions\/cancel$/).reply(uri => {
       const id = uri.split('/')[4] as string
       this.cancels.push(id)
@@ -171,6 +178,10 @@ function workspaceApi(facts: Partial<Parameters<typeof workspaceResource>[0]> = 
     .persist()
     .get('/api/v2/organizations/acme/workspaces/network')
     .reply(200, { data: workspaceResource({ id: wsId, name: 'network', organization: 'acme', ...facts }) })
+    .get(/\/api\/v2\/plans\/[^/]+\/json-output$/)
+    .reply(204)
+    .get(/\/api\/v2\/runs\/[^/]+\/(policy-checks|task-stages)/)
+    .reply(200, listDocument([], 1, 20))
 }
 
 const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5, denseMs: 5, sparseMaxMs: 5 }

@@ -1,6 +1,7 @@
 // `npm run bench`: measures the bundled action against the local stand-in and prints figures
 // (medians with min–max). Not a test: nothing here passes or fails, it reports.
-//   node scripts/bench.mjs [--quick]   (--quick: fewer repeats and shorter runs)
+//   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|fanout|faults]
+//   (--quick: fewer repeats and shorter runs)
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -24,9 +25,23 @@ const fmt = (xs, unit = 'ms', digits = 0) =>
   `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)}, n=${xs.length})`
 
 /** Runs dist/index.js as the runner would (see action-runner.ts), recording its peak RSS. */
-async function step(inputs) {
+async function step(inputs, onLine) {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'bench-rss-')), 'rss')
-  const result = await runStep({ inputs, nodeArgs: ['--import', './scripts/rss-probe.mjs'], env: { BENCH_RSS_FILE: rssFile } })
+  const onSpawn = onLine
+    ? child => {
+        let buffer = ''
+        child.stdout.on('data', d => {
+          const at = performance.now()
+          buffer += String(d)
+          let nl
+          while ((nl = buffer.indexOf('\n')) !== -1) {
+            onLine(buffer.slice(0, nl), at)
+            buffer = buffer.slice(nl + 1)
+          }
+        })
+      }
+    : undefined
+  const result = await runStep({ inputs, onSpawn, nodeArgs: ['--import', './scripts/rss-probe.mjs'], env: { BENCH_RSS_FILE: rssFile } })
   return { ...result, rssKb: Number(readFileSync(rssFile, 'utf8') || 0) }
 }
 
@@ -73,7 +88,7 @@ async function coldStart(repeats) {
  * Detection lag and request budget: runs of several lengths, in parallel, each on its own
  * workspace. Real durations vary around the workspace's average (±30 %), as they do in life.
  */
-async function detection(lengthsS, repeats) {
+async function detection(lengthsS, repeats, extra = {}) {
   return withStandIn({}, async s => {
     const jobs = []
     let i = 0
@@ -89,7 +104,7 @@ async function detection(lengthsS, repeats) {
           reportedAverages: { planMs: half, applyMs: half }
         })
         jobs.push(
-          step(inputsFor(s, name)).then(res => {
+          step(inputsFor(s, name, extra)).then(res => {
             const run = s.runsOf(ws.id)[0]
             const reqs = s.requests.filter(
               q => q.path.includes(ws.id) || (run && q.path.includes(run.id)) || q.path.endsWith(`/workspaces/${name}`)
@@ -114,6 +129,53 @@ async function detection(lengthsS, repeats) {
       }
     }
     return Promise.all(jobs)
+  })
+}
+
+/**
+ * Log lag: from a line being written by the stand-in's archivist to it appearing in the step's
+ * output, for every line of the plan and apply logs of `runs` parallel applies (stages of 6–9 s,
+ * lines written at a stage's start, middle and end). Also counts the archivist reads per minute
+ * of stage time (they are not API requests).
+ */
+async function logLag(runs) {
+  return withStandIn({}, async s => {
+    const lags = []
+    const names = Array.from({ length: runs }, (_, i) => `log-${i}`)
+    for (const [i, name] of names.entries()) {
+      const stage = 6000 + i * 1000
+      s.addWorkspace({ name, changes: { add: 4, change: 1, destroy: 1 }, resources: 1, timings: { queueMs: 100, planMs: stage, applyMs: stage, applyQueueMs: 100 } })
+    }
+    const readsBefore = s.archivistReads.length
+    const results = await Promise.all(
+      names.map(name => {
+        const ws = s.workspaceByName(name)
+        const matched = new Set()
+        return step(inputsFor(s, name), (line, at) => {
+          const run = s.runsOf(ws.id)[0]
+          if (!run) return
+          const ids = [run.plan.logId, run.apply.logId]
+          const hit = s.logLines.find((entry, k) => {
+            if (matched.has(k) || !ids.includes(entry.logId)) return false
+            let text = entry.line
+            try {
+              text = JSON.parse(entry.line)['@message'] ?? entry.line
+            } catch {}
+            return line.includes(text)
+          })
+          if (!hit) return
+          matched.add(s.logLines.indexOf(hit))
+          lags.push(at - hit.at)
+        })
+      })
+    )
+    const stageMin = names.reduce((n, name) => {
+      const run = s.runsOf(s.workspaceByName(name).id)[0]
+      const t = run.statusTimestamps
+      const span = (a, b) => (t[b] && t[a] ? Date.parse(t[b]) - Date.parse(t[a]) : 0)
+      return n + (span('planning-at', 'planned-at') + span('applying-at', 'applied-at')) / 60000
+    }, 0)
+    return { lags, failures: results.filter(r => r.code !== 0).length, readsPerStageMin: (s.archivistReads.length - readsBefore) / stageMin }
   })
 }
 
@@ -185,9 +247,10 @@ if (part('cold')) {
   line(`  our overhead:      ${fmt(overhead)}`)
 }
 
-if (part('detection')) {
+for (const showLogs of part('detection') ? ['true', 'false'] : []) {
   const lengths = quick ? [1, 4, 10] : [1, 3, 7, 15, 30, 60]
-  const det = await detection(lengths, quick ? 2 : 3)
+  const det = await detection(lengths, quick ? 2 : 3, { show_logs: showLogs })
+  line(`\n[show_logs: ${showLogs}]`)
   const lags = det.map(d => d.lagMs)
   line(`\ndetection lag, run terminal → step exit (apply runs of ${lengths.join(', ')} s, ±30 %)`)
   line(
@@ -214,6 +277,13 @@ if (part('detection')) {
       1
     )}`
   )
+}
+
+if (part('logs')) {
+  const l = await logLag(quick ? 3 : 6)
+  line(`\nlog lag, line written by the archivist → line in the step's output (${l.lags.length} lines, ${l.failures} failures)`)
+  line(`  p50 ${median(l.lags).toFixed(0)} ms, p95 ${pct(l.lags, 95).toFixed(0)} ms, max ${Math.max(...l.lags).toFixed(0)} ms`)
+  line(`  archivist reads per minute of stage time: ${l.readsPerStageMin.toFixed(1)} (not API requests)`)
 }
 
 const fanOuts = quick

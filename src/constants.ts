@@ -25,7 +25,10 @@ export const Inputs = {
   ReadOutputs: 'read_outputs',
   ShowLogs: 'show_logs',
   CommentOnPr: 'comment_on_pr',
-  GithubToken: 'github_token'
+  GithubToken: 'github_token',
+  Directory: 'directory',
+  SavePlan: 'save_plan',
+  RunId: 'run_id'
 } as const
 
 export const Outputs = {
@@ -39,7 +42,8 @@ export const Outputs = {
   ResourceAdditions: 'resource_additions',
   ResourceChanges: 'resource_changes',
   ResourceDestructions: 'resource_destructions',
-  WorkspaceOutputs: 'workspace_outputs'
+  WorkspaceOutputs: 'workspace_outputs',
+  ConfigurationVersionId: 'configuration_version_id'
 } as const
 
 export const Operations = ['apply', 'destroy', 'plan'] as const

@@ -34,6 +34,8 @@ export interface DecisionSettings {
   operation: Operation
   manualConfirm: boolean
   cancelOnAbort: boolean
+  /** The step plans and saves the plan: it ends at planned_and_saved and never confirms. */
+  savePlan: boolean
 }
 
 /**
@@ -59,7 +61,7 @@ export const MaxConfirmRefusals = 5
 
 export type WaitFor = 'queue' | 'stage' | 'confirmation-accepted' | 'unknown-status'
 export type PersonFor = 'confirmation' | 'policy-override' | 'run-task'
-export type SuccessEnd = 'applied' | 'no-changes' | 'plan-finished' | 'plan-soft-failed' | 'plan-ready'
+export type SuccessEnd = 'applied' | 'no-changes' | 'plan-finished' | 'plan-soft-failed' | 'plan-ready' | 'plan-saved'
 export type FailReason =
   'errored-plan' | 'errored-apply' | 'errored-elsewhere' | 'discarded' | 'canceled' | 'force-canceled' | 'soft-failed' | 'confirm-refused'
 export type StopHow = 'discard' | 'cancel' | 'leave' | 'none'
@@ -85,6 +87,11 @@ export function decide(run: RunFacts, settings: DecisionSettings, memory: Memory
   const ended = decideEnd(run, settings, memory)
   if (ended) return ended
 
+  if (settings.savePlan) {
+    if (run.status === RunStatus.PlannedAndSaved) return { action: 'succeed', end: 'plan-saved' }
+    // A step that saves a plan never applies it: another step (run_id) or a person does.
+    if (run.isConfirmable) return { action: 'wait', for: 'stage' }
+  }
   if (run.isConfirmable && !isConfirmed(run)) {
     // A plan-only step never applies; such a run is only confirmable when it is a saved plan.
     if (settings.operation === 'plan') return { action: 'succeed', end: 'plan-ready' }

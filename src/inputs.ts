@@ -42,10 +42,16 @@ export interface Settings {
   commentOnPr: boolean
   /** For the pull-request comment. */
   githubToken: string
+  /** Pack and upload this directory as the run's configuration version; empty: the workspace's latest. */
+  directory: string
+  /** Plan and save the plan (apply/destroy): the step ends at planned_and_saved without confirming. */
+  savePlan: boolean
+  /** Follow (and confirm) this run instead of queueing one. */
+  runId: string | undefined
 }
 
 /** What the post step needs: it re-reads only these inputs. */
-export type PostSettings = Pick<Settings, 'token' | 'baseUrl' | 'operation' | 'manualConfirm' | 'cancelOnAbort'>
+export type PostSettings = Pick<Settings, 'token' | 'baseUrl' | 'operation' | 'manualConfirm' | 'cancelOnAbort' | 'savePlan'>
 
 const MaxRetryAttempts = 100
 /**
@@ -138,7 +144,8 @@ export function getSettings(): Settings {
     readOutputs: parseBoolean(Inputs.ReadOutputs, true),
     showLogs: parseBoolean(Inputs.ShowLogs, true),
     commentOnPr: parseBoolean(Inputs.CommentOnPr, false),
-    githubToken: readGithubToken()
+    githubToken: readGithubToken(),
+    ...parseReviewInputs(operation)
   }
 }
 
@@ -146,9 +153,11 @@ export function getSettings(): Settings {
 export function getSettingsForPost(): PostSettings {
   let operation: PostSettings['operation'] = 'apply'
   let manualConfirm = false
+  let savePlan = false
   try {
     operation = parseOperation(core.getInput(Inputs.Operation))
     manualConfirm = parseBoolean(Inputs.ManualConfirm, false)
+    savePlan = parseBoolean(Inputs.SavePlan, false)
   } catch {
     // Reported by the main step; stopping a run does not depend on them.
   }
@@ -157,8 +166,32 @@ export function getSettingsForPost(): PostSettings {
     baseUrl: parseHostname(core.getInput(Inputs.Hostname)),
     operation,
     manualConfirm,
+    savePlan,
     cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true)
   }
+}
+
+const RunIdPattern = /^run-[A-Za-z0-9]+$/
+
+/** directory, save_plan and run_id, and the combinations that make no sense. */
+function parseReviewInputs(operation: Operation): Pick<Settings, 'directory' | 'savePlan' | 'runId'> {
+  const directory = core.getInput(Inputs.Directory).trim()
+  const savePlan = parseBoolean(Inputs.SavePlan, false)
+  const runId = core.getInput(Inputs.RunId).trim() || undefined
+  if (savePlan && operation === 'plan') {
+    throw new InputError(
+      Inputs.SavePlan,
+      "needs operation 'apply' or 'destroy': a plan-only run cannot be applied, so there is nothing to save."
+    )
+  }
+  if (runId !== undefined) {
+    if (!RunIdPattern.test(runId)) throw new InputError(Inputs.RunId, `'${runId}' is not a run ID; they look like 'run-AbCdEf1234567890'.`)
+    if (directory)
+      throw new InputError(Inputs.RunId, `cannot be given with '${Inputs.Directory}': a given run already has its configuration.`)
+    if (savePlan)
+      throw new InputError(Inputs.RunId, `cannot be given with '${Inputs.SavePlan}': the step follows that run, it queues none.`)
+  }
+  return { directory, savePlan, runId }
 }
 
 function parseTimeout(): number {

@@ -31,6 +31,7 @@ export function writeOutputs(outcome: Outcome): void {
   core.setOutput(Outputs.ResourceChanges, String(counts?.changes ?? 0))
   core.setOutput(Outputs.ResourceDestructions, String(counts?.destructions ?? 0))
   core.setOutput(Outputs.WorkspaceOutputs, JSON.stringify(outcome.outputs ?? {}))
+  core.setOutput(Outputs.ConfigurationVersionId, outcome.configurationVersionId ?? '')
 }
 
 function link(text: string, url: string | undefined): string {

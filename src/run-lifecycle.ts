@@ -25,6 +25,8 @@ import { formatDuration, formatSeconds, sleep } from './timing.js'
 import { defaultMessage, workflowDescription } from './context.js'
 import { log } from './log.js'
 import { RunLogs } from './log-stream.js'
+import { uploadConfiguration, type ConfigurationVersion } from './configuration.js'
+import type { ListDocument } from './api-client.js'
 import { changeReport, type ChangeReport } from './change-report.js'
 
 /** Where the lifecycle leaves word for the post step (state.ts; tests pass a recorder). */
@@ -41,6 +43,8 @@ export interface Outcome {
   runUrl: string | undefined
   /** Every run this step queued or found queued for it, oldest first. */
   runIds: string[]
+  /** The configuration version the step uploaded (input directory). */
+  configurationVersionId: string | undefined
   /** How many runs the step meant to queue (1 + retries made). */
   attempts: number
   outputs: Record<string, unknown> | undefined
@@ -136,6 +140,8 @@ export class RunLifecycle {
   /** The logs of the run being followed (the last attempt's, once it ended). */
   private logs: RunLogs | undefined
   private changes: ChangeReport | undefined
+  private configurationVersion: ConfigurationVersion | undefined
+  private newerRun: string | undefined
 
   constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
     this.settings = settings
@@ -155,6 +161,8 @@ export class RunLifecycle {
   }
 
   private get totalRuns(): number {
+    // A given run is followed, not queued: there is nothing to queue again.
+    if (this.settings.runId) return 1
     return this.settings.retry ? 1 + this.settings.retryAttempts : 1
   }
 
@@ -172,6 +180,7 @@ export class RunLifecycle {
       run,
       runUrl: run ? this.url(run.id) : undefined,
       runIds: [...this.runIds],
+      configurationVersionId: this.configurationVersion?.id,
       attempts: this.attempts,
       outputs,
       changes: this.changes,
@@ -191,6 +200,9 @@ export class RunLifecycle {
   async execute(stop: AbortSignal, cancel: AbortSignal = stop): Promise<Outcome> {
     try {
       this.workspace = await this.resolveWorkspace(stop)
+      if (this.settings.directory) {
+        this.configurationVersion = await uploadConfiguration(this.client, this.workspace, this.settings, stop, this.options.pollSchedule)
+      }
     } catch (err) {
       if (err instanceof AbortedError) return this.outcome(false, `${this.abortText(err.reason)}.`)
       return this.outcome(false, errorMessage(err))
@@ -199,7 +211,7 @@ export class RunLifecycle {
       let ended: Ended | 'queued'
       try {
         const attemptRun = async (): Promise<Ended | 'queued'> => {
-          const run = await this.queueRun(attempt, stop)
+          const run = this.settings.runId ? await this.adoptRun(this.settings.runId, stop) : await this.queueRun(attempt, stop)
           this.attempts = attempt
           if (!this.settings.waitForRun) return 'queued' as const
           this.state.following(run.id, this.url(run.id))
@@ -228,6 +240,7 @@ export class RunLifecycle {
       }
       this.state.release()
       if (ended.action !== 'retry') this.changes = await this.describeChanges(run, cancel)
+      if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan) this.newerRun = await this.latestApplied(cancel)
       if (ended.action === 'succeed') return await this.succeed(ended, run, cancel)
       if (ended.action === 'fail') return this.outcome(false, `${this.failText(ended, run)}${this.retryText(ended)}`)
       const delay = Math.min(this.settings.retryBackoffMinMs * 2 ** (attempt - 1), this.settings.retryBackoffMaxMs)
@@ -316,7 +329,9 @@ export class RunLifecycle {
       refreshOnly: settings.refreshOnly,
       targetAddrs: settings.targetAddrs,
       replaceAddrs: settings.replaceAddrs,
-      variables: settings.variables
+      variables: settings.variables,
+      savePlan: settings.savePlan,
+      configurationVersionId: this.configurationVersion?.id
     }
     // A run the step does not wait for is meant to go on without it: nothing for the post step.
     if (settings.waitForRun) this.state.creating(ws.id, this.url('').replace(/\/runs\/$/, ''), marker)
@@ -360,6 +375,31 @@ export class RunLifecycle {
     this.noteRun(run.id)
     log.info(`Queued run ${run.id}, ${this.describeOperation()}: ${this.url(run.id)}`)
     return resent ? await this.settleDuplicates(run, marker, signal) : run
+  }
+
+  /** input run_id: the run to follow instead of queueing one; it must be the workspace's. */
+  private async adoptRun(runId: string, signal: AbortSignal): Promise<Run> {
+    const ws = this.workspace as Workspace
+    let run: Run
+    try {
+      run = await getRun(this.client, runId, signal)
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) {
+        throw new RunFailedError(
+          `Run '${runId}' (input '${Inputs.RunId}') was not found on ${this.client.host}, or the token cannot see it (404).`
+        )
+      }
+      throw err
+    }
+    if (run.workspaceId && run.workspaceId !== ws.id) {
+      throw new RunFailedError(
+        `Run '${runId}' (input '${Inputs.RunId}') belongs to workspace ${run.workspaceId}, not to '${ws.organization}/${ws.name}' (${ws.id}). Give the workspace the run was planned on.`
+      )
+    }
+    this.current = run
+    this.noteRun(run.id)
+    log.info(`Following run ${run.id} (input '${Inputs.RunId}'), now '${run.status}': ${this.url(run.id)}`)
+    return run
   }
 
   private createError(err: unknown): unknown {
@@ -584,6 +624,9 @@ export class RunLifecycle {
       case 'no-changes':
         message = `Run ${run.id} finished with no changes to apply: ${url}`
         break
+      case 'plan-saved':
+        message = `Saved the plan of run ${run.id}${this.countsText(run.plan)}; apply exactly this plan with ${Inputs.RunId}: ${run.id}. ${url}`
+        break
       case 'plan-soft-failed':
         log.warning(
           `Plan-only run ${run.id} finished, but a soft-mandatory policy failed: an apply of this plan would need a policy override. ${url}`
@@ -593,7 +636,7 @@ export class RunLifecycle {
       default:
         message = `Plan-only run ${run.id} finished${run.hasChanges ? this.countsText(run.plan) : ' with no changes'}: ${url}`
     }
-    if (this.settings.operation !== 'apply' || !this.settings.readOutputs) return this.outcome(true, message)
+    if (this.settings.operation !== 'apply' || !this.settings.readOutputs || ended.end === 'plan-saved') return this.outcome(true, message)
     try {
       const outputs = await readOutputs(this.client, this.workspace as Workspace, {
         applied: ended.end === 'applied',
@@ -608,6 +651,19 @@ export class RunLifecycle {
       }
       const why = err instanceof OutputsUnreadableError ? err.message : `Could not read the state outputs: ${errorMessage(err)}`
       return this.outcome(false, `${message}; but ${why}`)
+    }
+  }
+
+  /** The newest applied run of the workspace: what made a saved plan stale. */
+  private async latestApplied(signal: AbortSignal): Promise<string | undefined> {
+    try {
+      const list = await this.client.get<ListDocument>(
+        `/api/v2/workspaces/${encodeURIComponent((this.workspace as Workspace).id)}/runs?page%5Bsize%5D=1&filter%5Bstatus%5D=applied`,
+        signal
+      )
+      return list.data[0]?.id
+    } catch {
+      return undefined
     }
   }
 
@@ -641,6 +697,9 @@ export class RunLifecycle {
       case 'errored-elsewhere':
         return `Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`
       case 'discarded':
+        if (run.savePlan && this.settings.runId) {
+          return `Run ${run.id} was discarded: the workspace changed after this plan${this.newerRun ? ` (run ${this.newerRun} applied since: ${this.url(this.newerRun)})` : ''}; plan again. The saved plan: ${url}`
+        }
         return `Run ${run.id} was discarded before it was applied (by a person, or by another process); not retried: ${url}`
       case 'canceled':
         return `Run ${run.id} was canceled by someone else; not retried: ${url}`

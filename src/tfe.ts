@@ -13,6 +13,8 @@ export interface Workspace {
   lockedBy: { id: string; type: string } | undefined
   currentRunId: string | undefined
   executionMode: string | undefined
+  /** Where Terraform runs inside the configuration (`working-directory`), when set. */
+  workingDirectory: string | undefined
   canQueueRun: boolean | undefined
   canQueueApply: boolean | undefined
   canReadStateOutputs: boolean | undefined
@@ -36,6 +38,9 @@ export interface Run {
   status: string
   message: string
   hasChanges: boolean
+  /** A save-plan run: it ends at planned_and_saved until someone confirms it. */
+  savePlan: boolean
+  workspaceId: string | undefined
   isConfirmable: boolean
   isDiscardable: boolean
   isCancelable: boolean
@@ -61,6 +66,8 @@ export interface CreateRunOptions {
   targetAddrs: string[]
   replaceAddrs: string[]
   variables: RunVariable[]
+  savePlan: boolean
+  configurationVersionId: string | undefined
 }
 
 type Attributes = Record<string, unknown>
@@ -90,6 +97,7 @@ function toWorkspace(resource: Resource): Workspace {
     lockedBy: relationId(resource, 'locked-by'),
     currentRunId: relationId(resource, 'current-run')?.id,
     executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
+    workingDirectory: typeof a['working-directory'] === 'string' && a['working-directory'] ? a['working-directory'] : undefined,
     canQueueRun: bool(permissions['can-queue-run']),
     canQueueApply: bool(permissions['can-queue-apply']),
     canReadStateOutputs: bool(permissions['can-read-state-outputs']),
@@ -126,6 +134,8 @@ export function toRun(doc: Document): Run {
     status: String(a.status ?? ''),
     message: String(a.message ?? ''),
     hasChanges: a['has-changes'] === true,
+    savePlan: a['save-plan'] === true,
+    workspaceId: relationId(r, 'workspace')?.id,
     isConfirmable: actions['is-confirmable'] === true,
     isDiscardable: actions['is-discardable'] === true,
     isCancelable: actions['is-cancelable'] === true,
@@ -176,13 +186,12 @@ export async function createRun(client: TfeClient, options: CreateRunOptions, si
   if (options.targetAddrs.length) attributes['target-addrs'] = options.targetAddrs
   if (options.replaceAddrs.length) attributes['replace-addrs'] = options.replaceAddrs
   if (options.variables.length) attributes.variables = options.variables
-  const body = {
-    data: {
-      type: 'runs',
-      attributes,
-      relationships: { workspace: { data: { type: 'workspaces', id: options.workspaceId } } }
-    }
+  if (options.savePlan) attributes['save-plan'] = true
+  const relationships: Record<string, unknown> = { workspace: { data: { type: 'workspaces', id: options.workspaceId } } }
+  if (options.configurationVersionId) {
+    relationships['configuration-version'] = { data: { type: 'configuration-versions', id: options.configurationVersionId } }
   }
+  const body = { data: { type: 'runs', attributes, relationships } }
   const { body: doc } = await client.request<Document>('POST', '/api/v2/runs', { idempotent: false, body, signal })
   return toRun(doc)
 }

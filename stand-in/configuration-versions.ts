@@ -1,0 +1,101 @@
+/**
+ * The stand-in's configuration versions: created pending with a one-time upload URL on the
+ * archivist, uploaded with a PUT of a gzipped tar (checked: a body that is not one makes the
+ * version `errored`, as the service does), then `uploaded`. The files of the archive are kept, so
+ * a plan on the version can depend on them: its resources are the `resource` blocks of its `.tf`
+ * files.
+ *
+ * Erasable TypeScript only: Node 24 runs this file directly (npm run stand-in).
+ */
+import { randomBytes } from 'node:crypto'
+import { Parser, type ReadEntry } from 'tar'
+import type { Resource } from './documents.ts'
+
+export interface StandInConfigurationVersion {
+  id: string
+  workspaceId: string
+  status: 'pending' | 'uploaded' | 'errored'
+  speculative: boolean
+  provisional: boolean
+  autoQueueRuns: boolean
+  uploadToken: string
+  errorMessage: string | null
+  /** Path → content of every regular file in the uploaded archive. */
+  files: Map<string, string>
+  /** Every path in the archive (directories end with /). */
+  entries: string[]
+}
+
+export function configurationVersionResource(cv: StandInConfigurationVersion, uploadBase: string): Resource {
+  return {
+    id: cv.id,
+    type: 'configuration-versions',
+    attributes: {
+      'auto-queue-runs': cv.autoQueueRuns,
+      'error-message': cv.errorMessage,
+      error: cv.errorMessage ? 'invalid_archive' : null,
+      source: 'tfe-api',
+      speculative: cv.speculative,
+      provisional: cv.provisional,
+      status: cv.status,
+      'status-timestamps': {},
+      // The service hands the upload URL out while the version waits for it, and never again after.
+      ...(cv.status === 'pending' ? { 'upload-url': `${uploadBase}/v1/upload/${cv.uploadToken}` } : {})
+    },
+    relationships: { 'ingress-attributes': { data: null } },
+    links: { self: `/api/v2/configuration-versions/${cv.id}`, download: `/api/v2/configuration-versions/${cv.id}/download` }
+  }
+}
+
+export function newConfigurationVersion(id: string, workspaceId: string, a: Record<string, unknown>): StandInConfigurationVersion {
+  return {
+    id,
+    workspaceId,
+    status: 'pending',
+    speculative: a.speculative === true,
+    provisional: a.provisional === true,
+    autoQueueRuns: a['auto-queue-runs'] !== false,
+    uploadToken: randomBytes(16).toString('hex'),
+    errorMessage: null,
+    files: new Map(),
+    entries: []
+  }
+}
+
+/** Reads a gzipped tar from memory; rejects when it is not one. */
+export async function readArchive(body: Buffer): Promise<{ entries: string[]; files: Map<string, string> }> {
+  if (body.length < 2 || body[0] !== 0x1f || body[1] !== 0x8b) throw new Error('the archive is not gzip-compressed')
+  const entries: string[] = []
+  const files = new Map<string, string>()
+  await new Promise<void>((resolve, reject) => {
+    const parser = new Parser({
+      strict: true,
+      onReadEntry: (entry: ReadEntry) => {
+        entries.push(entry.path)
+        if (entry.type !== 'File') {
+          entry.resume()
+          return
+        }
+        const chunks: Buffer[] = []
+        entry.on('data', (c: Buffer) => chunks.push(c))
+        entry.on('end', () => files.set(entry.path, Buffer.concat(chunks).toString('utf8')))
+      }
+    })
+    parser.on('error', reject)
+    parser.on('end', () => resolve())
+    parser.end(body)
+  })
+  if (!entries.length) throw new Error('the archive holds no file')
+  return { entries, files }
+}
+
+/** The addresses of the `resource` blocks of the `.tf` files directly in `dir` (a path prefix). */
+export function resourceAddresses(files: Map<string, string>, dir = ''): string[] {
+  const prefix = dir ? `${dir.replace(/\/+$/, '')}/` : ''
+  const addresses: string[] = []
+  for (const [path, text] of files) {
+    if (!path.startsWith(prefix) || path.slice(prefix.length).includes('/') || !path.endsWith('.tf')) continue
+    for (const m of text.matchAll(/^\s*resource\s+"([^"]+)"\s+"([^"]+)"/gm)) addresses.push(`${m[1]}.${m[2]}`)
+  }
+  return addresses.sort()
+}
