@@ -33882,9 +33882,14 @@ async function listEntries(root) {
         for (const name of names) {
             const rel = `${prefix}${name}`;
             const path = (0,external_node_path_namespaceObject.join)(dir, name);
-            if (rules.excludes(rel).excluded)
-                continue;
             const stat = await (0,promises_namespaceObject.lstat)(path);
+            // As go-slug walks: an excluded entry is left out, but an excluded directory is still walked
+            // (a later negation may keep something in it) unless its `dir/` rule dominates.
+            if (rules.excludes(rel).excluded) {
+                if (stat.isDirectory())
+                    await walk(path, `${rel}/`);
+                continue;
+            }
             if (stat.isDirectory()) {
                 const asDir = rules.excludes(`${rel}/`);
                 if (asDir.excluded && asDir.dominating)

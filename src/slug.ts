@@ -38,8 +38,13 @@ export async function listEntries(root: string): Promise<{ entries: string[]; fi
     for (const name of names) {
       const rel = `${prefix}${name}`
       const path = join(dir, name)
-      if (rules.excludes(rel).excluded) continue
       const stat = await lstat(path)
+      // As go-slug walks: an excluded entry is left out, but an excluded directory is still walked
+      // (a later negation may keep something in it) unless its `dir/` rule dominates.
+      if (rules.excludes(rel).excluded) {
+        if (stat.isDirectory()) await walk(path, `${rel}/`)
+        continue
+      }
       if (stat.isDirectory()) {
         const asDir = rules.excludes(`${rel}/`)
         if (asDir.excluded && asDir.dominating) continue

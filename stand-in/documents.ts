@@ -32,6 +32,8 @@ export interface RunFacts {
   isDestroy?: boolean
   planOnly?: boolean
   refreshOnly?: boolean
+  savePlan?: boolean
+  configurationVersionId?: string
   positionInQueue?: number
   createdAt?: string
   statusTimestamps?: Record<string, string>
@@ -73,7 +75,7 @@ export function runResource(f: RunFacts): Resource {
       'replace-addrs': f.replaceAddrs ?? null,
       refresh: true,
       'refresh-only': f.refreshOnly ?? false,
-      'save-plan': false,
+      'save-plan': f.savePlan ?? false,
       variables: f.variables ?? [],
       permissions: {
         'can-apply': true,
@@ -87,6 +89,12 @@ export function runResource(f: RunFacts): Resource {
     },
     relationships: {
       workspace: { data: { id: f.workspaceId ?? 'ws-AAAAAAAAAAAAAAAA', type: 'workspaces' } },
+      'configuration-version': f.configurationVersionId
+        ? {
+            data: { id: f.configurationVersionId, type: 'configuration-versions' },
+            links: { related: `/api/v2/configuration-versions/${f.configurationVersionId}` }
+          }
+        : { data: null },
       plan: { data: { id: planId, type: 'plans' }, links: { related: `/api/v2/runs/${f.id}/plan` } },
       apply: { data: { id: applyId, type: 'applies' }, links: { related: `/api/v2/runs/${f.id}/apply` } }
     },
@@ -150,6 +158,7 @@ export interface WorkspaceFacts {
   lockedBy?: { id: string; type: string } | null
   currentRunId?: string | null
   executionMode?: 'remote' | 'agent' | 'local'
+  workingDirectory?: string | null
   resourceCount?: number
   planDurationAverageMs?: number
   applyDurationAverageMs?: number
@@ -172,6 +181,7 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
       locked: f.locked ?? false,
       'locked-reason': f.lockedReason ?? null,
       'execution-mode': f.executionMode ?? 'remote',
+      'working-directory': f.workingDirectory ?? null,
       operations: (f.executionMode ?? 'remote') !== 'local',
       'resource-count': f.resourceCount ?? 0,
       'plan-duration-average': f.planDurationAverageMs ?? null,

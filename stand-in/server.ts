@@ -9,6 +9,13 @@
 import http from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
+import {
+  configurationVersionResource,
+  newConfigurationVersion,
+  readArchive,
+  resourceAddresses,
+  type StandInConfigurationVersion
+} from './configuration-versions.ts'
 import { Archivist, applyScript, changesFor, planScript, type LogFormat, type StageScript } from './logs.ts'
 import {
   errorDocument,
@@ -77,6 +84,8 @@ export interface WorkspaceSpec {
   planJsonDenied?: boolean
   /** A post-plan run task and its result (`mandatory-failed` errors the run). */
   runTask?: 'passed' | 'advisory-failed' | 'mandatory-failed'
+  /** The workspace's working directory: Terraform runs there, inside the configuration. */
+  workingDirectory?: string
 }
 
 export type FaultKind =
@@ -143,6 +152,10 @@ interface Stage {
 export interface StandInRun {
   id: string
   workspaceId: string
+  /** A save-plan run: planned_and_saved until confirmed; discarded when another apply changes the state. */
+  savePlan: boolean
+  /** The uploaded configuration version the run plans, when it was given one. */
+  configurationVersionId?: string
   status: string
   message: string
   isDestroy: boolean
@@ -163,6 +176,8 @@ export interface StandInRun {
   terminalAt?: number
   ranCostEstimate: boolean
   ranPolicy: boolean
+  /** The state serial a saved plan was made against. */
+  planSerial?: number
   /** The policy check's status once it ran: passed, soft_failed, hard_failed, overridden. */
   policyStatus?: string
   /** The post-plan run task's result once it ran. */
@@ -187,10 +202,12 @@ interface StandInWorkspace {
   outputs: Record<string, OutputSpec>
   outputIds: Record<string, string>
   stateVersion: { id: string; serial: number; processedAt: number } | undefined
+  /** Resource addresses in the state, for runs on uploaded configuration. */
+  stateAddresses: string[]
 }
 
 const Terminal = new Set(['applied', 'planned_and_finished', 'policy_soft_failed', 'discarded', 'errored', 'canceled', 'force_canceled'])
-const Discardable = new Set(['pending', 'planned', 'cost_estimated', 'policy_checked', 'policy_override'])
+const Discardable = new Set(['pending', 'planned', 'planned_and_saved', 'cost_estimated', 'policy_checked', 'policy_override'])
 const Cancelable = new Set(['pending', 'plan_queued', 'planning', 'apply_queued', 'applying'])
 
 const DefaultTimings: Timings = {
@@ -228,6 +245,11 @@ export class StandIn {
   readonly requests: LoggedRequest[] = []
   readonly runs = new Map<string, StandInRun>()
   readonly workspaces = new Map<string, StandInWorkspace>()
+  readonly configurationVersions = new Map<string, StandInConfigurationVersion>()
+  /** Archive uploads as they arrived: the version, and whether it was taken (503s from failUploads are not). */
+  readonly uploads: { configurationVersionId: string; bytes: number; accepted: boolean }[] = []
+  /** The next N uploads answer 503, as a storage hiccup would. */
+  failUploads = 0
   /**
    * Requests that arrived on a connection that had been told to wait (a 429 with X-RateLimit-Reset)
    * before that wait was over. Keyed by connection, since a step sends its requests one at a time
@@ -266,7 +288,10 @@ export class StandIn {
       this.sockets.add(s)
       s.on('close', () => this.sockets.delete(s))
     })
-    this.logServer = http.createServer((req, res) => this.serveLog(req, res))
+    this.logServer = http.createServer((req, res) => {
+      if (req.method === 'PUT') void this.receiveUpload(req, res)
+      else this.serveLog(req, res)
+    })
   }
 
   get url(): string {
@@ -309,7 +334,8 @@ export class StandIn {
       hasState: (spec.resources ?? 0) > 0,
       outputs: {},
       outputIds: {},
-      stateVersion: (spec.resources ?? 0) > 0 ? { id: newId('sv'), serial: 1, processedAt: 0 } : undefined
+      stateVersion: (spec.resources ?? 0) > 0 ? { id: newId('sv'), serial: 1, processedAt: 0 } : undefined,
+      stateAddresses: []
     }
     this.workspaces.set(ws.id, ws)
     return ws
@@ -339,6 +365,11 @@ export class StandIn {
   confirm(runId: string): boolean {
     const run = this.mustRun(runId)
     if (!run.confirmable) return false
+    if (run.status === 'planned_and_saved') {
+      // A confirmed saved plan becomes the workspace's current run for its apply.
+      const ws = this.mustWorkspace(run.workspaceId)
+      ws.currentRunId ??= run.id
+    }
     this.startApply(run)
     return true
   }
@@ -423,7 +454,7 @@ export class StandIn {
     run.confirmable = false
   }
 
-  private createRun(ws: StandInWorkspace, a: Record<string, unknown>): StandInRun {
+  private createRun(ws: StandInWorkspace, a: Record<string, unknown>, cvId?: string): StandInRun {
     const planOnly = a['plan-only'] === true
     const stage = (kind: 'plans' | 'applies'): Stage => ({
       id: newId(kind === 'plans' ? 'plan' : 'apply'),
@@ -437,6 +468,8 @@ export class StandIn {
     const run: StandInRun = {
       id: newId('run'),
       workspaceId: ws.id,
+      savePlan: a['save-plan'] === true,
+      configurationVersionId: cvId,
       status: 'pending',
       message: typeof a.message === 'string' ? a.message : 'Queued manually via the Terraform Enterprise API',
       isDestroy: a['is-destroy'] === true,
@@ -458,8 +491,8 @@ export class StandIn {
       timers: []
     }
     this.runs.set(run.id, run)
-    if (planOnly) {
-      // Speculative runs do not wait for the workspace's queue.
+    if (planOnly || run.savePlan) {
+      // Speculative runs and saved plans neither wait for the workspace's queue nor lock it.
       this.startPlan(run, ws)
     } else {
       ws.queue.push(run.id)
@@ -494,6 +527,15 @@ export class StandIn {
 
   private changesOf(run: StandInRun, ws: StandInWorkspace): ReturnType<typeof changesFor> {
     if (run.refreshOnly) return []
+    const cv = run.configurationVersionId ? this.configurationVersions.get(run.configurationVersionId) : undefined
+    if (cv) {
+      // The plan of uploaded code: its resource blocks against the state.
+      const wanted = run.isDestroy ? [] : resourceAddresses(cv.files, ws.spec.workingDirectory ?? '')
+      return [
+        ...wanted.filter(a => !ws.stateAddresses.includes(a)).map(address => ({ address, action: 'create' as const })),
+        ...ws.stateAddresses.filter(a => !wanted.includes(a)).map(address => ({ address, action: 'delete' as const }))
+      ]
+    }
     return changesFor(ws.spec.changes ?? { add: 1, change: 0, destroy: 0 }, run.isDestroy, ws.resources)
   }
 
@@ -535,6 +577,41 @@ export class StandIn {
     this.appendLog(stage, error ?? stage.pendingEnd ?? [])
     stage.pendingEnd = undefined
     this.archivist.close(stage.logId, this.mustWorkspace(run.workspaceId).spec.logEtx !== false)
+  }
+
+  /** PUT of a configuration archive to a version's one-time upload URL. */
+  private async receiveUpload(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.headers.authorization) this.tokenLeaks++
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const body = Buffer.concat(chunks)
+    const token = (req.url ?? '').match(/^\/v1\/upload\/([a-f0-9]+)$/)?.[1]
+    const cv = [...this.configurationVersions.values()].find(v => v.uploadToken === token && v.status === 'pending')
+    if (!cv) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' })
+      res.end('not found')
+      return
+    }
+    if (this.failUploads > 0) {
+      this.failUploads--
+      this.uploads.push({ configurationVersionId: cv.id, bytes: body.length, accepted: false })
+      res.writeHead(503, { 'Content-Type': 'text/plain' })
+      res.end('storage unavailable')
+      return
+    }
+    this.uploads.push({ configurationVersionId: cv.id, bytes: body.length, accepted: true })
+    res.writeHead(200, { 'Content-Type': 'text/plain' })
+    res.end()
+    // The service takes the bytes, then processes them: an archive it cannot read errors the version.
+    try {
+      const { entries, files } = await readArchive(body)
+      cv.entries = entries
+      cv.files = files
+      setTimeout(() => (cv.status = 'uploaded'), 50).unref()
+    } catch (err) {
+      cv.errorMessage = `The configuration archive could not be read: ${(err as Error).message}.`
+      setTimeout(() => (cv.status = 'errored'), 50).unref()
+    }
   }
 
   private serveLog(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -581,16 +658,18 @@ export class StandIn {
       return
     }
     this.endLog(run, run.plan)
-    const changes = ws.spec.changes ?? { add: 1, change: 0, destroy: 0 }
-    if (run.isDestroy) {
-      run.plan.destructions = ws.resources
-    } else if (!run.refreshOnly) {
-      run.plan.additions = changes.add
-      run.plan.changes = changes.change
-      run.plan.destructions = changes.destroy
-    }
+    const changes = this.changesOf(run, ws)
+    run.plan.additions = changes.filter(c => c.action === 'create' || c.action === 'replace').length
+    run.plan.changes = changes.filter(c => c.action === 'update').length
+    run.plan.destructions = changes.filter(c => c.action === 'delete' || c.action === 'replace').length
     run.plan.status = 'finished'
     run.hasChanges = run.plan.additions + run.plan.changes + run.plan.destructions > 0
+    if (run.savePlan && run.hasChanges) {
+      run.planSerial = ws.stateVersion?.serial ?? 0
+      this.setStatus(run, 'planned_and_saved')
+      run.confirmable = true
+      return
+    }
     if (!run.hasChanges && !run.allowEmptyApply) {
       this.setStatus(run, 'planned')
       this.after(run, 20, () => this.finish(run, 'planned_and_finished'))
@@ -701,6 +780,13 @@ export class StandIn {
     run.apply.changes = run.plan.changes
     run.apply.destructions = run.plan.destructions
     ws.resources = Math.max(0, ws.resources + run.apply.additions - run.apply.destructions)
+    if (run.configurationVersionId) {
+      const applied = this.changesOf(run, ws)
+      ws.stateAddresses = [
+        ...ws.stateAddresses.filter(a => !applied.some(c => c.address === a && c.action === 'delete')),
+        ...applied.filter(c => c.action === 'create').map(c => c.address)
+      ].sort()
+    }
     ws.hasState = true
     if (run.isDestroy) {
       ws.outputs = {}
@@ -714,6 +800,8 @@ export class StandIn {
       processedAt: performance.now() + ws.timings.processingMs
     }
     this.finish(run, 'applied')
+    // The state changed: every plan saved against the old one is stale.
+    for (const other of this.runsOf(ws.id)) if (other.status === 'planned_and_saved') this.finish(other, 'discarded')
   }
 
   private finish(run: StandInRun, status: string): void {
@@ -972,6 +1060,27 @@ export class StandIn {
       const page = Math.max(1, Number(query.get('page[number]') ?? 1) || 1)
       return [200, listDocument(all, page, size)]
     }
+    if (method === 'POST' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/configuration-versions$/))) {
+      const ws = visibleWs(this.workspaces.get(m[1] as string))
+      if (!ws) return notFound
+      let a: Record<string, unknown> = {}
+      try {
+        a = ((JSON.parse(text || '{}') as { data?: { attributes?: Record<string, unknown> } }).data?.attributes ?? {}) as Record<
+          string,
+          unknown
+        >
+      } catch {
+        return [422, errorDocument(422, 'unprocessable entity', 'Malformed JSON body')]
+      }
+      const cv = newConfigurationVersion(newId('cv'), ws.id, a)
+      this.configurationVersions.set(cv.id, cv)
+      return [201, { data: configurationVersionResource(cv, this.logUrl) }]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/configuration-versions\/([^/]+)$/))) {
+      const cv = this.configurationVersions.get(m[1] as string)
+      if (!cv || !visibleWs(this.workspaces.get(cv.workspaceId))) return notFound
+      return [200, { data: configurationVersionResource(cv, this.logUrl) }]
+    }
     if (method === 'POST' && path === '/api/v2/runs') return this.createRunRoute(token, text)
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)$/))) {
       const run = visibleRun(m[1] as string)
@@ -1043,6 +1152,19 @@ export class StandIn {
         { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Refresh-only and destroy are mutually exclusive' }] }
       ]
     }
+    const cvId = (doc.data.relationships as { 'configuration-version'?: { data?: { id?: string } } } | undefined)?.['configuration-version']
+      ?.data?.id
+    if (cvId) {
+      const cv = this.configurationVersions.get(cvId)
+      if (!cv || cv.workspaceId !== ws.id) return [404, errorDocument(404, 'not found')]
+      if (cv.status !== 'uploaded') {
+        return [422, errorDocument(422, 'unprocessable entity', `Configuration version is ${cv.status}, not uploaded`)]
+      }
+      if (cv.speculative && a['plan-only'] !== true) {
+        return [422, errorDocument(422, 'unprocessable entity', 'A speculative configuration version can only be used by a plan-only run')]
+      }
+      return [201, { data: this.runResource(this.createRun(ws, a, cv.id)) }]
+    }
     if (ws.spec.hasConfiguration === false) {
       return [422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Configuration version is missing' }] }]
     }
@@ -1081,6 +1203,7 @@ export class StandIn {
       applyDurationAverageMs: ws.spec.reportedAverages?.applyMs ?? ws.timings.applyMs,
       canQueueApply: ws.spec.canQueueApply ?? true,
       canReadStateOutputs: ws.spec.canReadStateOutputs ?? true,
+      workingDirectory: ws.spec.workingDirectory ?? null,
       currentStateVersionId: ws.stateVersion?.id ?? null,
       outputIds: Object.values(ws.outputIds)
     })
@@ -1114,6 +1237,8 @@ export class StandIn {
       isDestroy: run.isDestroy,
       planOnly: run.planOnly,
       refreshOnly: run.refreshOnly,
+      savePlan: run.savePlan,
+      configurationVersionId: run.configurationVersionId,
       positionInQueue: run.status === 'pending' ? ws.queue.indexOf(run.id) + 1 : 0,
       createdAt: run.createdAt,
       statusTimestamps: run.statusTimestamps,

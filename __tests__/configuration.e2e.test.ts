@@ -1,0 +1,172 @@
+/**
+ * Plan the checkout, and apply exactly the plan that was reviewed, end to end: the bundled action
+ * packs a directory, uploads it to the stand-in as a configuration version, plans it, saves the
+ * plan, and a second step applies that plan with run_id.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { StandIn, type WorkspaceSpec } from '../stand-in/server.ts'
+import { runStep } from './helpers/action-runner.ts'
+
+const fast = { queueMs: 20, planMs: 200, applyMs: 200, applyQueueMs: 20, processingMs: 20 }
+let standIn: StandIn
+let counter = 0
+
+beforeAll(async () => {
+  standIn = new StandIn({ defaultTimings: fast })
+  await standIn.start()
+})
+afterAll(async () => {
+  await standIn.stop()
+})
+
+function workspace(spec: Partial<WorkspaceSpec> = {}): { name: string; id: string } {
+  const ws = standIn.addWorkspace({ name: `ws-cv-${++counter}`, hasConfiguration: false, ...spec })
+  return { name: ws.name, id: ws.id }
+}
+
+/** A checkout: files by path (relative), written under a fresh directory. */
+function checkout(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'checkout-'))
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true })
+    writeFileSync(join(root, path), text)
+  }
+  return root
+}
+
+const twoResources = 'resource "aws_vpc" "main" {}\nresource "aws_subnet" "a" {}\n'
+
+function step(ws: { name: string }, root: string, extra: Record<string, string>) {
+  return runStep({
+    inputs: { token: 'test-token', hostname: standIn.url, organization: 'demo-org', workspace: ws.name, ...extra },
+    env: { GITHUB_WORKSPACE: root }
+  })
+}
+
+describe('the checkout as a configuration version', () => {
+  it('a pull-request plan uploads the directory and plans it: speculative, never locking the workspace', async () => {
+    const ws = workspace()
+    const root = checkout({ 'infra/network/main.tf': twoResources })
+    const r = await step(ws, root, { operation: 'plan', directory: 'infra/network' })
+    expect(r.code).toBe(0)
+    expect(r.outputs).toMatchObject({ status: 'planned_and_finished', resource_additions: '2' })
+    const cv = standIn.configurationVersions.get(r.outputs.configuration_version_id as string)
+    expect(cv).toMatchObject({ status: 'uploaded', speculative: true, autoQueueRuns: false })
+    expect(standIn.runsOf(ws.id)[0]?.configurationVersionId).toBe(cv?.id)
+    expect(standIn.workspaces.get(ws.id)?.currentRunId).toBeUndefined()
+    expect(rows(r.summary)).toEqual(['aws_subnet.a', 'aws_vpc.main'])
+    expect(standIn.tokenLeaks).toBe(0)
+    // The upload URL is a secret: masked, never printed.
+    expect(r.stdout.split('\n').filter(l => l.includes('/v1/upload/') && !l.startsWith('::add-mask::'))).toEqual([])
+  })
+
+  it('honours .terraformignore (and keeps .terraform/modules while dropping the rest of .terraform)', async () => {
+    const ws = workspace()
+    const root = checkout({
+      'main.tf': twoResources,
+      '.terraformignore': '# local only\nsecrets.auto.tfvars\nbuild/\n!build/keep.txt\n',
+      'secrets.auto.tfvars': 'password = "hunter2"',
+      'build/out.bin': 'binary',
+      'build/keep.txt': 'kept',
+      '.terraform/providers/p': 'provider binary',
+      '.terraform/modules/vpc/main.tf': 'variable "x" {}',
+      '.git/HEAD': 'ref: refs/heads/main'
+    })
+    const r = await step(ws, root, { operation: 'plan', directory: '.' })
+    expect(r.code).toBe(0)
+    const entries = standIn.configurationVersions.get(r.outputs.configuration_version_id as string)?.entries ?? []
+    expect(entries).toEqual(expect.arrayContaining(['main.tf', '.terraformignore', 'build/keep.txt', '.terraform/modules/vpc/main.tf']))
+    for (const gone of ['secrets.auto.tfvars', 'build/out.bin', '.terraform/providers/p', '.git/HEAD']) expect(entries).not.toContain(gone)
+  })
+
+  it('a saved plan is applied, exactly, by a second step with run_id', async () => {
+    const ws = workspace()
+    const root = checkout({ 'main.tf': twoResources })
+    const plan = await step(ws, root, { directory: '.', save_plan: 'true' })
+    expect(plan.code).toBe(0)
+    expect(plan.outputs.status).toBe('planned_and_saved')
+    const runId = plan.outputs.run_id as string
+    expect(standIn.runs.get(runId)?.savePlan).toBe(true)
+    expect(standIn.configurationVersions.get(plan.outputs.configuration_version_id as string)?.provisional).toBe(true)
+    expect(standIn.workspaces.get(ws.id)?.appliesSeen).toBe(0)
+
+    const apply = await step(ws, root, { run_id: runId })
+    expect(apply.code).toBe(0)
+    expect(apply.outputs).toMatchObject({ status: 'applied', run_id: runId, attempts: '1' })
+    expect(standIn.runsOf(ws.id)).toHaveLength(1)
+    expect(standIn.workspaces.get(ws.id)?.stateAddresses).toEqual(['aws_subnet.a', 'aws_vpc.main'])
+  })
+
+  it('a saved plan made stale by another apply fails clearly: plan again, with both links', async () => {
+    const ws = workspace()
+    const root = checkout({ 'main.tf': twoResources })
+    const plan = await step(ws, root, { directory: '.', save_plan: 'true' })
+    const stale = plan.outputs.run_id as string
+    const other = await step(ws, checkout({ 'main.tf': 'resource "aws_vpc" "main" {}\n' }), { directory: '.' })
+    expect(other.code).toBe(0)
+    const apply = await step(ws, root, { run_id: stale })
+    expect(apply.code).toBe(1)
+    expect(apply.outputs.status).toBe('discarded')
+    expect(apply.stdout).toMatch(
+      new RegExp(
+        `::error::Run ${stale} was discarded: the workspace changed after this plan \\(run ${other.outputs.run_id} applied since: .*\\); plan again`
+      )
+    )
+  })
+
+  it('a run_id of another workspace is refused before anything is confirmed', async () => {
+    const a = workspace()
+    const b = workspace()
+    const plan = await step(a, checkout({ 'main.tf': twoResources }), { directory: '.', save_plan: 'true' })
+    const r = await step(b, tmpdir(), { run_id: plan.outputs.run_id as string })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/::error::Run 'run-\w+' \(input 'run_id'\) belongs to workspace ws-\w+, not to 'demo-org\/ws-cv-\d+'/)
+    expect(standIn.runs.get(plan.outputs.run_id as string)?.status).toBe('planned_and_saved')
+  })
+
+  it('an upload that fails once is retried (the PUT is idempotent)', async () => {
+    const ws = workspace()
+    standIn.failUploads = 1
+    const r = await step(ws, checkout({ 'main.tf': twoResources }), { operation: 'plan', directory: '.' })
+    expect(r.code).toBe(0)
+    const id = r.outputs.configuration_version_id as string
+    expect(standIn.uploads.filter(u => u.configurationVersionId === id).map(u => u.accepted)).toEqual([false, true])
+    expect(r.stdout).toMatch(/::warning::Uploading the configuration failed \(the upload answered 503\); trying again/)
+  })
+
+  it('refuses a directory that does not exist, one without .tf files, and a symlink that escapes it', async () => {
+    const ws = workspace()
+    const root = checkout({ 'docs/README.md': 'no terraform here', 'infra/main.tf': twoResources })
+    symlinkSync('/etc/passwd', join(root, 'infra', 'passwd'))
+    const missing = await step(ws, root, { operation: 'plan', directory: 'nope' })
+    expect(missing.stdout).toMatch(/::error::Input 'directory': 'nope' \(.*\) is not a directory/)
+    const empty = await step(ws, root, { operation: 'plan', directory: 'docs' })
+    expect(empty.stdout).toMatch(/::error::Input 'directory': '.*docs' holds no \.tf or \.tf\.json file/)
+    const escaping = await step(ws, root, { operation: 'plan', directory: 'infra' })
+    expect(escaping.stdout).toMatch(/::error::Input 'directory': 'passwd' is a symlink to '\/etc\/passwd', outside the directory/)
+    for (const r of [missing, empty, escaping]) expect(r.code).toBe(1)
+    expect(standIn.configurationVersions.size).toBeGreaterThan(0)
+    expect([...standIn.configurationVersions.values()].filter(v => v.workspaceId === ws.id)).toEqual([])
+  })
+
+  it('packs the repository root when the workspace has a working directory, and says so when they disagree', async () => {
+    const ws = workspace({ workingDirectory: 'infra/network' })
+    const root = checkout({ 'infra/network/main.tf': twoResources, 'modules/vpc/main.tf': 'variable "x" {}' })
+    const fromWd = await step(ws, root, { operation: 'plan', directory: 'infra/network' })
+    expect(fromWd.code).toBe(0)
+    const entries = standIn.configurationVersions.get(fromWd.outputs.configuration_version_id as string)?.entries ?? []
+    expect(entries).toEqual(expect.arrayContaining(['infra/network/main.tf', 'modules/vpc/main.tf']))
+    expect(fromWd.outputs.resource_additions).toBe('2')
+    const elsewhere = await step(ws, checkout({ 'other/main.tf': twoResources }), { operation: 'plan', directory: 'other' })
+    expect(elsewhere.code).toBe(1)
+    expect(elsewhere.stdout).toMatch(/working directory 'infra\/network', so the archive must hold the repository root that contains it/)
+  })
+})
+
+/** The addresses of the summary's change table. */
+function rows(html: string): string[] {
+  return [...html.matchAll(/<tr><td>[^<]+<\/td><td><code>([^<]+)<\/code><\/td><\/tr>/g)].map(m => m[1] as string).sort()
+}
