@@ -144,7 +144,12 @@ async function logLag(runs) {
     const names = Array.from({ length: runs }, (_, i) => `log-${i}`)
     for (const [i, name] of names.entries()) {
       const stage = 6000 + i * 1000
-      s.addWorkspace({ name, changes: { add: 4, change: 1, destroy: 1 }, resources: 1, timings: { queueMs: 100, planMs: stage, applyMs: stage, applyQueueMs: 100 } })
+      s.addWorkspace({
+        name,
+        changes: { add: 4, change: 1, destroy: 1 },
+        resources: 1,
+        timings: { queueMs: 100, planMs: stage, applyMs: stage, applyQueueMs: 100 }
+      })
     }
     const readsBefore = s.archivistReads.length
     const results = await Promise.all(
@@ -160,7 +165,9 @@ async function logLag(runs) {
             let text = entry.line
             try {
               text = JSON.parse(entry.line)['@message'] ?? entry.line
-            } catch {}
+            } catch {
+              // A plain log line: matched as it is.
+            }
             return line.includes(text)
           })
           if (!hit) return
@@ -175,7 +182,11 @@ async function logLag(runs) {
       const span = (a, b) => (t[b] && t[a] ? Date.parse(t[b]) - Date.parse(t[a]) : 0)
       return n + (span('planning-at', 'planned-at') + span('applying-at', 'applied-at')) / 60000
     }, 0)
-    return { lags, failures: results.filter(r => r.code !== 0).length, readsPerStageMin: (s.archivistReads.length - readsBefore) / stageMin }
+    return {
+      lags,
+      failures: results.filter(r => r.code !== 0).length,
+      readsPerStageMin: (s.archivistReads.length - readsBefore) / stageMin
+    }
   })
 }
 
