@@ -4,7 +4,7 @@
 // in needs: order (the two apps fanned out in parallel, outputs passed down as run variables),
 // then the destroy chain in reverse.
 import { execSync } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StandIn } from '../stand-in/server.ts'
@@ -34,11 +34,12 @@ function display(line) {
   return line.replace(/^::group::/, '▸ ').replace(/^::(notice|warning|error)::/, (_m, k) => `${k.toUpperCase()}: `)
 }
 
-async function job(name, inputs) {
+async function job(name, inputs, env = {}) {
   const started = Date.now()
   const prefix = `  ${dim(`[${name}]`)} `
   const r = await runStep({
     inputs: { token: 'test-token', hostname: url, organization: 'demo-org', retry_backoff_min: '1', ...inputs },
+    env,
     // Lines appear as the step writes them, as GitHub shows parallel jobs side by side.
     onSpawn: child => {
       let buffer = ''
@@ -72,7 +73,7 @@ async function job(name, inputs) {
     seconds: (Date.now() - started) / 1000,
     code: r.code
   })
-  return JSON.parse(o.workspace_outputs || '{}')
+  return { ...JSON.parse(o.workspace_outputs || '{}'), $outputs: o }
 }
 
 const hcl = value => JSON.stringify(value)
@@ -88,8 +89,22 @@ await Promise.all(
   ['app-a', 'app-b'].map(app => job(`apply ${app}`, { workspace: app, variables: `cluster_name=${hcl(platform.cluster_name)}` }))
 )
 
-process.stdout.write(`\n${bold('Destroy chain')}, in reverse: (app-a, app-b) → platform → network\n`)
-await Promise.all(['app-a', 'app-b'].map(app => job(`destroy ${app}`, { workspace: app, operation: 'destroy' })))
+process.stdout.write(`\n${bold('Review')}: plan a change from a local directory, save the plan, then apply exactly that plan\n`)
+const checkout = mkdtempSync(join(tmpdir(), 'tfe-workspace-run-demo-checkout-'))
+mkdirSync(join(checkout, 'infra', 'edge'), { recursive: true })
+writeFileSync(
+  join(checkout, 'infra', 'edge', 'main.tf'),
+  ['aws_acm_certificate" "cert', 'aws_cloudfront_distribution" "cdn', 'aws_route53_record" "www'].map(r => `resource "${r}" {}\n`).join('')
+)
+writeFileSync(join(checkout, 'infra', 'edge', 'notes.local.md'), 'left out by .terraformignore\n')
+writeFileSync(join(checkout, 'infra', 'edge', '.terraformignore'), '*.local.md\n')
+process.stdout.write(dim(`  (the "checkout" is ${checkout}; its infra/edge directory is uploaded as a configuration version)\n`))
+const saved = await job('plan edge', { workspace: 'edge', directory: 'infra/edge', save_plan: 'true' }, { GITHUB_WORKSPACE: checkout })
+process.stdout.write(dim(`  (a reviewer approves the plan; the next job applies run ${saved.$outputs.run_id}, nothing else)\n`))
+await job('apply edge', { workspace: 'edge', run_id: saved.$outputs.run_id })
+
+process.stdout.write(`\n${bold('Destroy chain')}, in reverse: (app-a, app-b, edge) → platform → network\n`)
+await Promise.all(['app-a', 'app-b', 'edge'].map(app => job(`destroy ${app}`, { workspace: app, operation: 'destroy' })))
 await job('destroy platform', { workspace: 'platform', operation: 'destroy' })
 await job('destroy network', { workspace: 'network', operation: 'destroy' })
 

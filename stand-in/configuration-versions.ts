@@ -24,6 +24,8 @@ export interface StandInConfigurationVersion {
   files: Map<string, string>
   /** Every path in the archive (directories end with /). */
   entries: string[]
+  /** A provisional version becomes the workspace's current configuration once a run on it applied. */
+  promoted: boolean
 }
 
 export function configurationVersionResource(cv: StandInConfigurationVersion, uploadBase: string): Resource {
@@ -58,7 +60,8 @@ export function newConfigurationVersion(id: string, workspaceId: string, a: Reco
     uploadToken: randomBytes(16).toString('hex'),
     errorMessage: null,
     files: new Map(),
-    entries: []
+    entries: [],
+    promoted: false
   }
 }
 

@@ -14,7 +14,9 @@ export const DemoEstate: WorkspaceSpec[] = [
     outputs: { cluster_name: { value: 'demo-eks' }, cluster_token: { value: 'k8s-token-never-shown', sensitive: true } }
   },
   { name: 'app-a', changes: { add: 3, change: 0, destroy: 0 }, outputs: { url: { value: 'https://app-a.demo.internal' } } },
-  { name: 'app-b', changes: { add: 2, change: 0, destroy: 0 }, failPlans: 1, outputs: { url: { value: 'https://app-b.demo.internal' } } }
+  { name: 'app-b', changes: { add: 2, change: 0, destroy: 0 }, failPlans: 1, outputs: { url: { value: 'https://app-b.demo.internal' } } },
+  // An API-driven workspace with no configuration yet: the demo uploads one from a local directory.
+  { name: 'edge', hasConfiguration: false }
 ]
 
 export function seedDemoEstate(standIn: StandIn): void {

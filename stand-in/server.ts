@@ -781,6 +781,8 @@ export class StandIn {
     run.apply.destructions = run.plan.destructions
     ws.resources = Math.max(0, ws.resources + run.apply.additions - run.apply.destructions)
     if (run.configurationVersionId) {
+      const cv = this.configurationVersions.get(run.configurationVersionId)
+      if (cv) cv.promoted = true
       const applied = this.changesOf(run, ws)
       ws.stateAddresses = [
         ...ws.stateAddresses.filter(a => !applied.some(c => c.address === a && c.action === 'delete')),
@@ -1165,6 +1167,11 @@ export class StandIn {
       }
       return [201, { data: this.runResource(this.createRun(ws, a, cv.id)) }]
     }
+    // Without one, a run uses the workspace's latest configuration version, as on the service.
+    const latest = [...this.configurationVersions.values()]
+      .filter(v => v.workspaceId === ws.id && v.status === 'uploaded' && !v.speculative && (!v.provisional || v.promoted))
+      .pop()
+    if (latest) return [201, { data: this.runResource(this.createRun(ws, a, latest.id)) }]
     if (ws.spec.hasConfiguration === false) {
       return [422, { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Configuration version is missing' }] }]
     }
