@@ -1,9 +1,9 @@
 // `npm run bench`: measures the bundled action against the local stand-in and prints figures
 // (medians with min–max). Not a test: nothing here passes or fails, it reports.
-//   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|fanout|faults]
+//   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|pack|fanout|faults]
 //   (--quick: fewer repeats and shorter runs)
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { StandIn } from '../stand-in/server.ts'
@@ -25,7 +25,7 @@ const fmt = (xs, unit = 'ms', digits = 0) =>
   `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)}, n=${xs.length})`
 
 /** Runs dist/index.js as the runner would (see action-runner.ts), recording its peak RSS. */
-async function step(inputs, onLine) {
+async function step(inputs, onLine, env = {}) {
   const rssFile = join(mkdtempSync(join(tmpdir(), 'bench-rss-')), 'rss')
   const onSpawn = onLine
     ? child => {
@@ -41,7 +41,12 @@ async function step(inputs, onLine) {
         })
       }
     : undefined
-  const result = await runStep({ inputs, onSpawn, nodeArgs: ['--import', './scripts/rss-probe.mjs'], env: { BENCH_RSS_FILE: rssFile } })
+  const result = await runStep({
+    inputs,
+    onSpawn,
+    nodeArgs: ['--import', './scripts/rss-probe.mjs'],
+    env: { ...env, BENCH_RSS_FILE: rssFile }
+  })
   return { ...result, rssKb: Number(readFileSync(rssFile, 'utf8') || 0) }
 }
 
@@ -190,6 +195,60 @@ async function logLag(runs) {
   })
 }
 
+/**
+ * Packing and uploading a checkout (input directory): a tree of `files` files, `mb` MB in all,
+ * through the bundled step against the stand-in, side by side with `tar czf` of the same tree.
+ * The step's figure runs from spawn to its "Uploaded configuration version" line.
+ */
+async function pack(files, mb) {
+  const root = mkdtempSync(join(tmpdir(), 'bench-tree-'))
+  const size = Math.round((mb * 1024 * 1024) / files)
+  const words = 'resource variable output module provider locals data aws_instance subnet vpc cidr tags name '
+  for (let i = 0; i < files; i++) {
+    const dir = join(root, `d${Math.floor(i / 500)}`)
+    if (i % 500 === 0) mkdirSync(dir, { recursive: true })
+    let text = ''
+    let x = i * 7919
+    while (text.length < size) {
+      x = (x * 1103515245 + 12345) % 2147483648
+      text += `${words.slice(x % 60, (x % 60) + 12)}${x.toString(36)}\n`
+    }
+    writeFileSync(join(dir, `f${i}.txt`), text.slice(0, size))
+  }
+  writeFileSync(join(root, 'main.tf'), 'resource "null_resource" "x" {}\n')
+  try {
+    const tarStarted = performance.now()
+    execFileSync('tar', ['czf', join(tmpdir(), 'bench-tree.tgz'), '-C', root, '.'])
+    const tarMs = performance.now() - tarStarted
+    return await withStandIn({ defaultTimings: { queueMs: 50, planMs: 300 } }, async s => {
+      s.addWorkspace({ name: 'pack', hasConfiguration: false })
+      let uploadedAt = 0
+      let workspaceAt = 0
+      let packedAt = 0
+      const r = await step(
+        inputsFor(s, 'pack', { operation: 'plan', directory: '.', show_logs: 'false' }),
+        (line, at) => {
+          if (!workspaceAt && line.startsWith('Workspace:')) workspaceAt = at
+          if (!packedAt && line.startsWith('Packed ')) packedAt = at
+          if (!uploadedAt && line.includes('Uploaded configuration version')) uploadedAt = at
+        },
+        { GITHUB_WORKSPACE: root }
+      )
+      const upload = s.uploads.at(-1)
+      return {
+        tarMs,
+        stepMs: uploadedAt - r.spawnedAt,
+        packMs: packedAt - workspaceAt,
+        code: r.code,
+        bytes: upload?.bytes ?? 0,
+        rssKb: r.rssKb
+      }
+    })
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
+}
+
 async function fanOut(steps, perSecond) {
   return withStandIn(
     { rateLimitPerSecond: perSecond, defaultTimings: { queueMs: 100, planMs: 3000, applyMs: 3000, applyQueueMs: 100 } },
@@ -288,6 +347,19 @@ for (const showLogs of part('detection') ? ['true', 'false'] : []) {
       1
     )}`
   )
+}
+
+if (part('pack')) {
+  const files = quick ? 2000 : 10_000
+  const mb = quick ? 10 : 50
+  const p = await pack(files, mb)
+  line(`\npacking and uploading a checkout: ${files} files, ${mb} MB (archive ${(p.bytes / 2 ** 20).toFixed(1)} MiB, exit ${p.code})`)
+  line(`  tar czf of the same tree: ${(p.tarMs / 1000).toFixed(2)} s`)
+  line(`  the step's walk and pack: ${(p.packMs / 1000).toFixed(2)} s, ratio ${(p.packMs / p.tarMs).toFixed(2)}`)
+  line(
+    `  the step, spawn → uploaded (walk, pack, upload to the in-process stand-in, which reads the archive): ${(p.stepMs / 1000).toFixed(2)} s, ratio ${(p.stepMs / p.tarMs).toFixed(2)}`
+  )
+  line(`  peak RSS of the step: ${(p.rssKb / 1024).toFixed(1)} MB`)
 }
 
 if (part('logs')) {

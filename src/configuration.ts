@@ -17,7 +17,7 @@ import type { Document, TfeClient } from './api-client.js'
 import type { Settings } from './inputs.js'
 import type { Workspace } from './tfe.js'
 import { PollSchedule, type PollScheduleOptions } from './poll-schedule.js'
-import { SlugError, listEntries, packDirectory } from './slug.js'
+import { SlugError, listEntries, packEntries } from './slug.js'
 import { formatDuration, sleep } from './timing.js'
 import { log } from './log.js'
 
@@ -158,8 +158,9 @@ export async function uploadConfiguration(
 ): Promise<ConfigurationVersion> {
   const { root, configDir } = await resolveSlugRoot(settings, ws)
   let entries: string[]
+  let files: number
   try {
-    ;({ entries } = await listEntries(root))
+    ;({ entries, files } = await listEntries(root))
   } catch (err) {
     if (err instanceof SlugError) throw new RunFailedError(`Input '${Inputs.Directory}': ${err.message}`)
     throw err
@@ -178,23 +179,28 @@ export async function uploadConfiguration(
   }
   const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'tfe-slug-'))
   const file = join(dir, 'configuration.tar.gz')
+  // The version is created while the archive is packed: one round trip less. Should packing fail,
+  // the version stays unused; nothing is ever queued on it.
+  const creating = createVersion(client, ws, settings, signal)
+  creating.catch(() => undefined)
   try {
-    const packed = await packDirectory(root, file)
+    const packed = { files, bytes: await packEntries(root, entries, file) }
     if (packed.bytes > MaxArchiveBytes) {
       throw new RunFailedError(
         `The configuration archive of '${settings.directory}' is ${(packed.bytes / 2 ** 20).toFixed(0)} MiB, more than the ${MaxArchiveBytes / 2 ** 20} MiB this step uploads. Leave large files (providers, build artifacts) out with a .terraformignore.`
       )
     }
     log.info(`Packed ${packed.files} files from ${root} (${(packed.bytes / 1024).toFixed(0)} KiB).`)
-    const version = await createVersion(client, ws, settings, signal)
+    const version = await creating
     log.mask(version.uploadUrl)
     if (!version.uploadUrl) throw new RunFailedError(`Configuration version ${version.id} came without an upload URL; create it again.`)
     signal.throwIfAborted()
     await upload(file, packed.bytes, version.uploadUrl, signal)
     // Processing the archive is the service's: wait for `uploaded` (or its error).
-    const schedule = new PollSchedule(pollSchedule)
+    // The first look right away: a small archive is usually processed by then.
+    const schedule = new PollSchedule({ ...pollSchedule, firstMs: Math.min(pollSchedule.firstMs, 250) })
     const started = Date.now()
-    let current = version
+    let current = toConfigurationVersion(await client.get<Document>(`/api/v2/configuration-versions/${encodeURIComponent(version.id)}`, signal))
     while (current.status !== 'uploaded') {
       if (current.status === 'errored') {
         throw new RunFailedError(`Configuration version ${current.id} errored: ${current.errorMessage ?? 'no reason given'}.`)

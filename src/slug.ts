@@ -4,9 +4,13 @@
  * they point inside the directory and refused when they point outside it (go-slug refuses them
  * too). Streamed from disk to disk: the archive is never held in memory.
  */
+import { createReadStream, createWriteStream, lstatSync, readFileSync, readlinkSync } from 'node:fs'
 import { lstat, opendir, readlink, realpath } from 'node:fs/promises'
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGzip } from 'node:zlib'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import { create } from 'tar'
+import { Header, Pax } from 'tar'
 import { IgnoreRules } from './terraformignore.js'
 
 export class SlugError extends Error {
@@ -32,13 +36,15 @@ export async function listEntries(root: string): Promise<{ entries: string[]; fi
   const entries: string[] = []
   let files = 0
   const walk = async (dir: string, prefix: string): Promise<void> => {
-    const names: string[] = []
-    for await (const d of await opendir(dir)) names.push(d.name)
-    names.sort()
-    for (const name of names) {
+    const found: { name: string; dir: boolean; file: boolean; link: boolean }[] = []
+    // The directory entry's type is enough: no stat per file (10,000 files cost 10,000 of them).
+    for await (const d of await opendir(dir)) found.push({ name: d.name, dir: d.isDirectory(), file: d.isFile(), link: d.isSymbolicLink() })
+    found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const entry of found) {
+      const name = entry.name
       const rel = `${prefix}${name}`
       const path = join(dir, name)
-      const stat = await lstat(path)
+      const stat = { isDirectory: () => entry.dir, isFile: () => entry.file, isSymbolicLink: () => entry.link }
       // As go-slug walks: an excluded entry is left out, but an excluded directory is still walked
       // (a later negation may keep something in it) unless its `dir/` rule dominates.
       if (rules.excludes(rel).excluded) {
@@ -77,10 +83,101 @@ export async function listEntries(root: string): Promise<{ entries: string[]; fi
   return { entries, files }
 }
 
-/** Writes `root`'s archive to `file` (streamed); returns what went in. */
+/** Files up to this size are read whole; bigger ones are streamed in chunks. */
+const WholeReadBytes = 1024 * 1024
+const Block = 512
+
+function padding(size: number): Buffer {
+  const rest = size % Block
+  return Buffer.alloc(rest ? Block - rest : 0)
+}
+
+interface Prepared {
+  headers: Buffer[]
+  body: Buffer | string | undefined
+  size: number
+}
+
+/**
+ * The tar header(s) of one entry, node-tar encoding them (a PAX header first for long names), and
+ * its body. Synchronous on purpose: a checkout is mostly small files, and the promise round trips
+ * of stat, open, read and close per file cost several times the reading itself; gzip still runs
+ * on the thread pool meanwhile, and the event loop turns between files.
+ */
+function prepare(root: string, entry: string): Prepared {
+  const path = join(root, entry)
+  const st = lstatSync(path)
+  const isDir = entry.endsWith('/')
+  const type = isDir ? 'Directory' : st.isSymbolicLink() ? 'SymbolicLink' : 'File'
+  const linkpath = type === 'SymbolicLink' ? readlinkSync(path) : undefined
+  const size = type === 'File' ? st.size : 0
+  // Directories without mtime, files and links with theirs, no owner: as node-tar's `portable`.
+  const mtime = isDir ? undefined : st.mtime
+  const header = new Header({ path: entry, linkpath, mode: st.mode & 0o7777, size, mtime, type })
+  const headers: Buffer[] = []
+  if (header.encode()) headers.push(new Pax({ path: entry, linkpath, mtime }).encode())
+  headers.push(header.block as Buffer)
+  const body = type !== 'File' || size === 0 ? undefined : size <= WholeReadBytes ? readFileSync(path) : path
+  return { headers, body, size }
+}
+
+/** The archive as a stream of blocks: headers and bodies in entry order. */
+async function* tarBlocks(root: string, entries: string[]): AsyncGenerator<Buffer> {
+  for (const entry of entries) {
+    const item = prepare(root, entry)
+    yield* item.headers
+    if (typeof item.body === 'string') {
+      let read = 0
+      for await (const chunk of createReadStream(item.body)) {
+        read += (chunk as Buffer).length
+        yield chunk as Buffer
+      }
+      if (read !== item.size) throw new SlugError(`'${item.body}' changed while it was being packed; run the step again.`)
+    } else if (item.body) {
+      yield item.body
+    }
+    if (item.size) yield padding(item.size)
+  }
+  yield Buffer.alloc(Block * 2)
+}
+
+/**
+ * Writes the archive of `entries` (from listEntries) under `root` to `file`, streamed; returns its
+ * size. node-tar encodes the headers; the files are read in turn and the blocks gathered
+ * for Node's gzip stream, which compresses on the thread pool in parallel with the reading (as
+ * `tar czf` runs gzip in a process of its own). node-tar's own packer costs a stat, an open and a
+ * stream per file on the main thread, several times slower on a checkout of 10,000 small files.
+ */
+export async function packEntries(root: string, entries: string[], file: string): Promise<number> {
+  await pipeline(Readable.from(tarBlocks(root, entries)), coalesce(256 * 1024), createGzip({ level: 6 }), createWriteStream(file))
+  return (await lstat(file)).size
+}
+
+/** Gathers a stream of small chunks (headers, small files) into blocks of about `size` bytes for gzip. */
+function coalesce(size: number): Transform {
+  let parts: Buffer[] = []
+  let length = 0
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      parts.push(chunk)
+      length += chunk.length
+      if (length < size) {
+        done()
+        return
+      }
+      const block = Buffer.concat(parts, length)
+      parts = []
+      length = 0
+      done(null, block)
+    },
+    flush(done) {
+      done(null, length ? Buffer.concat(parts, length) : undefined)
+    }
+  })
+}
+
+/** Lists and packs `root` into `file`. */
 export async function packDirectory(root: string, file: string): Promise<PackResult> {
   const { entries, files } = await listEntries(root)
-  await create({ gzip: true, cwd: root, file, portable: true, noDirRecurse: true }, entries.length ? entries : [])
-  const { size } = await lstat(file)
-  return { entries, files, bytes: size }
+  return { entries, files, bytes: await packEntries(root, entries, file) }
 }

@@ -600,18 +600,18 @@ export class StandIn {
       return
     }
     this.uploads.push({ configurationVersionId: cv.id, bytes: body.length, accepted: true })
-    res.writeHead(200, { 'Content-Type': 'text/plain' })
-    res.end()
-    // The service takes the bytes, then processes them: an archive it cannot read errors the version.
+    // The service stores the bytes and reads them: an archive it cannot read errors the version.
     try {
       const { entries, files } = await readArchive(body)
       cv.entries = entries
       cv.files = files
-      setTimeout(() => (cv.status = 'uploaded'), 50).unref()
+      cv.status = 'uploaded'
     } catch (err) {
       cv.errorMessage = `The configuration archive could not be read: ${(err as Error).message}.`
-      setTimeout(() => (cv.status = 'errored'), 50).unref()
+      cv.status = 'errored'
     }
+    res.writeHead(200, { 'Content-Type': 'text/plain' })
+    res.end()
   }
 
   private serveLog(req: http.IncomingMessage, res: http.ServerResponse): void {
