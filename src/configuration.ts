@@ -200,7 +200,9 @@ export async function uploadConfiguration(
     // The first look right away: a small archive is usually processed by then.
     const schedule = new PollSchedule({ ...pollSchedule, firstMs: Math.min(pollSchedule.firstMs, 250) })
     const started = Date.now()
-    let current = toConfigurationVersion(await client.get<Document>(`/api/v2/configuration-versions/${encodeURIComponent(version.id)}`, signal))
+    let current = toConfigurationVersion(
+      await client.get<Document>(`/api/v2/configuration-versions/${encodeURIComponent(version.id)}`, signal)
+    )
     while (current.status !== 'uploaded') {
       if (current.status === 'errored') {
         throw new RunFailedError(`Configuration version ${current.id} errored: ${current.errorMessage ?? 'no reason given'}.`)
