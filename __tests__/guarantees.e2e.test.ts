@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { StandIn, type WorkspaceSpec } from '../stand-in/server.ts'
+import { makeCertificate } from '../stand-in/tls.ts'
 import { runStep, waitFor } from './helpers/action-runner.ts'
 
 const fast = { queueMs: 20, planMs: 200, applyMs: 200, applyQueueMs: 20, processingMs: 50 }
@@ -184,6 +185,32 @@ describe('edges, end to end', () => {
     expect(r.stdout).toMatch(
       /::error::.*tfe\.does-not-exist\.invalid (does not resolve \(ENOTFOUND\)|could not be resolved just now \(EAI_AGAIN\))\. Check the 'hostname' input/
     )
+  })
+
+  it('runs a whole apply over TLS against the stand-in in HTTPS mode, logs and outputs included', async () => {
+    let certificate: ReturnType<typeof makeCertificate>
+    try {
+      certificate = makeCertificate()
+    } catch (err) {
+      throw new Error(`openssl is needed to make the stand-in's certificate: ${(err as Error).message}`)
+    }
+    const secure = new StandIn({ defaultTimings: fast, tls: certificate })
+    await secure.start()
+    try {
+      expect(secure.url).toMatch(/^https:\/\//)
+      secure.addWorkspace({ name: 'tls', outputs: { endpoint: { value: 'https://api.internal' } } })
+      const r = await runStep({
+        inputs: { token: 'test-token', hostname: secure.url, organization: 'demo-org', workspace: 'tls' },
+        env: { NODE_EXTRA_CA_CERTS: certificate.certFile }
+      })
+      expect(r.code).toBe(0)
+      expect(r.outputs.status).toBe('applied')
+      expect(JSON.parse(r.outputs.workspace_outputs as string)).toEqual({ endpoint: 'https://api.internal' })
+      expect(r.stdout).toContain('Apply complete!')
+      expect(secure.archivistReads.length).toBeGreaterThan(0)
+    } finally {
+      await secure.stop()
+    }
   })
 
   describe('TLS failures are not retried and name NODE_EXTRA_CA_CERTS', () => {

@@ -7,6 +7,7 @@
  * TypeScript and imports siblings with their .ts extension.
  */
 import http from 'node:http'
+import https from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import {
@@ -126,6 +127,8 @@ export interface StandInOptions {
   defaultTimings?: Partial<Timings>
   /** Randomness for probabilistic faults; tests pass a seeded one. */
   random?: () => number
+  /** Serve HTTPS (API and archivist) with this certificate (see tls.ts). */
+  tls?: { key: Buffer; cert: Buffer }
 }
 
 export interface LoggedRequest {
@@ -231,6 +234,11 @@ export function newId(prefix: string): string {
 
 const JsonApi = 'application/vnd.api+json'
 
+/** The person behind the stand-in's tokens, for `include=created_by`. */
+function standInUser(): unknown {
+  return { id: 'user-StandInPerson0001', type: 'users', attributes: { username: 'stand-in', 'is-service-account': false } }
+}
+
 /** What a failing plan or apply writes as its diagnostic. */
 const PlanError = {
   summary: 'Reference to undeclared resource',
@@ -264,7 +272,8 @@ export class StandIn {
   readonly logLines: { at: number; logId: string; line: string }[] = []
   readonly archivist = new Archivist()
   rateLimited = 0
-  private readonly options: Required<Omit<StandInOptions, 'port'>> & { port: number }
+  private readonly options: Required<Omit<StandInOptions, 'port' | 'tls'>> & { port: number; tls: StandInOptions['tls'] }
+  private readonly scheme: 'http' | 'https'
   private readonly server: http.Server
   private readonly logServer: http.Server
   private readonly sockets = new Set<Socket>()
@@ -281,14 +290,19 @@ export class StandIn {
       tokens: options.tokens ?? { 'test-token': '*' },
       rateLimitPerSecond: options.rateLimitPerSecond ?? 0,
       defaultTimings: options.defaultTimings ?? {},
-      random: options.random ?? Math.random
+      random: options.random ?? Math.random,
+      tls: options.tls
     }
-    this.server = http.createServer((req, res) => void this.handle(req, res))
+    const tls = options.tls
+    const serve = (handler: http.RequestListener): http.Server =>
+      tls ? (https.createServer({ key: tls.key, cert: tls.cert }, handler) as unknown as http.Server) : http.createServer(handler)
+    this.scheme = tls ? 'https' : 'http'
+    this.server = serve((req, res) => void this.handle(req, res))
     this.server.on('connection', s => {
       this.sockets.add(s)
       s.on('close', () => this.sockets.delete(s))
     })
-    this.logServer = http.createServer((req, res) => {
+    this.logServer = serve((req, res) => {
       if (req.method === 'PUT') void this.receiveUpload(req, res)
       else this.serveLog(req, res)
     })
@@ -299,10 +313,17 @@ export class StandIn {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>(resolve => this.server.listen(this.options.port, '127.0.0.1', resolve))
-    await new Promise<void>(resolve => this.logServer.listen(0, '127.0.0.1', resolve))
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
-    this.logUrl = `http://127.0.0.1:${(this.logServer.address() as AddressInfo).port}`
+    const listen = (server: http.Server, port: number): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) =>
+          reject(err.code === 'EADDRINUSE' ? new Error(`Port ${port} is already in use; choose another with --port (or PORT).`) : err)
+        )
+        server.listen(port, '127.0.0.1', resolve)
+      })
+    await listen(this.server, this.options.port)
+    await listen(this.logServer, 0)
+    this.baseUrl = `${this.scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    this.logUrl = `${this.scheme}://127.0.0.1:${(this.logServer.address() as AddressInfo).port}`
     return this.baseUrl
   }
 
@@ -491,12 +512,13 @@ export class StandIn {
       timers: []
     }
     this.runs.set(run.id, run)
+    // The create answer says `pending`, as the service's does; the run moves on right after.
     if (planOnly || run.savePlan) {
       // Speculative runs and saved plans neither wait for the workspace's queue nor lock it.
-      this.startPlan(run, ws)
+      this.after(run, 0, () => this.startPlan(run, ws))
     } else {
       ws.queue.push(run.id)
-      this.startNext(ws)
+      this.after(run, 0, () => this.startNext(ws))
     }
     return run
   }
@@ -997,7 +1019,8 @@ export class StandIn {
 
   private rateHeaders(token: string): Record<string, string> {
     const limit = this.options.rateLimitPerSecond
-    if (!limit) return { 'X-RateLimit-Limit': '30' }
+    // Without a configured limit the budget never runs low, but the headers are there, as on the service.
+    if (!limit) return { 'X-RateLimit-Limit': '30', 'X-RateLimit-Remaining': '30', 'X-RateLimit-Reset': '0.000' }
     const window = this.windows.get(token) ?? []
     const oldest = window[0]
     const reset = oldest === undefined ? 0 : Math.max(0, 1000 - (performance.now() - oldest)) / 1000
@@ -1021,6 +1044,16 @@ export class StandIn {
     token: string | undefined,
     text: string
   ): [number, unknown, Record<string, string>?] {
+    // Service discovery and the health check need no token (go-tfe pings when it makes a client).
+    if (method === 'GET' && path === '/.well-known/terraform.json') {
+      return [
+        200,
+        { 'tfe.v2': '/api/v2/', 'tfe.v2.1': '/api/v2/', 'tfe.v2.2': '/api/v2/', 'state.v2': '/api/v2/' },
+        { 'Content-Type': 'application/json' }
+      ]
+    }
+    if (method === 'GET' && path === '/api/v2/ping')
+      return [204, undefined, { 'TFP-API-Version': '2.6', 'TFP-AppName': 'HCP Terraform stand-in' }]
     if (!token || !(token in this.options.tokens)) return [401, errorDocument(401, 'unauthorized')]
     const notFound: [number, unknown] = [404, errorDocument(404, 'not found')]
     let m: RegExpMatchArray | null
@@ -1094,7 +1127,50 @@ export class StandIn {
       const included: unknown[] = []
       if (include.includes('plan')) included.push(this.stageResource(run.plan))
       if (include.includes('apply')) included.push(this.stageResource(run.apply))
+      if (include.includes('workspace')) included.push(this.workspaceResource(this.mustWorkspace(run.workspaceId)))
+      if (include.includes('created_by')) included.push(standInUser())
       return [200, { data: this.runResource(run), ...(included.length ? { included } : {}) }]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/(plan|apply)$/))) {
+      const run = visibleRun(m[1] as string)
+      if (!run) return notFound
+      return [200, { data: this.stageResource(m[2] === 'plan' ? run.plan : run.apply) }]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/state-version-outputs\/([^/]+)$/))) {
+      for (const ws of this.workspaces.values()) {
+        const name = Object.keys(ws.outputIds).find(n => ws.outputIds[n] === m?.[1])
+        if (name === undefined || !visibleWs(ws) || ws.spec.canReadStateOutputs === false) continue
+        const o = ws.outputs[name]
+        // This endpoint is the one that shows a sensitive value, to those allowed to read it.
+        if (o)
+          return [
+            200,
+            {
+              data: {
+                ...outputResource(m[1] as string, name, o.value, false),
+                attributes: { ...outputResource(m[1] as string, name, o.value, false).attributes, sensitive: o.sensitive === true }
+              }
+            }
+          ]
+      }
+      return notFound
+    }
+    if (method === 'POST' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/actions\/(lock|unlock|force-unlock)$/))) {
+      const ws = visibleWs(this.workspaces.get(m[1] as string))
+      if (!ws) return notFound
+      if (m[2] === 'lock') {
+        if (ws.manualLock || ws.currentRunId)
+          return [409, errorDocument(409, 'conflict', 'Unable to lock workspace. The workspace is already locked.')]
+        this.lock(
+          ws.id,
+          'user-StandInPerson0001',
+          typeof text === 'string' && text ? String((JSON.parse(text) as { reason?: string }).reason ?? '') : ''
+        )
+      } else {
+        if (!ws.manualLock) return [409, errorDocument(409, 'conflict', 'Unable to unlock workspace. The workspace is not locked.')]
+        this.unlock(ws.id)
+      }
+      return [200, { data: this.workspaceResource(ws) }]
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/policy-checks$/))) {
       const run = visibleRun(m[1] as string)
@@ -1128,6 +1204,11 @@ export class StandIn {
     if (method === 'POST' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/actions\/([a-z-]+)$/))) {
       const run = visibleRun(m[1] as string)
       if (!run) return notFound
+      // Force-cancel needs a cancel first and a cool-off; force-execute a run that is pending behind a discardable one.
+      if (m[2] === 'force-cancel')
+        return [409, errorDocument(409, 'transition not allowed', 'The run was not canceled first, or the cool-off has not passed.')]
+      if (m[2] === 'force-execute')
+        return [403, errorDocument(403, 'forbidden', 'The run is not pending, or the workspace is not locked by a discardable run.')]
       const ok =
         m[2] === 'apply' ? this.confirm(run.id) : m[2] === 'discard' ? this.discard(run.id) : m[2] === 'cancel' ? this.cancel(run.id) : null
       if (ok === null) return notFound
