@@ -100,4 +100,57 @@ describe('the stand-in, as a documented-API client sees it', () => {
     const one = await api('GET', byName.s.links.self)
     expect(one.json.data.attributes).toMatchObject({ sensitive: true, value: 'secret' })
   })
+
+  it('walks workspace → run → plan → apply → state version → outputs by the links and fields a client reads', async () => {
+    const ws = standIn.addWorkspace({ name: 'fidelity-6', outputs: { url: { value: 'https://x' } } })
+    const workspace = await api('GET', `/api/v2/organizations/demo-org/workspaces/${ws.name}`)
+    const a = workspace.json.data.attributes
+    for (const key of [
+      'created-at',
+      'environment',
+      'queue-all-runs',
+      'terraform-version',
+      'working-directory',
+      'vcs-repo',
+      'allow-destroy-plan'
+    ]) {
+      expect([key, key in a]).toEqual([key, true])
+    }
+    for (const p of ['can-update', 'can-destroy', 'can-queue-destroy', 'can-read-state-outputs', 'can-lock'])
+      expect([p, p in a.permissions]).toEqual([p, true])
+    const id = await createRun(ws.id)
+    const run = await api('GET', `/api/v2/runs/${id}`)
+    for (const rel of [
+      'created-by',
+      'confirmed-by',
+      'configuration-version',
+      'cost-estimate',
+      'policy-checks',
+      'task-stages',
+      'run-events',
+      'comments'
+    ]) {
+      expect([rel, rel in run.json.data.relationships]).toEqual([rel, true])
+    }
+    for (const key of ['refresh', 'save-plan', 'terraform-version', 'error-text'])
+      expect([key, key in run.json.data.attributes]).toEqual([key, true])
+    for (let i = 0; i < 100 && standIn.runs.get(id)?.confirmable !== true; i++) await new Promise(r => setTimeout(r, 20))
+    await api('POST', `/api/v2/runs/${id}/actions/apply`, {})
+    for (let i = 0; i < 100 && standIn.runs.get(id)?.status !== 'applied'; i++) await new Promise(r => setTimeout(r, 20))
+    const apply = await api('GET', (await api('GET', `/api/v2/runs/${id}`)).json.data.relationships.apply.links.related)
+    expect(apply.json.data.attributes['status-timestamps']).toMatchObject({
+      'started-at': expect.any(String),
+      'finished-at': expect.any(String)
+    })
+    const svId = apply.json.data.relationships['state-versions'].data[0].id as string
+    await new Promise(r => setTimeout(r, 50))
+    const again = await api('GET', `/api/v2/workspaces/${ws.id}`)
+    const related = again.json.data.relationships['current-state-version'].links.related as string
+    const sv = await api('GET', `${related}?include=outputs`)
+    expect(sv.json.data.id).toBe(svId)
+    expect(sv.json.data.attributes['resources-processed']).toBe(true)
+    expect(sv.json.included.map((o: { attributes: { name: string; value: unknown } }) => [o.attributes.name, o.attributes.value])).toEqual([
+      ['url', 'https://x']
+    ])
+  })
 })

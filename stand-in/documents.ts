@@ -40,6 +40,7 @@ export interface RunFacts {
   targetAddrs?: string[] | null
   replaceAddrs?: string[] | null
   variables?: { key: string; value: string }[]
+  errorText?: string
 }
 
 /** A run resource (run.mdx "Sample Response"). */
@@ -76,6 +77,8 @@ export function runResource(f: RunFacts): Resource {
       refresh: true,
       'refresh-only': f.refreshOnly ?? false,
       'save-plan': f.savePlan ?? false,
+      'terraform-version': '1.9.5',
+      'error-text': f.status === 'errored' ? (f.errorText ?? 'The run errored.') : null,
       variables: f.variables ?? [],
       permissions: {
         'can-apply': true,
@@ -96,7 +99,14 @@ export function runResource(f: RunFacts): Resource {
           }
         : { data: null },
       plan: { data: { id: planId, type: 'plans' }, links: { related: `/api/v2/runs/${f.id}/plan` } },
-      apply: { data: { id: applyId, type: 'applies' }, links: { related: `/api/v2/runs/${f.id}/apply` } }
+      apply: { data: { id: applyId, type: 'applies' }, links: { related: `/api/v2/runs/${f.id}/apply` } },
+      'created-by': { data: { id: 'user-StandInPerson0001', type: 'users' } },
+      'confirmed-by': timestamps['confirmed-at'] ? { data: { id: 'user-StandInPerson0001', type: 'users' } } : { data: null },
+      'cost-estimate': { data: null },
+      'policy-checks': { data: [], links: { related: `/api/v2/runs/${f.id}/policy-checks` } },
+      'task-stages': { data: [], links: { related: `/api/v2/runs/${f.id}/task-stages` } },
+      'run-events': { data: [], links: { related: `/api/v2/runs/${f.id}/run-events` } },
+      comments: { data: [], links: { related: `/api/v2/runs/${f.id}/comments` } }
     },
     links: { self: `/api/v2/runs/${f.id}` }
   }
@@ -106,6 +116,9 @@ export interface StageFacts {
   id: string
   kind: 'plans' | 'applies'
   status: string
+  statusTimestamps?: Record<string, string>
+  /** An apply's state version, once it made one. */
+  stateVersionId?: string
   additions?: number
   changes?: number
   destructions?: number
@@ -128,9 +141,13 @@ export function stageResource(f: StageFacts): Resource {
       'resource-changes': changes,
       'resource-destructions': destructions,
       'resource-imports': 0,
+      'status-timestamps': f.statusTimestamps ?? {},
       ...(f.kind === 'plans' ? { 'has-changes': additions + changes + destructions > 0 } : {})
     },
-    links: { self: `/api/v2/${f.kind}/${f.id}` }
+    ...(f.kind === 'applies'
+      ? { relationships: { 'state-versions': { data: f.stateVersionId ? [{ id: f.stateVersionId, type: 'state-versions' }] : [] } } }
+      : {}),
+    links: { self: `/api/v2/${f.kind}/${f.id}`, ...(f.kind === 'plans' ? { 'json-output': `/api/v2/plans/${f.id}/json-output` } : {}) }
   }
 }
 
@@ -166,6 +183,8 @@ export interface WorkspaceFacts {
   canQueueApply?: boolean
   canReadStateOutputs?: boolean
   currentStateVersionId?: string | null
+  currentConfigurationVersionId?: string | null
+  latestRunId?: string | null
   outputIds?: string[]
 }
 
@@ -187,12 +206,24 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
       'plan-duration-average': f.planDurationAverageMs ?? null,
       'apply-duration-average': f.applyDurationAverageMs ?? null,
       source: 'tfe-api',
+      'created-at': '2026-11-01T09:00:00.000Z',
+      environment: 'default',
+      'queue-all-runs': false,
+      'terraform-version': '1.9.5',
+      'vcs-repo': null,
+      'allow-destroy-plan': true,
+      'speculative-enabled': true,
       actions: { 'is-destroyable': true },
       permissions: {
+        'can-update': true,
+        'can-destroy': true,
         'can-queue-run': f.canQueueRun ?? true,
         'can-queue-apply': f.canQueueApply ?? true,
+        'can-queue-destroy': f.canQueueApply ?? true,
         'can-read-state-outputs': f.canReadStateOutputs ?? true,
-        'can-lock': true
+        'can-read-state-versions': f.canReadStateOutputs ?? true,
+        'can-lock': true,
+        'can-unlock': true
       }
     },
     relationships: {
@@ -202,6 +233,15 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
         : { data: null },
       'current-state-version': sv
         ? { data: { id: sv, type: 'state-versions' }, links: { related: `/api/v2/workspaces/${f.id}/current-state-version` } }
+        : { data: null },
+      'current-configuration-version': f.currentConfigurationVersionId
+        ? {
+            data: { id: f.currentConfigurationVersionId, type: 'configuration-versions' },
+            links: { related: `/api/v2/configuration-versions/${f.currentConfigurationVersionId}` }
+          }
+        : { data: null },
+      'latest-run': f.latestRunId
+        ? { data: { id: f.latestRunId, type: 'runs' }, links: { related: `/api/v2/runs/${f.latestRunId}` } }
         : { data: null },
       'locked-by': { data: f.lockedBy ?? null },
       outputs: {

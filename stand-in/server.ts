@@ -150,6 +150,17 @@ interface Stage {
   logId: string
   /** The lines the stage writes when it ends, set when its log opens. */
   pendingEnd?: string[]
+  /** queued-at, started-at, finished-at, errored-at, canceled-at as they happen. */
+  timestamps: Record<string, string>
+  /** The state version an apply made. */
+  stateVersionId?: string
+}
+
+/** Sets a plan's or apply's status and stamps the time, as the service's status-timestamps do. */
+function stageStatus(stage: Stage, status: string): void {
+  stage.status = status
+  const key = status === 'running' ? 'started-at' : `${status}-at`
+  stage.timestamps[key] = new Date().toISOString()
 }
 
 export interface StandInRun {
@@ -415,8 +426,8 @@ export class StandIn {
     }
     this.clearTimers(run)
     this.after(run, this.mustWorkspace(run.workspaceId).timings.cancelMs, () => {
-      if (run.plan.status === 'running') run.plan.status = 'canceled'
-      if (run.apply.status === 'running') run.apply.status = 'canceled'
+      if (run.plan.status === 'running') stageStatus(run.plan, 'canceled')
+      if (run.apply.status === 'running') stageStatus(run.apply, 'canceled')
       this.finish(run, 'canceled')
     })
     return true
@@ -484,7 +495,8 @@ export class StandIn {
       additions: 0,
       changes: 0,
       destructions: 0,
-      logId: randomBytes(12).toString('hex')
+      logId: randomBytes(12).toString('hex'),
+      timestamps: { 'queued-at': new Date().toISOString() }
     })
     const run: StandInRun = {
       id: newId('run'),
@@ -535,7 +547,7 @@ export class StandIn {
     this.setStatus(run, 'plan_queued')
     this.after(run, ws.timings.queueMs, () => {
       this.setStatus(run, 'planning')
-      run.plan.status = 'running'
+      stageStatus(run.plan, 'running')
       this.writeLog(run, run.plan, ws.timings.planMs, planScript(this.logFormat(ws), this.changesOf(run, ws), this.outputChanges(ws)))
       this.after(run, ws.timings.planMs, () => this.planDone(run, ws))
     })
@@ -675,7 +687,7 @@ export class StandIn {
     ws.plansSeen++
     if (ws.plansSeen <= (ws.spec.failPlans ?? 0)) {
       this.endLog(run, run.plan, planScript(this.logFormat(ws), [], [], PlanError).end)
-      run.plan.status = 'errored'
+      stageStatus(run.plan, 'errored')
       this.finish(run, 'errored')
       return
     }
@@ -684,7 +696,7 @@ export class StandIn {
     run.plan.additions = changes.filter(c => c.action === 'create' || c.action === 'replace').length
     run.plan.changes = changes.filter(c => c.action === 'update').length
     run.plan.destructions = changes.filter(c => c.action === 'delete' || c.action === 'replace').length
-    run.plan.status = 'finished'
+    stageStatus(run.plan, 'finished')
     run.hasChanges = run.plan.additions + run.plan.changes + run.plan.destructions > 0
     if (run.savePlan && run.hasChanges) {
       run.planSerial = ws.stateVersion?.serial ?? 0
@@ -781,7 +793,7 @@ export class StandIn {
       this.setStatus(run, 'apply_queued')
       this.after(run, ws.timings.applyQueueMs, () => {
         this.setStatus(run, 'applying')
-        run.apply.status = 'running'
+        stageStatus(run.apply, 'running')
         this.writeLog(run, run.apply, ws.timings.applyMs, applyScript(this.logFormat(ws), this.changesOf(run, ws), this.outputChanges(ws)))
         this.after(run, ws.timings.applyMs, () => this.applyDone(run, ws))
       })
@@ -792,12 +804,12 @@ export class StandIn {
     ws.appliesSeen++
     if (ws.appliesSeen <= (ws.spec.failApplies ?? 0)) {
       this.endLog(run, run.apply, applyScript(this.logFormat(ws), [], [], ApplyError).end)
-      run.apply.status = 'errored'
+      stageStatus(run.apply, 'errored')
       this.finish(run, 'errored')
       return
     }
     this.endLog(run, run.apply)
-    run.apply.status = 'finished'
+    stageStatus(run.apply, 'finished')
     run.apply.additions = run.plan.additions
     run.apply.changes = run.plan.changes
     run.apply.destructions = run.plan.destructions
@@ -823,6 +835,7 @@ export class StandIn {
       serial: (ws.stateVersion?.serial ?? 0) + 1,
       processedAt: performance.now() + ws.timings.processingMs
     }
+    run.apply.stateVersionId = ws.stateVersion.id
     this.finish(run, 'applied')
     // The state changed: every plan saved against the old one is stale.
     for (const other of this.runsOf(ws.id)) if (other.status === 'planned_and_saved') this.finish(other, 'discarded')
@@ -1080,7 +1093,15 @@ export class StandIn {
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/current-state-version$/))) {
       const ws = visibleWs(this.workspaces.get(m[1] as string))
       if (!ws || !ws.stateVersion || ws.spec.canReadStateOutputs === false) return notFound
-      return [200, { data: this.stateVersionOf(ws) }]
+      const data = this.stateVersionOf(ws)
+      // include=outputs, as HashiCorp's own action reads them (once resources-processed is true).
+      if ((query.get('include') ?? '').split(',').includes('outputs') && data.attributes['resources-processed'] === true) {
+        const included = Object.entries(ws.outputs).map(([name, o]) =>
+          outputResource(ws.outputIds[name] as string, name, o.value, o.sensitive === true)
+        )
+        return [200, { data, included }]
+      }
+      return [200, { data }]
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/current-state-version-outputs$/))) {
       const ws = visibleWs(this.workspaces.get(m[1] as string))
@@ -1293,6 +1314,13 @@ export class StandIn {
       canReadStateOutputs: ws.spec.canReadStateOutputs ?? true,
       workingDirectory: ws.spec.workingDirectory ?? null,
       currentStateVersionId: ws.stateVersion?.id ?? null,
+      currentConfigurationVersionId:
+        [...this.configurationVersions.values()].filter(v => v.workspaceId === ws.id && v.status === 'uploaded' && !v.speculative).pop()
+          ?.id ?? null,
+      latestRunId:
+        this.runsOf(ws.id)
+          .filter(r => !r.planOnly)
+          .pop()?.id ?? null,
       outputIds: Object.values(ws.outputIds)
     })
   }
@@ -1344,6 +1372,8 @@ export class StandIn {
       additions: stage.additions,
       changes: stage.changes,
       destructions: stage.destructions,
+      statusTimestamps: stage.timestamps,
+      stateVersionId: stage.stateVersionId,
       // Empty until the stage starts, as on the service.
       logReadUrl: this.archivist.has(stage.logId) ? `${this.logUrl}/v1/object/${stage.logId}` : ''
     })
