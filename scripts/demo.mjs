@@ -1,4 +1,5 @@
 // `npm run demo`: the whole multispace pattern on your machine, no account needed.
+// `npm run demo -- --keep` leaves the stand-in up at the end, to open the run pages it printed.
 // Starts the local HCP Terraform stand-in with network → platform → app-a, app-b, then runs the
 // bundled action (dist/index.js) exactly as the GitHub runner would, job by job: the apply chain
 // in needs: order (the two apps fanned out in parallel, outputs passed down as run variables),
@@ -108,7 +109,9 @@ await Promise.all(['app-a', 'app-b', 'edge'].map(app => job(`destroy ${app}`, { 
 await job('destroy platform', { workspace: 'platform', operation: 'destroy' })
 await job('destroy network', { workspace: 'network', operation: 'destroy' })
 
-await standIn.stop()
+// --keep: the stand-in stays up at the end, to look around (the run URLs above open its pages).
+const keep = process.argv.includes('--keep')
+if (!keep) await standIn.stop()
 
 // The job summaries, as GitHub would show them on the workflow run's page.
 const summaryFile = join(mkdtempSync(join(tmpdir(), 'tfe-workspace-run-demo-')), 'job-summaries.html')
@@ -145,4 +148,12 @@ for (const r of results) {
 const left = [...standIn.workspaces.values()].reduce((n, w) => n + w.resources, 0)
 process.stdout.write(`  Resources left in the estate after the destroy chain: ${left}\n`)
 process.stdout.write(`  (app-b's first plan errors on purpose: the step retries it.)\n`)
-if (failures || left) process.exit(1)
+if (failures || left) process.exitCode = 1
+if (keep) {
+  process.stdout.write(
+    `\n${bold('The stand-in stays up')} (--keep): ${url}/app/demo-org/workspaces/network lists its runs. Press Ctrl-C to stop.\n`
+  )
+  process.on('SIGINT', () => void standIn.stop().then(() => process.exit(process.exitCode ?? 0)))
+} else if (process.exitCode) {
+  process.exit(process.exitCode)
+}

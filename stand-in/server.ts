@@ -17,6 +17,7 @@ import {
   resourceAddresses,
   type StandInConfigurationVersion
 } from './configuration-versions.ts'
+import { notFoundPage, readableLog, renderRunPage, renderWorkspacePage, type RunPage } from './pages.ts'
 import { Archivist, applyScript, changesFor, planScript, type LogFormat, type StageScript } from './logs.ts'
 import {
   errorDocument,
@@ -874,6 +875,10 @@ export class StandIn {
       res.end(JSON.stringify(body))
       return
     }
+    if (path.startsWith('/app/')) {
+      entry.status = this.servePage(method, path, res)
+      return
+    }
 
     const fault = this.pickFault(method, path)
     if (fault) {
@@ -924,6 +929,71 @@ export class StandIn {
     const text = body === undefined ? '' : JSON.stringify(body)
     res.writeHead(status, { 'Content-Type': JsonApi, ...headers })
     res.end(text)
+  }
+
+  /** The pages behind the run and workspace URLs (pages.ts); a form post acts as a person would. */
+  private servePage(method: string, path: string, res: http.ServerResponse): number {
+    const m = path.match(/^\/app\/([^/]+)\/workspaces\/([^/]+)(?:\/runs\/([^/]+)(?:\/actions\/(confirm|discard|cancel|override))?)?\/?$/)
+    const ws = m ? this.workspaceByName(decodeURIComponent(m[2] as string), decodeURIComponent(m[1] as string)) : undefined
+    const run = m?.[3] ? this.runs.get(m[3]) : undefined
+    const html = (status: number, text: string): number => {
+      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8' })
+      res.end(text)
+      return status
+    }
+    if (!m || !ws || (m[3] && (!run || run.workspaceId !== ws.id))) return html(404, notFoundPage())
+    if (run && m[4]) {
+      if (method !== 'POST') return html(405, notFoundPage())
+      const done =
+        m[4] === 'confirm'
+          ? this.confirm(run.id)
+          : m[4] === 'discard'
+            ? this.discard(run.id)
+            : m[4] === 'cancel'
+              ? this.cancel(run.id)
+              : this.overridePolicy(run.id)
+      res.writeHead(303, { Location: `/app/${m[1]}/workspaces/${m[2]}/runs/${run.id}${done ? '' : '?refused=1'}` })
+      res.end()
+      return 303
+    }
+    if (!run) {
+      return html(
+        200,
+        renderWorkspacePage({
+          org: ws.organization,
+          name: ws.name,
+          id: ws.id,
+          locked: Boolean(ws.currentRunId || ws.manualLock),
+          runs: this.runsOf(ws.id)
+            .reverse()
+            .map(r => ({ id: r.id, status: r.status, message: r.message }))
+        })
+      )
+    }
+    const actions: RunPage['actions'] = []
+    if (run.confirmable) actions.push('confirm')
+    if (run.status === 'policy_override') actions.push('override')
+    if (Discardable.has(run.status)) actions.push('discard')
+    if (Cancelable.has(run.status)) actions.push('cancel')
+    const log = (stage: Stage): string => readableLog(this.archivist.read(stage.logId, 0, 1 << 24)?.toString('utf8') ?? '')
+    return html(
+      200,
+      renderRunPage({
+        org: ws.organization,
+        workspace: ws.name,
+        id: run.id,
+        status: run.status,
+        message: run.message,
+        final: Terminal.has(run.status),
+        timestamps: run.statusTimestamps,
+        counts: run.plan,
+        actions,
+        logs: [
+          { title: 'Plan', text: log(run.plan) },
+          ...(this.archivist.has(run.apply.logId) ? [{ title: 'Apply', text: log(run.apply) }] : [])
+        ]
+      })
+    )
   }
 
   /**
