@@ -44,7 +44,9 @@ function esc(text: string): string {
 /** A log as a person reads it: structured lines as their message, ANSI colours dropped. */
 export function readableLog(raw: string): string {
   return raw
-    .replace(/[\u0002\u0003]/g, '')
+    // STX and ETX frame the archivist's log.
+    .replaceAll(String.fromCharCode(2), '')
+    .replaceAll(String.fromCharCode(3), '')
     .split('\n')
     .map(line => {
       if (line.startsWith('{')) {
