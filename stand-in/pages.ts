@@ -43,25 +43,27 @@ function esc(text: string): string {
 
 /** A log as a person reads it: structured lines as their message, ANSI colours dropped. */
 export function readableLog(raw: string): string {
-  return raw
-    // STX and ETX frame the archivist's log.
-    .replaceAll(String.fromCharCode(2), '')
-    .replaceAll(String.fromCharCode(3), '')
-    .split('\n')
-    .map(line => {
-      if (line.startsWith('{')) {
-        try {
-          const m = JSON.parse(line) as { '@message'?: string }
-          if (typeof m['@message'] === 'string') return m['@message']
-        } catch {
-          // Not a structured line after all.
+  return (
+    raw
+      // STX and ETX frame the archivist's log.
+      .replaceAll(String.fromCharCode(2), '')
+      .replaceAll(String.fromCharCode(3), '')
+      .split('\n')
+      .map(line => {
+        if (line.startsWith('{')) {
+          try {
+            const m = JSON.parse(line) as { '@message'?: string }
+            if (typeof m['@message'] === 'string') return m['@message']
+          } catch {
+            // Not a structured line after all.
+          }
         }
-      }
-      // eslint-disable-next-line no-control-regex
-      return line.replace(/\u001b\[[0-9;]*m/g, '')
-    })
-    .join('\n')
-    .trim()
+        // eslint-disable-next-line no-control-regex
+        return line.replace(/\u001b\[[0-9;]*m/g, '')
+      })
+      .join('\n')
+      .trim()
+  )
 }
 
 const Style = `body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}code,pre{font-family:ui-monospace,monospace}
