@@ -59,6 +59,12 @@ describe('the stand-in, as a documented-API client sees it', () => {
       expect([related, (await api('GET', related)).status]).toEqual([related, 200])
     }
     expect((await api('GET', run.json.data.links.self)).status).toBe(200)
+    for (const rel of ['policy-checks', 'task-stages', 'run-events', 'comments']) {
+      const related = run.json.data.relationships[rel].links.related as string
+      expect([related, (await api('GET', related)).status]).toEqual([related, 200])
+    }
+    const plan = await api('GET', run.json.data.relationships.plan.links.related)
+    expect((await api('GET', plan.json.data.links.self)).status).toBe(200)
   })
 
   it('force-cancel answers 409 and force-execute 403, as documented', async () => {

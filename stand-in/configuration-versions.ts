@@ -26,6 +26,8 @@ export interface StandInConfigurationVersion {
   entries: string[]
   /** A provisional version becomes the workspace's current configuration once a run on it applied. */
   promoted: boolean
+  /** The archive as uploaded (GET …/download). */
+  archive?: Buffer
 }
 
 export function configurationVersionResource(cv: StandInConfigurationVersion, uploadBase: string): Resource {

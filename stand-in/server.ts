@@ -640,6 +640,7 @@ export class StandIn {
       const { entries, files } = await readArchive(body)
       cv.entries = entries
       cv.files = files
+      cv.archive = body
       cv.status = 'uploaded'
     } catch (err) {
       cv.errorMessage = `The configuration archive could not be read: ${(err as Error).message}.`
@@ -926,7 +927,7 @@ export class StandIn {
       req.socket.destroy()
       return
     }
-    const text = body === undefined ? '' : JSON.stringify(body)
+    const text = body === undefined ? '' : Buffer.isBuffer(body) ? body : JSON.stringify(body)
     res.writeHead(status, { 'Content-Type': JsonApi, ...headers })
     res.end(text)
   }
@@ -1262,6 +1263,15 @@ export class StandIn {
         this.unlock(ws.id)
       }
       return [200, { data: this.workspaceResource(ws) }]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/(run-events|comments)$/))) {
+      // Advertised by every run; the stand-in records neither events nor comments.
+      return visibleRun(m[1] as string) ? [200, listDocument([], 1, 20)] : notFound
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/configuration-versions\/([^/]+)\/download$/))) {
+      const cv = this.configurationVersions.get(m[1] as string)
+      if (!cv || !visibleWs(this.workspaces.get(cv.workspaceId)) || !cv.archive) return notFound
+      return [200, cv.archive, { 'Content-Type': 'application/octet-stream' }]
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/policy-checks$/))) {
       const run = visibleRun(m[1] as string)
