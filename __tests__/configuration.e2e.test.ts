@@ -3,28 +3,19 @@
  * packs a directory, uploads it to the stand-in as a configuration version, plans it, saves the
  * plan, and a second step applies that plan with run_id.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { StandIn, type WorkspaceSpec } from '../stand-in/server.ts'
+import type { WorkspaceSpec } from '../stand-in/server.ts'
+import { useStandIn } from './helpers/stand-in.ts'
 import { runStep } from './helpers/action-runner.ts'
 
 const fast = { queueMs: 20, planMs: 200, applyMs: 200, applyQueueMs: 20, processingMs: 20 }
-let standIn: StandIn
-let counter = 0
-
-beforeAll(async () => {
-  standIn = new StandIn({ defaultTimings: fast })
-  await standIn.start()
-})
-afterAll(async () => {
-  await standIn.stop()
-})
-
+const fixture = useStandIn('ws-cv', { defaultTimings: fast })
+/** API-driven workspaces: no configuration until the step uploads one. */
 function workspace(spec: Partial<WorkspaceSpec> = {}): { name: string; id: string } {
-  const ws = standIn.addWorkspace({ name: `ws-cv-${++counter}`, hasConfiguration: false, ...spec })
-  return { name: ws.name, id: ws.id }
+  return fixture.workspace({ hasConfiguration: false, ...spec })
 }
 
 /** A checkout: files by path (relative), written under a fresh directory. */
@@ -41,7 +32,7 @@ const twoResources = 'resource "aws_vpc" "main" {}\nresource "aws_subnet" "a" {}
 
 function step(ws: { name: string }, root: string, extra: Record<string, string>) {
   return runStep({
-    inputs: { token: 'test-token', hostname: standIn.url, organization: 'demo-org', workspace: ws.name, ...extra },
+    inputs: fixture.inputs(ws.name, extra),
     env: { GITHUB_WORKSPACE: root }
   })
 }
@@ -53,12 +44,12 @@ describe('the checkout as a configuration version', () => {
     const r = await step(ws, root, { operation: 'plan', directory: 'infra/network' })
     expect(r.code).toBe(0)
     expect(r.outputs).toMatchObject({ status: 'planned_and_finished', resource_additions: '2' })
-    const cv = standIn.configurationVersions.get(r.outputs.configuration_version_id as string)
+    const cv = fixture.server.configurationVersions.get(r.outputs.configuration_version_id as string)
     expect(cv).toMatchObject({ status: 'uploaded', speculative: true, autoQueueRuns: false })
-    expect(standIn.runsOf(ws.id)[0]?.configurationVersionId).toBe(cv?.id)
-    expect(standIn.workspaces.get(ws.id)?.currentRunId).toBeUndefined()
+    expect(fixture.server.runsOf(ws.id)[0]?.configurationVersionId).toBe(cv?.id)
+    expect(fixture.server.workspaces.get(ws.id)?.currentRunId).toBeUndefined()
     expect(rows(r.summary)).toEqual(['aws_subnet.a', 'aws_vpc.main'])
-    expect(standIn.tokenLeaks).toBe(0)
+    expect(fixture.server.tokenLeaks).toBe(0)
     // The upload URL is a secret: masked, never printed.
     expect(r.stdout.split('\n').filter(l => l.includes('/v1/upload/') && !l.startsWith('::add-mask::'))).toEqual([])
   })
@@ -77,7 +68,7 @@ describe('the checkout as a configuration version', () => {
     })
     const r = await step(ws, root, { operation: 'plan', directory: '.' })
     expect(r.code).toBe(0)
-    const entries = standIn.configurationVersions.get(r.outputs.configuration_version_id as string)?.entries ?? []
+    const entries = fixture.server.configurationVersions.get(r.outputs.configuration_version_id as string)?.entries ?? []
     expect(entries).toEqual(expect.arrayContaining(['main.tf', '.terraformignore', 'build/keep.txt', '.terraform/modules/vpc/main.tf']))
     for (const gone of ['secrets.auto.tfvars', 'build/out.bin', '.terraform/providers/p', '.git/HEAD']) expect(entries).not.toContain(gone)
   })
@@ -89,15 +80,15 @@ describe('the checkout as a configuration version', () => {
     expect(plan.code).toBe(0)
     expect(plan.outputs.status).toBe('planned_and_saved')
     const runId = plan.outputs.run_id as string
-    expect(standIn.runs.get(runId)?.savePlan).toBe(true)
-    expect(standIn.configurationVersions.get(plan.outputs.configuration_version_id as string)?.provisional).toBe(true)
-    expect(standIn.workspaces.get(ws.id)?.appliesSeen).toBe(0)
+    expect(fixture.server.runs.get(runId)?.savePlan).toBe(true)
+    expect(fixture.server.configurationVersions.get(plan.outputs.configuration_version_id as string)?.provisional).toBe(true)
+    expect(fixture.server.workspaces.get(ws.id)?.appliesSeen).toBe(0)
 
     const apply = await step(ws, root, { run_id: runId })
     expect(apply.code).toBe(0)
     expect(apply.outputs).toMatchObject({ status: 'applied', run_id: runId, attempts: '1' })
-    expect(standIn.runsOf(ws.id)).toHaveLength(1)
-    expect(standIn.workspaces.get(ws.id)?.stateAddresses).toEqual(['aws_subnet.a', 'aws_vpc.main'])
+    expect(fixture.server.runsOf(ws.id)).toHaveLength(1)
+    expect(fixture.server.workspaces.get(ws.id)?.stateAddresses).toEqual(['aws_subnet.a', 'aws_vpc.main'])
   })
 
   it('a saved plan made stale by another apply fails clearly: plan again, with both links', async () => {
@@ -124,16 +115,16 @@ describe('the checkout as a configuration version', () => {
     const r = await step(b, tmpdir(), { run_id: plan.outputs.run_id as string })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/::error::Run 'run-\w+' \(input 'run_id'\) belongs to workspace ws-\w+, not to 'demo-org\/ws-cv-\d+'/)
-    expect(standIn.runs.get(plan.outputs.run_id as string)?.status).toBe('planned_and_saved')
+    expect(fixture.server.runs.get(plan.outputs.run_id as string)?.status).toBe('planned_and_saved')
   })
 
   it('an upload that fails once is retried (the PUT is idempotent)', async () => {
     const ws = workspace()
-    standIn.failUploads = 1
+    fixture.server.failUploads = 1
     const r = await step(ws, checkout({ 'main.tf': twoResources }), { operation: 'plan', directory: '.' })
     expect(r.code).toBe(0)
     const id = r.outputs.configuration_version_id as string
-    expect(standIn.uploads.filter(u => u.configurationVersionId === id).map(u => u.accepted)).toEqual([false, true])
+    expect(fixture.server.uploads.filter(u => u.configurationVersionId === id).map(u => u.accepted)).toEqual([false, true])
     expect(r.stdout).toMatch(/::warning::Uploading the configuration failed \(the upload answered 503\); trying again/)
   })
 
@@ -148,8 +139,8 @@ describe('the checkout as a configuration version', () => {
     const escaping = await step(ws, root, { operation: 'plan', directory: 'infra' })
     expect(escaping.stdout).toMatch(/::error::Input 'directory': 'passwd' is a symlink to '\/etc\/passwd', outside the directory/)
     for (const r of [missing, empty, escaping]) expect(r.code).toBe(1)
-    expect(standIn.configurationVersions.size).toBeGreaterThan(0)
-    expect([...standIn.configurationVersions.values()].filter(v => v.workspaceId === ws.id)).toEqual([])
+    expect(fixture.server.configurationVersions.size).toBeGreaterThan(0)
+    expect([...fixture.server.configurationVersions.values()].filter(v => v.workspaceId === ws.id)).toEqual([])
   })
 
   it('packs the repository root when the workspace has a working directory, and says so when they disagree', async () => {
@@ -157,7 +148,7 @@ describe('the checkout as a configuration version', () => {
     const root = checkout({ 'infra/network/main.tf': twoResources, 'modules/vpc/main.tf': 'variable "x" {}' })
     const fromWd = await step(ws, root, { operation: 'plan', directory: 'infra/network' })
     expect(fromWd.code).toBe(0)
-    const entries = standIn.configurationVersions.get(fromWd.outputs.configuration_version_id as string)?.entries ?? []
+    const entries = fixture.server.configurationVersions.get(fromWd.outputs.configuration_version_id as string)?.entries ?? []
     expect(entries).toEqual(expect.arrayContaining(['infra/network/main.tf', 'modules/vpc/main.tf']))
     expect(fromWd.outputs.resource_additions).toBe('2')
     const elsewhere = await step(ws, checkout({ 'other/main.tf': twoResources }), { operation: 'plan', directory: 'other' })

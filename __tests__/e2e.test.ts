@@ -2,30 +2,13 @@
  * End to end: the bundled dist/index.js, run as the GitHub runner runs it, against the stand-in
  * over real HTTP. Each test owns a workspace; the stand-in plays HCP Terraform and the "humans".
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { StandIn, type WorkspaceSpec } from '../stand-in/server.ts'
+import { describe, expect, it } from '@jest/globals'
+import { useStandIn } from './helpers/stand-in.ts'
 import { runStep, waitFor } from './helpers/action-runner.ts'
 
 const fast = { queueMs: 20, planMs: 150, applyMs: 150, applyQueueMs: 20, policyMs: 50, costEstimateMs: 50 }
-let standIn: StandIn
-let counter = 0
-
-beforeAll(async () => {
-  standIn = new StandIn({ defaultTimings: fast, tokens: { 'test-token': '*', 'other-org-token': ['other-org'] } })
-  await standIn.start()
-})
-afterAll(async () => {
-  await standIn.stop()
-})
-
-function workspace(spec: Partial<WorkspaceSpec> = {}): { name: string; id: string } {
-  const ws = standIn.addWorkspace({ name: `ws-e2e-${++counter}`, ...spec })
-  return { name: ws.name, id: ws.id }
-}
-
-function inputs(name: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { token: 'test-token', hostname: standIn.url, organization: 'demo-org', workspace: name, ...extra }
-}
+const fixture = useStandIn('ws-e2e', { defaultTimings: fast, tokens: { 'test-token': '*', 'other-org-token': ['other-org'] } })
+const { workspace, inputs } = fixture
 
 describe('the bundled action against the stand-in', () => {
   it('applies, confirms, and passes non-sensitive outputs on; the sensitive one appears nowhere', async () => {
@@ -49,9 +32,9 @@ describe('the bundled action against the stand-in', () => {
       resource_destructions: '0'
     })
     expect(JSON.parse(r.outputs.workspace_outputs as string)).toEqual({ vpc_id: 'vpc-0a1b', subnets: ['a', 'b'] })
-    expect(r.outputs.run_url).toBe(`${standIn.url}/app/demo-org/workspaces/${ws.name}/runs/${r.outputs.run_id}`)
+    expect(r.outputs.run_url).toBe(`${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${r.outputs.run_id}`)
     expect(JSON.parse(r.outputs.run_ids as string)).toEqual([r.outputs.run_id])
-    const runs = standIn.runsOf(ws.id)
+    const runs = fixture.server.runsOf(ws.id)
     expect(runs).toHaveLength(1)
     expect(runs[0]?.autoApply).toBe(false)
     expect(runs[0]?.message).toMatch(/^Apply queued by GitHub Actions: acme\/infra, workflow "deploy" run #17, commit 0123456/)
@@ -68,8 +51,8 @@ describe('the bundled action against the stand-in', () => {
     const r = await runStep({ inputs: inputs(ws.name, { operation: 'destroy' }) })
     expect(r.code).toBe(0)
     expect(r.outputs).toMatchObject({ status: 'applied', resource_destructions: '4', workspace_outputs: '{}' })
-    expect(standIn.runsOf(ws.id)[0]?.isDestroy).toBe(true)
-    expect(standIn.workspaces.get(ws.id)?.resources).toBe(0)
+    expect(fixture.server.runsOf(ws.id)[0]?.isDestroy).toBe(true)
+    expect(fixture.server.workspaces.get(ws.id)?.resources).toBe(0)
   })
 
   it('runs a plan-only run that ends planned_and_finished with the plan counts', async () => {
@@ -82,8 +65,8 @@ describe('the bundled action against the stand-in', () => {
       resource_additions: '2',
       resource_destructions: '1'
     })
-    expect(standIn.runsOf(ws.id)[0]?.planOnly).toBe(true)
-    expect(standIn.requests.filter(q => q.path.includes(`/runs/${r.outputs.run_id}/actions/`))).toHaveLength(0)
+    expect(fixture.server.runsOf(ws.id)[0]?.planOnly).toBe(true)
+    expect(fixture.server.requests.filter(q => q.path.includes(`/runs/${r.outputs.run_id}/actions/`))).toHaveLength(0)
   })
 
   it('ends successfully with no changes and applies nothing', async () => {
@@ -91,7 +74,7 @@ describe('the bundled action against the stand-in', () => {
     const r = await runStep({ inputs: inputs(ws.name) })
     expect(r.code).toBe(0)
     expect(r.outputs).toMatchObject({ status: 'planned_and_finished', has_changes: 'false' })
-    expect(standIn.workspaces.get(ws.id)?.appliesSeen).toBe(0)
+    expect(fixture.server.workspaces.get(ws.id)?.appliesSeen).toBe(0)
   })
 
   it('retries a run that errored in its plan after retry_backoff_min seconds', async () => {
@@ -101,7 +84,7 @@ describe('the bundled action against the stand-in', () => {
     expect(r.outputs.attempts).toBe('3')
     const ids = JSON.parse(r.outputs.run_ids as string) as string[]
     expect(ids).toHaveLength(3)
-    expect(ids.map(id => standIn.runs.get(id)?.status)).toEqual(['errored', 'errored', 'applied'])
+    expect(ids.map(id => fixture.server.runs.get(id)?.status)).toEqual(['errored', 'errored', 'applied'])
     expect(r.stdout).toMatch(
       /::warning::Run run-\w+ errored during plan \(Error: Reference to undeclared resource, main.tf line 12\): .* Queueing run 2 of 4 in 0.3 s/
     )
@@ -123,10 +106,10 @@ describe('the bundled action against the stand-in', () => {
     const ws = workspace()
     let confirmed = false
     const done = runStep({ inputs: inputs(ws.name, { manual_confirm: 'true' }) })
-    await waitFor(() => standIn.runsOf(ws.id)[0]?.confirmable === true, 10_000, 'a confirmable run')
+    await waitFor(() => fixture.server.runsOf(ws.id)[0]?.confirmable === true, 10_000, 'a confirmable run')
     await new Promise(r => setTimeout(r, 1500))
-    expect(standIn.runsOf(ws.id)[0]?.status).toBe('planned')
-    confirmed = standIn.confirm(standIn.runsOf(ws.id)[0]?.id as string)
+    expect(fixture.server.runsOf(ws.id)[0]?.status).toBe('planned')
+    confirmed = fixture.server.confirm(fixture.server.runsOf(ws.id)[0]?.id as string)
     const r = await done
     expect(confirmed).toBe(true)
     expect(r.code).toBe(0)
@@ -137,9 +120,9 @@ describe('the bundled action against the stand-in', () => {
   it('waits for a policy override even with manual_confirm false, then confirms itself', async () => {
     const ws = workspace({ policy: 'soft-fail', costEstimation: true })
     const done = runStep({ inputs: inputs(ws.name) })
-    await waitFor(() => standIn.runsOf(ws.id)[0]?.status === 'policy_override', 10_000, 'policy_override')
+    await waitFor(() => fixture.server.runsOf(ws.id)[0]?.status === 'policy_override', 10_000, 'policy_override')
     await new Promise(r => setTimeout(r, 1200))
-    standIn.overridePolicy(standIn.runsOf(ws.id)[0]?.id as string)
+    fixture.server.overridePolicy(fixture.server.runsOf(ws.id)[0]?.id as string)
     const r = await done
     expect(r.code).toBe(0)
     expect(r.outputs.status).toBe('applied')
@@ -158,7 +141,7 @@ describe('the bundled action against the stand-in', () => {
     const ws = workspace({ timings: { planMs: 1500 } })
     const r = await runStep({ inputs: inputs(ws.name, { wait_for_run: 'false' }) })
     expect(r.code).toBe(0)
-    const run = standIn.runs.get(r.outputs.run_id as string)
+    const run = fixture.server.runs.get(r.outputs.run_id as string)
     expect(run?.autoApply).toBe(true)
     expect(['pending', 'plan_queued', 'planning']).toContain(r.outputs.status)
     expect(r.state.active_run_id ?? '').toBe('')
@@ -167,7 +150,7 @@ describe('the bundled action against the stand-in', () => {
 
   it('waits behind another run on the workspace, says so, and goes on when it ends', async () => {
     const ws = workspace()
-    const blocker = await fetch(`${standIn.url}/api/v2/runs`, {
+    const blocker = await fetch(`${fixture.server.url}/api/v2/runs`, {
       method: 'POST',
       headers: { Authorization: 'Bearer test-token', 'Content-Type': 'application/vnd.api+json' },
       body: JSON.stringify({
@@ -176,11 +159,11 @@ describe('the bundled action against the stand-in', () => {
     }).then(res => res.json() as Promise<{ data: { id: string } }>)
     const done = runStep({ inputs: inputs(ws.name) })
     await waitFor(
-      () => standIn.requests.some(q => q.path === `/api/v2/workspaces/${ws.id}` && q.method === 'GET'),
+      () => fixture.server.requests.some(q => q.path === `/api/v2/workspaces/${ws.id}` && q.method === 'GET'),
       20_000,
       'the queue check'
     )
-    standIn.discard(blocker.data.id)
+    fixture.server.discard(blocker.data.id)
     const r = await done
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(new RegExp(`is pending after \\d+ s: waiting for run ${blocker.data.id} to finish`))
@@ -188,12 +171,12 @@ describe('the bundled action against the stand-in', () => {
 
   it('says the workspace is locked, waits pending, and goes on once it is unlocked', async () => {
     const ws = workspace()
-    standIn.lock(ws.id, 'user-AliceAliceAlice1', 'maintenance window')
+    fixture.server.lock(ws.id, 'user-AliceAliceAlice1', 'maintenance window')
     const done = runStep({ inputs: inputs(ws.name) })
-    await waitFor(() => standIn.runsOf(ws.id).length === 1, 10_000, 'the run')
+    await waitFor(() => fixture.server.runsOf(ws.id).length === 1, 10_000, 'the run')
     await new Promise(r => setTimeout(r, 1500))
-    expect(standIn.runsOf(ws.id)[0]?.status).toBe('pending')
-    standIn.unlock(ws.id)
+    expect(fixture.server.runsOf(ws.id)[0]?.status).toBe('pending')
+    fixture.server.unlock(ws.id)
     const r = await done
     expect(r.code).toBe(0)
     expect(r.outputs.status).toBe('applied')
@@ -206,7 +189,7 @@ describe('the bundled action against the stand-in', () => {
     const ws = workspace()
     const r = await runStep({ inputs: inputs(ws.name, { manual_confirm: 'true', timeout_minutes: '0.05' }) })
     expect(r.code).toBe(1)
-    const run = standIn.runs.get(r.outputs.run_id as string)
+    const run = fixture.server.runs.get(r.outputs.run_id as string)
     expect(run?.status).toBe('discarded')
     expect(r.stdout).toMatch(/::error::Timed out after 3 s \(input 'timeout_minutes'\) while run run-\w+ was 'planned'; it was discarded/)
     // The status output is where the run ended after the stop, not the last status polled.
@@ -219,12 +202,12 @@ describe('the bundled action against the stand-in', () => {
     const r = await runStep({
       inputs: inputs(ws.name),
       onSpawn: child => {
-        void waitFor(() => standIn.runsOf(ws.id)[0]?.status === 'applying', 10_000, 'applying').then(() => child.kill('SIGINT'))
+        void waitFor(() => fixture.server.runsOf(ws.id)[0]?.status === 'applying', 10_000, 'applying').then(() => child.kill('SIGINT'))
       }
     })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/The job was cancelled while run run-\w+ was 'applying'; a cancel was requested/)
-    await waitFor(() => standIn.runsOf(ws.id)[0]?.status === 'canceled', 5000, 'canceled')
+    await waitFor(() => fixture.server.runsOf(ws.id)[0]?.status === 'canceled', 5000, 'canceled')
     expect(r.state.active_run_id).toBe('')
   })
 
@@ -234,19 +217,19 @@ describe('the bundled action against the stand-in', () => {
     const main = await runStep({
       inputs: inp,
       onSpawn: child => {
-        void waitFor(() => standIn.runsOf(ws.id)[0]?.confirmable === true, 10_000, 'confirmable').then(() => child.kill('SIGKILL'))
+        void waitFor(() => fixture.server.runsOf(ws.id)[0]?.confirmable === true, 10_000, 'confirmable').then(() => child.kill('SIGKILL'))
       }
     })
     expect(main.signal).toBe('SIGKILL')
-    const runId = standIn.runsOf(ws.id)[0]?.id as string
+    const runId = fixture.server.runsOf(ws.id)[0]?.id as string
     expect(main.state.active_run_id).toBe(runId)
     const post = await runStep({ inputs: inp, state: main.state })
     expect(post.code).toBe(0)
     expect(post.stdout).toMatch(
       new RegExp(`::warning::Run ${runId} was left in progress because the main step was stopped .*it was 'planned': it was discarded`)
     )
-    expect(post.stdout).toContain(`${standIn.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`)
-    expect(standIn.runs.get(runId)?.status).toBe('discarded')
+    expect(post.stdout).toContain(`${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`)
+    expect(fixture.server.runs.get(runId)?.status).toBe('discarded')
     const again = await runStep({ inputs: inp, state: main.state })
     expect(again.stdout).toMatch(/it had already ended \('discarded'\)/)
   })
@@ -254,8 +237,8 @@ describe('the bundled action against the stand-in', () => {
   it('the post step finds and stops a run whose creation the killed main step never saw', async () => {
     const ws = workspace()
     const inp = inputs(ws.name, { manual_confirm: 'true' })
-    standIn.injectFault({ method: 'POST', path: /^\/api\/v2\/runs$/, kind: 'slow', delayMs: 1500, times: 1 })
-    const posted = (): boolean => standIn.requests.some(q => q.method === 'POST' && q.path === '/api/v2/runs' && q.fault === 'slow')
+    fixture.server.injectFault({ method: 'POST', path: /^\/api\/v2\/runs$/, kind: 'slow', delayMs: 1500, times: 1 })
+    const posted = (): boolean => fixture.server.requests.some(q => q.method === 'POST' && q.path === '/api/v2/runs' && q.fault === 'slow')
     const main = await runStep({
       inputs: inp,
       onSpawn: child => {
@@ -266,20 +249,20 @@ describe('the bundled action against the stand-in', () => {
     expect(main.state.active_run_id ?? '').toBe('')
     expect(main.state.queueing_marker).toMatch(/^\[tfe-workspace-run .+\.1\]$/)
     const post = await runStep({ inputs: inp, state: main.state })
-    const runs = standIn.runsOf(ws.id)
+    const runs = fixture.server.runsOf(ws.id)
     expect(runs).toHaveLength(1)
     expect(post.stdout).toMatch(new RegExp(`::warning::Run ${runs[0]?.id} was left in progress .*: it was discarded`))
-    expect(post.stdout).toContain(`${standIn.url}/app/demo-org/workspaces/${ws.name}/runs/${runs[0]?.id}`)
+    expect(post.stdout).toContain(`${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runs[0]?.id}`)
     expect(runs[0]?.status).toBe('discarded')
   })
 
   it('the post step does nothing after a main step that finished', async () => {
     const ws = workspace()
     const main = await runStep({ inputs: inputs(ws.name, { operation: 'plan' }) })
-    const before = standIn.requests.length
+    const before = fixture.server.requests.length
     const post = await runStep({ inputs: inputs(ws.name), state: main.state })
     expect(post.code).toBe(0)
-    expect(standIn.requests.length).toBe(before)
+    expect(fixture.server.requests.length).toBe(before)
   })
 
   it('treats destroy on a workspace that never had configuration as a no-op', async () => {
@@ -291,11 +274,11 @@ describe('the bundled action against the stand-in', () => {
   })
 
   it('refuses bad input before sending any request, naming the input', async () => {
-    const before = standIn.requests.length
+    const before = fixture.server.requests.length
     const r = await runStep({ inputs: inputs('x', { operation: 'deploy' }) })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/::error::Input 'operation': 'deploy' is not one of: apply, destroy, plan/)
-    expect(standIn.requests.length).toBe(before)
+    expect(fixture.server.requests.length).toBe(before)
   })
 
   it('explains a rejected token (401)', async () => {
@@ -317,7 +300,10 @@ describe('the bundled action against the stand-in', () => {
 
   it('accepts workspace_id and TFE_TOKEN from the environment', async () => {
     const ws = workspace()
-    const r = await runStep({ inputs: { hostname: standIn.url, workspace_id: ws.id, operation: 'plan' }, env: { TFE_TOKEN: 'test-token' } })
+    const r = await runStep({
+      inputs: { hostname: fixture.server.url, workspace_id: ws.id, operation: 'plan' },
+      env: { TFE_TOKEN: 'test-token' }
+    })
     expect(r.code).toBe(0)
     expect(r.outputs.workspace_id).toBe(ws.id)
   })

@@ -3,37 +3,17 @@
  * as the runner runs it, against the stand-in (or a deliberately broken server) over real sockets.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { StandIn, type WorkspaceSpec } from '../stand-in/server.ts'
+import { StandIn } from '../stand-in/server.ts'
 import { makeCertificate } from '../stand-in/tls.ts'
+import { useStandIn } from './helpers/stand-in.ts'
 import { runStep, waitFor } from './helpers/action-runner.ts'
 
 const fast = { queueMs: 20, planMs: 200, applyMs: 200, applyQueueMs: 20, processingMs: 50 }
-let standIn: StandIn
-let counter = 0
-
-beforeAll(async () => {
-  standIn = new StandIn({ defaultTimings: fast })
-  await standIn.start()
-})
-afterAll(async () => {
-  await standIn.stop()
-})
-
-function workspace(spec: Partial<WorkspaceSpec> = {}): { name: string; id: string } {
-  const ws = standIn.addWorkspace({ name: `ws-g-${++counter}`, ...spec })
-  return { name: ws.name, id: ws.id }
-}
-
-function inputs(name: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { token: 'test-token', hostname: standIn.url, organization: 'demo-org', workspace: name, ...extra }
-}
+const fixture = useStandIn('ws-g', { defaultTimings: fast })
+const { workspace, inputs } = fixture
 
 /** Lines the runner would read as workflow commands. */
 function commands(stdout: string): string[] {
@@ -45,15 +25,15 @@ describe('guarantees, end to end', () => {
     const ws = workspace({ timings: { planMs: 3_000 } })
     let cancelledAt = 0
     const polled = (): boolean =>
-      standIn.requests.some(q => q.method === 'GET' && q.path.startsWith(`/api/v2/runs/${standIn.runsOf(ws.id)[0]?.id}`))
+      fixture.server.requests.some(q => q.method === 'GET' && q.path.startsWith(`/api/v2/runs/${fixture.server.runsOf(ws.id)[0]?.id}`))
     const r = await runStep({
       inputs: inputs(ws.name),
       onSpawn: child => {
         void waitFor(polled, 10_000, 'the first poll').then(() => {
           // The next read, the one that would first show is-confirmable, hangs; the plan ends and
           // the job is cancelled while it is in flight.
-          standIn.injectFault({ method: 'GET', path: /^\/api\/v2\/runs\/run-/, kind: 'slow', delayMs: 20_000, times: 1 })
-          void waitFor(() => standIn.runsOf(ws.id)[0]?.confirmable === true, 10_000, 'confirmable').then(() => {
+          fixture.server.injectFault({ method: 'GET', path: /^\/api\/v2\/runs\/run-/, kind: 'slow', delayMs: 20_000, times: 1 })
+          void waitFor(() => fixture.server.runsOf(ws.id)[0]?.confirmable === true, 10_000, 'confirmable').then(() => {
             cancelledAt = performance.now()
             child.kill('SIGINT')
           })
@@ -61,11 +41,11 @@ describe('guarantees, end to end', () => {
       },
       killAfterMs: 30_000
     })
-    const run = standIn.runsOf(ws.id)[0]
+    const run = fixture.server.runsOf(ws.id)[0]
     expect(r.code).toBe(1)
     // The runner kills a step 7.5 s after the cancel; it must be done well before.
     expect(r.exitedAt - cancelledAt).toBeLessThan(5_000)
-    expect(standIn.requests.filter(q => q.path.endsWith('/actions/apply'))).toEqual([])
+    expect(fixture.server.requests.filter(q => q.path.endsWith('/actions/apply'))).toEqual([])
     expect(run?.status).toBe('discarded')
     expect(r.outputs.status).toBe('discarded')
   })
@@ -74,15 +54,15 @@ describe('guarantees, end to end', () => {
     'guarantee: at most one run per attempt — a 504 whose run is committed 0.4 s later gives one run (wait_for_run %s)',
     async waitForRun => {
       const ws = workspace()
-      standIn.injectFault({ method: 'POST', path: /^\/api\/v2\/runs$/, kind: 'status-504-late-commit', delayMs: 400, times: 1 })
+      fixture.server.injectFault({ method: 'POST', path: /^\/api\/v2\/runs$/, kind: 'status-504-late-commit', delayMs: 400, times: 1 })
       const r = await runStep({ inputs: inputs(ws.name, { wait_for_run: waitForRun }) })
-      standIn.clearFaults()
+      fixture.server.clearFaults()
       expect(r.code).toBe(0)
-      const runs = standIn.runsOf(ws.id)
+      const runs = fixture.server.runsOf(ws.id)
       expect(runs).toHaveLength(1)
       expect(JSON.parse(r.outputs.run_ids as string)).toEqual([runs[0]?.id])
       if (waitForRun === 'false') await waitFor(() => runs[0]?.status === 'applied', 10_000, 'the auto-apply')
-      expect(standIn.workspaces.get(ws.id)?.appliesSeen).toBe(1)
+      expect(fixture.server.workspaces.get(ws.id)?.appliesSeen).toBe(1)
     }
   )
 
@@ -99,9 +79,9 @@ describe('guarantees, end to end', () => {
     const waited = await runStep({ inputs: inputs(slow.name) })
     expect(waited.code).toBe(0)
     expect(JSON.parse(waited.outputs.workspace_outputs as string)).toEqual({ a: 1 })
-    expect(standIn.requests.some(q => q.path.includes(`/workspaces/${slow.id}/current-state-version-outputs`) && q.status === 503)).toBe(
-      false
-    )
+    expect(
+      fixture.server.requests.some(q => q.path.includes(`/workspaces/${slow.id}/current-state-version-outputs`) && q.status === 503)
+    ).toBe(false)
 
     const denied = workspace({ outputs: { a: { value: 1 } }, canReadStateOutputs: false })
     const failed = await runStep({ inputs: inputs(denied.name) })
@@ -116,11 +96,11 @@ describe('guarantees, end to end', () => {
 
   it('guarantee: nothing from the API can start a workflow command — (::error and ::save-state lines in a lock reason and an error detail)', async () => {
     const ws = workspace()
-    const id = standIn.workspaceByName(ws.name)?.id as string
+    const id = fixture.server.workspaceByName(ws.name)?.id as string
     const evil = 'maintenance\n::error::pwned\n::save-state name=active_run_id::run-evil'
-    standIn.lock(id, 'user-Evil00000000001', evil)
-    setTimeout(() => standIn.unlock(id), 1_000)
-    standIn.injectFault({ method: 'GET', path: /^\/api\/v2\/runs\//, kind: 'status-503', detail: evil, times: 1 })
+    fixture.server.lock(id, 'user-Evil00000000001', evil)
+    setTimeout(() => fixture.server.unlock(id), 1_000)
+    fixture.server.injectFault({ method: 'GET', path: /^\/api\/v2\/runs\//, kind: 'status-503', detail: evil, times: 1 })
     const r = await runStep({ inputs: inputs(ws.name) })
     expect(r.code).toBe(0)
     expect(commands(r.stdout).filter(c => /pwned|run-evil/.test(c) && !/^::(notice|warning|debug)::/.test(c))).toEqual([])
@@ -131,11 +111,11 @@ describe('guarantees, end to end', () => {
 
 describe('edges, end to end', () => {
   it('refuses timeout_minutes past a week before any request, naming the input', async () => {
-    const before = standIn.requests.length
+    const before = fixture.server.requests.length
     const r = await runStep({ inputs: inputs('anything', { timeout_minutes: '35792' }) })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/::error::Input 'timeout_minutes': 35792 minutes is more than the most/)
-    expect(standIn.requests.length).toBe(before)
+    expect(fixture.server.requests.length).toBe(before)
   })
 
   it('checks run variables as HCL literals before a run is spent on them, naming the line but never the value', async () => {
@@ -149,7 +129,7 @@ describe('edges, end to end', () => {
       expect(r.stdout).toMatch(problem)
       expect(r.stdout).not.toContain('hunter2')
     }
-    expect(standIn.runsOf(ws.id)).toHaveLength(0)
+    expect(fixture.server.runsOf(ws.id)).toHaveLength(0)
   })
 
   it('a 2xx answer that is JSON but not JSON:API gets a clear error, not a TypeError', async () => {
@@ -219,35 +199,15 @@ describe('edges, end to end', () => {
     let certFile = ''
     let port = 0
     beforeAll(async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'tls-'))
-      certFile = join(dir, 'cert.pem')
-      const keyFile = join(dir, 'key.pem')
+      let certificate: ReturnType<typeof makeCertificate>
       try {
-        execFileSync(
-          'openssl',
-          [
-            'req',
-            '-x509',
-            '-newkey',
-            'rsa:2048',
-            '-nodes',
-            '-keyout',
-            keyFile,
-            '-out',
-            certFile,
-            '-days',
-            '2',
-            '-subj',
-            '/CN=tfe.example.test',
-            '-addext',
-            'subjectAltName=DNS:tfe.example.test'
-          ],
-          { stdio: 'ignore' }
-        )
+        // A certificate for another host: not trusted at all, or trusted and then the wrong name.
+        certificate = makeCertificate('DNS:tfe.example.test')
       } catch {
         return
       }
-      server = https.createServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (_req, res) => res.end('{}'))
+      certFile = certificate.certFile
+      server = https.createServer({ key: certificate.key, cert: certificate.cert }, (_req, res) => res.end('{}'))
       server.on('connection', () => handshakes++)
       await new Promise<void>(resolve => server?.listen(0, '127.0.0.1', resolve))
       port = (server.address() as AddressInfo).port

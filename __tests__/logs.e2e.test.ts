@@ -2,30 +2,13 @@
  * The run in GitHub, end to end: plan and apply logs streamed into the job log while the stages
  * run, read from the stand-in's archivist, against the bundled action.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { StandIn, type WorkspaceSpec } from '../stand-in/server.ts'
+import { describe, expect, it } from '@jest/globals'
+import { useStandIn } from './helpers/stand-in.ts'
 import { runStep } from './helpers/action-runner.ts'
 
 const fast = { queueMs: 20, planMs: 400, applyMs: 400, applyQueueMs: 20, processingMs: 20 }
-let standIn: StandIn
-let counter = 0
-
-beforeAll(async () => {
-  standIn = new StandIn({ defaultTimings: fast })
-  await standIn.start()
-})
-afterAll(async () => {
-  await standIn.stop()
-})
-
-function workspace(spec: Partial<WorkspaceSpec> = {}): { name: string; id: string } {
-  const ws = standIn.addWorkspace({ name: `ws-log-${++counter}`, ...spec })
-  return { name: ws.name, id: ws.id }
-}
-
-function inputs(name: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { token: 'test-token', hostname: standIn.url, organization: 'demo-org', workspace: name, ...extra }
-}
+const fixture = useStandIn('ws-log', { defaultTimings: fast })
+const { workspace, inputs } = fixture
 
 /** The lines between `::group::<title>` and the next `::endgroup::`. */
 function group(stdout: string, title: string): string[] {
@@ -50,7 +33,7 @@ describe('live plan and apply logs', () => {
           while ((nl = buffer.indexOf('\n')) !== -1) {
             const line = buffer.slice(0, nl)
             buffer = buffer.slice(nl + 1)
-            if (line.includes('Plan to create')) seen.push({ line, planStatus: standIn.runsOf(ws.id)[0]?.plan.status })
+            if (line.includes('Plan to create')) seen.push({ line, planStatus: fixture.server.runsOf(ws.id)[0]?.plan.status })
           }
         })
       }
@@ -104,7 +87,7 @@ describe('live plan and apply logs', () => {
     expect(r.code).toBe(0)
     expect(group(r.stdout, `Plan: demo-org/${ws.name}`)).toEqual(expect.arrayContaining([expect.stringContaining('Plan: 1 to add')]))
     expect(group(r.stdout, `Apply: demo-org/${ws.name}`)).toEqual(expect.arrayContaining([expect.stringContaining('Apply complete!')]))
-    const run = standIn.runsOf(ws.id)[0]
+    const run = fixture.server.runsOf(ws.id)[0]
     // The step noticed the end within the usual polling lag, not after a log timeout.
     expect(r.exitedAt - (run?.terminalAt ?? 0)).toBeLessThan(4_000)
   })
@@ -119,8 +102,8 @@ describe('live plan and apply logs', () => {
 
   it('never prints the log URL, masks it, and never sends the token to the log host', async () => {
     const ws = workspace()
-    const leaksBefore = standIn.tokenLeaks
-    const readsBefore = standIn.archivistReads.length
+    const leaksBefore = fixture.server.tokenLeaks
+    const readsBefore = fixture.server.archivistReads.length
     const r = await runStep({ inputs: inputs(ws.name) })
     expect(r.code).toBe(0)
     const masked = r.stdout.split('\n').filter(l => l.startsWith('::add-mask::') && l.includes('/v1/object/'))
@@ -129,8 +112,8 @@ describe('live plan and apply logs', () => {
     expect(printed).toEqual([])
     expect(r.stderr).not.toContain('/v1/object/')
     expect(r.summary).not.toContain('/v1/object/')
-    expect(standIn.archivistReads.length).toBeGreaterThan(readsBefore)
-    expect(standIn.tokenLeaks).toBe(leaksBefore)
+    expect(fixture.server.archivistReads.length).toBeGreaterThan(readsBefore)
+    expect(fixture.server.tokenLeaks).toBe(leaksBefore)
   })
 
   it("an errored plan's first diagnostic is the step's error annotation, with the run URL", async () => {
@@ -144,13 +127,13 @@ describe('live plan and apply logs', () => {
 
   it('show_logs: false prints no log, and reads the plan log only once the run has ended, for the summary', async () => {
     const ws = workspace()
-    const before = standIn.archivistReads.length
+    const before = fixture.server.archivistReads.length
     const r = await runStep({ inputs: inputs(ws.name, { show_logs: 'false' }) })
     expect(r.code).toBe(0)
     expect(r.stdout).not.toContain('::group::Plan:')
     expect(r.stdout).not.toContain('Plan to create')
-    const reads = standIn.archivistReads.slice(before)
-    const ended = standIn.runsOf(ws.id)[0]?.terminalAt ?? Infinity
+    const reads = fixture.server.archivistReads.slice(before)
+    const ended = fixture.server.runsOf(ws.id)[0]?.terminalAt ?? Infinity
     expect(reads.every(at => at >= ended)).toBe(true)
     expect(r.summary).toContain('aws_instance.web[0]')
   })

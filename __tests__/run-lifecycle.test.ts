@@ -184,6 +184,15 @@ function workspaceApi(facts: Partial<Parameters<typeof workspaceResource>[0]> = 
     .reply(200, listDocument([], 1, 20))
 }
 
+/** The workspace, one run (run-1) created pending, and the interceptor for its reads: give its reply. */
+function runOne(facts: Partial<Parameters<typeof workspaceResource>[0]> = {}): nock.Interceptor {
+  return workspaceApi(facts)
+    .post('/api/v2/runs')
+    .reply(201, runDoc('run-1', { status: 'pending' }))
+    .get('/api/v2/runs/run-1')
+    .query(true)
+}
+
 const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5, denseMs: 5, sparseMaxMs: 5 }
 
 interface Recorded {
@@ -429,11 +438,7 @@ describe('run lifecycle', () => {
 
   it('takes a 409 on confirm as done when the run has already moved on', async () => {
     let reads = 0
-    workspaceApi()
-      .post('/api/v2/runs')
-      .reply(201, runDoc('run-1', { status: 'pending' }))
-      .get('/api/v2/runs/run-1')
-      .query(true)
+    runOne()
       .reply(() => {
         reads++
         return [200, runDoc('run-1', reads === 1 ? Confirmable : reads === 2 ? { status: 'apply_queued' } : Applied)]
@@ -518,14 +523,9 @@ describe('run lifecycle', () => {
 
   it('survives failed reads for a while, then fails clearly instead of polling forever', async () => {
     let reads = 0
-    workspaceApi()
-      .post('/api/v2/runs')
-      .reply(201, runDoc('run-1', { status: 'pending' }))
-      .get('/api/v2/runs/run-1')
-      .query(true)
-      .reply(() =>
-        ++reads <= 2 ? [200, runDoc('run-1', { status: 'planning' })] : [503, { errors: [{ status: '503', title: 'unavailable' }] }]
-      )
+    runOne().reply(() =>
+      ++reads <= 2 ? [200, runDoc('run-1', { status: 'planning' })] : [503, { errors: [{ status: '503', title: 'unavailable' }] }]
+    )
     const o = await execute(settings(), undefined, { readOutageLimitMs: 300 })
     expect(o.success).toBe(false)
     expect(o.message).toMatch(/Could not read run run-1 for \d+ s \(GET \/api\/v2\/runs\/run-1\?include=plan,apply: tfe.test answered 503/)
@@ -541,11 +541,7 @@ describe('run lifecycle', () => {
 
   it('discards a run that keeps refusing confirmation, so it does not hold the workspace', async () => {
     const discards: string[] = []
-    workspaceApi()
-      .post('/api/v2/runs')
-      .reply(201, runDoc('run-1', { status: 'pending' }))
-      .get('/api/v2/runs/run-1')
-      .query(true)
+    runOne()
       .reply(200, runDoc('run-1', Confirmable))
       .post('/api/v2/runs/run-1/actions/apply')
       .reply(409, { errors: [{ status: '409', title: 'transition not allowed' }] })
@@ -573,11 +569,7 @@ describe('run lifecycle', () => {
       // The first poll answers late (is-confirmable): the deadline fires while it is in flight.
       nock(host).get('/api/v2/runs/run-1').query(true).delay(300).reply(200, runDoc('run-1', Confirmable))
       let reads = 0
-      workspaceApi()
-        .post('/api/v2/runs')
-        .reply(201, runDoc('run-1', { status: 'pending' }))
-        .get('/api/v2/runs/run-1')
-        .query(true)
+      runOne()
         .reply(() => [200, runDoc('run-1', requests.length || ++reads > 3 ? { status: 'discarded' } : Confirmable)])
         .post(/\/actions\/(apply|discard|cancel)$/)
         .reply(uri => {
@@ -602,11 +594,7 @@ describe('run lifecycle', () => {
       .query(true)
       .delay(20_000)
       .reply(200, runDoc('run-1', { status: 'planned' }))
-    workspaceApi()
-      .post('/api/v2/runs')
-      .reply(201, runDoc('run-1', { status: 'pending' }))
-      .get('/api/v2/runs/run-1')
-      .query(true)
+    runOne()
       .reply(() => {
         reads++
         return [200, runDoc('run-1', reads >= 3 ? { status: 'discarded' } : { status: 'planned', discardable: true })]
@@ -701,11 +689,7 @@ describe('run lifecycle', () => {
   it('guarantee: never cancels an apply unless the job was cancelled or timed out with cancel_on_abort — giving up for its own reasons leaves an apply in progress alone, and nothing for the post step', async () => {
     const actions: string[] = []
     let reads = 0
-    workspaceApi()
-      .post('/api/v2/runs')
-      .reply(201, runDoc('run-1', { status: 'pending' }))
-      .get('/api/v2/runs/run-1')
-      .query(true)
+    runOne()
       .reply(() => {
         reads++
         if (reads === 1) return [200, runDoc('run-1', { status: 'applying', cancelable: true, confirmedAt: '2026-11-23T07:00:00Z' })]
@@ -732,11 +716,7 @@ describe('run lifecycle', () => {
     const comments: string[] = []
     let reads = 0
     let outageUntil = Infinity
-    workspaceApi()
-      .post('/api/v2/runs')
-      .reply(201, runDoc('run-1', { status: 'pending' }))
-      .get('/api/v2/runs/run-1')
-      .query(true)
+    runOne()
       .reply(() => {
         reads++
         if (comments.length) return [200, runDoc('run-1', { status: 'discarded' })]
@@ -761,11 +741,7 @@ describe('run lifecycle', () => {
   it('guarantee: a 409 on confirm never leaves a run unconfirmed — planned → cost_estimating race, then confirmed at cost_estimated', async () => {
     const confirms: string[] = []
     let phase = 'planned'
-    workspaceApi()
-      .post('/api/v2/runs')
-      .reply(201, runDoc('run-1', { status: 'pending' }))
-      .get('/api/v2/runs/run-1')
-      .query(true)
+    runOne()
       .reply(() => {
         if (phase === 'planned') return [200, runDoc('run-1', Confirmable)]
         if (phase === 'cost_estimating') {
@@ -875,11 +851,7 @@ describe('run lifecycle', () => {
   it('guarantee: nothing from the API can start a workflow command — lock reasons, error details and statuses are flattened', async () => {
     const evil = 'maintenance\n::error::pwned\r\n::save-state name=active_run_id::run-evil'
     let reads = 0
-    workspaceApi({ locked: true, lockedReason: evil, lockedBy: { id: 'user-1', type: 'users' } })
-      .post('/api/v2/runs')
-      .reply(201, runDoc('run-1', { status: 'pending' }))
-      .get('/api/v2/runs/run-1')
-      .query(true)
+    runOne({ locked: true, lockedReason: evil, lockedBy: { id: 'user-1', type: 'users' } })
       .reply(() => {
         reads++
         if (reads === 1) return [503, errorDocument(503, 'unavailable', evil)]

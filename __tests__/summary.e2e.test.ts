@@ -3,34 +3,22 @@
  * the plan's JSON output, and the pull-request comment written then updated on a GitHub double.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { StandIn, type WorkspaceSpec } from '../stand-in/server.ts'
+import { useStandIn } from './helpers/stand-in.ts'
 import { runStep } from './helpers/action-runner.ts'
 import { GithubDouble } from './helpers/github-double.ts'
 
 const fast = { queueMs: 20, planMs: 300, applyMs: 300, applyQueueMs: 20, processingMs: 20 }
-let standIn: StandIn
+const fixture = useStandIn('ws-sum', { defaultTimings: fast })
+const { workspace, inputs } = fixture
 let github: GithubDouble
-let counter = 0
 
 beforeAll(async () => {
-  standIn = new StandIn({ defaultTimings: fast })
-  await standIn.start()
   github = new GithubDouble()
   await github.start()
 })
 afterAll(async () => {
-  await standIn.stop()
   await github.stop()
 })
-
-function workspace(spec: Partial<WorkspaceSpec> = {}): { name: string; id: string } {
-  const ws = standIn.addWorkspace({ name: `ws-sum-${++counter}`, ...spec })
-  return { name: ws.name, id: ws.id }
-}
-
-function inputs(name: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { token: 'test-token', hostname: standIn.url, organization: 'demo-org', workspace: name, ...extra }
-}
 
 function pullRequest(number: number): { env: Record<string, string>; event: { name: string; payload: Record<string, unknown> } } {
   return { env: { GITHUB_API_URL: github.url }, event: { name: 'pull_request', payload: { pull_request: { number } } } }
@@ -67,7 +55,7 @@ describe('the change table', () => {
     const fromJson = await runStep({ inputs: inputs(plain.name, { operation: 'plan' }) })
     expect(fromJson.code).toBe(0)
     expect(rows(fromJson.summary)).toEqual([['🟢 create', 'aws_instance.web[0]']])
-    expect(standIn.requests.some(q => q.path.endsWith('/json-output') && q.status === 307)).toBe(true)
+    expect(fixture.server.requests.some(q => q.path.endsWith('/json-output') && q.status === 307)).toBe(true)
 
     const denied = workspace({ logFormat: 'plain', planJsonDenied: true })
     const counts = await runStep({ inputs: inputs(denied.name, { operation: 'plan' }) })

@@ -17,7 +17,8 @@ export interface StandInCertificate {
   certFile: string
 }
 
-export function makeCertificate(): StandInCertificate {
+/** `subjectAltName` other than the default makes a certificate for another host (tests of a mismatch). */
+export function makeCertificate(subjectAltName = 'IP:127.0.0.1,DNS:localhost'): StandInCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'stand-in-tls-'))
   const keyFile = join(dir, 'key.pem')
   const certFile = join(dir, 'cert.pem')
@@ -39,7 +40,7 @@ export function makeCertificate(): StandInCertificate {
         '-subj',
         '/CN=HCP Terraform stand-in',
         '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost'
+        `subjectAltName=${subjectAltName}`
       ],
       { stdio: 'ignore' }
     )

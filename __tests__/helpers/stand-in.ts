@@ -1,0 +1,43 @@
+/**
+ * One stand-in per end-to-end test file: started before the file's tests, stopped after them,
+ * with a fresh workspace per test and the inputs that point the action at it.
+ */
+import { afterAll, beforeAll } from '@jest/globals'
+import { StandIn, type StandInOptions, type WorkspaceSpec } from '../../stand-in/server.ts'
+
+export interface StandInFixture {
+  /** The running stand-in (valid inside tests). */
+  readonly server: StandIn
+  /** A new workspace named `<prefix>-<n>` in demo-org. */
+  workspace(spec?: Partial<WorkspaceSpec>): { name: string; id: string }
+  /** The action's inputs for a workspace of this stand-in, with `extra` on top. */
+  inputs(name: string, extra?: Record<string, string>): Record<string, string>
+}
+
+export function useStandIn(prefix: string, options: StandInOptions = {}): StandInFixture {
+  let server: StandIn | undefined
+  let counter = 0
+  beforeAll(async () => {
+    server = new StandIn(options)
+    await server.start()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+  const running = (): StandIn => {
+    if (!server) throw new Error('the stand-in is not started (useStandIn must be called at the top of the file)')
+    return server
+  }
+  return {
+    get server() {
+      return running()
+    },
+    workspace(spec = {}) {
+      const ws = running().addWorkspace({ name: `${prefix}-${++counter}`, ...spec })
+      return { name: ws.name, id: ws.id }
+    },
+    inputs(name, extra = {}) {
+      return { token: 'test-token', hostname: running().url, organization: 'demo-org', workspace: name, ...extra }
+    }
+  }
+}
