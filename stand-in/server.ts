@@ -549,7 +549,7 @@ export class StandIn {
     this.after(run, ws.timings.queueMs, () => {
       this.setStatus(run, 'planning')
       stageStatus(run.plan, 'running')
-      this.writeLog(run, run.plan, ws.timings.planMs, planScript(this.logFormat(ws), this.changesOf(run, ws), this.outputChanges(ws)))
+      this.writeLog(run, run.plan, ws.timings.planMs, planScript(this.logFormat(ws), this.changesOf(run, ws), this.outputChanges(ws, run)))
       this.after(run, ws.timings.planMs, () => this.planDone(run, ws))
     })
   }
@@ -574,7 +574,9 @@ export class StandIn {
     return changesFor(ws.spec.changes ?? { add: 1, change: 0, destroy: 0 }, run.isDestroy, ws.resources)
   }
 
-  private outputChanges(ws: StandInWorkspace): { name: string; sensitive: boolean; value: unknown }[] {
+  /** The outputs a run's configuration declares: none for a destroy, which removes them. */
+  private outputChanges(ws: StandInWorkspace, run: StandInRun): { name: string; sensitive: boolean; value: unknown }[] {
+    if (run.isDestroy) return []
     return Object.entries(ws.spec.outputs ?? {}).map(([name, o]) => ({ name, sensitive: o.sensitive === true, value: o.value }))
   }
 
@@ -587,7 +589,7 @@ export class StandIn {
       terraform_version: '1.9.5',
       resource_changes: this.changesOf(run, ws).map(c => ({ address: c.address, mode: 'managed', change: { actions: actions(c.action) } })),
       output_changes: Object.fromEntries(
-        this.outputChanges(ws).map(o => [o.name, { actions: ['create'], after_sensitive: o.sensitive, before_sensitive: false }])
+        this.outputChanges(ws, run).map(o => [o.name, { actions: ['create'], after_sensitive: o.sensitive, before_sensitive: false }])
       )
     }
   }
@@ -796,7 +798,12 @@ export class StandIn {
       this.after(run, ws.timings.applyQueueMs, () => {
         this.setStatus(run, 'applying')
         stageStatus(run.apply, 'running')
-        this.writeLog(run, run.apply, ws.timings.applyMs, applyScript(this.logFormat(ws), this.changesOf(run, ws), this.outputChanges(ws)))
+        this.writeLog(
+          run,
+          run.apply,
+          ws.timings.applyMs,
+          applyScript(this.logFormat(ws), this.changesOf(run, ws), this.outputChanges(ws, run))
+        )
         this.after(run, ws.timings.applyMs, () => this.applyDone(run, ws))
       })
     })
