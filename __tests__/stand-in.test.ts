@@ -3,6 +3,7 @@
  * documentation (go-tfe, HashiCorp's own actions) reads, it finds. Plain HTTP against it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
 import { StandIn } from '../stand-in/server.ts'
 
 let standIn: StandIn
@@ -158,5 +159,15 @@ describe('the stand-in, as a documented-API client sees it', () => {
     expect(sv.json.included.map((o: { attributes: { name: string; value: unknown } }) => [o.attributes.name, o.attributes.value])).toEqual([
       ['url', 'https://x']
     ])
+  })
+
+  it('npm run stand-in: --help lists the options; a port in use is one clear line, not a stack trace', () => {
+    const help = spawnSync(process.execPath, ['stand-in/cli.ts', '--help'], { encoding: 'utf8' })
+    expect(help.status).toBe(0)
+    for (const option of ['--port', '--token', '--tls', 'PORT', 'STAND_IN_TOKEN']) expect(help.stdout).toContain(option)
+    const port = new URL(standIn.url).port
+    const busy = spawnSync(process.execPath, ['stand-in/cli.ts', '--port', port], { encoding: 'utf8', timeout: 10_000 })
+    expect(busy.status).toBe(1)
+    expect(busy.stderr.trim()).toBe(`Port ${port} is already in use; choose another with --port (or PORT).`)
   })
 })
