@@ -108,6 +108,20 @@ describe('the checkout as a configuration version', () => {
     )
   })
 
+  it('a step given a saved plan that times out leaves the plan unconfirmed for another try, not discarded', async () => {
+    const ws = workspace()
+    const root = checkout({ 'main.tf': twoResources })
+    const plan = await step(ws, root, { directory: '.', save_plan: 'true' })
+    const runId = plan.outputs.run_id as string
+    const r = await step(ws, root, { run_id: runId, manual_confirm: 'true', timeout_minutes: '0.03' })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(
+      /::error::Timed out .* while run run-\w+ was 'planned_and_saved'; it is a saved plan this step was given \(run_id\); it was left unconfirmed/
+    )
+    expect(fixture.server.runs.get(runId)?.status).toBe('planned_and_saved')
+    expect(r.state.active_run_id).toBe('')
+  })
+
   it('a run_id of another workspace is refused before anything is confirmed', async () => {
     const a = workspace()
     const b = workspace()

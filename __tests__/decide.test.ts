@@ -210,6 +210,18 @@ describe('the stop table', () => {
     expect(stop('applying', 'cancelled', { isCancelable: true })).toEqual({ action: 'stop', how: 'cancel', why: 'applying' })
   })
 
+  it('leaves a saved plan it was given (run_id) unconfirmed when stopped, instead of discarding the review', () => {
+    const settings = { operation: 'apply' as const, manualConfirm: true, cancelOnAbort: true, savePlan: false, runId: 'run-given' }
+    for (const reason of ['timeout', 'cancelled', 'gave-up'] as const) {
+      expect(decideStop(run('planned_and_saved', { isDiscardable: true, isConfirmable: true }), settings, reason)).toEqual({
+        action: 'stop',
+        how: 'leave',
+        why: 'saved'
+      })
+    }
+    expect(decideStop(run('applying', { isCancelable: true }), settings, 'timeout')).toMatchObject({ how: 'cancel' })
+  })
+
   it.each<[string, StopReason, Partial<RunFacts>, string]>([
     ['pending', 'gave-up', { isDiscardable: true, isCancelable: true }, 'discard'],
     ['planned', 'gave-up', { isDiscardable: true, isConfirmable: true }, 'discard'],

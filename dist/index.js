@@ -31841,6 +31841,7 @@ function getSettingsForPost() {
         operation,
         manualConfirm,
         savePlan,
+        runId: getInput(Inputs.RunId).trim() || undefined,
         cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true)
     };
 }
@@ -32872,6 +32873,10 @@ function decideStop(run, settings, reason) {
     const asked = reason === 'timeout' || reason === 'cancelled';
     if (asked && !settings.cancelOnAbort)
         return { action: 'stop', how: 'leave', why: 'kept' };
+    // A saved plan someone reviewed and handed to this step is theirs: stopping the step leaves it,
+    // unconfirmed, for the next try; discarding it would throw the review away.
+    if (settings.runId && run.status === RunStatus.PlannedAndSaved)
+        return { action: 'stop', how: 'leave', why: 'saved' };
     if (run.isDiscardable)
         return { action: 'stop', how: 'discard', why: 'waiting' };
     if (!asked && !beforeApply(run)) {
@@ -33223,6 +33228,8 @@ async function stopRun(client, runId, settings, reason, comment, budget, pollSch
     if (decision.how === 'leave') {
         if (decision.why === 'kept')
             return done(`it was left as it is (${Inputs.CancelOnAbort} is false):`);
+        if (decision.why === 'saved')
+            return done(`it is a saved plan this step was given (${Inputs.RunId}); it was left unconfirmed, for another try:`);
         if (decision.why === 'applying') {
             return done("it was confirmed, so it was left to finish (cutting an apply short for the step's own reasons could leave infrastructure half-changed); follow it at");
         }

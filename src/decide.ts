@@ -36,6 +36,8 @@ export interface DecisionSettings {
   cancelOnAbort: boolean
   /** The step plans and saves the plan: it ends at planned_and_saved and never confirms. */
   savePlan: boolean
+  /** The step follows a run it was given (run_id) instead of one it queued. */
+  runId?: string | undefined
 }
 
 /**
@@ -65,8 +67,11 @@ export type SuccessEnd = 'applied' | 'no-changes' | 'plan-finished' | 'plan-soft
 export type FailReason =
   'errored-plan' | 'errored-apply' | 'errored-elsewhere' | 'discarded' | 'canceled' | 'force-canceled' | 'soft-failed' | 'confirm-refused'
 export type StopHow = 'discard' | 'cancel' | 'leave' | 'none'
-/** Why a stop is what it is: ended (nothing to stop), kept (cancel_on_abort false), applying, stuck. */
-export type StopWhy = 'ended' | 'kept' | 'waiting' | 'working' | 'applying' | 'stuck'
+/**
+ * Why a stop is what it is: ended (nothing to stop), kept (cancel_on_abort false), waiting,
+ * working, applying, stuck, or saved (a reviewed saved plan the step was given and did not confirm).
+ */
+export type StopWhy = 'ended' | 'kept' | 'waiting' | 'working' | 'applying' | 'stuck' | 'saved'
 
 export type Decision =
   | { action: 'confirm' }
@@ -154,6 +159,9 @@ export function decideStop(run: RunFacts, settings: DecisionSettings, reason: St
   if (TerminalStatuses.has(run.status)) return { action: 'stop', how: 'none', why: 'ended' }
   const asked = reason === 'timeout' || reason === 'cancelled'
   if (asked && !settings.cancelOnAbort) return { action: 'stop', how: 'leave', why: 'kept' }
+  // A saved plan someone reviewed and handed to this step is theirs: stopping the step leaves it,
+  // unconfirmed, for the next try; discarding it would throw the review away.
+  if (settings.runId && run.status === RunStatus.PlannedAndSaved) return { action: 'stop', how: 'leave', why: 'saved' }
   if (run.isDiscardable) return { action: 'stop', how: 'discard', why: 'waiting' }
   if (!asked && !beforeApply(run)) {
     return { action: 'stop', how: 'leave', why: isConfirmed(run) ? 'applying' : 'stuck' }

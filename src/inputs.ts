@@ -51,7 +51,7 @@ export interface Settings {
 }
 
 /** What the post step needs: it re-reads only these inputs. */
-export type PostSettings = Pick<Settings, 'token' | 'baseUrl' | 'operation' | 'manualConfirm' | 'cancelOnAbort' | 'savePlan'>
+export type PostSettings = Pick<Settings, 'token' | 'baseUrl' | 'operation' | 'manualConfirm' | 'cancelOnAbort' | 'savePlan' | 'runId'>
 
 const MaxRetryAttempts = 100
 /**
@@ -167,6 +167,7 @@ export function getSettingsForPost(): PostSettings {
     operation,
     manualConfirm,
     savePlan,
+    runId: core.getInput(Inputs.RunId).trim() || undefined,
     cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true)
   }
 }

@@ -44,6 +44,8 @@ export async function stopRun(
   if (decision.action !== 'stop' || decision.how === 'none') return done(`it had already ended ('${before.status}'):`)
   if (decision.how === 'leave') {
     if (decision.why === 'kept') return done(`it was left as it is (${Inputs.CancelOnAbort} is false):`)
+    if (decision.why === 'saved')
+      return done(`it is a saved plan this step was given (${Inputs.RunId}); it was left unconfirmed, for another try:`)
     if (decision.why === 'applying') {
       return done(
         "it was confirmed, so it was left to finish (cutting an apply short for the step's own reasons could leave infrastructure half-changed); follow it at"
