@@ -132,7 +132,11 @@ describe('inputs', () => {
     [{ variables: 'name="${var.x}"' }, 'variables', /template sequence.*\$\$\{/],
     [{ variables: 'x="a\\qb"' }, 'variables', /unknown escape sequence/],
     [{ variables: 'l=["a" "b"]' }, 'variables', /expected ',' or '\]'/],
-    [{ variables: 'o={a=1 b=2}' }, 'variables', /expected ',' or '\}'/]
+    [{ variables: 'o={a=1 b=2}' }, 'variables', /expected ',' or '\}'/],
+    [{ run_id: 'abc' }, 'run_id', /not a run ID/],
+    [{ run_id: 'run-AbCdEf1234567890', directory: 'infra' }, 'run_id', /cannot be given with 'directory'/],
+    [{ run_id: 'run-AbCdEf1234567890', wait_for_run: 'false' }, 'run_id', /needs 'wait_for_run: true'/],
+    [{ save_plan: 'true', operation: 'plan' }, 'save_plan', /needs operation 'apply' or 'destroy'/]
   ])('refuses %j naming input %s', (extra, input, message) => {
     const err = errorFor({ ...base, ...extra })
     expect(err.input).toBe(input)

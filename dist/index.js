@@ -31861,6 +31861,9 @@ function parseReviewInputs(operation) {
             throw new InputError(Inputs.RunId, `cannot be given with '${Inputs.Directory}': a given run already has its configuration.`);
         if (savePlan)
             throw new InputError(Inputs.RunId, `cannot be given with '${Inputs.SavePlan}': the step follows that run, it queues none.`);
+        if (!parseBoolean(Inputs.WaitForRun, true)) {
+            throw new InputError(Inputs.RunId, `needs '${Inputs.WaitForRun}: true': the step's job with a given run is to confirm it and follow it to its end.`);
+        }
     }
     return { directory, savePlan, runId };
 }
