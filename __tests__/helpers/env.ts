@@ -26,6 +26,8 @@ export function useNockAndCapture(): { text: () => string } {
   })
   afterEach(() => {
     out?.restore()
+    // A delayed answer a test cut off would otherwise hold the process open until it fires.
+    nock.abortPendingRequests()
     nock.cleanAll()
     nock.enableNetConnect()
   })
