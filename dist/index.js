@@ -31606,12 +31606,6 @@ class Parser {
     peek() {
         return this.text[this.pos];
     }
-    expect(char, what) {
-        this.space();
-        if (this.peek() !== char)
-            throw new HclError(`expected ${what} at column ${this.pos + 1}`);
-        this.pos++;
-    }
     value() {
         this.space();
         const c = this.peek();
@@ -32955,9 +32949,7 @@ function toRun(doc) {
         isConfirmable: actions['is-confirmable'] === true,
         isDiscardable: actions['is-discardable'] === true,
         isCancelable: actions['is-cancelable'] === true,
-        confirmedAt: typeof timestamps['confirmed-at'] === 'string' ? timestamps['confirmed-at'] : undefined,
         timestamps: Object.fromEntries(Object.entries(timestamps).filter((e) => typeof e[1] === 'string')),
-        createdAt: String(a['created-at'] ?? ''),
         positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
         plan: toStage(included('plans', 'plan')),
         apply: toStage(included('applies', 'apply'))
@@ -32971,7 +32963,7 @@ function toFacts(run) {
         isDiscardable: run.isDiscardable,
         isCancelable: run.isCancelable,
         hasChanges: run.hasChanges,
-        confirmedAt: run.confirmedAt,
+        confirmedAt: run.timestamps['confirmed-at'],
         planStatus: run.plan?.status,
         applyStatus: run.apply?.status
     };
@@ -33037,7 +33029,7 @@ async function findRunsByMarker(client, workspaceId, marker, signal, pages = 3) 
         for (const r of list.data) {
             const a = r.attributes;
             if (String(a.message ?? '').includes(marker))
-                hits.push({ id: r.id, createdAt: String(a['created-at'] ?? '') });
+                hits.push(r.id);
         }
         if (!list.meta?.pagination?.['next-page'])
             break;
@@ -33199,8 +33191,6 @@ const postState = {
         };
     }
 };
-/** The state keys, for tests that play the runner and hand a post step its STATE_* variables. */
-const StateKeys = (/* unused pure expression or super */ null && (Keys));
 
 ;// CONCATENATED MODULE: ./src/stop-run.ts
 
@@ -33657,13 +33647,12 @@ class RunLogs {
         }
         stage.final = StageFinal.has(counts.status);
     }
+    /** The stage to read now: the plan until its log is done, then the apply. */
     current() {
         if (!this.plan.done && this.plan.url)
             return this.plan;
-        if (this.plan.done || !this.plan.url) {
-            if (!this.apply.done && this.apply.url)
-                return this.apply;
-        }
+        if (!this.apply.done && this.apply.url)
+            return this.apply;
         return undefined;
     }
     async run() {
@@ -33893,16 +33882,14 @@ async function listEntries(root) {
     const entries = [];
     let files = 0;
     const walk = async (dir, prefix) => {
-        const found = [];
         // The directory entry's type is enough: no stat per file (10,000 files cost 10,000 of them).
+        const found = [];
         for await (const d of await (0,promises_namespaceObject.opendir)(dir))
-            found.push({ name: d.name, dir: d.isDirectory(), file: d.isFile(), link: d.isSymbolicLink() });
+            found.push(d);
         found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        for (const entry of found) {
-            const name = entry.name;
-            const rel = `${prefix}${name}`;
-            const path = (0,external_node_path_namespaceObject.join)(dir, name);
-            const stat = { isDirectory: () => entry.dir, isFile: () => entry.file, isSymbolicLink: () => entry.link };
+        for (const stat of found) {
+            const rel = `${prefix}${stat.name}`;
+            const path = (0,external_node_path_namespaceObject.join)(dir, stat.name);
             // As go-slug walks: an excluded entry is left out, but an excluded directory is still walked
             // (a later negation may keep something in it) unless its `dir/` rule dominates.
             if (rules.excludes(rel).excluded) {
@@ -34028,11 +34015,6 @@ function coalesce(size) {
             done(null, length ? Buffer.concat(parts, length) : undefined);
         }
     });
-}
-/** Lists and packs `root` into `file`. */
-async function packDirectory(root, file) {
-    const { entries, files } = await listEntries(root);
-    return { entries, files, bytes: await packEntries(root, entries, file) };
 }
 
 ;// CONCATENATED MODULE: ./src/configuration.ts
@@ -34601,8 +34583,8 @@ class RunLifecycle {
             if (tryNumber > 1) {
                 const found = await findRunsByMarker(this.client, ws.id, marker, signal);
                 if (found[0]) {
-                    log.info(`The run had been queued after all: ${found[0].id}.`);
-                    return await getRun(this.client, found[0].id, signal);
+                    log.info(`The run had been queued after all: ${found[0]}.`);
+                    return await getRun(this.client, found[0], signal);
                 }
                 resent = true;
             }
@@ -34672,7 +34654,7 @@ class RunLifecycle {
     /** After a re-send: every run carrying the attempt's marker is listed; only the oldest goes on. */
     async settleDuplicates(created, marker, signal) {
         const found = await findRunsByMarker(this.client, this.workspace.id, marker, signal);
-        const ids = [...new Set([...found.map(f => f.id), created.id])];
+        const ids = [...new Set([...found, created.id])];
         if (ids.length === 1)
             return created;
         const keep = ids[0];
@@ -35006,9 +34988,9 @@ class RunLifecycle {
             // The create request was cut off or unanswered: the run may exist all the same.
             try {
                 const found = await findRunsByMarker(this.client, this.workspace.id, this.unanswered, budget);
-                for (const f of found)
-                    this.noteRun(f.id);
-                runId = found[0]?.id;
+                for (const id of found)
+                    this.noteRun(id);
+                runId = found[0];
                 if (runId)
                     this.current = await getRun(this.client, runId, budget);
             }
@@ -35315,10 +35297,10 @@ async function cleanup() {
         let runIds = left.runId ? [left.runId] : [];
         if (!runIds.length) {
             // The main step was stopped while creating its run: find it by the marker in its message.
-            runIds = (await findRunsByMarker(client, left.workspaceId, left.marker, budget)).map(r => r.id);
+            runIds = await findRunsByMarker(client, left.workspaceId, left.marker, budget);
             if (!runIds.length) {
                 await sleep(SecondLookAfterMs, budget);
-                runIds = (await findRunsByMarker(client, left.workspaceId, left.marker, budget)).map(r => r.id);
+                runIds = await findRunsByMarker(client, left.workspaceId, left.marker, budget);
             }
             if (!runIds.length) {
                 log.info('The main step was stopped before its run was queued; there is nothing to stop.');

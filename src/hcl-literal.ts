@@ -37,12 +37,6 @@ class Parser {
     return this.text[this.pos]
   }
 
-  private expect(char: string, what: string): void {
-    this.space()
-    if (this.peek() !== char) throw new HclError(`expected ${what} at column ${this.pos + 1}`)
-    this.pos++
-  }
-
   private value(): void {
     this.space()
     const c = this.peek()

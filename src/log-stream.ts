@@ -187,11 +187,10 @@ export class RunLogs {
     stage.final = StageFinal.has(counts.status)
   }
 
+  /** The stage to read now: the plan until its log is done, then the apply. */
   private current(): StageLog | undefined {
     if (!this.plan.done && this.plan.url) return this.plan
-    if (this.plan.done || !this.plan.url) {
-      if (!this.apply.done && this.apply.url) return this.apply
-    }
+    if (!this.apply.done && this.apply.url) return this.apply
     return undefined
   }
 

@@ -43,10 +43,10 @@ export async function cleanup(): Promise<void> {
     let runIds = left.runId ? [left.runId] : []
     if (!runIds.length) {
       // The main step was stopped while creating its run: find it by the marker in its message.
-      runIds = (await findRunsByMarker(client, left.workspaceId, left.marker, budget)).map(r => r.id)
+      runIds = await findRunsByMarker(client, left.workspaceId, left.marker, budget)
       if (!runIds.length) {
         await sleep(SecondLookAfterMs, budget)
-        runIds = (await findRunsByMarker(client, left.workspaceId, left.marker, budget)).map(r => r.id)
+        runIds = await findRunsByMarker(client, left.workspaceId, left.marker, budget)
       }
       if (!runIds.length) {
         log.info('The main step was stopped before its run was queued; there is nothing to stop.')

@@ -341,8 +341,8 @@ export class RunLifecycle {
         if (tryNumber > 1) {
           const found = await findRunsByMarker(this.client, ws.id, marker, signal)
           if (found[0]) {
-            log.info(`The run had been queued after all: ${found[0].id}.`)
-            return await getRun(this.client, found[0].id, signal)
+            log.info(`The run had been queued after all: ${found[0]}.`)
+            return await getRun(this.client, found[0], signal)
           }
           resent = true
         }
@@ -424,7 +424,7 @@ export class RunLifecycle {
   /** After a re-send: every run carrying the attempt's marker is listed; only the oldest goes on. */
   private async settleDuplicates(created: Run, marker: string, signal: AbortSignal): Promise<Run> {
     const found = await findRunsByMarker(this.client, (this.workspace as Workspace).id, marker, signal)
-    const ids = [...new Set([...found.map(f => f.id), created.id])]
+    const ids = [...new Set([...found, created.id])]
     if (ids.length === 1) return created
     const keep = ids[0] as string
     this.runIds.splice(this.runIds.indexOf(created.id), 1)
@@ -769,8 +769,8 @@ export class RunLifecycle {
       // The create request was cut off or unanswered: the run may exist all the same.
       try {
         const found = await findRunsByMarker(this.client, (this.workspace as Workspace).id, this.unanswered, budget)
-        for (const f of found) this.noteRun(f.id)
-        runId = found[0]?.id
+        for (const id of found) this.noteRun(id)
+        runId = found[0]
         if (runId) this.current = await getRun(this.client, runId, budget)
       } catch (lookErr) {
         if (aborted) {

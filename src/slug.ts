@@ -4,7 +4,7 @@
  * they point inside the directory and refused when they point outside it (go-slug refuses them
  * too). Streamed from disk to disk: the archive is never held in memory.
  */
-import { createReadStream, createWriteStream, lstatSync, readFileSync, readlinkSync } from 'node:fs'
+import { createReadStream, createWriteStream, lstatSync, readFileSync, readlinkSync, type Dirent } from 'node:fs'
 import { lstat, opendir, readlink, realpath } from 'node:fs/promises'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -15,13 +15,6 @@ import { IgnoreRules } from './terraformignore.js'
 
 export class SlugError extends Error {
   override name = 'SlugError'
-}
-
-export interface PackResult {
-  /** Paths in the archive, relative to the root, `/`-separated (directories end with `/`). */
-  entries: string[]
-  files: number
-  bytes: number
 }
 
 function inside(root: string, target: string): boolean {
@@ -36,15 +29,13 @@ export async function listEntries(root: string): Promise<{ entries: string[]; fi
   const entries: string[] = []
   let files = 0
   const walk = async (dir: string, prefix: string): Promise<void> => {
-    const found: { name: string; dir: boolean; file: boolean; link: boolean }[] = []
     // The directory entry's type is enough: no stat per file (10,000 files cost 10,000 of them).
-    for await (const d of await opendir(dir)) found.push({ name: d.name, dir: d.isDirectory(), file: d.isFile(), link: d.isSymbolicLink() })
+    const found: Dirent[] = []
+    for await (const d of await opendir(dir)) found.push(d)
     found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    for (const entry of found) {
-      const name = entry.name
-      const rel = `${prefix}${name}`
-      const path = join(dir, name)
-      const stat = { isDirectory: () => entry.dir, isFile: () => entry.file, isSymbolicLink: () => entry.link }
+    for (const stat of found) {
+      const rel = `${prefix}${stat.name}`
+      const path = join(dir, stat.name)
       // As go-slug walks: an excluded entry is left out, but an excluded directory is still walked
       // (a later negation may keep something in it) unless its `dir/` rule dominates.
       if (rules.excludes(rel).excluded) {
@@ -174,10 +165,4 @@ function coalesce(size: number): Transform {
       done(null, length ? Buffer.concat(parts, length) : undefined)
     }
   })
-}
-
-/** Lists and packs `root` into `file`. */
-export async function packDirectory(root: string, file: string): Promise<PackResult> {
-  const { entries, files } = await listEntries(root)
-  return { entries, files, bytes: await packEntries(root, entries, file) }
 }

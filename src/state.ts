@@ -71,6 +71,3 @@ export const postState = {
     }
   }
 }
-
-/** The state keys, for tests that play the runner and hand a post step its STATE_* variables. */
-export const StateKeys = Keys

@@ -44,11 +44,8 @@ export interface Run {
   isConfirmable: boolean
   isDiscardable: boolean
   isCancelable: boolean
-  /** status-timestamps.confirmed-at, once anyone confirmed the run. */
-  confirmedAt: string | undefined
-  /** status-timestamps: when the run entered each status it went through (`policy-checked-at`, …). */
+  /** status-timestamps: when the run entered each status it went through (`confirmed-at`, `policy-checked-at`, …). */
   timestamps: Record<string, string>
-  createdAt: string
   positionInQueue: number | undefined
   plan: StageCounts | undefined
   apply: StageCounts | undefined
@@ -139,9 +136,7 @@ export function toRun(doc: Document): Run {
     isConfirmable: actions['is-confirmable'] === true,
     isDiscardable: actions['is-discardable'] === true,
     isCancelable: actions['is-cancelable'] === true,
-    confirmedAt: typeof timestamps['confirmed-at'] === 'string' ? timestamps['confirmed-at'] : undefined,
     timestamps: Object.fromEntries(Object.entries(timestamps).filter((e): e is [string, string] => typeof e[1] === 'string')),
-    createdAt: String(a['created-at'] ?? ''),
     positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
     plan: toStage(included('plans', 'plan')),
     apply: toStage(included('applies', 'apply'))
@@ -156,7 +151,7 @@ export function toFacts(run: Run): RunFacts {
     isDiscardable: run.isDiscardable,
     isCancelable: run.isCancelable,
     hasChanges: run.hasChanges,
-    confirmedAt: run.confirmedAt,
+    confirmedAt: run.timestamps['confirmed-at'],
     planStatus: run.plan?.status,
     applyStatus: run.apply?.status
   }
@@ -232,8 +227,8 @@ export async function findRunsByMarker(
   marker: string,
   signal?: AbortSignal,
   pages = 3
-): Promise<{ id: string; createdAt: string }[]> {
-  const hits: { id: string; createdAt: string }[] = []
+): Promise<string[]> {
+  const hits: string[] = []
   for (let page = 1; page <= pages; page++) {
     const list = await client.get<ListDocument>(
       `/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`,
@@ -241,7 +236,7 @@ export async function findRunsByMarker(
     )
     for (const r of list.data) {
       const a = r.attributes as Attributes
-      if (String(a.message ?? '').includes(marker)) hits.push({ id: r.id, createdAt: String(a['created-at'] ?? '') })
+      if (String(a.message ?? '').includes(marker)) hits.push(r.id)
     }
     if (!list.meta?.pagination?.['next-page']) break
   }
