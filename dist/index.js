@@ -32043,6 +32043,20 @@ function sleep(ms, signal) {
         signal?.addEventListener('abort', onAbort, { once: true });
     });
 }
+/** `promise`, or a rejection with `message` if it has not settled within `ms`. */
+function withDeadline(promise, ms, message) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(message)), ms);
+        timer.unref();
+        promise.then(value => {
+            clearTimeout(timer);
+            resolve(value);
+        }, (err) => {
+            clearTimeout(timer);
+            reject(err instanceof Error ? err : new Error(String(err)));
+        });
+    });
+}
 function formatSeconds(ms) {
     return `${Number((ms / 1000).toFixed(2))} s`;
 }
@@ -32080,6 +32094,13 @@ const TlsErrorCodes = new Set([
     'ERR_SSL_WRONG_VERSION_NUMBER',
     'EPROTO'
 ]);
+/**
+ * A client for the service's signed URLs on other origins (log reads, plan JSON downloads,
+ * configuration uploads): it never carries the token, and follows nothing elsewhere.
+ */
+function signedUrlClient(socketTimeoutMs, keepAlive = false) {
+    return new lib_HttpClient(UserAgent, undefined, { allowRedirects: false, allowRetries: false, keepAlive, socketTimeout: socketTimeoutMs });
+}
 /**
  * The only way the action talks to HCP Terraform. It retries what is safe to retry, honours the
  * rate-limit headers, and never follows redirects, so the token only ever goes to `baseUrl`.
@@ -33472,21 +33493,6 @@ function plainError(line) {
 }
 
 ;// CONCATENATED MODULE: ./src/log-stream.ts
-/**
- * Streams a run's plan and apply logs into the job log while the stages run, so the job log
- * reads like a local `terraform apply`, each stage in a group of its own.
- *
- * Source: each plan and apply has a `log-read-url`, an archivist blob URL (empty until the stage
- * starts) read with `?limit=N&offset=M` as it grows. The stream opens with STX (0x02) and closes
- * with ETX (0x03); a log without them ends when its stage's status is final (go-tfe's LogReader
- * and the Terraform CLI's cloud backend read it the same way).
- *
- * The URL is a secret (anyone holding it can read the log for a day): it is masked and never
- * printed. It is another origin than the API, so the token is never sent there: reads go through
- * their own HTTP client with no Authorization header, and do not count against the API's rate
- * budget. A log that cannot be read is a warning, never a failure; the run is followed all the same.
- */
-
 
 
 
@@ -33521,10 +33527,11 @@ class StageLog {
         let body;
         try {
             const separator = this.url.includes('?') ? '&' : '?';
-            const response = await withTimeout(http.get(`${this.url}${separator}limit=${ChunkBytes}&offset=${this.offset}`), timeoutMs);
+            const late = `no answer from the log host within ${timeoutMs / 1000} s`;
+            const response = await withDeadline(http.get(`${this.url}${separator}limit=${ChunkBytes}&offset=${this.offset}`), timeoutMs, late);
             const status = response.message.statusCode ?? 0;
             // Bytes, not text: a chunk may end inside a multi-byte character.
-            body = await withTimeout(response.readBodyBuffer ? response.readBodyBuffer() : response.readBody().then(t => Buffer.from(t)), timeoutMs);
+            body = await withDeadline(response.readBodyBuffer ? response.readBodyBuffer() : response.readBody().then(t => Buffer.from(t)), timeoutMs, late);
             if (status === 401 || status === 403 || status === 404) {
                 this.giveUp(`the log host answered ${status}`);
                 return false;
@@ -33619,12 +33626,7 @@ class RunLogs {
         this.intervalMs = options.intervalMs ?? 1000;
         this.readTimeoutMs = options.readTimeoutMs ?? 10_000;
         // No Authorization header ever: the log URL is signed, and it is another origin.
-        this.http = new lib_HttpClient(UserAgent, undefined, {
-            allowRedirects: false,
-            allowRetries: false,
-            keepAlive: true,
-            socketTimeout: this.readTimeoutMs
-        });
+        this.http = signedUrlClient(this.readTimeoutMs, true);
     }
     /** What the last poll said about the stages; starts streaming as soon as a log URL appears. */
     observe(run) {
@@ -33709,18 +33711,6 @@ class RunLogs {
         this.apply.finish();
         this.http.dispose();
     }
-}
-function withTimeout(promise, ms) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer from the log host within ${ms / 1000} s`)), ms);
-        promise.then(v => {
-            clearTimeout(timer);
-            resolve(v);
-        }, (e) => {
-            clearTimeout(timer);
-            reject(e instanceof Error ? e : new Error(String(e)));
-        });
-    });
 }
 
 ;// CONCATENATED MODULE: external "node:fs"
@@ -34114,16 +34104,16 @@ async function upload(file, bytes, url, signal) {
     const boundMs = Math.max(120_000, (bytes / (256 * 1024)) * 1000);
     for (let tries = 1;; tries++) {
         // No Authorization header: the URL is signed, and it is another origin.
-        const http = new lib_HttpClient(UserAgent, undefined, { allowRedirects: false, allowRetries: false, socketTimeout: 60_000 });
+        const http = signedUrlClient(60_000);
         let failure;
         let transient = true;
         try {
+            const put = http.sendStream('PUT', url, (0,external_node_fs_namespaceObject.createReadStream)(file), {
+                'Content-Type': 'application/octet-stream',
+                'Content-Length': String(bytes)
+            });
             const answer = await Promise.race([
-                http.sendStream('PUT', url, (0,external_node_fs_namespaceObject.createReadStream)(file), {
-                    'Content-Type': 'application/octet-stream',
-                    'Content-Length': String(bytes)
-                }),
-                new Promise((_, reject) => setTimeout(() => reject(new Error(`the upload stalled: not done within ${formatDuration(boundMs)}`)), boundMs).unref()),
+                withDeadline(put, boundMs, `the upload stalled: not done within ${formatDuration(boundMs)}`),
                 new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
             ]);
             const status = answer.message.statusCode ?? 0;
@@ -34223,7 +34213,6 @@ async function uploadConfiguration(client, ws, settings, signal, pollSchedule, b
  */
 
 
-
 /** A JSON plan's `actions` list as one action; undefined for a no-op that is not an import or move. */
 function actionOf(actions, importing = false, moved = false) {
     const a = actions ?? [];
@@ -34305,7 +34294,7 @@ async function changeReport(client, run, digest, signal) {
 }
 /** The 307's target is another origin with a short-lived signed URL: fetched without the token. */
 async function fetchElsewhere(url) {
-    const http = new lib_HttpClient(UserAgent, undefined, { allowRedirects: false, allowRetries: false, socketTimeout: 30_000 });
+    const http = signedUrlClient(30_000);
     try {
         const response = await http.get(url);
         const status = response.message.statusCode ?? 0;

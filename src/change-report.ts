@@ -6,10 +6,8 @@
  * origin, workspace admins only); otherwise the counts alone, with one line saying why.
  * Only addresses, actions and output names are kept: never a value.
  */
-import { HttpClient } from '@actions/http-client'
-import { UserAgent } from './constants.js'
 import { ApiError, errorMessage } from './errors.js'
-import type { TfeClient } from './api-client.js'
+import { signedUrlClient, type TfeClient } from './api-client.js'
 import type { ChangeAction, ChangeTotals, Diagnostic, LogDigest, OutputChange, ResourceChange } from './log-render.js'
 import type { Run } from './tfe.js'
 
@@ -117,7 +115,7 @@ export async function changeReport(
 
 /** The 307's target is another origin with a short-lived signed URL: fetched without the token. */
 async function fetchElsewhere(url: string): Promise<JsonPlan> {
-  const http = new HttpClient(UserAgent, undefined, { allowRedirects: false, allowRetries: false, socketTimeout: 30_000 })
+  const http = signedUrlClient(30_000)
   try {
     const response = await http.get(url)
     const status = response.message.statusCode ?? 0

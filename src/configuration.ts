@@ -10,15 +10,14 @@ import { createReadStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve, sep } from 'node:path'
-import { HttpClient } from '@actions/http-client'
-import { Inputs, UserAgent } from './constants.js'
+import { Inputs } from './constants.js'
 import { ApiError, RunFailedError, errorMessage, isTransient } from './errors.js'
-import type { Document, TfeClient } from './api-client.js'
+import { signedUrlClient, type Document, type TfeClient } from './api-client.js'
 import type { Settings } from './inputs.js'
 import type { Workspace } from './tfe.js'
 import { PollSchedule, type PollScheduleOptions } from './poll-schedule.js'
 import { SlugError, listEntries, packEntries } from './slug.js'
-import { formatDuration, sleep } from './timing.js'
+import { formatDuration, sleep, withDeadline } from './timing.js'
 import { log } from './log.js'
 
 /**
@@ -114,18 +113,16 @@ async function upload(file: string, bytes: number, url: string, signal: AbortSig
   const boundMs = Math.max(120_000, (bytes / (256 * 1024)) * 1000)
   for (let tries = 1; ; tries++) {
     // No Authorization header: the URL is signed, and it is another origin.
-    const http = new HttpClient(UserAgent, undefined, { allowRedirects: false, allowRetries: false, socketTimeout: 60_000 })
+    const http = signedUrlClient(60_000)
     let failure: string
     let transient = true
     try {
+      const put = http.sendStream('PUT', url, createReadStream(file), {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(bytes)
+      })
       const answer = await Promise.race([
-        http.sendStream('PUT', url, createReadStream(file), {
-          'Content-Type': 'application/octet-stream',
-          'Content-Length': String(bytes)
-        }),
-        new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error(`the upload stalled: not done within ${formatDuration(boundMs)}`)), boundMs).unref()
-        ),
+        withDeadline(put, boundMs, `the upload stalled: not done within ${formatDuration(boundMs)}`),
         new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))
       ])
       const status = answer.message.statusCode ?? 0

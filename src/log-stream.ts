@@ -12,13 +12,13 @@
  * their own HTTP client with no Authorization header, and do not count against the API's rate
  * budget. A log that cannot be read is a warning, never a failure; the run is followed all the same.
  */
-import { HttpClient } from '@actions/http-client'
-import { UserAgent } from './constants.js'
+import type { HttpClient } from '@actions/http-client'
+import { signedUrlClient } from './api-client.js'
 import { errorMessage } from './errors.js'
 import { log } from './log.js'
 import { LogDigest } from './log-render.js'
 import type { Run, StageCounts } from './tfe.js'
-import { sleep } from './timing.js'
+import { sleep, withDeadline } from './timing.js'
 
 const Stx = 0x02
 const Etx = 0x03
@@ -63,12 +63,14 @@ class StageLog {
     let body: Buffer
     try {
       const separator = this.url.includes('?') ? '&' : '?'
-      const response = await withTimeout(http.get(`${this.url}${separator}limit=${ChunkBytes}&offset=${this.offset}`), timeoutMs)
+      const late = `no answer from the log host within ${timeoutMs / 1000} s`
+      const response = await withDeadline(http.get(`${this.url}${separator}limit=${ChunkBytes}&offset=${this.offset}`), timeoutMs, late)
       const status = response.message.statusCode ?? 0
       // Bytes, not text: a chunk may end inside a multi-byte character.
-      body = await withTimeout(
+      body = await withDeadline(
         response.readBodyBuffer ? response.readBodyBuffer() : response.readBody().then(t => Buffer.from(t)),
-        timeoutMs
+        timeoutMs,
+        late
       )
       if (status === 401 || status === 403 || status === 404) {
         this.giveUp(`the log host answered ${status}`)
@@ -157,12 +159,7 @@ export class RunLogs {
     this.intervalMs = options.intervalMs ?? 1000
     this.readTimeoutMs = options.readTimeoutMs ?? 10_000
     // No Authorization header ever: the log URL is signed, and it is another origin.
-    this.http = new HttpClient(UserAgent, undefined, {
-      allowRedirects: false,
-      allowRetries: false,
-      keepAlive: true,
-      socketTimeout: this.readTimeoutMs
-    })
+    this.http = signedUrlClient(this.readTimeoutMs, true)
   }
 
   /** What the last poll said about the stages; starts streaming as soon as a log URL appears. */
@@ -249,20 +246,4 @@ export class RunLogs {
     this.apply.finish()
     this.http.dispose()
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer from the log host within ${ms / 1000} s`)), ms)
-    promise.then(
-      v => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e: unknown) => {
-        clearTimeout(timer)
-        reject(e instanceof Error ? e : new Error(String(e)))
-      }
-    )
-  })
 }
