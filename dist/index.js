@@ -33213,7 +33213,46 @@ const postState = {
     }
 };
 
+;// CONCATENATED MODULE: ./src/context.ts
+
+/**
+ * @actions/github brings Octokit with it, which costs ~50 ms of start-up; only its `context` is
+ * used here. Loading it lazily (ncc puts it in a chunk of its own), while the first request is in
+ * flight, keeps it off the step's start-up path.
+ */
+let loading;
+let loaded;
+function loadGithubContext() {
+    loading ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(m => (loaded = m.context));
+    return loading;
+}
+function describe(context) {
+    const sha = context.sha ? context.sha.slice(0, 7) : 'unknown commit';
+    const repo = process.env.GITHUB_REPOSITORY || 'a repository';
+    const attempt = process.env.GITHUB_RUN_ATTEMPT;
+    const attemptText = attempt && attempt !== '1' ? ` attempt ${attempt}` : '';
+    return `${repo}, workflow "${context.workflow || 'unknown'}" run #${context.runNumber || 0}${attemptText}, commit ${sha}`;
+}
+/** Where the step runs, for run messages and comments. */
+async function workflowDescription() {
+    return describe(await loadGithubContext());
+}
+async function defaultMessage(operation) {
+    return `${OperationLabels[operation]} queued by GitHub Actions: ${await workflowDescription()}`;
+}
+/** Link back to the workflow run, when the runner told us where it is. */
+function workflowRunUrl() {
+    if (!loaded)
+        return undefined;
+    const { serverUrl, runId } = loaded;
+    const repo = process.env.GITHUB_REPOSITORY;
+    if (!serverUrl || !repo || !runId)
+        return undefined;
+    return `${serverUrl}/${repo}/actions/runs/${runId}`;
+}
+
 ;// CONCATENATED MODULE: ./src/stop-run.ts
+
 
 
 
@@ -33225,7 +33264,9 @@ const postState = {
  * it until it has ended (or the budget is spent), so the step reports where the run really is.
  * Idempotent: a run that ended is left alone. Every request carries `budget`.
  */
-async function stopRun(client, runId, settings, reason, comment, budget, pollSchedule = DefaultPollSchedule) {
+async function stopRun(client, runId, settings, reason, 
+/** Why the step stops it, as the run's comment will say ("the job was cancelled"). */
+why, budget, pollSchedule = DefaultPollSchedule) {
     const asked = reason === 'timeout' || reason === 'cancelled';
     let before;
     try {
@@ -33252,6 +33293,7 @@ async function stopRun(client, runId, settings, reason, comment, budget, pollSch
     const action = decision.how;
     let accepted;
     try {
+        const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`;
         accepted = await runAction(client, runId, action, comment, budget);
     }
     catch (err) {
@@ -33304,44 +33346,6 @@ async function readUntilEnded(client, runId, budget, pollSchedule) {
         // The budget is spent (or the API is down): report the last status seen.
         return last;
     }
-}
-
-;// CONCATENATED MODULE: ./src/context.ts
-
-/**
- * @actions/github brings Octokit with it, which costs ~50 ms of start-up; only its `context` is
- * used here. Loading it lazily (ncc puts it in a chunk of its own), while the first request is in
- * flight, keeps it off the step's start-up path.
- */
-let loading;
-let loaded;
-function loadGithubContext() {
-    loading ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(m => (loaded = m.context));
-    return loading;
-}
-function describe(context) {
-    const sha = context.sha ? context.sha.slice(0, 7) : 'unknown commit';
-    const repo = process.env.GITHUB_REPOSITORY || 'a repository';
-    const attempt = process.env.GITHUB_RUN_ATTEMPT;
-    const attemptText = attempt && attempt !== '1' ? ` attempt ${attempt}` : '';
-    return `${repo}, workflow "${context.workflow || 'unknown'}" run #${context.runNumber || 0}${attemptText}, commit ${sha}`;
-}
-/** Where the step runs, for run messages and comments. */
-async function workflowDescription() {
-    return describe(await loadGithubContext());
-}
-async function defaultMessage(operation) {
-    return `${OperationLabels[operation]} queued by GitHub Actions: ${await workflowDescription()}`;
-}
-/** Link back to the workflow run, when the runner told us where it is. */
-function workflowRunUrl() {
-    if (!loaded)
-        return undefined;
-    const { serverUrl, runId } = loaded;
-    const repo = process.env.GITHUB_REPOSITORY;
-    if (!serverUrl || !repo || !runId)
-        return undefined;
-    return `${serverUrl}/${repo}/actions/runs/${runId}`;
 }
 
 ;// CONCATENATED MODULE: ./src/log-render.ts
@@ -35006,8 +35010,7 @@ class RunLifecycle {
     }
     /** Stops one of the step's runs and keeps `current` up to date with what it read. */
     async stopRun(runId, reason, why, budget) {
-        const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`;
-        const result = await stopRun(this.client, runId, this.settings, reason, comment, budget, this.options.pollSchedule);
+        const result = await stopRun(this.client, runId, this.settings, reason, why, budget, this.options.pollSchedule);
         if (this.current?.id === runId && result.after)
             this.current = result.after;
         const statusBefore = result.before?.status ?? (this.current?.id === runId ? this.current.status : 'unknown');
@@ -35254,7 +35257,6 @@ async function commentOnPullRequest(settings, outcome) {
 
 
 
-
 /** A create request cut off by the kill may still be processed; look again after this long. */
 const SecondLookAfterMs = 3000;
 /** The post step has its own time; still, it must not hang a job on a dead API. */
@@ -35297,9 +35299,8 @@ async function cleanup() {
             }
         }
         const runLink = (id) => id === left.runId && left.runUrl ? left.runUrl : left.workspaceUrl ? `${left.workspaceUrl}/runs/${id}` : id;
-        const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`;
         for (const runId of runIds) {
-            const result = await stopRun(client, runId, settings, left.stopReason || 'cancelled', comment, budget);
+            const result = await stopRun(client, runId, settings, left.stopReason || 'cancelled', why, budget);
             log.warning(`Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runLink(runId)}`);
         }
     }

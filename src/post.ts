@@ -4,7 +4,6 @@ import { getSettingsForPost } from './inputs.js'
 import { stopRun } from './stop-run.js'
 import { findRunsByMarker } from './tfe.js'
 import { sleep } from './timing.js'
-import { workflowDescription } from './context.js'
 import { log } from './log.js'
 import { postState } from './state.js'
 
@@ -55,9 +54,8 @@ export async function cleanup(): Promise<void> {
     }
     const runLink = (id: string): string =>
       id === left.runId && left.runUrl ? left.runUrl : left.workspaceUrl ? `${left.workspaceUrl}/runs/${id}` : id
-    const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`
     for (const runId of runIds) {
-      const result = await stopRun(client, runId, settings, left.stopReason || 'cancelled', comment, budget)
+      const result = await stopRun(client, runId, settings, left.stopReason || 'cancelled', why, budget)
       log.warning(
         `Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runLink(runId)}`
       )

@@ -806,8 +806,7 @@ export class RunLifecycle {
     why: string,
     budget: AbortSignal
   ): Promise<{ text: string; failed: boolean; statusBefore: string }> {
-    const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`
-    const result = await stopRun(this.client, runId, this.settings, reason, comment, budget, this.options.pollSchedule)
+    const result = await stopRun(this.client, runId, this.settings, reason, why, budget, this.options.pollSchedule)
     if (this.current?.id === runId && result.after) this.current = result.after
     const statusBefore = result.before?.status ?? (this.current?.id === runId ? this.current.status : 'unknown')
     return { text: result.text, failed: result.failed, statusBefore }

@@ -5,6 +5,7 @@ import type { TfeClient } from './api-client.js'
 import { DefaultPollSchedule, PollSchedule, type PollScheduleOptions } from './poll-schedule.js'
 import { getRun, runAction, toFacts, type Run } from './tfe.js'
 import { sleep } from './timing.js'
+import { workflowDescription } from './context.js'
 
 export interface StopResult {
   /** The run as read before acting on it; undefined when it could not be read. */
@@ -27,7 +28,8 @@ export async function stopRun(
   runId: string,
   settings: DecisionSettings,
   reason: StopReason,
-  comment: string,
+  /** Why the step stops it, as the run's comment will say ("the job was cancelled"). */
+  why: string,
   budget: AbortSignal,
   pollSchedule: PollScheduleOptions = DefaultPollSchedule
 ): Promise<StopResult> {
@@ -56,6 +58,7 @@ export async function stopRun(
   const action = decision.how
   let accepted: boolean
   try {
+    const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`
     accepted = await runAction(client, runId, action, comment, budget)
   } catch (err) {
     const next = asked ? 'the post step will try again' : `${action} it by hand`
