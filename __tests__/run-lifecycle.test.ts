@@ -136,24 +136,23 @@ class FakeApi {
       run.script = run.afterConfirm
       return [202, '']
     })
-    scope.post(/\/actions\/discard$/).reply(uri => {
-      const id = uri.split('/')[4] as string
-      this.discards.push(id)
-      const run = this.runs.get(id)
-      if (run) run.script = [{ status: 'discarded' }]
-      return [202, '']
-    })
+    // A discard or cancel ends the run at once, and is counted.
+    for (const [action, done, end] of [
+      ['discard', this.discards, 'discarded'],
+      ['cancel', this.cancels, 'canceled']
+    ] as const) {
+      scope.post(new RegExp(`/actions/${action}$`)).reply(uri => {
+        const id = uri.split('/')[4] as string
+        done.push(id)
+        const run = this.runs.get(id)
+        if (run) run.script = [{ status: end }]
+        return [202, '']
+      })
+    }
     // No structured log in these runs: the change report asks for the plan's JSON, not ready yet.
     // (Every request a test makes must be answered: an unmatched one is an unhandled error under jest.)
     scope.get(/\/api\/v2\/plans\/[^/]+\/json-output$/).reply(204)
     scope.get(/\/api\/v2\/runs\/[^/]+\/(policy-checks|task-stages)/).reply(200, listDocument([], 1, 20))
-    scope.post(/\/actions\/cancel$/).reply(uri => {
-      const id = uri.split('/')[4] as string
-      this.cancels.push(id)
-      const run = this.runs.get(id)
-      if (run) run.script = [{ status: 'canceled' }]
-      return [202, '']
-    })
     if (options.outputs === false) return
     scope
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
