@@ -108,7 +108,8 @@ function ui(type: string, message: string, extra: Record<string, unknown> = {}, 
   })
 }
 
-function counts(changes: Change[]): { add: number; change: number; remove: number } {
+/** A plan's totals from its changes: a replace counts as one to add and one to destroy. */
+export function counts(changes: Change[]): { add: number; change: number; remove: number } {
   return {
     add: changes.filter(c => c.action === 'create' || c.action === 'replace').length,
     change: changes.filter(c => c.action === 'update').length,

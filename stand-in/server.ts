@@ -18,7 +18,7 @@ import {
   type StandInConfigurationVersion
 } from './configuration-versions.ts'
 import { notFoundPage, readableLog, renderRunPage, renderWorkspacePage, type RunPage } from './pages.ts'
-import { Archivist, applyScript, changesFor, planScript, type LogFormat, type StageScript } from './logs.ts'
+import { Archivist, applyScript, changesFor, counts, planScript, type LogFormat, type StageScript } from './logs.ts'
 import {
   errorDocument,
   listDocument,
@@ -696,10 +696,10 @@ export class StandIn {
       return
     }
     this.endLog(run, run.plan)
-    const changes = this.changesOf(run, ws)
-    run.plan.additions = changes.filter(c => c.action === 'create' || c.action === 'replace').length
-    run.plan.changes = changes.filter(c => c.action === 'update').length
-    run.plan.destructions = changes.filter(c => c.action === 'delete' || c.action === 'replace').length
+    const n = counts(this.changesOf(run, ws))
+    run.plan.additions = n.add
+    run.plan.changes = n.change
+    run.plan.destructions = n.remove
     stageStatus(run.plan, 'finished')
     run.hasChanges = run.plan.additions + run.plan.changes + run.plan.destructions > 0
     if (run.savePlan && run.hasChanges) {
