@@ -12,6 +12,7 @@ function report(n: number, over: Partial<ChangeReport> = {}): ChangeReport {
     outputs: [],
     totals: { add: n, change: 0, remove: 0, import: 0, operation: 'plan' },
     firstError: undefined,
+    complete: true,
     ...over
   }
 }

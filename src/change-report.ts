@@ -20,6 +20,11 @@ export interface ChangeReport {
   outputs: OutputChange[]
   totals: ChangeTotals | undefined
   firstError: Diagnostic | undefined
+  /**
+   * False when the step could not read the plan's log to its end (or the list was cut before it
+   * reached the step): `resources` then misses changes that `totals` counts, and the table says so.
+   */
+  complete: boolean
 }
 
 interface JsonPlan {
@@ -82,7 +87,7 @@ export async function changeReport(
   const totals: ChangeTotals | undefined =
     digest?.totals ??
     (counts ? { add: counts.additions, change: counts.changes, remove: counts.destructions, import: 0, operation: 'plan' } : undefined)
-  const base = { totals, firstError: digest?.firstError, drift: [], outputs: [], resources: [] }
+  const base = { totals, firstError: digest?.firstError, drift: [], outputs: [], resources: [], complete: true }
   if (digest?.structured) {
     return {
       ...base,
