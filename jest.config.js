@@ -12,5 +12,6 @@ export default {
   testMatch: ['**/__tests__/**/*.test.ts'],
   testTimeout: 30000,
   setupFiles: ['<rootDir>/__tests__/helpers/nock-setup.cjs'],
+  setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/nock-teardown.cjs'],
   collectCoverageFrom: ['src/**/*.ts']
 }

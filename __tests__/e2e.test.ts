@@ -225,13 +225,34 @@ describe('the bundled action against the stand-in', () => {
     expect(main.state.active_run_id).toBe(runId)
     const post = await runStep({ inputs: inp, state: main.state })
     expect(post.code).toBe(0)
-    expect(post.stdout).toMatch(
-      new RegExp(`::warning::Run ${runId} was left in progress because the main step was stopped .*it was 'planned': it was discarded`)
-    )
+    expect(post.stdout).toMatch(new RegExp(`::warning::Run ${runId}\\b`))
     expect(post.stdout).toContain(`${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`)
     expect(fixture.server.runs.get(runId)?.status).toBe('discarded')
     const again = await runStep({ inputs: inp, state: main.state })
     expect(again.stdout).toMatch(/it had already ended \('discarded'\)/)
+  })
+
+  it('guarantee: never cancels an apply unless the job was cancelled or timed out with cancel_on_abort — a main step killed without a word (a crash) leaves its apply to finish', async () => {
+    const ws = workspace({ timings: { applyMs: 2_500 } })
+    const inp = inputs(ws.name)
+    const main = await runStep({
+      inputs: inp,
+      onSpawn: child => {
+        void waitFor(() => fixture.server.runsOf(ws.id)[0]?.status === 'applying', 10_000, 'applying').then(() => child.kill('SIGKILL'))
+      }
+    })
+    expect(main.signal).toBe('SIGKILL')
+    const runId = fixture.server.runsOf(ws.id)[0]?.id as string
+    expect(main.state.active_run_id).toBe(runId)
+    expect(main.state.stop_reason ?? '').toBe('')
+    const post = await runStep({ inputs: inp, state: main.state })
+    expect(post.code).toBe(0)
+    // Said with the run's URL, as a warning, and nothing sent to stop it.
+    expect(post.stdout).toMatch(
+      new RegExp(`::warning::Run ${runId}\\b.*${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`)
+    )
+    expect(fixture.server.requests.filter(q => q.method === 'POST' && /\/actions\/(discard|cancel|force-cancel)$/.test(q.path))).toEqual([])
+    await waitFor(() => fixture.server.runs.get(runId)?.status === 'applied', 10_000, 'applied')
   })
 
   it('the post step finds and stops a run whose creation the killed main step never saw', async () => {

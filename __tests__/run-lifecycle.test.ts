@@ -5,6 +5,7 @@ import { RunLifecycle, type Outcome } from '../src/run-lifecycle.js'
 import type { Settings } from '../src/inputs.js'
 import { AbortedError } from '../src/errors.js'
 import { useNockAndCapture } from './helpers/env.ts'
+import { endless, HostileHost } from './helpers/hostile-host.ts'
 import {
   errorDocument,
   listDocument,
@@ -61,6 +62,9 @@ interface RunState {
   confirmedAt?: string
   plan?: string
   apply?: string
+  /** The plan's and apply's log-read-url. */
+  logUrl?: string
+  planOnly?: boolean
 }
 
 function runDoc(id: string, s: RunState, message = 'msg'): nock.Body {
@@ -74,10 +78,11 @@ function runDoc(id: string, s: RunState, message = 'msg'): nock.Body {
       isConfirmable: s.confirmable ?? false,
       isDiscardable: s.discardable ?? false,
       isCancelable: s.cancelable ?? false,
+      planOnly: s.planOnly ?? false,
       statusTimestamps: s.confirmedAt ? { 'confirmed-at': s.confirmedAt } : {}
     },
-    { status: s.plan ?? 'finished', additions: 2, changes: 1, destructions: 0 },
-    { status: s.apply ?? 'pending', additions: 2, changes: 1, destructions: 0 }
+    { status: s.plan ?? 'finished', additions: 2, changes: 1, destructions: 0, logReadUrl: s.logUrl },
+    { status: s.apply ?? 'pending', additions: 2, changes: 1, destructions: 0, logReadUrl: s.logUrl }
   ) as unknown as nock.Body
 }
 
@@ -203,7 +208,13 @@ interface Recorded {
 async function execute(
   s: Settings,
   signal = new AbortController().signal,
-  options: { readOutageLimitMs?: number; createRetryDelayMs?: number; cancel?: AbortSignal; outputsBoundMs?: number } = {}
+  options: {
+    readOutageLimitMs?: number
+    createRetryDelayMs?: number
+    cancel?: AbortSignal
+    outputsBoundMs?: number
+    logDrainMs?: number
+  } = {}
 ): Promise<Outcome & Recorded> {
   const recorded: Recorded = { following: [], releases: 0, stopping: [] }
   const client = new TfeClient({ baseUrl: host, token: 'tok', backoffBaseMs: 5 })
@@ -219,7 +230,9 @@ async function execute(
       createRetryDelayMs: options.createRetryDelayMs ?? 5,
       readOutageLimitMs: options.readOutageLimitMs ?? 120_000,
       outputsBoundMs: options.outputsBoundMs ?? 2_000,
-      stopBudgetMs: 2_000
+      stopBudgetMs: 2_000,
+      logIntervalMs: 20,
+      logDrainMs: options.logDrainMs ?? 2_000
     }).execute(signal, options.cancel ?? signal)
     return { ...outcome, ...recorded }
   } finally {
@@ -865,5 +878,85 @@ describe('run lifecycle', () => {
     const lines = out.text().split(/\r?\n/)
     expect(lines.filter(l => /^\s*::(error|save-state)/.test(l))).toEqual([])
     expect(out.text()).toContain('maintenance')
+  })
+})
+
+describe('run lifecycle at the edges', () => {
+  const out = useNockAndCapture()
+
+  it('guarantee: a run that ended well is a success — even when the deadline lands during the read that shows it applied', async () => {
+    const controller = new AbortController()
+    let reads = 0
+    runOne()
+      .reply((_uri, _body, reply) => {
+        reads++
+        if (reads === 1) return reply(null, [200, runDoc('run-1', { status: 'applying', confirmedAt: '2026-12-02T00:00:00Z' })])
+        if (reads === 2) {
+          // The deadline passes while the answer that shows the end is on its way.
+          controller.abort(new AbortedError('timeout', 'timeout'))
+          setTimeout(() => reply(null, [200, runDoc('run-1', Applied)]), 300)
+          return
+        }
+        reply(null, [200, runDoc('run-1', Applied)])
+      })
+      .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .reply(200, { data: stateVersionResource({ id: 'sv-1', serial: 1, resourcesProcessed: true }) })
+      .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
+      .query(true)
+      .reply(200, listDocument([outputResource('wsout-1', 'vpc_id', 'vpc-1', false)], 1, 100))
+    const o = await execute(settings({ timeoutMs: 60_000 }), controller.signal, { cancel: new AbortController().signal })
+    expect(reads).toBeGreaterThanOrEqual(3)
+    expect(o.success).toBe(true)
+    expect(o.status).toBe('applied')
+    expect(o.outputs).toEqual({ vpc_id: 'vpc-1' })
+  })
+
+  it('run_id refuses a speculative plan before anything is sent, naming the input', async () => {
+    const sent: string[] = []
+    workspaceApi()
+      .get('/api/v2/runs/run-spec')
+      .query(true)
+      .reply(200, runDoc('run-spec', { status: 'planned_and_finished', planOnly: true }))
+      .on('request', (req: { method: string; path: string }) => sent.push(`${req.method} ${req.path}`))
+    const o = await execute(settings({ runId: 'run-spec' }))
+    expect(o.success).toBe(false)
+    expect(o.message).toContain("'run_id'")
+    expect(o.message).toContain('run-spec')
+    expect(sent.filter(r => !r.startsWith('GET'))).toEqual([])
+    expect(o.following).toEqual([])
+  })
+
+  it('guarantee: a log line never ends the step — a log host that never ends its answer leaves the apply followed to its end', async () => {
+    nock.enableNetConnect('127.0.0.1')
+    const line =
+      '{"@level":"info","@message":"a: Plan to create","type":"planned_change","change":{"resource":{"addr":"null_resource.a"},"action":"create"}}\n'
+    const chunk = Buffer.from(line.repeat(500))
+    const logHost = new HostileHost(endless(chunk))
+    const logUrl = `${await logHost.start()}/log`
+    try {
+      const api = new FakeApi([
+        {
+          before: [
+            { status: 'planning', cancelable: true, plan: 'running', logUrl },
+            { ...Confirmable, logUrl }
+          ],
+          afterConfirm: [
+            { status: 'applying', apply: 'running', logUrl },
+            { status: 'applying', apply: 'running', logUrl },
+            { ...Applied, logUrl }
+          ]
+        }
+      ])
+      const o = await execute(settings({ showLogs: true }), new AbortController().signal, { logDrainMs: 300 })
+      expect(o.success).toBe(true)
+      expect(o.status).toBe('applied')
+      expect(api.cancels).toEqual([])
+      expect(api.discards).toEqual([])
+      // The change list could not be read to its end: the report says it is incomplete.
+      expect(o.changes?.complete).toBe(false)
+      void out
+    } finally {
+      await logHost.stop()
+    }
   })
 })

@@ -4,10 +4,12 @@
  * messages: readable by anyone who can read the run); when the log is not structured, the plan's
  * JSON output (`GET /plans/:id/json-output`: 204 until ready, 307 to a short-lived URL on another
  * origin, workspace admins only); otherwise the counts alone, with one line saying why.
- * Only addresses, actions and output names are kept: never a value.
+ * Only addresses, actions and output names are kept: never a value. The JSON download is outside
+ * data: capped in bytes, under one deadline, cut off when the step stops.
  */
 import { ApiError, errorMessage } from './errors.js'
-import { signedUrlClient, type TfeClient } from './api-client.js'
+import type { TfeClient } from './api-client.js'
+import { boundedRequest } from './bounded-request.js'
 import type { ChangeAction, ChangeTotals, Diagnostic, LogDigest, OutputChange, ResourceChange } from './log-render.js'
 import type { Run } from './tfe.js'
 
@@ -27,10 +29,16 @@ export interface ChangeReport {
   complete: boolean
 }
 
+interface JsonResourceChange {
+  address?: unknown
+  previous_address?: unknown
+  change?: { actions?: unknown; importing?: unknown } | null
+}
+
 interface JsonPlan {
-  resource_changes?: { address?: string; previous_address?: string; change?: { actions?: string[]; importing?: unknown } }[]
-  resource_drift?: { address?: string; change?: { actions?: string[] } }[]
-  output_changes?: Record<string, { actions?: string[]; after_sensitive?: unknown; before_sensitive?: unknown }>
+  resource_changes?: unknown
+  resource_drift?: unknown
+  output_changes?: Record<string, { actions?: unknown; after_sensitive?: unknown; before_sensitive?: unknown } | null> | null
 }
 
 /** A JSON plan's `actions` list as one action; undefined for a no-op that is not an import or move. */
@@ -53,36 +61,61 @@ export function actionOf(actions: string[] | undefined, importing = false, moved
   return undefined
 }
 
+/** A JSON plan is outside data: anything that is not the documented shape is skipped, never thrown on. */
+function list(value: unknown): JsonResourceChange[] {
+  return Array.isArray(value) ? value.filter((v): v is JsonResourceChange => typeof v === 'object' && v !== null) : []
+}
+
+function strings(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined
+}
+
 export function fromJsonPlan(plan: JsonPlan): Pick<ChangeReport, 'resources' | 'drift' | 'outputs'> {
   const resources: ResourceChange[] = []
-  for (const rc of plan.resource_changes ?? []) {
+  for (const rc of list(plan.resource_changes)) {
     const action = actionOf(
-      rc.change?.actions,
+      strings(rc.change?.actions),
       Boolean(rc.change?.importing),
       Boolean(rc.previous_address && rc.previous_address !== rc.address)
     )
-    if (rc.address && action) resources.push({ address: rc.address, action })
+    if (typeof rc.address === 'string' && rc.address && action) resources.push({ address: rc.address, action })
   }
   const drift: ResourceChange[] = []
-  for (const rc of plan.resource_drift ?? []) {
-    const action = actionOf(rc.change?.actions)
-    if (rc.address && action) drift.push({ address: rc.address, action })
+  for (const rc of list(plan.resource_drift)) {
+    const action = actionOf(strings(rc.change?.actions))
+    if (typeof rc.address === 'string' && rc.address && action) drift.push({ address: rc.address, action })
   }
   const outputs: OutputChange[] = []
-  for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
-    const action = actionOf(oc.actions)
-    if (action) outputs.push({ name, action, sensitive: oc.after_sensitive === true || oc.before_sensitive === true })
+  const changes = plan.output_changes
+  if (typeof changes === 'object' && changes !== null && !Array.isArray(changes)) {
+    for (const [name, oc] of Object.entries(changes)) {
+      if (typeof oc !== 'object' || oc === null) continue
+      const action = actionOf(strings(oc.actions))
+      if (action) outputs.push({ name, action, sensitive: oc.after_sensitive === true || oc.before_sensitive === true })
+    }
   }
   return { resources, drift, outputs }
+}
+
+/** A JSON plan bigger than this is not read: the report falls back to the counts, and says why. */
+export const MaxPlanJsonBytes = 128 * 1_048_576
+/** The whole download of the plan's JSON, wherever its 307 points. */
+export const PlanJsonTimeoutMs = 60_000
+
+/** What the step read of the plan's log: its digest, and whether it was read to its end. */
+export interface PlanLogRead {
+  digest: LogDigest
+  complete: boolean
 }
 
 /** Builds the report from what the step read of the plan's log, or asks for the plan's JSON. */
 export async function changeReport(
   client: TfeClient,
   run: Run,
-  digest: LogDigest | undefined,
+  planLog: PlanLogRead | undefined,
   signal?: AbortSignal
 ): Promise<ChangeReport> {
+  const digest = planLog?.digest
   const counts = run.plan
   const totals: ChangeTotals | undefined =
     digest?.totals ??
@@ -93,6 +126,7 @@ export async function changeReport(
       ...base,
       source: 'log',
       why: undefined,
+      complete: planLog?.complete ?? false,
       resources: [...digest.changes].map(([address, action]) => ({ address, action })),
       drift: [...digest.drift],
       outputs: [...digest.outputs]
@@ -108,7 +142,7 @@ export async function changeReport(
     if (answer.status === 204) return { ...base, source: 'counts', why: "the plan's JSON output was not ready" }
     if (answer.status === 403)
       return { ...base, source: 'counts', why: "the token may not read the plan's JSON output (it needs workspace admin access)" }
-    const plan = answer.status === 307 && answer.location ? await fetchElsewhere(answer.location) : (answer.body as JsonPlan)
+    const plan = answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : (answer.body as JsonPlan)
     return { ...base, source: 'json-output', why: undefined, ...fromJsonPlan(plan) }
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
@@ -119,15 +153,10 @@ export async function changeReport(
 }
 
 /** The 307's target is another origin with a short-lived signed URL: fetched without the token. */
-async function fetchElsewhere(url: string): Promise<JsonPlan> {
-  const http = signedUrlClient(30_000)
-  try {
-    const response = await http.get(url)
-    const status = response.message.statusCode ?? 0
-    const body = await response.readBody()
-    if (status !== 200) throw new Error(`its download answered ${status}`)
-    return JSON.parse(body) as JsonPlan
-  } finally {
-    http.dispose()
-  }
+async function fetchElsewhere(url: string, signal: AbortSignal | undefined): Promise<JsonPlan> {
+  const answer = await boundedRequest(url, { maxBytes: MaxPlanJsonBytes, overflow: 'fail', timeoutMs: PlanJsonTimeoutMs, signal })
+  if (answer.status !== 200) throw new Error(`its download answered ${answer.status}`)
+  const plan: unknown = JSON.parse(answer.body.toString('utf8'))
+  if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) throw new Error('its download is not a JSON plan')
+  return plan as JsonPlan
 }

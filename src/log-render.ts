@@ -90,6 +90,11 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : ''
 }
 
+/** A message's field as an object: a log line is outside data, and `null`, a string or a list is no object. */
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+}
+
 /** What one stage's log said, as far as the summary and the error annotation care. */
 export class LogDigest {
   /** True once a structured message was seen; false once a plain line was; undefined before any line. */
@@ -114,8 +119,8 @@ export class LogDigest {
     switch (message.type) {
       case 'planned_change':
       case 'resource_drift': {
-        const change = (message.change ?? {}) as { resource?: { addr?: unknown }; action?: unknown; importing?: unknown }
-        const address = text(change.resource?.addr)
+        const change = record(message.change)
+        const address = text(record(change.resource).addr)
         const action = toAction(change.action, Boolean(change.importing))
         if (!address || !action) return said ? [said] : []
         if (message.type === 'planned_change') this.changes.set(address, action)
@@ -123,7 +128,7 @@ export class LogDigest {
         return [`  ${Symbol[action]} ${said || `${address}: ${action}`}`]
       }
       case 'change_summary': {
-        const c = (message.changes ?? {}) as Record<string, unknown>
+        const c = record(message.changes)
         const n = (k: string): number => (typeof c[k] === 'number' ? c[k] : 0)
         this.totals = { add: n('add'), change: n('change'), remove: n('remove'), import: n('import'), operation: text(c.operation) }
         return [`${Colour.bold}${said}${Colour.reset}`]
@@ -140,32 +145,29 @@ export class LogDigest {
   }
 
   private renderOutputs(message: Message, said: string): string[] {
-    const outputs = (message.outputs ?? {}) as Record<string, { sensitive?: unknown; action?: unknown; value?: unknown }>
     const lines = [said]
-    for (const [name, o] of Object.entries(outputs)) {
+    for (const [name, entry] of Object.entries(record(message.outputs))) {
+      const o = record(entry)
       const sensitive = o.sensitive === true
       if (typeof o.action === 'string') {
         this.outputs.push({ name, action: o.action, sensitive })
         lines.push(`  ${o.action === 'delete' ? Symbol.delete : o.action === 'update' ? Symbol.update : Symbol.create} ${name}`)
       } else {
-        lines.push(`  ${name} = ${sensitive ? '(sensitive value)' : JSON.stringify(o.value)}`)
+        lines.push(`  ${name} = ${sensitive ? '(sensitive value)' : (JSON.stringify(o.value) ?? 'null')}`)
       }
     }
     return lines
   }
 
   private renderDiagnostic(message: Message): string[] {
-    const d = (message.diagnostic ?? {}) as {
-      severity?: unknown
-      summary?: unknown
-      detail?: unknown
-      range?: { filename?: unknown; start?: { line?: unknown } }
-    }
+    const d = record(message.diagnostic)
     const severity = d.severity === 'warning' ? 'warning' : 'error'
     const summary = text(d.summary) || text(message['@message']).replace(/^(Error|Warning): /, '')
     const detail = text(d.detail)
-    const file = text(d.range?.filename)
-    const where = file ? `${file}${typeof d.range?.start?.line === 'number' ? ` line ${d.range.start.line}` : ''}` : undefined
+    const range = record(d.range)
+    const file = text(range.filename)
+    const line = record(range.start).line
+    const where = file ? `${file}${typeof line === 'number' ? ` line ${line}` : ''}` : undefined
     if (severity === 'error' && !this.firstError) this.firstError = { severity, summary, detail, where }
     const colour = severity === 'error' ? Colour.red : Colour.yellow
     const head = `${colour}${Colour.bold}${severity === 'error' ? 'Error' : 'Warning'}:${Colour.reset} ${Colour.bold}${summary}${Colour.reset}`

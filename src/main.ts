@@ -1,3 +1,7 @@
+/**
+ * The main step: read the inputs, queue and follow the run, report it. The step's two stops live
+ * here (the job's cancel, timeout_minutes); what to do about a run is the lifecycle's, not this file's.
+ */
 import { AbortedError, errorMessage } from './errors.js'
 import { getSettings } from './inputs.js'
 import { TfeClient } from './api-client.js'
@@ -9,6 +13,11 @@ import { formatDuration } from './timing.js'
 import { loadGithubContext } from './context.js'
 import { log } from './log.js'
 import { postState } from './state.js'
+import { OptionalPart, optional } from './optional.js'
+
+/** The job summary is a file write; the comment is a few GitHub calls, each bounded on its own as well. */
+const SummaryBoundMs = 15_000
+const CommentBoundMs = 45_000
 
 /** The main step: validate inputs, queue and follow the run, report. */
 export async function run(): Promise<void> {
@@ -17,8 +26,12 @@ export async function run(): Promise<void> {
   const cancel = new AbortController()
   const deadline = new AbortController()
   const onSignal = (): void => cancel.abort(new AbortedError('The job was cancelled.', 'cancelled'))
+  // A promise nobody waits for (a background part that slipped past its boundary) is a bug of
+  // ours, not a reason to end the step while its run applies: it becomes a warning.
+  const onStray = (err: unknown): void => log.warning(`Unexpected error in a background part of the step: ${errorMessage(err)}`)
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  process.on('unhandledRejection', onStray)
   let timer: NodeJS.Timeout | undefined
   let client: TfeClient | undefined
   try {
@@ -36,8 +49,8 @@ export async function run(): Promise<void> {
     const stop = AbortSignal.any([cancel.signal, deadline.signal])
     const outcome = await new RunLifecycle(settings, client).execute(stop, cancel.signal)
     writeOutputs(outcome)
-    await writeSummary(settings, outcome)
-    await commentOnPullRequest(settings, outcome)
+    await optional(OptionalPart.Summary, () => writeSummary(settings, outcome), { boundMs: SummaryBoundMs, signal: cancel.signal })
+    await optional(OptionalPart.Comment, () => commentOnPullRequest(settings, outcome), { boundMs: CommentBoundMs, signal: cancel.signal })
     if (outcome.success) log.info(outcome.message)
     else log.fail(outcome.message)
   } catch (err) {
@@ -50,6 +63,7 @@ export async function run(): Promise<void> {
     clearTimeout(timer)
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    process.off('unhandledRejection', onStray)
     client?.dispose()
   }
 }

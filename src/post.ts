@@ -2,6 +2,7 @@ import { Inputs } from './constants.js'
 import { TfeClient } from './api-client.js'
 import { getSettingsForPost } from './inputs.js'
 import { stopRun } from './stop-run.js'
+import type { StopReason } from './decide.js'
 import { findRunsByMarker } from './tfe.js'
 import { sleep } from './timing.js'
 import { log } from './log.js'
@@ -24,7 +25,10 @@ export async function cleanup(): Promise<void> {
     return
   }
   const settings = getSettingsForPost()
-  if (!settings.cancelOnAbort) {
+  // A main step that ended without saying why (a crash, an out-of-memory kill) was told nothing:
+  // it is treated as a give-up, never as a cancel, so an apply in progress is left to finish.
+  const reason: StopReason = left.stopReason || 'gave-up'
+  if (reason !== 'gave-up' && !settings.cancelOnAbort) {
     log.warning(
       `${left.runId ? `Run ${left.runId}` : 'A run'} may still be in progress; it was left as it is (${Inputs.CancelOnAbort} is false).`
     )
@@ -35,7 +39,7 @@ export async function cleanup(): Promise<void> {
       ? `the step's ${Inputs.TimeoutMinutes} passed`
       : left.stopReason === 'cancelled'
         ? 'the job was cancelled'
-        : 'the main step was stopped before it finished (the job was cancelled, or the runner ended the step)'
+        : 'the main step ended without finishing (it crashed or was killed)'
   const client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token, requestTimeoutMs: 15_000 })
   const budget = AbortSignal.timeout(PostBudgetMs)
   try {
@@ -55,7 +59,7 @@ export async function cleanup(): Promise<void> {
     const runLink = (id: string): string =>
       id === left.runId && left.runUrl ? left.runUrl : left.workspaceUrl ? `${left.workspaceUrl}/runs/${id}` : id
     for (const runId of runIds) {
-      const result = await stopRun(client, runId, settings, left.stopReason || 'cancelled', why, budget)
+      const result = await stopRun(client, runId, settings, reason, why, budget)
       log.warning(
         `Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runLink(runId)}`
       )

@@ -27,7 +27,8 @@ import { log } from './log.js'
 import { RunLogs } from './log-stream.js'
 import { uploadConfiguration, type ConfigurationVersion } from './configuration.js'
 import type { ListDocument } from './api-client.js'
-import { changeReport, type ChangeReport } from './change-report.js'
+import { changeReport, PlanJsonTimeoutMs, type ChangeReport } from './change-report.js'
+import { OptionalPart, optional, optionalSync } from './optional.js'
 
 /** Where the lifecycle leaves word for the post step (state.ts; tests pass a recorder). */
 export type PostStateSink = Pick<typeof postState, 'creating' | 'following' | 'stopping' | 'release'>
@@ -67,9 +68,12 @@ export interface LifecycleOptions {
   outputsBoundMs?: number
   /** Pause between reads of a growing log. */
   logIntervalMs?: number
-  /** How long the step may read the rest of the logs once the run has ended. */
+  /** How long the step may read the rest of the logs once the run has ended (the summary lists what it read). */
   logDrainMs?: number
 }
+
+/** The policy check and run task lines, and the change report's API reads, each have this long. */
+const ReportBoundMs = 30_000
 
 const PendingFirstReportMs = 10_000
 const PendingReportEveryMs = 30_000
@@ -155,7 +159,7 @@ export class RunLifecycle {
       stopBudgetMs: options.stopBudgetMs ?? 30_000,
       outputsBoundMs: options.outputsBoundMs ?? 120_000,
       logIntervalMs: options.logIntervalMs ?? 1_000,
-      logDrainMs: options.logDrainMs ?? 2_000
+      logDrainMs: options.logDrainMs ?? 30_000
     }
     this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`
   }
@@ -225,7 +229,7 @@ export class RunLifecycle {
           ended = await log.group(this.attemptTitle(attempt), attemptRun)
         }
       } catch (err) {
-        return await this.stopFollowing(err)
+        return await this.stopFollowing(err, cancel)
       }
       if (ended === 'queued') {
         return this.outcome(
@@ -236,10 +240,10 @@ export class RunLifecycle {
       const run = this.current as Run
       if (ended.action === 'fail' && !TerminalStatuses.has(run.status)) {
         // The step ends a run that has not: a refused confirmation it will not fight.
-        return await this.stopFollowing(new GiveUpError(this.failText(ended, run)))
+        return await this.stopFollowing(new GiveUpError(this.failText(ended, run)), cancel)
       }
       this.state.release()
-      if (ended.action !== 'retry') this.changes = await this.describeChanges(run, cancel)
+      if (ended.action !== 'retry') this.changes = await this.describeChanges(run, stop)
       if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan) this.newerRun = await this.latestApplied(cancel)
       if (ended.action === 'succeed') return await this.succeed(ended, run, cancel)
       if (ended.action === 'fail') return this.outcome(false, `${this.failText(ended, run)}${this.retryText(ended)}`)
@@ -396,6 +400,12 @@ export class RunLifecycle {
         `Run '${runId}' (input '${Inputs.RunId}') belongs to workspace ${run.workspaceId}, not to '${ws.organization}/${ws.name}' (${ws.id}). Give the workspace the run was planned on.`
       )
     }
+    if (run.planOnly) {
+      // A speculative plan never becomes an apply: following it would report a success that applied nothing.
+      throw new RunFailedError(
+        `Run '${runId}' (input '${Inputs.RunId}') is a speculative plan (plan only), which can never be applied: ${this.url(runId)}. Give the run of a saved plan (${Inputs.SavePlan}: true), or queue an apply instead of ${Inputs.RunId}.`
+      )
+    }
     this.current = run
     this.noteRun(run.id)
     log.info(`Following run ${run.id} (input '${Inputs.RunId}'), now '${run.status}': ${this.url(run.id)}`)
@@ -458,7 +468,8 @@ export class RunLifecycle {
     const logs = new RunLogs({
       title: stage => `${stage === 'plan' ? 'Plan' : 'Apply'}: ${ws2}${suffix}`,
       intervalMs: this.options.logIntervalMs,
-      quiet: !this.settings.showLogs
+      quiet: !this.settings.showLogs,
+      signal
     })
     this.logs = logs
     try {
@@ -482,16 +493,23 @@ export class RunLifecycle {
       if (run.status !== lastStatus) {
         if (lastStatus) log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`)
         lastStatus = run.status
-        await this.reportChecks(run, checks, signal)
+        const seen = run
+        await optional(OptionalPart.Checks, s => this.reportChecks(seen, checks, s), { boundMs: ReportBoundMs, signal })
       }
-      logs.observe(run)
+      const polled = run
+      optionalSync(OptionalPart.Logs, () => logs.observe(polled))
       const decision = decide(toFacts(run), this.settings, memory)
       switch (decision.action) {
         case 'succeed':
         case 'fail':
         case 'retry':
-          // The last lines of the logs (totals, the error) before the step reports, briefly.
-          await logs.finish(run, this.options.logDrainMs)
+          {
+            // The rest of the logs (the totals, the error, every change) before the step reports.
+            const last = run
+            const drainMs = this.options.logDrainMs
+            await optional(OptionalPart.Logs, () => logs.finish(last, drainMs), { boundMs: drainMs + 1_000, signal })
+            logs.stop()
+          }
           return decision
         case 'stop':
           throw new Error('decide() answered stop without a stop reason')
@@ -667,16 +685,19 @@ export class RunLifecycle {
     }
   }
 
-  /** The run's changes by address; a report is never worth failing the step for. */
+  /** The run's changes by address; a report is never worth failing the step for (optional.ts). */
   private async describeChanges(run: Run, signal: AbortSignal): Promise<ChangeReport | undefined> {
-    try {
-      const report = await changeReport(this.client, run, this.logs?.plan.digest, signal)
-      const applyError = this.logs?.apply.digest.firstError
-      return applyError ? { ...report, firstError: applyError } : report
-    } catch (err) {
-      log.debug(`No change report: ${errorMessage(err)}`)
-      return undefined
-    }
+    const logs = this.logs
+    const planLog = logs ? { digest: logs.plan.digest, complete: logs.planComplete } : undefined
+    return await optional(
+      OptionalPart.ChangeReport,
+      async s => {
+        const report = await changeReport(this.client, run, planLog, s)
+        const applyError = logs?.apply.digest.firstError
+        return applyError ? { ...report, firstError: applyError } : report
+      },
+      { boundMs: PlanJsonTimeoutMs + ReportBoundMs, signal }
+    )
   }
 
   /** The first error of the stage's log, as `: Error: … (main.tf line 12)`, when logs are read. */
@@ -750,7 +771,7 @@ export class RunLifecycle {
    * it cannot go on (read outage, refused confirmations, an unexpected API error). `decideStop`
    * says what that means for the run; the run is read again afterwards, so `status` is its end.
    */
-  private async stopFollowing(err: unknown): Promise<Outcome> {
+  private async stopFollowing(err: unknown, cancel: AbortSignal): Promise<Outcome> {
     if (err instanceof NoConfigurationError) return this.noConfiguration()
     const aborted = err instanceof AbortedError
     const reason: StopReason = aborted ? err.reason : 'gave-up'
@@ -792,7 +813,23 @@ export class RunLifecycle {
       const url = this.current ? ` Run: ${this.url(this.current.id)} (status '${this.current.status}').` : ''
       return this.outcome(false, aborted ? `${head}.${url}` : `${head}${head.includes(this.url(this.current?.id ?? '-')) ? '' : url}`)
     }
-    const { text, failed, statusBefore } = await this.stopRun(runId, reason, why, budget)
+    const { text, failed, statusBefore, before } = await this.stopRun(runId, reason, why, budget)
+    if (reason === 'timeout' && before) {
+      // The deadline landed during the read that would have shown the end: a run that ended well
+      // is a success all the same (the README's guarantee), its outputs read as after any end.
+      const ended = decide(toFacts(before), this.settings, {
+        confirmSentAt: undefined,
+        confirmRefusals: 0,
+        retriesLeft: 0,
+        stop: undefined
+      })
+      if (ended.action === 'succeed') {
+        this.state.release()
+        this.current = before
+        this.changes = await this.describeChanges(before, cancel)
+        return await this.succeed(ended, before, cancel)
+      }
+    }
     // After a timeout or cancel whose stop did not get through, the post step tries again.
     if (!(failed && aborted)) this.state.release()
     const separator = aborted ? ` while run ${runId} was` : ` Run ${runId} was`
@@ -805,10 +842,10 @@ export class RunLifecycle {
     reason: StopReason,
     why: string,
     budget: AbortSignal
-  ): Promise<{ text: string; failed: boolean; statusBefore: string }> {
+  ): Promise<{ text: string; failed: boolean; statusBefore: string; before: Run | undefined }> {
     const result = await stopRun(this.client, runId, this.settings, reason, why, budget, this.options.pollSchedule)
     if (this.current?.id === runId && result.after) this.current = result.after
     const statusBefore = result.before?.status ?? (this.current?.id === runId ? this.current.status : 'unknown')
-    return { text: result.text, failed: result.failed, statusBefore }
+    return { text: result.text, failed: result.failed, statusBefore, before: result.before }
   }
 }

@@ -40,6 +40,8 @@ export interface Run {
   hasChanges: boolean
   /** A save-plan run: it ends at planned_and_saved until someone confirms it. */
   savePlan: boolean
+  /** A speculative plan: it can never be applied. */
+  planOnly: boolean
   workspaceId: string | undefined
   isConfirmable: boolean
   isDiscardable: boolean
@@ -132,6 +134,7 @@ export function toRun(doc: Document): Run {
     message: String(a.message ?? ''),
     hasChanges: a['has-changes'] === true,
     savePlan: a['save-plan'] === true,
+    planOnly: a['plan-only'] === true,
     workspaceId: relationId(r, 'workspace')?.id,
     isConfirmable: actions['is-confirmable'] === true,
     isDiscardable: actions['is-discardable'] === true,
