@@ -8,7 +8,8 @@ import { Inputs } from './constants.js'
 import { errorMessage } from './errors.js'
 import type { Settings } from './inputs.js'
 import type { Outcome } from './run-lifecycle.js'
-import { escapeHtml, renderChanges } from './change-table.js'
+import { renderChanges } from './change-table.js'
+import { escapeHtml, htmlText } from './markdown.js'
 import { formatDuration } from './timing.js'
 import { workflowRunUrl } from './context.js'
 import { log } from './log.js'
@@ -18,19 +19,20 @@ export const MaxCommentChars = 65_536
 const PullRequestEvents = new Set(['pull_request', 'pull_request_target'])
 
 export function commentMarker(workspace: string, operation: string): string {
-  return `<!-- tfe-workspace-run: ${workspace} ${operation} -->`
+  // Escaped so that no name can close the HTML comment early.
+  return `<!-- tfe-workspace-run: ${htmlText(workspace)} ${htmlText(operation)} -->`
 }
 
 export function commentBody(settings: Settings, outcome: Outcome, workspace: string): string {
   const marker = commentMarker(workspace, settings.operation)
   const icon = outcome.success ? '✅' : '❌'
-  const run = outcome.run ? `<a href="${escapeHtml(outcome.runUrl ?? '')}">${escapeHtml(outcome.run.id)}</a>` : 'no run'
+  const run = outcome.run ? `<a href="${escapeHtml(outcome.runUrl ?? '')}">${htmlText(outcome.run.id)}</a>` : 'no run'
   const origin = workflowRunUrl()
   const head = [
     marker,
-    `<h3>${icon} Terraform ${escapeHtml(settings.operation)}: ${escapeHtml(workspace)}</h3>`,
-    `<p>Run ${run}: <code>${escapeHtml(outcome.status || 'none')}</code>${outcome.attempts > 1 ? ` after ${outcome.attempts} runs` : ''} in ${formatDuration(outcome.durationMs)}.</p>`,
-    outcome.success ? '' : `<p>${escapeHtml(outcome.message)}</p>`
+    `<h3>${icon} Terraform ${htmlText(settings.operation)}: ${htmlText(workspace)}</h3>`,
+    `<p>Run ${run}: <code>${htmlText(outcome.status || 'none')}</code>${outcome.attempts > 1 ? ` after ${outcome.attempts} runs` : ''} in ${formatDuration(outcome.durationMs)}.</p>`,
+    outcome.success ? '' : `<p>${htmlText(outcome.message)}</p>`
   ].join('\n')
   const foot = origin ? `\n<p><sub>Updated by <a href="${escapeHtml(origin)}">this workflow run</a>.</sub></p>` : ''
   const room = MaxCommentChars - head.length - foot.length - 200
