@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { useStandIn } from './helpers/stand-in.ts'
 import { runStep } from './helpers/action-runner.ts'
-import { GithubDouble } from './helpers/github-double.ts'
+import { ActionsBot, GithubDouble } from './helpers/github-double.ts'
 
 const fast = { queueMs: 20, planMs: 300, applyMs: 300, applyQueueMs: 20, processingMs: 20 }
 const fixture = useStandIn('ws-sum', { defaultTimings: fast })
@@ -133,4 +133,43 @@ describe('the pull-request comment', () => {
       github.refuse = false
     }
   })
+
+  it("leaves a person's comment that carries the marker untouched and writes its own next to it", async () => {
+    const ws = workspace({ changes: { add: 1, change: 0, destroy: 0 } })
+    const marker = `<!-- tfe-workspace-run: demo-org/${ws.name} plan -->`
+    const theirs = github.addComment(10, `${marker}\n<h3>✅ Plan approved</h3>`, { login: 'contributor', type: 'User' })
+    const r = await runStep({
+      inputs: inputs(ws.name, { operation: 'plan', comment_on_pr: 'true', github_token: 'ghs_double' }),
+      ...pullRequest(10)
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).not.toMatch(/::warning::/)
+    expect(theirs.body).toBe(`${marker}\n<h3>✅ Plan approved</h3>`)
+    const list = github.comments.get(10) ?? []
+    expect(list.map(c => [c.id === theirs.id, c.user.login])).toEqual([
+      [true, 'contributor'],
+      [false, ActionsBot.login]
+    ])
+    expect(list[1]?.body).toContain(r.outputs.run_id)
+  })
+
+  it('a GitHub that never answers costs the step a warning and at most its 30 s bound, not its success', async () => {
+    const ws = workspace()
+    const quiet = await runStep({ inputs: inputs(ws.name, { operation: 'plan' }) })
+    github.hang = true
+    try {
+      const r = await runStep({
+        inputs: inputs(ws.name, { operation: 'plan', comment_on_pr: 'true', github_token: 'ghs_double' }),
+        ...pullRequest(11),
+        killAfterMs: 60_000
+      })
+      expect(r.code).toBe(0)
+      expect(r.signal).toBeNull()
+      expect(r.stdout).toMatch(/::warning::[^\n]*#11/)
+      expect(r.stdout).not.toContain('pull-requests: write')
+      expect(r.durationMs - quiet.durationMs).toBeLessThan(35_000)
+    } finally {
+      github.hang = false
+    }
+  }, 90_000)
 })
