@@ -185,7 +185,7 @@ describe('the checkout as a configuration version', () => {
   })
 })
 
-describe("guarantee: excluded files are never uploaded — the bundled step, against go-slug's rules", () => {
+describe('the bundled step decides .terraformignore as go-slug does', () => {
   it('guarantee: excluded files are never uploaded — classes, +, ( ) and a decomposed name decide as HCP Terraform does', async () => {
     const ws = workspace()
     const cafe = 'café.tfvars'
@@ -235,7 +235,7 @@ describe("guarantee: excluded files are never uploaded — the bundled step, aga
   })
 })
 
-describe('guarantee: nothing outside the checkout is uploaded — input directory', () => {
+describe('input directory stays inside the checkout', () => {
   /** A checkout `repo` with a sibling `outside` holding a configuration and a credentials file. */
   function beside(): { root: string; outside: string } {
     const parent = mkdtempSync(join(tmpdir(), 'runner-work-'))
