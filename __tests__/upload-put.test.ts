@@ -30,6 +30,9 @@ afterEach(async () => {
 async function host(answer: (res: http.ServerResponse, seen: Seen) => void): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = []
   const server = http.createServer((req, res) => {
+    // The client cuts these exchanges off: that is what is tested, not an error of the host.
+    req.on('error', () => undefined)
+    res.on('error', () => undefined)
     let bytes = 0
     req.on('data', (c: Buffer) => (bytes += c.length))
     req.on('end', () => {
@@ -51,18 +54,21 @@ function archive(): { file: string; bytes: number } {
 
 describe('the upload PUT', () => {
   it('an upload host that answers headers and never ends the body: the step stop signal ends the PUT at once', async () => {
+    const stop = new AbortController()
+    let stoppedAt = 0
     const { url, seen } = await host(res => {
       res.writeHead(200, { 'Content-Type': 'text/plain' })
       res.write('stored')
+      // The step's deadline passes while the answer's body is still coming.
+      setTimeout(() => {
+        stoppedAt = performance.now()
+        stop.abort(new AbortedError('Timed out after 0 s.', 'timeout'))
+      }, 200)
     })
     const { file, bytes } = archive()
-    const stop = new AbortController()
-    setTimeout(() => stop.abort(new AbortedError('Timed out after 0 s.', 'timeout')), 300)
-    const started = performance.now()
     await expect(putArchive(file, bytes, url, stop.signal)).rejects.toBeInstanceOf(AbortedError)
-    expect(performance.now() - started).toBeLessThan(1300)
-    expect(seen).toHaveLength(1)
-    expect(seen[0]?.bytes).toBe(bytes)
+    expect(performance.now() - stoppedAt).toBeLessThan(1000)
+    expect(seen).toEqual([{ method: 'PUT', authorization: undefined, bytes }])
   })
 
   it('one deadline for the whole exchange, answer body included: a body that never ends fails each try at its bound', async () => {
