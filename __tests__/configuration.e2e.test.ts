@@ -4,7 +4,7 @@
  * plan, and a second step applies that plan with run_id.
  */
 import { describe, expect, it } from '@jest/globals'
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { WorkspaceSpec } from '../stand-in/server.ts'
@@ -30,11 +30,25 @@ function checkout(files: Record<string, string>): string {
 
 const twoResources = 'resource "aws_vpc" "main" {}\nresource "aws_subnet" "a" {}\n'
 
-function step(ws: { name: string }, root: string, extra: Record<string, string>) {
+function step(ws: { name: string }, root: string, extra: Record<string, string>, env: Record<string, string> = {}) {
   return runStep({
     inputs: fixture.inputs(ws.name, extra),
-    env: { GITHUB_WORKSPACE: root }
+    env: { GITHUB_WORKSPACE: root, ...env }
   })
+}
+
+/** The paths of the archive the stand-in received for the step's configuration version. */
+function uploaded(r: { outputs: Record<string, string> }): string[] {
+  return fixture.server.configurationVersions.get(r.outputs.configuration_version_id as string)?.entries ?? []
+}
+
+/** Nothing was created on the workspace: no configuration version (not even asked for), no run. */
+function nothingCreated(ws: { id: string }): void {
+  expect([...fixture.server.configurationVersions.values()].filter(v => v.workspaceId === ws.id)).toEqual([])
+  expect(
+    fixture.server.requests.filter(q => q.method === 'POST' && q.path.includes(`/workspaces/${ws.id}/configuration-versions`))
+  ).toEqual([])
+  expect(fixture.server.runsOf(ws.id)).toEqual([])
 }
 
 describe('the checkout as a configuration version', () => {
@@ -169,6 +183,150 @@ describe('the checkout as a configuration version', () => {
     expect(elsewhere.code).toBe(1)
     expect(elsewhere.stdout).toMatch(/working directory 'infra\/network', so the archive must hold the repository root that contains it/)
   })
+})
+
+describe('the bundled step decides .terraformignore as go-slug does', () => {
+  it('guarantee: excluded files are never uploaded — classes, +, ( ) and a decomposed name decide as HCP Terraform does', async () => {
+    const ws = workspace()
+    const cafe = 'café.tfvars'
+    const root = checkout({
+      'main.tf': twoResources,
+      '.terraformignore': ['secret[0-9].tfvars', '*.sw[op]', 'build+out/', 'foo(1).txt', cafe.normalize('NFC')].join('\n'),
+      'secret1.tfvars': 'password = "hunter2"',
+      '.main.tf.swp': 'swap',
+      'notes.swo': 'swap',
+      'build+out/x.txt': 'kept: `+` repeats the d',
+      'buildout/x.txt': 'left out',
+      'foo(1).txt': 'kept: ( ) group',
+      'foo1.txt': 'left out',
+      [cafe.normalize('NFD')]: 'password = "hunter2"'
+    })
+    const r = await step(ws, root, { operation: 'plan', directory: '.' })
+    expect(r.code).toBe(0)
+    const entries = uploaded(r)
+    expect(entries).toEqual(expect.arrayContaining(['main.tf', 'build+out/x.txt', 'foo(1).txt']))
+    for (const gone of [
+      'secret1.tfvars',
+      '.main.tf.swp',
+      'notes.swo',
+      'buildout/x.txt',
+      'foo1.txt',
+      cafe.normalize('NFD'),
+      cafe.normalize('NFC')
+    ]) {
+      expect(entries).not.toContain(gone)
+    }
+  })
+
+  it('a file name that is not UTF-8 is refused, naming it, before anything is created; left out by .terraformignore, it is no obstacle', async () => {
+    const ws = workspace()
+    const root = checkout({ 'main.tf': twoResources })
+    // f\xff.tf: no string names this file, so the step must not pretend to read it by one.
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/`), Buffer.from([0x66, 0xff, 0x2e, 0x74, 0x66])]), 'variable "x" {}')
+    const refused = await step(ws, root, { operation: 'plan', directory: '.' })
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toMatch(/::error::Input 'directory'.*'f\\xff\.tf'/)
+    expect(refused.stdout).not.toMatch(/ENOENT|lstat/)
+    nothingCreated(ws)
+    writeFileSync(join(root, '.terraformignore'), 'f?.tf\n')
+    const ignored = await step(ws, root, { operation: 'plan', directory: '.' })
+    expect(ignored.code).toBe(0)
+    expect(uploaded(ignored).sort()).toEqual(['.terraformignore', 'main.tf'])
+  })
+})
+
+describe('input directory stays inside the checkout', () => {
+  /** A checkout `repo` with a sibling `outside` holding a configuration and a credentials file. */
+  function beside(): { root: string; outside: string } {
+    const parent = mkdtempSync(join(tmpdir(), 'runner-work-'))
+    const root = join(parent, 'repo')
+    const outside = join(parent, 'outside')
+    for (const [path, text] of Object.entries({
+      'repo/main.tf': twoResources,
+      'repo/infra/main.tf': twoResources,
+      'outside/main.tf': twoResources,
+      'outside/.credentials': 'aws_secret_access_key = AKIA...'
+    })) {
+      mkdirSync(join(parent, path, '..'), { recursive: true })
+      writeFileSync(join(parent, path), text)
+    }
+    symlinkSync(outside, join(root, 'link'))
+    return { root, outside }
+  }
+
+  it.each([['../outside'], ['<absolute>'], ['infra/../../outside'], ['link'], ['link/.']])(
+    'guarantee: nothing outside the checkout is uploaded — directory %s is refused before anything is created',
+    async directory => {
+      const ws = workspace()
+      const { root, outside } = beside()
+      const r = await step(ws, root, { operation: 'plan', directory: directory === '<absolute>' ? outside : directory })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toMatch(/::error::Input 'directory'/)
+      nothingCreated(ws)
+    }
+  )
+
+  it('guarantee: nothing outside the checkout is uploaded — a workspace working directory cannot lift the archive above the checkout', async () => {
+    const ws = workspace({ workingDirectory: 'repo' })
+    const { root } = beside()
+    // `repo` ends the path of the checkout itself: its parent would be the archive's root.
+    const r = await step(ws, root, { operation: 'plan', directory: '.' })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/::error::Input 'directory'/)
+    nothingCreated(ws)
+  })
+
+  it('a directory inside the checkout, through a symlink that stays inside, is packed', async () => {
+    const ws = workspace()
+    const { root } = beside()
+    symlinkSync(join(root, 'infra'), join(root, 'infra-link'))
+    const r = await step(ws, root, { operation: 'plan', directory: 'infra-link' })
+    expect(r.code).toBe(0)
+    expect(uploaded(r)).toEqual(['main.tf'])
+  })
+})
+
+describe('packing and the upload honour the deadline and cancel', () => {
+  /** A checkout with a sparse file of zeros: instant to make, real gzip work to pack (a few MiB packed, under the cap). */
+  function bigCheckout(): { root: string; temp: string } {
+    const root = checkout({ 'main.tf': twoResources, 'big.bin': '' })
+    truncateSync(join(root, 'big.bin'), 3 * 2 ** 30)
+    return { root, temp: mkdtempSync(join(tmpdir(), 'runner-temp-')) }
+  }
+
+  it('a 3 GiB file and timeout_minutes of 3 s: the step ends within a few seconds of the deadline, nothing queued, no archive left', async () => {
+    const ws = workspace()
+    const { root, temp } = bigCheckout()
+    const r = await step(ws, root, { operation: 'plan', directory: '.', timeout_minutes: '0.05' }, { RUNNER_TEMP: temp })
+    expect(r.code).toBe(1)
+    expect(r.durationMs).toBeLessThan(3000 + 3000)
+    expect(fixture.server.runsOf(ws.id)).toEqual([])
+    expect(
+      fixture.server.uploads.filter(u => fixture.server.configurationVersions.get(u.configurationVersionId)?.workspaceId === ws.id)
+    ).toEqual([])
+    expect(readdirSync(temp)).toEqual([])
+  }, 90_000)
+
+  it('a cancelled job stops packing at once: nothing queued, no archive left', async () => {
+    const ws = workspace()
+    const { root, temp } = bigCheckout()
+    let cancelledAt = 0
+    const r = await runStep({
+      inputs: fixture.inputs(ws.name, { operation: 'plan', directory: '.' }),
+      env: { GITHUB_WORKSPACE: root, RUNNER_TEMP: temp },
+      onSpawn: child =>
+        setTimeout(() => {
+          cancelledAt = performance.now()
+          child.kill('SIGINT')
+        }, 1500),
+      killAfterMs: 80_000
+    })
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(1)
+    expect(r.exitedAt - cancelledAt).toBeLessThan(3000)
+    expect(fixture.server.runsOf(ws.id)).toEqual([])
+    expect(readdirSync(temp)).toEqual([])
+  }, 90_000)
 })
 
 /** The addresses of the summary's change table. */

@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2733);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3925);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
 
@@ -28381,7 +28381,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2733:
+/***/ 3925:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33717,14 +33717,16 @@ class RunLogs {
     }
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -33750,24 +33752,47 @@ var zr=Object.defineProperty;var Ur=(s,t)=>{for(var e in t)zr(s,e,{get:t[e],enum
 
 ;// CONCATENATED MODULE: ./src/terraformignore.ts
 /**
- * `.terraformignore`, with HCP Terraform's own semantics (go-slug's ignorefiles package): gitignore
- * -like lines, `#` comments, `!` negations, a trailing `/` for directories, a leading `/` anchors
- * to the root and anything else may match at any depth. Without the file, the defaults apply:
- * `.git/` and `.terraform/` are left out, but `.terraform/modules/` is kept. The last matching rule
- * wins; an excluded directory is skipped whole only when no negation could bring something back.
+ * `.terraformignore`, decided exactly as HCP Terraform's own packer decides it (go-slug's
+ * ignorefiles package): what the service would leave out, this step leaves out, no more, no less.
+ *
+ * go-slug does not implement glob matching. It rewrites each rule into a Go (RE2) regular
+ * expression: `*`, `**`, `?` become regex pieces, `.` and `$` are escaped, a `\` escapes the next
+ * character, and everything else is regex syntax as it stands: `[0-9]` and `[^a]` are classes
+ * (`[!a]` is the class of `!` and `a`: there is no glob negation), `+`, `( )`, `|` and `{n}` are
+ * operators. A rule RE2 refuses never matches. Both the rule and the path are NFC-normalised.
+ * So this file translates the same rewrite into an equivalent JavaScript expression, following
+ * RE2's syntax where JavaScript's differs (escapes, classes, `{`, what is an error).
+ *
+ * Rules: gitignore-like lines, `#` comments, `!` negations, a trailing `/` for directories, a
+ * leading `/` anchors to the root and anything else may match at any depth. The defaults come
+ * first: `.git/` and `.terraform/` are left out, but `.terraform/modules/` is kept. The last
+ * matching rule wins; an excluded directory is skipped whole only when no negation follows it.
  */
 
 
-function compile(pattern) {
+
+/** `.terraformignore` cannot be read as go-slug reads it. */
+class IgnoreFileError extends Error {
+    name = 'IgnoreFileError';
+}
+/** go-slug reads the file with Go's line scanner, which gives up on a line this long (bytes, with its `\n`). */
+const MaxLineBytes = 64 * 1024;
+// ---- go-slug's rewrite of a rule into an RE2 expression ---------------------------------------
+/** The RE2 expression go-slug builds for `pattern` (code points, after NFC). */
+function goSlugExpression(pattern) {
+    const chars = [...pattern.normalize('NFC')];
+    // Go's text scanner drops a byte-order mark at the very start of what it scans.
+    if (chars[0] === '\uFEFF')
+        chars.shift();
     let re = '^';
-    for (let i = 0; i < pattern.length; i++) {
-        const ch = pattern[i];
+    for (let i = 0; i < chars.length; i++) {
+        const ch = chars[i];
         if (ch === '*') {
-            if (pattern[i + 1] === '*') {
+            if (chars[i + 1] === '*') {
                 i++;
-                if (pattern[i + 1] === '/')
+                if (chars[i + 1] === '/')
                     i++;
-                re += i + 1 >= pattern.length ? '.*' : '(.*/)?';
+                re += i + 1 >= chars.length ? '.*' : '(.*/)?';
             }
             else {
                 re += '[^/]*';
@@ -33776,33 +33801,480 @@ function compile(pattern) {
         else if (ch === '?') {
             re += '[^/]';
         }
-        else if (ch === '\\' && i + 1 < pattern.length) {
-            re += `\\${pattern[++i]}`;
+        else if (ch === '.' || ch === '$') {
+            re += `\\${ch}`;
+        }
+        else if (ch === '\\') {
+            // A trailing `\` stays, and then escapes the closing `$`: go-slug does exactly that.
+            re += i + 1 < chars.length ? `\\${chars[++i]}` : '\\';
         }
         else {
-            re += ch.replace(/[.$^+(){}[\]|]/g, c => `\\${c}`);
+            re += ch;
         }
     }
-    return new RegExp(`${re}$`);
+    return `${re}$`;
 }
+// ---- RE2 syntax, as JavaScript -----------------------------------------------------------------
+class Refused extends Error {
+}
+const MaxCodePoint = 0x10ffff;
+const terraformignore_cp = (n) => `\\u{${n.toString(16)}}`;
+const rangesOf = (spec) => {
+    const out = [];
+    const c = [...spec];
+    for (let i = 0; i < c.length; i++) {
+        const lo = c[i].codePointAt(0);
+        if (c[i + 1] === '-' && i + 2 < c.length) {
+            out.push([lo, c[i + 2].codePointAt(0)]);
+            i += 2;
+        }
+        else
+            out.push([lo, lo]);
+    }
+    return out;
+};
+function complement(ranges) {
+    const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+    const out = [];
+    let next = 0;
+    for (const [lo, hi] of sorted) {
+        if (lo > next)
+            out.push([next, lo - 1]);
+        next = Math.max(next, hi + 1);
+    }
+    if (next <= MaxCodePoint)
+        out.push([next, MaxCodePoint]);
+    return out;
+}
+const classBody = (ranges) => ranges.map(([lo, hi]) => (lo === hi ? terraformignore_cp(lo) : `${terraformignore_cp(lo)}-${terraformignore_cp(hi)}`)).join('');
+// RE2's classes are ASCII, where JavaScript's \s is Unicode: spelled out.
+const PerlClasses = {
+    d: rangesOf('0-9'),
+    s: rangesOf('\t\n\f\r '),
+    w: rangesOf('0-9A-Za-z_')
+};
+const PosixClasses = {
+    alnum: rangesOf('0-9A-Za-z'),
+    alpha: rangesOf('A-Za-z'),
+    ascii: [[0, 0x7f]],
+    blank: rangesOf('\t '),
+    cntrl: [
+        [0, 0x1f],
+        [0x7f, 0x7f]
+    ],
+    digit: rangesOf('0-9'),
+    graph: rangesOf('!-~'),
+    lower: rangesOf('a-z'),
+    print: rangesOf(' -~'),
+    punct: rangesOf('!-/:-@[-`{-~'),
+    space: rangesOf('\t\n\v\f\r '),
+    upper: rangesOf('A-Z'),
+    word: rangesOf('0-9A-Za-z_'),
+    xdigit: rangesOf('0-9A-Fa-f')
+};
+const isOctal = (c) => c !== undefined && c >= '0' && c <= '7';
+const isHex = (c) => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
+const isAlnum = (c) => /^[0-9A-Za-z]$/.test(c);
+/** A recursive-descent reading of an RE2 expression, written out as a JavaScript (`u`) one. */
+class Translator {
+    c;
+    pos = 0;
+    constructor(source) {
+        this.c = [...source];
+    }
+    translate() {
+        const out = this.alternation(0);
+        if (this.pos < this.c.length)
+            throw new Refused('unexpected )');
+        return out;
+    }
+    peek(offset = 0) {
+        return this.c[this.pos + offset];
+    }
+    startsWith(text) {
+        return this.c.slice(this.pos, this.pos + text.length).join('') === text;
+    }
+    /** Until an unmatched `)` (left for the caller) or the end. */
+    alternation(depth) {
+        let out = '';
+        // The atoms of the current branch; a repetition applies to the last one.
+        let last = 'none';
+        while (this.pos < this.c.length) {
+            const ch = this.peek();
+            if (ch === ')') {
+                if (depth === 0)
+                    throw new Refused('unexpected )');
+                break;
+            }
+            if (ch === '|') {
+                this.pos++;
+                out += '|';
+                last = 'none';
+                continue;
+            }
+            const repeat = this.repetition();
+            if (repeat !== undefined) {
+                if (last === 'none')
+                    throw new Refused('missing argument to repetition operator');
+                if (last === 'repeat')
+                    throw new Refused('invalid nested repetition operator');
+                out += repeat;
+                last = 'repeat';
+                continue;
+            }
+            if (ch === '(') {
+                out += this.group(depth);
+            }
+            else if (ch === '[') {
+                out += this.charClass();
+            }
+            else if (ch === '.') {
+                // Only an escaped `\.` reaches here as a dot; RE2's `.` leaves out a line break only.
+                this.pos++;
+                out += '[^\\n]';
+            }
+            else if (ch === '^' || ch === '$') {
+                // The start and end of the text (RE2 without `m`); grouped, as RE2 lets a repetition follow.
+                this.pos++;
+                out += `(?:${ch})`;
+            }
+            else if (ch === '\\') {
+                out += this.escapeAtom();
+            }
+            else {
+                this.pos++;
+                out += this.literal(ch);
+            }
+            last = 'atom';
+        }
+        return out;
+    }
+    /** `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` (each optionally lazy `?`) at the cursor, as JavaScript; else undefined. */
+    repetition() {
+        const ch = this.peek();
+        let op;
+        if (ch === '*' || ch === '+' || ch === '?') {
+            this.pos++;
+            op = ch;
+        }
+        else if (ch === '{') {
+            const m = /^\{(\d+)(,(\d*))?\}/.exec(this.c.slice(this.pos).join(''));
+            // Not a count (RE2 takes no leading zero either): RE2 reads `{` as itself.
+            if (!m || /^0\d/.test(m[1]) || /^0\d/.test(m[3] ?? ''))
+                return undefined;
+            // RE2 reads a number of more than 8 digits as -1.
+            const int = (d) => (d.length > 8 ? -1 : Number(d));
+            const min = int(m[1]);
+            const max = m[2] === undefined ? min : m[3] ? int(m[3]) : -1;
+            if (min < 0 || min > 1000 || max > 1000 || (max >= 0 && max < min))
+                throw new Refused('invalid repeat count');
+            this.pos += [...m[0]].length;
+            op = `{${m[1]}${m[2] ?? ''}}`;
+        }
+        else
+            return undefined;
+        if (this.peek() === '?') {
+            this.pos++;
+            op += '?';
+        }
+        return op;
+    }
+    /** A group at `(`. (go-slug turns every `?` into `[^/]`, so no `(?` group, flag or name, can be written.) */
+    group(depth) {
+        this.pos++;
+        const body = this.alternation(depth + 1);
+        if (this.peek() !== ')')
+            throw new Refused('missing closing )');
+        this.pos++;
+        return `(?:${body})`;
+    }
+    literal(ch) {
+        return /^[0-9A-Za-z_ ]$/.test(ch) ? ch : terraformignore_cp(ch.codePointAt(0));
+    }
+    /** An escape outside a class, at `\`. */
+    escapeAtom() {
+        const next = this.peek(1);
+        if (next === undefined)
+            throw new Refused('trailing backslash');
+        switch (next) {
+            case 'A':
+                this.pos += 2;
+                return '(?:^)';
+            case 'z':
+                this.pos += 2;
+                return '(?:$)';
+            case 'b':
+            case 'B':
+                this.pos += 2;
+                return `(?:\\${next})`;
+            case 'Q': {
+                this.pos += 2;
+                let text = '';
+                while (this.pos < this.c.length && !this.startsWith('\\E'))
+                    text += this.literal(this.c[this.pos++]);
+                if (this.startsWith('\\E'))
+                    this.pos += 2;
+                return `(?:${text})`;
+            }
+        }
+        const perl = this.perlClass();
+        if (perl !== undefined)
+            return `[${perl}]`;
+        const unicode = this.unicodeClass();
+        if (unicode !== undefined)
+            return `[${unicode}]`;
+        return terraformignore_cp(this.escapedChar());
+    }
+    /** `\d \s \w` and their negations at the cursor, as class members; else undefined. */
+    perlClass() {
+        const letter = this.peek(1);
+        if (this.peek() !== '\\' || letter === undefined)
+            return undefined;
+        const ranges = PerlClasses[letter.toLowerCase()];
+        if (!ranges || !'dswDSW'.includes(letter))
+            return undefined;
+        this.pos += 2;
+        return classBody(letter === letter.toUpperCase() ? complement(ranges) : ranges);
+    }
+    /** `\pL`, `\p{Greek}`, `\PL`, `\p{^Greek}` at the cursor, as class members; else undefined. */
+    unicodeClass() {
+        const letter = this.peek(1);
+        if (this.peek() !== '\\' || (letter !== 'p' && letter !== 'P'))
+            return undefined;
+        this.pos += 2;
+        let name;
+        if (this.peek() === '{') {
+            const end = this.c.indexOf('}', this.pos);
+            if (end < 0)
+                throw new Refused('invalid character class range');
+            name = this.c.slice(this.pos + 1, end).join('');
+            this.pos = end + 1;
+        }
+        else {
+            const c = this.c[this.pos++];
+            if (c === undefined)
+                throw new Refused('invalid character class range');
+            name = c;
+        }
+        let negated = letter === 'P';
+        if (name.startsWith('^')) {
+            negated = !negated;
+            name = name.slice(1);
+        }
+        const p = negated ? 'P' : 'p';
+        if (name === 'Any')
+            return negated ? '' : '\\u{0}-\\u{10ffff}';
+        for (const js of [`\\${p}{${name}}`, `\\${p}{Script=${name}}`]) {
+            // RE2 knows the general categories and the scripts, by the same names as JavaScript.
+            if (/^[A-Za-z_]+$/.test(name) && validJs(`[${js}]`))
+                return js;
+        }
+        throw new Refused('invalid character class range');
+    }
+    /** The character of an escape that stands for one character (`\.`, `\x41`, `\n`, `\101`), at `\`. */
+    escapedChar() {
+        this.pos++;
+        const c = this.c[this.pos++];
+        if (c === undefined)
+            throw new Refused('trailing backslash');
+        if (c >= '1' && c <= '7' && !isOctal(this.peek()))
+            throw new Refused('invalid escape sequence');
+        if (isOctal(c)) {
+            let value = Number(c);
+            for (let n = 1; n < 3 && isOctal(this.peek()); n++)
+                value = value * 8 + Number(this.c[this.pos++]);
+            return value;
+        }
+        if (c === 'x') {
+            if (this.peek() === '{') {
+                let hex = '';
+                this.pos++;
+                while (isHex(this.peek()))
+                    hex += this.c[this.pos++];
+                if (this.peek() !== '}' || !hex || parseInt(hex, 16) > MaxCodePoint)
+                    throw new Refused('invalid escape sequence');
+                this.pos++;
+                return parseInt(hex, 16);
+            }
+            if (!isHex(this.peek()) || !isHex(this.peek(1)))
+                throw new Refused('invalid escape sequence');
+            const value = parseInt(`${this.c[this.pos]}${this.c[this.pos + 1]}`, 16);
+            this.pos += 2;
+            return value;
+        }
+        const named = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
+        if (named[c] !== undefined)
+            return named[c];
+        // Any ASCII punctuation escapes itself; a letter RE2 does not know, or anything beyond ASCII, is an error.
+        if (c.codePointAt(0) < 0x80 && !isAlnum(c))
+            return c.codePointAt(0);
+        throw new Refused('invalid escape sequence');
+    }
+    /** A class at `[`, as a JavaScript class. */
+    charClass() {
+        this.pos++;
+        let negated = false;
+        if (this.peek() === '^') {
+            negated = true;
+            this.pos++;
+        }
+        let body = '';
+        // `]` right after `[` or `[^` is itself.
+        let first = true;
+        for (;;) {
+            const ch = this.peek();
+            if (ch === undefined)
+                throw new Refused('missing closing ]');
+            if (ch === ']' && !first)
+                break;
+            first = false;
+            if (ch === '[' && this.peek(1) === ':') {
+                let end = this.pos + 2;
+                while (end + 1 < this.c.length && !(this.c[end] === ':' && this.c[end + 1] === ']'))
+                    end++;
+                if (end + 1 < this.c.length) {
+                    let name = this.c.slice(this.pos + 2, end).join('');
+                    this.pos = end + 2;
+                    const not = name.startsWith('^');
+                    if (not)
+                        name = name.slice(1);
+                    const ranges = PosixClasses[name];
+                    if (!ranges)
+                        throw new Refused('invalid character class range');
+                    body += classBody(not ? complement(ranges) : ranges);
+                    continue;
+                }
+            }
+            const unicode = this.unicodeClass();
+            if (unicode !== undefined) {
+                body += unicode;
+                continue;
+            }
+            const perl = this.perlClass();
+            if (perl !== undefined) {
+                body += perl;
+                continue;
+            }
+            const lo = this.classChar();
+            let hi = lo;
+            if (this.peek() === '-' && this.peek(1) !== undefined && this.peek(1) !== ']') {
+                this.pos++;
+                hi = this.classChar();
+                if (hi < lo)
+                    throw new Refused('invalid character class range');
+            }
+            body += classBody([[lo, hi]]);
+        }
+        this.pos++;
+        if (negated)
+            return body ? `[^${body}]` : '[^]';
+        return body ? `[${body}]` : '[]';
+    }
+    classChar() {
+        if (this.peek() === '\\')
+            return this.escapedChar();
+        return this.c[this.pos++].codePointAt(0);
+    }
+}
+function validJs(source) {
+    try {
+        new RegExp(source, 'u');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** The JavaScript equivalent of an RE2 expression, or undefined where RE2 refuses it. */
+function fromRe2(source) {
+    try {
+        return new RegExp(new Translator(source).translate(), 'u');
+    }
+    catch {
+        return undefined;
+    }
+}
+// ---- Reading the file and matching -------------------------------------------------------------
 function rule(pattern, negated, negationsAfter = false) {
-    return { pattern, negated, negationsAfter, regex: compile(pattern) };
+    return { pattern, negated, negationsAfter, regex: fromRe2(goSlugExpression(pattern)) };
 }
 const DefaultRules = [
     rule('**/.terraform/**', false, true),
     rule('**/.terraform/modules/**', true),
     rule('**/.git/**', false)
 ];
+/** Go's strings.TrimSpace: Unicode White_Space plus NEL, but not the byte-order mark JavaScript's trim removes. */
+function goTrim(text) {
+    return text.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, '');
+}
+/**
+ * Bytes as Go's regexp reads them: UTF-8, where each byte that does not start a valid sequence
+ * reads as one U+FFFD. (Node's decoder may fold several bad bytes into one, and `?` counts them.)
+ */
+function goString(bytes) {
+    const out = [];
+    let i = 0;
+    while (i < bytes.length) {
+        const b = bytes[i];
+        const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+        if (need === 0) {
+            out.push(String.fromCharCode(b));
+            i++;
+            continue;
+        }
+        let value = need === 1 ? b & 0x1f : need === 2 ? b & 0x0f : b & 0x07;
+        let ok = need > 0;
+        for (let k = 1; ok && k <= need; k++) {
+            const c = bytes[i + k];
+            if (c === undefined || (c & 0xc0) !== 0x80)
+                ok = false;
+            else
+                value = (value << 6) | (c & 0x3f);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if (ok &&
+            ((need === 2 && value < 0x800) || (need === 3 && (value < 0x10000 || value > MaxCodePoint)) || (value >= 0xd800 && value <= 0xdfff))) {
+            ok = false;
+        }
+        if (ok) {
+            out.push(String.fromCodePoint(value));
+            i += need + 1;
+        }
+        else {
+            out.push('\ufffd');
+            i++;
+        }
+    }
+    return out.join('');
+}
 class IgnoreRules {
     rules;
     constructor(rules) {
         this.rules = rules;
     }
-    /** The rules of `.terraformignore` text, after the defaults (as go-slug reads them). */
-    static parse(text) {
+    /** The rules of `.terraformignore` (its bytes, or text), after the defaults, as go-slug reads them. */
+    static parse(content) {
+        const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
         const rules = DefaultRules.map(r => ({ ...r }));
-        for (const raw of text.split(/\r?\n/)) {
-            let pattern = raw.trim();
+        let start = 0;
+        let line = 0;
+        while (start < bytes.length) {
+            line++;
+            let end = bytes.indexOf(0x0a, start);
+            if (end < 0)
+                end = bytes.length;
+            if (end - start + 1 > MaxLineBytes) {
+                // go-slug would drop every rule of the file and upload what they exclude: refused instead.
+                throw new IgnoreFileError(`.terraformignore: line ${line} is longer than ${MaxLineBytes} bytes, which HCP Terraform's packer cannot read (it would ignore every rule of the file). Shorten the line.`);
+            }
+            let raw = bytes.subarray(start, end);
+            start = end + 1;
+            if (raw[raw.length - 1] === 0x0d)
+                raw = raw.subarray(0, -1);
+            if (raw.length === 0)
+                continue;
+            let pattern = goTrim(goString(raw));
+            // A line of spaces only: go-slug reads past its end (and crashes); here it is a blank line.
             if (!pattern || pattern.startsWith('#'))
                 continue;
             let negated = false;
@@ -33823,14 +34295,24 @@ class IgnoreRules {
     }
     /** `.terraformignore` of `directory`, or the defaults when it has none. */
     static async load(directory) {
+        let bytes;
         try {
-            return IgnoreRules.parse(await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(directory, '.terraformignore'), 'utf8'));
+            bytes = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(directory, '.terraformignore'));
         }
         catch (err) {
             if (err.code === 'ENOENT')
                 return new IgnoreRules(DefaultRules.map(r => ({ ...r })));
             throw err;
         }
+        const rules = IgnoreRules.parse(bytes);
+        if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+            log.warning(`${(0,external_node_path_namespaceObject.join)(directory, '.terraformignore')} starts with a byte-order mark, which HCP Terraform reads as part of the first rule (so that rule matches nothing). Save the file as UTF-8 without BOM.`);
+        }
+        for (const r of rules.rules) {
+            if (!r.regex)
+                log.warning(`.terraformignore: the rule '${r.pattern}' is not a valid pattern for HCP Terraform, which ignores it; so does this step.`);
+        }
+        return rules;
     }
     /** `path` is relative to the root, with `/` separators; a directory is asked about with a trailing `/`. */
     excludes(path) {
@@ -33838,7 +34320,7 @@ class IgnoreRules {
         let excluded = false;
         let dominating = false;
         for (const r of this.rules) {
-            if (r.regex.test(normalized)) {
+            if (r.regex?.test(normalized)) {
                 excluded = !r.negated;
                 dominating = excluded && !r.negationsAfter;
             }
@@ -33862,6 +34344,7 @@ class IgnoreRules {
 
 
 
+
 class SlugError extends Error {
     name = 'SlugError';
 }
@@ -33869,41 +34352,87 @@ function inside(root, target) {
     const rel = (0,external_node_path_namespaceObject.relative)(root, target);
     return rel === '' || (!rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && rel !== '..' && !(0,external_node_path_namespaceObject.isAbsolute)(rel));
 }
-/** The entries to pack under `root`, in walk order, after the ignore rules. */
-async function listEntries(root) {
+/** A path whose bytes are not all UTF-8, readable in a message: each bad byte as `\xNN`. */
+function printable(bytes) {
+    let out = '';
+    let run = [];
+    const flush = () => {
+        if (run.length)
+            out += goString(Buffer.from(run));
+        run = [];
+    };
+    for (let i = 0; i < bytes.length;) {
+        // The longest valid UTF-8 sequence at i (1 to 4 bytes), else one bad byte.
+        let len = 0;
+        for (let n = 1; n <= 4 && i + n <= bytes.length; n++)
+            if ((0,external_node_buffer_.isUtf8)(bytes.subarray(i, i + n)))
+                len = n;
+        if (len) {
+            run.push(...bytes.subarray(i, i + len));
+            i += len;
+        }
+        else {
+            flush();
+            out += `\\x${bytes[i].toString(16).padStart(2, '0')}`;
+            i++;
+        }
+    }
+    flush();
+    return out;
+}
+/**
+ * The entries to pack under `root`, in walk order, after the ignore rules. Names are read as bytes:
+ * one that is not UTF-8 is matched as go-slug matches it, and refused when it is to be packed
+ * (a string path of it would name another file, or none).
+ */
+async function listEntries(root, signal) {
     const rules = await IgnoreRules.load(root);
     const realRoot = await (0,promises_namespaceObject.realpath)(root);
     const entries = [];
     let files = 0;
+    const refuse = (rel) => {
+        throw new SlugError(`the file name '${printable(rel)}' is not UTF-8, and HCP Terraform cannot be given it reliably. Rename it, or leave it out with .terraformignore.`);
+    };
     const walk = async (dir, prefix) => {
+        signal?.throwIfAborted();
         // The directory entry's type is enough: no stat per file (10,000 files cost 10,000 of them).
-        const found = [];
-        for await (const d of await (0,promises_namespaceObject.opendir)(dir))
-            found.push(d);
-        found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const found = await (0,promises_namespaceObject.readdir)(dir, { withFileTypes: true, encoding: 'buffer' });
+        // Byte order, as go-slug's walk.
+        found.sort((a, b) => Buffer.compare(a.name, b.name));
         for (const stat of found) {
-            const rel = `${prefix}${stat.name}`;
-            const path = (0,external_node_path_namespaceObject.join)(dir, stat.name);
+            const relBytes = Buffer.concat([prefix, stat.name]);
+            const pathBytes = Buffer.concat([dir, Buffer.from(external_node_path_namespaceObject.sep), stat.name]);
+            const utf8 = (0,external_node_buffer_.isUtf8)(relBytes);
+            const rel = utf8 ? relBytes.toString('utf8') : goString(relBytes);
+            const below = Buffer.concat([relBytes, Buffer.from('/')]);
             // As go-slug walks: an excluded entry is left out, but an excluded directory is still walked
             // (a later negation may keep something in it) unless its `dir/` rule dominates.
             if (rules.excludes(rel).excluded) {
                 if (stat.isDirectory())
-                    await walk(path, `${rel}/`);
+                    await walk(pathBytes, below);
                 continue;
             }
             if (stat.isDirectory()) {
                 const asDir = rules.excludes(`${rel}/`);
                 if (asDir.excluded && asDir.dominating)
                     continue;
-                if (!asDir.excluded)
+                if (!asDir.excluded) {
+                    if (!utf8)
+                        refuse(relBytes);
                     entries.push(`${rel}/`);
-                await walk(path, `${rel}/`);
+                }
+                await walk(pathBytes, below);
             }
             else if (stat.isFile()) {
+                if (!utf8)
+                    refuse(relBytes);
                 entries.push(rel);
                 files++;
             }
             else if (stat.isSymbolicLink()) {
+                if (!utf8)
+                    refuse(relBytes);
+                const path = pathBytes.toString('utf8');
                 const target = await (0,promises_namespaceObject.readlink)(path);
                 const absolute = (0,external_node_path_namespaceObject.resolve)((0,external_node_path_namespaceObject.dirname)(path), target);
                 let real = absolute;
@@ -33922,7 +34451,7 @@ async function listEntries(root) {
             // Sockets, FIFOs and devices have no place in a configuration: left out, as go-slug does.
         }
     };
-    await walk(root, '');
+    await walk(Buffer.from(root), Buffer.alloc(0));
     return { entries, files };
 }
 /** Files up to this size are read whole; bigger ones are streamed in chunks. */
@@ -33956,8 +34485,9 @@ function prepare(root, entry) {
     return { headers, body, size };
 }
 /** The archive as a stream of blocks: headers and bodies in entry order. */
-async function* tarBlocks(root, entries) {
+async function* tarBlocks(root, entries, signal) {
     for (const entry of entries) {
+        signal?.throwIfAborted();
         const item = prepare(root, entry);
         yield* item.headers;
         if (typeof item.body === 'string') {
@@ -33977,15 +34507,30 @@ async function* tarBlocks(root, entries) {
     }
     yield Buffer.alloc(Block * 2);
 }
+/** The archive grew past the most the step uploads (counted as it is written). */
+class ArchiveTooLargeError extends Error {
+    name = 'ArchiveTooLargeError';
+}
 /**
  * Writes the archive of `entries` (from listEntries) under `root` to `file`, streamed; returns its
  * size. node-tar encodes the headers; the files are read in turn and the blocks gathered
  * for Node's gzip stream, which compresses on the thread pool in parallel with the reading (as
  * `tar czf` runs gzip in a process of its own). node-tar's own packer costs a stat, an open and a
  * stream per file on the main thread, several times slower on a checkout of 10,000 small files.
+ *
+ * `signal` destroys every stream of the pipeline at once (a 3 GiB file is many seconds of gzip);
+ * packing stops as soon as the archive is bigger than `maxBytes`, not after compressing the rest.
+ * The caller removes `file`.
  */
-async function packEntries(root, entries, file) {
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_.Readable.from(tarBlocks(root, entries)), coalesce(256 * 1024), (0,external_node_zlib_.createGzip)({ level: 6 }), (0,external_node_fs_namespaceObject.createWriteStream)(file));
+async function packEntries(root, entries, file, signal, maxBytes = Infinity) {
+    let written = 0;
+    const cap = new external_node_stream_.Transform({
+        transform(chunk, _encoding, done) {
+            written += chunk.length;
+            done(written > maxBytes ? new ArchiveTooLargeError(`the archive is larger than ${maxBytes} bytes`) : null, chunk);
+        }
+    });
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_.Readable.from(tarBlocks(root, entries, signal)), coalesce(256 * 1024), (0,external_node_zlib_.createGzip)({ level: 6 }), cap, (0,external_node_fs_namespaceObject.createWriteStream)(file), signal ? { signal } : {});
     return (await (0,promises_namespaceObject.lstat)(file)).size;
 }
 /** Gathers a stream of small chunks (headers, small files) into blocks of about `size` bytes for gzip. */
@@ -34009,6 +34554,182 @@ function coalesce(size) {
             done(null, length ? Buffer.concat(parts, length) : undefined);
         }
     });
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+;// CONCATENATED MODULE: ./src/bounded-request.ts
+/**
+ * The one way to talk to the service's signed URLs on other origins (log reads, plan JSON
+ * downloads, configuration uploads): never the token, never a redirect, at most `maxBytes` of
+ * answer, within one deadline for the whole exchange, and cut off at once when the step is told
+ * to stop. Not the JSON:API client (api-client.ts), which has retries and a rate budget of its own.
+ *
+ * Why not HttpClient.get: its promise can be raced, but the request under it goes on reading
+ * (a host that ignores `?limit` and never ends its answer grew the step to 4 GiB). Here the
+ * socket is destroyed on every way out: deadline, abort, too many bytes.
+ */
+
+
+
+
+
+
+/** The other origin did not answer within its bounds (deadline, size) or broke off. */
+class BoundedRequestError extends Error {
+    name = 'BoundedRequestError';
+    kind;
+    constructor(message, kind) {
+        super(message);
+        this.kind = kind;
+    }
+}
+// Only to pick the agent: it honours https_proxy / no_proxy the way every other request does.
+const agents = new lib_HttpClient(UserAgent);
+function boundedRequest(url, options) {
+    const { signal, maxBytes } = options;
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            options.body?.destroy();
+            reject(abortReason(signal));
+            return;
+        }
+        let target;
+        try {
+            target = new URL(url);
+        }
+        catch {
+            reject(new BoundedRequestError('the URL the service gave is not a URL', 'network'));
+            return;
+        }
+        const transport = target.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
+        const chunks = [];
+        let size = 0;
+        let settled = false;
+        let request;
+        const settle = (err, answer) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            // Every way out ends the exchange: nothing keeps reading behind a settled promise.
+            request?.destroy();
+            options.body?.destroy();
+            if (err)
+                reject(err);
+            else
+                resolve(answer);
+        };
+        const onAbort = () => settle(abortReason(signal));
+        const timer = setTimeout(() => settle(new BoundedRequestError(`no complete answer within ${formatDuration(options.timeoutMs)}`, 'timeout')), options.timeoutMs);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+            request = transport.request(target, {
+                method: options.method ?? 'GET',
+                headers: { 'User-Agent': UserAgent, ...options.headers },
+                agent: agents.getAgent(url)
+            });
+        }
+        catch (err) {
+            settle(new BoundedRequestError(`the request could not be made (${err.message})`, 'network'));
+            return;
+        }
+        request.on('error', err => settle(new BoundedRequestError(err.message, 'network')));
+        request.on('response', response => {
+            const status = response.statusCode ?? 0;
+            const answer = (truncated) => ({
+                status,
+                headers: response.headers,
+                body: Buffer.concat(chunks, size),
+                truncated
+            });
+            response.on('data', (chunk) => {
+                if (settled)
+                    return;
+                const room = maxBytes - size;
+                if (chunk.length > room) {
+                    if (options.overflow === 'fail') {
+                        settle(new BoundedRequestError(`the answer is larger than ${maxBytes} bytes`, 'too-large'));
+                        return;
+                    }
+                    chunks.push(chunk.subarray(0, room));
+                    size += room;
+                    settle(undefined, answer(true));
+                    return;
+                }
+                chunks.push(chunk);
+                size += chunk.length;
+            });
+            response.on('end', () => settle(undefined, answer(false)));
+            response.on('error', err => settle(new BoundedRequestError(err.message, 'network')));
+            response.on('close', () => {
+                if (!response.complete)
+                    settle(new BoundedRequestError('the connection closed before the answer was complete', 'network'));
+            });
+        });
+        if (options.body) {
+            options.body.on('error', err => settle(err));
+            options.body.pipe(request);
+        }
+        else {
+            request.end();
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/upload-put.ts
+/**
+ * The PUT of a configuration archive to its signed upload URL, through boundedRequest: one deadline
+ * for the whole exchange (the answer's body included), a few KiB of answer at most, cut off at once
+ * by the step's stop signal; never the token, never a redirect. Retried on what a retry can fix.
+ */
+
+
+
+
+
+/** What the step keeps of an upload's answer: enough for a storage error's message, no more. */
+const AnswerBytes = 4 * 1024;
+/** PUTs `file` (`bytes` long) to `url`; throws RunFailedError once retries are spent, the signal's reason when it fires. */
+async function putArchive(file, bytes, url, signal, options = {}) {
+    const tryMs = options.tryMs ?? Math.max(120_000, (bytes / (256 * 1024)) * 1000);
+    const tries = options.tries ?? 4;
+    const backoffMs = options.backoffMs ?? 1000;
+    for (let attempt = 1;; attempt++) {
+        let failure;
+        let transient = true;
+        try {
+            signal.throwIfAborted();
+            // No Authorization header: the URL is signed, and it is another origin.
+            const answer = await boundedRequest(url, {
+                method: 'PUT',
+                headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes) },
+                body: (0,external_node_fs_namespaceObject.createReadStream)(file),
+                maxBytes: AnswerBytes,
+                overflow: 'truncate',
+                timeoutMs: tryMs,
+                signal
+            });
+            if (answer.status >= 200 && answer.status < 300)
+                return;
+            // A redirect is not followed: the archive goes to the URL the service signed, or nowhere.
+            failure = `the upload answered ${answer.status}`;
+            transient = answer.status >= 500 || answer.status === 429;
+        }
+        catch (err) {
+            if (signal.aborted)
+                throw err;
+            failure = errorMessage(err);
+        }
+        if (!transient || attempt >= tries) {
+            throw new RunFailedError(`Uploading the configuration failed (${failure}) after ${attempt} ${attempt === 1 ? 'try' : 'tries'}. Run the step again; if it keeps failing, check that the runner can reach the service's archive storage.`);
+        }
+        log.warning(`Uploading the configuration failed (${failure}); trying again (try ${attempt + 1} of ${tries}).`);
+        await sleep(backoffMs * 2 ** (attempt - 1), signal);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/configuration.ts
@@ -34037,7 +34758,6 @@ function coalesce(size) {
  */
 const MaxArchiveBytes = 500 * 1024 * 1024;
 const MaxCreateTries = 3;
-const MaxUploadTries = 4;
 function toConfigurationVersion(doc) {
     const a = doc.data.attributes;
     return {
@@ -34047,25 +34767,47 @@ function toConfigurationVersion(doc) {
         errorMessage: typeof a['error-message'] === 'string' && a['error-message'] ? a['error-message'] : undefined
     };
 }
+function configuration_inside(base, path) {
+    const rel = (0,external_node_path_namespaceObject.relative)(base, path);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && !(0,external_node_path_namespaceObject.isAbsolute)(rel));
+}
 /**
  * The directory to pack. A workspace with a working directory runs Terraform there, inside the
- * archive: the archive must hold the repository root that contains it.
+ * archive: the archive must hold the repository root that contains it. Whatever is packed lies
+ * inside the checkout (GITHUB_WORKSPACE), judged on real paths: `..`, an absolute path or a
+ * symlink must not send the runner's other files (credentials, other jobs' checkouts) to the service.
  */
 async function resolveSlugRoot(settings, ws) {
     const base = process.env.GITHUB_WORKSPACE || process.cwd();
-    const given = (0,external_node_path_namespaceObject.resolve)(base, settings.directory);
+    const asked = (0,external_node_path_namespaceObject.resolve)(base, settings.directory);
     const isDir = async (p) => (await (0,promises_namespaceObject.stat)(p).catch(() => undefined))?.isDirectory() ?? false;
-    if (!(await isDir(given))) {
-        throw new RunFailedError(`Input '${Inputs.Directory}': '${settings.directory}' (${given}) is not a directory. Check out the repository first (actions/checkout), and give a path relative to it.`);
+    if (!(await isDir(asked))) {
+        throw new RunFailedError(`Input '${Inputs.Directory}': '${settings.directory}' (${asked}) is not a directory. Check out the repository first (actions/checkout), and give a path relative to it.`);
     }
+    let checkout;
+    try {
+        checkout = await (0,promises_namespaceObject.realpath)(base);
+    }
+    catch {
+        throw new RunFailedError(`The checkout '${base}' (GITHUB_WORKSPACE) is not a directory, so input '${Inputs.Directory}' cannot be packed from it.`);
+    }
+    const given = await (0,promises_namespaceObject.realpath)(asked);
+    const outside = (path) => new RunFailedError(`Input '${Inputs.Directory}': '${settings.directory}' is ${path}, outside the checkout ${checkout} (GITHUB_WORKSPACE); the step uploads nothing from outside it. Give a directory of the repository, relative to its root.`);
+    if (!configuration_inside(checkout, given))
+        throw outside(given);
     const wd = (ws.workingDirectory ?? '').replace(/^\/+|\/+$/g, '');
     if (!wd)
         return { root: given, configDir: given };
     if (await isDir((0,external_node_path_namespaceObject.join)(given, wd)))
         return { root: given, configDir: (0,external_node_path_namespaceObject.join)(given, wd) };
     const suffix = `${external_node_path_namespaceObject.sep}${wd.split('/').join(external_node_path_namespaceObject.sep)}`;
-    if (given.endsWith(suffix))
-        return { root: given.slice(0, -suffix.length) || external_node_path_namespaceObject.sep, configDir: given };
+    if (given.endsWith(suffix)) {
+        const root = given.slice(0, -suffix.length) || external_node_path_namespaceObject.sep;
+        if (!configuration_inside(checkout, root)) {
+            throw new RunFailedError(`Input '${Inputs.Directory}': workspace '${ws.organization}/${ws.name}' runs Terraform in its working directory '${wd}', so the archive would be ${root}, outside the checkout ${checkout} (GITHUB_WORKSPACE); the step uploads nothing from outside it. Give the repository root (or '${wd}' inside it), or change the workspace's working directory.`);
+        }
+        return { root, configDir: given };
+    }
     throw new RunFailedError(`Workspace '${ws.organization}/${ws.name}' runs Terraform in its working directory '${wd}', so the archive must hold the repository root that contains it, but '${settings.directory}' has no '${wd}' and is not that directory. Give input '${Inputs.Directory}' the repository root (or '${wd}' itself), or change the workspace's working directory.`);
 }
 async function createVersion(client, ws, settings, signal) {
@@ -34103,45 +34845,6 @@ async function createVersion(client, ws, settings, signal) {
         }
     }
 }
-async function upload(file, bytes, url, signal) {
-    // Bounded by size: at least two minutes, or 256 KiB/s, whichever is longer.
-    const boundMs = Math.max(120_000, (bytes / (256 * 1024)) * 1000);
-    for (let tries = 1;; tries++) {
-        // No Authorization header: the URL is signed, and it is another origin.
-        const http = signedUrlClient(60_000);
-        let failure;
-        let transient = true;
-        try {
-            const put = http.sendStream('PUT', url, (0,external_node_fs_namespaceObject.createReadStream)(file), {
-                'Content-Type': 'application/octet-stream',
-                'Content-Length': String(bytes)
-            });
-            const answer = await Promise.race([
-                withDeadline(put, boundMs, `the upload stalled: not done within ${formatDuration(boundMs)}`),
-                new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }))
-            ]);
-            const status = answer.message.statusCode ?? 0;
-            await answer.readBody();
-            if (status >= 200 && status < 300)
-                return;
-            failure = `the upload answered ${status}`;
-            transient = status >= 500 || status === 429;
-        }
-        catch (err) {
-            if (signal.aborted)
-                throw err;
-            failure = errorMessage(err);
-        }
-        finally {
-            http.dispose();
-        }
-        if (!transient || tries >= MaxUploadTries) {
-            throw new RunFailedError(`Uploading the configuration failed (${failure}) after ${tries} ${tries === 1 ? 'try' : 'tries'}.`);
-        }
-        log.warning(`Uploading the configuration failed (${failure}); trying again (try ${tries + 1} of ${MaxUploadTries}).`);
-        await sleep(1000 * 2 ** (tries - 1), signal);
-    }
-}
 /** Packs and uploads `directory`; returns the version, uploaded. */
 async function uploadConfiguration(client, ws, settings, signal, pollSchedule, boundMs = 120_000) {
     const { root, configDir } = await resolveSlugRoot(settings, ws);
@@ -34149,10 +34852,10 @@ async function uploadConfiguration(client, ws, settings, signal, pollSchedule, b
     let files;
     try {
         ;
-        ({ entries, files } = await listEntries(root));
+        ({ entries, files } = await listEntries(root, signal));
     }
     catch (err) {
-        if (err instanceof SlugError)
+        if (err instanceof SlugError || err instanceof IgnoreFileError)
             throw new RunFailedError(`Input '${Inputs.Directory}': ${err.message}`);
         throw err;
     }
@@ -34172,17 +34875,29 @@ async function uploadConfiguration(client, ws, settings, signal, pollSchedule, b
     const creating = createVersion(client, ws, settings, signal);
     creating.catch(() => undefined);
     try {
-        const packed = { files, bytes: await packEntries(root, entries, file) };
-        if (packed.bytes > MaxArchiveBytes) {
-            throw new RunFailedError(`The configuration archive of '${settings.directory}' is ${(packed.bytes / 2 ** 20).toFixed(0)} MiB, more than the ${MaxArchiveBytes / 2 ** 20} MiB this step uploads. Leave large files (providers, build artifacts) out with a .terraformignore.`);
+        let bytes;
+        try {
+            bytes = await packEntries(root, entries, file, signal, MaxArchiveBytes);
         }
+        catch (err) {
+            // The signal's own reason (timeout, cancel), not the pipeline's AbortError.
+            if (signal.aborted)
+                throw abortReason(signal);
+            if (err instanceof ArchiveTooLargeError) {
+                throw new RunFailedError(`The configuration archive of '${settings.directory}' is more than the ${MaxArchiveBytes / 2 ** 20} MiB this step uploads. Leave large files (providers, build artifacts) out with a .terraformignore.`);
+            }
+            if (err instanceof SlugError)
+                throw new RunFailedError(`Input '${Inputs.Directory}': ${err.message}`);
+            throw err;
+        }
+        const packed = { files, bytes };
         log.info(`Packed ${packed.files} files from ${root} (${(packed.bytes / 1024).toFixed(0)} KiB).`);
         const version = await creating;
         log.mask(version.uploadUrl);
         if (!version.uploadUrl)
             throw new RunFailedError(`Configuration version ${version.id} came without an upload URL; create it again.`);
         signal.throwIfAborted();
-        await upload(file, packed.bytes, version.uploadUrl, signal);
+        await putArchive(file, packed.bytes, version.uploadUrl, signal);
         // Processing the archive is the service's: wait for `uploaded` (or its error).
         // The first look right away: a small archive is usually processed by then.
         const schedule = new PollSchedule({ ...pollSchedule, firstMs: Math.min(pollSchedule.firstMs, 250) });
@@ -34263,7 +34978,7 @@ async function changeReport(client, run, digest, signal) {
     const counts = run.plan;
     const totals = digest?.totals ??
         (counts ? { add: counts.additions, change: counts.changes, remove: counts.destructions, import: 0, operation: 'plan' } : undefined);
-    const base = { totals, firstError: digest?.firstError, drift: [], outputs: [], resources: [] };
+    const base = { totals, firstError: digest?.firstError, drift: [], outputs: [], resources: [], complete: true };
     if (digest?.structured) {
         return {
             ...base,

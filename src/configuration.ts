@@ -6,18 +6,19 @@
  * sent the token. A lost answer to the create means creating another version: a run is never
  * queued on a version the step did not see.
  */
-import { createReadStream } from 'node:fs'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, realpath, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve, sep } from 'node:path'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { Inputs } from './constants.js'
-import { ApiError, RunFailedError, errorMessage, isTransient } from './errors.js'
-import { signedUrlClient, type Document, type TfeClient } from './api-client.js'
+import { ApiError, RunFailedError, abortReason, errorMessage, isTransient } from './errors.js'
+import type { Document, TfeClient } from './api-client.js'
 import type { Settings } from './inputs.js'
 import type { Workspace } from './tfe.js'
 import { PollSchedule, type PollScheduleOptions } from './poll-schedule.js'
-import { SlugError, listEntries, packEntries } from './slug.js'
-import { formatDuration, sleep, withDeadline } from './timing.js'
+import { ArchiveTooLargeError, SlugError, listEntries, packEntries } from './slug.js'
+import { IgnoreFileError } from './terraformignore.js'
+import { putArchive } from './upload-put.js'
+import { formatDuration, sleep } from './timing.js'
 import { log } from './log.js'
 
 /**
@@ -26,7 +27,6 @@ import { log } from './log.js'
  */
 export const MaxArchiveBytes = 500 * 1024 * 1024
 const MaxCreateTries = 3
-const MaxUploadTries = 4
 
 export interface ConfigurationVersion {
   id: string
@@ -45,24 +45,53 @@ function toConfigurationVersion(doc: Document): ConfigurationVersion {
   }
 }
 
+function inside(base: string, path: string): boolean {
+  const rel = relative(base, path)
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))
+}
+
 /**
  * The directory to pack. A workspace with a working directory runs Terraform there, inside the
- * archive: the archive must hold the repository root that contains it.
+ * archive: the archive must hold the repository root that contains it. Whatever is packed lies
+ * inside the checkout (GITHUB_WORKSPACE), judged on real paths: `..`, an absolute path or a
+ * symlink must not send the runner's other files (credentials, other jobs' checkouts) to the service.
  */
 export async function resolveSlugRoot(settings: Settings, ws: Workspace): Promise<{ root: string; configDir: string }> {
   const base = process.env.GITHUB_WORKSPACE || process.cwd()
-  const given = resolve(base, settings.directory)
+  const asked = resolve(base, settings.directory)
   const isDir = async (p: string): Promise<boolean> => (await stat(p).catch(() => undefined))?.isDirectory() ?? false
-  if (!(await isDir(given))) {
+  if (!(await isDir(asked))) {
     throw new RunFailedError(
-      `Input '${Inputs.Directory}': '${settings.directory}' (${given}) is not a directory. Check out the repository first (actions/checkout), and give a path relative to it.`
+      `Input '${Inputs.Directory}': '${settings.directory}' (${asked}) is not a directory. Check out the repository first (actions/checkout), and give a path relative to it.`
     )
   }
+  let checkout: string
+  try {
+    checkout = await realpath(base)
+  } catch {
+    throw new RunFailedError(
+      `The checkout '${base}' (GITHUB_WORKSPACE) is not a directory, so input '${Inputs.Directory}' cannot be packed from it.`
+    )
+  }
+  const given = await realpath(asked)
+  const outside = (path: string): RunFailedError =>
+    new RunFailedError(
+      `Input '${Inputs.Directory}': '${settings.directory}' is ${path}, outside the checkout ${checkout} (GITHUB_WORKSPACE); the step uploads nothing from outside it. Give a directory of the repository, relative to its root.`
+    )
+  if (!inside(checkout, given)) throw outside(given)
   const wd = (ws.workingDirectory ?? '').replace(/^\/+|\/+$/g, '')
   if (!wd) return { root: given, configDir: given }
   if (await isDir(join(given, wd))) return { root: given, configDir: join(given, wd) }
   const suffix = `${sep}${wd.split('/').join(sep)}`
-  if (given.endsWith(suffix)) return { root: given.slice(0, -suffix.length) || sep, configDir: given }
+  if (given.endsWith(suffix)) {
+    const root = given.slice(0, -suffix.length) || sep
+    if (!inside(checkout, root)) {
+      throw new RunFailedError(
+        `Input '${Inputs.Directory}': workspace '${ws.organization}/${ws.name}' runs Terraform in its working directory '${wd}', so the archive would be ${root}, outside the checkout ${checkout} (GITHUB_WORKSPACE); the step uploads nothing from outside it. Give the repository root (or '${wd}' inside it), or change the workspace's working directory.`
+      )
+    }
+    return { root, configDir: given }
+  }
   throw new RunFailedError(
     `Workspace '${ws.organization}/${ws.name}' runs Terraform in its working directory '${wd}', so the archive must hold the repository root that contains it, but '${settings.directory}' has no '${wd}' and is not that directory. Give input '${Inputs.Directory}' the repository root (or '${wd}' itself), or change the workspace's working directory.`
   )
@@ -108,42 +137,6 @@ async function createVersion(client: TfeClient, ws: Workspace, settings: Setting
   }
 }
 
-async function upload(file: string, bytes: number, url: string, signal: AbortSignal): Promise<void> {
-  // Bounded by size: at least two minutes, or 256 KiB/s, whichever is longer.
-  const boundMs = Math.max(120_000, (bytes / (256 * 1024)) * 1000)
-  for (let tries = 1; ; tries++) {
-    // No Authorization header: the URL is signed, and it is another origin.
-    const http = signedUrlClient(60_000)
-    let failure: string
-    let transient = true
-    try {
-      const put = http.sendStream('PUT', url, createReadStream(file), {
-        'Content-Type': 'application/octet-stream',
-        'Content-Length': String(bytes)
-      })
-      const answer = await Promise.race([
-        withDeadline(put, boundMs, `the upload stalled: not done within ${formatDuration(boundMs)}`),
-        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))
-      ])
-      const status = answer.message.statusCode ?? 0
-      await answer.readBody()
-      if (status >= 200 && status < 300) return
-      failure = `the upload answered ${status}`
-      transient = status >= 500 || status === 429
-    } catch (err) {
-      if (signal.aborted) throw err
-      failure = errorMessage(err)
-    } finally {
-      http.dispose()
-    }
-    if (!transient || tries >= MaxUploadTries) {
-      throw new RunFailedError(`Uploading the configuration failed (${failure}) after ${tries} ${tries === 1 ? 'try' : 'tries'}.`)
-    }
-    log.warning(`Uploading the configuration failed (${failure}); trying again (try ${tries + 1} of ${MaxUploadTries}).`)
-    await sleep(1000 * 2 ** (tries - 1), signal)
-  }
-}
-
 /** Packs and uploads `directory`; returns the version, uploaded. */
 export async function uploadConfiguration(
   client: TfeClient,
@@ -157,9 +150,9 @@ export async function uploadConfiguration(
   let entries: string[]
   let files: number
   try {
-    ;({ entries, files } = await listEntries(root))
+    ;({ entries, files } = await listEntries(root, signal))
   } catch (err) {
-    if (err instanceof SlugError) throw new RunFailedError(`Input '${Inputs.Directory}': ${err.message}`)
+    if (err instanceof SlugError || err instanceof IgnoreFileError) throw new RunFailedError(`Input '${Inputs.Directory}': ${err.message}`)
     throw err
   }
   const configPrefix =
@@ -181,18 +174,27 @@ export async function uploadConfiguration(
   const creating = createVersion(client, ws, settings, signal)
   creating.catch(() => undefined)
   try {
-    const packed = { files, bytes: await packEntries(root, entries, file) }
-    if (packed.bytes > MaxArchiveBytes) {
-      throw new RunFailedError(
-        `The configuration archive of '${settings.directory}' is ${(packed.bytes / 2 ** 20).toFixed(0)} MiB, more than the ${MaxArchiveBytes / 2 ** 20} MiB this step uploads. Leave large files (providers, build artifacts) out with a .terraformignore.`
-      )
+    let bytes: number
+    try {
+      bytes = await packEntries(root, entries, file, signal, MaxArchiveBytes)
+    } catch (err) {
+      // The signal's own reason (timeout, cancel), not the pipeline's AbortError.
+      if (signal.aborted) throw abortReason(signal)
+      if (err instanceof ArchiveTooLargeError) {
+        throw new RunFailedError(
+          `The configuration archive of '${settings.directory}' is more than the ${MaxArchiveBytes / 2 ** 20} MiB this step uploads. Leave large files (providers, build artifacts) out with a .terraformignore.`
+        )
+      }
+      if (err instanceof SlugError) throw new RunFailedError(`Input '${Inputs.Directory}': ${err.message}`)
+      throw err
     }
+    const packed = { files, bytes }
     log.info(`Packed ${packed.files} files from ${root} (${(packed.bytes / 1024).toFixed(0)} KiB).`)
     const version = await creating
     log.mask(version.uploadUrl)
     if (!version.uploadUrl) throw new RunFailedError(`Configuration version ${version.id} came without an upload URL; create it again.`)
     signal.throwIfAborted()
-    await upload(file, packed.bytes, version.uploadUrl, signal)
+    await putArchive(file, packed.bytes, version.uploadUrl, signal)
     // Processing the archive is the service's: wait for `uploaded` (or its error).
     // The first look right away: a small archive is usually processed by then.
     const schedule = new PollSchedule({ ...pollSchedule, firstMs: Math.min(pollSchedule.firstMs, 250) })

@@ -4,14 +4,15 @@
  * they point inside the directory and refused when they point outside it (go-slug refuses them
  * too). Streamed from disk to disk: the archive is never held in memory.
  */
-import { createReadStream, createWriteStream, lstatSync, readFileSync, readlinkSync, type Dirent } from 'node:fs'
-import { lstat, opendir, readlink, realpath } from 'node:fs/promises'
+import { createReadStream, createWriteStream, lstatSync, readFileSync, readlinkSync } from 'node:fs'
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises'
+import { isUtf8 } from 'node:buffer'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { Header, Pax } from 'tar'
-import { IgnoreRules } from './terraformignore.js'
+import { IgnoreRules, goString } from './terraformignore.js'
 
 export class SlugError extends Error {
   override name = 'SlugError'
@@ -22,35 +23,79 @@ function inside(root: string, target: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel))
 }
 
-/** The entries to pack under `root`, in walk order, after the ignore rules. */
-export async function listEntries(root: string): Promise<{ entries: string[]; files: number }> {
+/** A path whose bytes are not all UTF-8, readable in a message: each bad byte as `\xNN`. */
+function printable(bytes: Buffer): string {
+  let out = ''
+  let run: number[] = []
+  const flush = (): void => {
+    if (run.length) out += goString(Buffer.from(run))
+    run = []
+  }
+  for (let i = 0; i < bytes.length;) {
+    // The longest valid UTF-8 sequence at i (1 to 4 bytes), else one bad byte.
+    let len = 0
+    for (let n = 1; n <= 4 && i + n <= bytes.length; n++) if (isUtf8(bytes.subarray(i, i + n))) len = n
+    if (len) {
+      run.push(...bytes.subarray(i, i + len))
+      i += len
+    } else {
+      flush()
+      out += `\\x${(bytes[i] as number).toString(16).padStart(2, '0')}`
+      i++
+    }
+  }
+  flush()
+  return out
+}
+
+/**
+ * The entries to pack under `root`, in walk order, after the ignore rules. Names are read as bytes:
+ * one that is not UTF-8 is matched as go-slug matches it, and refused when it is to be packed
+ * (a string path of it would name another file, or none).
+ */
+export async function listEntries(root: string, signal?: AbortSignal): Promise<{ entries: string[]; files: number }> {
   const rules = await IgnoreRules.load(root)
   const realRoot = await realpath(root)
   const entries: string[] = []
   let files = 0
-  const walk = async (dir: string, prefix: string): Promise<void> => {
+  const refuse = (rel: Buffer): never => {
+    throw new SlugError(
+      `the file name '${printable(rel)}' is not UTF-8, and HCP Terraform cannot be given it reliably. Rename it, or leave it out with .terraformignore.`
+    )
+  }
+  const walk = async (dir: Buffer, prefix: Buffer): Promise<void> => {
+    signal?.throwIfAborted()
     // The directory entry's type is enough: no stat per file (10,000 files cost 10,000 of them).
-    const found: Dirent[] = []
-    for await (const d of await opendir(dir)) found.push(d)
-    found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    const found = await readdir(dir, { withFileTypes: true, encoding: 'buffer' })
+    // Byte order, as go-slug's walk.
+    found.sort((a, b) => Buffer.compare(a.name, b.name))
     for (const stat of found) {
-      const rel = `${prefix}${stat.name}`
-      const path = join(dir, stat.name)
+      const relBytes = Buffer.concat([prefix, stat.name])
+      const pathBytes = Buffer.concat([dir, Buffer.from(sep), stat.name])
+      const utf8 = isUtf8(relBytes)
+      const rel = utf8 ? relBytes.toString('utf8') : goString(relBytes)
+      const below = Buffer.concat([relBytes, Buffer.from('/')])
       // As go-slug walks: an excluded entry is left out, but an excluded directory is still walked
       // (a later negation may keep something in it) unless its `dir/` rule dominates.
       if (rules.excludes(rel).excluded) {
-        if (stat.isDirectory()) await walk(path, `${rel}/`)
+        if (stat.isDirectory()) await walk(pathBytes, below)
         continue
       }
       if (stat.isDirectory()) {
         const asDir = rules.excludes(`${rel}/`)
         if (asDir.excluded && asDir.dominating) continue
-        if (!asDir.excluded) entries.push(`${rel}/`)
-        await walk(path, `${rel}/`)
+        if (!asDir.excluded) {
+          if (!utf8) refuse(relBytes)
+          entries.push(`${rel}/`)
+        }
+        await walk(pathBytes, below)
       } else if (stat.isFile()) {
+        if (!utf8) refuse(relBytes)
         entries.push(rel)
         files++
       } else if (stat.isSymbolicLink()) {
+        if (!utf8) refuse(relBytes)
+        const path = pathBytes.toString('utf8')
         const target = await readlink(path)
         const absolute = resolve(dirname(path), target)
         let real = absolute
@@ -70,7 +115,7 @@ export async function listEntries(root: string): Promise<{ entries: string[]; fi
       // Sockets, FIFOs and devices have no place in a configuration: left out, as go-slug does.
     }
   }
-  await walk(root, '')
+  await walk(Buffer.from(root), Buffer.alloc(0))
   return { entries, files }
 }
 
@@ -113,8 +158,9 @@ function prepare(root: string, entry: string): Prepared {
 }
 
 /** The archive as a stream of blocks: headers and bodies in entry order. */
-async function* tarBlocks(root: string, entries: string[]): AsyncGenerator<Buffer> {
+async function* tarBlocks(root: string, entries: string[], signal?: AbortSignal): AsyncGenerator<Buffer> {
   for (const entry of entries) {
+    signal?.throwIfAborted()
     const item = prepare(root, entry)
     yield* item.headers
     if (typeof item.body === 'string') {
@@ -132,15 +178,44 @@ async function* tarBlocks(root: string, entries: string[]): AsyncGenerator<Buffe
   yield Buffer.alloc(Block * 2)
 }
 
+/** The archive grew past the most the step uploads (counted as it is written). */
+export class ArchiveTooLargeError extends Error {
+  override name = 'ArchiveTooLargeError'
+}
+
 /**
  * Writes the archive of `entries` (from listEntries) under `root` to `file`, streamed; returns its
  * size. node-tar encodes the headers; the files are read in turn and the blocks gathered
  * for Node's gzip stream, which compresses on the thread pool in parallel with the reading (as
  * `tar czf` runs gzip in a process of its own). node-tar's own packer costs a stat, an open and a
  * stream per file on the main thread, several times slower on a checkout of 10,000 small files.
+ *
+ * `signal` destroys every stream of the pipeline at once (a 3 GiB file is many seconds of gzip);
+ * packing stops as soon as the archive is bigger than `maxBytes`, not after compressing the rest.
+ * The caller removes `file`.
  */
-export async function packEntries(root: string, entries: string[], file: string): Promise<number> {
-  await pipeline(Readable.from(tarBlocks(root, entries)), coalesce(256 * 1024), createGzip({ level: 6 }), createWriteStream(file))
+export async function packEntries(
+  root: string,
+  entries: string[],
+  file: string,
+  signal?: AbortSignal,
+  maxBytes = Infinity
+): Promise<number> {
+  let written = 0
+  const cap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      written += chunk.length
+      done(written > maxBytes ? new ArchiveTooLargeError(`the archive is larger than ${maxBytes} bytes`) : null, chunk)
+    }
+  })
+  await pipeline(
+    Readable.from(tarBlocks(root, entries, signal)),
+    coalesce(256 * 1024),
+    createGzip({ level: 6 }),
+    cap,
+    createWriteStream(file),
+    signal ? { signal } : {}
+  )
   return (await lstat(file)).size
 }
 
