@@ -41,6 +41,12 @@ export interface RunFacts {
   replaceAddrs?: string[] | null
   variables?: { key: string; value: string }[]
   errorText?: string
+  /** False when the run was created with `refresh: false`. */
+  refresh?: boolean
+  commentIds?: string[]
+  runEventIds?: string[]
+  /** The run's cost estimate, when the organization estimates costs. */
+  costEstimateId?: string
 }
 
 /** A run resource (run.mdx "Sample Response"). */
@@ -74,7 +80,7 @@ export function runResource(f: RunFacts): Resource {
       'trigger-reason': 'manual',
       'target-addrs': f.targetAddrs ?? null,
       'replace-addrs': f.replaceAddrs ?? null,
-      refresh: true,
+      refresh: f.refresh ?? true,
       'refresh-only': f.refreshOnly ?? false,
       'save-plan': f.savePlan ?? false,
       'terraform-version': '1.9.5',
@@ -102,11 +108,19 @@ export function runResource(f: RunFacts): Resource {
       apply: { data: { id: applyId, type: 'applies' }, links: { related: `/api/v2/runs/${f.id}/apply` } },
       'created-by': { data: { id: 'user-StandInPerson0001', type: 'users' } },
       'confirmed-by': timestamps['confirmed-at'] ? { data: { id: 'user-StandInPerson0001', type: 'users' } } : { data: null },
-      'cost-estimate': { data: null },
+      'cost-estimate': f.costEstimateId
+        ? {
+            data: { id: f.costEstimateId, type: 'cost-estimates' },
+            links: { related: `/api/v2/cost-estimates/${f.costEstimateId}` }
+          }
+        : { data: null },
       'policy-checks': { data: [], links: { related: `/api/v2/runs/${f.id}/policy-checks` } },
       'task-stages': { data: [], links: { related: `/api/v2/runs/${f.id}/task-stages` } },
-      'run-events': { data: [], links: { related: `/api/v2/runs/${f.id}/run-events` } },
-      comments: { data: [], links: { related: `/api/v2/runs/${f.id}/comments` } }
+      'run-events': {
+        data: (f.runEventIds ?? []).map(id => ({ id, type: 'run-events' })),
+        links: { related: `/api/v2/runs/${f.id}/run-events` }
+      },
+      comments: { data: (f.commentIds ?? []).map(id => ({ id, type: 'comments' })), links: { related: `/api/v2/runs/${f.id}/comments` } }
     },
     links: { self: `/api/v2/runs/${f.id}` }
   }
@@ -186,6 +200,7 @@ export interface WorkspaceFacts {
   currentConfigurationVersionId?: string | null
   latestRunId?: string | null
   outputIds?: string[]
+  updatedAt?: string
 }
 
 /** A workspace resource (workspaces.mdx, partials/api-code-blocks/workspace.mdx). */
@@ -207,6 +222,7 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
       'apply-duration-average': f.applyDurationAverageMs ?? null,
       source: 'tfe-api',
       'created-at': '2026-11-01T09:00:00.000Z',
+      'updated-at': f.updatedAt ?? '2026-11-01T09:00:00.000Z',
       environment: 'default',
       'queue-all-runs': false,
       'terraform-version': '1.9.5',
@@ -214,16 +230,24 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
       'allow-destroy-plan': true,
       'speculative-enabled': true,
       actions: { 'is-destroyable': true },
+      // Every permission go-tfe's WorkspacePermissions decodes (a missing one reads as false), and the documented can-read-state-outputs.
       permissions: {
         'can-update': true,
         'can-destroy': true,
+        'can-force-delete': true,
         'can-queue-run': f.canQueueRun ?? true,
         'can-queue-apply': f.canQueueApply ?? true,
         'can-queue-destroy': f.canQueueApply ?? true,
+        'can-read-settings': true,
+        'can-read-variable': true,
+        'can-update-variable': true,
         'can-read-state-outputs': f.canReadStateOutputs ?? true,
         'can-read-state-versions': f.canReadStateOutputs ?? true,
         'can-lock': true,
-        'can-unlock': true
+        'can-unlock': true,
+        'can-force-unlock': true,
+        'can-manage-run-tasks': true,
+        'can-manage-hyok': false
       }
     },
     relationships: {
@@ -376,4 +400,22 @@ export function taskStageResources(
       }
     }
   }
+}
+
+/**
+ * The attributes of a request body, in either shape clients send: plain JSON (`{"reason":…}`, as
+ * the docs show) or JSON:API (`{"data":{"type":"","attributes":{"reason":…}}}`, as go-tfe sends).
+ * Undefined when the body is not JSON.
+ */
+export function bodyAttributes(text: string): Record<string, unknown> | undefined {
+  let doc: unknown
+  try {
+    doc = JSON.parse(text || '{}')
+  } catch {
+    return undefined
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return {}
+  const data = (doc as { data?: { attributes?: unknown } }).data
+  const attributes = data && typeof data === 'object' ? data.attributes : undefined
+  return (attributes && typeof attributes === 'object' ? attributes : doc) as Record<string, unknown>
 }

@@ -20,6 +20,7 @@ import {
 import { notFoundPage, readableLog, renderRunPage, renderWorkspacePage, type RunPage } from './pages.ts'
 import { Archivist, applyScript, changesFor, counts, planScript, type LogFormat, type StageScript } from './logs.ts'
 import {
+  bodyAttributes,
   errorDocument,
   listDocument,
   outputResource,
@@ -178,6 +179,7 @@ export interface StandInRun {
   autoApply: boolean
   allowEmptyApply: boolean
   refreshOnly: boolean
+  refresh: boolean
   targetAddrs: string[] | null
   replaceAddrs: string[] | null
   variables: { key: string; value: string }[]
@@ -209,6 +211,8 @@ interface StandInWorkspace {
   timings: Timings
   currentRunId: string | undefined
   manualLock: { by: string; reason: string } | undefined
+  /** When the workspace itself last changed (created, locked, unlocked, new state). */
+  updatedAt: string
   queue: string[]
   resources: number
   plansSeen: number
@@ -247,7 +251,7 @@ export function newId(prefix: string): string {
 const JsonApi = 'application/vnd.api+json'
 
 /** The person behind the stand-in's tokens, for `include=created_by`. */
-function standInUser(): unknown {
+function standInUser(): { id: string; type: string; attributes: Record<string, unknown> } {
   return { id: 'user-StandInPerson0001', type: 'users', attributes: { username: 'stand-in', 'is-service-account': false } }
 }
 
@@ -360,6 +364,7 @@ export class StandIn {
       timings: { ...DefaultTimings, ...this.options.defaultTimings, ...spec.timings },
       currentRunId: undefined,
       manualLock: undefined,
+      updatedAt: new Date().toISOString(),
       queue: [],
       resources: spec.resources ?? 0,
       plansSeen: 0,
@@ -444,12 +449,15 @@ export class StandIn {
   }
 
   lock(workspaceId: string, by = 'user-StandInPerson0001', reason = 'locked by hand'): void {
-    this.mustWorkspace(workspaceId).manualLock = { by, reason }
+    const ws = this.mustWorkspace(workspaceId)
+    ws.manualLock = { by, reason }
+    ws.updatedAt = new Date().toISOString()
   }
 
   unlock(workspaceId: string): void {
     const ws = this.mustWorkspace(workspaceId)
     ws.manualLock = undefined
+    ws.updatedAt = new Date().toISOString()
     this.startNext(ws)
   }
 
@@ -511,6 +519,7 @@ export class StandIn {
       autoApply: typeof a['auto-apply'] === 'boolean' ? a['auto-apply'] : (ws.spec.autoApply ?? false),
       allowEmptyApply: a['allow-empty-apply'] === true,
       refreshOnly: a['refresh-only'] === true,
+      refresh: a.refresh !== false,
       targetAddrs: Array.isArray(a['target-addrs']) ? (a['target-addrs'] as string[]) : null,
       replaceAddrs: Array.isArray(a['replace-addrs']) ? (a['replace-addrs'] as string[]) : null,
       variables: Array.isArray(a.variables) ? (a.variables as { key: string; value: string }[]) : [],
@@ -1144,7 +1153,8 @@ export class StandIn {
       ]
     }
     if (method === 'GET' && path === '/api/v2/ping')
-      return [204, undefined, { 'TFP-API-Version': '2.6', 'TFP-AppName': 'HCP Terraform stand-in' }]
+      // go-tfe's IsCloud() matches the app name exactly; anything else makes clients take this for Terraform Enterprise.
+      return [204, undefined, { 'TFP-API-Version': '2.6', 'TFP-AppName': 'HCP Terraform' }]
     if (!token || !(token in this.options.tokens)) return [401, errorDocument(401, 'unauthorized')]
     const notFound: [number, unknown] = [404, errorDocument(404, 'not found')]
     let m: RegExpMatchArray | null
@@ -1166,7 +1176,7 @@ export class StandIn {
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/runs$/))) {
       const ws = visibleWs(this.workspaces.get(m[1] as string))
       if (!ws) return notFound
-      return [200, this.runList(ws, query)]
+      return this.runList(ws, query)
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/current-state-version$/))) {
       const ws = visibleWs(this.workspaces.get(m[1] as string))
@@ -1219,15 +1229,8 @@ export class StandIn {
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)$/))) {
       const run = visibleRun(m[1] as string)
       if (!run) return notFound
-      const include = (query.get('include') ?? '').split(',').filter(Boolean)
-      const bad = include.find(i => !['plan', 'apply', 'workspace', 'created_by', 'cost_estimate', 'configuration_version'].includes(i))
-      if (bad)
-        return [400, { errors: [{ status: '400', title: 'invalid include parameter', detail: `Invalid include parameter: ${bad}` }] }]
-      const included: unknown[] = []
-      if (include.includes('plan')) included.push(this.stageResource(run.plan))
-      if (include.includes('apply')) included.push(this.stageResource(run.apply))
-      if (include.includes('workspace')) included.push(this.workspaceResource(this.mustWorkspace(run.workspaceId)))
-      if (include.includes('created_by')) included.push(standInUser())
+      const { included, error } = this.runIncluded([run], query)
+      if (error) return error
       return [200, { data: this.runResource(run), ...(included.length ? { included } : {}) }]
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/(plan|apply)$/))) {
@@ -1260,11 +1263,9 @@ export class StandIn {
       if (m[2] === 'lock') {
         if (ws.manualLock || ws.currentRunId)
           return [409, errorDocument(409, 'conflict', 'Unable to lock workspace. The workspace is already locked.')]
-        this.lock(
-          ws.id,
-          'user-StandInPerson0001',
-          typeof text === 'string' && text ? String((JSON.parse(text) as { reason?: string }).reason ?? '') : ''
-        )
+        const a = bodyAttributes(text)
+        if (!a) return [422, errorDocument(422, 'unprocessable entity', 'Malformed JSON body')]
+        this.lock(ws.id, 'user-StandInPerson0001', typeof a.reason === 'string' ? a.reason : '')
       } else {
         if (!ws.manualLock) return [409, errorDocument(409, 'conflict', 'Unable to unlock workspace. The workspace is not locked.')]
         this.unlock(ws.id)
@@ -1289,12 +1290,7 @@ export class StandIn {
       const run = visibleRun(m[1] as string)
       if (!run) return notFound
       if (!run.taskResult) return [200, listDocument([], 1, 20)]
-      const { stage, result } = taskStageResources(run.id, 'post_plan', {
-        name: 'security-scan',
-        status: run.taskResult,
-        enforcement: run.taskEnforcement ?? 'advisory',
-        message: run.taskResult === 'passed' ? 'No findings.' : '2 high-severity findings.'
-      })
+      const { stage, result } = this.taskStage(run)
       return [200, { ...listDocument([stage], 1, 20), ...(query.get('include')?.includes('task_results') ? { included: [result] } : {}) }]
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/plans\/([^/]+)\/json-output$/))) {
@@ -1367,20 +1363,64 @@ export class StandIn {
     return [201, { data: this.runResource(this.createRun(ws, a)) }]
   }
 
-  private runList(ws: StandInWorkspace, query: URLSearchParams): unknown {
-    const ops = (query.get('filter[operation]') ?? '').split(',').filter(Boolean)
+  private runList(ws: StandInWorkspace, query: URLSearchParams): [number, unknown] {
+    const list = (name: string): string[] => (query.get(name) ?? '').split(',').filter(Boolean)
+    const ops = list('filter[operation]')
+    const statuses = list('filter[status]')
     const operation = (r: StandInRun): string =>
       r.planOnly ? 'plan_only' : r.isDestroy ? 'destroy' : r.refreshOnly ? 'refresh_only' : 'plan_and_apply'
     const all = this.runsOf(ws.id)
       .filter(r => (ops.length ? ops.includes(operation(r)) : !r.planOnly))
+      .filter(r => !statuses.length || statuses.includes(r.status))
       .reverse()
     const size = Math.min(100, Number(query.get('page[size]') ?? 20) || 20)
     const page = Math.max(1, Number(query.get('page[number]') ?? 1) || 1)
-    return listDocument(
+    const doc = listDocument(
       all.map(r => this.runResource(r)),
       page,
       size
     )
+    const shown = new Set(doc.data.map(r => r.id))
+    const { included, error } = this.runIncluded(
+      all.filter(r => shown.has(r.id)),
+      query
+    )
+    if (error) return error
+    return [200, included.length ? { ...doc, included } : doc]
+  }
+
+  /** What `include` asks for, for one run or a page of them: each related resource once; 400 for an unknown name. */
+  private runIncluded(runs: StandInRun[], query: URLSearchParams): { included: unknown[]; error?: [number, unknown] } {
+    const include = (query.get('include') ?? '').split(',').filter(Boolean)
+    const known = ['plan', 'apply', 'workspace', 'created_by', 'cost_estimate', 'configuration_version', 'task_stages']
+    const bad = include.find(i => !known.includes(i))
+    if (bad) {
+      const detail = `Invalid include parameter: ${bad}`
+      return { included: [], error: [400, { errors: [{ status: '400', title: 'invalid include parameter', detail }] }] }
+    }
+    const included = new Map<string, unknown>()
+    const add = (r: { id: string; type: string } | undefined): void => {
+      if (r && !included.has(`${r.type}/${r.id}`)) included.set(`${r.type}/${r.id}`, r)
+    }
+    for (const run of runs) {
+      if (include.includes('plan')) add(this.stageResource(run.plan))
+      if (include.includes('apply')) add(this.stageResource(run.apply))
+      if (include.includes('workspace')) add(this.workspaceResource(this.mustWorkspace(run.workspaceId)))
+      if (include.includes('created_by')) add(standInUser())
+      const cv = run.configurationVersionId ? this.configurationVersions.get(run.configurationVersionId) : undefined
+      if (include.includes('configuration_version') && cv) add(configurationVersionResource(cv, this.logUrl))
+      if (include.includes('task_stages') && run.taskResult) add(this.taskStage(run).stage)
+    }
+    return { included: [...included.values()] }
+  }
+
+  private taskStage(run: StandInRun): ReturnType<typeof taskStageResources> {
+    return taskStageResources(run.id, 'post_plan', {
+      name: 'security-scan',
+      status: run.taskResult ?? 'passed',
+      enforcement: run.taskEnforcement ?? 'advisory',
+      message: run.taskResult === 'failed' ? '2 high-severity findings.' : 'No findings.'
+    })
   }
 
   private workspaceResource(ws: StandInWorkspace): ReturnType<typeof workspaceResource> {
@@ -1408,7 +1448,8 @@ export class StandIn {
         this.runsOf(ws.id)
           .filter(r => !r.planOnly)
           .pop()?.id ?? null,
-      outputIds: Object.values(ws.outputIds)
+      outputIds: Object.values(ws.outputIds),
+      updatedAt: ws.updatedAt
     })
   }
 
@@ -1440,6 +1481,7 @@ export class StandIn {
       isDestroy: run.isDestroy,
       planOnly: run.planOnly,
       refreshOnly: run.refreshOnly,
+      refresh: run.refresh,
       savePlan: run.savePlan,
       configurationVersionId: run.configurationVersionId,
       positionInQueue: run.status === 'pending' ? ws.queue.indexOf(run.id) + 1 : 0,

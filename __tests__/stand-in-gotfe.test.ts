@@ -1,0 +1,151 @@
+/**
+ * The stand-in answers what HashiCorp's Go client (go-tfe v1.109) and the Terraform CLI's `cloud`
+ * backend ask of it: the same paths, query parameters and JSON:API bodies they send, and the
+ * fields, relationships, statuses and headers they decode. Plain HTTP against the stand-in.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { StandIn } from '../stand-in/server.ts'
+
+let standIn: StandIn
+const auth = { Authorization: 'Bearer test-token', 'Content-Type': 'application/vnd.api+json' }
+
+beforeAll(async () => {
+  standIn = new StandIn({ defaultTimings: { queueMs: 20, planMs: 100, applyMs: 100, applyQueueMs: 20, processingMs: 20 } })
+  await standIn.start()
+})
+afterAll(async () => {
+  await standIn.stop()
+})
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON:API documents, read field by field in the assertions
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; headers: Headers }> {
+  const res = await fetch(`${standIn.url}${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await res.text()
+  return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers }
+}
+
+/** A run created as go-tfe's Runs.Create sends it. */
+async function createRun(wsId: string, attributes: Record<string, unknown> = {}, cvId?: string): Promise<string> {
+  const r = await api('POST', '/api/v2/runs', {
+    data: {
+      type: 'runs',
+      attributes,
+      relationships: {
+        workspace: { data: { type: 'workspaces', id: wsId } },
+        ...(cvId ? { 'configuration-version': { data: { type: 'configuration-versions', id: cvId } } } : {})
+      }
+    }
+  })
+  expect(r.status).toBe(201)
+  return r.json.data.id as string
+}
+
+async function until(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(r => setTimeout(r, 10))
+  }
+}
+
+const status = (runId: string): string | undefined => standIn.runs.get(runId)?.status
+
+async function applied(wsId: string, attributes: Record<string, unknown> = {}, cvId?: string): Promise<string> {
+  const id = await createRun(wsId, attributes, cvId)
+  await until('a confirmable run', () => standIn.runs.get(id)?.confirmable === true)
+  expect((await api('POST', `/api/v2/runs/${id}/actions/apply`, { comment: 'ship it' })).status).toBe(202)
+  await until('the apply', () => status(id) === 'applied')
+  return id
+}
+
+describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
+  it('ping answers TFP-AppName: HCP Terraform, so go-tfe takes the stand-in for HCP Terraform, not Terraform Enterprise', async () => {
+    const ping = await fetch(`${standIn.url}/api/v2/ping`, {
+      headers: { Authorization: 'Bearer test-token', Accept: 'application/vnd.api+json' }
+    })
+    expect(ping.headers.get('tfp-appname')).toBe('HCP Terraform')
+    expect(ping.headers.get('tfp-api-version')).not.toBeNull()
+  })
+
+  it('refresh: false is read back as false, and true by default', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-refresh-1' })
+    const off = await createRun(ws.id, { refresh: false, 'plan-only': true })
+    const on = await createRun(ws.id, { 'plan-only': true })
+    expect((await api('GET', `/api/v2/runs/${off}`)).json.data.attributes.refresh).toBe(false)
+    expect((await api('GET', `/api/v2/runs/${on}`)).json.data.attributes.refresh).toBe(true)
+  })
+
+  it('filter[status] lists only the runs in those statuses', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-filter-1' })
+    const done = await applied(ws.id)
+    const waiting = await createRun(ws.id)
+    await until('a confirmable run', () => standIn.runs.get(waiting)?.confirmable === true)
+    const ids = async (q: string): Promise<string[]> =>
+      (await api('GET', `/api/v2/workspaces/${ws.id}/runs?${q}`)).json.data.map((r: { id: string }) => r.id)
+    expect(await ids('filter[status]=applied')).toEqual([done])
+    expect(await ids('filter[status]=planned,errored')).toEqual([waiting])
+    expect(await ids('filter[status]=applied,planned')).toEqual([waiting, done])
+    const counted = await api('GET', `/api/v2/workspaces/${ws.id}/runs?filter[status]=errored`)
+    expect([counted.json.data, counted.json.meta.pagination['total-count']]).toEqual([[], 0])
+  })
+
+  it('include on a runs list puts each run’s plan, apply, workspace and creator in included', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-include-1' })
+    const a = await createRun(ws.id, { 'plan-only': true })
+    const b = await createRun(ws.id, { 'plan-only': true })
+    const list = await api('GET', `/api/v2/workspaces/${ws.id}/runs?filter[operation]=plan_only&include=plan,apply,workspace,created_by`)
+    expect(list.status).toBe(200)
+    const included = list.json.included as { id: string; type: string }[]
+    const key = (r: { id: string; type: string }): string => `${r.type}/${r.id}`
+    for (const id of [a, b]) {
+      const run = list.json.data.find((r: { id: string }) => r.id === id)
+      for (const rel of ['plan', 'apply', 'workspace', 'created-by'])
+        expect([rel, included.some(i => key(i) === key(run.relationships[rel].data))]).toEqual([rel, true])
+    }
+    // Each resource once: both runs share the workspace and the creator.
+    expect(new Set(included.map(key)).size).toBe(included.length)
+    expect(included.filter(i => i.type === 'workspaces')).toHaveLength(1)
+    expect((await api('GET', `/api/v2/workspaces/${ws.id}/runs?include=nonsense`)).status).toBe(400)
+  })
+
+  it('a workspace has updated-at and every permission go-tfe decodes', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-ws-1' })
+    const before = (await api('GET', `/api/v2/workspaces/${ws.id}`)).json.data.attributes
+    expect(before['updated-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
+    for (const p of [
+      'can-destroy',
+      'can-force-unlock',
+      'can-lock',
+      'can-manage-run-tasks',
+      'can-manage-hyok',
+      'can-queue-apply',
+      'can-queue-destroy',
+      'can-queue-run',
+      'can-read-settings',
+      'can-read-state-versions',
+      'can-read-variable',
+      'can-unlock',
+      'can-update',
+      'can-update-variable',
+      'can-force-delete'
+    ])
+      expect([p, typeof before.permissions[p]]).toEqual([p, 'boolean'])
+    await new Promise(r => setTimeout(r, 5))
+    const locked = (await api('POST', `/api/v2/workspaces/${ws.id}/actions/lock`, {})).json.data.attributes
+    expect(Date.parse(locked['updated-at'])).toBeGreaterThan(Date.parse(before['updated-at']))
+  })
+
+  it('keeps the lock reason go-tfe sends inside a JSON:API data.attributes body', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-lock-1' })
+    const locked = await api('POST', `/api/v2/workspaces/${ws.id}/actions/lock`, {
+      data: { type: '', attributes: { reason: 'migrating state' } }
+    })
+    expect(locked.status).toBe(200)
+    expect(locked.json.data.attributes).toMatchObject({ locked: true, 'locked-reason': 'migrating state' })
+    expect((await api('GET', `/api/v2/workspaces/${ws.id}`)).json.data.attributes['locked-reason']).toBe('migrating state')
+    expect((await api('POST', `/api/v2/workspaces/${ws.id}/actions/unlock`)).status).toBe(200)
+    // The documented plain body still works.
+    const plain = await api('POST', `/api/v2/workspaces/${ws.id}/actions/lock`, { reason: 'by hand' })
+    expect(plain.json.data.attributes['locked-reason']).toBe('by hand')
+  })
+})
