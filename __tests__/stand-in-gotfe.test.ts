@@ -50,6 +50,15 @@ async function until(what: string, cond: () => boolean, ms = 5_000): Promise<voi
 
 const status = (runId: string): string | undefined => standIn.runs.get(runId)?.status
 
+/** A log read as go-tfe's LogReader makes it: its own `?limit=&offset=` in place of any query. */
+async function readLog(logReadUrl: string, offset = 0): Promise<Buffer> {
+  const u = new URL(logReadUrl)
+  u.search = `limit=65536&offset=${offset}`
+  const res = await fetch(u)
+  expect(res.status).toBe(200)
+  return Buffer.from(await res.arrayBuffer())
+}
+
 async function applied(wsId: string, attributes: Record<string, unknown> = {}, cvId?: string): Promise<string> {
   const id = await createRun(wsId, attributes, cvId)
   await until('a confirmable run', () => standIn.runs.get(id)?.confirmable === true)
@@ -59,6 +68,53 @@ async function applied(wsId: string, attributes: Record<string, unknown> = {}, c
 }
 
 describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
+  it('log-read-url is there while the plan is pending, and reads empty until the plan starts', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-log-1', timings: { queueMs: 300 } })
+    standIn.lock(ws.id)
+    const id = await createRun(ws.id)
+    const pending = await api('GET', `/api/v2/runs/${id}/plan`)
+    expect(pending.json.data.attributes.status).toBe('pending')
+    const url = pending.json.data.attributes['log-read-url'] as string
+    expect(url).toMatch(/^https?:\/\//)
+    expect((await readLog(url)).length).toBe(0)
+    standIn.unlock(ws.id)
+    await until('plan_queued', () => status(id) === 'plan_queued')
+    const queued = await api('GET', `/api/v2/plans/${pending.json.data.id}`)
+    expect(queued.json.data.attributes).toMatchObject({ status: 'pending', 'log-read-url': url })
+    expect((await readLog(url)).length).toBe(0)
+    await until('the plan to finish', () => standIn.runs.get(id)?.plan.status === 'finished')
+    const log = await readLog(url)
+    expect([log[0], log[log.length - 1]]).toEqual([0x02, 0x03])
+    expect(log.length).toBeGreaterThan(2)
+  })
+
+  it("the apply's log-read-url is there once the run is confirmed, before the apply starts", async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-log-2', timings: { applyQueueMs: 400 } })
+    const id = await createRun(ws.id)
+    await until('a confirmable run', () => standIn.runs.get(id)?.confirmable === true)
+    expect((await api('POST', `/api/v2/runs/${id}/actions/apply`, {})).status).toBe(202)
+    await until('apply_queued', () => status(id) === 'apply_queued')
+    const apply = await api('GET', `/api/v2/runs/${id}/apply`)
+    expect(apply.json.data.attributes.status).toBe('pending')
+    const url = apply.json.data.attributes['log-read-url'] as string
+    expect(url).toMatch(/^https?:\/\//)
+    expect((await readLog(url)).length).toBe(0)
+    await until('the apply', () => status(id) === 'applied')
+    const log = await readLog(url)
+    expect([log[0], log[log.length - 1]]).toEqual([0x02, 0x03])
+  })
+
+  it('a run that ends before its plan starts leaves the plan unreachable, so a log reader knows it is done', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-log-3' })
+    standIn.lock(ws.id)
+    const id = await createRun(ws.id)
+    expect((await api('POST', `/api/v2/runs/${id}/actions/discard`, {})).status).toBe(202)
+    const plan = await api('GET', `/api/v2/runs/${id}/plan`)
+    const apply = await api('GET', `/api/v2/runs/${id}/apply`)
+    expect([plan.json.data.attributes.status, apply.json.data.attributes.status]).toEqual(['unreachable', 'unreachable'])
+    standIn.unlock(ws.id)
+  })
+
   it('ping answers TFP-AppName: HCP Terraform, so go-tfe takes the stand-in for HCP Terraform, not Terraform Enterprise', async () => {
     const ping = await fetch(`${standIn.url}/api/v2/ping`, {
       headers: { Authorization: 'Bearer test-token', Accept: 'application/vnd.api+json' }

@@ -150,6 +150,12 @@ interface Stage {
   changes: number
   destructions: number
   logId: string
+  /**
+   * Whether the stage hands out its log-read-url: a plan from the start, an apply once the run is
+   * confirmed (go-tfe's Logs fails on an empty URL, and the Terraform CLI asks as soon as the run
+   * leaves pending or confirmed). The log reads empty until the stage starts.
+   */
+  logIssued: boolean
   /** The lines the stage writes when it ends, set when its log opens. */
   pendingEnd?: string[]
   /** queued-at, started-at, finished-at, errored-at, canceled-at as they happen. */
@@ -505,6 +511,7 @@ export class StandIn {
       changes: 0,
       destructions: 0,
       logId: randomBytes(12).toString('hex'),
+      logIssued: kind === 'plans',
       timestamps: { 'queued-at': new Date().toISOString() }
     })
     const run: StandInRun = {
@@ -801,6 +808,7 @@ export class StandIn {
 
   private startApply(run: StandInRun): void {
     const ws = this.mustWorkspace(run.workspaceId)
+    run.apply.logIssued = true
     this.setStatus(run, 'confirmed')
     this.after(run, 10, () => {
       this.setStatus(run, 'apply_queued')
@@ -863,6 +871,8 @@ export class StandIn {
     this.clearTimers(run)
     // A stage cut short (cancel) still closes its log.
     for (const stage of [run.plan, run.apply]) if (stage.pendingEnd) this.endLog(run, stage, [])
+    // A stage the run never reached ends too: log readers stop when their stage's status is final.
+    for (const stage of [run.plan, run.apply]) if (stage.status === 'pending') stageStatus(stage, 'unreachable')
     this.setStatus(run, status)
     run.terminalAt = performance.now()
     const ws = this.mustWorkspace(run.workspaceId)
@@ -1503,8 +1513,7 @@ export class StandIn {
       destructions: stage.destructions,
       statusTimestamps: stage.timestamps,
       stateVersionId: stage.stateVersionId,
-      // Empty until the stage starts, as on the service.
-      logReadUrl: this.archivist.has(stage.logId) ? `${this.logUrl}/v1/object/${stage.logId}` : ''
+      logReadUrl: stage.logIssued ? `${this.logUrl}/v1/object/${stage.logId}` : ''
     })
   }
 }
