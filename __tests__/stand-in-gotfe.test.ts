@@ -115,6 +115,22 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
     standIn.unlock(ws.id)
   })
 
+  it('POST /runs/:id/comments makes a comment the run lists, and GET /comments/:id reads it', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-comment-1' })
+    const id = await createRun(ws.id)
+    const made = await api('POST', `/api/v2/runs/${id}/comments`, { data: { type: 'comments', attributes: { body: 'first look' } } })
+    expect(made.status).toBe(201)
+    expect(made.json.data).toMatchObject({ id: expect.stringMatching(/^wsc-/), type: 'comments', attributes: { body: 'first look' } })
+    expect((await api('POST', `/api/v2/runs/${id}/comments`, { data: { type: 'comments', attributes: { body: '' } } })).status).toBe(422)
+    const list = await api('GET', `/api/v2/runs/${id}/comments`)
+    expect(list.json.data.map((c: { attributes: { body: string } }) => c.attributes.body)).toEqual(['first look'])
+    const run = await api('GET', `/api/v2/runs/${id}`)
+    expect(run.json.data.relationships.comments.data).toEqual([{ id: made.json.data.id, type: 'comments' }])
+    const one = await api('GET', `/api/v2/comments/${made.json.data.id}`)
+    expect([one.status, one.json.data.attributes.body]).toEqual([200, 'first look'])
+    expect((await api('POST', '/api/v2/runs/run-NoSuchRun0000000/comments', { data: { attributes: { body: 'x' } } })).status).toBe(404)
+  })
+
   it('ping answers TFP-AppName: HCP Terraform, so go-tfe takes the stand-in for HCP Terraform, not Terraform Enterprise', async () => {
     const ping = await fetch(`${standIn.url}/api/v2/ping`, {
       headers: { Authorization: 'Bearer test-token', Accept: 'application/vnd.api+json' }
@@ -129,6 +145,49 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
     const on = await createRun(ws.id, { 'plan-only': true })
     expect((await api('GET', `/api/v2/runs/${off}`)).json.data.attributes.refresh).toBe(false)
     expect((await api('GET', `/api/v2/runs/${on}`)).json.data.attributes.refresh).toBe(true)
+  })
+
+  it('the comment sent with apply, discard and cancel is a comment of the run, and the run has events for what happened', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-events-1' })
+    const confirmed = await applied(ws.id)
+    const discarded = await createRun(ws.id)
+    await until('a confirmable run', () => standIn.runs.get(discarded)?.confirmable === true)
+    // The older JSON:API shape of the action body, as some clients still send it.
+    expect(
+      (await api('POST', `/api/v2/runs/${discarded}/actions/discard`, { data: { type: '', attributes: { comment: 'not today' } } })).status
+    ).toBe(202)
+    const ws2 = standIn.addWorkspace({ name: 'gotfe-events-2', timings: { planMs: 5_000 } })
+    const canceled = await createRun(ws2.id)
+    await until('planning', () => status(canceled) === 'planning')
+    expect((await api('POST', `/api/v2/runs/${canceled}/actions/cancel`, { comment: 'wrong branch' })).status).toBe(202)
+    await until('canceled', () => status(canceled) === 'canceled')
+
+    for (const [id, body, action] of [
+      [confirmed, 'ship it', 'confirmed'],
+      [discarded, 'not today', 'discarded'],
+      [canceled, 'wrong branch', 'canceled']
+    ] as const) {
+      const comments = await api('GET', `/api/v2/runs/${id}/comments`)
+      expect(comments.json.data.map((c: { attributes: { body: string } }) => c.attributes.body)).toEqual([body])
+      const run = await api('GET', `/api/v2/runs/${id}`)
+      expect(run.json.data.relationships.comments.data).toEqual([{ id: comments.json.data[0].id, type: 'comments' }])
+      const events = await api('GET', `/api/v2/runs/${id}/run-events?include=actor,comment`)
+      expect(events.status).toBe(200)
+      const actions = events.json.data.map((e: { attributes: { action: string } }) => e.attributes.action)
+      expect(actions).toEqual(expect.arrayContaining(['pending', action, 'commented']))
+      for (const e of events.json.data) expect(e.attributes['created-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
+      const commented = events.json.data.find((e: { attributes: { action: string } }) => e.attributes.action === 'commented')
+      expect(commented.relationships.comment.data).toEqual({ id: comments.json.data[0].id, type: 'comments' })
+      expect(commented.relationships.actor.data).toMatchObject({ type: 'users' })
+      const included = events.json.included as { type: string; attributes: Record<string, unknown> }[]
+      expect(included.find(i => i.type === 'comments')?.attributes.body).toBe(body)
+      expect(included.find(i => i.type === 'users')?.attributes.username).toEqual(expect.any(String))
+      expect(run.json.data.relationships['run-events'].data.map((e: { id: string }) => e.id)).toEqual(
+        events.json.data.map((e: { id: string }) => e.id)
+      )
+      const one = await api('GET', `/api/v2/run-events/${commented.id}?include=comment`)
+      expect([one.status, one.json.data.attributes.action, one.json.included[0].attributes.body]).toEqual([200, 'commented', body])
+    }
   })
 
   it('filter[status] lists only the runs in those statuses', async () => {

@@ -419,3 +419,35 @@ export function bodyAttributes(text: string): Record<string, unknown> | undefine
   const attributes = data && typeof data === 'object' ? data.attributes : undefined
   return (attributes && typeof attributes === 'object' ? attributes : doc) as Record<string, unknown>
 }
+
+/** A comment on a run (go-tfe comment.go): its body, and the run event that records it. */
+export function commentResource(f: { id: string; body: string; createdAt?: string; runEventId?: string }): Resource {
+  return {
+    id: f.id,
+    type: 'comments',
+    attributes: { body: f.body, 'created-at': f.createdAt ?? '2026-11-23T07:00:00.000Z' },
+    relationships: { 'run-event': { data: f.runEventId ? { id: f.runEventId, type: 'run-events' } : null } },
+    links: { self: `/api/v2/comments/${f.id}` }
+  }
+}
+
+/** A run event (go-tfe run_event.go): what happened to the run, who did it, and the comment made with it. */
+export function runEventResource(f: {
+  id: string
+  action: string
+  description: string
+  createdAt?: string
+  actorId?: string
+  commentId?: string
+}): Resource {
+  return {
+    id: f.id,
+    type: 'run-events',
+    attributes: { action: f.action, 'created-at': f.createdAt ?? '2026-11-23T07:00:00.000Z', description: f.description },
+    relationships: {
+      actor: { data: f.actorId ? { id: f.actorId, type: 'users' } : null },
+      comment: { data: f.commentId ? { id: f.commentId, type: 'comments' } : null }
+    },
+    links: { self: `/api/v2/run-events/${f.id}` }
+  }
+}

@@ -18,6 +18,7 @@ import {
   type StandInConfigurationVersion
 } from './configuration-versions.ts'
 import { notFoundPage, readableLog, renderRunPage, renderWorkspacePage, type RunPage } from './pages.ts'
+import { RunActivity } from './run-activity.ts'
 import { Archivist, applyScript, changesFor, counts, planScript, type LogFormat, type StageScript } from './logs.ts'
 import {
   bodyAttributes,
@@ -206,6 +207,8 @@ export interface StandInRun {
   /** The post-plan run task's result once it ran. */
   taskResult?: 'passed' | 'failed'
   taskEnforcement?: 'advisory' | 'mandatory'
+  /** The person whose move (confirm, discard, cancel) the next status comes from: its run event's actor. */
+  movedBy?: string
   timers: NodeJS.Timeout[]
 }
 
@@ -256,9 +259,11 @@ export function newId(prefix: string): string {
 
 const JsonApi = 'application/vnd.api+json'
 
+const StandInUserId = 'user-StandInPerson0001'
+
 /** The person behind the stand-in's tokens, for `include=created_by`. */
 function standInUser(): { id: string; type: string; attributes: Record<string, unknown> } {
-  return { id: 'user-StandInPerson0001', type: 'users', attributes: { username: 'stand-in', 'is-service-account': false } }
+  return { id: StandInUserId, type: 'users', attributes: { username: 'stand-in', 'is-service-account': false } }
 }
 
 /** What a failing plan or apply writes as its diagnostic. */
@@ -293,6 +298,8 @@ export class StandIn {
   /** Every line written to a log, with performance.now() when it was written: the bench measures log lag from here. */
   readonly logLines: { at: number; logId: string; line: string }[] = []
   readonly archivist = new Archivist()
+  /** Comments and run events. */
+  readonly activity = new RunActivity(newId)
   rateLimited = 0
   private readonly options: Required<Omit<StandInOptions, 'port' | 'tls'>> & { port: number; tls: StandInOptions['tls'] }
   private readonly scheme: 'http' | 'https'
@@ -409,6 +416,7 @@ export class StandIn {
   confirm(runId: string): boolean {
     const run = this.mustRun(runId)
     if (!run.confirmable) return false
+    run.movedBy = StandInUserId
     if (run.status === 'planned_and_saved') {
       // A confirmed saved plan becomes the workspace's current run for its apply.
       const ws = this.mustWorkspace(run.workspaceId)
@@ -421,6 +429,7 @@ export class StandIn {
   discard(runId: string): boolean {
     const run = this.mustRun(runId)
     if (!Discardable.has(run.status)) return false
+    run.movedBy = StandInUserId
     const ws = this.mustWorkspace(run.workspaceId)
     ws.queue = ws.queue.filter(id => id !== runId)
     this.finish(run, 'discarded')
@@ -430,6 +439,7 @@ export class StandIn {
   cancel(runId: string): boolean {
     const run = this.mustRun(runId)
     if (!Cancelable.has(run.status)) return false
+    run.movedBy = StandInUserId
     if (run.status === 'pending') {
       const ws = this.mustWorkspace(run.workspaceId)
       ws.queue = ws.queue.filter(id => id !== runId)
@@ -454,7 +464,7 @@ export class StandIn {
     return true
   }
 
-  lock(workspaceId: string, by = 'user-StandInPerson0001', reason = 'locked by hand'): void {
+  lock(workspaceId: string, by = StandInUserId, reason = 'locked by hand'): void {
     const ws = this.mustWorkspace(workspaceId)
     ws.manualLock = { by, reason }
     ws.updatedAt = new Date().toISOString()
@@ -499,6 +509,8 @@ export class StandIn {
     run.status = status
     run.statusTimestamps[`${status.replace(/_/g, '-')}-at`] = new Date().toISOString()
     run.confirmable = false
+    this.activity.record(run.id, status, run.movedBy)
+    run.movedBy = undefined
   }
 
   private createRun(ws: StandInWorkspace, a: Record<string, unknown>, cvId?: string): StandInRun {
@@ -541,6 +553,7 @@ export class StandIn {
       timers: []
     }
     this.runs.set(run.id, run)
+    this.activity.record(run.id, 'pending', StandInUserId)
     // The create answer says `pending`, as the service's does; the run moves on right after.
     if (planOnly || run.savePlan) {
       // Speculative runs and saved plans neither wait for the workspace's queue nor lock it.
@@ -1175,6 +1188,12 @@ export class StandIn {
       return run && visibleWs(this.workspaces.get(run.workspaceId)) ? run : undefined
     }
 
+    const activity = this.activity.route(method, path, query, text, {
+      newId,
+      user: standInUser,
+      visibleRun: id => visibleRun(id) !== undefined
+    })
+    if (activity) return activity
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/organizations\/([^/]+)\/workspaces\/([^/]+)$/))) {
       const ws = visibleWs(this.workspaceByName(decodeURIComponent(m[2] as string), decodeURIComponent(m[1] as string)))
       return ws ? [200, { data: this.workspaceResource(ws) }] : notFound
@@ -1275,16 +1294,12 @@ export class StandIn {
           return [409, errorDocument(409, 'conflict', 'Unable to lock workspace. The workspace is already locked.')]
         const a = bodyAttributes(text)
         if (!a) return [422, errorDocument(422, 'unprocessable entity', 'Malformed JSON body')]
-        this.lock(ws.id, 'user-StandInPerson0001', typeof a.reason === 'string' ? a.reason : '')
+        this.lock(ws.id, StandInUserId, typeof a.reason === 'string' ? a.reason : '')
       } else {
         if (!ws.manualLock) return [409, errorDocument(409, 'conflict', 'Unable to unlock workspace. The workspace is not locked.')]
         this.unlock(ws.id)
       }
       return [200, { data: this.workspaceResource(ws) }]
-    }
-    if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/(run-events|comments)$/))) {
-      // Advertised by every run; the stand-in records neither events nor comments.
-      return visibleRun(m[1] as string) ? [200, listDocument([], 1, 20)] : notFound
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/configuration-versions\/([^/]+)\/download$/))) {
       const cv = this.configurationVersions.get(m[1] as string)
@@ -1326,7 +1341,11 @@ export class StandIn {
       const ok =
         m[2] === 'apply' ? this.confirm(run.id) : m[2] === 'discard' ? this.discard(run.id) : m[2] === 'cancel' ? this.cancel(run.id) : null
       if (ok === null) return notFound
-      return ok ? [202, undefined] : [409, { errors: [{ status: '409', title: 'transition not allowed' }] }]
+      if (!ok) return [409, { errors: [{ status: '409', title: 'transition not allowed' }] }]
+      // The comment of an apply, discard or cancel is a comment of the run (plain JSON, or the older JSON:API shape).
+      const comment = bodyAttributes(text)?.comment
+      if (typeof comment === 'string' && comment.trim()) this.activity.comment(run.id, comment, StandInUserId)
+      return [202, undefined]
     }
     return notFound
   }
@@ -1499,7 +1518,9 @@ export class StandIn {
       statusTimestamps: run.statusTimestamps,
       targetAddrs: run.targetAddrs,
       replaceAddrs: run.replaceAddrs,
-      variables: run.variables
+      variables: run.variables,
+      commentIds: this.activity.commentIdsOf(run.id),
+      runEventIds: this.activity.eventIdsOf(run.id)
     })
   }
 
