@@ -223,6 +223,31 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
     expect((await api('GET', `/api/v2/workspaces/${ws.id}/runs?include=nonsense`)).status).toBe(400)
   })
 
+  it('a cost-estimated run has a cost-estimate relationship that resolves, and include=cost_estimate brings it', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-cost-1', costEstimation: true, changes: { add: 3, change: 0, destroy: 0 } })
+    const id = await createRun(ws.id)
+    await until('cost_estimated', () => standIn.runs.get(id)?.confirmable === true)
+    const run = await api('GET', `/api/v2/runs/${id}?include=cost_estimate`)
+    const rel = run.json.data.relationships['cost-estimate'].data
+    expect(rel).toMatchObject({ id: expect.stringMatching(/^ce-/), type: 'cost-estimates' })
+    const ce = await api('GET', `/api/v2/cost-estimates/${rel.id}`)
+    expect(ce.status).toBe(200)
+    expect(ce.json.data.attributes).toMatchObject({
+      status: 'finished',
+      'resources-count': 3,
+      'matched-resources-count': 3,
+      'unmatched-resources-count': 0,
+      'proposed-monthly-cost': expect.stringMatching(/^\d+\.\d\d$/),
+      'prior-monthly-cost': expect.stringMatching(/^\d+\.\d\d$/),
+      'delta-monthly-cost': expect.stringMatching(/^-?\d+\.\d\d$/)
+    })
+    expect(ce.json.data.attributes['status-timestamps']['finished-at']).toEqual(expect.any(String))
+    expect(run.json.included).toEqual([expect.objectContaining({ id: rel.id, type: 'cost-estimates' })])
+    const plain = standIn.addWorkspace({ name: 'gotfe-cost-2' })
+    const other = await createRun(plain.id, { 'plan-only': true })
+    expect((await api('GET', `/api/v2/runs/${other}`)).json.data.relationships['cost-estimate'].data).toBeNull()
+  })
+
   it('a workspace has updated-at and every permission go-tfe decodes', async () => {
     const ws = standIn.addWorkspace({ name: 'gotfe-ws-1' })
     const before = (await api('GET', `/api/v2/workspaces/${ws.id}`)).json.data.attributes

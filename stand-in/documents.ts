@@ -451,3 +451,33 @@ export function runEventResource(f: {
     links: { self: `/api/v2/run-events/${f.id}` }
   }
 }
+
+/** A cost estimate (cost-estimates.mdx, go-tfe cost_estimate.go): monthly costs are decimal strings. */
+export function costEstimateResource(f: {
+  id: string
+  status: string
+  statusTimestamps?: Record<string, string>
+  resourcesCount?: number
+  priorMonthlyCost?: number
+  proposedMonthlyCost?: number
+}): Resource {
+  const prior = f.priorMonthlyCost ?? 0
+  const proposed = f.proposedMonthlyCost ?? 0
+  const count = f.resourcesCount ?? 0
+  return {
+    id: f.id,
+    type: 'cost-estimates',
+    attributes: {
+      status: f.status,
+      'status-timestamps': f.statusTimestamps ?? {},
+      'error-message': null,
+      'resources-count': count,
+      'matched-resources-count': count,
+      'unmatched-resources-count': 0,
+      'prior-monthly-cost': prior.toFixed(2),
+      'proposed-monthly-cost': proposed.toFixed(2),
+      'delta-monthly-cost': (proposed - prior).toFixed(2)
+    },
+    links: { self: `/api/v2/cost-estimates/${f.id}`, output: `/api/v2/cost-estimates/${f.id}/output` }
+  }
+}
