@@ -4,6 +4,10 @@
  * fields, relationships, statuses and headers they decode. Plain HTTP against the stand-in.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { create as createTar } from 'tar'
 import { StandIn } from '../stand-in/server.ts'
 
 let standIn: StandIn
@@ -57,6 +61,21 @@ async function readLog(logReadUrl: string, offset = 0): Promise<Buffer> {
   const res = await fetch(u)
   expect(res.status).toBe(200)
   return Buffer.from(await res.arrayBuffer())
+}
+
+/** Uploads `files` as a configuration version, as go-tfe's ConfigurationVersions.Create and Upload do. */
+async function uploadConfiguration(wsId: string, files: Record<string, string>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'stand-in-gotfe-'))
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text)
+  const file = join(dir, '..', `${dir.split('/').pop() ?? 'cv'}.tar.gz`)
+  createTar({ gzip: true, cwd: dir, sync: true, file }, Object.keys(files))
+  const cv = await api('POST', `/api/v2/workspaces/${wsId}/configuration-versions`, {
+    data: { type: 'configuration-versions', attributes: { 'auto-queue-runs': false } }
+  })
+  expect(cv.status).toBe(201)
+  const put = await fetch(cv.json.data.attributes['upload-url'] as string, { method: 'PUT', body: readFileSync(file) })
+  expect(put.status).toBe(200)
+  return cv.json.data.id as string
 }
 
 async function applied(wsId: string, attributes: Record<string, unknown> = {}, cvId?: string): Promise<string> {
@@ -129,6 +148,15 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
     const one = await api('GET', `/api/v2/comments/${made.json.data.id}`)
     expect([one.status, one.json.data.attributes.body]).toEqual([200, 'first look'])
     expect((await api('POST', '/api/v2/runs/run-NoSuchRun0000000/comments', { data: { attributes: { body: 'x' } } })).status).toBe(404)
+  })
+
+  it("GET /state-versions/:id answers at the state version's links.self", async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-sv-1', resources: 2 })
+    const current = await api('GET', `/api/v2/workspaces/${ws.id}/current-state-version`)
+    const self = await api('GET', current.json.data.links.self)
+    expect(self.status).toBe(200)
+    expect(self.json.data).toMatchObject({ id: current.json.data.id, type: 'state-versions', attributes: { serial: 1 } })
+    expect((await api('GET', '/api/v2/state-versions/sv-NoSuchStateVersion')).status).toBe(404)
   })
 
   it('ping answers TFP-AppName: HCP Terraform, so go-tfe takes the stand-in for HCP Terraform, not Terraform Enterprise', async () => {
@@ -246,6 +274,85 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
     const plain = standIn.addWorkspace({ name: 'gotfe-cost-2' })
     const other = await createRun(plain.id, { 'plan-only': true })
     expect((await api('GET', `/api/v2/runs/${other}`)).json.data.relationships['cost-estimate'].data).toBeNull()
+  })
+
+  it('a state version has hosted download URLs that serve its state, its terraform-version, size and run', async () => {
+    const ws = standIn.addWorkspace({
+      name: 'gotfe-sv-2',
+      outputs: { region: { value: 'eu-west-1' }, key: { value: 'k', sensitive: true } }
+    })
+    const id = await applied(ws.id)
+    await new Promise(r => setTimeout(r, 40))
+    const current = await api('GET', `/api/v2/workspaces/${ws.id}/current-state-version`)
+    const sv = (await api('GET', `/api/v2/state-versions/${current.json.data.id}?include=run`)).json
+    const a = sv.data.attributes
+    expect(a['terraform-version']).toMatch(/^\d+\.\d+\.\d+$/)
+    expect(sv.data.relationships.run.data).toEqual({ id, type: 'runs' })
+    expect(sv.included).toEqual([expect.objectContaining({ id, type: 'runs' })])
+    const raw = await fetch(a['hosted-state-download-url'] as string, { headers: { Accept: 'application/json' } })
+    expect(raw.status).toBe(200)
+    const bytes = Buffer.from(await raw.arrayBuffer())
+    expect(a.size).toBe(bytes.length)
+    const state = JSON.parse(bytes.toString('utf8'))
+    expect(state).toMatchObject({ version: 4, serial: a.serial, terraform_version: a['terraform-version'], lineage: expect.any(String) })
+    expect(state.outputs).toEqual({
+      region: { value: 'eu-west-1', type: 'string' },
+      key: { value: 'k', type: 'string', sensitive: true }
+    })
+    expect(state.resources.flatMap((r: { instances: unknown[] }) => r.instances)).toHaveLength(1)
+    const json = await fetch(a['hosted-json-state-download-url'] as string)
+    expect(json.status).toBe(200)
+    const shown = (await json.json()) as { values: { outputs: Record<string, { value: unknown }>; root_module: { resources: unknown[] } } }
+    expect(shown.values.outputs.region?.value).toBe('eu-west-1')
+    expect(shown.values.root_module.resources).toHaveLength(1)
+    // The state the workspace started with was made by no run.
+    const seeded = standIn.addWorkspace({ name: 'gotfe-sv-3', resources: 2 })
+    const first = await api('GET', `/api/v2/workspaces/${seeded.id}/current-state-version`)
+    expect(first.json.data.relationships.run.data).toBeNull()
+    expect((await fetch(first.json.data.attributes['hosted-state-download-url'] as string)).status).toBe(200)
+  })
+
+  it('outputs declared in an uploaded configuration reach the state version', async () => {
+    const ws = standIn.addWorkspace({ name: 'gotfe-sv-4' })
+    const cv = await uploadConfiguration(ws.id, {
+      'main.tf': [
+        'resource "null_resource" "one" {}',
+        'output "greeting" {',
+        '  value = "hello"',
+        '}',
+        'output "replicas" { value = 3 }',
+        'output "enabled" {',
+        '  description = "a { brace in a string }"',
+        '  value       = true',
+        '}',
+        'output "secret" {',
+        '  value     = "s3cr3t"',
+        '  sensitive = true',
+        '}',
+        'output "computed" {',
+        '  value = null_resource.one.id',
+        '}'
+      ].join('\n')
+    })
+    await applied(ws.id, {}, cv)
+    await new Promise(r => setTimeout(r, 40))
+    const outputs = await api('GET', `/api/v2/workspaces/${ws.id}/current-state-version-outputs`)
+    const byName = Object.fromEntries(
+      outputs.json.data.map((o: { attributes: { name: string; value: unknown; sensitive: boolean } }) => [o.attributes.name, o.attributes])
+    )
+    expect(Object.keys(byName).sort()).toEqual(['computed', 'enabled', 'greeting', 'replicas', 'secret'])
+    expect(byName.greeting).toMatchObject({ value: 'hello', type: 'string', sensitive: false })
+    expect(byName.replicas).toMatchObject({ value: 3, type: 'number' })
+    expect(byName.enabled).toMatchObject({ value: true, type: 'boolean' })
+    expect(byName.secret).toMatchObject({ sensitive: true, value: null })
+    expect(byName.computed.value).toEqual(expect.any(String))
+    const sv = await api('GET', `/api/v2/workspaces/${ws.id}/current-state-version`)
+    const listed = await api('GET', `/api/v2/state-versions/${sv.json.data.id}/outputs`)
+    expect(listed.json.data.map((o: { attributes: { name: string } }) => o.attributes.name).sort()).toEqual(Object.keys(byName).sort())
+    const state = (await (await fetch(sv.json.data.attributes['hosted-state-download-url'] as string)).json()) as {
+      outputs: Record<string, { value: unknown }>
+    }
+    expect(state.outputs.secret?.value).toBe('s3cr3t')
   })
 
   it('a workspace has updated-at and every permission go-tfe decodes', async () => {

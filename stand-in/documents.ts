@@ -280,13 +280,23 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
   }
 }
 
-/** A state version resource (state-versions.mdx); `resources-processed` is false while the service extracts outputs. */
+/** A state version resource (state-versions.mdx, go-tfe state_version.go); `resources-processed` is false while the service extracts outputs. */
 export function stateVersionResource(f: {
   id: string
   serial: number
   resourcesProcessed: boolean
   createdAt?: string
   outputIds?: string[]
+  /** The run whose apply made it; none for a state pushed or seeded outside a run. */
+  runId?: string
+  /** Signed archivist URLs of the raw state and of its `terraform show -json` form. */
+  downloadUrl?: string
+  jsonDownloadUrl?: string
+  /** Bytes of the raw state. */
+  size?: number
+  terraformVersion?: string
+  /** What go-tfe's StateVersionResources decodes: one entry per resource block, with its instance count. */
+  resources?: { name: string; type: string; count: number; module: string; provider: string }[]
 }): Resource {
   return {
     id: f.id,
@@ -295,9 +305,24 @@ export function stateVersionResource(f: {
       'created-at': f.createdAt ?? '2026-11-23T07:00:00.000Z',
       serial: f.serial,
       'resources-processed': f.resourcesProcessed,
-      status: 'finalized'
+      status: 'finalized',
+      'state-version': 4,
+      'terraform-version': f.terraformVersion ?? '1.9.5',
+      size: f.size ?? 0,
+      'hosted-state-download-url': f.downloadUrl ?? null,
+      'hosted-json-state-download-url': f.jsonDownloadUrl ?? null,
+      'hosted-state-upload-url': null,
+      'hosted-json-state-upload-url': null,
+      'vcs-commit-sha': null,
+      'vcs-commit-url': null,
+      // Filled in once processed, as on the service.
+      ...(f.resourcesProcessed
+        ? { resources: f.resources ?? [], 'billable-rum-count': (f.resources ?? []).reduce((n, r) => n + r.count, 0) }
+        : {})
     },
     relationships: {
+      run: { data: f.runId ? { id: f.runId, type: 'runs' } : null },
+      'created-by': { data: { id: 'user-StandInPerson0001', type: 'users' } },
       outputs: { data: (f.outputIds ?? []).map(id => ({ id, type: 'state-version-outputs' })) }
     },
     links: { self: `/api/v2/state-versions/${f.id}` }

@@ -12,6 +12,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import {
   configurationVersionResource,
+  declaredOutputs,
   newConfigurationVersion,
   readArchive,
   resourceAddresses,
@@ -19,6 +20,7 @@ import {
 } from './configuration-versions.ts'
 import { notFoundPage, readableLog, renderRunPage, renderWorkspacePage, type RunPage } from './pages.ts'
 import { RunActivity } from './run-activity.ts'
+import { StateVersions } from './state-versions.ts'
 import { Archivist, applyScript, changesFor, counts, planScript, type LogFormat, type StageScript } from './logs.ts'
 import {
   bodyAttributes,
@@ -30,7 +32,6 @@ import {
   runResource,
   taskStageResources,
   stageResource,
-  stateVersionResource,
   workspaceResource
 } from './documents.ts'
 
@@ -320,6 +321,8 @@ export class StandIn {
   readonly archivist = new Archivist()
   /** Comments and run events. */
   readonly activity = new RunActivity(newId)
+  /** Every state of every workspace; a workspace's `stateVersion` is its current one. */
+  readonly stateVersions = new StateVersions()
   rateLimited = 0
   private readonly options: Required<Omit<StandInOptions, 'port' | 'tls'>> & { port: number; tls: StandInOptions['tls'] }
   private readonly scheme: 'http' | 'https'
@@ -405,10 +408,11 @@ export class StandIn {
       hasState: (spec.resources ?? 0) > 0,
       outputs: {},
       outputIds: {},
-      stateVersion: (spec.resources ?? 0) > 0 ? { id: newId('sv'), serial: 1, processedAt: 0 } : undefined,
+      stateVersion: undefined,
       stateAddresses: []
     }
     this.workspaces.set(ws.id, ws)
+    if (ws.hasState) this.newState(ws, undefined, 0)
     return ws
   }
 
@@ -637,7 +641,17 @@ export class StandIn {
   /** The outputs a run's configuration declares: none for a destroy, which removes them. */
   private outputChanges(ws: StandInWorkspace, run: StandInRun): { name: string; sensitive: boolean; value: unknown }[] {
     if (run.isDestroy) return []
-    return Object.entries(ws.spec.outputs ?? {}).map(([name, o]) => ({ name, sensitive: o.sensitive === true, value: o.value }))
+    return Object.entries({ ...(ws.spec.outputs ?? {}), ...this.declaredOutputsOf(run, ws) }).map(([name, o]) => ({
+      name,
+      sensitive: o.sensitive === true,
+      value: o.value
+    }))
+  }
+
+  /** The `output` blocks of the run's uploaded configuration, in the workspace's working directory. */
+  private declaredOutputsOf(run: StandInRun, ws: StandInWorkspace): Record<string, OutputSpec> {
+    const cv = run.configurationVersionId ? this.configurationVersions.get(run.configurationVersionId) : undefined
+    return cv ? declaredOutputs(cv.files, ws.spec.workingDirectory ?? '') : {}
   }
 
   /** The plan as `terraform show -json` writes it, with what the stand-in knows: addresses and actions. */
@@ -716,6 +730,12 @@ export class StandIn {
     this.archivistReads.push(performance.now())
     if (req.headers.authorization) this.tokenLeaks++
     const url = new URL(req.url ?? '/', 'http://archivist')
+    const state = this.stateVersions.download(url.pathname)
+    if (state) {
+      res.writeHead(200, { 'Content-Type': state.contentType, 'Content-Length': String(Buffer.byteLength(state.body)) })
+      res.end(state.body)
+      return
+    }
     const planId = url.pathname.match(/^\/v1\/json\/(plan-\w+)$/)?.[1]
     if (planId) {
       const run = [...this.runs.values()].find(r => r.plan.id === planId)
@@ -903,21 +923,32 @@ export class StandIn {
       ].sort()
     }
     ws.hasState = true
-    if (run.isDestroy) {
-      ws.outputs = {}
-    } else {
-      ws.outputs = { ...(ws.spec.outputs ?? {}) }
-    }
+    ws.outputs = run.isDestroy ? {} : { ...(ws.spec.outputs ?? {}), ...this.declaredOutputsOf(run, ws) }
     for (const name of Object.keys(ws.outputs)) ws.outputIds[name] ??= newId('wsout')
-    ws.stateVersion = {
-      id: newId('sv'),
-      serial: (ws.stateVersion?.serial ?? 0) + 1,
-      processedAt: performance.now() + ws.timings.processingMs
-    }
-    run.apply.stateVersionId = ws.stateVersion.id
+    run.apply.stateVersionId = this.newState(ws, run.id, performance.now() + ws.timings.processingMs).id
     this.finish(run, 'applied')
     // The state changed: every plan saved against the old one is stale.
     for (const other of this.runsOf(ws.id)) if (other.status === 'planned_and_saved') this.finish(other, 'discarded')
+  }
+
+  /** The workspace's next state, from what it now holds: its resources (by address when known) and outputs. */
+  private newState(ws: StandInWorkspace, runId: string | undefined, processedAt: number): { id: string } {
+    const addresses = ws.stateAddresses.length
+      ? ws.stateAddresses
+      : Array.from({ length: ws.resources }, (_, i) => `aws_instance.web[${i}]`)
+    const sv = this.stateVersions.add({
+      id: newId('sv'),
+      workspaceId: ws.id,
+      serial: (ws.stateVersion?.serial ?? 0) + 1,
+      runId,
+      processedAt,
+      outputs: { ...ws.outputs },
+      outputIds: Object.fromEntries(Object.keys(ws.outputs).map(name => [name, ws.outputIds[name] as string])),
+      addresses
+    })
+    ws.stateVersion = { id: sv.id, serial: sv.serial, processedAt }
+    ws.updatedAt = new Date().toISOString()
+    return sv
   }
 
   private finish(run: StandInRun, status: string): void {
@@ -1235,6 +1266,19 @@ export class StandIn {
       visibleRun: id => visibleRun(id) !== undefined
     })
     if (activity) return activity
+    const state = this.stateVersions.route(method, path, query, {
+      readable: id => {
+        const ws = visibleWs(this.workspaces.get(id))
+        return ws !== undefined && ws.spec.canReadStateOutputs !== false
+      },
+      run: id => {
+        const run = visibleRun(id)
+        return run ? this.runResource(run) : undefined
+      },
+      user: standInUser,
+      archivistUrl: this.logUrl
+    })
+    if (state) return state
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/organizations\/([^/]+)\/workspaces\/([^/]+)$/))) {
       const ws = visibleWs(this.workspaceByName(decodeURIComponent(m[2] as string), decodeURIComponent(m[1] as string)))
       return ws ? [200, { data: this.workspaceResource(ws) }] : notFound
@@ -1532,14 +1576,10 @@ export class StandIn {
     })
   }
 
-  private stateVersionOf(ws: StandInWorkspace): ReturnType<typeof stateVersionResource> {
-    const sv = ws.stateVersion as NonNullable<StandInWorkspace['stateVersion']>
-    return stateVersionResource({
-      id: sv.id,
-      serial: sv.serial,
-      resourcesProcessed: performance.now() >= sv.processedAt,
-      outputIds: Object.values(ws.outputIds)
-    })
+  private stateVersionOf(ws: StandInWorkspace): ReturnType<StateVersions['resource']> {
+    const sv = this.stateVersions.get((ws.stateVersion as NonNullable<StandInWorkspace['stateVersion']>).id)
+    if (!sv) throw new Error(`stand-in: no state version for ${ws.id}`)
+    return this.stateVersions.resource(sv, this.logUrl)
   }
 
   private runResource(run: StandInRun): ReturnType<typeof runResource> {
