@@ -20,11 +20,18 @@ import {
 } from './configuration-versions.ts'
 import { notFoundPage, readableLog, renderRunPage, renderWorkspacePage, type RunPage } from './pages.ts'
 import { RunActivity } from './run-activity.ts'
+import {
+  endEstimate,
+  estimateResource,
+  finishEstimate,
+  newCostEstimate,
+  queueEstimate,
+  type StandInCostEstimate
+} from './cost-estimates.ts'
 import { StateVersions } from './state-versions.ts'
 import { Archivist, applyScript, changesFor, counts, planScript, type LogFormat, type StageScript } from './logs.ts'
 import {
   bodyAttributes,
-  costEstimateResource,
   errorDocument,
   listDocument,
   outputResource,
@@ -174,23 +181,6 @@ function stageStatus(stage: Stage, status: string): void {
   stage.timestamps[key] = new Date().toISOString()
 }
 
-interface CostEstimate {
-  id: string
-  status: 'pending' | 'queued' | 'finished' | 'canceled'
-  timestamps: Record<string, string>
-  resourcesCount: number
-  priorMonthlyCost: number
-  proposedMonthlyCost: number
-}
-
-/** What the stand-in's estimator charges for a resource a month. */
-const MonthlyCostPerResource = 7.3
-
-function costEstimateStatus(ce: CostEstimate, status: CostEstimate['status']): void {
-  ce.status = status
-  ce.timestamps[`${status}-at`] = new Date().toISOString()
-}
-
 export interface StandInRun {
   id: string
   workspaceId: string
@@ -219,7 +209,7 @@ export interface StandInRun {
   terminalAt?: number
   ranCostEstimate: boolean
   /** The run's cost estimate, made with the run when the workspace estimates costs. */
-  costEstimate?: CostEstimate
+  costEstimate?: StandInCostEstimate
   ranPolicy: boolean
   /** The state serial a saved plan was made against. */
   planSerial?: number
@@ -576,17 +566,7 @@ export class StandIn {
       ranPolicy: false,
       timers: []
     }
-    if (ws.spec.costEstimation) {
-      const at = new Date().toISOString()
-      run.costEstimate = {
-        id: newId('ce'),
-        status: 'pending',
-        timestamps: { 'pending-at': at },
-        resourcesCount: 0,
-        priorMonthlyCost: 0,
-        proposedMonthlyCost: 0
-      }
-    }
+    if (ws.spec.costEstimation) run.costEstimate = newCostEstimate(newId('ce'))
     this.runs.set(run.id, run)
     this.activity.record(run.id, 'pending', StandInUserId)
     // The create answer says `pending`, as the service's does; the run moves on right after.
@@ -820,15 +800,9 @@ export class StandIn {
         this.setStatus(run, 'cost_estimating')
         run.ranCostEstimate = true
         const ce = run.costEstimate
-        if (ce) costEstimateStatus(ce, 'queued')
+        if (ce) queueEstimate(ce)
         this.after(run, ws.timings.costEstimateMs, () => {
-          if (ce) {
-            const after = Math.max(0, ws.resources + run.plan.additions - run.plan.destructions)
-            ce.resourcesCount = after
-            ce.priorMonthlyCost = ws.resources * MonthlyCostPerResource
-            ce.proposedMonthlyCost = after * MonthlyCostPerResource
-            costEstimateStatus(ce, 'finished')
-          }
+          if (ce) finishEstimate(ce, ws.resources, Math.max(0, ws.resources + run.plan.additions - run.plan.destructions))
           this.setStatus(run, 'cost_estimated')
           this.afterCostEstimate(run, ws)
         })
@@ -957,7 +931,7 @@ export class StandIn {
     for (const stage of [run.plan, run.apply]) if (stage.pendingEnd) this.endLog(run, stage, [])
     // A stage the run never reached ends too: log readers stop when their stage's status is final.
     for (const stage of [run.plan, run.apply]) if (stage.status === 'pending') stageStatus(stage, 'unreachable')
-    if (run.costEstimate && run.costEstimate.status !== 'finished') costEstimateStatus(run.costEstimate, 'canceled')
+    if (run.costEstimate) endEstimate(run.costEstimate)
     this.setStatus(run, status)
     run.terminalAt = performance.now()
     const ws = this.mustWorkspace(run.workspaceId)
@@ -1393,7 +1367,7 @@ export class StandIn {
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/cost-estimates\/([^/]+)$/))) {
       const run = [...this.runs.values()].find(r => r.costEstimate?.id === m?.[1])
-      return run?.costEstimate && visibleRun(run.id) ? [200, { data: this.costEstimateResource(run.costEstimate) }] : notFound
+      return run?.costEstimate && visibleRun(run.id) ? [200, { data: estimateResource(run.costEstimate) }] : notFound
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/policy-checks$/))) {
       const run = visibleRun(m[1] as string)
@@ -1528,13 +1502,9 @@ export class StandIn {
       const cv = run.configurationVersionId ? this.configurationVersions.get(run.configurationVersionId) : undefined
       if (include.includes('configuration_version') && cv) add(configurationVersionResource(cv, this.logUrl))
       if (include.includes('task_stages') && run.taskResult) add(this.taskStage(run).stage)
-      if (include.includes('cost_estimate') && run.costEstimate) add(this.costEstimateResource(run.costEstimate))
+      if (include.includes('cost_estimate') && run.costEstimate) add(estimateResource(run.costEstimate))
     }
     return { included: [...included.values()] }
-  }
-
-  private costEstimateResource(ce: CostEstimate): ReturnType<typeof costEstimateResource> {
-    return costEstimateResource({ ...ce, statusTimestamps: ce.timestamps })
   }
 
   private taskStage(run: StandInRun): ReturnType<typeof taskStageResources> {
