@@ -1,6 +1,7 @@
 /**
  * JSON:API documents of the HCP Terraform API v2, written from its documentation (run.mdx,
- * plans.mdx, applies.mdx, workspaces.mdx, state-versions.mdx, state-version-outputs.mdx): the
+ * plans.mdx, applies.mdx, workspaces.mdx, state-versions.mdx, state-version-outputs.mdx,
+ * cost-estimates.mdx) and from the fields go-tfe decodes (comments, run events): the
  * stand-in answers with them, and the unit tests build their nock answers with them, so both
  * speak the same, documented shapes. Each builder takes the facts that vary and fills the rest as
  * the service does.
