@@ -104,3 +104,55 @@ export function resourceAddresses(files: Map<string, string>, dir = ''): string[
   }
   return addresses.sort()
 }
+
+/**
+ * The `output` blocks of the `.tf` files directly in `dir`: a literal string, number, bool or null
+ * value is taken as it is; any other expression, which only Terraform could work out, gets a
+ * placeholder string.
+ */
+export function declaredOutputs(files: Map<string, string>, dir = ''): Record<string, { value: unknown; sensitive: boolean }> {
+  const prefix = dir ? `${dir.replace(/\/+$/, '')}/` : ''
+  const outputs: Record<string, { value: unknown; sensitive: boolean }> = {}
+  for (const [path, text] of files) {
+    if (!path.startsWith(prefix) || path.slice(prefix.length).includes('/') || !path.endsWith('.tf')) continue
+    for (const m of text.matchAll(/^\s*output\s+"([^"]+)"\s*\{/gm)) {
+      const body = blockBody(text, (m.index ?? 0) + m[0].length)
+      const value = body.match(/^\s*value\s*=\s*(.*?)\s*$/m)?.[1]
+      outputs[m[1] as string] = {
+        value: value === undefined ? null : literal(value),
+        sensitive: /^\s*sensitive\s*=\s*true\s*$/m.test(body)
+      }
+    }
+  }
+  return outputs
+}
+
+/** The text of a block from just after its `{` to its matching `}`; braces inside strings do not count. */
+function blockBody(text: string, start: number): string {
+  let depth = 1
+  let inString = false
+  for (let i = start; i < text.length; i++) {
+    const c = text[i]
+    if (inString) {
+      if (c === '\\') i++
+      else if (c === '"') inString = false
+    } else if (c === '"') inString = true
+    else if (c === '{') depth++
+    else if (c === '}' && --depth === 0) return text.slice(start, i)
+  }
+  return text.slice(start)
+}
+
+function literal(expression: string): unknown {
+  if (/^"(?:[^"\\$]|\\.|\$(?!\{))*"$/.test(expression)) {
+    try {
+      return JSON.parse(expression) as string
+    } catch {
+      return expression.slice(1, -1)
+    }
+  }
+  if (/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(expression)) return Number(expression)
+  if (expression === 'true' || expression === 'false') return expression === 'true'
+  if (expression === 'null') return null
+  return '<computed>'
+}

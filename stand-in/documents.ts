@@ -1,6 +1,7 @@
 /**
  * JSON:API documents of the HCP Terraform API v2, written from its documentation (run.mdx,
- * plans.mdx, applies.mdx, workspaces.mdx, state-versions.mdx, state-version-outputs.mdx): the
+ * plans.mdx, applies.mdx, workspaces.mdx, state-versions.mdx, state-version-outputs.mdx,
+ * cost-estimates.mdx) and from the fields go-tfe decodes (comments, run events): the
  * stand-in answers with them, and the unit tests build their nock answers with them, so both
  * speak the same, documented shapes. Each builder takes the facts that vary and fills the rest as
  * the service does.
@@ -41,6 +42,12 @@ export interface RunFacts {
   replaceAddrs?: string[] | null
   variables?: { key: string; value: string }[]
   errorText?: string
+  /** False when the run was created with `refresh: false`. */
+  refresh?: boolean
+  commentIds?: string[]
+  runEventIds?: string[]
+  /** The run's cost estimate, when the organization estimates costs. */
+  costEstimateId?: string
 }
 
 /** A run resource (run.mdx "Sample Response"). */
@@ -74,7 +81,7 @@ export function runResource(f: RunFacts): Resource {
       'trigger-reason': 'manual',
       'target-addrs': f.targetAddrs ?? null,
       'replace-addrs': f.replaceAddrs ?? null,
-      refresh: true,
+      refresh: f.refresh ?? true,
       'refresh-only': f.refreshOnly ?? false,
       'save-plan': f.savePlan ?? false,
       'terraform-version': '1.9.5',
@@ -102,11 +109,19 @@ export function runResource(f: RunFacts): Resource {
       apply: { data: { id: applyId, type: 'applies' }, links: { related: `/api/v2/runs/${f.id}/apply` } },
       'created-by': { data: { id: 'user-StandInPerson0001', type: 'users' } },
       'confirmed-by': timestamps['confirmed-at'] ? { data: { id: 'user-StandInPerson0001', type: 'users' } } : { data: null },
-      'cost-estimate': { data: null },
+      'cost-estimate': f.costEstimateId
+        ? {
+            data: { id: f.costEstimateId, type: 'cost-estimates' },
+            links: { related: `/api/v2/cost-estimates/${f.costEstimateId}` }
+          }
+        : { data: null },
       'policy-checks': { data: [], links: { related: `/api/v2/runs/${f.id}/policy-checks` } },
       'task-stages': { data: [], links: { related: `/api/v2/runs/${f.id}/task-stages` } },
-      'run-events': { data: [], links: { related: `/api/v2/runs/${f.id}/run-events` } },
-      comments: { data: [], links: { related: `/api/v2/runs/${f.id}/comments` } }
+      'run-events': {
+        data: (f.runEventIds ?? []).map(id => ({ id, type: 'run-events' })),
+        links: { related: `/api/v2/runs/${f.id}/run-events` }
+      },
+      comments: { data: (f.commentIds ?? []).map(id => ({ id, type: 'comments' })), links: { related: `/api/v2/runs/${f.id}/comments` } }
     },
     links: { self: `/api/v2/runs/${f.id}` }
   }
@@ -186,6 +201,7 @@ export interface WorkspaceFacts {
   currentConfigurationVersionId?: string | null
   latestRunId?: string | null
   outputIds?: string[]
+  updatedAt?: string
 }
 
 /** A workspace resource (workspaces.mdx, partials/api-code-blocks/workspace.mdx). */
@@ -207,6 +223,7 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
       'apply-duration-average': f.applyDurationAverageMs ?? null,
       source: 'tfe-api',
       'created-at': '2026-11-01T09:00:00.000Z',
+      'updated-at': f.updatedAt ?? '2026-11-01T09:00:00.000Z',
       environment: 'default',
       'queue-all-runs': false,
       'terraform-version': '1.9.5',
@@ -214,16 +231,24 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
       'allow-destroy-plan': true,
       'speculative-enabled': true,
       actions: { 'is-destroyable': true },
+      // Every permission go-tfe's WorkspacePermissions decodes (a missing one reads as false), and the documented can-read-state-outputs.
       permissions: {
         'can-update': true,
         'can-destroy': true,
+        'can-force-delete': true,
         'can-queue-run': f.canQueueRun ?? true,
         'can-queue-apply': f.canQueueApply ?? true,
         'can-queue-destroy': f.canQueueApply ?? true,
+        'can-read-settings': true,
+        'can-read-variable': true,
+        'can-update-variable': true,
         'can-read-state-outputs': f.canReadStateOutputs ?? true,
         'can-read-state-versions': f.canReadStateOutputs ?? true,
         'can-lock': true,
-        'can-unlock': true
+        'can-unlock': true,
+        'can-force-unlock': true,
+        'can-manage-run-tasks': true,
+        'can-manage-hyok': false
       }
     },
     relationships: {
@@ -256,13 +281,23 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
   }
 }
 
-/** A state version resource (state-versions.mdx); `resources-processed` is false while the service extracts outputs. */
+/** A state version resource (state-versions.mdx, go-tfe state_version.go); `resources-processed` is false while the service extracts outputs. */
 export function stateVersionResource(f: {
   id: string
   serial: number
   resourcesProcessed: boolean
   createdAt?: string
   outputIds?: string[]
+  /** The run whose apply made it; none for a state pushed or seeded outside a run. */
+  runId?: string
+  /** Signed archivist URLs of the raw state and of its `terraform show -json` form. */
+  downloadUrl?: string
+  jsonDownloadUrl?: string
+  /** Bytes of the raw state. */
+  size?: number
+  terraformVersion?: string
+  /** What go-tfe's StateVersionResources decodes: one entry per resource block, with its instance count. */
+  resources?: { name: string; type: string; count: number; module: string; provider: string }[]
 }): Resource {
   return {
     id: f.id,
@@ -271,9 +306,24 @@ export function stateVersionResource(f: {
       'created-at': f.createdAt ?? '2026-11-23T07:00:00.000Z',
       serial: f.serial,
       'resources-processed': f.resourcesProcessed,
-      status: 'finalized'
+      status: 'finalized',
+      'state-version': 4,
+      'terraform-version': f.terraformVersion ?? '1.9.5',
+      size: f.size ?? 0,
+      'hosted-state-download-url': f.downloadUrl ?? null,
+      'hosted-json-state-download-url': f.jsonDownloadUrl ?? null,
+      'hosted-state-upload-url': null,
+      'hosted-json-state-upload-url': null,
+      'vcs-commit-sha': null,
+      'vcs-commit-url': null,
+      // Filled in once processed, as on the service.
+      ...(f.resourcesProcessed
+        ? { resources: f.resources ?? [], 'billable-rum-count': (f.resources ?? []).reduce((n, r) => n + r.count, 0) }
+        : {})
     },
     relationships: {
+      run: { data: f.runId ? { id: f.runId, type: 'runs' } : null },
+      'created-by': { data: { id: 'user-StandInPerson0001', type: 'users' } },
       outputs: { data: (f.outputIds ?? []).map(id => ({ id, type: 'state-version-outputs' })) }
     },
     links: { self: `/api/v2/state-versions/${f.id}` }
@@ -375,5 +425,85 @@ export function taskStageResources(
         url: `https://scanner.example.test/results/${runId}`
       }
     }
+  }
+}
+
+/**
+ * The attributes of a request body, in either shape clients send: plain JSON (`{"reason":…}`, as
+ * the docs show) or JSON:API (`{"data":{"type":"","attributes":{"reason":…}}}`, as go-tfe sends).
+ * Undefined when the body is not JSON.
+ */
+export function bodyAttributes(text: string): Record<string, unknown> | undefined {
+  let doc: unknown
+  try {
+    doc = JSON.parse(text || '{}')
+  } catch {
+    return undefined
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return {}
+  const data = (doc as { data?: { attributes?: unknown } }).data
+  const attributes = data && typeof data === 'object' ? data.attributes : undefined
+  return (attributes && typeof attributes === 'object' ? attributes : doc) as Record<string, unknown>
+}
+
+/** A comment on a run (go-tfe comment.go): its body, and the run event that records it. */
+export function commentResource(f: { id: string; body: string; createdAt?: string; runEventId?: string }): Resource {
+  return {
+    id: f.id,
+    type: 'comments',
+    attributes: { body: f.body, 'created-at': f.createdAt ?? '2026-11-23T07:00:00.000Z' },
+    relationships: { 'run-event': { data: f.runEventId ? { id: f.runEventId, type: 'run-events' } : null } },
+    links: { self: `/api/v2/comments/${f.id}` }
+  }
+}
+
+/** A run event (go-tfe run_event.go): what happened to the run, who did it, and the comment made with it. */
+export function runEventResource(f: {
+  id: string
+  action: string
+  description: string
+  createdAt?: string
+  actorId?: string
+  commentId?: string
+}): Resource {
+  return {
+    id: f.id,
+    type: 'run-events',
+    attributes: { action: f.action, 'created-at': f.createdAt ?? '2026-11-23T07:00:00.000Z', description: f.description },
+    relationships: {
+      actor: { data: f.actorId ? { id: f.actorId, type: 'users' } : null },
+      comment: { data: f.commentId ? { id: f.commentId, type: 'comments' } : null }
+    },
+    links: { self: `/api/v2/run-events/${f.id}` }
+  }
+}
+
+/** A cost estimate (cost-estimates.mdx, go-tfe cost_estimate.go): monthly costs are decimal strings. */
+export function costEstimateResource(f: {
+  id: string
+  status: string
+  statusTimestamps?: Record<string, string>
+  resourcesCount?: number
+  priorMonthlyCost?: number
+  proposedMonthlyCost?: number
+}): Resource {
+  const prior = f.priorMonthlyCost ?? 0
+  const proposed = f.proposedMonthlyCost ?? 0
+  const count = f.resourcesCount ?? 0
+  return {
+    id: f.id,
+    type: 'cost-estimates',
+    attributes: {
+      status: f.status,
+      'status-timestamps': f.statusTimestamps ?? {},
+      'error-message': null,
+      'resources-count': count,
+      'matched-resources-count': count,
+      'unmatched-resources-count': 0,
+      'prior-monthly-cost': prior.toFixed(2),
+      'proposed-monthly-cost': proposed.toFixed(2),
+      'delta-monthly-cost': (proposed - prior).toFixed(2)
+    },
+    links: { self: `/api/v2/cost-estimates/${f.id}`, output: `/api/v2/cost-estimates/${f.id}/output` }
   }
 }

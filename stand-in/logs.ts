@@ -40,6 +40,7 @@ export class Archivist {
     log.closed = true
   }
 
+  /** Undefined for a log not opened yet: its URL is handed out before the stage starts, and reads empty until then. */
   read(id: string, offset: number, limit: number): Buffer | undefined {
     const log = this.logs.get(id)
     if (!log) return undefined

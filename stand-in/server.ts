@@ -12,14 +12,26 @@ import type { AddressInfo, Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import {
   configurationVersionResource,
+  declaredOutputs,
   newConfigurationVersion,
   readArchive,
   resourceAddresses,
   type StandInConfigurationVersion
 } from './configuration-versions.ts'
 import { notFoundPage, readableLog, renderRunPage, renderWorkspacePage, type RunPage } from './pages.ts'
+import { RunActivity } from './run-activity.ts'
+import {
+  endEstimate,
+  estimateResource,
+  finishEstimate,
+  newCostEstimate,
+  queueEstimate,
+  type StandInCostEstimate
+} from './cost-estimates.ts'
+import { StateVersions } from './state-versions.ts'
 import { Archivist, applyScript, changesFor, counts, planScript, type LogFormat, type StageScript } from './logs.ts'
 import {
+  bodyAttributes,
   errorDocument,
   listDocument,
   outputResource,
@@ -27,7 +39,6 @@ import {
   runResource,
   taskStageResources,
   stageResource,
-  stateVersionResource,
   workspaceResource
 } from './documents.ts'
 
@@ -149,6 +160,12 @@ interface Stage {
   changes: number
   destructions: number
   logId: string
+  /**
+   * Whether the stage hands out its log-read-url: a plan from the start, an apply once the run is
+   * confirmed (go-tfe's Logs fails on an empty URL, and the Terraform CLI asks as soon as the run
+   * leaves pending or confirmed). The log reads empty until the stage starts.
+   */
+  logIssued: boolean
   /** The lines the stage writes when it ends, set when its log opens. */
   pendingEnd?: string[]
   /** queued-at, started-at, finished-at, errored-at, canceled-at as they happen. */
@@ -178,6 +195,7 @@ export interface StandInRun {
   autoApply: boolean
   allowEmptyApply: boolean
   refreshOnly: boolean
+  refresh: boolean
   targetAddrs: string[] | null
   replaceAddrs: string[] | null
   variables: { key: string; value: string }[]
@@ -190,6 +208,8 @@ export interface StandInRun {
   /** performance.now() when the run reached a final status: the bench measures lag from here. */
   terminalAt?: number
   ranCostEstimate: boolean
+  /** The run's cost estimate, made with the run when the workspace estimates costs. */
+  costEstimate?: StandInCostEstimate
   ranPolicy: boolean
   /** The state serial a saved plan was made against. */
   planSerial?: number
@@ -198,6 +218,8 @@ export interface StandInRun {
   /** The post-plan run task's result once it ran. */
   taskResult?: 'passed' | 'failed'
   taskEnforcement?: 'advisory' | 'mandatory'
+  /** The person whose move (confirm, discard, cancel) the next status comes from: its run event's actor. */
+  movedBy?: string
   timers: NodeJS.Timeout[]
 }
 
@@ -209,6 +231,8 @@ interface StandInWorkspace {
   timings: Timings
   currentRunId: string | undefined
   manualLock: { by: string; reason: string } | undefined
+  /** When the workspace itself last changed (created, locked, unlocked, new state). */
+  updatedAt: string
   queue: string[]
   resources: number
   plansSeen: number
@@ -246,9 +270,11 @@ export function newId(prefix: string): string {
 
 const JsonApi = 'application/vnd.api+json'
 
+const StandInUserId = 'user-StandInPerson0001'
+
 /** The person behind the stand-in's tokens, for `include=created_by`. */
-function standInUser(): unknown {
-  return { id: 'user-StandInPerson0001', type: 'users', attributes: { username: 'stand-in', 'is-service-account': false } }
+function standInUser(): { id: string; type: string; attributes: Record<string, unknown> } {
+  return { id: StandInUserId, type: 'users', attributes: { username: 'stand-in', 'is-service-account': false } }
 }
 
 /** What a failing plan or apply writes as its diagnostic. */
@@ -283,6 +309,10 @@ export class StandIn {
   /** Every line written to a log, with performance.now() when it was written: the bench measures log lag from here. */
   readonly logLines: { at: number; logId: string; line: string }[] = []
   readonly archivist = new Archivist()
+  /** Comments and run events. */
+  readonly activity = new RunActivity(newId)
+  /** Every state of every workspace; a workspace's `stateVersion` is its current one. */
+  readonly stateVersions = new StateVersions()
   rateLimited = 0
   private readonly options: Required<Omit<StandInOptions, 'port' | 'tls'>> & { port: number; tls: StandInOptions['tls'] }
   private readonly scheme: 'http' | 'https'
@@ -360,6 +390,7 @@ export class StandIn {
       timings: { ...DefaultTimings, ...this.options.defaultTimings, ...spec.timings },
       currentRunId: undefined,
       manualLock: undefined,
+      updatedAt: new Date().toISOString(),
       queue: [],
       resources: spec.resources ?? 0,
       plansSeen: 0,
@@ -367,10 +398,11 @@ export class StandIn {
       hasState: (spec.resources ?? 0) > 0,
       outputs: {},
       outputIds: {},
-      stateVersion: (spec.resources ?? 0) > 0 ? { id: newId('sv'), serial: 1, processedAt: 0 } : undefined,
+      stateVersion: undefined,
       stateAddresses: []
     }
     this.workspaces.set(ws.id, ws)
+    if (ws.hasState) this.newState(ws, undefined, 0)
     return ws
   }
 
@@ -398,6 +430,7 @@ export class StandIn {
   confirm(runId: string): boolean {
     const run = this.mustRun(runId)
     if (!run.confirmable) return false
+    run.movedBy = StandInUserId
     if (run.status === 'planned_and_saved') {
       // A confirmed saved plan becomes the workspace's current run for its apply.
       const ws = this.mustWorkspace(run.workspaceId)
@@ -410,6 +443,7 @@ export class StandIn {
   discard(runId: string): boolean {
     const run = this.mustRun(runId)
     if (!Discardable.has(run.status)) return false
+    run.movedBy = StandInUserId
     const ws = this.mustWorkspace(run.workspaceId)
     ws.queue = ws.queue.filter(id => id !== runId)
     this.finish(run, 'discarded')
@@ -419,6 +453,7 @@ export class StandIn {
   cancel(runId: string): boolean {
     const run = this.mustRun(runId)
     if (!Cancelable.has(run.status)) return false
+    run.movedBy = StandInUserId
     if (run.status === 'pending') {
       const ws = this.mustWorkspace(run.workspaceId)
       ws.queue = ws.queue.filter(id => id !== runId)
@@ -443,13 +478,16 @@ export class StandIn {
     return true
   }
 
-  lock(workspaceId: string, by = 'user-StandInPerson0001', reason = 'locked by hand'): void {
-    this.mustWorkspace(workspaceId).manualLock = { by, reason }
+  lock(workspaceId: string, by = StandInUserId, reason = 'locked by hand'): void {
+    const ws = this.mustWorkspace(workspaceId)
+    ws.manualLock = { by, reason }
+    ws.updatedAt = new Date().toISOString()
   }
 
   unlock(workspaceId: string): void {
     const ws = this.mustWorkspace(workspaceId)
     ws.manualLock = undefined
+    ws.updatedAt = new Date().toISOString()
     this.startNext(ws)
   }
 
@@ -485,6 +523,8 @@ export class StandIn {
     run.status = status
     run.statusTimestamps[`${status.replace(/_/g, '-')}-at`] = new Date().toISOString()
     run.confirmable = false
+    this.activity.record(run.id, status, run.movedBy)
+    run.movedBy = undefined
   }
 
   private createRun(ws: StandInWorkspace, a: Record<string, unknown>, cvId?: string): StandInRun {
@@ -497,6 +537,7 @@ export class StandIn {
       changes: 0,
       destructions: 0,
       logId: randomBytes(12).toString('hex'),
+      logIssued: kind === 'plans',
       timestamps: { 'queued-at': new Date().toISOString() }
     })
     const run: StandInRun = {
@@ -511,6 +552,7 @@ export class StandIn {
       autoApply: typeof a['auto-apply'] === 'boolean' ? a['auto-apply'] : (ws.spec.autoApply ?? false),
       allowEmptyApply: a['allow-empty-apply'] === true,
       refreshOnly: a['refresh-only'] === true,
+      refresh: a.refresh !== false,
       targetAddrs: Array.isArray(a['target-addrs']) ? (a['target-addrs'] as string[]) : null,
       replaceAddrs: Array.isArray(a['replace-addrs']) ? (a['replace-addrs'] as string[]) : null,
       variables: Array.isArray(a.variables) ? (a.variables as { key: string; value: string }[]) : [],
@@ -524,7 +566,9 @@ export class StandIn {
       ranPolicy: false,
       timers: []
     }
+    if (ws.spec.costEstimation) run.costEstimate = newCostEstimate(newId('ce'))
     this.runs.set(run.id, run)
+    this.activity.record(run.id, 'pending', StandInUserId)
     // The create answer says `pending`, as the service's does; the run moves on right after.
     if (planOnly || run.savePlan) {
       // Speculative runs and saved plans neither wait for the workspace's queue nor lock it.
@@ -577,7 +621,17 @@ export class StandIn {
   /** The outputs a run's configuration declares: none for a destroy, which removes them. */
   private outputChanges(ws: StandInWorkspace, run: StandInRun): { name: string; sensitive: boolean; value: unknown }[] {
     if (run.isDestroy) return []
-    return Object.entries(ws.spec.outputs ?? {}).map(([name, o]) => ({ name, sensitive: o.sensitive === true, value: o.value }))
+    return Object.entries({ ...(ws.spec.outputs ?? {}), ...this.declaredOutputsOf(run, ws) }).map(([name, o]) => ({
+      name,
+      sensitive: o.sensitive === true,
+      value: o.value
+    }))
+  }
+
+  /** The `output` blocks of the run's uploaded configuration, in the workspace's working directory. */
+  private declaredOutputsOf(run: StandInRun, ws: StandInWorkspace): Record<string, OutputSpec> {
+    const cv = run.configurationVersionId ? this.configurationVersions.get(run.configurationVersionId) : undefined
+    return cv ? declaredOutputs(cv.files, ws.spec.workingDirectory ?? '') : {}
   }
 
   /** The plan as `terraform show -json` writes it, with what the stand-in knows: addresses and actions. */
@@ -656,6 +710,12 @@ export class StandIn {
     this.archivistReads.push(performance.now())
     if (req.headers.authorization) this.tokenLeaks++
     const url = new URL(req.url ?? '/', 'http://archivist')
+    const state = this.stateVersions.download(url.pathname)
+    if (state) {
+      res.writeHead(200, { 'Content-Type': state.contentType, 'Content-Length': String(Buffer.byteLength(state.body)) })
+      res.end(state.body)
+      return
+    }
     const planId = url.pathname.match(/^\/v1\/json\/(plan-\w+)$/)?.[1]
     if (planId) {
       const run = [...this.runs.values()].find(r => r.plan.id === planId)
@@ -739,7 +799,10 @@ export class StandIn {
       this.after(run, 10, () => {
         this.setStatus(run, 'cost_estimating')
         run.ranCostEstimate = true
+        const ce = run.costEstimate
+        if (ce) queueEstimate(ce)
         this.after(run, ws.timings.costEstimateMs, () => {
+          if (ce) finishEstimate(ce, ws.resources, Math.max(0, ws.resources + run.plan.additions - run.plan.destructions))
           this.setStatus(run, 'cost_estimated')
           this.afterCostEstimate(run, ws)
         })
@@ -792,6 +855,7 @@ export class StandIn {
 
   private startApply(run: StandInRun): void {
     const ws = this.mustWorkspace(run.workspaceId)
+    run.apply.logIssued = true
     this.setStatus(run, 'confirmed')
     this.after(run, 10, () => {
       this.setStatus(run, 'apply_queued')
@@ -833,27 +897,41 @@ export class StandIn {
       ].sort()
     }
     ws.hasState = true
-    if (run.isDestroy) {
-      ws.outputs = {}
-    } else {
-      ws.outputs = { ...(ws.spec.outputs ?? {}) }
-    }
+    ws.outputs = run.isDestroy ? {} : { ...(ws.spec.outputs ?? {}), ...this.declaredOutputsOf(run, ws) }
     for (const name of Object.keys(ws.outputs)) ws.outputIds[name] ??= newId('wsout')
-    ws.stateVersion = {
-      id: newId('sv'),
-      serial: (ws.stateVersion?.serial ?? 0) + 1,
-      processedAt: performance.now() + ws.timings.processingMs
-    }
-    run.apply.stateVersionId = ws.stateVersion.id
+    run.apply.stateVersionId = this.newState(ws, run.id, performance.now() + ws.timings.processingMs).id
     this.finish(run, 'applied')
     // The state changed: every plan saved against the old one is stale.
     for (const other of this.runsOf(ws.id)) if (other.status === 'planned_and_saved') this.finish(other, 'discarded')
+  }
+
+  /** The workspace's next state, from what it now holds: its resources (by address when known) and outputs. */
+  private newState(ws: StandInWorkspace, runId: string | undefined, processedAt: number): { id: string } {
+    const addresses = ws.stateAddresses.length
+      ? ws.stateAddresses
+      : Array.from({ length: ws.resources }, (_, i) => `aws_instance.web[${i}]`)
+    const sv = this.stateVersions.add({
+      id: newId('sv'),
+      workspaceId: ws.id,
+      serial: (ws.stateVersion?.serial ?? 0) + 1,
+      runId,
+      processedAt,
+      outputs: { ...ws.outputs },
+      outputIds: Object.fromEntries(Object.keys(ws.outputs).map(name => [name, ws.outputIds[name] as string])),
+      addresses
+    })
+    ws.stateVersion = { id: sv.id, serial: sv.serial, processedAt }
+    ws.updatedAt = new Date().toISOString()
+    return sv
   }
 
   private finish(run: StandInRun, status: string): void {
     this.clearTimers(run)
     // A stage cut short (cancel) still closes its log.
     for (const stage of [run.plan, run.apply]) if (stage.pendingEnd) this.endLog(run, stage, [])
+    // A stage the run never reached ends too: log readers stop when their stage's status is final.
+    for (const stage of [run.plan, run.apply]) if (stage.status === 'pending') stageStatus(stage, 'unreachable')
+    if (run.costEstimate) endEstimate(run.costEstimate)
     this.setStatus(run, status)
     run.terminalAt = performance.now()
     const ws = this.mustWorkspace(run.workspaceId)
@@ -1144,7 +1222,8 @@ export class StandIn {
       ]
     }
     if (method === 'GET' && path === '/api/v2/ping')
-      return [204, undefined, { 'TFP-API-Version': '2.6', 'TFP-AppName': 'HCP Terraform stand-in' }]
+      // go-tfe's IsCloud() matches the app name exactly; anything else makes clients take this for Terraform Enterprise.
+      return [204, undefined, { 'TFP-API-Version': '2.6', 'TFP-AppName': 'HCP Terraform' }]
     if (!token || !(token in this.options.tokens)) return [401, errorDocument(401, 'unauthorized')]
     const notFound: [number, unknown] = [404, errorDocument(404, 'not found')]
     let m: RegExpMatchArray | null
@@ -1155,6 +1234,25 @@ export class StandIn {
       return run && visibleWs(this.workspaces.get(run.workspaceId)) ? run : undefined
     }
 
+    const activity = this.activity.route(method, path, query, text, {
+      newId,
+      user: standInUser,
+      visibleRun: id => visibleRun(id) !== undefined
+    })
+    if (activity) return activity
+    const state = this.stateVersions.route(method, path, query, {
+      readable: id => {
+        const ws = visibleWs(this.workspaces.get(id))
+        return ws !== undefined && ws.spec.canReadStateOutputs !== false
+      },
+      run: id => {
+        const run = visibleRun(id)
+        return run ? this.runResource(run) : undefined
+      },
+      user: standInUser,
+      archivistUrl: this.logUrl
+    })
+    if (state) return state
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/organizations\/([^/]+)\/workspaces\/([^/]+)$/))) {
       const ws = visibleWs(this.workspaceByName(decodeURIComponent(m[2] as string), decodeURIComponent(m[1] as string)))
       return ws ? [200, { data: this.workspaceResource(ws) }] : notFound
@@ -1166,7 +1264,7 @@ export class StandIn {
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/runs$/))) {
       const ws = visibleWs(this.workspaces.get(m[1] as string))
       if (!ws) return notFound
-      return [200, this.runList(ws, query)]
+      return this.runList(ws, query)
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/workspaces\/([^/]+)\/current-state-version$/))) {
       const ws = visibleWs(this.workspaces.get(m[1] as string))
@@ -1219,15 +1317,8 @@ export class StandIn {
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)$/))) {
       const run = visibleRun(m[1] as string)
       if (!run) return notFound
-      const include = (query.get('include') ?? '').split(',').filter(Boolean)
-      const bad = include.find(i => !['plan', 'apply', 'workspace', 'created_by', 'cost_estimate', 'configuration_version'].includes(i))
-      if (bad)
-        return [400, { errors: [{ status: '400', title: 'invalid include parameter', detail: `Invalid include parameter: ${bad}` }] }]
-      const included: unknown[] = []
-      if (include.includes('plan')) included.push(this.stageResource(run.plan))
-      if (include.includes('apply')) included.push(this.stageResource(run.apply))
-      if (include.includes('workspace')) included.push(this.workspaceResource(this.mustWorkspace(run.workspaceId)))
-      if (include.includes('created_by')) included.push(standInUser())
+      const { included, error } = this.runIncluded([run], query)
+      if (error) return error
       return [200, { data: this.runResource(run), ...(included.length ? { included } : {}) }]
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/(plan|apply)$/))) {
@@ -1260,25 +1351,23 @@ export class StandIn {
       if (m[2] === 'lock') {
         if (ws.manualLock || ws.currentRunId)
           return [409, errorDocument(409, 'conflict', 'Unable to lock workspace. The workspace is already locked.')]
-        this.lock(
-          ws.id,
-          'user-StandInPerson0001',
-          typeof text === 'string' && text ? String((JSON.parse(text) as { reason?: string }).reason ?? '') : ''
-        )
+        const a = bodyAttributes(text)
+        if (!a) return [422, errorDocument(422, 'unprocessable entity', 'Malformed JSON body')]
+        this.lock(ws.id, StandInUserId, typeof a.reason === 'string' ? a.reason : '')
       } else {
         if (!ws.manualLock) return [409, errorDocument(409, 'conflict', 'Unable to unlock workspace. The workspace is not locked.')]
         this.unlock(ws.id)
       }
       return [200, { data: this.workspaceResource(ws) }]
     }
-    if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/(run-events|comments)$/))) {
-      // Advertised by every run; the stand-in records neither events nor comments.
-      return visibleRun(m[1] as string) ? [200, listDocument([], 1, 20)] : notFound
-    }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/configuration-versions\/([^/]+)\/download$/))) {
       const cv = this.configurationVersions.get(m[1] as string)
       if (!cv || !visibleWs(this.workspaces.get(cv.workspaceId)) || !cv.archive) return notFound
       return [200, cv.archive, { 'Content-Type': 'application/octet-stream' }]
+    }
+    if (method === 'GET' && (m = path.match(/^\/api\/v2\/cost-estimates\/([^/]+)$/))) {
+      const run = [...this.runs.values()].find(r => r.costEstimate?.id === m?.[1])
+      return run?.costEstimate && visibleRun(run.id) ? [200, { data: estimateResource(run.costEstimate) }] : notFound
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/runs\/([^/]+)\/policy-checks$/))) {
       const run = visibleRun(m[1] as string)
@@ -1289,12 +1378,7 @@ export class StandIn {
       const run = visibleRun(m[1] as string)
       if (!run) return notFound
       if (!run.taskResult) return [200, listDocument([], 1, 20)]
-      const { stage, result } = taskStageResources(run.id, 'post_plan', {
-        name: 'security-scan',
-        status: run.taskResult,
-        enforcement: run.taskEnforcement ?? 'advisory',
-        message: run.taskResult === 'passed' ? 'No findings.' : '2 high-severity findings.'
-      })
+      const { stage, result } = this.taskStage(run)
       return [200, { ...listDocument([stage], 1, 20), ...(query.get('include')?.includes('task_results') ? { included: [result] } : {}) }]
     }
     if (method === 'GET' && (m = path.match(/^\/api\/v2\/plans\/([^/]+)\/json-output$/))) {
@@ -1320,7 +1404,11 @@ export class StandIn {
       const ok =
         m[2] === 'apply' ? this.confirm(run.id) : m[2] === 'discard' ? this.discard(run.id) : m[2] === 'cancel' ? this.cancel(run.id) : null
       if (ok === null) return notFound
-      return ok ? [202, undefined] : [409, { errors: [{ status: '409', title: 'transition not allowed' }] }]
+      if (!ok) return [409, { errors: [{ status: '409', title: 'transition not allowed' }] }]
+      // The comment of an apply, discard or cancel is a comment of the run (plain JSON, or the older JSON:API shape).
+      const comment = bodyAttributes(text)?.comment
+      if (typeof comment === 'string' && comment.trim()) this.activity.comment(run.id, comment, StandInUserId)
+      return [202, undefined]
     }
     return notFound
   }
@@ -1367,20 +1455,65 @@ export class StandIn {
     return [201, { data: this.runResource(this.createRun(ws, a)) }]
   }
 
-  private runList(ws: StandInWorkspace, query: URLSearchParams): unknown {
-    const ops = (query.get('filter[operation]') ?? '').split(',').filter(Boolean)
+  private runList(ws: StandInWorkspace, query: URLSearchParams): [number, unknown] {
+    const list = (name: string): string[] => (query.get(name) ?? '').split(',').filter(Boolean)
+    const ops = list('filter[operation]')
+    const statuses = list('filter[status]')
     const operation = (r: StandInRun): string =>
       r.planOnly ? 'plan_only' : r.isDestroy ? 'destroy' : r.refreshOnly ? 'refresh_only' : 'plan_and_apply'
     const all = this.runsOf(ws.id)
       .filter(r => (ops.length ? ops.includes(operation(r)) : !r.planOnly))
+      .filter(r => !statuses.length || statuses.includes(r.status))
       .reverse()
     const size = Math.min(100, Number(query.get('page[size]') ?? 20) || 20)
     const page = Math.max(1, Number(query.get('page[number]') ?? 1) || 1)
-    return listDocument(
+    const doc = listDocument(
       all.map(r => this.runResource(r)),
       page,
       size
     )
+    const shown = new Set(doc.data.map(r => r.id))
+    const { included, error } = this.runIncluded(
+      all.filter(r => shown.has(r.id)),
+      query
+    )
+    if (error) return error
+    return [200, included.length ? { ...doc, included } : doc]
+  }
+
+  /** What `include` asks for, for one run or a page of them: each related resource once; 400 for an unknown name. */
+  private runIncluded(runs: StandInRun[], query: URLSearchParams): { included: unknown[]; error?: [number, unknown] } {
+    const include = (query.get('include') ?? '').split(',').filter(Boolean)
+    const known = ['plan', 'apply', 'workspace', 'created_by', 'cost_estimate', 'configuration_version', 'task_stages']
+    const bad = include.find(i => !known.includes(i))
+    if (bad) {
+      const detail = `Invalid include parameter: ${bad}`
+      return { included: [], error: [400, { errors: [{ status: '400', title: 'invalid include parameter', detail }] }] }
+    }
+    const included = new Map<string, unknown>()
+    const add = (r: { id: string; type: string } | undefined): void => {
+      if (r && !included.has(`${r.type}/${r.id}`)) included.set(`${r.type}/${r.id}`, r)
+    }
+    for (const run of runs) {
+      if (include.includes('plan')) add(this.stageResource(run.plan))
+      if (include.includes('apply')) add(this.stageResource(run.apply))
+      if (include.includes('workspace')) add(this.workspaceResource(this.mustWorkspace(run.workspaceId)))
+      if (include.includes('created_by')) add(standInUser())
+      const cv = run.configurationVersionId ? this.configurationVersions.get(run.configurationVersionId) : undefined
+      if (include.includes('configuration_version') && cv) add(configurationVersionResource(cv, this.logUrl))
+      if (include.includes('task_stages') && run.taskResult) add(this.taskStage(run).stage)
+      if (include.includes('cost_estimate') && run.costEstimate) add(estimateResource(run.costEstimate))
+    }
+    return { included: [...included.values()] }
+  }
+
+  private taskStage(run: StandInRun): ReturnType<typeof taskStageResources> {
+    return taskStageResources(run.id, 'post_plan', {
+      name: 'security-scan',
+      status: run.taskResult ?? 'passed',
+      enforcement: run.taskEnforcement ?? 'advisory',
+      message: run.taskResult === 'failed' ? '2 high-severity findings.' : 'No findings.'
+    })
   }
 
   private workspaceResource(ws: StandInWorkspace): ReturnType<typeof workspaceResource> {
@@ -1408,18 +1541,15 @@ export class StandIn {
         this.runsOf(ws.id)
           .filter(r => !r.planOnly)
           .pop()?.id ?? null,
-      outputIds: Object.values(ws.outputIds)
+      outputIds: Object.values(ws.outputIds),
+      updatedAt: ws.updatedAt
     })
   }
 
-  private stateVersionOf(ws: StandInWorkspace): ReturnType<typeof stateVersionResource> {
-    const sv = ws.stateVersion as NonNullable<StandInWorkspace['stateVersion']>
-    return stateVersionResource({
-      id: sv.id,
-      serial: sv.serial,
-      resourcesProcessed: performance.now() >= sv.processedAt,
-      outputIds: Object.values(ws.outputIds)
-    })
+  private stateVersionOf(ws: StandInWorkspace): ReturnType<StateVersions['resource']> {
+    const sv = this.stateVersions.get((ws.stateVersion as NonNullable<StandInWorkspace['stateVersion']>).id)
+    if (!sv) throw new Error(`stand-in: no state version for ${ws.id}`)
+    return this.stateVersions.resource(sv, this.logUrl)
   }
 
   private runResource(run: StandInRun): ReturnType<typeof runResource> {
@@ -1440,6 +1570,7 @@ export class StandIn {
       isDestroy: run.isDestroy,
       planOnly: run.planOnly,
       refreshOnly: run.refreshOnly,
+      refresh: run.refresh,
       savePlan: run.savePlan,
       configurationVersionId: run.configurationVersionId,
       positionInQueue: run.status === 'pending' ? ws.queue.indexOf(run.id) + 1 : 0,
@@ -1447,7 +1578,10 @@ export class StandIn {
       statusTimestamps: run.statusTimestamps,
       targetAddrs: run.targetAddrs,
       replaceAddrs: run.replaceAddrs,
-      variables: run.variables
+      variables: run.variables,
+      costEstimateId: run.costEstimate?.id,
+      commentIds: this.activity.commentIdsOf(run.id),
+      runEventIds: this.activity.eventIdsOf(run.id)
     })
   }
 
@@ -1461,8 +1595,7 @@ export class StandIn {
       destructions: stage.destructions,
       statusTimestamps: stage.timestamps,
       stateVersionId: stage.stateVersionId,
-      // Empty until the stage starts, as on the service.
-      logReadUrl: this.archivist.has(stage.logId) ? `${this.logUrl}/v1/object/${stage.logId}` : ''
+      logReadUrl: stage.logIssued ? `${this.logUrl}/v1/object/${stage.logId}` : ''
     })
   }
 }
