@@ -88,14 +88,6 @@ const TlsErrorCodes = new Set([
 ])
 
 /**
- * A client for the service's signed URLs on other origins (log reads, plan JSON downloads,
- * configuration uploads): it never carries the token, and follows nothing elsewhere.
- */
-export function signedUrlClient(socketTimeoutMs: number, keepAlive = false): HttpClient {
-  return new HttpClient(UserAgent, undefined, { allowRedirects: false, allowRetries: false, keepAlive, socketTimeout: socketTimeoutMs })
-}
-
-/**
  * The only way the action talks to HCP Terraform. It retries what is safe to retry, honours the
  * rate-limit headers, and never follows redirects, so the token only ever goes to `baseUrl`.
  */

@@ -50,7 +50,10 @@ export async function run(): Promise<void> {
     const outcome = await new RunLifecycle(settings, client).execute(stop, cancel.signal)
     writeOutputs(outcome)
     await optional(OptionalPart.Summary, () => writeSummary(settings, outcome), { boundMs: SummaryBoundMs, signal: cancel.signal })
-    await optional(OptionalPart.Comment, () => commentOnPullRequest(settings, outcome), { boundMs: CommentBoundMs, signal: cancel.signal })
+    await optional(OptionalPart.Comment, s => commentOnPullRequest(settings, outcome, s), {
+      boundMs: CommentBoundMs,
+      signal: cancel.signal
+    })
     if (outcome.success) log.info(outcome.message)
     else log.fail(outcome.message)
   } catch (err) {

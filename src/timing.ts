@@ -19,24 +19,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
-/** `promise`, or a rejection with `message` if it has not settled within `ms`. */
-export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), ms)
-    timer.unref()
-    promise.then(
-      value => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (err: unknown) => {
-        clearTimeout(timer)
-        reject(err instanceof Error ? err : new Error(String(err)))
-      }
-    )
-  })
-}
-
 export function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(2))} s`
 }
