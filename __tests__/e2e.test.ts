@@ -251,7 +251,11 @@ describe('the bundled action against the stand-in', () => {
     expect(post.stdout).toMatch(
       new RegExp(`::warning::Run ${runId}\\b.*${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`)
     )
-    expect(fixture.server.requests.filter(q => q.method === 'POST' && /\/actions\/(discard|cancel|force-cancel)$/.test(q.path))).toEqual([])
+    expect(
+      fixture.server.requests.filter(
+        q => q.method === 'POST' && q.path.startsWith(`/api/v2/runs/${runId}/`) && /\/actions\/(discard|cancel|force-cancel)$/.test(q.path)
+      )
+    ).toEqual([])
     await waitFor(() => fixture.server.runs.get(runId)?.status === 'applied', 10_000, 'applied')
   })
 

@@ -94,7 +94,7 @@ describe('guarantees, end to end', () => {
     expect(skipped.outputs.workspace_outputs).toBe('{}')
   })
 
-  it('guarantee: nothing from the API can start a workflow command — (::error and ::save-state lines in a lock reason and an error detail)', async () => {
+  it('guarantee: nothing from outside can start a workflow command — from the API: (::error and ::save-state lines in a lock reason and an error detail)', async () => {
     const ws = workspace()
     const id = fixture.server.workspaceByName(ws.name)?.id as string
     const evil = 'maintenance\n::error::pwned\n::save-state name=active_run_id::run-evil'

@@ -860,7 +860,7 @@ describe('run lifecycle', () => {
     expect(o.message).toMatch(/while run run-\d+ was 'planning'; a cancel was requested \(now 'canceled'\)/)
   })
 
-  it('guarantee: nothing from the API can start a workflow command — lock reasons, error details and statuses are flattened', async () => {
+  it('guarantee: nothing from outside can start a workflow command — from the API: lock reasons, error details and statuses are flattened', async () => {
     const evil = 'maintenance\n::error::pwned\r\n::save-state name=active_run_id::run-evil'
     let reads = 0
     runOne({ locked: true, lockedReason: evil, lockedBy: { id: 'user-1', type: 'users' } })

@@ -1,6 +1,6 @@
 // `npm run bench`: measures the bundled action against the local stand-in and prints figures
 // (medians with min–max). Not a test: nothing here passes or fails, it reports.
-//   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|pack|fanout|faults]
+//   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|lines|pack|fanout|faults]
 //   (--quick: fewer repeats and shorter runs)
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -367,6 +367,13 @@ if (part('logs')) {
   line(`\nlog lag, line written by the archivist → line in the step's output (${l.lags.length} lines, ${l.failures} failures)`)
   line(`  p50 ${median(l.lags).toFixed(0)} ms, p95 ${pct(l.lags, 95).toFixed(0)} ms, max ${Math.max(...l.lags).toFixed(0)} ms`)
   line(`  archivist reads per minute of stage time: ${l.readsPerStageMin.toFixed(1)} (not API requests)`)
+}
+
+if (part('lines')) {
+  // The log stream's line splitting, run on the sources in a process of its own.
+  const figures = execFileSync(process.execPath, ['--import', './scripts/ts-resolve.mjs', 'scripts/bench-lines.mjs'], { encoding: 'utf8' })
+  line(`\nsplitting a log into lines (32 MiB, read in 256 KiB chunks)`)
+  for (const l of figures.trim().split('\n')) line(`  ${l.replace(/^lines: /, '')}`)
 }
 
 const fanOuts = quick
