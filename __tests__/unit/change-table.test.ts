@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { renderChanges, totalsLine } from '../../src/report/change-table.js'
-import { actionOf, fromJsonPlan, type ChangeReport } from '../../src/report/change-report.js'
+import { actionOf, fromJsonPlan, type ChangeReport } from '../../src/run-logs/changes.js'
 import type { ChangeAction } from '../../src/run-logs/render.js'
 
 function report(n: number, over: Partial<ChangeReport> = {}): ChangeReport {

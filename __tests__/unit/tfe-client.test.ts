@@ -184,7 +184,7 @@ describe('TfeClient', () => {
 
   it('answers a 2xx whose JSON is not JSON:API with a clear, non-retried error', async () => {
     nock(host).get('/api/v2/x').reply(200, { status: 'ok' })
-    const c = client()
+    const c = client({ hostSetting: "the 'hostname' input" })
     const err = (await c.get('/api/v2/x').catch((e: unknown) => e)) as ApiError
     expect(err).toBeInstanceOf(ApiError)
     expect(err.transient).toBe(false)

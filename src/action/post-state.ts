@@ -6,7 +6,7 @@
  * for its own reasons, is released, so the post step never stops it.
  */
 import * as core from '@actions/core'
-import type { StopReason } from '../lifecycle/decide.js'
+import type { AbortReason } from '../common/errors.js'
 
 const Keys = {
   IsPost: 'isPost',
@@ -28,7 +28,7 @@ export interface LeftForPost {
   /** The workspace's page, for links to runs found by their marker. */
   workspaceUrl: string
   /** Why the main step was stopping the run; empty when it was killed without being told. */
-  stopReason: StopReason | ''
+  stopReason: AbortReason | ''
 }
 
 export const postState = {
@@ -50,7 +50,7 @@ export const postState = {
     core.saveState(Keys.RunUrl, runUrl)
   },
   /** The main step was told to stop (it may be killed before it finishes stopping the run). */
-  stopping(reason: StopReason): void {
+  stopping(reason: AbortReason): void {
     core.saveState(Keys.StopReason, reason)
   },
   /** Nothing for the post step to do: the run ended, was stopped, or is knowingly left running. */

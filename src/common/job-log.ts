@@ -43,6 +43,8 @@ export const log = {
   /** The step's error annotation and its failed exit code. */
   fail(message: string): void {
     core.setFailed(neutralize(message))
+    // The runner's core sets this too; a local runner's stand-in for core (npm run local) does not.
+    process.exitCode = 1
   },
   group<T>(title: string, fn: () => Promise<T>): Promise<T> {
     return core.group(neutralize(title), fn)

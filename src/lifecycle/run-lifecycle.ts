@@ -24,7 +24,7 @@ import { log } from '../common/job-log.js'
 import { RunLogs } from '../run-logs/stream.js'
 import { uploadConfiguration } from '../upload/upload.js'
 import type { ConfigurationVersion } from '../tfe/configuration-versions.js'
-import { changeReport, PlanJsonTimeoutMs, type ChangeReport } from '../report/change-report.js'
+import { changeReport, PlanJsonTimeoutMs, type ChangeReport } from '../run-logs/changes.js'
 import { OptionalPart, optional, optionalSync } from '../common/optional.js'
 
 /** Where the lifecycle leaves word for the post step (action/post-state.ts; tests pass a recorder). */
@@ -769,7 +769,7 @@ export class RunLifecycle {
     const aborted = err instanceof AbortedError
     const reason: StopReason = aborted ? err.reason : 'gave-up'
     const head = aborted ? this.abortText(err.reason) : errorMessage(err).replace(/\s+$/, '')
-    if (aborted) this.state.stopping(reason)
+    if (aborted) this.state.stopping(err.reason)
     const budget = AbortSignal.timeout(reason === 'cancelled' ? this.options.cancelStopBudgetMs : this.options.stopBudgetMs)
     const why =
       reason === 'timeout'

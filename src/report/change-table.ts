@@ -5,7 +5,7 @@
  * (a step summary is capped at 1 MiB, a comment at 65,536 characters), keeping what destroys
  * before what creates; the totals always stay, and so does the word when the list is incomplete.
  */
-import type { ChangeReport } from './change-report.js'
+import type { ChangeReport } from '../run-logs/changes.js'
 import { ChangeActions, type ChangeAction, type ChangeTotals, type ResourceChange } from '../run-logs/render.js'
 import { htmlText } from './markdown.js'
 

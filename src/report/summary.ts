@@ -3,7 +3,7 @@
  * Terraform. Outside text (names, messages, the change table) is HTML that stays in its cell.
  */
 import * as core from '@actions/core'
-import { resourceCounts } from '../action/outputs.js'
+import { resourceCounts } from './outputs.js'
 import type { Settings } from '../action/inputs.js'
 import type { Outcome } from '../lifecycle/run-lifecycle.js'
 import { formatDuration } from '../common/timing.js'

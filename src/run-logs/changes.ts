@@ -11,7 +11,7 @@ import { ApiError, errorMessage } from '../common/errors.js'
 import type { TfeClient } from '../tfe/client.js'
 import { getPlanJsonOutput } from '../tfe/plans.js'
 import { boundedRequest } from '../tfe/signed-urls.js'
-import type { ChangeAction, ChangeTotals, Diagnostic, LogDigest, OutputChange, ResourceChange } from '../run-logs/render.js'
+import type { ChangeAction, ChangeTotals, Diagnostic, LogDigest, OutputChange, ResourceChange } from './render.js'
 import type { Run } from '../tfe/runs.js'
 
 export interface ChangeReport {

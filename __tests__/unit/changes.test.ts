@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { TfeClient } from '../../src/tfe/client.js'
-import { changeReport, fromJsonPlan } from '../../src/report/change-report.js'
+import { changeReport, fromJsonPlan } from '../../src/run-logs/changes.js'
 import type { Run } from '../../src/tfe/runs.js'
 import { useNockAndCapture } from '../helpers/env.ts'
 import { endless, HostileHost, type Handler } from '../helpers/hostile-host.ts'

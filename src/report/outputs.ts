@@ -1,6 +1,6 @@
 /** The step's outputs, set whatever the outcome, so `if: always()` steps can read what happened. */
 import * as core from '@actions/core'
-import { Outputs } from './names.js'
+import { Outputs } from '../action/names.js'
 import { RunStatus } from '../tfe/statuses.js'
 import type { Outcome } from '../lifecycle/run-lifecycle.js'
 
