@@ -114,3 +114,17 @@ describe('the log module', () => {
     expect(neutralize('aws_instance.web[0]: Creating...')).toBe('aws_instance.web[0]: Creating...')
   })
 })
+
+describe('a failed step', () => {
+  it('exits non-zero by itself, also where core is a local stand-in that sets no exit code (npm run local)', () => {
+    const out = captureStdout()
+    const before = process.exitCode
+    try {
+      log.fail('the run errored')
+      expect(process.exitCode).toBe(1)
+    } finally {
+      process.exitCode = before
+      out.restore()
+    }
+  })
+})
