@@ -6,17 +6,30 @@
 import { randomBytes } from 'node:crypto'
 import pRetry from 'p-retry'
 import { Inputs, OperationLabels } from '../action/names.js'
-import { AwaitingDecisionStatuses, RunStatus, StageStatus, TerminalStatuses } from '../tfe/statuses.js'
+import { RunStatus, TerminalStatuses } from '../tfe/statuses.js'
 import { reportPolicyChecks, reportTaskStages } from './checks.js'
 import { AbortedError, ApiError, RunFailedError, errorMessage, isTransient, type AbortReason } from '../common/errors.js'
 import type { Settings } from '../action/inputs.js'
 import type { TfeClient } from '../tfe/client.js'
 import { DefaultPollSchedule, PollSchedule, type PollScheduleOptions } from '../common/poll-schedule.js'
-import { decide, toFacts, type Decision, type Memory, type StopReason } from './decide.js'
+import {
+  decide,
+  decideChecks,
+  decideNoConfiguration,
+  decidePendingReport,
+  decideReadFailure,
+  NoChecksSeen,
+  pendingClock,
+  toFacts,
+  type Decision,
+  type Ended,
+  type Memory,
+  type StopReason
+} from './decide.js'
 import { OutputsUnreadableError, readOutputs } from './outputs.js'
 import { postState } from '../action/post-state.js'
 import { stopRun } from './stop-run.js'
-import { createRun, findRunsByMarker, getRun, newestRunWithStatus, runAction, type Run } from '../tfe/runs.js'
+import { createRun, findRunsByMarker, getRun, isNoConfiguration, newestRunWithStatus, runAction, type Run } from '../tfe/runs.js'
 import { getWorkspaceById, getWorkspaceByName, type Workspace } from '../tfe/workspaces.js'
 import { formatDuration, formatSeconds, sleep } from '../common/timing.js'
 import { defaultMessage, workflowDescription } from '../action/github-context.js'
@@ -72,56 +85,22 @@ export interface LifecycleOptions {
 /** The policy check and run task lines, and the change report's API reads, each have this long. */
 const ReportBoundMs = 30_000
 
-const PendingFirstReportMs = 10_000
-const PendingReportEveryMs = 30_000
-const WorkspaceCheckEveryMs = 60_000
 const MaxCreateTries = 4
 
-/** What the follow loop has seen of policy and run task stages, and reported. */
-interface ChecksSeen {
-  policy: boolean
-  policyReported: boolean
-  tasks: boolean
-  /** Task stages seen over (their `-completed-at` timestamps), to read the results once per stage. */
-  tasksOver: number
-  stages: Set<string>
-}
+/** Why the step stops following: it was told to (an abort), or it gives up, saying why in `head`. */
+type StopCause = { reason: AbortReason } | { reason: 'gave-up'; head: string }
 
-const PolicyStatuses: ReadonlySet<string> = new Set([
-  RunStatus.PolicyChecking,
-  RunStatus.PolicyChecked,
-  RunStatus.PolicyOverride,
-  RunStatus.PolicySoftFailed
-])
-const TaskRunningStatuses: ReadonlySet<string> = new Set([
-  RunStatus.PrePlanRunning,
-  RunStatus.PostPlanRunning,
-  RunStatus.PreApplyRunning,
-  RunStatus.PostApplyRunning
-])
-const TaskStatuses: ReadonlySet<string> = new Set([
-  ...TaskRunningStatuses,
-  RunStatus.PrePlanCompleted,
-  RunStatus.PostPlanCompleted,
-  RunStatus.PreApplyCompleted,
-  RunStatus.PostApplyCompleted
-])
-
-/** The workspace has never had a configuration version (422 from create run). */
-class NoConfigurationError extends Error {
-  override name = 'NoConfigurationError'
-}
-
-/** The step cannot go on following its run; the run itself may be fine. */
-class GiveUpError extends Error {
-  override name = 'GiveUpError'
+/** An exception that ends the following: the step's stop signal, or an error it cannot go on after. */
+function stopCause(err: unknown): StopCause {
+  return err instanceof AbortedError ? { reason: err.reason } : { reason: 'gave-up', head: errorMessage(err) }
 }
 
 export function runUrl(baseUrl: string, workspace: Workspace, runId: string): string {
   return `${baseUrl}/app/${encodeURIComponent(workspace.organization)}/workspaces/${encodeURIComponent(workspace.name)}/runs/${runId}`
 }
 
-type Ended = Extract<Decision, { action: 'succeed' | 'fail' | 'retry' }>
+/** What queueing answered: the run, or a workspace that has never had a configuration version. */
+type Queued = { run: Run } | { noConfiguration: true }
 
 /** Queues one run (and its retries) on one workspace and follows it: read → decide → act. */
 export class RunLifecycle {
@@ -143,6 +122,8 @@ export class RunLifecycle {
   private changes: ChangeReport | undefined
   private configurationVersion: ConfigurationVersion | undefined
   private newerRun: string | undefined
+  /** Why the step could not read its run (a read outage), for the give-up message. */
+  private outage: string | undefined
 
   constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
     this.settings = settings
@@ -212,7 +193,9 @@ export class RunLifecycle {
       let ended: Ended | 'queued'
       try {
         const attemptRun = async (): Promise<Ended | 'queued'> => {
-          const run = this.settings.runId ? await this.adoptRun(this.settings.runId, stop) : await this.queueRun(attempt, stop)
+          const queued = this.settings.runId ? { run: await this.adoptRun(this.settings.runId, stop) } : await this.queueRun(attempt, stop)
+          if (!('run' in queued)) return decideNoConfiguration(this.settings.operation)
+          const run = queued.run
           this.attempts = attempt
           if (!this.settings.waitForRun) return 'queued' as const
           this.state.following(run.id, this.url(run.id))
@@ -226,7 +209,7 @@ export class RunLifecycle {
           ended = await log.group(this.attemptTitle(attempt), attemptRun)
         }
       } catch (err) {
-        return await this.stopFollowing(err, cancel)
+        return await this.stopFollowing(stopCause(err), cancel)
       }
       if (ended === 'queued') {
         return this.outcome(
@@ -234,20 +217,17 @@ export class RunLifecycle {
           `Queued run ${this.current?.id} (${this.describeOperation()}) and did not wait for it (${Inputs.WaitForRun} is false): ${this.url(this.current?.id ?? '')}`
         )
       }
-      const run = this.current as Run
-      if (ended.action === 'fail' && !TerminalStatuses.has(run.status)) {
-        // The step ends a run that has not: a refused confirmation it will not fight.
-        return await this.stopFollowing(new GiveUpError(this.failText(ended, run)), cancel)
-      }
+      if (ended.action === 'give-up') return await this.stopFollowing({ reason: 'gave-up', head: this.giveUpText(ended) }, cancel)
+      const run = this.current
+      if (!run) return this.noConfiguration(ended)
       this.state.release()
       if (ended.action !== 'retry') this.changes = await this.describeChanges(run, stop)
       if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan) this.newerRun = await this.latestApplied(cancel)
       if (ended.action === 'succeed') return await this.succeed(ended, run, cancel)
       if (ended.action === 'fail') return this.outcome(false, `${this.failText(ended, run)}${this.retryText(ended)}`)
-      const delay = Math.min(this.settings.retryBackoffMinMs * 2 ** (attempt - 1), this.settings.retryBackoffMaxMs)
-      log.warning(`${this.failText(ended, run)} Queueing run ${attempt + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`)
+      log.warning(`${this.failText(ended, run)} Queueing run ${attempt + 1} of ${this.totalRuns} in ${formatSeconds(ended.delayMs)}.`)
       try {
-        await sleep(delay, stop)
+        await sleep(ended.delayMs, stop)
       } catch (err) {
         if (err instanceof AbortedError) return this.outcome(false, `${this.abortText(err.reason)} before run ${attempt + 1} was queued.`)
         throw err
@@ -315,7 +295,7 @@ export class RunLifecycle {
    * marker, and look again right before every re-send. Should a late commit still make a second
    * run, the oldest is followed and the others are discarded, all of them listed in run_ids.
    */
-  private async queueRun(attempt: number, signal: AbortSignal): Promise<Run> {
+  private async queueRun(attempt: number, signal: AbortSignal): Promise<Queued> {
     const ws = this.workspace as Workspace
     const { settings } = this
     const marker = `[tfe-workspace-run ${this.executionKey}.${attempt}]`
@@ -337,7 +317,7 @@ export class RunLifecycle {
     // A run the step does not wait for is meant to go on without it: nothing for the post step.
     if (settings.waitForRun) this.state.creating(ws.id, this.url('').replace(/\/runs\/$/, ''), marker)
     let resent = false
-    const run = await pRetry(
+    const created = await pRetry(
       async (tryNumber: number): Promise<Run> => {
         if (tryNumber > 1) {
           const found = await findRunsByMarker(this.client, ws.id, marker, signal)
@@ -369,13 +349,19 @@ export class RunLifecycle {
     ).catch((err: unknown) => {
       // A definite refusal queued nothing; anything else may have.
       if (err instanceof ApiError && !err.transient) this.unanswered = undefined
+      if (isNoConfiguration(err)) return undefined
       throw this.createError(err)
     })
+    if (!created) {
+      this.state.release()
+      return { noConfiguration: true }
+    }
+    const run = created
     this.unanswered = undefined
     this.current = run
     this.noteRun(run.id)
     log.info(`Queued run ${run.id}, ${this.describeOperation()}: ${this.url(run.id)}`)
-    return resent ? await this.settleDuplicates(run, marker, signal) : run
+    return { run: resent ? await this.settleDuplicates(run, marker, signal) : run }
   }
 
   /** input run_id: the run to follow instead of queueing one; it must be the workspace's. */
@@ -412,9 +398,6 @@ export class RunLifecycle {
   private createError(err: unknown): unknown {
     const ws = this.workspace as Workspace
     if (!(err instanceof ApiError)) return err
-    if (err.status === 422 && /configuration version is missing/i.test(`${err.title} ${err.detail}`)) {
-      return new NoConfigurationError(err.message)
-    }
     if (err.status === 404) {
       return new RunFailedError(
         `${this.client.host} refused to queue a run on workspace '${ws.organization}/${ws.name}' (404). Organization tokens cannot queue runs: use a user or team token allowed to queue ${this.settings.operation === 'plan' ? 'plans' : 'applies'} there.`
@@ -458,7 +441,7 @@ export class RunLifecycle {
       confirmSentAt: undefined,
       confirmRefusals: 0,
       retriesLeft: this.totalRuns - attempt,
-      stop: undefined
+      attempt
     }
     const ws2 = `${ws.organization}/${ws.name}`
     const suffix = this.totalRuns > 1 ? ` (run ${attempt} of at most ${this.totalRuns})` : ''
@@ -478,10 +461,9 @@ export class RunLifecycle {
 
   private async followWith(first: Run, schedule: PollSchedule, memory: Memory, signal: AbortSignal, logs: RunLogs): Promise<Ended> {
     const told = new Set<string>()
-    const checks: ChecksSeen = { policy: false, policyReported: false, tasks: false, tasksOver: 0, stages: new Set() }
-    const queuedAt = Date.now()
-    let nextPendingReport = queuedAt + PendingFirstReportMs
-    let lastWorkspaceCheck = 0
+    let checks = NoChecksSeen
+    const stagesReported = new Set<string>()
+    let pending = pendingClock(Date.now())
     let failingSince: number | undefined
     let lastStatus = ''
     let run = first
@@ -490,8 +472,19 @@ export class RunLifecycle {
       if (run.status !== lastStatus) {
         if (lastStatus) log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`)
         lastStatus = run.status
-        const seen = run
-        await optional(OptionalPart.Checks, s => this.reportChecks(seen, checks, s), { boundMs: ReportBoundMs, signal })
+        const read = decideChecks(toFacts(run), Object.keys(run.timestamps), checks)
+        checks = read.seen
+        const id = run.id
+        if (read.readPolicy || read.readTasks) {
+          await optional(
+            OptionalPart.Checks,
+            async s => {
+              if (read.readPolicy) await reportPolicyChecks(this.client, id, s)
+              if (read.readTasks) await reportTaskStages(this.client, id, stagesReported, s)
+            },
+            { boundMs: ReportBoundMs, signal }
+          )
+        }
       }
       const polled = run
       optionalSync(OptionalPart.Logs, () => logs.observe(polled))
@@ -500,6 +493,7 @@ export class RunLifecycle {
         case 'succeed':
         case 'fail':
         case 'retry':
+        case 'give-up':
           {
             // The rest of the logs (the totals, the error, every change) before the step reports.
             const last = run
@@ -508,8 +502,6 @@ export class RunLifecycle {
             logs.stop()
           }
           return decision
-        case 'stop':
-          throw new Error('decide() answered stop without a stop reason')
         case 'confirm':
           await this.confirm(run, memory, signal)
           schedule.reset()
@@ -517,11 +509,12 @@ export class RunLifecycle {
         case 'wait-for-person':
         case 'wait':
           this.tell(decision, run, told)
-          if (decision.action === 'wait' && decision.for === 'queue' && Date.now() >= nextPendingReport) {
-            nextPendingReport = Date.now() + PendingReportEveryMs
-            const checkWorkspace = Date.now() - lastWorkspaceCheck >= WorkspaceCheckEveryMs
-            if (checkWorkspace) lastWorkspaceCheck = Date.now()
-            log.info(await this.describeQueue(run, checkWorkspace, Date.now() - queuedAt, signal))
+          if (decision.action === 'wait' && decision.for === 'queue') {
+            const report = decidePendingReport(Date.now(), pending)
+            if (report.report) {
+              pending = report.clock
+              log.info(await this.describeQueue(run, report.checkWorkspace, Date.now() - pending.queuedAt, signal))
+            }
           }
       }
 
@@ -532,34 +525,13 @@ export class RunLifecycle {
       } catch (err) {
         if (!isTransient(err)) throw err
         failingSince ??= Date.now()
-        if (Date.now() - failingSince >= this.options.readOutageLimitMs) {
-          throw new GiveUpError(`Could not read run ${run.id} for ${formatDuration(Date.now() - failingSince)} (${errorMessage(err)}).`)
+        const giveUp = decideReadFailure(Date.now() - failingSince, this.options.readOutageLimitMs)
+        if (giveUp) {
+          this.outage = `Could not read run ${run.id} for ${formatDuration(Date.now() - failingSince)} (${errorMessage(err)}).`
+          return giveUp
         }
         log.warning(`Could not read run ${run.id} (${errorMessage(err)}); still trying.`)
       }
-    }
-  }
-
-  /** A line per policy check and run task result, once their stage is over. */
-  private async reportChecks(run: Run, checks: ChecksSeen, signal: AbortSignal): Promise<void> {
-    const status = run.status
-    // Errored outside plan and apply: a hard-mandatory policy or a mandatory run task; say which.
-    const unexplained =
-      status === RunStatus.Errored && run.plan?.status !== StageStatus.Errored && run.apply?.status !== StageStatus.Errored
-    // Statuses between two polls are missed; the run's status-timestamps still say it went through them.
-    const stamps = Object.keys(run.timestamps)
-    if (PolicyStatuses.has(status) || stamps.some(k => k.startsWith('policy-'))) checks.policy = true
-    // One read when a task stage is over (or waits for a decision), not one per status after it.
-    const tasksOver = stamps.filter(k => /^(pre|post)-(plan|apply)-completed-at$/.test(k)).length
-    if (TaskStatuses.has(status) || AwaitingDecisionStatuses.has(status) || tasksOver > checks.tasksOver) checks.tasks = true
-    checks.tasksOver = tasksOver
-    if ((checks.policy || unexplained) && !checks.policyReported && status !== RunStatus.PolicyChecking) {
-      checks.policyReported = true
-      await reportPolicyChecks(this.client, run.id, signal)
-    }
-    if ((checks.tasks || unexplained) && !TaskRunningStatuses.has(status)) {
-      checks.tasks = false
-      await reportTaskStages(this.client, run.id, checks.stages, signal)
     }
   }
 
@@ -721,8 +693,8 @@ export class RunLifecycle {
         return `Run ${run.id} was force-canceled by someone else; not retried: ${url}`
       case 'soft-failed':
         return `Run ${run.id} ended with a soft-mandatory policy failure: ${url}`
-      case 'confirm-refused':
-        return `Run ${run.id} says it can be confirmed but refused confirmation ${run.status ? `in status '${run.status}' ` : ''}every time (409 transition not allowed).`
+      case 'no-configuration':
+        return this.noConfigurationText()
     }
   }
 
@@ -738,17 +710,27 @@ export class RunLifecycle {
     return ` (${stage.additions} to add, ${stage.changes} to change, ${stage.destructions} to destroy)`
   }
 
-  private noConfiguration(): Outcome {
+  /** The workspace never had a configuration version: decideNoConfiguration said what that means. */
+  private noConfiguration(ended: Exclude<Ended, { action: 'give-up' }>): Outcome {
     const ws = this.workspace as Workspace
-    if (this.settings.operation === 'destroy') {
+    if (ended.action === 'succeed') {
       const message = `Workspace ${ws.organization}/${ws.name} has never had a configuration version, so there is nothing to destroy.`
       log.notice(message)
       return this.outcome(true, message)
     }
-    return this.outcome(
-      false,
-      `Workspace ${ws.organization}/${ws.name} has no configuration version yet, so there is nothing to ${this.settings.operation}. Connect it to a VCS repository or upload a configuration first.`
-    )
+    return this.outcome(false, this.noConfigurationText())
+  }
+
+  private noConfigurationText(): string {
+    const ws = this.workspace as Workspace
+    return `Workspace ${ws.organization}/${ws.name} has no configuration version yet, so there is nothing to ${this.settings.operation}. Connect it to a VCS repository or upload a configuration first.`
+  }
+
+  /** Why the step stops following a run that has not ended. */
+  private giveUpText(ended: Extract<Decision, { action: 'give-up' }>): string {
+    const run = this.current
+    if (ended.why === 'read-outage') return this.outage ?? `Could not read run ${run?.id ?? ''}.`
+    return `Run ${run?.id ?? ''} says it can be confirmed but refused confirmation ${run?.status ? `in status '${run.status}' ` : ''}every time (409 transition not allowed).`
   }
 
   private abortText(reason: AbortReason): string {
@@ -764,12 +746,11 @@ export class RunLifecycle {
    * it cannot go on (read outage, refused confirmations, an unexpected API error). `decideStop`
    * says what that means for the run; the run is read again afterwards, so `status` is its end.
    */
-  private async stopFollowing(err: unknown, cancel: AbortSignal): Promise<Outcome> {
-    if (err instanceof NoConfigurationError) return this.noConfiguration()
-    const aborted = err instanceof AbortedError
-    const reason: StopReason = aborted ? err.reason : 'gave-up'
-    const head = aborted ? this.abortText(err.reason) : errorMessage(err).replace(/\s+$/, '')
-    if (aborted) this.state.stopping(err.reason)
+  private async stopFollowing(cause: StopCause, cancel: AbortSignal): Promise<Outcome> {
+    const aborted = cause.reason !== 'gave-up'
+    const reason: StopReason = cause.reason
+    const head = cause.reason === 'gave-up' ? cause.head.replace(/\s+$/, '') : this.abortText(cause.reason)
+    if (cause.reason !== 'gave-up') this.state.stopping(cause.reason)
     const budget = AbortSignal.timeout(reason === 'cancelled' ? this.options.cancelStopBudgetMs : this.options.stopBudgetMs)
     const why =
       reason === 'timeout'
@@ -814,7 +795,7 @@ export class RunLifecycle {
         confirmSentAt: undefined,
         confirmRefusals: 0,
         retriesLeft: 0,
-        stop: undefined
+        attempt: this.attempts
       })
       if (ended.action === 'succeed') {
         this.state.release()

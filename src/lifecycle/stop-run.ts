@@ -1,7 +1,7 @@
 /** Stopping one run the step will not follow to its end: discard, cancel or leave it, as decideStop says. */
 import { Inputs } from '../action/names.js'
 import { TerminalStatuses } from '../tfe/statuses.js'
-import { decideStop, type DecisionSettings, type StopReason } from './decide.js'
+import { decideStop, type StopReason, type StopSettings } from './decide.js'
 import { errorMessage, isTransient } from '../common/errors.js'
 import type { TfeClient } from '../tfe/client.js'
 import { DefaultPollSchedule, PollSchedule, type PollScheduleOptions } from '../common/poll-schedule.js'
@@ -29,7 +29,7 @@ export interface StopResult {
 export async function stopRun(
   client: TfeClient,
   runId: string,
-  settings: DecisionSettings,
+  settings: StopSettings,
   reason: StopReason,
   /** Why the step stops it, as the run's comment will say ("the job was cancelled"). */
   why: string,
@@ -46,7 +46,7 @@ export async function stopRun(
   }
   const decision = decideStop(toFacts(before), settings, reason)
   const done = (text: string): StopResult => ({ before, after: before, text, failed: false })
-  if (decision.action !== 'stop' || decision.how === 'none') return done(`it had already ended ('${before.status}'):`)
+  if (decision.how === 'none') return done(`it had already ended ('${before.status}'):`)
   if (decision.how === 'leave') {
     if (decision.why === 'kept') return done(`it was left as it is (${Inputs.CancelOnAbort} is false):`)
     if (decision.why === 'saved')

@@ -1,6 +1,7 @@
 /** Runs: the run document as the action reads it, and the run endpoints (create, read, actions, the list by marker). */
 import { AllRunOperations } from './statuses.js'
 import type { Document, ListDocument, Resource, TfeClient } from './client.js'
+import { ApiError } from '../common/errors.js'
 import { relationId, seg, type Attributes } from './documents.js'
 
 export interface StageCounts {
@@ -184,4 +185,9 @@ export async function newestRunWithStatus(
     signal
   )
   return list.data[0]?.id
+}
+
+/** The 422 a create answers when the workspace has never had a configuration version. */
+export function isNoConfiguration(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 422 && /configuration version is missing/i.test(`${err.title} ${err.detail}`)
 }

@@ -107,6 +107,30 @@ export const AwaitingDecisionStatuses: ReadonlySet<string> = new Set([
 ])
 
 /** Plan and apply sub-states (GET /plans/:id, /applies/:id): an errored one makes a run worth retrying. */
+/** Statuses of the policy check stage: the checks are read once it is over. */
+export const PolicyStatuses: ReadonlySet<string> = new Set([
+  RunStatus.PolicyChecking,
+  RunStatus.PolicyChecked,
+  RunStatus.PolicyOverride,
+  RunStatus.PolicySoftFailed
+])
+
+/** A run task stage at work: its results are read once it is over. */
+export const TaskRunningStatuses: ReadonlySet<string> = new Set([
+  RunStatus.PrePlanRunning,
+  RunStatus.PostPlanRunning,
+  RunStatus.PreApplyRunning,
+  RunStatus.PostApplyRunning
+])
+
+export const TaskStatuses: ReadonlySet<string> = new Set([
+  ...TaskRunningStatuses,
+  RunStatus.PrePlanCompleted,
+  RunStatus.PostPlanCompleted,
+  RunStatus.PreApplyCompleted,
+  RunStatus.PostApplyCompleted
+])
+
 export const StageStatus = {
   Errored: 'errored'
 } as const
