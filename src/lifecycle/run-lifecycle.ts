@@ -9,6 +9,7 @@ import type { Settings } from '../action/inputs.js'
 import type { TfeClient } from '../tfe/client.js'
 import { decideNoConfiguration, type Ended } from './decide.js'
 import { postState } from '../action/post-state.js'
+import type { Run } from '../tfe/runs.js'
 import { getWorkspaceById, getWorkspaceByName, type Workspace } from '../tfe/workspaces.js'
 import { formatSeconds, sleep } from '../common/timing.js'
 import { log } from '../common/job-log.js'
@@ -37,11 +38,11 @@ export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal
     return step.outcome(false, errorMessage(err))
   }
   for (let attempt = 1; ; attempt++) {
-    let ended: Ended | 'queued'
+    let ended: Ended | 'queued' | 'no-configuration'
     try {
-      const attemptRun = async (): Promise<Ended | 'queued'> => {
+      const attemptRun = async (): Promise<Ended | 'queued' | 'no-configuration'> => {
         const queued = step.settings.runId ? { run: await adoptRun(step, step.settings.runId, stop) } : await queueRun(step, attempt, stop)
-        if (!('run' in queued)) return decideNoConfiguration(step.settings.operation)
+        if (!('run' in queued)) return 'no-configuration' as const
         const run = queued.run
         step.attempts = attempt
         if (!step.settings.waitForRun) return 'queued' as const
@@ -64,9 +65,10 @@ export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal
         `Queued run ${step.current?.id} (${describeOperation(step)}) and did not wait for it (${Inputs.WaitForRun} is false): ${step.url(step.current?.id ?? '')}`
       )
     }
+    if (ended === 'no-configuration') return noConfiguration(step, decideNoConfiguration(step.settings.operation))
     if (ended.action === 'give-up') return await stopFollowing(step, { reason: 'gave-up', head: giveUpText(step, ended) }, cancel)
-    const run = step.current
-    if (!run) return noConfiguration(step, ended)
+    // follow() leaves the run it followed in `current`: a followed run ended here.
+    const run = step.current as Run
     step.state.release()
     if (ended.action !== 'retry') step.changes = await describeChanges(step, run, stop)
     if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan) step.newerRun = await latestApplied(step, cancel)
