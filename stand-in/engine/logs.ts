@@ -1,11 +1,9 @@
 /**
- * The stand-in's archivist: plan and apply logs that grow while their stage runs, read with
- * `?limit=N&offset=M` from a URL that needs no token (HCP Terraform's log-read-url is signed).
- * A log opens with STX (0x02) and closes with ETX (0x03). Content is either structured run output
- * (JSON lines as Terraform 1.9 writes them, `terraform.ui` messages) or the plain text of a
- * terminal, with ANSI colours.
- *
- * Erasable TypeScript only: Node 24 runs this file directly (npm run stand-in).
+ * The engine's logs: plan and apply logs that grow while their stage runs (the archivist's store),
+ * and what each stage writes. A log opens with STX (0x02) and closes with ETX (0x03). Content is
+ * either structured run output (JSON lines as Terraform 1.9 writes them, `terraform.ui` messages)
+ * or the plain text of a terminal, with ANSI colours. The log host that serves them, with no token
+ * (HCP Terraform's log-read-url is signed), is resources/archivist.ts.
  */
 
 export type LogFormat = 'structured' | 'plain'

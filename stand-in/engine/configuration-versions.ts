@@ -1,15 +1,11 @@
 /**
- * The stand-in's configuration versions: created pending with a one-time upload URL on the
- * archivist, uploaded with a PUT of a gzipped tar (checked: a body that is not one makes the
- * version `errored`, as the service does), then `uploaded`. The files of the archive are kept, so
- * a plan on the version can depend on them: its resources are the `resource` blocks of its `.tf`
- * files.
- *
- * Erasable TypeScript only: Node 24 runs this file directly (npm run stand-in).
+ * The engine's configuration versions: created pending with a one-time upload token, then
+ * `uploaded` (or `errored` when the archive is no gzipped tar, as on the service). The files of the
+ * archive are kept, so a plan on the version can depend on them: its resources are the `resource`
+ * blocks of its `.tf` files. The document and routes are in resources/configuration-versions.ts.
  */
 import { randomBytes } from 'node:crypto'
 import { Parser, type ReadEntry } from 'tar'
-import type { Resource } from './documents.ts'
 
 export interface StandInConfigurationVersion {
   id: string
@@ -28,27 +24,6 @@ export interface StandInConfigurationVersion {
   promoted: boolean
   /** The archive as uploaded (GET …/download). */
   archive?: Buffer
-}
-
-export function configurationVersionResource(cv: StandInConfigurationVersion, uploadBase: string): Resource {
-  return {
-    id: cv.id,
-    type: 'configuration-versions',
-    attributes: {
-      'auto-queue-runs': cv.autoQueueRuns,
-      'error-message': cv.errorMessage,
-      error: cv.errorMessage ? 'invalid_archive' : null,
-      source: 'tfe-api',
-      speculative: cv.speculative,
-      provisional: cv.provisional,
-      status: cv.status,
-      'status-timestamps': {},
-      // The service hands the upload URL out while the version waits for it, and never again after.
-      ...(cv.status === 'pending' ? { 'upload-url': `${uploadBase}/v1/upload/${cv.uploadToken}` } : {})
-    },
-    relationships: { 'ingress-attributes': { data: null } },
-    links: { self: `/api/v2/configuration-versions/${cv.id}`, download: `/api/v2/configuration-versions/${cv.id}/download` }
-  }
 }
 
 export function newConfigurationVersion(id: string, workspaceId: string, a: Record<string, unknown>): StandInConfigurationVersion {
