@@ -90,10 +90,12 @@ export function declaredOutputs(files: Map<string, string>, dir = ''): Record<st
   const outputs: Record<string, { value: unknown; sensitive: boolean }> = {}
   for (const [path, text] of files) {
     if (!path.startsWith(prefix) || path.slice(prefix.length).includes('/') || !path.endsWith('.tf')) continue
-    for (const m of text.matchAll(/^\s*output\s+"([^"]+)"\s*\{/gm)) {
+    for (const m of text.matchAll(/^\s*output\s+"(?<name>[^"]+)"\s*\{/gm)) {
+      // The group is not optional: a match always has its name.
+      const name = m.groups?.name ?? ''
       const body = blockBody(text, (m.index ?? 0) + m[0].length)
       const value = body.match(/^\s*value\s*=\s*(.*?)\s*$/m)?.[1]
-      outputs[m[1] as string] = {
+      outputs[name] = {
         value: value === undefined ? null : literal(value),
         sensitive: /^\s*sensitive\s*=\s*true\s*$/m.test(body)
       }
@@ -121,7 +123,8 @@ function blockBody(text: string, start: number): string {
 function literal(expression: string): unknown {
   if (/^"(?:[^"\\$]|\\.|\$(?!\{))*"$/.test(expression)) {
     try {
-      return JSON.parse(expression) as string
+      const text: unknown = JSON.parse(expression)
+      return text
     } catch {
       return expression.slice(1, -1)
     }
