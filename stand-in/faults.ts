@@ -1,7 +1,6 @@
 /**
- * The faults tests inject: which request a rule hits (method, path, times, chance or every n-th)
- * and the broken answers a proxy or an overloaded service gives. The shell (server.ts) decides
- * what each kind does to the connection; this module only picks and writes the error answers.
+ * The faults tests inject: which request a rule hits, and the broken answers a proxy or an overloaded
+ * service gives. What a fault does to the connection is the shell's (server.ts).
  */
 import type http from 'node:http'
 import { errorDocument } from './documents.ts'

@@ -1,7 +1,7 @@
 /**
  * The API's route table: every path the stand-in answers under /api/v2 (and service discovery),
  * one block of rows per resource module. Adding a resource is a module under resources/ and a
- * line here. The admin routes and the pages have tables of their own (resources/admin.ts, pages.ts).
+ * line here. Not the admin routes (resources/admin.ts has its own table) nor the pages (pages.ts).
  */
 import type { Route } from './router.ts'
 import type { ApiCall } from './resources/call.ts'

@@ -1,8 +1,7 @@
 /**
- * The engine's configuration versions: created pending with a one-time upload token, then
- * `uploaded` (or `errored` when the archive is no gzipped tar, as on the service). The files of the
- * archive are kept, so a plan on the version can depend on them: its resources are the `resource`
- * blocks of its `.tf` files. The document and routes are in resources/configuration-versions.ts.
+ * The engine's configuration versions: pending until their archive is uploaded, then `uploaded` (or
+ * `errored`), with the archive's files kept so a plan can read its `resource` and `output` blocks.
+ * Not their HTTP side (resources/configuration-versions.ts, resources/archivist.ts).
  */
 import { randomBytes } from 'node:crypto'
 import { Parser, type ReadEntry } from 'tar'

@@ -1,8 +1,6 @@
 /**
- * The engine's cost estimates: one per run on a workspace that estimates costs, made with the
- * run, queued while the run is `cost_estimating`, finished with the monthly costs of the state
- * before and after the plan; canceled when the run ends without one. Their document and route are
- * in resources/cost-estimates.ts.
+ * The engine's cost estimates: made with the run, queued and finished while it is cost_estimating,
+ * canceled when it ends without one. Not their HTTP side (resources/cost-estimates.ts).
  */
 
 /** What the stand-in's estimator charges for a resource a month. */

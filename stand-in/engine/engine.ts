@@ -5,7 +5,7 @@
  */
 import type { StandInConfigurationVersion } from './configuration-versions.ts'
 import { endEstimate, finishEstimate, newCostEstimate, queueEstimate } from './cost-estimates.ts'
-import { applyScript, counts, planScript, type Archivist, type LogFormat, type StageScript } from './logs.ts'
+import { ApplyError, applyScript, counts, PlanError, planScript, type Archivist, type LogFormat, type StageScript } from './logs.ts'
 import {
   Cancelable,
   Discardable,
@@ -23,16 +23,6 @@ import { newRun, newWorkspace } from './records.ts'
 import { RunActivity } from './run-activity.ts'
 import { StageLogs } from './stage-logs.ts'
 import { recordState, StateVersions } from './state-versions.ts'
-
-/** What a failing plan or apply writes as its diagnostic. */
-const PlanError = {
-  summary: 'Reference to undeclared resource',
-  detail: 'A managed resource "aws_vpc" "main" has not been declared in the root module.'
-}
-const ApplyError = {
-  summary: 'creating EC2 Instance: InsufficientInstanceCapacity',
-  detail: 'We currently do not have sufficient capacity in the Availability Zone you requested.'
-}
 
 export class RunEngine {
   readonly runs = new Map<string, StandInRun>()

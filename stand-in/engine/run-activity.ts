@@ -1,7 +1,6 @@
 /**
- * The engine's run comments and run events: the comments people leave on a run (and the comment of
- * an apply, discard or cancel), and the events of its life. Their documents and routes are in
- * resources/comments.ts.
+ * The engine's run comments and run events: what people said on a run and what happened to it.
+ * Not their HTTP side (resources/comments.ts).
  */
 
 export interface Comment {

@@ -1,7 +1,6 @@
 /**
- * Writing a stage's log: open it with its first lines when the stage starts, append as it goes,
- * end it with its last lines (or an error) and ETX. Every line is also kept with its time, for
- * the bench. What the lines say is logs.ts; when they are written is the engine's.
+ * Writing a stage's log: opened when the stage starts, appended as it goes, ended with its last lines
+ * and ETX; every line kept with its time for the bench. What the lines say is logs.ts.
  */
 import { Archivist, type StageScript } from './logs.ts'
 import type { Stage } from './model.ts'

@@ -1,8 +1,6 @@
 /**
- * The engine's state versions: every state a workspace had (the one it started with, one per
- * apply), and the state itself, raw (format 4, what the Terraform CLI reads) and as
- * `terraform show -json` writes it; a workspace gets its next one here. Their documents and routes
- * are in resources/state-versions.ts.
+ * The engine's state versions: every state a workspace had, and the state itself, raw (format 4) and
+ * as `terraform show -json` writes it. Not their HTTP side (resources/state-versions.ts).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { newId, type StandInWorkspace } from './model.ts'

@@ -1,7 +1,6 @@
 /**
- * The "humans" over HTTP, for `npm run stand-in` and manual trials (no auth: loopback only):
- * GET /_stand-in/state, POST /_stand-in/workspaces {spec}, POST /_stand-in/runs/:id/{confirm,discard,cancel,override},
- * POST /_stand-in/workspaces/:id/{lock,unlock}. Plain JSON, not JSON:API; no faults, no rate limit.
+ * The "humans" over HTTP, for `npm run stand-in` and manual trials: /_stand-in/state, workspaces, and
+ * a person's moves on runs and locks. Plain JSON on loopback: no token, no faults, no rate limit.
  */
 import type { RunEngine } from '../engine/engine.ts'
 import type { WorkspaceSpec } from '../engine/model.ts'
@@ -12,8 +11,8 @@ interface AdminCall {
   text: string
 }
 
-/** A person's move on a run, by the name the pages and admin routes use. */
-export function move(engine: RunEngine, action: 'confirm' | 'discard' | 'cancel' | 'override' | string, runId: string): boolean {
+/** A person's move on a run, by the name the pages and admin routes use (anything else is an override). */
+export function move(engine: RunEngine, action: string, runId: string): boolean {
   return action === 'confirm'
     ? engine.confirm(runId)
     : action === 'discard'

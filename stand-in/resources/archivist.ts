@@ -1,7 +1,6 @@
 /**
- * The log host (the archivist): what the signed URLs point at, read with no token. Plan and apply
- * logs (`?offset=M&limit=N`), state downloads, a plan's JSON, and the PUT of a configuration archive.
- * It counts what tests check (reads, token leaks, uploads); the data it serves is the engine's.
+ * The log host (the archivist), read with no token as signed URLs are: logs, state downloads, a
+ * plan's JSON, and archive uploads. It tallies what tests check; what it serves is the engine's.
  */
 import type http from 'node:http'
 import { readArchive } from '../engine/configuration-versions.ts'

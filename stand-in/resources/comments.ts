@@ -1,6 +1,5 @@
 /**
- * Comments and run events over HTTP, as go-tfe's Comments and RunEvents read them
- * (GET/POST /runs/:id/comments, GET /comments/:id, GET /runs/:id/run-events, GET /run-events/:id,
+ * Comments and run events over HTTP, as go-tfe's Comments and RunEvents read them (with
  * `include=actor,comment`). What they hold is the engine's (engine/run-activity.ts).
  */
 import { bodyAttributes, commentResource, errorDocument, listDocument, runEventResource, type Resource } from '../documents.ts'
