@@ -1,3 +1,4 @@
+/** The demo estate the CLI and `npm run demo` seed: workspaces only, no runs. */
 import type { StandIn, WorkspaceSpec } from './server.ts'
 
 /** The demo estate: network → platform → (app-a, app-b), each handing outputs to the next. */

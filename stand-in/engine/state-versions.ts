@@ -1,15 +1,11 @@
 /**
- * The stand-in's state versions: every state a workspace had (the one it started with, one per
- * apply), readable by id (GET /state-versions/:id, the state version's links.self, and
- * /state-versions/:id/outputs), with the state itself behind signed download URLs on the
- * archivist, raw (format 4, what the Terraform CLI reads) and as `terraform show -json` writes it.
- *
- * Erasable TypeScript only: Node 24 runs this file directly (npm run stand-in).
+ * The engine's state versions: every state a workspace had, and the state itself, raw (format 4) and
+ * as `terraform show -json` writes it. Not their HTTP side (resources/state-versions.ts).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { errorDocument, listDocument, outputResource, stateVersionResource, type Resource } from './documents.ts'
+import { newId, type StandInWorkspace } from './model.ts'
 
-const TerraformVersion = '1.9.5'
+export const TerraformVersion = '1.9.5'
 
 export interface StandInStateVersion {
   id: string
@@ -30,17 +26,7 @@ export interface StandInStateVersion {
   token: string
 }
 
-export interface StateVersionContext {
-  /** Whether the token may read this workspace's state versions. */
-  readable: (workspaceId: string) => boolean
-  /** The run resource, for include=run. */
-  run: (runId: string) => Resource | undefined
-  user: () => Resource
-  /** Origin of the archivist, where the state downloads live. */
-  archivistUrl: string
-}
-
-interface Instance {
+export interface Instance {
   type: string
   name: string
   module: string
@@ -48,7 +34,7 @@ interface Instance {
   address: string
 }
 
-function instanceOf(address: string): Instance {
+export function instanceOf(address: string): Instance {
   const m = address.match(/^(?:(module\.[^.]+)\.)?([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)(?:\[(\d+)\])?$/)
   return {
     module: m?.[1] ?? '',
@@ -59,7 +45,7 @@ function instanceOf(address: string): Instance {
   }
 }
 
-const providerOf = (type: string): string => `registry.terraform.io/hashicorp/${type.split('_')[0]}`
+export const providerOf = (type: string): string => `registry.terraform.io/hashicorp/${type.split('_')[0]}`
 const idOf = (address: string): string => `${createHash('sha256').update(address).digest('hex').slice(0, 17)}`
 
 /** A value's type as Terraform writes it in state (cty's JSON type notation). */
@@ -156,63 +142,37 @@ export class StateVersions {
     })
   }
 
-  resource(sv: StandInStateVersion, archivistUrl: string): Resource {
-    const processed = performance.now() >= sv.processedAt
-    const counts = new Map<string, { name: string; type: string; count: number; module: string; provider: string }>()
-    for (const i of sv.addresses.map(instanceOf)) {
-      const key = `${i.module}|${i.type}|${i.name}`
-      const entry = counts.get(key) ?? { name: i.name, type: i.type, count: 0, module: i.module || 'root', provider: providerOf(i.type) }
-      entry.count++
-      counts.set(key, entry)
-    }
-    return stateVersionResource({
-      id: sv.id,
-      serial: sv.serial,
-      resourcesProcessed: processed,
-      createdAt: sv.createdAt,
-      outputIds: Object.values(sv.outputIds),
-      runId: sv.runId,
-      downloadUrl: `${archivistUrl}/v1/state/${sv.token}`,
-      jsonDownloadUrl: `${archivistUrl}/v1/state-json/${sv.token}`,
-      size: Buffer.byteLength(this.rawState(sv)),
-      terraformVersion: TerraformVersion,
-      resources: [...counts.values()]
-    })
+  /** The state behind a download URL's token. */
+  byToken(token: string): StandInStateVersion | undefined {
+    return [...this.all.values()].find(s => s.token === token)
   }
+}
 
-  private outputsOf(sv: StandInStateVersion): Resource[] {
-    return Object.entries(sv.outputs).map(([name, o]) => outputResource(sv.outputIds[name] as string, name, o.value, o.sensitive === true))
+/** The workspace's next state, from what it now holds: its resources (by address when known) and outputs. */
+export function recordState(
+  versions: StateVersions,
+  ws: StandInWorkspace,
+  runId: string | undefined,
+  processedAt: number
+): StandInStateVersion {
+  const addresses = ws.stateAddresses.length ? ws.stateAddresses : Array.from({ length: ws.resources }, (_, i) => `aws_instance.web[${i}]`)
+  // Every output has its id by now: applyDone hands them out before it makes the state.
+  const outputIds: Record<string, string> = {}
+  for (const name of Object.keys(ws.outputs)) {
+    const id = ws.outputIds[name]
+    if (id !== undefined) outputIds[name] = id
   }
-
-  /** GET /state-versions/:id[?include=…] and /state-versions/:id/outputs; undefined for any other path. */
-  route(method: string, path: string, query: URLSearchParams, ctx: StateVersionContext): [number, unknown] | undefined {
-    const m = method === 'GET' ? path.match(/^\/api\/v2\/state-versions\/([^/]+)(\/outputs)?$/) : null
-    if (!m) return undefined
-    const sv = this.all.get(m[1] as string)
-    if (!sv || !ctx.readable(sv.workspaceId)) return [404, errorDocument(404, 'not found')]
-    const processed = performance.now() >= sv.processedAt
-    if (m[2]) {
-      if (!processed) return [503, errorDocument(503, 'Service Unavailable', 'The state version outputs are still being processed.')]
-      const size = Math.min(100, Number(query.get('page[size]') ?? 20) || 20)
-      const page = Math.max(1, Number(query.get('page[number]') ?? 1) || 1)
-      return [200, listDocument(this.outputsOf(sv), page, size)]
-    }
-    const include = (query.get('include') ?? '').split(',').filter(Boolean)
-    const bad = include.find(i => !['outputs', 'run', 'created_by'].includes(i))
-    if (bad) return [400, errorDocument(400, 'invalid include parameter', `Invalid include parameter: ${bad}`)]
-    const included: Resource[] = []
-    if (include.includes('outputs') && processed) included.push(...this.outputsOf(sv))
-    const run = include.includes('run') && sv.runId ? ctx.run(sv.runId) : undefined
-    if (run) included.push(run)
-    if (include.includes('created_by')) included.push(ctx.user())
-    return [200, { data: this.resource(sv, ctx.archivistUrl), ...(included.length ? { included } : {}) }]
-  }
-
-  /** A read of a download URL on the archivist: the state, or undefined when the path is not a state's. */
-  download(path: string): { contentType: string; body: string } | undefined {
-    const m = path.match(/^\/v1\/(state|state-json)\/([a-f0-9]+)$/)
-    const sv = m ? [...this.all.values()].find(s => s.token === m[2]) : undefined
-    if (!m || !sv) return undefined
-    return { contentType: 'application/json', body: m[1] === 'state' ? this.rawState(sv) : this.jsonState(sv) }
-  }
+  const sv = versions.add({
+    id: newId('sv'),
+    workspaceId: ws.id,
+    serial: (ws.stateVersion?.serial ?? 0) + 1,
+    runId,
+    processedAt,
+    outputs: { ...ws.outputs },
+    outputIds,
+    addresses
+  })
+  ws.stateVersion = { id: sv.id, serial: sv.serial, processedAt }
+  ws.updatedAt = new Date().toISOString()
+  return sv
 }

@@ -1,15 +1,10 @@
 /**
- * The stand-in's configuration versions: created pending with a one-time upload URL on the
- * archivist, uploaded with a PUT of a gzipped tar (checked: a body that is not one makes the
- * version `errored`, as the service does), then `uploaded`. The files of the archive are kept, so
- * a plan on the version can depend on them: its resources are the `resource` blocks of its `.tf`
- * files.
- *
- * Erasable TypeScript only: Node 24 runs this file directly (npm run stand-in).
+ * The engine's configuration versions: pending until their archive is uploaded, then `uploaded` (or
+ * `errored`), with the archive's files kept so a plan can read its `resource` and `output` blocks.
+ * Not their HTTP side (resources/configuration-versions.ts, resources/archivist.ts).
  */
 import { randomBytes } from 'node:crypto'
 import { Parser, type ReadEntry } from 'tar'
-import type { Resource } from './documents.ts'
 
 export interface StandInConfigurationVersion {
   id: string
@@ -28,27 +23,6 @@ export interface StandInConfigurationVersion {
   promoted: boolean
   /** The archive as uploaded (GET …/download). */
   archive?: Buffer
-}
-
-export function configurationVersionResource(cv: StandInConfigurationVersion, uploadBase: string): Resource {
-  return {
-    id: cv.id,
-    type: 'configuration-versions',
-    attributes: {
-      'auto-queue-runs': cv.autoQueueRuns,
-      'error-message': cv.errorMessage,
-      error: cv.errorMessage ? 'invalid_archive' : null,
-      source: 'tfe-api',
-      speculative: cv.speculative,
-      provisional: cv.provisional,
-      status: cv.status,
-      'status-timestamps': {},
-      // The service hands the upload URL out while the version waits for it, and never again after.
-      ...(cv.status === 'pending' ? { 'upload-url': `${uploadBase}/v1/upload/${cv.uploadToken}` } : {})
-    },
-    relationships: { 'ingress-attributes': { data: null } },
-    links: { self: `/api/v2/configuration-versions/${cv.id}`, download: `/api/v2/configuration-versions/${cv.id}/download` }
-  }
 }
 
 export function newConfigurationVersion(id: string, workspaceId: string, a: Record<string, unknown>): StandInConfigurationVersion {
@@ -115,10 +89,12 @@ export function declaredOutputs(files: Map<string, string>, dir = ''): Record<st
   const outputs: Record<string, { value: unknown; sensitive: boolean }> = {}
   for (const [path, text] of files) {
     if (!path.startsWith(prefix) || path.slice(prefix.length).includes('/') || !path.endsWith('.tf')) continue
-    for (const m of text.matchAll(/^\s*output\s+"([^"]+)"\s*\{/gm)) {
+    for (const m of text.matchAll(/^\s*output\s+"(?<name>[^"]+)"\s*\{/gm)) {
+      // The group is not optional: a match always has its name.
+      const name = m.groups?.name ?? ''
       const body = blockBody(text, (m.index ?? 0) + m[0].length)
       const value = body.match(/^\s*value\s*=\s*(.*?)\s*$/m)?.[1]
-      outputs[m[1] as string] = {
+      outputs[name] = {
         value: value === undefined ? null : literal(value),
         sensitive: /^\s*sensitive\s*=\s*true\s*$/m.test(body)
       }
@@ -146,7 +122,8 @@ function blockBody(text: string, start: number): string {
 function literal(expression: string): unknown {
   if (/^"(?:[^"\\$]|\\.|\$(?!\{))*"$/.test(expression)) {
     try {
-      return JSON.parse(expression) as string
+      const text: unknown = JSON.parse(expression)
+      return text
     } catch {
       return expression.slice(1, -1)
     }

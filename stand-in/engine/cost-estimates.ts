@@ -1,12 +1,7 @@
 /**
- * The stand-in's cost estimates: one per run on a workspace that estimates costs, made with the
- * run, queued while the run is `cost_estimating`, finished with the monthly costs of the state
- * before and after the plan; canceled when the run ends without one. Read as go-tfe's
- * CostEstimates does (GET /cost-estimates/:id, a run's `include=cost_estimate`).
- *
- * Erasable TypeScript only: Node 24 runs this file directly (npm run stand-in).
+ * The engine's cost estimates: made with the run, queued and finished while it is cost_estimating,
+ * canceled when it ends without one. Not their HTTP side (resources/cost-estimates.ts).
  */
-import { costEstimateResource, type Resource } from './documents.ts'
 
 /** What the stand-in's estimator charges for a resource a month. */
 const MonthlyCostPerResource = 7.3
@@ -46,8 +41,4 @@ export function finishEstimate(ce: StandInCostEstimate, before: number, after: n
 /** The run ended: an estimate that never finished is canceled. */
 export function endEstimate(ce: StandInCostEstimate): void {
   if (ce.status !== 'finished' && ce.status !== 'canceled') setStatus(ce, 'canceled')
-}
-
-export function estimateResource(ce: StandInCostEstimate): Resource {
-  return costEstimateResource({ ...ce, statusTimestamps: ce.timestamps })
 }

@@ -1,11 +1,7 @@
 /**
- * The stand-in's archivist: plan and apply logs that grow while their stage runs, read with
- * `?limit=N&offset=M` from a URL that needs no token (HCP Terraform's log-read-url is signed).
- * A log opens with STX (0x02) and closes with ETX (0x03). Content is either structured run output
- * (JSON lines as Terraform 1.9 writes them, `terraform.ui` messages) or the plain text of a
- * terminal, with ANSI colours.
- *
- * Erasable TypeScript only: Node 24 runs this file directly (npm run stand-in).
+ * What plan and apply logs say (structured JSON lines as Terraform 1.9 writes them, or plain terminal
+ * text with ANSI colours) and the archivist's store of them, framed by STX and ETX.
+ * Not the log host that serves them (resources/archivist.ts).
  */
 
 export type LogFormat = 'structured' | 'plain'
@@ -123,6 +119,16 @@ export interface StageScript {
   start: string[]
   middle: string[]
   end: string[]
+}
+
+/** What a failing plan or apply writes as its diagnostic. */
+export const PlanError = {
+  summary: 'Reference to undeclared resource',
+  detail: 'A managed resource "aws_vpc" "main" has not been declared in the root module.'
+}
+export const ApplyError = {
+  summary: 'creating EC2 Instance: InsufficientInstanceCapacity',
+  detail: 'We currently do not have sufficient capacity in the Availability Zone you requested.'
 }
 
 export function planScript(

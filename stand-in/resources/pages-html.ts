@@ -1,11 +1,9 @@
 /**
- * The pages behind the run URLs the action prints (`/app/<org>/workspaces/<ws>/runs/<id>`), so a
- * newcomer can open them while the demo runs: the run's status, its stage timeline, its logs, and
- * buttons for what a person does in HCP Terraform: confirm & apply, discard, cancel, override a
- * soft-failed policy. Server-rendered HTML, form posts, no JavaScript; a page of a run still in
- * progress refreshes itself every two seconds. Loopback only, no token: a local tool.
- *
- * Erasable TypeScript only: Node 24 runs this file directly (npm run stand-in).
+ * The HTML of the run and workspace pages (which paths serve them is pages.ts), so a newcomer can
+ * open them while the demo runs: the run's status, its stage timeline, its logs, and buttons for
+ * what a person does in HCP Terraform: confirm & apply, discard, cancel, override a soft-failed
+ * policy. Server-rendered HTML, form posts, no JavaScript; a page of a run still in progress
+ * refreshes itself every two seconds. Loopback only, no token: a local tool.
  */
 
 export interface RunPage {
@@ -37,8 +35,10 @@ const Labels: Record<RunPage['actions'][number], string> = {
   override: 'Override & continue'
 }
 
+const Entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
+
 function esc(text: string): string {
-  return text.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string)
+  return text.replace(/[&<>"']/g, c => Entities[c] ?? c)
 }
 
 /** A log as a person reads it: structured lines as their message, ANSI colours dropped. */
