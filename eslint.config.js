@@ -16,14 +16,14 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/log.ts'],
+    ignores: ['src/common/job-log.ts'],
     rules: {
-      // Text from the network must not reach the log unneutralized (log.ts says why).
+      // Text from the network must not reach the log unneutralized (src/common/job-log.ts says why).
       'no-restricted-syntax': [
         'error',
         {
           selector: "MemberExpression[object.name='core'][property.name=/^(info|debug|notice|warning|error|setFailed|group|startGroup)$/]",
-          message: 'Log through log.ts, which keeps text from the network from starting a workflow command.'
+          message: 'Log through src/common/job-log.ts, which keeps text from the network from starting a workflow command.'
         }
       ]
     }

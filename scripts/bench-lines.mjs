@@ -1,7 +1,8 @@
 // Benchmark part 'lines': CPU time to split a log into lines as the live log stream does, for
 // 32 MiB in one line without a newline against the same bytes in 64-byte lines, in 256 KiB
 // chunks (what one log read keeps). Run by bench.mjs; prints figures, asserts nothing.
-import { LineSplitter, ChunkBytes } from '../src/log-stream.ts'
+import { Buffer } from 'node:buffer'
+import { LineSplitter, ChunkBytes } from '../src/run-logs/stream.ts'
 
 const total = 32 * 1_048_576
 

@@ -2,18 +2,20 @@
  * The main step: read the inputs, queue and follow the run, report it. The step's two stops live
  * here (the job's cancel, timeout_minutes); what to do about a run is the lifecycle's, not this file's.
  */
-import { AbortedError, errorMessage } from './errors.js'
-import { getSettings } from './inputs.js'
-import { TfeClient } from './api-client.js'
-import { RunLifecycle } from './run-lifecycle.js'
-import { writeOutputs, writeSummary } from './report.js'
-import { commentOnPullRequest } from './pr-comment.js'
+import { AbortedError, errorMessage } from './common/errors.js'
+import { getSettings } from './action/inputs.js'
+import { TfeClient } from './tfe/client.js'
+import { RunLifecycle } from './lifecycle/run-lifecycle.js'
+import { writeOutputs } from './report/outputs.js'
+import { writeSummary } from './report/summary.js'
+import { commentOnPullRequest } from './report/pr-comment.js'
 import { cleanup } from './post.js'
-import { formatDuration } from './timing.js'
-import { loadGithubContext } from './context.js'
-import { log } from './log.js'
-import { postState } from './state.js'
-import { OptionalPart, optional } from './optional.js'
+import { formatDuration } from './common/timing.js'
+import { loadGithubContext } from './action/github-context.js'
+import { log } from './common/job-log.js'
+import { postState } from './action/post-state.js'
+import { Inputs } from './action/names.js'
+import { OptionalPart, optional } from './common/optional.js'
 
 /** The job summary is a file write; the comment is a few GitHub calls, each bounded on its own as well. */
 const SummaryBoundMs = 15_000
@@ -39,7 +41,7 @@ export async function run(): Promise<void> {
     // setImmediate: after the first request has gone out, so compiling it overlaps the wait for
     // the answer instead of delaying the request; awaited where the run message needs it.
     setImmediate(() => loadGithubContext().catch(() => undefined))
-    client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token })
+    client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token, hostSetting: `the '${Inputs.Hostname}' input` })
     if (settings.timeoutMs > 0) {
       timer = setTimeout(
         () => deadline.abort(new AbortedError(`Timed out after ${formatDuration(settings.timeoutMs)}.`, 'timeout')),

@@ -1,12 +1,13 @@
-import { Inputs } from './constants.js'
-import { TfeClient } from './api-client.js'
-import { getSettingsForPost } from './inputs.js'
-import { stopRun } from './stop-run.js'
-import type { StopReason } from './decide.js'
-import { findRunsByMarker } from './tfe.js'
-import { sleep } from './timing.js'
-import { log } from './log.js'
-import { postState } from './state.js'
+/** The post step: stops a run the main step left in progress, as action/post-state.ts says it did. */
+import { Inputs } from './action/names.js'
+import { TfeClient } from './tfe/client.js'
+import { getSettingsForPost } from './action/inputs.js'
+import { stopRun } from './lifecycle/stop-run.js'
+import type { StopReason } from './lifecycle/decide.js'
+import { findRunsByMarker } from './tfe/runs.js'
+import { sleep } from './common/timing.js'
+import { log } from './common/job-log.js'
+import { postState } from './action/post-state.js'
 
 /** A create request cut off by the kill may still be processed; look again after this long. */
 const SecondLookAfterMs = 3000
@@ -14,7 +15,7 @@ const SecondLookAfterMs = 3000
 const PostBudgetMs = 60_000
 
 /**
- * The post step. It acts only on what the main step left (state.ts): a run it was still creating
+ * The post step. It acts only on what the main step left (action/post-state.ts): a run it was still creating
  * or following when it was killed, or one whose stop after a timeout or cancel did not get through.
  * A run the main step settled or gave up on is released, so it is never touched here.
  */
@@ -40,7 +41,12 @@ export async function cleanup(): Promise<void> {
       : left.stopReason === 'cancelled'
         ? 'the job was cancelled'
         : 'the main step ended without finishing (it crashed or was killed)'
-  const client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token, requestTimeoutMs: 15_000 })
+  const client = new TfeClient({
+    baseUrl: settings.baseUrl,
+    token: settings.token,
+    hostSetting: `the '${Inputs.Hostname}' input`,
+    requestTimeoutMs: 15_000
+  })
   const budget = AbortSignal.timeout(PostBudgetMs)
   try {
     let runIds = left.runId ? [left.runId] : []

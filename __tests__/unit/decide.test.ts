@@ -1,0 +1,364 @@
+/**
+ * The decision table, walked: every documented run status (and one the action does not know) ×
+ * operation × manual_confirm × is-confirmable × has-changes × the run's origin (queued, queued
+ * to save its plan, or given with run_id), as inputs.ts allows them. Each row's decision is checked
+ * against what a user is promised, not against a copy of the implementation.
+ */
+import { describe, expect, it } from '@jest/globals'
+import {
+  decide,
+  decideChecks,
+  decideNoConfiguration,
+  decidePendingReport,
+  decideReadFailure,
+  decideStop,
+  NoChecksSeen,
+  pendingClock,
+  retryDelayMs,
+  MaxConfirmRefusals,
+  type Decision,
+  type Memory,
+  type RunFacts,
+  type StopDecision,
+  type StopReason
+} from '../../src/lifecycle/decide.js'
+import { Operations, type Operation } from '../../src/action/names.js'
+
+const Documented = [
+  'pending',
+  'fetching',
+  'fetching_completed',
+  'pre_plan_running',
+  'pre_plan_completed',
+  'queuing',
+  'plan_queued',
+  'planning',
+  'planned',
+  'cost_estimating',
+  'cost_estimated',
+  'policy_checking',
+  'policy_checked',
+  'policy_override',
+  'policy_soft_failed',
+  'post_plan_running',
+  'post_plan_awaiting_decision',
+  'post_plan_completed',
+  'planned_and_finished',
+  'planned_and_saved',
+  'confirmed',
+  'queuing_apply',
+  'apply_queued',
+  'pre_apply_running',
+  'pre_apply_awaiting_decision',
+  'pre_apply_completed',
+  'applying',
+  'applied',
+  'discarded',
+  'errored',
+  'canceled',
+  'force_canceled',
+  'a_status_from_the_future'
+]
+/** The retry pause of these rows: 10 s doubling up to 60 s. */
+const Backoff = { retryBackoffMinMs: 10_000, retryBackoffMaxMs: 60_000 }
+
+const Final = new Set(['applied', 'planned_and_finished', 'policy_soft_failed', 'discarded', 'errored', 'canceled', 'force_canceled'])
+const ApplyPhase = new Set([
+  'confirmed',
+  'queuing_apply',
+  'apply_queued',
+  'pre_apply_running',
+  'pre_apply_awaiting_decision',
+  'pre_apply_completed',
+  'applying'
+])
+
+function run(status: string, over: Partial<RunFacts> = {}): RunFacts {
+  return {
+    status,
+    isConfirmable: false,
+    isDiscardable: false,
+    isCancelable: false,
+    hasChanges: true,
+    confirmedAt: undefined,
+    planStatus: 'finished',
+    applyStatus: 'pending',
+    ...over
+  }
+}
+
+function memory(over: Partial<Memory> = {}): Memory {
+  return { confirmSentAt: undefined, confirmRefusals: 0, retriesLeft: 3, attempt: 1, ...over }
+}
+
+/** Where the followed run comes from: queued by the step, queued with save_plan, or given with run_id. */
+type Origin = 'queued' | 'save-plan' | 'run-id'
+const Origins: Origin[] = ['queued', 'save-plan', 'run-id']
+
+interface Row {
+  status: string
+  origin: Origin
+  operation: Operation
+  manualConfirm: boolean
+  confirmable: boolean
+  hasChanges: boolean
+  decision: Decision
+}
+
+const rows: Row[] = []
+for (const status of Documented)
+  for (const origin of Origins)
+    for (const operation of Operations)
+      for (const manualConfirm of [false, true])
+        for (const confirmable of [false, true])
+          for (const hasChanges of [false, true]) {
+            // inputs.ts refuses save_plan and run_id with a plan-only operation.
+            if (origin !== 'queued' && operation === 'plan') continue
+            const decision = decide(
+              run(status, { isConfirmable: confirmable, hasChanges }),
+              {
+                operation,
+                manualConfirm,
+                cancelOnAbort: true,
+                savePlan: origin === 'save-plan',
+                runId: origin === 'run-id' ? 'run-given' : undefined,
+                ...Backoff
+              },
+              memory()
+            )
+            rows.push({ status, origin, operation, manualConfirm, confirmable, hasChanges, decision })
+          }
+
+describe('the decision table', () => {
+  it(`has a row for every documented status × origin × operation × manual_confirm × is-confirmable × has-changes (${Documented.length * 7 * 8} rows)`, () => {
+    // queued: 3 operations; save_plan and run_id: apply and destroy.
+    expect(rows).toHaveLength(Documented.length * (3 + 2 + 2) * 2 * 2 * 2)
+  })
+
+  it('guarantee: never waits without saying who it waits for — every row either ends, acts, or names what it waits for', () => {
+    for (const r of rows) {
+      const d = r.decision
+      expect([r.status, d.action]).toEqual([r.status, expect.stringMatching(/^(confirm|wait|wait-for-person|succeed|retry|fail)$/)])
+      if (d.action === 'wait') expect(['queue', 'stage', 'confirmation-accepted', 'unknown-status']).toContain(d.for)
+      if (d.action === 'wait-for-person') expect(['confirmation', 'policy-override', 'run-task']).toContain(d.for)
+    }
+  })
+
+  it('a final status always ends the step: it never waits on a run that cannot move', () => {
+    for (const r of rows.filter(r => Final.has(r.status))) {
+      expect([r.status, ['succeed', 'fail', 'retry'].includes(r.decision.action)]).toEqual([r.status, true])
+    }
+  })
+
+  it('guarantee: never waits without saying who it waits for — a confirmable run is confirmed exactly when this step is the one to confirm, whatever has-changes says', () => {
+    for (const r of rows.filter(r => r.confirmable && !Final.has(r.status) && !ApplyPhase.has(r.status))) {
+      // A step that saves a plan never applies it: a later step (run_id) or a person does.
+      const expected =
+        r.operation === 'plan'
+          ? 'succeed'
+          : r.origin === 'save-plan'
+            ? r.status === 'planned_and_saved'
+              ? 'succeed'
+              : 'wait'
+            : r.manualConfirm
+              ? 'wait-for-person'
+              : 'confirm'
+      expect([r.status, r.origin, r.operation, r.manualConfirm, r.hasChanges, r.decision.action]).toEqual([
+        r.status,
+        r.origin,
+        r.operation,
+        r.manualConfirm,
+        r.hasChanges,
+        expected
+      ])
+    }
+  })
+
+  it('never confirms a plan-only run, a plan it is saving, with manual_confirm, or a run that is already confirmed', () => {
+    for (const r of rows) {
+      if (r.operation === 'plan' || r.origin === 'save-plan' || r.manualConfirm || ApplyPhase.has(r.status)) {
+        expect([r.status, r.operation, r.manualConfirm, r.decision.action]).not.toEqual([r.status, r.operation, r.manualConfirm, 'confirm'])
+      }
+    }
+    const confirmedElsewhere = decide(
+      run('planned', { isConfirmable: true, confirmedAt: '2026-11-23T07:00:00Z' }),
+      { operation: 'apply', manualConfirm: false, cancelOnAbort: true, savePlan: false, ...Backoff },
+      memory()
+    )
+    expect(confirmedElsewhere.action).not.toBe('confirm')
+  })
+
+  it.each<[string, Decision]>([
+    ['pending', { action: 'wait', for: 'queue' }],
+    ['planning', { action: 'wait', for: 'stage' }],
+    ['cost_estimating', { action: 'wait', for: 'stage' }],
+    ['applying', { action: 'wait', for: 'stage' }],
+    ['policy_override', { action: 'wait-for-person', for: 'policy-override' }],
+    ['post_plan_awaiting_decision', { action: 'wait-for-person', for: 'run-task' }],
+    ['pre_apply_awaiting_decision', { action: 'wait-for-person', for: 'run-task' }],
+    ['a_status_from_the_future', { action: 'wait', for: 'unknown-status' }],
+    ['applied', { action: 'succeed', end: 'applied' }],
+    ['planned_and_finished', { action: 'succeed', end: 'no-changes' }],
+    ['discarded', { action: 'fail', reason: 'discarded' }],
+    ['canceled', { action: 'fail', reason: 'canceled' }],
+    ['force_canceled', { action: 'fail', reason: 'force-canceled' }]
+  ])('an apply step at %s: %j', (status, expected) => {
+    expect(
+      decide(run(status), { operation: 'apply', manualConfirm: false, cancelOnAbort: true, savePlan: false, ...Backoff }, memory())
+    ).toEqual(expected)
+  })
+
+  it('errored: retries a plan or apply error while retries are left, never a policy or run task failure', () => {
+    const s = { operation: 'apply' as const, manualConfirm: false, cancelOnAbort: true, savePlan: false, ...Backoff }
+    expect(decide(run('errored', { planStatus: 'errored' }), s, memory())).toEqual({ action: 'retry', stage: 'plan', delayMs: 10_000 })
+    expect(decide(run('errored', { applyStatus: 'errored' }), s, memory({ attempt: 2 }))).toEqual({
+      action: 'retry',
+      stage: 'apply',
+      delayMs: 20_000
+    })
+    expect(decide(run('errored', { applyStatus: 'errored' }), s, memory({ retriesLeft: 0 }))).toEqual({
+      action: 'fail',
+      reason: 'errored-apply'
+    })
+    expect(decide(run('errored', { applyStatus: 'unreachable' }), s, memory())).toEqual({ action: 'fail', reason: 'errored-elsewhere' })
+  })
+
+  it('guarantee: a 409 on confirm never leaves a run unconfirmed — it confirms again when the run is confirmable again', () => {
+    const s = { operation: 'apply' as const, manualConfirm: false, cancelOnAbort: true, savePlan: false, ...Backoff }
+    // planned → 409 (it moved on) → cost_estimating → cost_estimated, confirmable again.
+    expect(decide(run('cost_estimating'), s, memory({ confirmRefusals: 1 }))).toEqual({ action: 'wait', for: 'stage' })
+    expect(decide(run('cost_estimated', { isConfirmable: true }), s, memory({ confirmRefusals: 1 }))).toEqual({ action: 'confirm' })
+    // Once accepted, a stale read of the same status does not confirm twice; a later status may.
+    expect(decide(run('planned', { isConfirmable: true }), s, memory({ confirmSentAt: 'planned' }))).toEqual({
+      action: 'wait',
+      for: 'confirmation-accepted'
+    })
+    // It keeps refusing: the step gives up on the live run (a stop, decided by decideStop), not a failed run.
+    expect(decide(run('planned', { isConfirmable: true }), s, memory({ confirmRefusals: MaxConfirmRefusals }))).toEqual({
+      action: 'give-up',
+      why: 'confirm-refused'
+    })
+  })
+})
+
+describe('the stop table', () => {
+  const stop = (status: string, reason: StopReason, over: Partial<RunFacts> = {}, cancelOnAbort = true): StopDecision =>
+    decideStop(run(status, over), { operation: 'apply', manualConfirm: false, cancelOnAbort, savePlan: false, ...Backoff }, reason)
+
+  it('guarantee: never cancels an apply unless the job was cancelled or timed out with cancel_on_abort', () => {
+    for (const status of Documented) {
+      for (const reason of ['gave-up', 'duplicate'] as const) {
+        const d = stop(status, reason, { isCancelable: true, isDiscardable: false })
+        if (ApplyPhase.has(status) || status === 'a_status_from_the_future') {
+          expect([status, reason, d]).toEqual([status, reason, expect.objectContaining({ how: expect.not.stringMatching(/^cancel$/) })])
+        }
+      }
+      for (const reason of ['timeout', 'cancelled'] as const) {
+        const d = stop(status, reason, { isCancelable: true, isDiscardable: true }, false)
+        expect([status, reason, ['leave', 'none'].includes(d.how)]).toEqual([status, reason, true])
+      }
+    }
+    expect(stop('applying', 'timeout', { isCancelable: true })).toEqual({ action: 'stop', how: 'cancel', why: 'applying' })
+    expect(stop('applying', 'cancelled', { isCancelable: true })).toEqual({ action: 'stop', how: 'cancel', why: 'applying' })
+  })
+
+  it('leaves a saved plan it was given (run_id) unconfirmed when stopped, instead of discarding the review', () => {
+    const settings = {
+      operation: 'apply' as const,
+      manualConfirm: true,
+      cancelOnAbort: true,
+      savePlan: false,
+      runId: 'run-given',
+      ...Backoff
+    }
+    for (const reason of ['timeout', 'cancelled', 'gave-up'] as const) {
+      expect(decideStop(run('planned_and_saved', { isDiscardable: true, isConfirmable: true }), settings, reason)).toEqual({
+        action: 'stop',
+        how: 'leave',
+        why: 'saved'
+      })
+    }
+    expect(decideStop(run('applying', { isCancelable: true }), settings, 'timeout')).toMatchObject({ how: 'cancel' })
+  })
+
+  it.each<[string, StopReason, Partial<RunFacts>, string]>([
+    ['pending', 'gave-up', { isDiscardable: true, isCancelable: true }, 'discard'],
+    ['planned', 'gave-up', { isDiscardable: true, isConfirmable: true }, 'discard'],
+    ['policy_override', 'gave-up', { isDiscardable: true }, 'discard'],
+    ['planning', 'gave-up', { isCancelable: true }, 'cancel'],
+    ['applying', 'gave-up', { isCancelable: true }, 'leave'],
+    ['apply_queued', 'duplicate', { isCancelable: true }, 'leave'],
+    ['planning', 'timeout', { isCancelable: true }, 'cancel'],
+    ['applied', 'timeout', {}, 'none']
+  ])('%s, %s, %j → %s', (status, reason, over, how) => {
+    expect(stop(status, reason, over)).toMatchObject({ action: 'stop', how })
+  })
+})
+
+describe("the step's other decisions", () => {
+  it('a save_plan step ends at planned_and_saved; a run_id step confirms the saved plan it was given', () => {
+    const base = { operation: 'apply' as const, manualConfirm: false, cancelOnAbort: true, ...Backoff }
+    const saved = run('planned_and_saved', { isConfirmable: true, isDiscardable: true })
+    expect(decide(saved, { ...base, savePlan: true }, memory())).toEqual({ action: 'succeed', end: 'plan-saved' })
+    expect(decide(saved, { ...base, savePlan: false, runId: 'run-given' }, memory())).toEqual({ action: 'confirm' })
+    expect(decide(saved, { ...base, savePlan: false, runId: 'run-given', manualConfirm: true }, memory())).toEqual({
+      action: 'wait-for-person',
+      for: 'confirmation'
+    })
+  })
+
+  it('retries after the minimum pause, doubled per attempt, never over the maximum', () => {
+    expect([1, 2, 3, 4, 5].map(a => retryDelayMs(Backoff, a))).toEqual([10_000, 20_000, 40_000, 60_000, 60_000])
+  })
+
+  it('a workspace without configuration: a destroy has nothing to do, anything else fails', () => {
+    expect(decideNoConfiguration('destroy')).toEqual({ action: 'succeed', end: 'nothing-to-destroy' })
+    expect(decideNoConfiguration('apply')).toEqual({ action: 'fail', reason: 'no-configuration' })
+    expect(decideNoConfiguration('plan')).toEqual({ action: 'fail', reason: 'no-configuration' })
+  })
+
+  it('gives up on a run it cannot read only once the outage lasted the limit', () => {
+    expect(decideReadFailure(119_999, 120_000)).toBeUndefined()
+    expect(decideReadFailure(120_000, 120_000)).toEqual({ action: 'give-up', why: 'read-outage' })
+  })
+
+  it('says why a run is pending after 10 s, then every 30 s, reading the workspace at most once a minute', () => {
+    let clock = pendingClock(0)
+    const said: [number, boolean][] = []
+    for (let t = 0; t <= 130_000; t += 5_000) {
+      const d = decidePendingReport(t, clock)
+      if (d.report) {
+        said.push([t, d.checkWorkspace])
+        clock = d.clock
+      }
+    }
+    expect(said).toEqual([
+      [10_000, true],
+      [40_000, false],
+      [70_000, true],
+      [100_000, false],
+      [130_000, true]
+    ])
+  })
+
+  it('reads policy checks once their stage is over, and task results once per stage, also when polls missed the stage', () => {
+    const facts = (status: string, over: Partial<RunFacts> = {}) => run(status, over)
+    let seen = NoChecksSeen
+    const step = (status: string, stamps: string[] = [], over: Partial<RunFacts> = {}) => {
+      const d = decideChecks(facts(status, over), stamps, seen)
+      seen = d.seen
+      return [d.readPolicy, d.readTasks]
+    }
+    expect(step('planning')).toEqual([false, false])
+    expect(step('policy_checking')).toEqual([false, false])
+    expect(step('policy_checked')).toEqual([true, false])
+    expect(step('post_plan_running', ['policy-checked-at'])).toEqual([false, false])
+    expect(step('post_plan_completed', ['policy-checked-at', 'post-plan-completed-at'])).toEqual([false, true])
+    expect(step('planned', ['policy-checked-at', 'post-plan-completed-at'])).toEqual([false, false])
+    // A stage seen only in the timestamps, and an error outside plan and apply: both are read.
+    seen = NoChecksSeen
+    expect(step('planned', ['policy-checked-at'])).toEqual([true, false])
+    seen = NoChecksSeen
+    expect(step('errored', [], { planStatus: 'finished', applyStatus: 'unreachable' })).toEqual([true, true])
+  })
+})

@@ -1,0 +1,200 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { getSettings, parseHostname } from '../../src/action/inputs.js'
+import { InputError } from '../../src/common/errors.js'
+import { captureStdout, setInputs } from '../helpers/env.ts'
+
+const base = { token: 'tok-abc', organization: 'acme', workspace: 'network' }
+
+function errorFor(inputs: Record<string, string>): InputError {
+  setInputs(inputs)
+  try {
+    getSettings()
+  } catch (err) {
+    if (err instanceof InputError) return err
+    throw err
+  }
+  throw new Error('expected an InputError')
+}
+
+describe('inputs', () => {
+  let out: ReturnType<typeof captureStdout>
+  beforeEach(() => {
+    out = captureStdout()
+    delete process.env.TFE_TOKEN
+  })
+  afterEach(() => out.restore())
+
+  it('reads the defaults the way action.yml documents them', () => {
+    setInputs(base)
+    const s = getSettings()
+    expect(s).toMatchObject({
+      baseUrl: 'https://app.terraform.io',
+      organization: 'acme',
+      workspace: 'network',
+      operation: 'apply',
+      manualConfirm: false,
+      retry: true,
+      retryAttempts: 3,
+      retryBackoffMinMs: 1000,
+      retryBackoffMaxMs: 30000,
+      waitForRun: true,
+      timeoutMs: 0,
+      cancelOnAbort: true,
+      refresh: true,
+      refreshOnly: false,
+      allowEmptyApply: false,
+      targetAddrs: [],
+      variables: []
+    })
+    // Empty: the lifecycle fills in the default message, which names the workflow run.
+    expect(s.message).toBe('')
+  })
+
+  it('masks the token before anything else is logged', () => {
+    setInputs(base)
+    getSettings()
+    expect(out.text().split('\n')[0]).toBe('::add-mask::tok-abc')
+  })
+
+  it('masks the token as it is sent when the secret came with a trailing newline', () => {
+    setInputs(base)
+    process.env.TFE_TOKEN = 'tok-from-env\n'
+    process.env.INPUT_TOKEN = ''
+    expect(getSettings().token).toBe('tok-from-env')
+    expect(out.text()).toContain('::add-mask::tok-from-env\n')
+    delete process.env.TFE_TOKEN
+  })
+
+  it('falls back to TFE_TOKEN and names the input when neither is set', () => {
+    setInputs({ ...base, token: '' })
+    process.env.TFE_TOKEN = 'from-env'
+    expect(getSettings().token).toBe('from-env')
+    delete process.env.TFE_TOKEN
+    const err = errorFor({ ...base, token: '' })
+    expect(err.input).toBe('token')
+    expect(err.message).toMatch(/TFE_TOKEN/)
+  })
+
+  it.each([
+    ['tfe.example.com', 'https://tfe.example.com'],
+    ['tfe.example.com:8443', 'https://tfe.example.com:8443'],
+    ['https://tfe.example.com/', 'https://tfe.example.com'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['http://localhost:3000', 'http://localhost:3000'],
+    ['http://[::1]:3000', 'http://[::1]:3000']
+  ])('accepts hostname %s', (raw, expected) => {
+    expect(parseHostname(raw)).toBe(expected)
+  })
+
+  it.each([
+    ['http://tfe.example.com', /plain http/],
+    ['http://10.0.0.5', /plain http/],
+    ['ftp://tfe.example.com', /scheme/],
+    ['https://tfe.example.com/api/v2', /without a path/],
+    ['https://user:pw@tfe.example.com', /credentials/],
+    ['not a host', /is not a host name/]
+  ])('refuses hostname %s', (raw, message) => {
+    const err = errorFor({ ...base, hostname: raw })
+    expect(err.input).toBe('hostname')
+    expect(err.message).toMatch(message)
+  })
+
+  it.each<[Record<string, string>, string, RegExp]>([
+    [{ workspace_id: 'ws-abc123' }, 'workspace_id', /not both/],
+    [{ workspace: '', organization: '' }, 'workspace', /is required/],
+    [{ workspace: 'net work' }, 'workspace', /letters, digits/],
+    [{ organization: '' }, 'organization', /is required/],
+    [{ workspace: '', workspace_id: 'network' }, 'workspace_id', /not a workspace ID/],
+    [{ operation: 'deploy' }, 'operation', /apply, destroy, plan/],
+    [{ manual_confirm: 'yes' }, 'manual_confirm', /true or false/],
+    [{ retry: '1' }, 'retry', /true or false/],
+    [{ retry_attempts: '2.5' }, 'retry_attempts', /whole number/],
+    [{ retry_attempts: '-1' }, 'retry_attempts', /zero or more/],
+    [{ retry_attempts: '101' }, 'retry_attempts', /0 to 100/],
+    [{ retry_backoff_min: 'soon' }, 'retry_backoff_min', /not a number/],
+    [{ retry_backoff_min: '10', retry_backoff_max: '5' }, 'retry_backoff_max', /at least retry_backoff_min/],
+    [{ timeout_minutes: '1h' }, 'timeout_minutes', /not a number/],
+    [{ wait_for_run: 'no' }, 'wait_for_run', /true or false/],
+    [{ cancel_on_abort: 'maybe' }, 'cancel_on_abort', /true or false/],
+    [{ variables: 'novalue' }, 'variables', /line 1 is not 'key=value'/],
+    [{ variables: 'region=' }, 'variables', /has no value/],
+    [{ variables: 'a="1"\na="2"' }, 'variables', /given twice/],
+    [{ variables: '1bad="x"' }, 'variables', /line 1/],
+    [{ operation: 'destroy', refresh_only: 'true' }, 'refresh_only', /destroy/],
+    [{ refresh: 'false', refresh_only: 'true' }, 'refresh', /refresh_only/],
+    [{ token: 'abc def' }, 'token', /white space/],
+    [{ timeout_minutes: '35792' }, 'timeout_minutes', /more than the most this step accepts \(10080, a week\)/],
+    [{ read_outputs: 'nope' }, 'read_outputs', /true or false/],
+    [{ variables: 'region=eu-west-1' }, 'variables', /line 1 \('region'\): the value is not an HCL literal: a bare word/],
+    [{ variables: 'a=1\nregion="eu-west-1' }, 'variables', /line 2 \('region'\).*not closed with a double quote/],
+    [{ variables: 'cidr=10.0.0.0/16' }, 'variables', /line 1 \('cidr'\).*unexpected text after the value/],
+    [{ variables: 'doc=<<EOT' }, 'variables', /heredocs/],
+    [{ variables: 'name="${var.x}"' }, 'variables', /template sequence.*\$\$\{/],
+    [{ variables: 'x="a\\qb"' }, 'variables', /unknown escape sequence/],
+    [{ variables: 'l=["a" "b"]' }, 'variables', /expected ',' or '\]'/],
+    [{ variables: 'o={a=1 b=2}' }, 'variables', /expected ',' or '\}'/],
+    [{ run_id: 'abc' }, 'run_id', /not a run ID/],
+    [{ run_id: 'run-AbCdEf1234567890', directory: 'infra' }, 'run_id', /cannot be given with 'directory'/],
+    [{ run_id: 'run-AbCdEf1234567890', wait_for_run: 'false' }, 'run_id', /needs 'wait_for_run: true'/],
+    [{ save_plan: 'true', operation: 'plan' }, 'save_plan', /needs operation 'apply' or 'destroy'/]
+  ])('refuses %j naming input %s', (extra, input, message) => {
+    const err = errorFor({ ...base, ...extra })
+    expect(err.input).toBe(input)
+    expect(err.message).toContain(`'${input}'`)
+    expect(err.message).toMatch(message)
+  })
+
+  it('never puts a variable value in an error message', () => {
+    const err = errorFor({ ...base, variables: 'ok="1"\nsecret-ish value without equals sign' })
+    expect(err.message).not.toContain('secret-ish')
+    const unterminated = errorFor({ ...base, variables: 'password="hunter2' })
+    expect(unterminated.message).not.toContain('hunter2')
+  })
+
+  it.each([
+    '"eu-west-1"',
+    '2',
+    '-1.5e3',
+    'true',
+    'null',
+    '""',
+    '"tab\\tnewline\\n quote\\" unicode\\u00e9 \\U0001F600"',
+    '"literal $${not_a_ref} and %%{not_a_directive}"',
+    '["a", "b",]',
+    '[]',
+    '{ a = 1, "b" = [true, null], c: { d = "e" } }',
+    '  "padded"  '
+  ])('accepts the HCL literal %s as a run variable value', value => {
+    setInputs({ ...base, variables: `v=${value}` })
+    expect(getSettings().variables).toEqual([{ key: 'v', value: value.trim() }])
+  })
+
+  it('parses lists, variables, decimals and the workspace id form', () => {
+    setInputs({
+      token: 't',
+      workspace_id: 'ws-AbCdEf1234567890',
+      operation: 'Destroy',
+      target_addrs: 'module.a\n\n  aws_instance.b  \n',
+      replace_addrs: 'aws_instance.c',
+      variables: 'region="eu-west-1"\nreplicas = 2\nzones=["a","b"]',
+      retry_backoff_min: '0.5',
+      retry_backoff_max: '2.5',
+      timeout_minutes: '1.5',
+      message: 'hello'
+    })
+    const s = getSettings()
+    expect(s.workspaceId).toBe('ws-AbCdEf1234567890')
+    expect(s.operation).toBe('destroy')
+    expect(s.targetAddrs).toEqual(['module.a', 'aws_instance.b'])
+    expect(s.replaceAddrs).toEqual(['aws_instance.c'])
+    expect(s.variables).toEqual([
+      { key: 'region', value: '"eu-west-1"' },
+      { key: 'replicas', value: '2' },
+      { key: 'zones', value: '["a","b"]' }
+    ])
+    expect(s.retryBackoffMinMs).toBe(500)
+    expect(s.retryBackoffMaxMs).toBe(2500)
+    expect(s.timeoutMs).toBe(90_000)
+    expect(s.message).toBe('hello')
+  })
+})

@@ -1,0 +1,180 @@
+/**
+ * The live log stream against log hosts that misbehave: hostile lines, answers that never end,
+ * hosts that hang, lines without end. The stream may give up on a log; it never throws, never
+ * holds a connection past its bound, and says when the log was not read to its end.
+ */
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { ChunkBytes, LineSplitter, MaxLineBytes, RunLogs } from '../../src/run-logs/stream.js'
+import { resetOptionalWarnings } from '../../src/common/optional.js'
+import type { Run } from '../../src/tfe/runs.js'
+import { captureStdout } from '../helpers/env.ts'
+import { endless, HostileHost, withoutNock, type Handler } from '../helpers/hostile-host.ts'
+
+withoutNock()
+let host: HostileHost | undefined
+let out: ReturnType<typeof captureStdout> | undefined
+beforeEach(() => {
+  resetOptionalWarnings()
+  out = captureStdout()
+})
+afterEach(async () => {
+  out?.restore()
+  await host?.stop()
+  host = undefined
+})
+
+async function serve(handler: Handler): Promise<string> {
+  const h = new HostileHost(handler)
+  host = h
+  return await h.start()
+}
+
+/** A well-behaved archivist for `log`: honours limit and offset. */
+function archivist(log: Buffer): Handler {
+  return (req, res) => {
+    const q = new URL(req.url ?? '/', 'http://x').searchParams
+    const offset = Number(q.get('offset') ?? 0)
+    const limit = Number(q.get('limit') ?? log.length)
+    res.writeHead(200)
+    res.end(log.subarray(offset, offset + limit))
+  }
+}
+
+function run(planUrl: string, planStatus: string): Run {
+  return {
+    id: 'run-1',
+    status: planStatus === 'finished' ? 'planned_and_finished' : 'planning',
+    message: '',
+    hasChanges: true,
+    savePlan: false,
+    planOnly: false,
+    workspaceId: 'ws-1',
+    isConfirmable: false,
+    isDiscardable: false,
+    isCancelable: true,
+    timestamps: {},
+    positionInQueue: undefined,
+    plan: { id: 'plan-1', status: planStatus, logReadUrl: planUrl, additions: 0, changes: 0, destructions: 0 },
+    apply: undefined
+  }
+}
+
+function logs(options: { quiet?: boolean; signal?: AbortSignal; readTimeoutMs?: number } = {}): RunLogs {
+  return new RunLogs({ title: stage => `${stage}: demo`, intervalMs: 20, readTimeoutMs: 300, ...options })
+}
+
+function stream(...lines: string[]): Buffer {
+  return Buffer.concat([Buffer.from([0x02]), Buffer.from(lines.join('\n') + '\n'), Buffer.from([0x03])])
+}
+
+const printed = (): string[] =>
+  (out?.text() ?? '')
+    .split('\n')
+    .filter(l => l && !l.startsWith('::'))
+    .map(l => l.trim())
+
+describe('the live log stream', () => {
+  it('guarantee: a log line never ends the step — outputs with null entries, bad diagnostics and changes are rendered, and the lines after them still show', async () => {
+    const hostile = [
+      '{"@level":"info","@message":"Outputs: 2","type":"outputs","outputs":{"vpc_id":null,"subnets":"x"}}',
+      '{"@level":"error","@message":"Error: x","type":"diagnostic","diagnostic":null}',
+      '{"@level":"error","@message":"Error: y","type":"diagnostic","diagnostic":{"range":{"start":null},"detail":7}}',
+      '{"@level":"info","@message":"p","type":"planned_change","change":{"resource":null,"action":"create"}}',
+      '{"@level":"info","@message":"s","type":"change_summary","changes":[1,2]}',
+      'after the hostile lines'
+    ]
+    const url = await serve(archivist(stream(...hostile)))
+    const l = logs()
+    l.observe(run(url, 'running'))
+    await l.finish(run(url, 'finished'), 3000)
+    expect(printed()).toContain('after the hostile lines')
+    expect(printed()).toContain('vpc_id = null')
+    expect(l.planComplete).toBe(true)
+    expect(out?.text()).not.toContain('::warning::')
+  })
+
+  it('keeps at most one chunk per read from a host that ignores ?limit and never ends its answer, and lets go of it', async () => {
+    const line = Buffer.from('{"@level":"info","@message":"spam","type":"log"}\n')
+    const url = await serve(endless(Buffer.concat(Array.from({ length: 2000 }, () => line))))
+    const l = logs()
+    l.observe(run(url, 'running'))
+    await new Promise(r => setTimeout(r, 1500))
+    l.stop()
+    const until = Date.now() + 2000
+    while ((host?.open ?? 0) > 0 && Date.now() < until) await new Promise(r => setTimeout(r, 10))
+    expect(host?.open).toBe(0)
+    const offsets = (host?.exchanges ?? []).map(e => Number(new URL(e.url, 'http://x').searchParams.get('offset')))
+    expect(offsets.length).toBeGreaterThan(2)
+    // Each read advanced by exactly what it kept: one chunk, never the whole endless answer.
+    offsets.forEach((o, i) => expect(o).toBe(i * ChunkBytes))
+  })
+
+  it('cuts off a read the log host never answers, and every read at once when the step stops', async () => {
+    const url = await serve(() => undefined)
+    const stop = new AbortController()
+    const l = logs({ signal: stop.signal, readTimeoutMs: 200 })
+    l.observe(run(url, 'running'))
+    await new Promise(r => setTimeout(r, 700))
+    // Each hung read was given up after its bound: none is held open past it.
+    const closed = (host?.exchanges ?? []).filter(e => e.closedAt !== undefined)
+    expect(closed.length).toBeGreaterThanOrEqual(2)
+    for (const e of closed) expect((e.closedAt as number) - e.openedAt).toBeLessThan(1000)
+    stop.abort()
+    const until = Date.now() + 1000
+    while ((host?.open ?? 0) > 0 && Date.now() < until) await new Promise(r => setTimeout(r, 10))
+    expect(host?.open).toBe(0)
+    l.stop()
+  })
+
+  it('says the plan log was not read to its end when the drain bound cuts it', async () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(200)}`)
+    const log = stream(...lines)
+    // A slow archivist: 100 ms per read, so the whole log needs several seconds.
+    const url = await serve((req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams
+      const offset = Number(q.get('offset'))
+      setTimeout(() => {
+        res.writeHead(200)
+        res.end(log.subarray(offset, offset + Number(q.get('limit'))))
+      }, 100)
+    })
+    const l = logs({ quiet: true })
+    await l.finish(run(url, 'finished'), 150)
+    expect(l.planComplete).toBe(false)
+  })
+
+  it('reads a whole log once the run has ended, quietly, so the summary sees every change', async () => {
+    const lines = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `{"@level":"info","@message":"r${i}: Plan to create","type":"planned_change","change":{"resource":{"addr":"null_resource.r${i}"},"action":"create"}}`
+    )
+    const url = await serve(archivist(stream(...lines)))
+    const l = logs({ quiet: true })
+    await l.finish(run(url, 'finished'), 10_000)
+    expect(l.planComplete).toBe(true)
+    expect(l.plan.digest.changes.size).toBe(3000)
+    expect(printed()).toEqual([])
+  })
+})
+
+describe('line splitting', () => {
+  it('splits lines across chunks, and cuts a line longer than the bound, saying how much was dropped', () => {
+    const s = new LineSplitter()
+    expect(s.push(Buffer.from('one\r\ntw'))).toEqual(['one'])
+    expect(s.push(Buffer.from('o\nthree'))).toEqual(['two'])
+    expect(s.push(Buffer.alloc(0), true)).toEqual(['three'])
+    const long = Buffer.alloc(MaxLineBytes + 5000, 0x61)
+    const lines = [...s.push(long.subarray(0, 700_000)), ...s.push(long.subarray(700_000)), ...s.push(Buffer.from('\nnext\n'))]
+    expect(lines).toHaveLength(2)
+    expect(lines[0]?.startsWith('a'.repeat(MaxLineBytes))).toBe(true)
+    expect(lines[0]).toContain('5000')
+    expect(lines[1]).toBe('next')
+  })
+
+  it('keeps a multi-byte character that a chunk boundary cuts in two', () => {
+    const s = new LineSplitter()
+    const bytes = Buffer.from('café\n')
+    expect([...s.push(bytes.subarray(0, 4)), ...s.push(bytes.subarray(4))]).toEqual(['café'])
+  })
+})

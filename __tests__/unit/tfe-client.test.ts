@@ -1,0 +1,215 @@
+import { describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import { TfeClient } from '../../src/tfe/client.js'
+import { AbortedError, ApiError, NetworkError } from '../../src/common/errors.js'
+import { useNockAndCapture } from '../helpers/env.ts'
+
+const host = 'https://tfe.example.com'
+const ok = { data: { id: 'ws-1', type: 'workspaces', attributes: { name: 'network' } } }
+
+function client(extra: Partial<ConstructorParameters<typeof TfeClient>[0]> = {}): TfeClient {
+  return new TfeClient({ baseUrl: host, token: 'tok-secret', backoffBaseMs: 10, ...extra })
+}
+
+describe('TfeClient', () => {
+  const out = useNockAndCapture()
+
+  it('sends the bearer token and JSON:API headers', async () => {
+    const scope = nock(host, { reqheaders: { authorization: 'Bearer tok-secret', accept: 'application/vnd.api+json' } })
+      .post('/api/v2/runs', { data: { type: 'runs' } })
+      .matchHeader('content-type', 'application/vnd.api+json')
+      .reply(201, ok)
+    const c = client()
+    await c.request('POST', '/api/v2/runs', { idempotent: false, body: { data: { type: 'runs' } } })
+    scope.done()
+    c.dispose()
+  })
+
+  // Connection resets are exercised against the stand-in (real sockets): nock's replyWithError
+  // does not reach @actions/http-client's error handler.
+  it('retries 5xx and proxy HTML pages on reads, then succeeds', async () => {
+    const scope = nock(host)
+      .get('/api/v2/x')
+      .reply(502, '<html><body>Bad Gateway</body></html>', { 'Content-Type': 'text/html' })
+      .get('/api/v2/x')
+      .reply(500, { errors: [{ status: '500', title: 'internal error' }] })
+      .get('/api/v2/x')
+      .reply(503, { errors: [{ status: '503', title: 'unavailable' }] })
+      .get('/api/v2/x')
+      .reply(200, ok)
+    const c = client()
+    await expect(c.get('/api/v2/x')).resolves.toEqual(ok)
+    expect(c.stats).toMatchObject({ requests: 4, retries: 3 })
+    scope.done()
+    c.dispose()
+  })
+
+  it('gives up on a read after maxAttempts and says what failed', async () => {
+    nock(host).get('/api/v2/x').times(3).reply(502, 'Bad Gateway', { 'Content-Type': 'text/html' })
+    const c = client({ maxAttempts: 3 })
+    const err = await c.get('/api/v2/x').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect((err as ApiError).message).toMatch(/GET \/api\/v2\/x: tfe.example.com answered 502 \("Bad Gateway"\)/)
+    expect(c.stats.requests).toBe(3)
+    c.dispose()
+  })
+
+  it('does not re-send a create after an ambiguous failure: the caller must look first', async () => {
+    const scope = nock(host)
+      .post('/api/v2/runs')
+      .reply(502, { errors: [{ title: 'bad gateway' }] })
+    const c = client()
+    await expect(c.request('POST', '/api/v2/runs', { idempotent: false, body: {} })).rejects.toMatchObject({ status: 502, transient: true })
+    expect(c.stats.requests).toBe(1)
+    scope.done()
+    c.dispose()
+  })
+
+  it('waits for X-RateLimit-Reset after a 429, for creates too', async () => {
+    const scope = nock(host)
+      .post('/api/v2/runs')
+      .reply(
+        429,
+        { errors: [{ detail: "You have exceeded the API's rate limit.", status: 429, title: 'Too many requests' }] },
+        {
+          'X-RateLimit-Reset': '0.3'
+        }
+      )
+      .post('/api/v2/runs')
+      .reply(201, ok)
+    const c = client()
+    const started = performance.now()
+    await c.request('POST', '/api/v2/runs', { idempotent: false, body: {} })
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+    expect(c.stats.rateLimited).toBe(1)
+    expect(out.text()).toMatch(/Rate limited by tfe.example.com/)
+    scope.done()
+    c.dispose()
+  })
+
+  it('honours Retry-After when there is no X-RateLimit-Reset', async () => {
+    nock(host).get('/api/v2/x').reply(429, {}, { 'Retry-After': '0.2' }).get('/api/v2/x').reply(200, ok)
+    const c = client()
+    const started = performance.now()
+    await c.get('/api/v2/x')
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190)
+    c.dispose()
+  })
+
+  it('holds the next request when the budget is spent instead of collecting a 429', async () => {
+    nock(host)
+      .get('/api/v2/a')
+      .reply(200, ok, { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '0.25' })
+      .get('/api/v2/b')
+      .reply(200, ok)
+    const c = client()
+    await c.get('/api/v2/a')
+    const started = performance.now()
+    await c.get('/api/v2/b')
+    expect(performance.now() - started).toBeGreaterThanOrEqual(240)
+    c.dispose()
+  })
+
+  it.each([
+    [401, /rejected the token \(401 Unauthorized\).*'token' input/],
+    [404, /not found \(404\), or the token is not allowed to see it/],
+    [409, /answered 409 \(transition not allowed\)/],
+    [422, /answered 422 \(unprocessable entity: Configuration version is missing\)/]
+  ])('does not retry %i and explains it', async (status, message) => {
+    const body =
+      status === 422
+        ? { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Configuration version is missing' }] }
+        : { errors: [{ status: String(status), title: status === 409 ? 'transition not allowed' : 'x' }] }
+    const scope = nock(host).get('/api/v2/x').reply(status, body)
+    const c = client()
+    const err = (await c.get('/api/v2/x').catch((e: unknown) => e)) as ApiError
+    expect(err.status).toBe(status)
+    expect(err.transient).toBe(false)
+    expect(err.message).toMatch(message)
+    expect(err.message).not.toContain('tok-secret')
+    expect(c.stats.requests).toBe(1)
+    scope.done()
+    c.dispose()
+  })
+
+  it('refuses to follow a redirect, so the token never leaves the API host', async () => {
+    const elsewhere = nock('https://evil.example.net').get('/steal').reply(200, ok)
+    nock(host).get('/api/v2/x').reply(302, '', { Location: 'https://evil.example.net/steal' })
+    const c = client()
+    await expect(c.get('/api/v2/x')).rejects.toThrow(/redirected \(302\) to https:\/\/evil.example.net\/steal.*does not follow redirects/)
+    expect(elsewhere.isDone()).toBe(false)
+    c.dispose()
+  })
+
+  it('bounds a request whose answer never comes', async () => {
+    nock(host).get('/api/v2/x').delay(600).reply(200, ok)
+    const c = client({ requestTimeoutMs: 150, maxAttempts: 1 })
+    const err = await c.get('/api/v2/x').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(NetworkError)
+    expect((err as Error).message).toMatch(/did not answer within 0.15 s/)
+    c.dispose()
+  })
+
+  it('treats a 200 that is not JSON as a proxy problem worth retrying', async () => {
+    nock(host).get('/api/v2/x').reply(200, '<html>captive portal</html>').get('/api/v2/x').reply(200, ok)
+    const c = client()
+    await expect(c.get('/api/v2/x')).resolves.toEqual(ok)
+    expect(out.text()).toMatch(/not JSON.*proxy/)
+    c.dispose()
+  })
+
+  it('caps an absurd rate-limit reset (an hour) and says so', async () => {
+    nock(host)
+      .get('/api/v2/x')
+      .reply(429, { errors: [{ status: 429, title: 'Too many requests' }] }, { 'X-RateLimit-Reset': '3600' })
+      .get('/api/v2/x')
+      .reply(200, ok)
+    const c = client({ maxRateLimitWaitMs: 200 })
+    await expect(c.get('/api/v2/x')).resolves.toEqual(ok)
+    expect(out.text()).toMatch(/asks to wait 3600 s, which is not plausible: waiting 0\.\d s instead/)
+    c.dispose()
+  })
+
+  it('does not hold the client for an hour when X-RateLimit-Reset is absurd on a spent budget', async () => {
+    nock(host)
+      .get('/api/v2/a')
+      .reply(200, ok, { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '3600' })
+      .get('/api/v2/b')
+      .reply(200, ok)
+    const c = client({ maxRateLimitWaitMs: 100 })
+    await c.get('/api/v2/a')
+    await expect(c.get('/api/v2/b')).resolves.toEqual(ok)
+    c.dispose()
+  })
+
+  it('answers a 2xx whose JSON is not JSON:API with a clear, non-retried error', async () => {
+    nock(host).get('/api/v2/x').reply(200, { status: 'ok' })
+    const c = client({ hostSetting: "the 'hostname' input" })
+    const err = (await c.get('/api/v2/x').catch((e: unknown) => e)) as ApiError
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err.transient).toBe(false)
+    expect(err.message).toMatch(/answered 200 with JSON that is not an HCP Terraform API document.*'hostname' input/)
+    expect(c.stats.requests).toBe(1)
+    c.dispose()
+  })
+
+  it('sends nothing once the signal has fired, and cuts an in-flight request off when it fires', async () => {
+    const posted = nock(host).post('/api/v2/runs/run-1/actions/apply').reply(202, '')
+    const c = client()
+    const stopped = new AbortController()
+    stopped.abort(new AbortedError('Timed out.', 'timeout'))
+    await expect(
+      c.request('POST', '/api/v2/runs/run-1/actions/apply', { idempotent: true, body: {}, signal: stopped.signal })
+    ).rejects.toBeInstanceOf(AbortedError)
+    expect(posted.isDone()).toBe(false)
+    expect(c.stats.requests).toBe(0)
+
+    nock(host).get('/api/v2/slow').delay(10_000).reply(200, ok)
+    const cancel = new AbortController()
+    setTimeout(() => cancel.abort(new AbortedError('The job was cancelled.', 'cancelled')), 50)
+    const started = performance.now()
+    await expect(c.get('/api/v2/slow', cancel.signal)).rejects.toMatchObject({ reason: 'cancelled' })
+    expect(performance.now() - started).toBeLessThan(2_000)
+    c.dispose()
+  })
+})

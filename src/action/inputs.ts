@@ -1,0 +1,330 @@
+/**
+ * The step's inputs, read and validated once into typed Settings; every error names its input.
+ * Nothing downstream reads an input again.
+ */
+import * as core from '@actions/core'
+import { DefaultHostname, Inputs, Operations, type Operation } from './names.js'
+import { InputError } from '../common/errors.js'
+import { hclLiteralProblem } from './hcl-literal.js'
+import type { RunVariable } from '../tfe/runs.js'
+
+export type { RunVariable } from '../tfe/runs.js'
+
+/** Everything the step needs, validated once; nothing downstream reads inputs again. */
+export interface Settings {
+  token: string
+  /** Scheme and authority of the API host, e.g. `https://app.terraform.io`. */
+  baseUrl: string
+  organization: string | undefined
+  workspace: string | undefined
+  workspaceId: string | undefined
+  operation: Operation
+  manualConfirm: boolean
+  retry: boolean
+  retryAttempts: number
+  retryBackoffMinMs: number
+  retryBackoffMaxMs: number
+  waitForRun: boolean
+  /** Empty: the default message, which names the workflow run (see github-context.ts). */
+  message: string
+  /** 0 means no limit of the step's own. */
+  timeoutMs: number
+  cancelOnAbort: boolean
+  targetAddrs: string[]
+  replaceAddrs: string[]
+  variables: RunVariable[]
+  allowEmptyApply: boolean
+  refresh: boolean
+  refreshOnly: boolean
+  /** Read the workspace's outputs after an apply; false when the workflow does not use them. */
+  readOutputs: boolean
+  /** Stream the plan and apply logs into the job log. */
+  showLogs: boolean
+  /** On pull_request events, write (and update) a comment with the status and the change table. */
+  commentOnPr: boolean
+  /** For the pull-request comment. */
+  githubToken: string
+  /** Pack and upload this directory as the run's configuration version; empty: the workspace's latest. */
+  directory: string
+  /** Plan and save the plan (apply/destroy): the step ends at planned_and_saved without confirming. */
+  savePlan: boolean
+  /** Follow (and confirm) this run instead of queueing one. */
+  runId: string | undefined
+}
+
+/** What the post step needs: it re-reads only these inputs. */
+export type PostSettings = Pick<Settings, 'token' | 'baseUrl' | 'operation' | 'manualConfirm' | 'cancelOnAbort' | 'savePlan' | 'runId'>
+
+const MaxRetryAttempts = 100
+/**
+ * A week. Past 2^31 ms (35,791 min) Node fires a timer at once; no GitHub job runs longer than
+ * five days (self-hosted) anyway.
+ */
+export const MaxTimeoutMinutes = 7 * 24 * 60
+const NamePattern = /^[A-Za-z0-9_-]+$/
+const WorkspaceIdPattern = /^ws-[A-Za-z0-9]+$/
+const VariableKeyPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/
+
+/** Reads the token and masks it before anything else can log it. Exported for the post step. */
+export function readToken(): string {
+  // Masked as it will be sent: a secret pasted with a trailing newline would otherwise register a
+  // mask ("tok\n") that does not match the token itself.
+  const token = (core.getInput(Inputs.Token) || process.env.TFE_TOKEN || '').trim()
+  if (token) core.setSecret(token)
+  return token
+}
+
+function readGithubToken(): string {
+  const token = core.getInput(Inputs.GithubToken).trim()
+  if (token) core.setSecret(token)
+  return token
+}
+
+export function getSettings(): Settings {
+  const token = readToken()
+  if (!token) {
+    throw new InputError(
+      Inputs.Token,
+      'is required: pass an HCP Terraform user or team API token (for example `token: ${{ secrets.TFE_TOKEN }}`), or set the TFE_TOKEN environment variable.'
+    )
+  }
+  if (/\s/.test(token)) {
+    throw new InputError(Inputs.Token, 'contains white space; copy the token again without line breaks or spaces.')
+  }
+
+  const baseUrl = parseHostname(core.getInput(Inputs.Hostname))
+  const { organization, workspace, workspaceId } = parseWorkspace()
+  const operation = parseOperation(core.getInput(Inputs.Operation))
+
+  const retryBackoffMin = parseNumber(Inputs.RetryBackoffMin, 1)
+  const retryBackoffMax = parseNumber(Inputs.RetryBackoffMax, 30)
+  if (retryBackoffMax < retryBackoffMin) {
+    throw new InputError(
+      Inputs.RetryBackoffMax,
+      `(${retryBackoffMax}) must be at least retry_backoff_min (${retryBackoffMin}); both are in seconds.`
+    )
+  }
+  const retryAttempts = parseNumber(Inputs.RetryAttempts, 3)
+  if (!Number.isInteger(retryAttempts) || retryAttempts > MaxRetryAttempts) {
+    throw new InputError(
+      Inputs.RetryAttempts,
+      `must be a whole number from 0 to ${MaxRetryAttempts}, got '${core.getInput(Inputs.RetryAttempts)}'.`
+    )
+  }
+
+  const refresh = parseBoolean(Inputs.Refresh, true)
+  const refreshOnly = parseBoolean(Inputs.RefreshOnly, false)
+  if (refreshOnly && operation === 'destroy') {
+    throw new InputError(Inputs.RefreshOnly, "cannot be true with operation 'destroy': the API refuses refresh-only destroy runs.")
+  }
+  if (refreshOnly && !refresh) {
+    throw new InputError(Inputs.Refresh, "cannot be false when 'refresh_only' is true.")
+  }
+
+  return {
+    token,
+    baseUrl,
+    organization,
+    workspace,
+    workspaceId,
+    operation,
+    manualConfirm: parseBoolean(Inputs.ManualConfirm, false),
+    retry: parseBoolean(Inputs.Retry, true),
+    retryAttempts,
+    retryBackoffMinMs: Math.round(retryBackoffMin * 1000),
+    retryBackoffMaxMs: Math.round(retryBackoffMax * 1000),
+    waitForRun: parseBoolean(Inputs.WaitForRun, true),
+    message: core.getInput(Inputs.Message),
+    timeoutMs: parseTimeout(),
+    cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true),
+    targetAddrs: parseList(Inputs.TargetAddrs),
+    replaceAddrs: parseList(Inputs.ReplaceAddrs),
+    variables: parseVariables(),
+    allowEmptyApply: parseBoolean(Inputs.AllowEmptyApply, false),
+    refresh,
+    refreshOnly,
+    readOutputs: parseBoolean(Inputs.ReadOutputs, true),
+    showLogs: parseBoolean(Inputs.ShowLogs, true),
+    commentOnPr: parseBoolean(Inputs.CommentOnPr, false),
+    githubToken: readGithubToken(),
+    ...parseReviewInputs(operation)
+  }
+}
+
+/** The post step's inputs; it must not fail on an input the main step already reported. */
+export function getSettingsForPost(): PostSettings {
+  let operation: PostSettings['operation'] = 'apply'
+  let manualConfirm = false
+  let savePlan = false
+  try {
+    operation = parseOperation(core.getInput(Inputs.Operation))
+    manualConfirm = parseBoolean(Inputs.ManualConfirm, false)
+    savePlan = parseBoolean(Inputs.SavePlan, false)
+  } catch {
+    // Reported by the main step; stopping a run does not depend on them.
+  }
+  return {
+    token: readToken(),
+    baseUrl: parseHostname(core.getInput(Inputs.Hostname)),
+    operation,
+    manualConfirm,
+    savePlan,
+    runId: core.getInput(Inputs.RunId).trim() || undefined,
+    cancelOnAbort: parseBoolean(Inputs.CancelOnAbort, true)
+  }
+}
+
+const RunIdPattern = /^run-[A-Za-z0-9]+$/
+
+/** directory, save_plan and run_id, and the combinations that make no sense. */
+function parseReviewInputs(operation: Operation): Pick<Settings, 'directory' | 'savePlan' | 'runId'> {
+  const directory = core.getInput(Inputs.Directory).trim()
+  const savePlan = parseBoolean(Inputs.SavePlan, false)
+  const runId = core.getInput(Inputs.RunId).trim() || undefined
+  if (savePlan && operation === 'plan') {
+    throw new InputError(
+      Inputs.SavePlan,
+      "needs operation 'apply' or 'destroy': a plan-only run cannot be applied, so there is nothing to save."
+    )
+  }
+  if (runId !== undefined) {
+    if (!RunIdPattern.test(runId)) throw new InputError(Inputs.RunId, `'${runId}' is not a run ID; they look like 'run-AbCdEf1234567890'.`)
+    if (directory)
+      throw new InputError(Inputs.RunId, `cannot be given with '${Inputs.Directory}': a given run already has its configuration.`)
+    if (savePlan)
+      throw new InputError(Inputs.RunId, `cannot be given with '${Inputs.SavePlan}': the step follows that run, it queues none.`)
+    if (!parseBoolean(Inputs.WaitForRun, true)) {
+      throw new InputError(
+        Inputs.RunId,
+        `needs '${Inputs.WaitForRun}: true': the step's job with a given run is to confirm it and follow it to its end.`
+      )
+    }
+  }
+  return { directory, savePlan, runId }
+}
+
+function parseTimeout(): number {
+  const minutes = parseNumber(Inputs.TimeoutMinutes, 0)
+  if (minutes > MaxTimeoutMinutes) {
+    throw new InputError(
+      Inputs.TimeoutMinutes,
+      `${core.getInput(Inputs.TimeoutMinutes)} minutes is more than the most this step accepts (${MaxTimeoutMinutes}, a week); use 0 for no limit of its own.`
+    )
+  }
+  return Math.round(minutes * 60_000)
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+}
+
+/** Accepts `host`, `host:port` or an `https://` URL; `http://` only for loopback test servers. */
+export function parseHostname(raw: string): string {
+  const value = raw.trim() || DefaultHostname
+  const accepted = "a host name such as 'app.terraform.io' or 'tfe.example.com:8443', or an https:// URL"
+  const withScheme = value.includes('://') ? value : `https://${value}`
+  let url: URL
+  try {
+    url = new URL(withScheme)
+  } catch {
+    throw new InputError(Inputs.Hostname, `'${value}' is not ${accepted}.`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(Inputs.Hostname, `scheme '${url.protocol}' is not supported; use ${accepted}.`)
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new InputError(
+      Inputs.Hostname,
+      `'${value}' uses plain http://, which would send the token unencrypted; use https:// (http:// is accepted only for loopback test servers).`
+    )
+  }
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new InputError(Inputs.Hostname, `'${value}' must be only a host (and port), without a path, query or credentials.`)
+  }
+  return `${url.protocol}//${url.host}`
+}
+
+function parseWorkspace(): { organization?: string; workspace?: string; workspaceId?: string } {
+  const organization = core.getInput(Inputs.Organization) || undefined
+  const workspace = core.getInput(Inputs.Workspace) || undefined
+  const workspaceId = core.getInput(Inputs.WorkspaceId) || undefined
+  if (workspaceId && workspace) {
+    throw new InputError(Inputs.WorkspaceId, "give either 'workspace_id' or 'workspace' (with 'organization'), not both.")
+  }
+  if (workspaceId) {
+    if (!WorkspaceIdPattern.test(workspaceId)) {
+      throw new InputError(Inputs.WorkspaceId, `'${workspaceId}' is not a workspace ID; they look like 'ws-AbCdEf1234567890'.`)
+    }
+    return { organization, workspaceId }
+  }
+  if (!workspace) {
+    throw new InputError(Inputs.Workspace, "is required: name the workspace with 'organization' and 'workspace', or give 'workspace_id'.")
+  }
+  if (!NamePattern.test(workspace)) {
+    throw new InputError(Inputs.Workspace, `'${workspace}' is not a workspace name; names use only letters, digits, '-' and '_'.`)
+  }
+  if (!organization) {
+    throw new InputError(Inputs.Organization, `is required with 'workspace' ('${workspace}'): name the organization that owns it.`)
+  }
+  if (!NamePattern.test(organization)) {
+    throw new InputError(Inputs.Organization, `'${organization}' is not an organization name; names use only letters, digits, '-' and '_'.`)
+  }
+  return { organization, workspace }
+}
+
+function parseOperation(raw: string): Operation {
+  const value = (raw.trim() || 'apply').toLowerCase()
+  if ((Operations as readonly string[]).includes(value)) return value as Operation
+  throw new InputError(Inputs.Operation, `'${raw}' is not one of: ${Operations.join(', ')}.`)
+}
+
+export function parseBoolean(name: string, fallback: boolean): boolean {
+  const raw = core.getInput(name)
+  if (raw === '') return fallback
+  try {
+    return core.getBooleanInput(name)
+  } catch {
+    throw new InputError(name, `'${raw}' is not a boolean; use true or false.`)
+  }
+}
+
+function parseNumber(name: string, fallback: number): number {
+  const raw = core.getInput(name)
+  if (raw === '') return fallback
+  const value = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) {
+    throw new InputError(name, `'${raw}' is not a number of zero or more.`)
+  }
+  return value
+}
+
+function parseList(name: string): string[] {
+  return core.getMultilineInput(name).filter(line => line !== '')
+}
+
+function parseVariables(): RunVariable[] {
+  const seen = new Set<string>()
+  return parseList(Inputs.Variables).map((line, index) => {
+    const eq = line.indexOf('=')
+    const key = eq === -1 ? '' : line.slice(0, eq).trim()
+    const value = eq === -1 ? '' : line.slice(eq + 1).trim()
+    // The line may hold a secret value: name only the key and line number.
+    if (eq === -1 || !VariableKeyPattern.test(key)) {
+      throw new InputError(Inputs.Variables, `line ${index + 1} is not 'key=value' with a Terraform variable name as key.`)
+    }
+    if (value === '') {
+      throw new InputError(
+        Inputs.Variables,
+        `'${key}' has no value; values are HCL literals, so a string is written with quotes: ${key}="text".`
+      )
+    }
+    const problem = hclLiteralProblem(value)
+    if (problem) {
+      throw new InputError(Inputs.Variables, `line ${index + 1} ('${key}'): the value is not an HCL literal: ${problem}.`)
+    }
+    if (seen.has(key)) throw new InputError(Inputs.Variables, `'${key}' is given twice.`)
+    seen.add(key)
+    return { key, value }
+  })
+}

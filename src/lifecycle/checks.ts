@@ -1,0 +1,73 @@
+/**
+ * Policy check and run task outcomes, one line each, when a run has them: read once per stage,
+ * right after it (one request each, only for runs that went through such a stage). Best effort:
+ * a read that fails is a debug line, never a failure or a warning.
+ */
+import type { Resource, TfeClient } from '../tfe/client.js'
+import { listPolicyChecks } from '../tfe/policy-checks.js'
+import { listTaskStages } from '../tfe/task-stages.js'
+import { errorMessage } from '../common/errors.js'
+import { log } from '../common/job-log.js'
+
+type Attributes = Record<string, unknown>
+
+function num(a: Attributes, key: string): number {
+  return typeof a[key] === 'number' ? a[key] : 0
+}
+
+export function policyLine(check: Resource): string {
+  const a = check.attributes as Attributes
+  const r = (a.result ?? {}) as Attributes
+  const failed = [
+    num(r, 'hard-failed') ? `${num(r, 'hard-failed')} hard-mandatory failed` : '',
+    num(r, 'soft-failed') ? `${num(r, 'soft-failed')} soft-mandatory failed` : '',
+    num(r, 'advisory-failed') ? `${num(r, 'advisory-failed')} advisory failed` : ''
+  ].filter(Boolean)
+  return `Policy check: ${String(a.status ?? 'unknown')} (${num(r, 'passed')} passed${failed.length ? `, ${failed.join(', ')}` : ''})`
+}
+
+export function taskLines(stages: Resource[], included: Resource[]): string[] {
+  const lines: string[] = []
+  for (const stage of stages) {
+    const sa = stage.attributes as Attributes
+    const refs = (stage.relationships?.['task-results']?.data ?? []) as { id: string }[]
+    for (const ref of Array.isArray(refs) ? refs : []) {
+      const result = included.find(i => i.type === 'task-results' && i.id === ref.id)
+      if (!result) continue
+      const ra = result.attributes as Attributes
+      const enforcement = typeof ra['workspace-task-enforcement-level'] === 'string' ? `, ${ra['workspace-task-enforcement-level']}` : ''
+      const message = typeof ra.message === 'string' && ra.message ? `: ${ra.message}` : ''
+      const url = typeof ra.url === 'string' && ra.url ? ` ${ra.url}` : ''
+      lines.push(
+        `Run task ${String(ra['task-name'] ?? 'task')} (${String(sa.stage ?? 'stage')}${enforcement}): ${String(ra.status ?? 'unknown')}${message}${url}`
+      )
+    }
+  }
+  return lines
+}
+
+/** Logs the run's policy check results. */
+export async function reportPolicyChecks(client: TfeClient, runId: string, signal: AbortSignal): Promise<void> {
+  try {
+    const list = await listPolicyChecks(client, runId, signal)
+    for (const check of list.data) log.info(policyLine(check))
+  } catch (err) {
+    log.debug(`Policy checks of ${runId} not read: ${errorMessage(err)}`)
+  }
+}
+
+/** Logs the run's run task results, the stages not reported yet. */
+export async function reportTaskStages(client: TfeClient, runId: string, reported: Set<string>, signal: AbortSignal): Promise<void> {
+  try {
+    const list = await listTaskStages(client, runId, signal)
+    const fresh = list.data.filter(s => {
+      const a = s.attributes as Attributes
+      const done = !['pending', 'running', 'awaiting_override'].includes(String(a.status ?? ''))
+      return done && !reported.has(s.id)
+    })
+    for (const s of fresh) reported.add(s.id)
+    for (const line of taskLines(fresh, list.included ?? [])) log.info(line)
+  } catch (err) {
+    log.debug(`Run tasks of ${runId} not read: ${errorMessage(err)}`)
+  }
+}

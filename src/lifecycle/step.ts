@@ -1,0 +1,139 @@
+/** What one step knows of its runs, and the lifecycle's shared types: the outcome, the options, the post-step sink. */
+import { randomBytes } from 'node:crypto'
+import type { Settings } from '../action/inputs.js'
+import type { TfeClient } from '../tfe/client.js'
+import { DefaultPollSchedule, type PollScheduleOptions } from '../common/poll-schedule.js'
+import { postState } from '../action/post-state.js'
+import { type Run } from '../tfe/runs.js'
+import { type Workspace } from '../tfe/workspaces.js'
+import type { RunLogs } from '../run-logs/stream.js'
+import type { ConfigurationVersion } from '../tfe/configuration-versions.js'
+import { type ChangeReport } from '../run-logs/changes.js'
+
+/** Where the lifecycle leaves word for the post step (action/post-state.ts; tests pass a recorder). */
+export type PostStateSink = Pick<typeof postState, 'creating' | 'following' | 'stopping' | 'release'>
+
+export interface Outcome {
+  success: boolean
+  /** One line for the log, and for the error annotation when success is false. */
+  message: string
+  /** The run's status as last read, after any stop. Empty when no run was queued. */
+  status: string
+  workspace: Workspace | undefined
+  run: Run | undefined
+  runUrl: string | undefined
+  /** Every run this step queued or found queued for it, oldest first. */
+  runIds: string[]
+  /** The configuration version the step uploaded (input directory). */
+  configurationVersionId: string | undefined
+  /** How many runs the step meant to queue (1 + retries made). */
+  attempts: number
+  outputs: Record<string, unknown> | undefined
+  /** The last run's changes by address (summary, PR comment); undefined when no run ended. */
+  changes: ChangeReport | undefined
+  durationMs: number
+}
+
+export interface LifecycleOptions {
+  pollSchedule?: PollScheduleOptions
+  /** How long the run may stay unreadable before the step gives up on it. */
+  readOutageLimitMs?: number
+  /** Pause after a create without a clear answer, before looking for the run and sending again. */
+  createRetryDelayMs?: number
+  /** Bound on stopping a run after a cancel (the runner kills the step 7.5 s after it). */
+  cancelStopBudgetMs?: number
+  /** Bound on stopping a run (and seeing it end) after a timeout, a give-up or for a duplicate. */
+  stopBudgetMs?: number
+  /** Bound on waiting for the new state to be processed and its outputs readable. */
+  outputsBoundMs?: number
+  /** Pause between reads of a growing log. */
+  logIntervalMs?: number
+  /** How long the step may read the rest of the logs once the run has ended (the summary lists what it read). */
+  logDrainMs?: number
+}
+
+/** The policy check and run task lines, and the change report's API reads, each have this long. */
+export const ReportBoundMs = 30_000
+
+export function runUrl(baseUrl: string, workspace: Workspace, runId: string): string {
+  return `${baseUrl}/app/${encodeURIComponent(workspace.organization)}/workspaces/${encodeURIComponent(workspace.name)}/runs/${runId}`
+}
+
+/** What one step knows of its runs, shared by the lifecycle's parts (queue, follow, stop, ends). */
+export class Step {
+  readonly settings: Settings
+  readonly client: TfeClient
+  readonly state: PostStateSink
+  readonly options: Required<LifecycleOptions>
+  /** Marks this step's runs, so a run queued by a lost request can be found instead of queued twice. */
+  readonly executionKey: string
+  readonly startedAt = Date.now()
+  workspace: Workspace | undefined
+  current: Run | undefined
+  readonly runIds: string[] = []
+  attempts = 0
+  /** The marker of a create request that went out and whose run is not known yet. */
+  unanswered: string | undefined
+  /** The logs of the run being followed (the last attempt's, once it ended). */
+  logs: RunLogs | undefined
+  changes: ChangeReport | undefined
+  configurationVersion: ConfigurationVersion | undefined
+  newerRun: string | undefined
+  /** Why the step could not read its run (a read outage), for the give-up message. */
+  outage: string | undefined
+
+  constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
+    this.settings = settings
+    this.client = client
+    this.state = state
+    this.options = {
+      pollSchedule: options.pollSchedule ?? DefaultPollSchedule,
+      readOutageLimitMs: options.readOutageLimitMs ?? 120_000,
+      createRetryDelayMs: options.createRetryDelayMs ?? 2_000,
+      cancelStopBudgetMs: options.cancelStopBudgetMs ?? 6_000,
+      stopBudgetMs: options.stopBudgetMs ?? 30_000,
+      outputsBoundMs: options.outputsBoundMs ?? 120_000,
+      logIntervalMs: options.logIntervalMs ?? 1_000,
+      logDrainMs: options.logDrainMs ?? 30_000
+    }
+    this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`
+  }
+
+  /** The resolved workspace: every part after resolveWorkspace works on it, none before. */
+  get target(): Workspace {
+    if (!this.workspace) throw new Error('the workspace is used before it was resolved')
+    return this.workspace
+  }
+
+  get totalRuns(): number {
+    // A given run is followed, not queued: there is nothing to queue again.
+    if (this.settings.runId) return 1
+    return this.settings.retry ? 1 + this.settings.retryAttempts : 1
+  }
+
+  url(runId: string): string {
+    return this.workspace ? runUrl(this.settings.baseUrl, this.workspace, runId) : runId
+  }
+
+  outcome(success: boolean, message: string, outputs?: Record<string, unknown>): Outcome {
+    const run = this.current
+    return {
+      success,
+      message,
+      status: run?.status ?? '',
+      workspace: this.workspace,
+      run,
+      runUrl: run ? this.url(run.id) : undefined,
+      runIds: [...this.runIds],
+      configurationVersionId: this.configurationVersion?.id,
+      attempts: this.attempts,
+      outputs,
+      changes: this.changes,
+      durationMs: Date.now() - this.startedAt
+    }
+  }
+
+  noteRun(id: string): void {
+    if (!this.runIds.includes(id)) this.runIds.push(id)
+  }
+}
