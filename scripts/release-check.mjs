@@ -28,6 +28,7 @@ export function releaseProblems(version, packageVersion, changelog) {
   return problems
 }
 
+// Run as a script, not imported by a test: argv[1] may be relative or reach the file by a symlink.
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : ''
 if (invoked === realpathSync(fileURLToPath(import.meta.url))) {
   const version = process.argv[2] ?? ''

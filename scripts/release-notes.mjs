@@ -27,6 +27,7 @@ export function releaseNotes(text, version) {
   return entry.notes
 }
 
+// Run as a script, not imported by a test: argv[1] may be relative or reach the file by a symlink.
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : ''
 if (invoked === realpathSync(fileURLToPath(import.meta.url))) {
   try {
