@@ -1,0 +1,191 @@
+/** The release and the install it rests on: version, CHANGELOG, release workflow and README agree; Node 24 is checked. */
+import { describe, expect, it } from '@jest/globals'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { actionYml, RepoRoot } from './helpers/action-runner.ts'
+
+type Entry = { version: string; date: string; notes: string }
+type ReleaseNotes = { changelogEntries: (text: string) => Entry[]; releaseNotes: (text: string, version?: string) => string }
+type ReleaseCheck = { isIsoDate: (text: string) => boolean; releaseProblems: (version: string, pkg: string, changelog: string) => string[] }
+type CheckNode = { RequiredMajor: number; nodeProblem: (version: string, execPath?: string, required?: number) => string | null }
+type Step = { name?: string; uses?: string; run?: string }
+type Workflow = {
+  on: { workflow_dispatch: { inputs: Record<string, { required?: boolean; type?: string }> } }
+  permissions: Record<string, string>
+  jobs: Record<string, { steps: Step[] }>
+}
+
+// The scripts are plain .mjs (check-node.mjs must run on any Node); a computed path keeps the
+// type checker from asking for their declarations.
+const script = async <T>(file: string): Promise<T> => (await import(join(RepoRoot, 'scripts', file))) as T
+const read = (file: string): string => readFileSync(join(RepoRoot, file), 'utf8')
+const pkg = (): {
+  version: string
+  scripts: Record<string, string>
+  devDependencies: Record<string, string>
+  allowScripts: Record<string, boolean>
+} => JSON.parse(read('package.json'))
+
+function readmeSection(heading: string): string {
+  const readme = read('README.md')
+  const start = readme.indexOf(`\n## ${heading}\n`)
+  expect(start).toBeGreaterThan(0)
+  return readme.slice(start, readme.indexOf('\n## ', start + 1))
+}
+
+describe('release', () => {
+  it("CHANGELOG's top entry is package.json's version, dated YYYY-MM-DD", async () => {
+    const { changelogEntries } = await script<ReleaseNotes>('release-notes.mjs')
+    const { isIsoDate, releaseProblems } = await script<ReleaseCheck>('release-check.mjs')
+    const changelog = read('CHANGELOG.md')
+    const [top] = changelogEntries(changelog)
+    expect(top?.version).toBe(pkg().version)
+    expect([top?.date, isIsoDate(top?.date ?? '')]).toEqual([top?.date, true])
+    expect(releaseProblems(pkg().version, pkg().version, changelog)).toEqual([])
+  })
+
+  it('release-notes.mjs prints exactly the top entry, without its heading', async () => {
+    const { releaseNotes } = await script<ReleaseNotes>('release-notes.mjs')
+    const changelog = read('CHANGELOG.md')
+    const heading = changelog.indexOf(`\n## ${pkg().version} `)
+    const bodyStart = changelog.indexOf('\n', heading + 1) + 1
+    const next = changelog.indexOf('\n## ', bodyStart)
+    const expected = changelog.slice(bodyStart, next < 0 ? undefined : next).trim()
+    expect(expected.length).toBeGreaterThan(100)
+    expect(releaseNotes(changelog)).toBe(expected)
+    expect(releaseNotes(changelog, pkg().version)).toBe(expected)
+    const printed = execFileSync(process.execPath, ['scripts/release-notes.mjs', pkg().version], { cwd: RepoRoot, encoding: 'utf8' })
+    expect(printed).toBe(`${expected}\n`)
+  })
+
+  it('release-notes.mjs splits entries at their headings and refuses a version it does not have', async () => {
+    const { changelogEntries, releaseNotes } = await script<ReleaseNotes>('release-notes.mjs')
+    const text = '# Changelog\n\nIntro.\n\n## 1.1.0 – 2027-01-05\n\n- b\n  more b\n\n## 1.0.0 — 2026-12-02\n\n- a\n'
+    expect(changelogEntries(text)).toEqual([
+      { version: '1.1.0', date: '2027-01-05', notes: '- b\n  more b' },
+      { version: '1.0.0', date: '2026-12-02', notes: '- a' }
+    ])
+    expect(releaseNotes(text, '1.0.0')).toBe('- a')
+    expect(() => releaseNotes(text, '2.0.0')).toThrow('no entry for 2.0.0')
+    const run = spawnSync(process.execPath, ['scripts/release-notes.mjs', '0.0.1'], { cwd: RepoRoot, encoding: 'utf8' })
+    expect([run.status, run.stdout, run.stderr]).toEqual([1, '', 'CHANGELOG.md has no entry for 0.0.1\n'])
+  })
+
+  it('release-check.mjs refuses a version that is not X.Y.Z, disagrees, or has an undated entry', async () => {
+    const { releaseProblems } = await script<ReleaseCheck>('release-check.mjs')
+    const dated = '## 1.2.3 — 2026-12-02\n\n- x\n'
+    for (const bad of ['v1.2.3', '1.2', '01.2.3', '1.2.3-rc.1', '1.2.3 ', ''])
+      expect([bad, releaseProblems(bad, bad, dated).length]).toEqual([bad, 1])
+    expect(releaseProblems('1.2.3', '1.2.2', dated)).toEqual(["package.json's version is 1.2.2, not 1.2.3"])
+    expect(releaseProblems('1.2.4', '1.2.4', dated)).toEqual(["CHANGELOG.md's top entry is 1.2.3, not 1.2.4"])
+    expect(releaseProblems('1.2.3', '1.2.3', '## 1.2.3 — unreleased\n\n- x\n')).toEqual([
+      `CHANGELOG.md's top entry is dated "unreleased", not YYYY-MM-DD`
+    ])
+    expect(releaseProblems('1.2.3', '1.2.3', '## 1.2.3 — 2026-02-30\n\n- x\n')).toHaveLength(1)
+    expect(releaseProblems('1.2.3', '1.2.3', '## 1.2.3 — 2026-12-02\n')).toEqual(["CHANGELOG.md's top entry is empty"])
+    const run = spawnSync(process.execPath, ['scripts/release-check.mjs', pkg().version], { cwd: RepoRoot, encoding: 'utf8' })
+    expect([run.status, run.stderr]).toEqual([0, ''])
+  })
+
+  it('the release workflow does what the README says, in that order', () => {
+    const section = readmeSection('Versions and pinning')
+    const wf = parse(read('.github/workflows/release.yml')) as Workflow
+    const inputs = wf.on.workflow_dispatch.inputs
+    expect(Object.keys(inputs)).toEqual(['version'])
+    expect(inputs.version).toMatchObject({ required: true, type: 'string' })
+    expect(section).toMatch(/its one input,\s+`version`/)
+
+    expect(wf.permissions).toEqual({ contents: 'write', actions: 'read' })
+    for (const [scope, level] of Object.entries(wf.permissions)) expect(section).toContain(`\`${scope}: ${level}\``)
+
+    const steps = Object.values(wf.jobs).flatMap(job => job.steps)
+    for (const step of steps.filter(s => s.uses)) expect(step.uses).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/)
+    const runs = steps.map(s => s.run ?? '')
+    const at = (needle: string | RegExp): number => {
+      const i = runs.findIndex(r => (typeof needle === 'string' ? r.includes(needle) : needle.test(r)))
+      expect([String(needle), i >= 0]).toEqual([String(needle), true])
+      return i
+    }
+    // The README's order: every check, then the tags, then the release.
+    const order = [
+      at('scripts/release-check.mjs "$VERSION"'),
+      at(/git ls-remote --exit-code --tags origin "refs\/tags\/v\$VERSION"/),
+      at('gh run list --commit "$GITHUB_SHA"'),
+      at(/^npm run build$/),
+      at(/^npm run check-dist$/),
+      at('scripts/release-notes.mjs "$VERSION"'),
+      at('git tag -a "v$VERSION"'),
+      at('gh release create "v$VERSION"')
+    ]
+    expect(order).toEqual([...order].sort((a, b) => a - b))
+    expect(runs[at('git tag -a "v$VERSION"')]).toMatch(
+      /git tag -f -a "\$major"[\s\S]*git push --atomic origin "refs\/tags\/v\$VERSION" "\+refs\/tags\/\$major"/
+    )
+    expect(runs[at('gh release create')]).toContain('--notes-file "$RUNNER_TEMP/notes.md"')
+
+    // The workflows the README says must be green are the ones checked, and they exist.
+    const sentence = /the ((?:`[\w-]+\.yml`(?:,| and)?\s+)+)workflows\s+succeeded/.exec(section)?.[1] ?? ''
+    const named = [...sentence.matchAll(/`([\w-]+\.yml)`/g)].map(m => m[1] as string)
+    const checked = /for workflow in ([^;]+);/
+      .exec(runs[at('gh run list')] ?? '')?.[1]
+      ?.trim()
+      .split(/\s+/)
+    expect(checked).toEqual(named)
+    expect(checked).toContain('ci.yml')
+    for (const file of named) expect(read(`.github/workflows/${file}`)).toMatch(/^on:/m)
+  })
+
+  it('the README shows every way to pin: the major tag, the exact release, a full commit SHA', () => {
+    const section = readmeSection('Versions and pinning')
+    const version = pkg().version
+    expect(section).toContain(`tfe-workspace-run@v${version.split('.')[0]}\``)
+    expect(section).toContain(`tfe-workspace-run@v${version}\``)
+    expect(section).toContain(`tfe-workspace-run@<full-commit-sha> # v${version}`)
+    expect(section).toMatch(/pin a full commit SHA[\s\S]*cannot be re-pointed/)
+    expect(section).toContain(`\`${actionYml().runs.using}\``)
+    expect(section).toMatch(/actions\/runner 2\.327\.1 or later/)
+  })
+})
+
+describe('Node 24 for the tests', () => {
+  it('check-node.mjs accepts Node 24 and refuses any other with one line: what it found, what it needs, how to fix it', async () => {
+    const { nodeProblem } = await script<CheckNode>('check-node.mjs')
+    for (const ok of ['v24.0.0', 'v24.21.0', '24.99.1']) expect([ok, nodeProblem(ok)]).toEqual([ok, null])
+    for (const bad of ['v20.20.2', 'v22.1.0', 'v25.0.0', 'v2.4.0', 'v240.0.0', '', 'nonsense']) {
+      const line = nodeProblem(bad, '/usr/bin/node')
+      expect([bad, typeof line]).toEqual([bad, 'string'])
+      expect(line).not.toContain('\n')
+      expect(line).toContain(`this is Node ${bad} (/usr/bin/node)`)
+      expect(line).toMatch(/^Node 24 is needed/)
+      expect(line).toContain('Run `npm ci`')
+    }
+    expect(nodeProblem('v26.1.0', '', 26)).toBeNull()
+  })
+
+  it('check-node.mjs run by Node 24 passes silently, and npm test and test:unit start with it', () => {
+    const run = spawnSync(process.execPath, ['scripts/check-node.mjs'], { cwd: RepoRoot, encoding: 'utf8' })
+    expect([run.status, run.stdout, run.stderr]).toEqual([0, '', ''])
+    expect(pkg().scripts.test).toMatch(/^node scripts\/check-node\.mjs && /)
+    expect(pkg().scripts['test:unit']).toMatch(/^node scripts\/check-node\.mjs && /)
+  })
+
+  it('the required Node is the one action.yml runs on and the exact one npm ci installs, by an install script allowed by name', async () => {
+    const { RequiredMajor } = await script<CheckNode>('check-node.mjs')
+    expect(actionYml().runs.using).toBe(`node${RequiredMajor}`)
+    expect(Number(process.versions.node.split('.')[0])).toBe(RequiredMajor)
+    const { devDependencies, allowScripts } = pkg()
+    expect(devDependencies.node).toMatch(new RegExp(`^${RequiredMajor}\\.\\d+\\.\\d+$`))
+    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { version?: string; hasInstallScript?: boolean }> }
+    expect(lock.packages['node_modules/node']).toMatchObject({ version: devDependencies.node, hasInstallScript: true })
+    // The approved script fetches the platform's binary at exactly that version.
+    expect(read('node_modules/node/installArchSpecificPackage.js')).toContain(`"${devDependencies.node}"`)
+    // Every install script has a decision, so npm ci warns of none and a stricter npm blocks none we need.
+    const withScripts = Object.entries(lock.packages)
+      .filter(([path, p]) => path.startsWith('node_modules/') && p.hasInstallScript)
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length))
+    for (const name of withScripts) expect([name, typeof allowScripts[name]]).toEqual([name, 'boolean'])
+    expect(allowScripts.node).toBe(true)
+  })
+})
