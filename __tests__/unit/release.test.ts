@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { actionYml, RepoRoot } from './helpers/action-runner.ts'
+import { actionYml, RepoRoot } from '../helpers/action-runner.ts'
 
 type Entry = { version: string; date: string; notes: string }
 type ReleaseNotes = { changelogEntries: (text: string) => Entry[]; releaseNotes: (text: string, version?: string) => string }
