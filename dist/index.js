@@ -28372,7 +28372,8 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3925);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(667);
+/** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
 
@@ -28381,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3925:
+/***/ 667:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28392,7 +28393,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: run
 
-;// CONCATENATED MODULE: ./src/errors.ts
+;// CONCATENATED MODULE: ./src/common/errors.ts
 /** A bad input: the message names the input and what it accepts. Raised before any request. */
 class InputError extends Error {
     name = 'InputError';
@@ -31411,8 +31412,8 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/constants.ts
-/** Names shared by action.yml, the state file and the API; kept here so a typo is a compile error. */
+;// CONCATENATED MODULE: ./src/action/names.ts
+/** The action's own names: inputs and outputs as action.yml declares them, the operations, the default host. Kept here so a typo is a compile error; the API's statuses are tfe/statuses.ts. */
 const Inputs = {
     Token: 'token',
     Hostname: 'hostname',
@@ -31464,113 +31465,9 @@ const OperationLabels = {
     destroy: 'Destroy',
     plan: 'Plan-only run'
 };
-/** Every run status HCP Terraform documents (run.mdx, go-tfe). A status not listed is waited through. */
-const RunStatus = {
-    Pending: 'pending',
-    Fetching: 'fetching',
-    FetchingCompleted: 'fetching_completed',
-    PrePlanRunning: 'pre_plan_running',
-    PrePlanAwaitingDecision: 'pre_plan_awaiting_decision',
-    PrePlanCompleted: 'pre_plan_completed',
-    Queuing: 'queuing',
-    PlanQueued: 'plan_queued',
-    Planning: 'planning',
-    Planned: 'planned',
-    CostEstimating: 'cost_estimating',
-    CostEstimated: 'cost_estimated',
-    PolicyChecking: 'policy_checking',
-    PolicyChecked: 'policy_checked',
-    PolicyOverride: 'policy_override',
-    PolicySoftFailed: 'policy_soft_failed',
-    PostPlanRunning: 'post_plan_running',
-    PostPlanAwaitingDecision: 'post_plan_awaiting_decision',
-    PostPlanCompleted: 'post_plan_completed',
-    PlannedAndFinished: 'planned_and_finished',
-    PlannedAndSaved: 'planned_and_saved',
-    Confirmed: 'confirmed',
-    QueuingApply: 'queuing_apply',
-    ApplyQueued: 'apply_queued',
-    PreApplyRunning: 'pre_apply_running',
-    PreApplyAwaitingDecision: 'pre_apply_awaiting_decision',
-    PreApplyCompleted: 'pre_apply_completed',
-    Applying: 'applying',
-    PostApplyRunning: 'post_apply_running',
-    PostApplyCompleted: 'post_apply_completed',
-    Applied: 'applied',
-    Discarded: 'discarded',
-    Errored: 'errored',
-    Canceled: 'canceled',
-    ForceCanceled: 'force_canceled'
-};
-/**
- * Statuses a run never leaves. `planned_and_saved` is left out on purpose: a saved plan can still
- * be confirmed.
- */
-const TerminalStatuses = new Set([
-    RunStatus.Applied,
-    RunStatus.PlannedAndFinished,
-    RunStatus.PolicySoftFailed,
-    RunStatus.Discarded,
-    RunStatus.Errored,
-    RunStatus.Canceled,
-    RunStatus.ForceCanceled
-]);
-/**
- * The run was confirmed: from here on it changes infrastructure. Stopping it for the step's own
- * reasons (a read outage, a refused confirmation) would cut a healthy apply short, so it is not.
- */
-const ApplyPhaseStatuses = new Set([
-    RunStatus.Confirmed,
-    RunStatus.QueuingApply,
-    RunStatus.ApplyQueued,
-    RunStatus.PreApplyRunning,
-    RunStatus.PreApplyAwaitingDecision,
-    RunStatus.PreApplyCompleted,
-    RunStatus.Applying,
-    RunStatus.PostApplyRunning,
-    RunStatus.PostApplyCompleted
-]);
-/** A stage of HCP Terraform's own is running: the run moves on without anyone's help. */
-const WorkingStatuses = new Set([
-    RunStatus.Fetching,
-    RunStatus.FetchingCompleted,
-    RunStatus.PrePlanRunning,
-    RunStatus.PrePlanCompleted,
-    RunStatus.Queuing,
-    RunStatus.PlanQueued,
-    RunStatus.Planning,
-    RunStatus.Planned,
-    RunStatus.CostEstimating,
-    RunStatus.CostEstimated,
-    RunStatus.PolicyChecking,
-    RunStatus.PolicyChecked,
-    RunStatus.PostPlanRunning,
-    RunStatus.PostPlanCompleted,
-    RunStatus.Confirmed,
-    RunStatus.QueuingApply,
-    RunStatus.ApplyQueued,
-    RunStatus.PreApplyRunning,
-    RunStatus.PreApplyCompleted,
-    RunStatus.Applying,
-    RunStatus.PostApplyRunning,
-    RunStatus.PostApplyCompleted
-]);
-/** A run task waits for a person's decision (or its service's answer) before the run goes on. */
-const AwaitingDecisionStatuses = new Set([
-    RunStatus.PrePlanAwaitingDecision,
-    RunStatus.PostPlanAwaitingDecision,
-    RunStatus.PreApplyAwaitingDecision
-]);
-/** Plan and apply sub-states (GET /plans/:id, /applies/:id): an errored one makes a run worth retrying. */
-const StageStatus = {
-    Errored: 'errored'
-};
-/** Every run operation, so the workspace run list does not hide plan-only runs (hidden by default). */
-const AllRunOperations = ['plan_only', 'plan_and_apply', 'save_plan', 'refresh_only', 'destroy', 'empty_apply'].join(',');
 const DefaultHostname = 'app.terraform.io';
-const UserAgent = 'tfe-workspace-run-action/1';
 
-;// CONCATENATED MODULE: ./src/hcl-literal.ts
+;// CONCATENATED MODULE: ./src/action/hcl-literal.ts
 /**
  * Checks that a run variable's value is one HCL literal, as HCP Terraform parses it: a quoted
  * string, a number, true/false, null, or a list/object of those. Checked before the run is
@@ -31730,7 +31627,11 @@ function hclLiteralProblem(text) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/action/inputs.ts
+/**
+ * The step's inputs, read and validated once into typed Settings; every error names its input.
+ * Nothing downstream reads an input again.
+ */
 
 
 
@@ -31976,19 +31877,164 @@ function parseVariables() {
     });
 }
 
-;// CONCATENATED MODULE: ./src/log.ts
+;// CONCATENATED MODULE: ./src/tfe/statuses.ts
 /**
- * The step's only way to write to the job log. The runner reads any line that starts with `::` as
- * a workflow command (`::error`, `::save-state`, `::add-mask`, …), and text from the network (a
- * lock reason, an error detail, a run message, an output name) can hold a line break followed by
- * one. So every message is flattened to one line and every `::` is broken with a zero-width space
- * before it reaches the log, in plain lines and annotations alike.
+ * The statuses HCP Terraform documents for runs and their stages, and the sets the lifecycle
+ * reasons with. The API's names, not the action's (those are action/names.ts).
+ */
+/** Every run status HCP Terraform documents (run.mdx, go-tfe). A status not listed is waited through. */
+const RunStatus = {
+    Pending: 'pending',
+    Fetching: 'fetching',
+    FetchingCompleted: 'fetching_completed',
+    PrePlanRunning: 'pre_plan_running',
+    PrePlanAwaitingDecision: 'pre_plan_awaiting_decision',
+    PrePlanCompleted: 'pre_plan_completed',
+    Queuing: 'queuing',
+    PlanQueued: 'plan_queued',
+    Planning: 'planning',
+    Planned: 'planned',
+    CostEstimating: 'cost_estimating',
+    CostEstimated: 'cost_estimated',
+    PolicyChecking: 'policy_checking',
+    PolicyChecked: 'policy_checked',
+    PolicyOverride: 'policy_override',
+    PolicySoftFailed: 'policy_soft_failed',
+    PostPlanRunning: 'post_plan_running',
+    PostPlanAwaitingDecision: 'post_plan_awaiting_decision',
+    PostPlanCompleted: 'post_plan_completed',
+    PlannedAndFinished: 'planned_and_finished',
+    PlannedAndSaved: 'planned_and_saved',
+    Confirmed: 'confirmed',
+    QueuingApply: 'queuing_apply',
+    ApplyQueued: 'apply_queued',
+    PreApplyRunning: 'pre_apply_running',
+    PreApplyAwaitingDecision: 'pre_apply_awaiting_decision',
+    PreApplyCompleted: 'pre_apply_completed',
+    Applying: 'applying',
+    PostApplyRunning: 'post_apply_running',
+    PostApplyCompleted: 'post_apply_completed',
+    Applied: 'applied',
+    Discarded: 'discarded',
+    Errored: 'errored',
+    Canceled: 'canceled',
+    ForceCanceled: 'force_canceled'
+};
+/**
+ * Statuses a run never leaves. `planned_and_saved` is left out on purpose: a saved plan can still
+ * be confirmed.
+ */
+const TerminalStatuses = new Set([
+    RunStatus.Applied,
+    RunStatus.PlannedAndFinished,
+    RunStatus.PolicySoftFailed,
+    RunStatus.Discarded,
+    RunStatus.Errored,
+    RunStatus.Canceled,
+    RunStatus.ForceCanceled
+]);
+/**
+ * The run was confirmed: from here on it changes infrastructure. Stopping it for the step's own
+ * reasons (a read outage, a refused confirmation) would cut a healthy apply short, so it is not.
+ */
+const ApplyPhaseStatuses = new Set([
+    RunStatus.Confirmed,
+    RunStatus.QueuingApply,
+    RunStatus.ApplyQueued,
+    RunStatus.PreApplyRunning,
+    RunStatus.PreApplyAwaitingDecision,
+    RunStatus.PreApplyCompleted,
+    RunStatus.Applying,
+    RunStatus.PostApplyRunning,
+    RunStatus.PostApplyCompleted
+]);
+/** A stage of HCP Terraform's own is running: the run moves on without anyone's help. */
+const WorkingStatuses = new Set([
+    RunStatus.Fetching,
+    RunStatus.FetchingCompleted,
+    RunStatus.PrePlanRunning,
+    RunStatus.PrePlanCompleted,
+    RunStatus.Queuing,
+    RunStatus.PlanQueued,
+    RunStatus.Planning,
+    RunStatus.Planned,
+    RunStatus.CostEstimating,
+    RunStatus.CostEstimated,
+    RunStatus.PolicyChecking,
+    RunStatus.PolicyChecked,
+    RunStatus.PostPlanRunning,
+    RunStatus.PostPlanCompleted,
+    RunStatus.Confirmed,
+    RunStatus.QueuingApply,
+    RunStatus.ApplyQueued,
+    RunStatus.PreApplyRunning,
+    RunStatus.PreApplyCompleted,
+    RunStatus.Applying,
+    RunStatus.PostApplyRunning,
+    RunStatus.PostApplyCompleted
+]);
+/** A run task waits for a person's decision (or its service's answer) before the run goes on. */
+const AwaitingDecisionStatuses = new Set([
+    RunStatus.PrePlanAwaitingDecision,
+    RunStatus.PostPlanAwaitingDecision,
+    RunStatus.PreApplyAwaitingDecision
+]);
+/** Plan and apply sub-states (GET /plans/:id, /applies/:id): an errored one makes a run worth retrying. */
+/** Statuses of the policy check stage: the checks are read once it is over. */
+const PolicyStatuses = new Set([
+    RunStatus.PolicyChecking,
+    RunStatus.PolicyChecked,
+    RunStatus.PolicyOverride,
+    RunStatus.PolicySoftFailed
+]);
+/** A run task stage at work: its results are read once it is over. */
+const TaskRunningStatuses = new Set([
+    RunStatus.PrePlanRunning,
+    RunStatus.PostPlanRunning,
+    RunStatus.PreApplyRunning,
+    RunStatus.PostApplyRunning
+]);
+const TaskStatuses = new Set([
+    ...TaskRunningStatuses,
+    RunStatus.PrePlanCompleted,
+    RunStatus.PostPlanCompleted,
+    RunStatus.PreApplyCompleted,
+    RunStatus.PostApplyCompleted
+]);
+const StageStatus = {
+    Errored: 'errored'
+};
+/** Every run operation, so the workspace run list does not hide plan-only runs (hidden by default). */
+const AllRunOperations = ['plan_only', 'plan_and_apply', 'save_plan', 'refresh_only', 'destroy', 'empty_apply'].join(',');
+/** The action's User-Agent on every request, to the API and to signed URLs alike. */
+const UserAgent = 'tfe-workspace-run-action/1';
+
+;// CONCATENATED MODULE: ./src/common/job-log.ts
+/**
+ * The step's only way to write to the job log. Text from the network (a lock reason, a plan line,
+ * a diagnostic, a run message, an output name) reaches every line and annotation the step writes,
+ * and the runner acts on two forms of workflow command in that output: `::name props::data` at
+ * the start of a line and the legacy `##[name props]data` anywhere in one.
  */
 
 const Zwsp = '\u200b';
-/** One line that the runner cannot read as a command. */
+/**
+ * One line that the runner cannot read as a command, looking the same to a person.
+ *
+ * The runner splits output at `\r`, `\n` and `\r\n`, so every break becomes a space (U+2028,
+ * U+2029 and U+0085 too, which a log viewer may show as breaks). It then looks for `::` and
+ * `##[` with culture-sensitive matching, which skips zero-width characters, so an inserted
+ * zero-width space does not hide the marker itself; what it does is move the command name. The
+ * runner takes the name from a fixed offset (2 after the trimmed start, 3 after where `##[`
+ * matched), and with a zero-width space after every `:` that is followed by `:` and after every
+ * `#` that is followed by `[`, that offset always lands on the marker or the zero-width space,
+ * never on a letter, so no name the runner knows can match.
+ */
 function neutralize(text) {
-    return text.replace(/\r\n|\r|\n/g, ' ').replace(/:(?=:)/g, `:${Zwsp}`);
+    return text
+        .replace(/\r\n|[\r\n\u2028\u2029\u0085]/g, ' ')
+        .replace(/:(?=:)/g, `:${Zwsp}`)
+        .replace(/#(?=\[)/g, `#${Zwsp}`);
 }
 const log = {
     info(message) {
@@ -32006,6 +32052,8 @@ const log = {
     /** The step's error annotation and its failed exit code. */
     fail(message) {
         setFailed(neutralize(message));
+        // The runner's core sets this too; a local runner's stand-in for core (npm run local) does not.
+        process.exitCode = 1;
     },
     group(title, fn) {
         return group(neutralize(title), fn);
@@ -32023,7 +32071,8 @@ const log = {
     }
 };
 
-;// CONCATENATED MODULE: ./src/timing.ts
+;// CONCATENATED MODULE: ./src/common/timing.ts
+/** Time for every layer: an abortable sleep, and durations as the step's messages write them. */
 
 /** Waits `ms`, or rejects as soon as `signal` aborts; never keeps the process alive on its own. */
 function sleep(ms, signal) {
@@ -32043,20 +32092,6 @@ function sleep(ms, signal) {
         signal?.addEventListener('abort', onAbort, { once: true });
     });
 }
-/** `promise`, or a rejection with `message` if it has not settled within `ms`. */
-function withDeadline(promise, ms, message) {
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(message)), ms);
-        timer.unref();
-        promise.then(value => {
-            clearTimeout(timer);
-            resolve(value);
-        }, (err) => {
-            clearTimeout(timer);
-            reject(err instanceof Error ? err : new Error(String(err)));
-        });
-    });
-}
 function formatSeconds(ms) {
     return `${Number((ms / 1000).toFixed(2))} s`;
 }
@@ -32067,7 +32102,12 @@ function formatDuration(ms) {
     return m > 0 ? `${m} min ${s} s` : `${s} s`;
 }
 
-;// CONCATENATED MODULE: ./src/api-client.ts
+;// CONCATENATED MODULE: ./src/tfe/client.ts
+/**
+ * The JSON:API client: the only way the action talks to the HCP Terraform API (retries what is
+ * safe, honours rate limits, cuts requests off on stop, never follows a redirect). Not the
+ * resources themselves (one module each beside it), nor signed URLs on other origins (signed-urls.ts).
+ */
 
 
 
@@ -32095,18 +32135,12 @@ const TlsErrorCodes = new Set([
     'EPROTO'
 ]);
 /**
- * A client for the service's signed URLs on other origins (log reads, plan JSON downloads,
- * configuration uploads): it never carries the token, and follows nothing elsewhere.
- */
-function signedUrlClient(socketTimeoutMs, keepAlive = false) {
-    return new lib_HttpClient(UserAgent, undefined, { allowRedirects: false, allowRetries: false, keepAlive, socketTimeout: socketTimeoutMs });
-}
-/**
  * The only way the action talks to HCP Terraform. It retries what is safe to retry, honours the
  * rate-limit headers, and never follows redirects, so the token only ever goes to `baseUrl`.
  */
 class TfeClient {
     baseUrl;
+    hostSetting;
     stats = { requests: 0, retries: 0, rateLimited: 0 };
     http;
     token;
@@ -32119,6 +32153,7 @@ class TfeClient {
     holdUntil = 0;
     constructor(options) {
         this.baseUrl = options.baseUrl;
+        this.hostSetting = options.hostSetting ?? 'the host name';
         this.token = options.token;
         this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
         this.maxAttempts = options.maxAttempts ?? 6;
@@ -32218,7 +32253,7 @@ class TfeClient {
         const json = parseJson(text);
         if (status >= 200 && status < 300) {
             if (json !== undefined && !isJsonApi(json)) {
-                throw new ApiError(`${method} ${path} answered ${status} with JSON that is not an HCP Terraform API document (no "data" member): ${snippet(text)}. Check the '${Inputs.Hostname}' input; it may name another service.`, { status, method, path, transient: false });
+                throw new ApiError(`${method} ${path} answered ${status} with JSON that is not an HCP Terraform API document (no "data" member): ${snippet(text)}. Check ${this.hostSetting}; it may name another service.`, { status, method, path, transient: false });
             }
             if (text.trim() !== '' && json === undefined) {
                 throw new ApiError(`${method} ${path} answered ${status} with a body that is not JSON (${snippet(text)}); a proxy may be in the way.`, {
@@ -32288,16 +32323,16 @@ class TfeClient {
     toNetworkError(e, method, path) {
         const code = e.code ?? '';
         if (TlsErrorCodes.has(code)) {
-            return new NetworkError(`${method} ${path}: the TLS connection to ${this.host} failed (${code}: ${e.message}). If ${this.host} uses a certificate from a private CA, give the runner that CA with the NODE_EXTRA_CA_CERTS environment variable (a PEM file); if the host name does not match the certificate, check the '${Inputs.Hostname}' input.`, method, path, code, false);
+            return new NetworkError(`${method} ${path}: the TLS connection to ${this.host} failed (${code}: ${e.message}). If ${this.host} uses a certificate from a private CA, give the runner that CA with the NODE_EXTRA_CA_CERTS environment variable (a PEM file); if the host name does not match the certificate, check ${this.hostSetting}.`, method, path, code, false);
         }
         if (code === 'ENOTFOUND') {
-            return new NetworkError(`${method} ${path}: the host ${this.host} does not resolve (ENOTFOUND). Check the '${Inputs.Hostname}' input.`, method, path, code, false);
+            return new NetworkError(`${method} ${path}: the host ${this.host} does not resolve (ENOTFOUND). Check ${this.hostSetting}.`, method, path, code, false);
         }
         if (code === 'EAI_AGAIN') {
-            return new NetworkError(`${method} ${path}: the host ${this.host} could not be resolved just now (EAI_AGAIN). Check the '${Inputs.Hostname}' input and the runner's DNS.`, method, path, code);
+            return new NetworkError(`${method} ${path}: the host ${this.host} could not be resolved just now (EAI_AGAIN). Check ${this.hostSetting} and the runner's DNS.`, method, path, code);
         }
         if (code === 'ECONNREFUSED') {
-            return new NetworkError(`${method} ${path}: ${this.host} refused the connection (ECONNREFUSED). Check the '${Inputs.Hostname}' input (and its port), and that the runner can reach it.`, method, path, code);
+            return new NetworkError(`${method} ${path}: ${this.host} refused the connection (ECONNREFUSED). Check ${this.hostSetting} (and its port), and that the runner can reach it.`, method, path, code);
         }
         return new NetworkError(`${method} ${path}: no answer from ${this.host} (${code || e.message})`, method, path, code);
     }
@@ -32383,347 +32418,321 @@ function secondsHeader(value) {
     return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./node_modules/is-network-error/index.js
-const objectToString = Object.prototype.toString;
+;// CONCATENATED MODULE: ./src/lifecycle/decide.ts
+/**
+ * What the step does next with its run, as one pure function of what it knows: the run as last
+ * read, the settings, and what the step itself has done to the run. No I/O, no clock, no logging:
+ * the run lifecycle reads the run, asks `decide`, and acts; the table test walks every status.
+ *
+ * The invariant the table keeps: for every state, either HCP Terraform moves the run on by itself
+ * (a stage is running, the run is queued), or a person is asked (and the step says so, with the
+ * run's URL), or the step acts. There is no fourth case, so there is no silent endless wait.
+ */
 
-const isError = value => objectToString.call(value) === '[object Error]';
 
-const errorMessages = new Set([
-	'network error', // Chrome
-	'NetworkError when attempting to fetch resource.', // Firefox
-	'The Internet connection appears to be offline.', // Safari 16
-	'Network request failed', // `cross-fetch`
-	'fetch failed', // Undici (Node.js)
-	'terminated', // Undici (Node.js)
-	' A network error occurred.', // Bun (WebKit)
-	'Network connection lost', // Cloudflare Workers (fetch)
-]);
-
-function isNetworkError(error) {
-	const isValid = error
-		&& isError(error)
-		&& error.name === 'TypeError'
-		&& typeof error.message === 'string';
-
-	if (!isValid) {
-		return false;
-	}
-
-	const {message, stack} = error;
-
-	// Safari 17+ has generic message but no stack for network errors
-	if (message === 'Load failed' || (message.startsWith('Load failed (') && message.endsWith(')'))) {
-		return stack === undefined
-			// Sentry adds its own stack trace to the fetch error, so also check for that
-			|| '__sentry_captured__' in error;
-	}
-
-	// Deno network errors start with specific text
-	if (message.startsWith('error sending request for url')) {
-		return true;
-	}
-
-	// Chrome: exact "Failed to fetch" or with hostname: "Failed to fetch (example.com)"
-	if (message === 'Failed to fetch' || (message.startsWith('Failed to fetch (') && message.endsWith(')'))) {
-		return true;
-	}
-
-	// Standard network error messages
-	return errorMessages.has(message);
+const MaxConfirmRefusals = 5;
+/** Has anyone confirmed this run? Only the run can say; a 409 alone does not. */
+function isConfirmed(run) {
+    return Boolean(run.confirmedAt) || ApplyPhaseStatuses.has(run.status) || run.status === RunStatus.Applied;
 }
-
-;// CONCATENATED MODULE: ./node_modules/p-retry/index.js
-
-
-function validateRetries(retries) {
-	if (typeof retries === 'number') {
-		if (retries < 0) {
-			throw new TypeError('Expected `retries` to be a non-negative number.');
-		}
-
-		if (Number.isNaN(retries)) {
-			throw new TypeError('Expected `retries` to be a valid number or Infinity, got NaN.');
-		}
-	} else if (retries !== undefined) {
-		throw new TypeError('Expected `retries` to be a number or Infinity.');
-	}
+function decide(run, settings, memory) {
+    const ended = decideEnd(run, settings, memory);
+    if (ended)
+        return ended;
+    if (settings.savePlan) {
+        if (run.status === RunStatus.PlannedAndSaved)
+            return { action: 'succeed', end: 'plan-saved' };
+        // A step that saves a plan never applies it: another step (run_id) or a person does.
+        if (run.isConfirmable)
+            return { action: 'wait', for: 'stage' };
+    }
+    if (run.isConfirmable && !isConfirmed(run)) {
+        // A plan-only step never applies; such a run is only confirmable when it is a saved plan.
+        if (settings.operation === 'plan')
+            return { action: 'succeed', end: 'plan-ready' };
+        if (settings.manualConfirm)
+            return { action: 'wait-for-person', for: 'confirmation' };
+        // The 202 was taken; a read right after it may still show the run as it was.
+        if (memory.confirmSentAt === run.status)
+            return { action: 'wait', for: 'confirmation-accepted' };
+        // It says it can be confirmed, and refuses every time: the step will not fight it.
+        if (memory.confirmRefusals >= MaxConfirmRefusals)
+            return { action: 'give-up', why: 'confirm-refused' };
+        return { action: 'confirm' };
+    }
+    if (run.status === RunStatus.PolicyOverride)
+        return { action: 'wait-for-person', for: 'policy-override' };
+    if (AwaitingDecisionStatuses.has(run.status))
+        return { action: 'wait-for-person', for: 'run-task' };
+    // A saved plan that the token may not confirm: somebody else must.
+    if (run.status === RunStatus.PlannedAndSaved)
+        return { action: 'wait-for-person', for: 'confirmation' };
+    if (run.status === RunStatus.Pending)
+        return { action: 'wait', for: 'queue' };
+    if (WorkingStatuses.has(run.status))
+        return { action: 'wait', for: 'stage' };
+    return { action: 'wait', for: 'unknown-status' };
 }
-
-function validateNumberOption(name, value, {min = 0, allowInfinity = false} = {}) {
-	if (value === undefined) {
-		return;
-	}
-
-	if (typeof value !== 'number' || Number.isNaN(value)) {
-		throw new TypeError(`Expected \`${name}\` to be a number${allowInfinity ? ' or Infinity' : ''}.`);
-	}
-
-	if (!allowInfinity && !Number.isFinite(value)) {
-		throw new TypeError(`Expected \`${name}\` to be a finite number.`);
-	}
-
-	if (value < min) {
-		throw new TypeError(`Expected \`${name}\` to be \u2265 ${min}.`);
-	}
-}
-
-class AbortError extends Error {
-	constructor(message) {
-		super();
-
-		if (message instanceof Error) {
-			this.originalError = message;
-			({message} = message);
-		} else {
-			this.originalError = new Error(message);
-			this.originalError.stack = this.stack;
-		}
-
-		this.name = 'AbortError';
-		this.message = message;
-	}
-}
-
-function calculateDelay(retriesConsumed, options) {
-	const attempt = Math.max(1, retriesConsumed + 1);
-	const random = options.randomize ? (Math.random() + 1) : 1;
-
-	let timeout = Math.round(random * options.minTimeout * (options.factor ** (attempt - 1)));
-	timeout = Math.min(timeout, options.maxTimeout);
-
-	return timeout;
-}
-
-function calculateRemainingTime(start, max) {
-	if (!Number.isFinite(max)) {
-		return max;
-	}
-
-	return max - (performance.now() - start);
-}
-
-async function onAttemptFailure({error, attemptNumber, retriesConsumed, startTime, options}) {
-	const normalizedError = error instanceof Error
-		? error
-		: new TypeError(`Non-error was thrown: "${error}". You should only throw errors.`);
-
-	if (normalizedError instanceof AbortError) {
-		throw normalizedError.originalError;
-	}
-
-	const retriesLeft = Number.isFinite(options.retries)
-		? Math.max(0, options.retries - retriesConsumed)
-		: options.retries;
-
-	const maxRetryTime = options.maxRetryTime ?? Number.POSITIVE_INFINITY;
-
-	const context = Object.freeze({
-		error: normalizedError,
-		attemptNumber,
-		retriesLeft,
-		retriesConsumed,
-	});
-
-	await options.onFailedAttempt(context);
-
-	if (calculateRemainingTime(startTime, maxRetryTime) <= 0) {
-		throw normalizedError;
-	}
-
-	const consumeRetry = await options.shouldConsumeRetry(context);
-
-	const remainingTime = calculateRemainingTime(startTime, maxRetryTime);
-
-	if (remainingTime <= 0 || retriesLeft <= 0) {
-		throw normalizedError;
-	}
-
-	if (normalizedError instanceof TypeError && !isNetworkError(normalizedError)) {
-		if (consumeRetry) {
-			throw normalizedError;
-		}
-
-		options.signal?.throwIfAborted();
-		return false;
-	}
-
-	if (!await options.shouldRetry(context)) {
-		throw normalizedError;
-	}
-
-	if (!consumeRetry) {
-		options.signal?.throwIfAborted();
-		return false;
-	}
-
-	const delayTime = calculateDelay(retriesConsumed, options);
-	const finalDelay = Math.min(delayTime, remainingTime);
-
-	options.signal?.throwIfAborted();
-
-	if (finalDelay > 0) {
-		await new Promise((resolve, reject) => {
-			const onAbort = () => {
-				clearTimeout(timeoutToken);
-				options.signal?.removeEventListener('abort', onAbort);
-				reject(options.signal.reason);
-			};
-
-			const timeoutToken = setTimeout(() => {
-				options.signal?.removeEventListener('abort', onAbort);
-				resolve();
-			}, finalDelay);
-
-			if (options.unref) {
-				timeoutToken.unref?.();
-			}
-
-			options.signal?.addEventListener('abort', onAbort, {once: true});
-		});
-	}
-
-	options.signal?.throwIfAborted();
-
-	return true;
-}
-
-async function pRetry(input, options = {}) {
-	options = {...options};
-
-	validateRetries(options.retries);
-
-	if (Object.hasOwn(options, 'forever')) {
-		throw new Error('The `forever` option is no longer supported. For many use-cases, you can set `retries: Infinity` instead.');
-	}
-
-	options.retries ??= 10;
-	options.factor ??= 2;
-	options.minTimeout ??= 1000;
-	options.maxTimeout ??= Number.POSITIVE_INFINITY;
-	options.maxRetryTime ??= Number.POSITIVE_INFINITY;
-	options.randomize ??= false;
-	options.onFailedAttempt ??= () => {};
-	options.shouldRetry ??= () => true;
-	options.shouldConsumeRetry ??= () => true;
-
-	// Validate numeric options and normalize edge cases
-	validateNumberOption('factor', options.factor, {min: 0, allowInfinity: false});
-	validateNumberOption('minTimeout', options.minTimeout, {min: 0, allowInfinity: false});
-	validateNumberOption('maxTimeout', options.maxTimeout, {min: 0, allowInfinity: true});
-	validateNumberOption('maxRetryTime', options.maxRetryTime, {min: 0, allowInfinity: true});
-
-	// Treat non-positive factor as 1 to avoid zero backoff or negative behavior
-	if (!(options.factor > 0)) {
-		options.factor = 1;
-	}
-
-	options.signal?.throwIfAborted();
-
-	let attemptNumber = 0;
-	let retriesConsumed = 0;
-	const startTime = performance.now();
-
-	while (Number.isFinite(options.retries) ? retriesConsumed <= options.retries : true) {
-		attemptNumber++;
-
-		try {
-			options.signal?.throwIfAborted();
-
-			const result = await input(attemptNumber);
-
-			options.signal?.throwIfAborted();
-
-			return result;
-		} catch (error) {
-			if (await onAttemptFailure({
-				error,
-				attemptNumber,
-				retriesConsumed,
-				startTime,
-				options,
-			})) {
-				retriesConsumed++;
-			}
-		}
-	}
-
-	// Should not reach here, but in case it does, throw an error
-	throw new Error('Retry attempts exhausted without throwing an error.');
-}
-
-function makeRetriable(function_, options) {
-	return function (...arguments_) {
-		return pRetry(() => function_.apply(this, arguments_), options);
-	};
-}
-
-;// CONCATENATED MODULE: ./src/run-checks.ts
-
-
-function num(a, key) {
-    return typeof a[key] === 'number' ? a[key] : 0;
-}
-function policyLine(check) {
-    const a = check.attributes;
-    const r = (a.result ?? {});
-    const failed = [
-        num(r, 'hard-failed') ? `${num(r, 'hard-failed')} hard-mandatory failed` : '',
-        num(r, 'soft-failed') ? `${num(r, 'soft-failed')} soft-mandatory failed` : '',
-        num(r, 'advisory-failed') ? `${num(r, 'advisory-failed')} advisory failed` : ''
-    ].filter(Boolean);
-    return `Policy check: ${String(a.status ?? 'unknown')} (${num(r, 'passed')} passed${failed.length ? `, ${failed.join(', ')}` : ''})`;
-}
-function taskLines(stages, included) {
-    const lines = [];
-    for (const stage of stages) {
-        const sa = stage.attributes;
-        const refs = (stage.relationships?.['task-results']?.data ?? []);
-        for (const ref of Array.isArray(refs) ? refs : []) {
-            const result = included.find(i => i.type === 'task-results' && i.id === ref.id);
-            if (!result)
-                continue;
-            const ra = result.attributes;
-            const enforcement = typeof ra['workspace-task-enforcement-level'] === 'string' ? `, ${ra['workspace-task-enforcement-level']}` : '';
-            const message = typeof ra.message === 'string' && ra.message ? `: ${ra.message}` : '';
-            const url = typeof ra.url === 'string' && ra.url ? ` ${ra.url}` : '';
-            lines.push(`Run task ${String(ra['task-name'] ?? 'task')} (${String(sa.stage ?? 'stage')}${enforcement}): ${String(ra.status ?? 'unknown')}${message}${url}`);
+function decideEnd(run, settings, memory) {
+    switch (run.status) {
+        case RunStatus.Applied:
+            return { action: 'succeed', end: 'applied' };
+        case RunStatus.PlannedAndFinished:
+            return { action: 'succeed', end: settings.operation === 'plan' ? 'plan-finished' : 'no-changes' };
+        case RunStatus.PolicySoftFailed:
+            // Only plan-only runs end here; an apply's soft failure waits at policy_override instead.
+            return settings.operation === 'plan' ? { action: 'succeed', end: 'plan-soft-failed' } : { action: 'fail', reason: 'soft-failed' };
+        case RunStatus.Errored: {
+            const stage = run.planStatus === StageStatus.Errored ? 'plan' : run.applyStatus === StageStatus.Errored ? 'apply' : undefined;
+            // Errored outside plan and apply: a hard-mandatory policy or a mandatory run task said no.
+            // Running the same configuration again gets the same answer, so it is not retried.
+            if (!stage)
+                return { action: 'fail', reason: 'errored-elsewhere' };
+            if (memory.retriesLeft > 0)
+                return { action: 'retry', stage, delayMs: retryDelayMs(settings, memory.attempt) };
+            return { action: 'fail', reason: stage === 'plan' ? 'errored-plan' : 'errored-apply' };
         }
-    }
-    return lines;
-}
-/** Logs the run's policy check results. */
-async function reportPolicyChecks(client, runId, signal) {
-    try {
-        const list = await client.get(`/api/v2/runs/${encodeURIComponent(runId)}/policy-checks`, signal);
-        for (const check of list.data)
-            log.info(policyLine(check));
-    }
-    catch (err) {
-        log.debug(`Policy checks of ${runId} not read: ${errorMessage(err)}`);
+        case RunStatus.Discarded:
+            return { action: 'fail', reason: 'discarded' };
+        case RunStatus.Canceled:
+            return { action: 'fail', reason: 'canceled' };
+        case RunStatus.ForceCanceled:
+            return { action: 'fail', reason: 'force-canceled' };
+        default:
+            return undefined;
     }
 }
-/** Logs the run's run task results, the stages not reported yet. */
-async function reportTaskStages(client, runId, reported, signal) {
-    try {
-        const list = await client.get(`/api/v2/runs/${encodeURIComponent(runId)}/task-stages?include=task_results`, signal);
-        const fresh = list.data.filter(s => {
-            const a = s.attributes;
-            const done = !['pending', 'running', 'awaiting_override'].includes(String(a.status ?? ''));
-            return done && !reported.has(s.id);
-        });
-        for (const s of fresh)
-            reported.add(s.id);
-        for (const line of taskLines(fresh, list.included ?? []))
-            log.info(line);
+/** Statuses before any confirmation: cancelling them touches no infrastructure. */
+function beforeApply(run) {
+    return !isConfirmed(run) && (run.status === RunStatus.Pending || (WorkingStatuses.has(run.status) && !ApplyPhaseStatuses.has(run.status)));
+}
+function decideStop(run, settings, reason) {
+    if (TerminalStatuses.has(run.status))
+        return { action: 'stop', how: 'none', why: 'ended' };
+    const asked = reason === 'timeout' || reason === 'cancelled';
+    if (asked && !settings.cancelOnAbort)
+        return { action: 'stop', how: 'leave', why: 'kept' };
+    // A saved plan someone reviewed and handed to this step is theirs: stopping the step leaves it,
+    // unconfirmed, for the next try; discarding it would throw the review away.
+    if (settings.runId && run.status === RunStatus.PlannedAndSaved)
+        return { action: 'stop', how: 'leave', why: 'saved' };
+    if (run.isDiscardable)
+        return { action: 'stop', how: 'discard', why: 'waiting' };
+    if (!asked && !beforeApply(run)) {
+        return { action: 'stop', how: 'leave', why: isConfirmed(run) ? 'applying' : 'stuck' };
     }
-    catch (err) {
-        log.debug(`Run tasks of ${runId} not read: ${errorMessage(err)}`);
-    }
+    if (run.isCancelable)
+        return { action: 'stop', how: 'cancel', why: isConfirmed(run) ? 'applying' : 'working' };
+    return { action: 'stop', how: 'leave', why: 'stuck' };
+}
+/** The pause before run `attempt + 1`: the minimum, doubled per attempt, never over the maximum. */
+function retryDelayMs(settings, attempt) {
+    return Math.min(settings.retryBackoffMinMs * 2 ** (Math.max(attempt, 1) - 1), settings.retryBackoffMaxMs);
+}
+/** The workspace has never had a configuration version: a destroy has nothing to do; anything else cannot run. */
+function decideNoConfiguration(operation) {
+    return operation === 'destroy' ? { action: 'succeed', end: 'nothing-to-destroy' } : { action: 'fail', reason: 'no-configuration' };
+}
+/** A run that could not be read for `failingMs` (transient failures only) is given up on past `limitMs`. */
+function decideReadFailure(failingMs, limitMs) {
+    return failingMs >= limitMs ? { action: 'give-up', why: 'read-outage' } : undefined;
+}
+const PendingFirstReportMs = 10_000;
+const PendingReportEveryMs = 30_000;
+const WorkspaceCheckEveryMs = 60_000;
+function pendingClock(queuedAt) {
+    return { queuedAt, nextReportAt: queuedAt + PendingFirstReportMs, lastWorkspaceCheckAt: -Infinity };
+}
+/**
+ * Whether to say now why a pending run waits (first after 10 s, then every 30 s), and whether to
+ * read the workspace for it (its lock, the run ahead; at most once a minute).
+ */
+function decidePendingReport(now, clock) {
+    if (now < clock.nextReportAt)
+        return { report: false };
+    const checkWorkspace = now - clock.lastWorkspaceCheckAt >= WorkspaceCheckEveryMs;
+    return {
+        report: true,
+        checkWorkspace,
+        clock: { ...clock, nextReportAt: now + PendingReportEveryMs, lastWorkspaceCheckAt: checkWorkspace ? now : clock.lastWorkspaceCheckAt }
+    };
+}
+const NoChecksSeen = { policy: false, policyReported: false, tasks: false, tasksOver: 0 };
+/**
+ * Whether to read (and report) the run's policy checks and run task results now. A stage between
+ * two polls is not missed: the run's status-timestamps say it went through it. Policies are read
+ * once, after checking; task stages once each is over; both when the run errored outside its
+ * plan and apply, to say which failed.
+ */
+function decideChecks(run, stamps, seen) {
+    const status = run.status;
+    const unexplained = status === RunStatus.Errored && run.planStatus !== StageStatus.Errored && run.applyStatus !== StageStatus.Errored;
+    const policy = seen.policy || PolicyStatuses.has(status) || stamps.some(k => k.startsWith('policy-'));
+    const tasksOver = stamps.filter(k => /^(pre|post)-(plan|apply)-completed-at$/.test(k)).length;
+    const tasks = seen.tasks || TaskStatuses.has(status) || AwaitingDecisionStatuses.has(status) || tasksOver > seen.tasksOver;
+    const readPolicy = (policy || unexplained) && !seen.policyReported && status !== RunStatus.PolicyChecking;
+    const readTasks = (tasks || unexplained) && !TaskRunningStatuses.has(status);
+    return {
+        readPolicy,
+        readTasks,
+        seen: { policy, policyReported: seen.policyReported || readPolicy, tasks: readTasks ? false : tasks, tasksOver }
+    };
+}
+/** The part of a run the decision table looks at. */
+function toFacts(run) {
+    return {
+        status: run.status,
+        isConfirmable: run.isConfirmable,
+        isDiscardable: run.isDiscardable,
+        isCancelable: run.isCancelable,
+        hasChanges: run.hasChanges,
+        confirmedAt: run.timestamps['confirmed-at'],
+        planStatus: run.plan?.status,
+        applyStatus: run.apply?.status
+    };
 }
 
-;// CONCATENATED MODULE: ./src/poll-schedule.ts
+;// CONCATENATED MODULE: ./src/action/post-state.ts
+/**
+ * What the main step leaves for the post step, in one place (as actions/checkout's state-helper).
+ * The post step acts only on what is left here, and the main step leaves something only while a
+ * run of its own may be in progress without it: while it creates or follows a run, and after a
+ * timeout or cancel whose stop did not get through. A run the main step settled, or gave up on
+ * for its own reasons, is released, so the post step never stops it.
+ */
+
+const Keys = {
+    IsPost: 'isPost',
+    RunId: 'active_run_id',
+    RunUrl: 'active_run_url',
+    Marker: 'queueing_marker',
+    WorkspaceId: 'workspace_id',
+    WorkspaceUrl: 'workspace_url',
+    StopReason: 'stop_reason'
+};
+const postState = {
+    /** True in the post step: the main step marks the state before anything else. */
+    isPost() {
+        return getState(Keys.IsPost) === 'true';
+    },
+    markMainStarted() {
+        saveState(Keys.IsPost, 'true');
+    },
+    /** About to create a run: saved first, so a kill between the request and its answer loses nothing. */
+    creating(workspaceId, workspaceUrl, marker) {
+        saveState(Keys.WorkspaceId, workspaceId);
+        saveState(Keys.WorkspaceUrl, workspaceUrl);
+        saveState(Keys.Marker, marker);
+    },
+    following(runId, runUrl) {
+        saveState(Keys.RunId, runId);
+        saveState(Keys.RunUrl, runUrl);
+    },
+    /** The main step was told to stop (it may be killed before it finishes stopping the run). */
+    stopping(reason) {
+        saveState(Keys.StopReason, reason);
+    },
+    /** Nothing for the post step to do: the run ended, was stopped, or is knowingly left running. */
+    release() {
+        saveState(Keys.RunId, '');
+        saveState(Keys.Marker, '');
+        saveState(Keys.StopReason, '');
+    },
+    read() {
+        const reason = getState(Keys.StopReason);
+        return {
+            runId: getState(Keys.RunId),
+            runUrl: getState(Keys.RunUrl),
+            marker: getState(Keys.Marker),
+            workspaceId: getState(Keys.WorkspaceId),
+            workspaceUrl: getState(Keys.WorkspaceUrl),
+            stopReason: reason === 'timeout' || reason === 'cancelled' ? reason : ''
+        };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/tfe/documents.ts
+function relationId(resource, name) {
+    const data = resource.relationships?.[name]?.data;
+    return data && !Array.isArray(data) ? data : undefined;
+}
+function bool(value) {
+    return typeof value === 'boolean' ? value : undefined;
+}
+function positive(value) {
+    return typeof value === 'number' && value > 0 ? value : undefined;
+}
+const seg = encodeURIComponent;
+
+;// CONCATENATED MODULE: ./src/tfe/workspaces.ts
+
+function toWorkspace(resource) {
+    const a = resource.attributes;
+    const permissions = (a.permissions ?? {});
+    return {
+        id: resource.id,
+        name: String(a.name ?? resource.id),
+        organization: relationId(resource, 'organization')?.id ?? '',
+        locked: a.locked === true,
+        lockedReason: typeof a['locked-reason'] === 'string' && a['locked-reason'] ? a['locked-reason'] : undefined,
+        lockedBy: relationId(resource, 'locked-by'),
+        currentRunId: relationId(resource, 'current-run')?.id,
+        executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
+        workingDirectory: typeof a['working-directory'] === 'string' && a['working-directory'] ? a['working-directory'] : undefined,
+        canQueueRun: bool(permissions['can-queue-run']),
+        canQueueApply: bool(permissions['can-queue-apply']),
+        canReadStateOutputs: bool(permissions['can-read-state-outputs']),
+        planDurationAverageMs: positive(a['plan-duration-average']),
+        applyDurationAverageMs: positive(a['apply-duration-average'])
+    };
+}
+async function getWorkspaceByName(client, organization, name, signal) {
+    return toWorkspace((await client.get(`/api/v2/organizations/${seg(organization)}/workspaces/${seg(name)}`, signal)).data);
+}
+async function getWorkspaceById(client, id, signal) {
+    return toWorkspace((await client.get(`/api/v2/workspaces/${seg(id)}`, signal)).data);
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/tfe/configuration-versions.ts
+
+function toConfigurationVersion(doc) {
+    const a = doc.data.attributes;
+    return {
+        id: doc.data.id,
+        status: String(a.status ?? ''),
+        uploadUrl: typeof a['upload-url'] === 'string' ? a['upload-url'] : '',
+        errorMessage: typeof a['error-message'] === 'string' && a['error-message'] ? a['error-message'] : undefined
+    };
+}
+async function createConfigurationVersion(client, workspaceId, options, signal) {
+    const body = {
+        data: {
+            type: 'configuration-versions',
+            attributes: {
+                'auto-queue-runs': false,
+                speculative: options.speculative,
+                ...(options.provisional ? { provisional: true } : {})
+            }
+        }
+    };
+    const answer = await client.request('POST', `/api/v2/workspaces/${seg(workspaceId)}/configuration-versions`, {
+        idempotent: false,
+        body,
+        signal
+    });
+    return toConfigurationVersion(answer.body);
+}
+async function getConfigurationVersion(client, id, signal) {
+    return toConfigurationVersion(await client.get(`/api/v2/configuration-versions/${seg(id)}`, signal));
+}
+
+;// CONCATENATED MODULE: ./src/common/poll-schedule.ts
 /**
  * When to read the run next: quick after a change, sparse while a stage is far from its expected
  * end, dense around it, and slowing to a cap when nothing is known.
@@ -32790,939 +32799,6 @@ class PollSchedule {
     }
 }
 
-;// CONCATENATED MODULE: ./src/decide.ts
-/**
- * What the step does next with its run, as one pure function of what it knows: the run as last
- * read, the settings, and what the step itself has done to the run. No I/O, no clock, no logging:
- * the run lifecycle reads the run, asks `decide`, and acts; the table test walks every status.
- *
- * The invariant the table keeps: for every state, either HCP Terraform moves the run on by itself
- * (a stage is running, the run is queued), or a person is asked (and the step says so, with the
- * run's URL), or the step acts. There is no fourth case, so there is no silent endless wait.
- */
-
-const MaxConfirmRefusals = 5;
-/** Has anyone confirmed this run? Only the run can say; a 409 alone does not. */
-function isConfirmed(run) {
-    return Boolean(run.confirmedAt) || ApplyPhaseStatuses.has(run.status) || run.status === RunStatus.Applied;
-}
-function decide(run, settings, memory) {
-    if (memory.stop)
-        return decideStop(run, settings, memory.stop);
-    const ended = decideEnd(run, settings, memory);
-    if (ended)
-        return ended;
-    if (settings.savePlan) {
-        if (run.status === RunStatus.PlannedAndSaved)
-            return { action: 'succeed', end: 'plan-saved' };
-        // A step that saves a plan never applies it: another step (run_id) or a person does.
-        if (run.isConfirmable)
-            return { action: 'wait', for: 'stage' };
-    }
-    if (run.isConfirmable && !isConfirmed(run)) {
-        // A plan-only step never applies; such a run is only confirmable when it is a saved plan.
-        if (settings.operation === 'plan')
-            return { action: 'succeed', end: 'plan-ready' };
-        if (settings.manualConfirm)
-            return { action: 'wait-for-person', for: 'confirmation' };
-        // The 202 was taken; a read right after it may still show the run as it was.
-        if (memory.confirmSentAt === run.status)
-            return { action: 'wait', for: 'confirmation-accepted' };
-        if (memory.confirmRefusals >= MaxConfirmRefusals)
-            return { action: 'fail', reason: 'confirm-refused' };
-        return { action: 'confirm' };
-    }
-    if (run.status === RunStatus.PolicyOverride)
-        return { action: 'wait-for-person', for: 'policy-override' };
-    if (AwaitingDecisionStatuses.has(run.status))
-        return { action: 'wait-for-person', for: 'run-task' };
-    // A saved plan that the token may not confirm: somebody else must.
-    if (run.status === RunStatus.PlannedAndSaved)
-        return { action: 'wait-for-person', for: 'confirmation' };
-    if (run.status === RunStatus.Pending)
-        return { action: 'wait', for: 'queue' };
-    if (WorkingStatuses.has(run.status))
-        return { action: 'wait', for: 'stage' };
-    return { action: 'wait', for: 'unknown-status' };
-}
-function decideEnd(run, settings, memory) {
-    switch (run.status) {
-        case RunStatus.Applied:
-            return { action: 'succeed', end: 'applied' };
-        case RunStatus.PlannedAndFinished:
-            return { action: 'succeed', end: settings.operation === 'plan' ? 'plan-finished' : 'no-changes' };
-        case RunStatus.PolicySoftFailed:
-            // Only plan-only runs end here; an apply's soft failure waits at policy_override instead.
-            return settings.operation === 'plan' ? { action: 'succeed', end: 'plan-soft-failed' } : { action: 'fail', reason: 'soft-failed' };
-        case RunStatus.Errored: {
-            const stage = run.planStatus === StageStatus.Errored ? 'plan' : run.applyStatus === StageStatus.Errored ? 'apply' : undefined;
-            // Errored outside plan and apply: a hard-mandatory policy or a mandatory run task said no.
-            // Running the same configuration again gets the same answer, so it is not retried.
-            if (!stage)
-                return { action: 'fail', reason: 'errored-elsewhere' };
-            if (memory.retriesLeft > 0)
-                return { action: 'retry', stage };
-            return { action: 'fail', reason: stage === 'plan' ? 'errored-plan' : 'errored-apply' };
-        }
-        case RunStatus.Discarded:
-            return { action: 'fail', reason: 'discarded' };
-        case RunStatus.Canceled:
-            return { action: 'fail', reason: 'canceled' };
-        case RunStatus.ForceCanceled:
-            return { action: 'fail', reason: 'force-canceled' };
-        default:
-            return undefined;
-    }
-}
-/** Statuses before any confirmation: cancelling them touches no infrastructure. */
-function beforeApply(run) {
-    return !isConfirmed(run) && (run.status === RunStatus.Pending || (WorkingStatuses.has(run.status) && !ApplyPhaseStatuses.has(run.status)));
-}
-/**
- * How to stop a run the step will not follow to its end. A run that waits is discarded. One that
- * plans is cancelled. One that applies is cancelled only when the user asked for it: the job was
- * cancelled or timed out and cancel_on_abort is true. For the step's own reasons (gave up, a
- * duplicate) an apply in progress is left alone, since cutting it short can leave half-made
- * infrastructure and a locked state.
- */
-function decideStop(run, settings, reason) {
-    if (TerminalStatuses.has(run.status))
-        return { action: 'stop', how: 'none', why: 'ended' };
-    const asked = reason === 'timeout' || reason === 'cancelled';
-    if (asked && !settings.cancelOnAbort)
-        return { action: 'stop', how: 'leave', why: 'kept' };
-    // A saved plan someone reviewed and handed to this step is theirs: stopping the step leaves it,
-    // unconfirmed, for the next try; discarding it would throw the review away.
-    if (settings.runId && run.status === RunStatus.PlannedAndSaved)
-        return { action: 'stop', how: 'leave', why: 'saved' };
-    if (run.isDiscardable)
-        return { action: 'stop', how: 'discard', why: 'waiting' };
-    if (!asked && !beforeApply(run)) {
-        return { action: 'stop', how: 'leave', why: isConfirmed(run) ? 'applying' : 'stuck' };
-    }
-    if (run.isCancelable)
-        return { action: 'stop', how: 'cancel', why: isConfirmed(run) ? 'applying' : 'working' };
-    return { action: 'stop', how: 'leave', why: 'stuck' };
-}
-
-;// CONCATENATED MODULE: ./src/tfe.ts
-
-function relationId(resource, name) {
-    const data = resource.relationships?.[name]?.data;
-    return data && !Array.isArray(data) ? data : undefined;
-}
-function bool(value) {
-    return typeof value === 'boolean' ? value : undefined;
-}
-function positive(value) {
-    return typeof value === 'number' && value > 0 ? value : undefined;
-}
-function toWorkspace(resource) {
-    const a = resource.attributes;
-    const permissions = (a.permissions ?? {});
-    return {
-        id: resource.id,
-        name: String(a.name ?? resource.id),
-        organization: relationId(resource, 'organization')?.id ?? '',
-        locked: a.locked === true,
-        lockedReason: typeof a['locked-reason'] === 'string' && a['locked-reason'] ? a['locked-reason'] : undefined,
-        lockedBy: relationId(resource, 'locked-by'),
-        currentRunId: relationId(resource, 'current-run')?.id,
-        executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
-        workingDirectory: typeof a['working-directory'] === 'string' && a['working-directory'] ? a['working-directory'] : undefined,
-        canQueueRun: bool(permissions['can-queue-run']),
-        canQueueApply: bool(permissions['can-queue-apply']),
-        canReadStateOutputs: bool(permissions['can-read-state-outputs']),
-        planDurationAverageMs: positive(a['plan-duration-average']),
-        applyDurationAverageMs: positive(a['apply-duration-average'])
-    };
-}
-function toStage(resource) {
-    if (!resource)
-        return undefined;
-    const a = resource.attributes;
-    const n = (key) => (typeof a[key] === 'number' ? a[key] : 0);
-    return {
-        id: resource.id,
-        status: String(a.status ?? ''),
-        logReadUrl: typeof a['log-read-url'] === 'string' ? a['log-read-url'] : '',
-        additions: n('resource-additions'),
-        changes: n('resource-changes'),
-        destructions: n('resource-destructions')
-    };
-}
-function toRun(doc) {
-    const r = doc.data;
-    const a = r.attributes;
-    const actions = (a.actions ?? {});
-    const timestamps = (a['status-timestamps'] ?? {});
-    const included = (type, rel) => {
-        const id = relationId(r, rel)?.id;
-        return id ? doc.included?.find(i => i.type === type && i.id === id) : undefined;
-    };
-    return {
-        id: r.id,
-        status: String(a.status ?? ''),
-        message: String(a.message ?? ''),
-        hasChanges: a['has-changes'] === true,
-        savePlan: a['save-plan'] === true,
-        workspaceId: relationId(r, 'workspace')?.id,
-        isConfirmable: actions['is-confirmable'] === true,
-        isDiscardable: actions['is-discardable'] === true,
-        isCancelable: actions['is-cancelable'] === true,
-        timestamps: Object.fromEntries(Object.entries(timestamps).filter((e) => typeof e[1] === 'string')),
-        positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
-        plan: toStage(included('plans', 'plan')),
-        apply: toStage(included('applies', 'apply'))
-    };
-}
-/** The part of a run the decision table looks at. */
-function toFacts(run) {
-    return {
-        status: run.status,
-        isConfirmable: run.isConfirmable,
-        isDiscardable: run.isDiscardable,
-        isCancelable: run.isCancelable,
-        hasChanges: run.hasChanges,
-        confirmedAt: run.timestamps['confirmed-at'],
-        planStatus: run.plan?.status,
-        applyStatus: run.apply?.status
-    };
-}
-const seg = encodeURIComponent;
-async function getWorkspaceByName(client, organization, name, signal) {
-    return toWorkspace((await client.get(`/api/v2/organizations/${seg(organization)}/workspaces/${seg(name)}`, signal)).data);
-}
-async function getWorkspaceById(client, id, signal) {
-    return toWorkspace((await client.get(`/api/v2/workspaces/${seg(id)}`, signal)).data);
-}
-/** Not idempotent: a lost answer may still have queued the run (see findRunsByMarker). */
-async function createRun(client, options, signal) {
-    const attributes = {
-        message: options.message,
-        'is-destroy': options.isDestroy,
-        'auto-apply': options.autoApply,
-        'plan-only': options.planOnly,
-        refresh: options.refresh,
-        'refresh-only': options.refreshOnly,
-        'allow-empty-apply': options.allowEmptyApply
-    };
-    if (options.targetAddrs.length)
-        attributes['target-addrs'] = options.targetAddrs;
-    if (options.replaceAddrs.length)
-        attributes['replace-addrs'] = options.replaceAddrs;
-    if (options.variables.length)
-        attributes.variables = options.variables;
-    if (options.savePlan)
-        attributes['save-plan'] = true;
-    const relationships = { workspace: { data: { type: 'workspaces', id: options.workspaceId } } };
-    if (options.configurationVersionId) {
-        relationships['configuration-version'] = { data: { type: 'configuration-versions', id: options.configurationVersionId } };
-    }
-    const body = { data: { type: 'runs', attributes, relationships } };
-    const { body: doc } = await client.request('POST', '/api/v2/runs', { idempotent: false, body, signal });
-    return toRun(doc);
-}
-async function getRun(client, runId, signal) {
-    return toRun(await client.get(`/api/v2/runs/${seg(runId)}?include=plan,apply`, signal));
-}
-/**
- * POST /runs/:id/actions/:action. Returns false on 409 (the run was not in a state that allows it),
- * which callers resolve by reading the run again. Safe to repeat: a repeat is answered 409.
- */
-async function runAction(client, runId, action, comment, signal) {
-    const { status } = await client.request(`POST`, `/api/v2/runs/${seg(runId)}/actions/${action}`, {
-        idempotent: true,
-        body: { comment },
-        signal,
-        accept: [409]
-    });
-    return status !== 409;
-}
-/**
- * Every run whose message holds `marker`, oldest first (the list is newest first), plan-only runs
- * included; looks through at most `pages` pages of 20, the newest runs.
- */
-async function findRunsByMarker(client, workspaceId, marker, signal, pages = 3) {
-    const hits = [];
-    for (let page = 1; page <= pages; page++) {
-        const list = await client.get(`/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`, signal);
-        for (const r of list.data) {
-            const a = r.attributes;
-            if (String(a.message ?? '').includes(marker))
-                hits.push(r.id);
-        }
-        if (!list.meta?.pagination?.['next-page'])
-            break;
-    }
-    return hits.reverse();
-}
-/** The workspace's current state version; undefined on 404 (no state, or no permission to read state versions). */
-async function getCurrentStateVersion(client, workspaceId, signal) {
-    const { status, body } = await client.request('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version`, {
-        idempotent: true,
-        signal,
-        accept: [404]
-    });
-    if (status === 404)
-        return undefined;
-    const a = body.data.attributes;
-    return { id: body.data.id, resourcesProcessed: a['resources-processed'] !== false };
-}
-/**
- * Non-sensitive outputs of the current state version, every page; sensitive ones are left out
- * entirely. Undefined on 404 (no state yet, or the token may not read the workspace's outputs).
- * A 503 (outputs still being processed) is an ApiError the caller may wait out.
- */
-async function getWorkspaceOutputs(client, workspaceId, signal) {
-    const outputs = {};
-    for (let page = 1;; page++) {
-        const { status, body } = await client.request('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, { idempotent: true, signal, accept: [404] });
-        if (status === 404)
-            return undefined;
-        for (const item of body.data) {
-            const a = item.attributes;
-            if (a.sensitive === true)
-                continue;
-            outputs[String(a.name)] = a.value;
-        }
-        const next = body.meta?.pagination?.['next-page'];
-        if (!next || next <= page)
-            return outputs;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/state-outputs.ts
-/**
- * The workspace's outputs after a successful apply. HCP Terraform processes a new state version
- * asynchronously: `resources-processed` is false on it for a moment, and the outputs endpoint may
- * answer 503 meanwhile. Downstream jobs use `fromJSON(workspace_outputs).vpc_id`, so an empty
- * object where the apply produced outputs is worse than a failure: wait for the processing
- * (bounded), read every page, and say clearly why when they cannot be read.
- */
-
-
-
-
-
-
-class OutputsUnreadableError extends Error {
-    name = 'OutputsUnreadableError';
-}
-const Processing = 'processing';
-async function readOutputs(client, ws, options) {
-    const name = `${ws.organization}/${ws.name}`;
-    const permission = `Give the token's user or team the 'read state outputs' permission on workspace ${name}, or set '${Inputs.ReadOutputs}: false' if the workflow does not use the '${Outputs.WorkspaceOutputs}' output.`;
-    if (ws.canReadStateOutputs === false) {
-        throw new OutputsUnreadableError(`The token may not read the state outputs of workspace ${name}. ${permission}`);
-    }
-    const started = Date.now();
-    const schedule = new PollSchedule(options.pollSchedule);
-    const left = () => options.boundMs - (Date.now() - started);
-    if (options.applied) {
-        // Needs the 'read state versions' permission; without it (404) the outputs endpoint's 503s tell instead.
-        for (;;) {
-            const version = await getCurrentStateVersion(client, ws.id, options.signal);
-            if (!version || version.resourcesProcessed)
-                break;
-            if (left() <= 0) {
-                log.warning(`The new state of ${name} was still being processed after ${formatDuration(options.boundMs)}; reading its outputs anyway.`);
-                break;
-            }
-            await sleep(Math.min(schedule.next(Processing), left()), options.signal);
-        }
-    }
-    for (;;) {
-        try {
-            const outputs = await getWorkspaceOutputs(client, ws.id, options.signal);
-            if (outputs)
-                return outputs;
-            if (!options.applied)
-                return {};
-            throw new OutputsUnreadableError(`Workspace ${name} has a new state, but its outputs answered 404: the token may not read them. ${permission}`);
-        }
-        catch (err) {
-            if (err instanceof OutputsUnreadableError || err instanceof AbortedError)
-                throw err;
-            const processing = err instanceof ApiError && err.status === 503;
-            if (processing && left() > 0) {
-                await sleep(Math.min(schedule.next(Processing), left()), options.signal);
-                continue;
-            }
-            throw new OutputsUnreadableError(`Could not read the state outputs of workspace ${name}${processing ? ` within ${formatDuration(options.boundMs)}` : ''}: ${errorMessage(err)} ${permission}`);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/state.ts
-/**
- * What the main step leaves for the post step, in one place (as actions/checkout's state-helper).
- * The post step acts only on what is left here, and the main step leaves something only while a
- * run of its own may be in progress without it: while it creates or follows a run, and after a
- * timeout or cancel whose stop did not get through. A run the main step settled, or gave up on
- * for its own reasons, is released, so the post step never stops it.
- */
-
-const Keys = {
-    IsPost: 'isPost',
-    RunId: 'active_run_id',
-    RunUrl: 'active_run_url',
-    Marker: 'queueing_marker',
-    WorkspaceId: 'workspace_id',
-    WorkspaceUrl: 'workspace_url',
-    StopReason: 'stop_reason'
-};
-const postState = {
-    /** True in the post step: the main step marks the state before anything else. */
-    isPost() {
-        return getState(Keys.IsPost) === 'true';
-    },
-    markMainStarted() {
-        saveState(Keys.IsPost, 'true');
-    },
-    /** About to create a run: saved first, so a kill between the request and its answer loses nothing. */
-    creating(workspaceId, workspaceUrl, marker) {
-        saveState(Keys.WorkspaceId, workspaceId);
-        saveState(Keys.WorkspaceUrl, workspaceUrl);
-        saveState(Keys.Marker, marker);
-    },
-    following(runId, runUrl) {
-        saveState(Keys.RunId, runId);
-        saveState(Keys.RunUrl, runUrl);
-    },
-    /** The main step was told to stop (it may be killed before it finishes stopping the run). */
-    stopping(reason) {
-        saveState(Keys.StopReason, reason);
-    },
-    /** Nothing for the post step to do: the run ended, was stopped, or is knowingly left running. */
-    release() {
-        saveState(Keys.RunId, '');
-        saveState(Keys.Marker, '');
-        saveState(Keys.StopReason, '');
-    },
-    read() {
-        const reason = getState(Keys.StopReason);
-        return {
-            runId: getState(Keys.RunId),
-            runUrl: getState(Keys.RunUrl),
-            marker: getState(Keys.Marker),
-            workspaceId: getState(Keys.WorkspaceId),
-            workspaceUrl: getState(Keys.WorkspaceUrl),
-            stopReason: reason === 'timeout' || reason === 'cancelled' ? reason : ''
-        };
-    }
-};
-
-;// CONCATENATED MODULE: ./src/context.ts
-
-/**
- * @actions/github brings Octokit with it, which costs ~50 ms of start-up; only its `context` is
- * used here. Loading it lazily (ncc puts it in a chunk of its own), while the first request is in
- * flight, keeps it off the step's start-up path.
- */
-let loading;
-let loaded;
-function loadGithubContext() {
-    loading ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(m => (loaded = m.context));
-    return loading;
-}
-function describe(context) {
-    const sha = context.sha ? context.sha.slice(0, 7) : 'unknown commit';
-    const repo = process.env.GITHUB_REPOSITORY || 'a repository';
-    const attempt = process.env.GITHUB_RUN_ATTEMPT;
-    const attemptText = attempt && attempt !== '1' ? ` attempt ${attempt}` : '';
-    return `${repo}, workflow "${context.workflow || 'unknown'}" run #${context.runNumber || 0}${attemptText}, commit ${sha}`;
-}
-/** Where the step runs, for run messages and comments. */
-async function workflowDescription() {
-    return describe(await loadGithubContext());
-}
-async function defaultMessage(operation) {
-    return `${OperationLabels[operation]} queued by GitHub Actions: ${await workflowDescription()}`;
-}
-/** Link back to the workflow run, when the runner told us where it is. */
-function workflowRunUrl() {
-    if (!loaded)
-        return undefined;
-    const { serverUrl, runId } = loaded;
-    const repo = process.env.GITHUB_REPOSITORY;
-    if (!serverUrl || !repo || !runId)
-        return undefined;
-    return `${serverUrl}/${repo}/actions/runs/${runId}`;
-}
-
-;// CONCATENATED MODULE: ./src/stop-run.ts
-
-
-
-
-
-
-
-/**
- * Stops a run the step will not follow to its end, as `decideStop` says for `reason`, then reads
- * it until it has ended (or the budget is spent), so the step reports where the run really is.
- * Idempotent: a run that ended is left alone. Every request carries `budget`.
- */
-async function stopRun(client, runId, settings, reason, 
-/** Why the step stops it, as the run's comment will say ("the job was cancelled"). */
-why, budget, pollSchedule = DefaultPollSchedule) {
-    const asked = reason === 'timeout' || reason === 'cancelled';
-    let before;
-    try {
-        before = await readWithinBudget(client, runId, budget, pollSchedule);
-    }
-    catch (err) {
-        const next = asked ? 'the post step will try again' : 'it was left as it is; check it';
-        return { before: undefined, after: undefined, text: `it could not be read to stop it (${errorMessage(err)}); ${next}:`, failed: true };
-    }
-    const decision = decideStop(toFacts(before), settings, reason);
-    const done = (text) => ({ before, after: before, text, failed: false });
-    if (decision.action !== 'stop' || decision.how === 'none')
-        return done(`it had already ended ('${before.status}'):`);
-    if (decision.how === 'leave') {
-        if (decision.why === 'kept')
-            return done(`it was left as it is (${Inputs.CancelOnAbort} is false):`);
-        if (decision.why === 'saved')
-            return done(`it is a saved plan this step was given (${Inputs.RunId}); it was left unconfirmed, for another try:`);
-        if (decision.why === 'applying') {
-            return done("it was confirmed, so it was left to finish (cutting an apply short for the step's own reasons could leave infrastructure half-changed); follow it at");
-        }
-        return done('it can be neither discarded nor cancelled in that status; stop it by hand if it must not go on:');
-    }
-    const action = decision.how;
-    let accepted;
-    try {
-        const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`;
-        accepted = await runAction(client, runId, action, comment, budget);
-    }
-    catch (err) {
-        const next = asked ? 'the post step will try again' : `${action} it by hand`;
-        return { before, after: before, text: `the ${action} failed (${errorMessage(err)}); ${next}:`, failed: true };
-    }
-    const after = (await readUntilEnded(client, runId, budget, pollSchedule)) ?? before;
-    const now = after !== before ? ` (now '${after.status}')` : '';
-    if (accepted)
-        return { before, after, text: `${action === 'discard' ? 'it was discarded' : 'a cancel was requested'}${now}:`, failed: false };
-    if (TerminalStatuses.has(after.status))
-        return { before, after, text: `it had already ended ('${after.status}'):`, failed: false };
-    return { before, after, text: `the ${action} was refused (409)${now}; stop it by hand:`, failed: false };
-}
-/** One read may hang; the budget is for the whole stop, so each read gets a part of it. */
-const StopReadTimeoutMs = 2_000;
-/** A stop often follows a read outage: keep trying to read the run while the budget lasts. */
-async function readWithinBudget(client, runId, budget, pollSchedule) {
-    const schedule = new PollSchedule(pollSchedule);
-    for (;;) {
-        const attempt = AbortSignal.any([budget, AbortSignal.timeout(StopReadTimeoutMs)]);
-        try {
-            return await getRun(client, runId, attempt);
-        }
-        catch (err) {
-            const hung = attempt.aborted && !budget.aborted;
-            if ((!isTransient(err) && !hung) || budget.aborted)
-                throw err;
-            try {
-                await sleep(schedule.next('unreadable'), budget);
-            }
-            catch {
-                throw err;
-            }
-        }
-    }
-}
-async function readUntilEnded(client, runId, budget, pollSchedule) {
-    let last;
-    const schedule = new PollSchedule(pollSchedule);
-    try {
-        for (;;) {
-            last = await getRun(client, runId, budget);
-            if (TerminalStatuses.has(last.status))
-                return last;
-            await sleep(schedule.next(last.status), budget);
-        }
-    }
-    catch {
-        // The budget is spent (or the API is down): report the last status seen.
-        return last;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/log-render.ts
-/**
- * Plan and apply logs as a person reads them. On most workspaces a log is structured run output:
- * one JSON `terraform.ui` message per line (version, planned_change, change_summary, diagnostic,
- * apply_start, apply_complete, outputs, …). They are rendered the way the Terraform CLI prints
- * them (the message, diagnostics with their detail), and what the summary needs is kept: the
- * changes by address, output changes, the totals line and the first error. A line that is not
- * such a message is a plain log line and passes through as it is, ANSI colours included.
- */
-const ChangeActions = ['create', 'update', 'replace', 'delete', 'read', 'import', 'move', 'forget'];
-const Colour = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', reset: '\u001b[0m' };
-const log_render_Symbol = {
-    create: `${Colour.green}+${Colour.reset}`,
-    update: `${Colour.yellow}~${Colour.reset}`,
-    replace: `${Colour.red}-${Colour.reset}/${Colour.green}+${Colour.reset}`,
-    delete: `${Colour.red}-${Colour.reset}`,
-    read: `${Colour.cyan}<=${Colour.reset}`,
-    import: `${Colour.cyan}<-${Colour.reset}`,
-    move: `${Colour.yellow}->${Colour.reset}`,
-    forget: `${Colour.red}.${Colour.reset}`
-};
-function toAction(value, importing) {
-    if (importing && (value === 'noop' || value === 'read'))
-        return 'import';
-    switch (value) {
-        case 'create':
-        case 'update':
-        case 'replace':
-        case 'delete':
-        case 'read':
-            return value;
-        case 'move':
-            return 'move';
-        case 'remove':
-        case 'forget':
-            return 'forget';
-        case 'import':
-            return 'import';
-        default:
-            return undefined;
-    }
-}
-function asMessage(line) {
-    if (!line.startsWith('{'))
-        return undefined;
-    try {
-        const parsed = JSON.parse(line);
-        if (typeof parsed === 'object' && parsed !== null && typeof parsed.type === 'string' && '@message' in parsed) {
-            return parsed;
-        }
-    }
-    catch {
-        // Not JSON: a plain line that happens to start with a brace.
-    }
-    return undefined;
-}
-function log_render_text(value) {
-    return typeof value === 'string' ? value : '';
-}
-/** What one stage's log said, as far as the summary and the error annotation care. */
-class LogDigest {
-    /** True once a structured message was seen; false once a plain line was; undefined before any line. */
-    structured;
-    changes = new Map();
-    drift = [];
-    outputs = [];
-    totals;
-    firstError;
-    /** The lines to print for one log line. */
-    render(line) {
-        const message = asMessage(line);
-        if (!message) {
-            if (line.trim() !== '')
-                this.structured ??= false;
-            const error = plainError(line);
-            if (error && !this.firstError)
-                this.firstError = { severity: 'error', summary: error, detail: '', where: undefined };
-            return [line];
-        }
-        this.structured = true;
-        const said = log_render_text(message['@message']);
-        switch (message.type) {
-            case 'planned_change':
-            case 'resource_drift': {
-                const change = (message.change ?? {});
-                const address = log_render_text(change.resource?.addr);
-                const action = toAction(change.action, Boolean(change.importing));
-                if (!address || !action)
-                    return said ? [said] : [];
-                if (message.type === 'planned_change')
-                    this.changes.set(address, action);
-                else
-                    this.drift.push({ address, action });
-                return [`  ${log_render_Symbol[action]} ${said || `${address}: ${action}`}`];
-            }
-            case 'change_summary': {
-                const c = (message.changes ?? {});
-                const n = (k) => (typeof c[k] === 'number' ? c[k] : 0);
-                this.totals = { add: n('add'), change: n('change'), remove: n('remove'), import: n('import'), operation: log_render_text(c.operation) };
-                return [`${Colour.bold}${said}${Colour.reset}`];
-            }
-            case 'outputs':
-                return this.renderOutputs(message, said);
-            case 'diagnostic':
-                return this.renderDiagnostic(message);
-            case 'version':
-                return said ? [said] : [];
-            default:
-                return said ? [said] : [];
-        }
-    }
-    renderOutputs(message, said) {
-        const outputs = (message.outputs ?? {});
-        const lines = [said];
-        for (const [name, o] of Object.entries(outputs)) {
-            const sensitive = o.sensitive === true;
-            if (typeof o.action === 'string') {
-                this.outputs.push({ name, action: o.action, sensitive });
-                lines.push(`  ${o.action === 'delete' ? log_render_Symbol.delete : o.action === 'update' ? log_render_Symbol.update : log_render_Symbol.create} ${name}`);
-            }
-            else {
-                lines.push(`  ${name} = ${sensitive ? '(sensitive value)' : JSON.stringify(o.value)}`);
-            }
-        }
-        return lines;
-    }
-    renderDiagnostic(message) {
-        const d = (message.diagnostic ?? {});
-        const severity = d.severity === 'warning' ? 'warning' : 'error';
-        const summary = log_render_text(d.summary) || log_render_text(message['@message']).replace(/^(Error|Warning): /, '');
-        const detail = log_render_text(d.detail);
-        const file = log_render_text(d.range?.filename);
-        const where = file ? `${file}${typeof d.range?.start?.line === 'number' ? ` line ${d.range.start.line}` : ''}` : undefined;
-        if (severity === 'error' && !this.firstError)
-            this.firstError = { severity, summary, detail, where };
-        const colour = severity === 'error' ? Colour.red : Colour.yellow;
-        const head = `${colour}${Colour.bold}${severity === 'error' ? 'Error' : 'Warning'}:${Colour.reset} ${Colour.bold}${summary}${Colour.reset}`;
-        return [head, ...(where ? [`  on ${where}:`] : []), ...detail.split(/\r?\n/).map(l => `  ${l}`)];
-    }
-}
-/** The first error of a plain log: the CLI's "Error: …" line. */
-function plainError(line) {
-    // eslint-disable-next-line no-control-regex
-    const bare = line.replace(/\u001b\[[0-9;]*m/g, '').replace(/^[│╷╵\s]+/, '');
-    const m = bare.match(/^Error: (.+)$/);
-    return m?.[1]?.trim();
-}
-
-;// CONCATENATED MODULE: ./src/log-stream.ts
-
-
-
-
-
-const Stx = 0x02;
-const Etx = 0x03;
-const ChunkBytes = 65_536;
-/** Consecutive failed reads of one log before the step stops trying to show it. */
-const MaxReadFailures = 5;
-const StageFinal = new Set(['finished', 'errored', 'canceled', 'unreachable', 'force_canceled']);
-class StageLog {
-    digest = new LogDigest();
-    url = '';
-    final = false;
-    done = false;
-    offset = 0;
-    started = false;
-    failures = 0;
-    pending = Buffer.alloc(0);
-    opened = false;
-    kind;
-    title;
-    quiet;
-    constructor(kind, title, quiet) {
-        this.kind = kind;
-        this.title = title;
-        this.quiet = quiet;
-    }
-    /** One read: true when it got bytes (read again at once), false when there was nothing new. */
-    async read(http, timeoutMs) {
-        let body;
-        try {
-            const separator = this.url.includes('?') ? '&' : '?';
-            const late = `no answer from the log host within ${timeoutMs / 1000} s`;
-            const response = await withDeadline(http.get(`${this.url}${separator}limit=${ChunkBytes}&offset=${this.offset}`), timeoutMs, late);
-            const status = response.message.statusCode ?? 0;
-            // Bytes, not text: a chunk may end inside a multi-byte character.
-            body = await withDeadline(response.readBodyBuffer ? response.readBodyBuffer() : response.readBody().then(t => Buffer.from(t)), timeoutMs, late);
-            if (status === 401 || status === 403 || status === 404) {
-                this.giveUp(`the log host answered ${status}`);
-                return false;
-            }
-            if (status < 200 || status >= 300)
-                throw new Error(`the log host answered ${status}`);
-        }
-        catch (err) {
-            if (++this.failures >= MaxReadFailures)
-                this.giveUp(errorMessage(err));
-            return false;
-        }
-        this.failures = 0;
-        if (body.length === 0) {
-            // Nothing new. A log that never got its ETX ends when its stage has.
-            if (this.final)
-                this.finish();
-            return false;
-        }
-        this.offset += body.length;
-        let chunk = body;
-        if (!this.started) {
-            this.started = true;
-            if (chunk[0] === Stx)
-                chunk = chunk.subarray(1);
-        }
-        const ended = chunk.length > 0 && chunk[chunk.length - 1] === Etx;
-        if (ended)
-            chunk = chunk.subarray(0, chunk.length - 1);
-        this.emit(chunk, ended);
-        if (ended)
-            this.finish();
-        return true;
-    }
-    /** Prints whole lines; a partial last line waits for the rest (or the end). */
-    emit(chunk, flush) {
-        this.pending = Buffer.concat([this.pending, chunk]);
-        let newline;
-        while ((newline = this.pending.indexOf(0x0a)) !== -1) {
-            this.print(this.pending.subarray(0, newline).toString('utf8').replace(/\r$/, ''));
-            this.pending = this.pending.subarray(newline + 1);
-        }
-        if (flush && this.pending.length) {
-            this.print(this.pending.toString('utf8'));
-            this.pending = Buffer.alloc(0);
-        }
-    }
-    print(line) {
-        if (this.quiet) {
-            this.digest.render(line);
-            return;
-        }
-        if (!this.opened) {
-            this.opened = true;
-            log.startGroup(this.title);
-        }
-        for (const out of this.digest.render(line))
-            log.info(out);
-    }
-    finish() {
-        if (this.done)
-            return;
-        if (this.pending.length)
-            this.emit(Buffer.alloc(0), true);
-        this.done = true;
-        if (this.opened)
-            log.endGroup();
-    }
-    giveUp(why) {
-        if (this.quiet)
-            log.debug(`The ${this.kind} log could not be read for the summary (${why}).`);
-        else
-            log.warning(`The ${this.kind} log cannot be shown (${why}); the run is followed all the same. Set show_logs: false to skip logs.`);
-        this.finish();
-    }
-}
-/** The logs of one run: its plan, then its apply, each streamed while its stage runs. */
-class RunLogs {
-    plan;
-    apply;
-    http;
-    intervalMs;
-    readTimeoutMs;
-    loop;
-    stopped = false;
-    wake;
-    quiet;
-    constructor(options) {
-        this.quiet = options.quiet ?? false;
-        this.plan = new StageLog('plan', options.title('plan'), this.quiet);
-        this.apply = new StageLog('apply', options.title('apply'), this.quiet);
-        this.intervalMs = options.intervalMs ?? 1000;
-        this.readTimeoutMs = options.readTimeoutMs ?? 10_000;
-        // No Authorization header ever: the log URL is signed, and it is another origin.
-        this.http = signedUrlClient(this.readTimeoutMs, true);
-    }
-    /** What the last poll said about the stages; starts streaming as soon as a log URL appears. */
-    observe(run) {
-        this.note(this.plan, run.plan);
-        this.note(this.apply, run.apply);
-        // Quiet: nothing is shown while the run goes on, so nothing is read until it has ended.
-        if (!this.quiet)
-            this.loop ??= this.url() ? this.run() : undefined;
-        this.wake?.();
-    }
-    url() {
-        return this.plan.url || this.apply.url;
-    }
-    note(stage, counts) {
-        if (!counts)
-            return;
-        if (counts.logReadUrl && !stage.url) {
-            log.mask(counts.logReadUrl);
-            stage.url = counts.logReadUrl;
-        }
-        stage.final = StageFinal.has(counts.status);
-    }
-    /** The stage to read now: the plan until its log is done, then the apply. */
-    current() {
-        if (!this.plan.done && this.plan.url)
-            return this.plan;
-        if (!this.apply.done && this.apply.url)
-            return this.apply;
-        return undefined;
-    }
-    async run() {
-        while (!this.stopped) {
-            const stage = this.current();
-            if (!stage) {
-                if (this.plan.done && this.apply.done)
-                    return;
-                await this.idle();
-                continue;
-            }
-            const more = await stage.read(this.http, this.readTimeoutMs);
-            if (!more && !stage.done)
-                await this.idle();
-        }
-    }
-    /** Waits for the interval, or less when a poll brings news (a new stage, a final status). */
-    idle() {
-        return new Promise(resolve => {
-            const timer = setTimeout(done, this.intervalMs);
-            function done() {
-                clearTimeout(timer);
-                resolve();
-            }
-            this.wake = () => {
-                this.wake = undefined;
-                done();
-            };
-        });
-    }
-    /**
-     * The run has ended: read what is left of the logs, within `boundMs`, so their last lines (the
-     * totals, the error) are in the job log before the step reports. Then stop.
-     */
-    async finish(run, boundMs) {
-        this.observe(run);
-        for (const stage of [this.plan, this.apply])
-            stage.final = true;
-        this.loop ??= this.url() ? this.run() : undefined;
-        const until = Date.now() + boundMs;
-        while (this.loop && Date.now() < until && !(this.done(this.plan) && this.done(this.apply))) {
-            this.wake?.();
-            await sleep(Math.min(50, Math.max(1, until - Date.now())));
-        }
-        this.stop();
-    }
-    done(stage) {
-        return stage.done || !stage.url;
-    }
-    stop() {
-        this.stopped = true;
-        this.wake?.();
-        this.plan.finish();
-        this.apply.finish();
-        this.http.dispose();
-    }
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:buffer"
@@ -33744,13 +32820,15 @@ const external_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.me
 var external_zlib_namespaceObject_0 = /*#__PURE__*/__nccwpck_require__.t(external_zlib_namespaceObject, 2);
 // EXTERNAL MODULE: external "node:assert"
 var external_node_assert_ = __nccwpck_require__(4589);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/tar/dist/esm/index.min.js
 var zr=Object.defineProperty;var Ur=(s,t)=>{for(var e in t)zr(s,e,{get:t[e],enumerable:!0})};var Ds=typeof process=="object"&&process?process:{stdout:null,stderr:null},Wr=s=>!!s&&typeof s=="object"&&(s instanceof A||s instanceof external_node_stream_||Gr(s)||Zr(s)),Gr=s=>!!s&&typeof s=="object"&&s instanceof external_node_events_.EventEmitter&&typeof s.pipe=="function"&&s.pipe!==external_node_stream_.Writable.prototype.pipe,Zr=s=>!!s&&typeof s=="object"&&s instanceof external_node_events_.EventEmitter&&typeof s.write=="function"&&typeof s.end=="function",Q=Symbol("EOF"),J=Symbol("maybeEmitEnd"),nt=Symbol("emittedEnd"),De=Symbol("emittingEnd"),qt=Symbol("emittedError"),Ne=Symbol("closed"),Ns=Symbol("read"),Ae=Symbol("flush"),As=Symbol("flushChunk"),z=Symbol("encoding"),Mt=Symbol("decoder"),g=Symbol("flowing"),Qt=Symbol("paused"),Bt=Symbol("resume"),b=Symbol("buffer"),N=Symbol("pipes"),_=Symbol("bufferLength"),bi=Symbol("bufferPush"),Ie=Symbol("bufferShift"),L=Symbol("objectMode"),S=Symbol("destroyed"),_i=Symbol("error"),Oi=Symbol("emitData"),Is=Symbol("emitEnd"),Ti=Symbol("emitEnd2"),Z=Symbol("async"),xi=Symbol("abort"),Ce=Symbol("aborted"),Jt=Symbol("signal"),Rt=Symbol("dataListeners"),C=Symbol("discarded"),jt=s=>Promise.resolve().then(s),Yr=s=>s(),Kr=s=>s==="end"||s==="finish"||s==="prefinish",Vr=s=>s instanceof ArrayBuffer||!!s&&typeof s=="object"&&s.constructor&&s.constructor.name==="ArrayBuffer"&&s.byteLength>=0,$r=s=>!Buffer.isBuffer(s)&&ArrayBuffer.isView(s),Fe=class{src;dest;opts;ondrain;constructor(t,e,i){this.src=t,this.dest=e,this.opts=i,this.ondrain=()=>t[Bt](),this.dest.on("drain",this.ondrain)}unpipe(){this.dest.removeListener("drain",this.ondrain)}proxyErrors(t){}end(){this.unpipe(),this.opts.end&&this.dest.end()}},Li=class extends Fe{unpipe(){this.src.removeListener("error",this.proxyErrors),super.unpipe()}constructor(t,e,i){super(t,e,i),this.proxyErrors=r=>this.dest.emit("error",r),t.on("error",this.proxyErrors)}},Xr=s=>!!s.objectMode,qr=s=>!s.objectMode&&!!s.encoding&&s.encoding!=="buffer",A=class extends external_node_events_.EventEmitter{[g]=!1;[Qt]=!1;[N]=[];[b]=[];[L];[z];[Z];[Mt];[Q]=!1;[nt]=!1;[De]=!1;[Ne]=!1;[qt]=null;[_]=0;[S]=!1;[Jt];[Ce]=!1;[Rt]=0;[C]=!1;writable=!0;readable=!0;constructor(...t){let e=t[0]||{};if(super(),e.objectMode&&typeof e.encoding=="string")throw new TypeError("Encoding and objectMode may not be used together");Xr(e)?(this[L]=!0,this[z]=null):qr(e)?(this[z]=e.encoding,this[L]=!1):(this[L]=!1,this[z]=null),this[Z]=!!e.async,this[Mt]=this[z]?new external_node_string_decoder_namespaceObject.StringDecoder(this[z]):null,e&&e.debugExposeBuffer===!0&&Object.defineProperty(this,"buffer",{get:()=>this[b]}),e&&e.debugExposePipes===!0&&Object.defineProperty(this,"pipes",{get:()=>this[N]});let{signal:i}=e;i&&(this[Jt]=i,i.aborted?this[xi]():i.addEventListener("abort",()=>this[xi]()))}get bufferLength(){return this[_]}get encoding(){return this[z]}set encoding(t){throw new Error("Encoding must be set at instantiation time")}setEncoding(t){throw new Error("Encoding must be set at instantiation time")}get objectMode(){return this[L]}set objectMode(t){throw new Error("objectMode must be set at instantiation time")}get async(){return this[Z]}set async(t){this[Z]=this[Z]||!!t}[xi](){this[Ce]=!0,this.emit("abort",this[Jt]?.reason),this.destroy(this[Jt]?.reason)}get aborted(){return this[Ce]}set aborted(t){}write(t,e,i){if(this[Ce])return!1;if(this[Q])throw new Error("write after end");if(this[S])return this.emit("error",Object.assign(new Error("Cannot call write after a stream was destroyed"),{code:"ERR_STREAM_DESTROYED"})),!0;typeof e=="function"&&(i=e,e="utf8"),e||(e="utf8");let r=this[Z]?jt:Yr;if(!this[L]&&!Buffer.isBuffer(t)){if($r(t))t=Buffer.from(t.buffer,t.byteOffset,t.byteLength);else if(Vr(t))t=Buffer.from(t);else if(typeof t!="string")throw new Error("Non-contiguous data written to non-objectMode stream")}return this[L]?(this[g]&&this[_]!==0&&this[Ae](!0),this[g]?this.emit("data",t):this[bi](t),this[_]!==0&&this.emit("readable"),i&&r(i),this[g]):t.length?(typeof t=="string"&&!(e===this[z]&&!this[Mt]?.lastNeed)&&(t=Buffer.from(t,e)),Buffer.isBuffer(t)&&this[z]&&(t=this[Mt].write(t)),this[g]&&this[_]!==0&&this[Ae](!0),this[g]?this.emit("data",t):this[bi](t),this[_]!==0&&this.emit("readable"),i&&r(i),this[g]):(this[_]!==0&&this.emit("readable"),i&&r(i),this[g])}read(t){if(this[S])return null;if(this[C]=!1,this[_]===0||t===0||t&&t>this[_])return this[J](),null;this[L]&&(t=null),this[b].length>1&&!this[L]&&(this[b]=[this[z]?this[b].join(""):Buffer.concat(this[b],this[_])]);let e=this[Ns](t||null,this[b][0]);return this[J](),e}[Ns](t,e){if(this[L])this[Ie]();else{let i=e;t===i.length||t===null?this[Ie]():typeof i=="string"?(this[b][0]=i.slice(t),e=i.slice(0,t),this[_]-=t):(this[b][0]=i.subarray(t),e=i.subarray(0,t),this[_]-=t)}return this.emit("data",e),!this[b].length&&!this[Q]&&this.emit("drain"),e}end(t,e,i){return typeof t=="function"&&(i=t,t=void 0),typeof e=="function"&&(i=e,e="utf8"),t!==void 0&&this.write(t,e),i&&this.once("end",i),this[Q]=!0,this.writable=!1,(this[g]||!this[Qt])&&this[J](),this}[Bt](){this[S]||(!this[Rt]&&!this[N].length&&(this[C]=!0),this[Qt]=!1,this[g]=!0,this.emit("resume"),this[b].length?this[Ae]():this[Q]?this[J]():this.emit("drain"))}resume(){return this[Bt]()}pause(){this[g]=!1,this[Qt]=!0,this[C]=!1}get destroyed(){return this[S]}get flowing(){return this[g]}get paused(){return this[Qt]}[bi](t){this[L]?this[_]+=1:this[_]+=t.length,this[b].push(t)}[Ie](){return this[L]?this[_]-=1:this[_]-=this[b][0].length,this[b].shift()}[Ae](t=!1){do;while(this[As](this[Ie]())&&this[b].length);!t&&!this[b].length&&!this[Q]&&this.emit("drain")}[As](t){return this.emit("data",t),this[g]}pipe(t,e){if(this[S])return t;this[C]=!1;let i=this[nt];return e=e||{},t===Ds.stdout||t===Ds.stderr?e.end=!1:e.end=e.end!==!1,e.proxyErrors=!!e.proxyErrors,i?e.end&&t.end():(this[N].push(e.proxyErrors?new Li(this,t,e):new Fe(this,t,e)),this[Z]?jt(()=>this[Bt]()):this[Bt]()),t}unpipe(t){let e=this[N].find(i=>i.dest===t);e&&(this[N].length===1?(this[g]&&this[Rt]===0&&(this[g]=!1),this[N]=[]):this[N].splice(this[N].indexOf(e),1),e.unpipe())}addListener(t,e){return this.on(t,e)}on(t,e){let i=super.on(t,e);if(t==="data")this[C]=!1,this[Rt]++,!this[N].length&&!this[g]&&this[Bt]();else if(t==="readable"&&this[_]!==0)super.emit("readable");else if(Kr(t)&&this[nt])super.emit(t),this.removeAllListeners(t);else if(t==="error"&&this[qt]){let r=e;this[Z]?jt(()=>r.call(this,this[qt])):r.call(this,this[qt])}return i}removeListener(t,e){return this.off(t,e)}off(t,e){let i=super.off(t,e);return t==="data"&&(this[Rt]=this.listeners("data").length,this[Rt]===0&&!this[C]&&!this[N].length&&(this[g]=!1)),i}removeAllListeners(t){let e=super.removeAllListeners(t);return(t==="data"||t===void 0)&&(this[Rt]=0,!this[C]&&!this[N].length&&(this[g]=!1)),e}get emittedEnd(){return this[nt]}[J](){!this[De]&&!this[nt]&&!this[S]&&this[b].length===0&&this[Q]&&(this[De]=!0,this.emit("end"),this.emit("prefinish"),this.emit("finish"),this[Ne]&&this.emit("close"),this[De]=!1)}emit(t,...e){let i=e[0];if(t!=="error"&&t!=="close"&&t!==S&&this[S])return!1;if(t==="data")return!this[L]&&!i?!1:this[Z]?(jt(()=>this[Oi](i)),!0):this[Oi](i);if(t==="end")return this[Is]();if(t==="close"){if(this[Ne]=!0,!this[nt]&&!this[S])return!1;let n=super.emit("close");return this.removeAllListeners("close"),n}else if(t==="error"){this[qt]=i,super.emit(_i,i);let n=!this[Jt]||this.listeners("error").length?super.emit("error",i):!1;return this[J](),n}else if(t==="resume"){let n=super.emit("resume");return this[J](),n}else if(t==="finish"||t==="prefinish"){let n=super.emit(t);return this.removeAllListeners(t),n}let r=super.emit(t,...e);return this[J](),r}[Oi](t){for(let i of this[N])i.dest.write(t)===!1&&this.pause();let e=this[C]?!1:super.emit("data",t);return this[J](),e}[Is](){return this[nt]?!1:(this[nt]=!0,this.readable=!1,this[Z]?(jt(()=>this[Ti]()),!0):this[Ti]())}[Ti](){if(this[Mt]){let e=this[Mt].end();if(e){for(let i of this[N])i.dest.write(e);this[C]||super.emit("data",e)}}for(let e of this[N])e.end();let t=super.emit("end");return this.removeAllListeners("end"),t}async collect(){let t=Object.assign([],{dataLength:0});this[L]||(t.dataLength=0);let e=this.promise();return this.on("data",i=>{t.push(i),this[L]||(t.dataLength+=i.length)}),await e,t}async concat(){if(this[L])throw new Error("cannot concat in objectMode");let t=await this.collect();return this[z]?t.join(""):Buffer.concat(t,t.dataLength)}async promise(){return new Promise((t,e)=>{this.on(S,()=>e(new Error("stream destroyed"))),this.on("error",i=>e(i)),this.on("end",()=>t())})}[Symbol.asyncIterator](){this[C]=!1;let t=!1,e=async()=>(this.pause(),t=!0,{value:void 0,done:!0});return{next:()=>{if(t)return e();let r=this.read();if(r!==null)return Promise.resolve({done:!1,value:r});if(this[Q])return e();let n,o,h=d=>{this.off("data",a),this.off("end",l),this.off(S,c),e(),o(d)},a=d=>{this.off("error",h),this.off("end",l),this.off(S,c),this.pause(),n({value:d,done:!!this[Q]})},l=()=>{this.off("error",h),this.off("data",a),this.off(S,c),e(),n({done:!0,value:void 0})},c=()=>h(new Error("stream destroyed"));return new Promise((d,y)=>{o=y,n=d,this.once(S,c),this.once("error",h),this.once("end",l),this.once("data",a)})},throw:e,return:e,[Symbol.asyncIterator](){return this},[Symbol.asyncDispose]:async()=>{}}}[Symbol.iterator](){this[C]=!1;let t=!1,e=()=>(this.pause(),this.off(_i,e),this.off(S,e),this.off("end",e),t=!0,{done:!0,value:void 0}),i=()=>{if(t)return e();let r=this.read();return r===null?e():{done:!1,value:r}};return this.once("end",e),this.once(_i,e),this.once(S,e),{next:i,throw:e,return:e,[Symbol.iterator](){return this},[Symbol.dispose]:()=>{}}}destroy(t){if(this[S])return t?this.emit("error",t):this.emit(S),this;this[S]=!0,this[C]=!0,this[b].length=0,this[_]=0;let e=this;return typeof e.close=="function"&&!this[Ne]&&e.close(),t?this.emit("error",t):this.emit(S),this}static get isStream(){return Wr}};var Jr=external_fs_.writev,ht=Symbol("_autoClose"),H=Symbol("_close"),te=Symbol("_ended"),m=Symbol("_fd"),Ni=Symbol("_finished"),tt=Symbol("_flags"),Ai=Symbol("_flush"),ki=Symbol("_handleChunk"),vi=Symbol("_makeBuf"),ie=Symbol("_mode"),ke=Symbol("_needDrain"),Ut=Symbol("_onerror"),Ht=Symbol("_onopen"),Ii=Symbol("_onread"),Pt=Symbol("_onwrite"),at=Symbol("_open"),U=Symbol("_path"),ot=Symbol("_pos"),Y=Symbol("_queue"),zt=Symbol("_read"),Ci=Symbol("_readSize"),j=Symbol("_reading"),ee=Symbol("_remain"),Fi=Symbol("_size"),ve=Symbol("_write"),gt=Symbol("_writing"),Me=Symbol("_defaultFlag"),bt=Symbol("_errored"),_t=class extends A{[bt]=!1;[m];[U];[Ci];[j]=!1;[Fi];[ee];[ht];constructor(t,e){if(e=e||{},super(e),this.readable=!0,this.writable=!1,typeof t!="string")throw new TypeError("path must be a string");this[bt]=!1,this[m]=typeof e.fd=="number"?e.fd:void 0,this[U]=t,this[Ci]=e.readSize||16*1024*1024,this[j]=!1,this[Fi]=typeof e.size=="number"?e.size:1/0,this[ee]=this[Fi],this[ht]=typeof e.autoClose=="boolean"?e.autoClose:!0,typeof this[m]=="number"?this[zt]():this[at]()}get fd(){return this[m]}get path(){return this[U]}write(){throw new TypeError("this is a readable stream")}end(){throw new TypeError("this is a readable stream")}[at](){external_fs_.open(this[U],"r",(t,e)=>this[Ht](t,e))}[Ht](t,e){t?this[Ut](t):(this[m]=e,this.emit("open",e),this[zt]())}[vi](){return Buffer.allocUnsafe(Math.min(this[Ci],this[ee]))}[zt](){if(!this[j]){this[j]=!0;let t=this[vi]();if(t.length===0)return process.nextTick(()=>this[Ii](null,0,t));external_fs_.read(this[m],t,0,t.length,null,(e,i,r)=>this[Ii](e,i,r))}}[Ii](t,e,i){this[j]=!1,t?this[Ut](t):this[ki](e,i)&&this[zt]()}[H](){if(this[ht]&&typeof this[m]=="number"){let t=this[m];this[m]=void 0,external_fs_.close(t,e=>e?this.emit("error",e):this.emit("close"))}}[Ut](t){this[j]=!0,this[H](),this.emit("error",t)}[ki](t,e){let i=!1;return this[ee]-=t,t>0&&(i=super.write(t<e.length?e.subarray(0,t):e)),(t===0||this[ee]<=0)&&(i=!1,this[H](),super.end()),i}emit(t,...e){switch(t){case"prefinish":case"finish":return!1;case"drain":return typeof this[m]=="number"&&this[zt](),!1;case"error":return this[bt]?!1:(this[bt]=!0,super.emit(t,...e));default:return super.emit(t,...e)}}},Be=class extends _t{[at](){let t=!0;try{this[Ht](null,external_fs_.openSync(this[U],"r")),t=!1}finally{t&&this[H]()}}[zt](){let t=!0;try{if(!this[j]){this[j]=!0;do{let e=this[vi](),i=e.length===0?0:external_fs_.readSync(this[m],e,0,e.length,null);if(!this[ki](i,e))break}while(!0);this[j]=!1}t=!1}finally{t&&this[H]()}}[H](){if(this[ht]&&typeof this[m]=="number"){let t=this[m];this[m]=void 0,external_fs_.closeSync(t),this.emit("close")}}},et=class extends external_events_{readable=!1;writable=!0;[bt]=!1;[gt]=!1;[te]=!1;[Y]=[];[ke]=!1;[U];[ie];[ht];[m];[Me];[tt];[Ni]=!1;[ot];constructor(t,e){e=e||{},super(e),this[U]=t,this[m]=typeof e.fd=="number"?e.fd:void 0,this[ie]=e.mode===void 0?438:e.mode,this[ot]=typeof e.start=="number"?e.start:void 0,this[ht]=typeof e.autoClose=="boolean"?e.autoClose:!0;let i=this[ot]!==void 0?"r+":"w";this[Me]=e.flags===void 0,this[tt]=e.flags===void 0?i:e.flags,this[m]===void 0&&this[at]()}emit(t,...e){if(t==="error"){if(this[bt])return!1;this[bt]=!0}return super.emit(t,...e)}get fd(){return this[m]}get path(){return this[U]}[Ut](t){this[H](),this[gt]=!0,this.emit("error",t)}[at](){external_fs_.open(this[U],this[tt],this[ie],(t,e)=>this[Ht](t,e))}[Ht](t,e){this[Me]&&this[tt]==="r+"&&t&&t.code==="ENOENT"?(this[tt]="w",this[at]()):t?this[Ut](t):(this[m]=e,this.emit("open",e),this[gt]||this[Ai]())}end(t,e){return t&&this.write(t,e),this[te]=!0,!this[gt]&&!this[Y].length&&typeof this[m]=="number"&&this[Pt](null,0),this}write(t,e){return typeof t=="string"&&(t=Buffer.from(t,e)),this[te]?(this.emit("error",new Error("write() after end()")),!1):this[m]===void 0||this[gt]||this[Y].length?(this[Y].push(t),this[ke]=!0,!1):(this[gt]=!0,this[ve](t),!0)}[ve](t){external_fs_.write(this[m],t,0,t.length,this[ot],(e,i)=>this[Pt](e,i))}[Pt](t,e){t?this[Ut](t):(this[ot]!==void 0&&typeof e=="number"&&(this[ot]+=e),this[Y].length?this[Ai]():(this[gt]=!1,this[te]&&!this[Ni]?(this[Ni]=!0,this[H](),this.emit("finish")):this[ke]&&(this[ke]=!1,this.emit("drain"))))}[Ai](){if(this[Y].length===0)this[te]&&this[Pt](null,0);else if(this[Y].length===1)this[ve](this[Y].pop());else{let t=this[Y];this[Y]=[],Jr(this[m],t,this[ot],(e,i)=>this[Pt](e,i))}}[H](){if(this[ht]&&typeof this[m]=="number"){let t=this[m];this[m]=void 0,external_fs_.close(t,e=>e?this.emit("error",e):this.emit("close"))}}},Wt=class extends et{[at](){let t;if(this[Me]&&this[tt]==="r+")try{t=external_fs_.openSync(this[U],this[tt],this[ie])}catch(e){if(e?.code==="ENOENT")return this[tt]="w",this[at]();throw e}else t=external_fs_.openSync(this[U],this[tt],this[ie]);this[Ht](null,t)}[H](){if(this[ht]&&typeof this[m]=="number"){let t=this[m];this[m]=void 0,external_fs_.closeSync(t),this.emit("close")}}[ve](t){let e=!0;try{this[Pt](null,external_fs_.writeSync(this[m],t,0,t.length,this[ot])),e=!1}finally{if(e)try{this[H]()}catch{}}}};var jr=new Map([["C","cwd"],["f","file"],["z","gzip"],["P","preservePaths"],["U","unlink"],["strip-components","strip"],["stripComponents","strip"],["keep-newer","newer"],["keepNewer","newer"],["keep-newer-files","newer"],["keepNewerFiles","newer"],["k","keep"],["keep-existing","keep"],["keepExisting","keep"],["m","noMtime"],["no-mtime","noMtime"],["p","preserveOwner"],["L","follow"],["h","follow"],["onentry","onReadEntry"]]),Fs=s=>!!s.sync&&!!s.file,ks=s=>!s.sync&&!!s.file,vs=s=>!!s.sync&&!s.file,Ms=s=>!s.sync&&!s.file;var Bs=s=>!!s.file;var tn=s=>{let t=jr.get(s);return t||s},se=(s={})=>{if(!s)return{};let t={};for(let[e,i]of Object.entries(s)){let r=tn(e);t[r]=i}return t.chmod===void 0&&t.noChmod===!1&&(t.chmod=!0),delete t.noChmod,t};var K=(s,t,e,i,r)=>Object.assign((n=[],o,h)=>{Array.isArray(n)&&(o=n,n={}),typeof o=="function"&&(h=o,o=void 0),o=o?Array.from(o):[];let a=se(n);if(r?.(a,o),Fs(a)){if(typeof h=="function")throw new TypeError("callback not supported for sync tar functions");return s(a,o)}else if(ks(a)){let l=t(a,o);return h?l.then(()=>h(),h):l}else if(vs(a)){if(typeof h=="function")throw new TypeError("callback not supported for sync tar functions");return e(a,o)}else if(Ms(a)){if(typeof h=="function")throw new TypeError("callback only supported with file option");return i(a,o)}throw new Error("impossible options??")},{syncFile:s,asyncFile:t,syncNoFile:e,asyncNoFile:i,validate:r});var sn=external_zlib_namespaceObject.constants||{ZLIB_VERNUM:4736},M=Object.freeze(Object.assign(Object.create(null),{Z_NO_FLUSH:0,Z_PARTIAL_FLUSH:1,Z_SYNC_FLUSH:2,Z_FULL_FLUSH:3,Z_FINISH:4,Z_BLOCK:5,Z_OK:0,Z_STREAM_END:1,Z_NEED_DICT:2,Z_ERRNO:-1,Z_STREAM_ERROR:-2,Z_DATA_ERROR:-3,Z_MEM_ERROR:-4,Z_BUF_ERROR:-5,Z_VERSION_ERROR:-6,Z_NO_COMPRESSION:0,Z_BEST_SPEED:1,Z_BEST_COMPRESSION:9,Z_DEFAULT_COMPRESSION:-1,Z_FILTERED:1,Z_HUFFMAN_ONLY:2,Z_RLE:3,Z_FIXED:4,Z_DEFAULT_STRATEGY:0,DEFLATE:1,INFLATE:2,GZIP:3,GUNZIP:4,DEFLATERAW:5,INFLATERAW:6,UNZIP:7,BROTLI_DECODE:8,BROTLI_ENCODE:9,Z_MIN_WINDOWBITS:8,Z_MAX_WINDOWBITS:15,Z_DEFAULT_WINDOWBITS:15,Z_MIN_CHUNK:64,Z_MAX_CHUNK:1/0,Z_DEFAULT_CHUNK:16384,Z_MIN_MEMLEVEL:1,Z_MAX_MEMLEVEL:9,Z_DEFAULT_MEMLEVEL:8,Z_MIN_LEVEL:-1,Z_MAX_LEVEL:9,Z_DEFAULT_LEVEL:-1,BROTLI_OPERATION_PROCESS:0,BROTLI_OPERATION_FLUSH:1,BROTLI_OPERATION_FINISH:2,BROTLI_OPERATION_EMIT_METADATA:3,BROTLI_MODE_GENERIC:0,BROTLI_MODE_TEXT:1,BROTLI_MODE_FONT:2,BROTLI_DEFAULT_MODE:0,BROTLI_MIN_QUALITY:0,BROTLI_MAX_QUALITY:11,BROTLI_DEFAULT_QUALITY:11,BROTLI_MIN_WINDOW_BITS:10,BROTLI_MAX_WINDOW_BITS:24,BROTLI_LARGE_MAX_WINDOW_BITS:30,BROTLI_DEFAULT_WINDOW:22,BROTLI_MIN_INPUT_BLOCK_BITS:16,BROTLI_MAX_INPUT_BLOCK_BITS:24,BROTLI_PARAM_MODE:0,BROTLI_PARAM_QUALITY:1,BROTLI_PARAM_LGWIN:2,BROTLI_PARAM_LGBLOCK:3,BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING:4,BROTLI_PARAM_SIZE_HINT:5,BROTLI_PARAM_LARGE_WINDOW:6,BROTLI_PARAM_NPOSTFIX:7,BROTLI_PARAM_NDIRECT:8,BROTLI_DECODER_RESULT_ERROR:0,BROTLI_DECODER_RESULT_SUCCESS:1,BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT:2,BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT:3,BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION:0,BROTLI_DECODER_PARAM_LARGE_WINDOW:1,BROTLI_DECODER_NO_ERROR:0,BROTLI_DECODER_SUCCESS:1,BROTLI_DECODER_NEEDS_MORE_INPUT:2,BROTLI_DECODER_NEEDS_MORE_OUTPUT:3,BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE:-1,BROTLI_DECODER_ERROR_FORMAT_RESERVED:-2,BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE:-3,BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET:-4,BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME:-5,BROTLI_DECODER_ERROR_FORMAT_CL_SPACE:-6,BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE:-7,BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT:-8,BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1:-9,BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2:-10,BROTLI_DECODER_ERROR_FORMAT_TRANSFORM:-11,BROTLI_DECODER_ERROR_FORMAT_DICTIONARY:-12,BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS:-13,BROTLI_DECODER_ERROR_FORMAT_PADDING_1:-14,BROTLI_DECODER_ERROR_FORMAT_PADDING_2:-15,BROTLI_DECODER_ERROR_FORMAT_DISTANCE:-16,BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET:-19,BROTLI_DECODER_ERROR_INVALID_ARGUMENTS:-20,BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES:-21,BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS:-22,BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP:-25,BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1:-26,BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2:-27,BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES:-30,BROTLI_DECODER_ERROR_UNREACHABLE:-31},sn));var rn=external_buffer_namespaceObject.Buffer.concat,zs=Object.getOwnPropertyDescriptor(external_buffer_namespaceObject.Buffer,"concat"),nn=s=>s,Bi=zs?.writable===!0||zs?.set!==void 0?s=>{external_buffer_namespaceObject.Buffer.concat=s?nn:rn}:s=>{},Tt=Symbol("_superWrite"),Gt=class extends Error{code;errno;constructor(t,e){super("zlib: "+t.message,{cause:t}),this.code=t.code,this.errno=t.errno,this.code||(this.code="ZLIB_ERROR"),this.message="zlib: "+t.message,Error.captureStackTrace(this,e??this.constructor)}get name(){return"ZlibError"}},Pi=Symbol("flushFlag"),re=class extends A{#t=!1;#i=!1;#s;#n;#r;#e;#o;get sawError(){return this.#t}get handle(){return this.#e}get flushFlag(){return this.#s}constructor(t,e){if(!t||typeof t!="object")throw new TypeError("invalid options for ZlibBase constructor");if(super(t),this.#s=t.flush??0,this.#n=t.finishFlush??0,this.#r=t.fullFlushFlag??0,typeof external_zlib_namespaceObject_0[e]!="function")throw new TypeError("Compression method not supported: "+e);try{this.#e=new external_zlib_namespaceObject_0[e](t)}catch(i){throw new Gt(i,this.constructor)}this.#o=i=>{this.#t||(this.#t=!0,this.close(),this.emit("error",i))},this.#e?.on("error",i=>this.#o(new Gt(i))),this.once("end",()=>this.close)}close(){this.#e&&(this.#e.close(),this.#e=void 0,this.emit("close"))}reset(){if(!this.#t)return external_assert_(this.#e,"zlib binding closed"),this.#e.reset?.()}flush(t){this.ended||(typeof t!="number"&&(t=this.#r),this.write(Object.assign(external_buffer_namespaceObject.Buffer.alloc(0),{[Pi]:t})))}end(t,e,i){return typeof t=="function"&&(i=t,e=void 0,t=void 0),typeof e=="function"&&(i=e,e=void 0),t&&(e?this.write(t,e):this.write(t)),this.flush(this.#n),this.#i=!0,super.end(i)}get ended(){return this.#i}[Tt](t){return super.write(t)}write(t,e,i){if(typeof e=="function"&&(i=e,e="utf8"),typeof t=="string"&&(t=external_buffer_namespaceObject.Buffer.from(t,e)),this.#t)return;external_assert_(this.#e,"zlib binding closed");let r=this.#e._handle,n=r.close;r.close=()=>{};let o=this.#e.close;this.#e.close=()=>{},Bi(!0);let h;try{let l=typeof t[Pi]=="number"?t[Pi]:this.#s;h=this.#e._processChunk(t,l),Bi(!1)}catch(l){Bi(!1),this.#o(new Gt(l,this.write))}finally{this.#e&&(this.#e._handle=r,r.close=n,this.#e.close=o,this.#e.removeAllListeners("error"))}this.#e&&this.#e.on("error",l=>this.#o(new Gt(l,this.write)));let a;if(h)if(Array.isArray(h)&&h.length>0){let l=h[0];a=this[Tt](external_buffer_namespaceObject.Buffer.from(l));for(let c=1;c<h.length;c++)a=this[Tt](h[c])}else a=this[Tt](external_buffer_namespaceObject.Buffer.from(h));return i&&i(),a}},Pe=class extends re{#t;#i;constructor(t,e){t=t||{},t.flush=t.flush||M.Z_NO_FLUSH,t.finishFlush=t.finishFlush||M.Z_FINISH,t.fullFlushFlag=M.Z_FULL_FLUSH,super(t,e),this.#t=t.level,this.#i=t.strategy}params(t,e){if(!this.sawError){if(!this.handle)throw new Error("cannot switch params when binding is closed");if(!this.handle.params)throw new Error("not supported in this implementation");if(this.#t!==t||this.#i!==e){this.flush(M.Z_SYNC_FLUSH),external_assert_(this.handle,"zlib binding closed");let i=this.handle.flush;this.handle.flush=(r,n)=>{typeof r=="function"&&(n=r,r=this.flushFlag),this.flush(r),n?.()};try{this.handle.params(t,e)}finally{this.handle.flush=i}this.handle&&(this.#t=t,this.#i=e)}}}};var ze=class extends Pe{#t;constructor(t){super(t,"Gzip"),this.#t=t&&!!t.portable}[Tt](t){return this.#t?(this.#t=!1,t[9]=255,super[Tt](t)):super[Tt](t)}};var Ue=class extends Pe{constructor(t){super(t,"Unzip")}},He=class extends re{constructor(t,e){t=t||{},t.flush=t.flush||M.BROTLI_OPERATION_PROCESS,t.finishFlush=t.finishFlush||M.BROTLI_OPERATION_FINISH,t.fullFlushFlag=M.BROTLI_OPERATION_FLUSH,super(t,e)}},We=class extends He{constructor(t){super(t,"BrotliCompress")}},Ge=class extends He{constructor(t){super(t,"BrotliDecompress")}},Ze=class extends re{constructor(t,e){t=t||{},t.flush=t.flush||M.ZSTD_e_continue,t.finishFlush=t.finishFlush||M.ZSTD_e_end,t.fullFlushFlag=M.ZSTD_e_flush,super(t,e)}},Ye=class extends Ze{constructor(t){super(t,"ZstdCompress")}},Ke=class extends Ze{constructor(t){super(t,"ZstdDecompress")}};var Us=(s,t)=>{if(Number.isSafeInteger(s))s<0?an(s,t):hn(s,t);else throw Error("cannot encode number outside of javascript safe integer range");return t},hn=(s,t)=>{t[0]=128;for(var e=t.length;e>1;e--)t[e-1]=s&255,s=Math.floor(s/256)},an=(s,t)=>{t[0]=255;var e=!1;s=s*-1;for(var i=t.length;i>1;i--){var r=s&255;s=Math.floor(s/256),e?t[i-1]=Ws(r):r===0?t[i-1]=0:(e=!0,t[i-1]=Gs(r))}},Hs=s=>{let t=s[0],e=t===128?cn(s.subarray(1,s.length)):t===255?ln(s):null;if(e===null)throw Error("invalid base256 encoding");if(!Number.isSafeInteger(e))throw Error("parsed number outside of javascript safe integer range");return e},ln=s=>{for(var t=s.length,e=0,i=!1,r=t-1;r>-1;r--){var n=Number(s[r]),o;i?o=Ws(n):n===0?o=n:(i=!0,o=Gs(n)),o!==0&&(e-=o*Math.pow(256,t-r-1))}return e},cn=s=>{for(var t=s.length,e=0,i=t-1;i>-1;i--){var r=Number(s[i]);r!==0&&(e+=r*Math.pow(256,t-i-1))}return e},Ws=s=>(255^s)&255,Gs=s=>(255^s)+1&255;var Hi={};Ur(Hi,{code:()=>Ve,isCode:()=>ne,isName:()=>dn,name:()=>oe,normalFsTypes:()=>Ui});var ne=s=>oe.has(s),dn=s=>Ve.has(s),Ui=new Set(["0","","1","2","3","4","5","6","7","D"]),oe=new Map([["0","File"],["","OldFile"],["1","Link"],["2","SymbolicLink"],["3","CharacterDevice"],["4","BlockDevice"],["5","Directory"],["6","FIFO"],["7","ContiguousFile"],["g","GlobalExtendedHeader"],["x","ExtendedHeader"],["A","SolarisACL"],["D","GNUDumpDir"],["I","Inode"],["K","NextFileHasLongLinkpath"],["L","NextFileHasLongPath"],["M","ContinuationFile"],["N","OldGnuLongPath"],["S","SparseFile"],["V","TapeVolumeHeader"],["X","OldExtendedHeader"]]),Ve=new Map(Array.from(oe).map(s=>[s[1],s[0]]));var un=s=>s===void 0||s<0?void 0:s,F=class{cksumValid=!1;needPax=!1;nullBlock=!1;block;path;mode;uid;gid;size;cksum;#t="Unsupported";linkpath;uname;gname;devmaj=0;devmin=0;atime;ctime;mtime;charset;comment;constructor(t,e=0,i,r){Buffer.isBuffer(t)?this.decode(t,e||0,i,r):t&&this.#i(t)}decode(t,e,i,r){if(e||(e=0),!t||!(t.length>=e+512))throw new Error("need 512 bytes for header");let n=xt(t,e+156,1),o=Ui.has(n),h=o?i:void 0,a=o?r:void 0;if(this.path=h?.path??xt(t,e,100),this.mode=h?.mode??a?.mode??lt(t,e+100,8),this.uid=h?.uid??a?.uid??lt(t,e+108,8),this.gid=h?.gid??a?.gid??lt(t,e+116,8),this.size=un(h?.size??a?.size??lt(t,e+124,12)),this.mtime=h?.mtime??a?.mtime??Wi(t,e+136,12),this.cksum=lt(t,e+148,12),a&&this.#i(a,!0),h&&this.#i(h),ne(n)&&(this.#t=n||"0"),this.#t==="0"&&this.path.slice(-1)==="/"&&(this.#t="5"),this.#t==="5"&&(this.size=0),this.linkpath=xt(t,e+157,100),t.subarray(e+257,e+265).toString()==="ustar\x0000")if(this.uname=h?.uname??a?.uname??xt(t,e+265,32),this.gname=h?.gname??a?.gname??xt(t,e+297,32),this.devmaj=h?.devmaj??a?.devmaj??lt(t,e+329,8)??0,this.devmin=h?.devmin??a?.devmin??lt(t,e+337,8)??0,t[e+475]!==0){let c=xt(t,e+345,155);this.path=c+"/"+this.path}else{let c=xt(t,e+345,130);c&&(this.path=c+"/"+this.path),this.atime=i?.atime??r?.atime??Wi(t,e+476,12),this.ctime=i?.ctime??r?.ctime??Wi(t,e+488,12)}let l=256;for(let c=e;c<e+148;c++)l+=t[c];for(let c=e+156;c<e+512;c++)l+=t[c];this.cksumValid=l===this.cksum,this.cksum===void 0&&l===256&&(this.nullBlock=!0)}#i(t,e=!1){Object.assign(this,Object.fromEntries(Object.entries(t).filter(([i,r])=>!(r==null||i==="size"&&Number(r)<0||i==="path"&&e||i==="linkpath"&&e||i==="global"))))}encode(t,e=0){if(t||(t=this.block=Buffer.alloc(512)),this.#t==="Unsupported"&&(this.#t="0"),!(t.length>=e+512))throw new Error("need 512 bytes for header");let i=this.ctime||this.atime?130:155,r=mn(this.path||"",i),n=r[0],o=r[1];this.needPax=!!r[2],this.needPax=Lt(t,e,100,n)||this.needPax,this.needPax=ct(t,e+100,8,this.mode)||this.needPax,this.needPax=ct(t,e+108,8,this.uid)||this.needPax,this.needPax=ct(t,e+116,8,this.gid)||this.needPax,this.needPax=ct(t,e+124,12,this.size)||this.needPax,this.needPax=Gi(t,e+136,12,this.mtime)||this.needPax,t[e+156]=Number(this.#t.codePointAt(0)),this.needPax=Lt(t,e+157,100,this.linkpath)||this.needPax,t.write("ustar\x0000",e+257,8),this.needPax=Lt(t,e+265,32,this.uname)||this.needPax,this.needPax=Lt(t,e+297,32,this.gname)||this.needPax,this.needPax=ct(t,e+329,8,this.devmaj)||this.needPax,this.needPax=ct(t,e+337,8,this.devmin)||this.needPax,this.needPax=Lt(t,e+345,i,o)||this.needPax,t[e+475]!==0?this.needPax=Lt(t,e+345,155,o)||this.needPax:(this.needPax=Lt(t,e+345,130,o)||this.needPax,this.needPax=Gi(t,e+476,12,this.atime)||this.needPax,this.needPax=Gi(t,e+488,12,this.ctime)||this.needPax);let h=256;for(let a=e;a<e+148;a++)h+=t[a];for(let a=e+156;a<e+512;a++)h+=t[a];return this.cksum=h,ct(t,e+148,8,this.cksum),this.cksumValid=!0,this.needPax}get type(){return this.#t==="Unsupported"?this.#t:oe.get(this.#t)}get typeKey(){return this.#t}set type(t){let e=String(Ve.get(t));if(ne(e)||e==="Unsupported")this.#t=e;else if(ne(t))this.#t=t;else throw new TypeError("invalid entry type: "+t)}},mn=(s,t)=>{let i=s,r="",n,o=external_node_path_namespaceObject.posix.parse(s).root||".";if(Buffer.byteLength(i)<100)n=[i,r,!1];else{r=external_node_path_namespaceObject.posix.dirname(i),i=external_node_path_namespaceObject.posix.basename(i);do Buffer.byteLength(i)<=100&&Buffer.byteLength(r)<=t?n=[i,r,!1]:Buffer.byteLength(i)>100&&Buffer.byteLength(r)<=t?n=[i.slice(0,99),r,!0]:(i=external_node_path_namespaceObject.posix.join(external_node_path_namespaceObject.posix.basename(r),i),r=external_node_path_namespaceObject.posix.dirname(r));while(r!==o&&n===void 0);n||(n=[s.slice(0,99),"",!0])}return n},xt=(s,t,e)=>s.subarray(t,t+e).toString("utf8").replace(/\0.*/,""),Wi=(s,t,e)=>pn(lt(s,t,e)),pn=s=>s===void 0?void 0:new Date(s*1e3),lt=(s,t,e)=>Number(s[t])&128?Hs(s.subarray(t,t+e)):wn(s,t,e),En=s=>isNaN(s)?void 0:s,wn=(s,t,e)=>En(parseInt(s.subarray(t,t+e).toString("utf8").replace(/\0.*$/,"").trim(),8)),Sn={12:8589934591,8:2097151},ct=(s,t,e,i)=>i===void 0?!1:i>Sn[e]||i<0?(Us(i,s.subarray(t,t+e)),!0):(yn(s,t,e,i),!1),yn=(s,t,e,i)=>s.write(Rn(i,e),t,e,"ascii"),Rn=(s,t)=>gn(Math.floor(s).toString(8),t),gn=(s,t)=>(s.length===t-1?s:new Array(t-s.length-1).join("0")+s+" ")+"\0",Gi=(s,t,e,i)=>i===void 0?!1:ct(s,t,e,i.getTime()/1e3),bn=new Array(156).join("\0"),Lt=(s,t,e,i)=>i===void 0?!1:(s.write(i+bn,t,e,"utf8"),i.length!==Buffer.byteLength(i)||i.length>e);var ft=class s{atime;mtime;ctime;charset;comment;gid;uid;gname;uname;linkpath;dev;ino;nlink;path;size;mode;global;constructor(t,e=!1){this.atime=t.atime,this.charset=t.charset,this.comment=t.comment,this.ctime=t.ctime,this.dev=t.dev,this.gid=t.gid,this.global=e,this.gname=t.gname,this.ino=t.ino,this.linkpath=t.linkpath,this.mtime=t.mtime,this.nlink=t.nlink,this.path=t.path,this.size=t.size,this.uid=t.uid,this.uname=t.uname}encode(){let t=this.encodeBody();if(t==="")return Buffer.allocUnsafe(0);let e=Buffer.byteLength(t),i=512*Math.ceil(1+e/512),r=Buffer.allocUnsafe(i);for(let n=0;n<512;n++)r[n]=0;new F({path:("PaxHeader/"+(0,external_node_path_namespaceObject.basename)(this.path??"")).slice(0,99),mode:this.mode||420,uid:this.uid,gid:this.gid,size:e,mtime:this.mtime,type:this.global?"GlobalExtendedHeader":"ExtendedHeader",linkpath:"",uname:this.uname||"",gname:this.gname||"",devmaj:0,devmin:0,atime:this.atime,ctime:this.ctime}).encode(r),r.write(t,512,e,"utf8");for(let n=e+512;n<r.length;n++)r[n]=0;return r}encodeBody(){return this.encodeField("path")+this.encodeField("ctime")+this.encodeField("atime")+this.encodeField("dev")+this.encodeField("ino")+this.encodeField("nlink")+this.encodeField("charset")+this.encodeField("comment")+this.encodeField("gid")+this.encodeField("gname")+this.encodeField("linkpath")+this.encodeField("mtime")+this.encodeField("size")+this.encodeField("uid")+this.encodeField("uname")}encodeField(t){if(this[t]===void 0)return"";let e=this[t],i=e instanceof Date?e.getTime()/1e3:e,r=" "+(t==="dev"||t==="ino"||t==="nlink"?"SCHILY.":"")+t+"="+i+`
 `,n=Buffer.byteLength(r),o=Math.floor(Math.log(n)/Math.log(10))+1;return n+o>=Math.pow(10,o)&&(o+=1),o+n+r}static parse(t,e,i=!1){return new s(On(Tn(t),e),i)}},On=(s,t)=>t?Object.assign({},t,s):s,Tn=s=>s.replace(/\n$/,"").split(`
 `).reduce(xn,Object.create(null)),xn=(s,t)=>{let e=parseInt(t,10);if(e!==Buffer.byteLength(t)+1)return s;t=t.slice((e+" ").length);let i=t.split("="),r=i.shift();if(!r)return s;let n=r.replace(/^SCHILY\.(dev|ino|nlink)/,"$1"),o=i.join("=").replace(/\0.*/,"");switch(n){case"path":case"linkpath":case"type":case"charset":case"comment":case"gname":case"uname":s[n]=o;break;case"ctime":case"atime":case"mtime":s[n]=new Date(Number(o)*1e3);break;case"size":let h=+o;h>=0&&(s[n]=h);break;case"gid":case"uid":case"dev":case"ino":case"nlink":case"mode":s[n]=+o;break}return s};var Ln=process.env.TESTING_TAR_FAKE_PLATFORM||process.platform,f=Ln!=="win32"?s=>String(s):s=>String(s).replaceAll(/\\/g,"/");var $e=class extends A{extended;globalExtended;header;startBlockSize;blockRemain;remain;type;meta=!1;ignore=!1;path;mode;uid;gid;uname;gname;size=0;mtime;atime;ctime;linkpath;dev;ino;nlink;invalid=!1;absolute;unsupported=!1;constructor(t,e,i){switch(super({}),this.pause(),this.extended=e,this.globalExtended=i,this.header=t,this.remain=t.size??0,this.startBlockSize=512*Math.ceil(this.remain/512),this.blockRemain=this.startBlockSize,this.type=t.type,this.type){case"File":case"OldFile":case"Link":case"SymbolicLink":case"CharacterDevice":case"BlockDevice":case"Directory":case"FIFO":case"ContiguousFile":case"GNUDumpDir":break;case"NextFileHasLongLinkpath":case"NextFileHasLongPath":case"OldGnuLongPath":case"GlobalExtendedHeader":case"ExtendedHeader":case"OldExtendedHeader":this.meta=!0;break;default:this.ignore=!0}if(!t.path)throw new Error("no path provided for tar.ReadEntry");this.path=f(t.path),this.mode=t.mode,this.mode&&(this.mode=this.mode&4095),this.uid=t.uid,this.gid=t.gid,this.uname=t.uname,this.gname=t.gname,this.size=this.remain,this.mtime=t.mtime,this.atime=t.atime,this.ctime=t.ctime,this.linkpath=t.linkpath?f(t.linkpath):void 0,this.uname=t.uname,this.gname=t.gname,e&&this.#t(e),i&&this.#t(i,!0)}write(t){let e=t.length;if(e>this.blockRemain)throw new Error("writing more to entry than is appropriate");let i=this.remain,r=this.blockRemain;return this.remain=Math.max(0,i-e),this.blockRemain=Math.max(0,r-e),this.ignore?!0:i>=e?super.write(t):super.write(t.subarray(0,i))}#t(t,e=!1){t.path&&(t.path=f(t.path)),t.linkpath&&(t.linkpath=f(t.linkpath)),Object.assign(this,Object.fromEntries(Object.entries(t).filter(([i,r])=>!(r==null||i==="path"&&e))))}};var Dt=(s,t,e,i={})=>{s.file&&(i.file=s.file),s.cwd&&(i.cwd=s.cwd),i.code=e instanceof Error&&e.code||t,i.tarCode=t,!s.strict&&i.recoverable!==!1?(e instanceof Error&&(i=Object.assign(e,i),e=e.message),s.emit("warn",t,e,i)):e instanceof Error?s.emit("error",Object.assign(e,i)):s.emit("error",Object.assign(new Error(`${t}: ${e}`),i))};var Nn=1024*1024,Xi=Buffer.from([31,139]),qi=Buffer.from([40,181,47,253]),An=Math.max(Xi.length,qi.length),B=Symbol("state"),Nt=Symbol("writeEntry"),it=Symbol("readEntry"),Zi=Symbol("nextEntry"),Zs=Symbol("processEntry"),V=Symbol("extendedHeader"),he=Symbol("globalExtendedHeader"),dt=Symbol("meta"),Ys=Symbol("emitMeta"),p=Symbol("buffer"),st=Symbol("queue"),ut=Symbol("ended"),Yi=Symbol("emittedEnd"),At=Symbol("emit"),w=Symbol("unzip"),Xe=Symbol("consumeChunk"),qe=Symbol("consumeChunkSub"),Ki=Symbol("consumeBody"),Ks=Symbol("consumeMeta"),Vs=Symbol("consumeHeader"),ae=Symbol("consuming"),Vi=Symbol("bufferConcat"),Qe=Symbol("maybeEnd"),Yt=Symbol("writing"),$=Symbol("aborted"),Je=Symbol("onDone"),It=Symbol("sawValidEntry"),je=Symbol("sawNullBlock"),ti=Symbol("sawEOF"),$s=Symbol("closeStream"),In=1e3,le=Symbol("compressedBytesRead"),$i=Symbol("decompressedBytesRead"),Xs=Symbol("checkDecompressionRatio"),Cn=()=>!0,rt=class extends external_events_.EventEmitter{file;strict;maxMetaEntrySize;filter;brotli;zstd;maxDecompressionRatio;writable=!0;readable=!1;[st]=[];[p];[it];[Nt];[B]="begin";[dt]="";[V];[he];[ut]=!1;[w];[$]=!1;[It];[je]=!1;[ti]=!1;[Yt]=!1;[ae]=!1;[Yi]=!1;[le]=0;[$i]=0;constructor(t={}){super(),this.file=t.file||"",this.on(Je,()=>{(this[B]==="begin"||this[It]===!1)&&this.warn("TAR_BAD_ARCHIVE","Unrecognized archive format")}),t.ondone?this.on(Je,t.ondone):this.on(Je,()=>{this.emit("prefinish"),this.emit("finish"),this.emit("end")}),this.strict=!!t.strict,this.maxDecompressionRatio=typeof t.maxDecompressionRatio=="number"?t.maxDecompressionRatio:In,this.maxMetaEntrySize=t.maxMetaEntrySize||Nn,this.filter=typeof t.filter=="function"?t.filter:Cn;let e=t.file&&(t.file.endsWith(".tar.br")||t.file.endsWith(".tbr"));this.brotli=!(t.gzip||t.zstd)&&t.brotli!==void 0?t.brotli:e?void 0:!1;let i=t.file&&(t.file.endsWith(".tar.zst")||t.file.endsWith(".tzst"));this.zstd=!(t.gzip||t.brotli)&&t.zstd!==void 0?t.zstd:i?!0:void 0,this.on("end",()=>this[$s]()),typeof t.onwarn=="function"&&this.on("warn",t.onwarn),typeof t.onReadEntry=="function"&&this.on("entry",t.onReadEntry)}warn(t,e,i={}){Dt(this,t,e,i)}[Vs](t,e){this[It]===void 0&&(this[It]=!1);let i;try{i=new F(t,e,this[V],this[he])}catch(r){return this.warn("TAR_ENTRY_INVALID",r)}if(i.nullBlock)this[je]?(this[ti]=!0,this[B]==="begin"&&(this[B]="header"),this[At]("eof")):(this[je]=!0,this[At]("nullBlock"));else if(this[je]=!1,!i.cksumValid)this.warn("TAR_ENTRY_INVALID","checksum failure",{header:i});else if(!i.path)this.warn("TAR_ENTRY_INVALID","path is required",{header:i});else{let r=i.type;if(/^(Symbolic)?Link$/.test(r)&&!i.linkpath)this.warn("TAR_ENTRY_INVALID","linkpath required",{header:i});else if(!/^(Symbolic)?Link$/.test(r)&&!/^(Global)?ExtendedHeader$/.test(r)&&i.linkpath)this.warn("TAR_ENTRY_INVALID","linkpath forbidden",{header:i});else{let n=this[Nt]=new $e(i,this[V],this[he]);if(!this[It])if(n.remain){let o=()=>{n.invalid||(this[It]=!0)};n.on("end",o)}else this[It]=!0;n.meta?n.size>this.maxMetaEntrySize?(n.ignore=!0,this[At]("ignoredEntry",n),this[B]="ignore",n.resume()):n.size>0&&(this[dt]="",n.on("data",o=>this[dt]+=o),this[B]="meta"):(this[V]=void 0,n.ignore=n.ignore||!this.filter(n.path,n),n.ignore?(this[At]("ignoredEntry",n),this[B]=n.remain?"ignore":"header",n.resume()):(n.remain?this[B]="body":(this[B]="header",n.end()),this[it]?this[st].push(n):(this[st].push(n),this[Zi]())))}}}[$s](){queueMicrotask(()=>this.emit("close"))}[Zs](t){let e=!0;if(!t)this[it]=void 0,e=!1;else if(Array.isArray(t)){let[i,...r]=t;this.emit(i,...r)}else this[it]=t,this.emit("entry",t),t.emittedEnd||(t.on("end",()=>this[Zi]()),e=!1);return e}[Zi](){do;while(this[Zs](this[st].shift()));if(this[st].length===0){let t=this[it];!t||t.flowing||t.size===t.remain?this[Yt]||this.emit("drain"):t.once("drain",()=>this.emit("drain"))}}[Ki](t,e){let i=this[Nt];if(!i)throw new Error("attempt to consume body without entry??");let r=i.blockRemain??0,n=r>=t.length&&e===0?t:t.subarray(e,e+r);return i.write(n),i.blockRemain||(this[B]="header",this[Nt]=void 0,i.end()),n.length}[Ks](t,e){let i=this[Nt],r=this[Ki](t,e);return!this[Nt]&&i&&this[Ys](i),r}[At](t,e,i){this[st].length===0&&!this[it]?this.emit(t,e,i):this[st].push([t,e,i])}[Ys](t){switch(this[At]("meta",this[dt]),t.type){case"ExtendedHeader":case"OldExtendedHeader":this[V]=ft.parse(this[dt],this[V],!1);break;case"GlobalExtendedHeader":this[he]=ft.parse(this[dt],this[he],!0);break;case"NextFileHasLongPath":case"OldGnuLongPath":{let e=this[V]??Object.create(null);this[V]=e,e.path=this[dt].replace(/\0.*/,"");break}case"NextFileHasLongLinkpath":{let e=this[V]||Object.create(null);this[V]=e,e.linkpath=this[dt].replace(/\0.*/,"");break}default:throw new Error("unknown meta: "+t.type)}}abort(t){if(!this[$]){if(this[w]){let e=this[w];e.write=()=>!0,e.end=()=>e,e.emit=()=>!1,e.destroy?.()}this[$]=!0,this.emit("abort",t),this.warn("TAR_ABORT",t,{recoverable:!1})}}[Xs](t){this[$i]+=t.length;let e=this[$i]/this[le];return e>this.maxDecompressionRatio?(this.abort(new Error(`max decompression ratio exceeded: ${e.toFixed(2)} > ${this.maxDecompressionRatio}`)),!1):!0}write(t,e,i){if(typeof e=="function"&&(i=e,e=void 0),typeof t=="string"&&(t=Buffer.from(t,typeof e=="string"?e:"utf8")),this[$])return i?.(),!1;if((this[w]===void 0||this.brotli===void 0&&this[w]===!1)&&t){if(this[p]&&(t=Buffer.concat([this[p],t]),this[p]=void 0),t.length<An)return this[p]=t,i?.(),!0;for(let a=0;this[w]===void 0&&a<Xi.length;a++)t[a]!==Xi[a]&&(this[w]=!1);let o=!1;if(this[w]===!1&&this.zstd!==!1){o=!0;for(let a=0;a<qi.length;a++)if(t[a]!==qi[a]){o=!1;break}}let h=this.brotli===void 0&&!o;if(this[w]===!1&&h)if(t.length<512)if(this[ut])this.brotli=!0;else return this[p]=t,i?.(),!0;else try{new F(t.subarray(0,512)),this.brotli=!1}catch{this.brotli=!0}if(this[w]===void 0||this[w]===!1&&(this.brotli||o)){let a=this[ut];this[ut]=!1,this[w]=this[w]===void 0?new Ue({}):o?new Ke({}):new Ge({}),this[w].on("data",c=>{this[Xs](c)&&this[Xe](c)}),this[w].on("error",c=>{this[$]||this.abort(c)}),this[w].on("end",()=>{this[ut]=!0,this[Xe]()}),this[Yt]=!0,this[le]+=t.length;let l=!!this[w][a?"end":"write"](t);return this[Yt]=!1,i?.(),l}}this[Yt]=!0,this[w]?(this[le]+=t.length,this[w].write(t)):this[Xe](t),this[Yt]=!1;let n=this[st].length>0?!1:this[it]?this[it].flowing:!0;return!n&&this[st].length===0&&this[it]?.once("drain",()=>this.emit("drain")),i?.(),n}[Vi](t){t&&!this[$]&&(this[p]=this[p]?Buffer.concat([this[p],t]):t)}[Qe](){if(this[ut]&&!this[Yi]&&!this[$]&&!this[ae]){this[Yi]=!0;let t=this[Nt];if(t?.blockRemain){let e=this[p]?this[p].length:0;this.warn("TAR_BAD_ARCHIVE",`Truncated input (needed ${t.blockRemain} more bytes, only ${e} available)`,{entry:t}),this[p]&&t.write(this[p]),t.end()}this[At](Je)}}[Xe](t){if(this[ae]&&t)this[Vi](t);else if(!t&&!this[p])this[Qe]();else if(t){if(this[ae]=!0,this[p]){this[Vi](t);let e=this[p];this[p]=void 0,this[qe](e)}else this[qe](t);for(;this[p]&&this[p]?.length>=512&&!this[$]&&!this[ti];){let e=this[p];this[p]=void 0,this[qe](e)}this[ae]=!1}(!this[p]||this[ut])&&this[Qe]()}[qe](t){let e=0,i=t.length;for(;e+512<=i&&!this[$]&&!this[ti];)switch(this[B]){case"begin":case"header":this[Vs](t,e),e+=512;break;case"ignore":case"body":e+=this[Ki](t,e);break;case"meta":e+=this[Ks](t,e);break;default:throw new Error("invalid state: "+this[B])}e<i&&(this[p]=this[p]?Buffer.concat([t.subarray(e),this[p]]):t.subarray(e))}end(t,e,i){return typeof t=="function"&&(i=t,e=void 0,t=void 0),typeof e=="function"&&(i=e,e=void 0),typeof t=="string"&&(t=Buffer.from(t,e)),i&&this.once("finish",i),this[$]||(this[w]?(t&&(this[le]+=t.length,this[w].write(t)),this[w].end()):(this[ut]=!0,(this.brotli===void 0||this.zstd===void 0)&&(t=t||Buffer.alloc(0)),t&&this.write(t),this[Qe]())),this}};var mt=s=>{let t=s.length-1,e=-1;for(;t>-1&&s.charAt(t)==="/";)e=t,t--;return e===-1?s:s.slice(0,e)};var vn=s=>{let t=s.onReadEntry;s.onReadEntry=t?e=>{t(e),e.resume()}:e=>e.resume()},Qi=(s,t)=>{let e=new Map(t.map(o=>[mt(o),!0])),i=s.filter,r=100,n=(o,h="",a=0)=>{if(a>=r)return e.set(o,!1),!1;let l=h||(0,external_path_namespaceObject.parse)(o).root||".",c;if(o===l)c=!1;else{let d=e.get(o);c=d!==void 0?d:n((0,external_path_namespaceObject.dirname)(o),l,a+1)}return e.set(o,c),c};s.filter=i?(o,h)=>i(o,h)&&n(mt(o)):o=>n(mt(o))},Mn=s=>{let t=new rt(s),e=s.file,i;try{i=external_node_fs_namespaceObject.openSync(e,"r");let r=external_node_fs_namespaceObject.fstatSync(i),n=s.maxReadSize||16*1024*1024;if(r.size<n){let o=Buffer.allocUnsafe(r.size),h=external_node_fs_namespaceObject.readSync(i,o,0,r.size,0);t.end(h===o.byteLength?o:o.subarray(0,h))}else{let o=0,h=Buffer.allocUnsafe(n);for(;o<r.size;){let a=external_node_fs_namespaceObject.readSync(i,h,0,n,o);if(a===0)break;o+=a,t.write(h.subarray(0,a))}t.end()}}finally{if(typeof i=="number")try{external_node_fs_namespaceObject.closeSync(i)}catch{}}},Bn=(s,t)=>{let e=new rt(s),i=s.maxReadSize||16*1024*1024,r=s.file;return new Promise((o,h)=>{e.on("error",h),e.on("end",o),external_node_fs_namespaceObject.stat(r,(a,l)=>{if(a)h(a);else{let c=new _t(r,{readSize:i,size:l.size});c.on("error",h),c.pipe(e)}})})},Ct=K(Mn,Bn,s=>new rt(s),s=>new rt(s),(s,t)=>{t?.length&&Qi(s,t),s.noResume||vn(s)});var Ji=(s,t,e)=>(s&=4095,e&&(s=(s|384)&-19),t&&(s&256&&(s|=64),s&32&&(s|=8),s&4&&(s|=1)),s);var{isAbsolute:zn,parse:qs}=external_node_path_namespaceObject.win32,ce=s=>{let t="",e=qs(s);for(;zn(s)||e.root;){let i=s.charAt(0)==="/"&&s.slice(0,4)!=="//?/"?"/":e.root;s=s.slice(i.length),t+=i,e=qs(s)}return[t,s]};var ei=["|","<",">","?",":"],ji=ei.map(s=>String.fromCodePoint(61440+Number(s.codePointAt(0)))),Un=new Map(ei.map((s,t)=>[s,ji[t]])),Hn=new Map(ji.map((s,t)=>[s,ei[t]])),ts=s=>ei.reduce((t,e)=>t.split(e).join(Un.get(e)),s),Qs=s=>ji.reduce((t,e)=>t.split(e).join(Hn.get(e)),s);var rr=(s,t)=>t?(s=f(s).replace(/^\.(\/|$)/,""),mt(t)+"/"+s):f(s),Wn=16*1024*1024,index_min_tr=Symbol("process"),er=Symbol("file"),ir=Symbol("directory"),is=Symbol("symlink"),sr=Symbol("hardlink"),fe=Symbol("header"),ii=Symbol("read"),ss=Symbol("lstat"),si=Symbol("onlstat"),rs=Symbol("onread"),ns=Symbol("onreadlink"),os=Symbol("openfile"),hs=Symbol("onopenfile"),pt=Symbol("close"),ri=Symbol("mode"),as=Symbol("awaitDrain"),es=Symbol("ondrain"),q=Symbol("prefix"),de=class extends A{path;portable;myuid=process.getuid&&process.getuid()||0;myuser=process.env.USER||"";maxReadSize;linkCache;statCache;preservePaths;cwd;strict;mtime;noPax;noMtime;prefix;fd;blockLen=0;blockRemain=0;buf;pos=0;remain=0;length=0;offset=0;win32;absolute;header;type;linkpath;stat;onWriteEntry;#t=!1;constructor(t,e={}){let i=se(e);super(),this.path=f(t),this.portable=!!i.portable,this.maxReadSize=i.maxReadSize||Wn,this.linkCache=i.linkCache||new Map,this.statCache=i.statCache||new Map,this.preservePaths=!!i.preservePaths,this.cwd=f(i.cwd||process.cwd()),this.strict=!!i.strict,this.noPax=!!i.noPax,this.noMtime=!!i.noMtime,this.mtime=i.mtime,this.prefix=i.prefix?f(i.prefix):void 0,this.onWriteEntry=i.onWriteEntry,typeof i.onwarn=="function"&&this.on("warn",i.onwarn);let r=!1;if(!this.preservePaths){let[o,h]=ce(this.path);o&&typeof h=="string"&&(this.path=h,r=o)}this.win32=!!i.win32||process.platform==="win32",this.win32&&(this.path=Qs(this.path.replaceAll(/\\/g,"/")),t=t.replaceAll(/\\/g,"/")),this.absolute=f(i.absolute||external_path_namespaceObject.resolve(this.cwd,t)),this.path===""&&(this.path="./"),r&&this.warn("TAR_ENTRY_INFO",`stripping ${r} from absolute path`,{entry:this,path:r+this.path});let n=this.statCache.get(this.absolute);n?this[si](n):this[ss]()}warn(t,e,i={}){return Dt(this,t,e,i)}emit(t,...e){return t==="error"&&(this.#t=!0),super.emit(t,...e)}[ss](){external_fs_.lstat(this.absolute,(t,e)=>{if(t)return this.emit("error",t);this[si](e)})}[si](t){this.statCache.set(this.absolute,t),this.stat=t,t.isFile()||(t.size=0),this.type=Gn(t),this.emit("stat",t),this[index_min_tr]()}[index_min_tr](){switch(this.type){case"File":return this[er]();case"Directory":return this[ir]();case"SymbolicLink":return this[is]();default:return this.end()}}[ri](t){return Ji(t,this.type==="Directory",this.portable)}[q](t){return rr(t,this.prefix)}[fe](){if(!this.stat)throw new Error("cannot write header before stat");this.type==="Directory"&&this.portable&&(this.noMtime=!0),this.onWriteEntry?.(this),this.header=new F({path:this[q](this.path),linkpath:this.type==="Link"&&this.linkpath!==void 0?this[q](this.linkpath):this.linkpath,mode:this[ri](this.stat.mode),uid:this.portable?void 0:this.stat.uid,gid:this.portable?void 0:this.stat.gid,size:this.stat.size,mtime:this.noMtime?void 0:this.mtime||this.stat.mtime,type:this.type==="Unsupported"?void 0:this.type,uname:this.portable?void 0:this.stat.uid===this.myuid?this.myuser:"",atime:this.portable?void 0:this.stat.atime,ctime:this.portable?void 0:this.stat.ctime}),this.header.encode()&&!this.noPax&&super.write(new ft({atime:this.portable?void 0:this.header.atime,ctime:this.portable?void 0:this.header.ctime,gid:this.portable?void 0:this.header.gid,mtime:this.noMtime?void 0:this.mtime||this.header.mtime,path:this[q](this.path),linkpath:this.type==="Link"&&this.linkpath!==void 0?this[q](this.linkpath):this.linkpath,size:this.header.size,uid:this.portable?void 0:this.header.uid,uname:this.portable?void 0:this.header.uname,dev:this.portable?void 0:this.stat.dev,ino:this.portable?void 0:this.stat.ino,nlink:this.portable?void 0:this.stat.nlink}).encode());let t=this.header?.block;if(!t)throw new Error("failed to encode header");super.write(t)}[ir](){if(!this.stat)throw new Error("cannot create directory entry without stat");this.path.slice(-1)!=="/"&&(this.path+="/"),this.stat.size=0,this[fe](),this.end()}[is](){external_fs_.readlink(this.absolute,(t,e)=>{if(t)return this.emit("error",t);this[ns](e)})}[ns](t){this.linkpath=f(t),this[fe](),this.end()}[sr](t){if(!this.stat)throw new Error("cannot create link entry without stat");this.type="Link",this.linkpath=f(external_path_namespaceObject.relative(this.cwd,t)),this.stat.size=0,this[fe](),this.end()}[er](){if(!this.stat)throw new Error("cannot create file entry without stat");if(this.stat.nlink>1){let t=`${this.stat.dev}:${this.stat.ino}`,e=this.linkCache.get(t);if(e?.indexOf(this.cwd)===0)return this[sr](e);this.linkCache.set(t,this.absolute)}if(this[fe](),this.stat.size===0)return this.end();this[os]()}[os](){external_fs_.open(this.absolute,"r",(t,e)=>{if(t)return this.emit("error",t);this[hs](e)})}[hs](t){if(this.fd=t,this.#t)return this[pt]();if(!this.stat)throw new Error("should stat before calling onopenfile");this.blockLen=512*Math.ceil(this.stat.size/512),this.blockRemain=this.blockLen;let e=Math.min(this.blockLen,this.maxReadSize);this.buf=Buffer.allocUnsafe(e),this.offset=0,this.pos=0,this.remain=this.stat.size,this.length=this.buf.length,this[ii]()}[ii](){let{fd:t,buf:e,offset:i,length:r,pos:n}=this;if(t===void 0||e===void 0)throw new Error("cannot read file without first opening");external_fs_.read(t,e,i,r,n,(o,h)=>{if(o)return this[pt](()=>this.emit("error",o));this[rs](h)})}[pt](t=()=>{}){this.fd!==void 0&&external_fs_.close(this.fd,t)}[rs](t){if(t<=0&&this.remain>0){let r=Object.assign(new Error("encountered unexpected EOF"),{path:this.absolute,syscall:"read",code:"EOF"});return this[pt](()=>this.emit("error",r))}if(t>this.remain){let r=Object.assign(new Error("did not encounter expected EOF"),{path:this.absolute,syscall:"read",code:"EOF"});return this[pt](()=>this.emit("error",r))}if(!this.buf)throw new Error("should have created buffer prior to reading");if(t===this.remain)for(let r=t;r<this.length&&t<this.blockRemain;r++)this.buf[r+this.offset]=0,t++,this.remain++;let e=this.offset===0&&t===this.buf.length?this.buf:this.buf.subarray(this.offset,this.offset+t);this.write(e)?this[es]():this[as](()=>this[es]())}[as](t){this.once("drain",t)}write(t,e,i){if(typeof e=="function"&&(i=e,e=void 0),typeof t=="string"&&(t=Buffer.from(t,typeof e=="string"?e:"utf8")),this.blockRemain<t.length){let r=Object.assign(new Error("writing more data than expected"),{path:this.absolute});return this.emit("error",r)}return this.remain-=t.length,this.blockRemain-=t.length,this.pos+=t.length,this.offset+=t.length,super.write(t,null,i)}[es](){if(!this.remain)return this.blockRemain&&super.write(Buffer.alloc(this.blockRemain)),this[pt](t=>t?this.emit("error",t):this.end());if(!this.buf)throw new Error("buffer lost somehow in ONDRAIN");this.offset>=this.length&&(this.buf=Buffer.allocUnsafe(Math.min(this.blockRemain,this.buf.length)),this.offset=0),this.length=this.buf.length-this.offset,this[ii]()}},ni=class extends de{sync=!0;[ss](){this[si](external_fs_.lstatSync(this.absolute))}[is](){this[ns](external_fs_.readlinkSync(this.absolute))}[os](){this[hs](external_fs_.openSync(this.absolute,"r"))}[ii](){let t=!0;try{let{fd:e,buf:i,offset:r,length:n,pos:o}=this;if(e===void 0||i===void 0)throw new Error("fd and buf must be set in READ method");let h=external_fs_.readSync(e,i,r,n,o);this[rs](h),t=!1}finally{if(t)try{this[pt](()=>{})}catch{}}}[as](t){t()}[pt](t=()=>{}){this.fd!==void 0&&external_fs_.closeSync(this.fd),t()}},oi=class extends A{blockLen=0;blockRemain=0;buf=0;pos=0;remain=0;length=0;preservePaths;portable;strict;noPax;noMtime;readEntry;type;prefix;path;mode;uid;gid;uname;gname;header;mtime;atime;ctime;linkpath;size;onWriteEntry;warn(t,e,i={}){return Dt(this,t,e,i)}constructor(t,e={}){let i=se(e);super(),this.preservePaths=!!i.preservePaths,this.portable=!!i.portable,this.strict=!!i.strict,this.noPax=!!i.noPax,this.noMtime=!!i.noMtime,this.onWriteEntry=i.onWriteEntry,this.readEntry=t;let{type:r}=t;if(r==="Unsupported")throw new Error("writing entry that should be ignored");this.type=r,this.type==="Directory"&&this.portable&&(this.noMtime=!0),this.prefix=i.prefix,this.path=f(t.path),this.mode=t.mode!==void 0?this[ri](t.mode):void 0,this.uid=this.portable?void 0:t.uid,this.gid=this.portable?void 0:t.gid,this.uname=this.portable?void 0:t.uname,this.gname=this.portable?void 0:t.gname,this.size=t.size,this.mtime=this.noMtime?void 0:i.mtime||t.mtime,this.atime=this.portable?void 0:t.atime,this.ctime=this.portable?void 0:t.ctime,this.linkpath=t.linkpath!==void 0?f(t.linkpath):void 0,typeof i.onwarn=="function"&&this.on("warn",i.onwarn);let n=!1;if(!this.preservePaths){let[h,a]=ce(this.path);h&&typeof a=="string"&&(this.path=a,n=h)}this.remain=t.size,this.blockRemain=t.startBlockSize,this.onWriteEntry?.(this),this.header=new F({path:this[q](this.path),linkpath:this.type==="Link"&&this.linkpath!==void 0?this[q](this.linkpath):this.linkpath,mode:this.mode,uid:this.portable?void 0:this.uid,gid:this.portable?void 0:this.gid,size:this.size,mtime:this.noMtime?void 0:this.mtime,type:this.type,uname:this.portable?void 0:this.uname,atime:this.portable?void 0:this.atime,ctime:this.portable?void 0:this.ctime}),n&&this.warn("TAR_ENTRY_INFO",`stripping ${n} from absolute path`,{entry:this,path:n+this.path}),this.header.encode()&&!this.noPax&&super.write(new ft({atime:this.portable?void 0:this.atime,ctime:this.portable?void 0:this.ctime,gid:this.portable?void 0:this.gid,mtime:this.noMtime?void 0:this.mtime,path:this[q](this.path),linkpath:this.type==="Link"&&this.linkpath!==void 0?this[q](this.linkpath):this.linkpath,size:this.size,uid:this.portable?void 0:this.uid,uname:this.portable?void 0:this.uname,dev:this.portable?void 0:this.readEntry.dev,ino:this.portable?void 0:this.readEntry.ino,nlink:this.portable?void 0:this.readEntry.nlink}).encode());let o=this.header?.block;if(!o)throw new Error("failed to encode header");super.write(o),t.pipe(this)}[q](t){return rr(t,this.prefix)}[ri](t){return Ji(t,this.type==="Directory",this.portable)}write(t,e,i){typeof e=="function"&&(i=e,e=void 0),typeof t=="string"&&(t=Buffer.from(t,typeof e=="string"?e:"utf8"));let r=t.length;if(r>this.blockRemain)throw new Error("writing more to entry than is appropriate");return this.blockRemain-=r,super.write(t,i)}end(t,e,i){return this.blockRemain&&super.write(Buffer.alloc(this.blockRemain)),typeof t=="function"&&(i=t,e=void 0,t=void 0),typeof e=="function"&&(i=e,e=void 0),typeof t=="string"&&(t=Buffer.from(t,e??"utf8")),i&&this.once("finish",i),t?super.end(t,i):super.end(i),this}},Gn=s=>s.isFile()?"File":s.isDirectory()?"Directory":s.isSymbolicLink()?"SymbolicLink":"Unsupported";var hi=class s{tail;head;length=0;static create(t=[]){return new s(t)}constructor(t=[]){for(let e of t)this.push(e)}*[Symbol.iterator](){for(let t=this.head;t;t=t.next)yield t.value}removeNode(t){if(t.list!==this)throw new Error("removing node which does not belong to this list");let e=t.next,i=t.prev;return e&&(e.prev=i),i&&(i.next=e),t===this.head&&(this.head=e),t===this.tail&&(this.tail=i),this.length--,t.next=void 0,t.prev=void 0,t.list=void 0,e}unshiftNode(t){if(t===this.head)return;t.list&&t.list.removeNode(t);let e=this.head;t.list=this,t.next=e,e&&(e.prev=t),this.head=t,this.tail||(this.tail=t),this.length++}pushNode(t){if(t===this.tail)return;t.list&&t.list.removeNode(t);let e=this.tail;t.list=this,t.prev=e,e&&(e.next=t),this.tail=t,this.head||(this.head=t),this.length++}push(...t){for(let e=0,i=t.length;e<i;e++)Yn(this,t[e]);return this.length}unshift(...t){for(var e=0,i=t.length;e<i;e++)Kn(this,t[e]);return this.length}pop(){if(!this.tail)return;let t=this.tail.value,e=this.tail;return this.tail=this.tail.prev,this.tail?this.tail.next=void 0:this.head=void 0,e.list=void 0,this.length--,t}shift(){if(!this.head)return;let t=this.head.value,e=this.head;return this.head=this.head.next,this.head?this.head.prev=void 0:this.tail=void 0,e.list=void 0,this.length--,t}forEach(t,e){e=e||this;for(let i=this.head,r=0;i;r++)t.call(e,i.value,r,this),i=i.next}forEachReverse(t,e){e=e||this;for(let i=this.tail,r=this.length-1;i;r--)t.call(e,i.value,r,this),i=i.prev}get(t){let e=0,i=this.head;for(;i&&e<t;e++)i=i.next;if(e===t&&i)return i.value}getReverse(t){let e=0,i=this.tail;for(;i&&e<t;e++)i=i.prev;if(e===t&&i)return i.value}map(t,e){e=e||this;let i=new s;for(let r=this.head;r;)i.push(t.call(e,r.value,this)),r=r.next;return i}mapReverse(t,e){e=e||this;var i=new s;for(let r=this.tail;r;)i.push(t.call(e,r.value,this)),r=r.prev;return i}reduce(t,e){let i,r=this.head;if(arguments.length>1)i=e;else if(this.head)r=this.head.next,i=this.head.value;else throw new TypeError("Reduce of empty list with no initial value");for(var n=0;r;n++)i=t(i,r.value,n),r=r.next;return i}reduceReverse(t,e){let i,r=this.tail;if(arguments.length>1)i=e;else if(this.tail)r=this.tail.prev,i=this.tail.value;else throw new TypeError("Reduce of empty list with no initial value");for(let n=this.length-1;r;n--)i=t(i,r.value,n),r=r.prev;return i}toArray(){let t=new Array(this.length);for(let e=0,i=this.head;i;e++)t[e]=i.value,i=i.next;return t}toArrayReverse(){let t=new Array(this.length);for(let e=0,i=this.tail;i;e++)t[e]=i.value,i=i.prev;return t}slice(t=0,e=this.length){e<0&&(e+=this.length),t<0&&(t+=this.length);let i=new s;if(e<t||e<0)return i;t<0&&(t=0),e>this.length&&(e=this.length);let r=this.head,n=0;for(n=0;r&&n<t;n++)r=r.next;for(;r&&n<e;n++,r=r.next)i.push(r.value);return i}sliceReverse(t=0,e=this.length){e<0&&(e+=this.length),t<0&&(t+=this.length);let i=new s;if(e<t||e<0)return i;t<0&&(t=0),e>this.length&&(e=this.length);let r=this.length,n=this.tail;for(;n&&r>e;r--)n=n.prev;for(;n&&r>t;r--,n=n.prev)i.push(n.value);return i}splice(t,e=0,...i){t>this.length&&(t=this.length-1),t<0&&(t=this.length+t);let r=this.head;for(let o=0;r&&o<t;o++)r=r.next;let n=[];for(let o=0;r&&o<e;o++)n.push(r.value),r=this.removeNode(r);r?r!==this.tail&&(r=r.prev):r=this.tail;for(let o of i)r=Zn(this,r,o);return n}reverse(){let t=this.head,e=this.tail;for(let i=t;i;i=i.prev){let r=i.prev;i.prev=i.next,i.next=r}return this.head=e,this.tail=t,this}};function Zn(s,t,e){let i=t,r=t?t.next:s.head,n=new ue(e,i,r,s);return n.next===void 0&&(s.tail=n),n.prev===void 0&&(s.head=n),s.length++,n}function Yn(s,t){s.tail=new ue(t,s.tail,void 0,s),s.head||(s.head=s.tail),s.length++}function Kn(s,t){s.head=new ue(t,void 0,s.head,s),s.tail||(s.tail=s.head),s.length++}var ue=class{list;next;prev;value;constructor(t,e,i,r){this.list=r,this.value=t,e?(e.next=this,this.prev=e):this.prev=void 0,i?(i.prev=this,this.next=i):this.next=void 0}};var pi=class{path;absolute;entry;stat;readdir;pending=!1;pendingLink=!1;ignore=!1;piped=!1;constructor(t,e){this.path=t||"./",this.absolute=e}},nr=Buffer.alloc(1024),li=Symbol("onStat"),me=Symbol("ended"),W=Symbol("queue"),pe=Symbol("pendingLinks"),Et=Symbol("current"),Ft=Symbol("process"),Ee=Symbol("processing"),ai=Symbol("processJob"),G=Symbol("jobs"),ls=Symbol("jobDone"),ci=Symbol("addFSEntry"),or=Symbol("addTarEntry"),ds=Symbol("stat"),us=Symbol("readdir"),fi=Symbol("onreaddir"),di=Symbol("pipe"),hr=Symbol("entry"),cs=Symbol("entryOpt"),ui=Symbol("writeEntryClass"),lr=Symbol("write"),index_min_fs=Symbol("ondrain"),wt=class extends A{sync=!1;opt;cwd;maxReadSize;preservePaths;strict;noPax;prefix;linkCache;statCache;file;portable;zip;readdirCache;noDirRecurse;follow;noMtime;mtime;filter;jobs;[ui];onWriteEntry;[W];[pe]=new Map;[G]=0;[Ee]=!1;[me]=!1;constructor(t={}){if(super(),this.opt=t,this.file=t.file||"",this.cwd=t.cwd||process.cwd(),this.maxReadSize=t.maxReadSize,this.preservePaths=!!t.preservePaths,this.strict=!!t.strict,this.noPax=!!t.noPax,this.prefix=f(t.prefix||""),this.linkCache=t.linkCache||new Map,this.statCache=t.statCache||new Map,this.readdirCache=t.readdirCache||new Map,this.onWriteEntry=t.onWriteEntry,this[ui]=de,typeof t.onwarn=="function"&&this.on("warn",t.onwarn),this.portable=!!t.portable,t.gzip||t.brotli||t.zstd){if((t.gzip?1:0)+(t.brotli?1:0)+(t.zstd?1:0)>1)throw new TypeError("gzip, brotli, zstd are mutually exclusive");if(t.gzip&&(typeof t.gzip!="object"&&(t.gzip={}),this.portable&&(t.gzip.portable=!0),this.zip=new ze(t.gzip)),t.brotli&&(typeof t.brotli!="object"&&(t.brotli={}),this.zip=new We(t.brotli)),t.zstd&&(typeof t.zstd!="object"&&(t.zstd={}),this.zip=new Ye(t.zstd)),!this.zip)throw new Error("impossible");let e=this.zip;e.on("data",i=>super.write(i)),e.on("end",()=>super.end()),e.on("drain",()=>this[index_min_fs]()),this.on("resume",()=>e.resume())}else this.on("drain",this[index_min_fs]);this.noDirRecurse=!!t.noDirRecurse,this.follow=!!t.follow,this.noMtime=!!t.noMtime,t.mtime&&(this.mtime=t.mtime),this.filter=typeof t.filter=="function"?t.filter:()=>!0,this[W]=new hi,this[G]=0,this.jobs=Number(t.jobs)||4,this[Ee]=!1,this[me]=!1}[lr](t){return super.write(t)}add(t){return this.write(t),this}end(t,e,i){return typeof t=="function"&&(i=t,t=void 0),typeof e=="function"&&(i=e,e=void 0),t&&this.add(t),this[me]=!0,this[Ft](),i&&i(),this}write(t){if(this[me])throw new Error("write after end");return typeof t=="string"?this[ci](t):this[or](t),this.flowing}[or](t){let e=f(external_path_namespaceObject.resolve(this.cwd,t.path));if(!this.filter(t.path,t))t.resume();else{let i=new pi(t.path,e);i.entry=new oi(t,this[cs](i)),i.entry.on("end",()=>this[ls](i)),this[G]+=1,this[W].push(i)}this[Ft]()}[ci](t){let e=f(external_path_namespaceObject.resolve(this.cwd,t));this[W].push(new pi(t,e)),this[Ft]()}[ds](t){t.pending=!0,this[G]+=1;let e=this.follow?"stat":"lstat";external_fs_[e](t.absolute,(i,r)=>{t.pending=!1,this[G]-=1,i?this.emit("error",i):this[li](t,r)})}[li](t,e){if(this.statCache.set(t.absolute,e),t.stat=e,!this.filter(t.path,e))t.ignore=!0;else if(e.isFile()&&e.nlink>1&&!this.linkCache.get(`${e.dev}:${e.ino}`)&&!this.sync)if(t===this[Et])this[ai](t);else{let i=`${e.dev}:${e.ino}`,r=this[pe].get(i);r?r.push(t):this[pe].set(i,[t]),t.pendingLink=!0,t.pending=!0}this[Ft]()}[us](t){t.pending=!0,this[G]+=1,external_fs_.readdir(t.absolute,(e,i)=>{if(t.pending=!1,this[G]-=1,e)return this.emit("error",e);this[fi](t,i)})}[fi](t,e){this.readdirCache.set(t.absolute,e),t.readdir=e,this[Ft]()}[Ft](){if(!this[Ee]){this[Ee]=!0;for(let t=this[W].head;t&&this[G]<this.jobs;t=t.next)if(this[ai](t.value),t.value.ignore){let e=t.next;this[W].removeNode(t),t.next=e}this[Ee]=!1,this[me]&&this[W].length===0&&this[G]===0&&(this.zip?this.zip.end(nr):(super.write(nr),super.end()))}}get[Et](){return this[W]&&this[W].head&&this[W].head.value}[ls](t){this[W].shift(),this[G]-=1;let{stat:e}=t;if(e&&e.isFile()&&e.nlink>1){let i=`${e.dev}:${e.ino}`,r=this[pe].get(i);if(r){this[pe].delete(i);for(let n of r)n.pending=!1,this[ai](n)}}this[Ft]()}[ai](t){if(t.pending&&t.pendingLink&&t===this[Et]&&(t.pending=!1,t.pendingLink=!1),!t.pending){if(t.entry){t===this[Et]&&!t.piped&&this[di](t);return}if(!t.stat){let e=this.statCache.get(t.absolute);e?this[li](t,e):this[ds](t)}if(t.stat&&!t.ignore){if(!this.noDirRecurse&&t.stat.isDirectory()&&!t.readdir){let e=this.readdirCache.get(t.absolute);if(e?this[fi](t,e):this[us](t),!t.readdir)return}if(t.entry=this[hr](t),!t.entry){t.ignore=!0;return}t===this[Et]&&!t.piped&&this[di](t)}}}[cs](t){return{onwarn:(e,i,r)=>this.warn(e,i,r),noPax:this.noPax,cwd:this.cwd,absolute:t.absolute,preservePaths:this.preservePaths,maxReadSize:this.maxReadSize,strict:this.strict,portable:this.portable,linkCache:this.linkCache,statCache:this.statCache,noMtime:this.noMtime,mtime:this.mtime,prefix:this.prefix,onWriteEntry:this.onWriteEntry}}[hr](t){this[G]+=1;try{return new this[ui](t.path,this[cs](t)).on("end",()=>this[ls](t)).on("error",i=>this.emit("error",i))}catch(e){this.emit("error",e)}}[index_min_fs](){this[Et]&&this[Et].entry&&this[Et].entry.resume()}[di](t){t.piped=!0,t.readdir&&t.readdir.forEach(r=>{let n=t.path,o=n==="./"?"":n.replace(/\/*$/,"/");this[ci](o+r)});let e=t.entry,i=this.zip;if(!e)throw new Error("cannot pipe without source");i?e.on("data",r=>{i.write(r)||e.pause()}):e.on("data",r=>{super.write(r)||e.pause()})}pause(){return this.zip&&this.zip.pause(),super.pause()}warn(t,e,i={}){Dt(this,t,e,i)}},kt=class extends wt{sync=!0;constructor(t){super(t),this[ui]=ni}pause(){}resume(){}[ds](t){let e=this.follow?"statSync":"lstatSync";this[li](t,external_fs_[e](t.absolute))}[us](t){this[fi](t,external_fs_.readdirSync(t.absolute))}[di](t){let e=t.entry,i=this.zip;if(t.readdir&&t.readdir.forEach(r=>{let n=t.path,o=n==="./"?"":n.replace(/\/*$/,"/");this[ci](o+r)}),!e)throw new Error("Cannot pipe without source");i?e.on("data",r=>{i.write(r)}):e.on("data",r=>{super[lr](r)})}};var Vn=(s,t)=>{let e=new kt(s),i=new Wt(s.file,{mode:s.mode||438});e.pipe(i),fr(e,t)},$n=(s,t)=>{let e=new wt(s),i=new et(s.file,{mode:s.mode||438});e.pipe(i);let r=new Promise((n,o)=>{i.on("error",o),i.on("close",n),e.on("error",o)});return dr(e,t).catch(n=>e.emit("error",n)),r},fr=(s,t)=>{t.forEach(e=>{e.charAt(0)==="@"?Ct({file:external_node_path_namespaceObject.resolve(s.cwd,e.slice(1)),sync:!0,noResume:!0,onReadEntry:i=>s.add(i)}):s.add(e)}),s.end()},dr=async(s,t)=>{for(let e of t)e.charAt(0)==="@"?await Ct({file:external_node_path_namespaceObject.resolve(String(s.cwd),e.slice(1)),noResume:!0,onReadEntry:i=>{s.add(i)}}):s.add(e);s.end()},Xn=(s,t)=>{let e=new kt(s);return fr(e,t),e},qn=(s,t)=>{let e=new wt(s);return dr(e,t).catch(i=>e.emit("error",i)),e},Qn=K(Vn,$n,Xn,qn,(s,t)=>{if(!t?.length)throw new TypeError("no paths specified to add to archive")});var Jn=process.env.__FAKE_PLATFORM__||process.platform,Er=Jn==="win32",{O_CREAT:wr,O_NOFOLLOW:ur,O_TRUNC:Sr,O_WRONLY:yr}=external_fs_.constants,Rr=Number(process.env.__FAKE_FS_O_FILENAME__)||external_fs_.constants.UV_FS_O_FILEMAP||0,jn=Er&&!!Rr,to=512*1024,eo=Rr|Sr|wr|yr,mr=!Er&&typeof ur=="number"?ur|Sr|wr|yr:null,ms=mr!==null?()=>mr:jn?s=>s<to?eo:"w":()=>"w";var ps=(s,t,e)=>{try{return external_node_fs_namespaceObject.lchownSync(s,t,e)}catch(i){if(i?.code!=="ENOENT")throw i}},Ei=(s,t,e,i)=>{external_node_fs_namespaceObject.lchown(s,t,e,r=>{i(r&&r?.code!=="ENOENT"?r:null)})},io=(s,t,e,i,r)=>{if(t.isDirectory())Es(external_node_path_namespaceObject.resolve(s,t.name),e,i,n=>{if(n)return r(n);let o=external_node_path_namespaceObject.resolve(s,t.name);Ei(o,e,i,r)});else{let n=external_node_path_namespaceObject.resolve(s,t.name);Ei(n,e,i,r)}},Es=(s,t,e,i)=>{external_node_fs_namespaceObject.readdir(s,{withFileTypes:!0},(r,n)=>{if(r){if(r.code==="ENOENT")return i();if(r.code!=="ENOTDIR"&&r.code!=="ENOTSUP")return i(r)}if(r||!n.length)return Ei(s,t,e,i);let o=n.length,h=null,a=l=>{if(!h){if(l)return i(h=l);if(--o===0)return Ei(s,t,e,i)}};for(let l of n)io(s,l,t,e,a)})},so=(s,t,e,i)=>{t.isDirectory()&&ws(external_node_path_namespaceObject.resolve(s,t.name),e,i),ps(external_node_path_namespaceObject.resolve(s,t.name),e,i)},ws=(s,t,e)=>{let i;try{i=external_node_fs_namespaceObject.readdirSync(s,{withFileTypes:!0})}catch(r){let n=r;if(n?.code==="ENOENT")return;if(n?.code==="ENOTDIR"||n?.code==="ENOTSUP")return ps(s,t,e);throw n}for(let r of i)so(s,r,t,e);return ps(s,t,e)};var Se=class extends Error{path;code;syscall="chdir";constructor(t,e){super(`${e}: Cannot cd into '${t}'`),this.path=t,this.code=e}get name(){return"CwdError"}};var St=class extends Error{path;symlink;syscall="symlink";code="TAR_SYMLINK_ERROR";constructor(t,e){super("TAR_SYMLINK_ERROR: Cannot extract through symbolic link"),this.symlink=t,this.path=e}get name(){return"SymlinkError"}};var no=(s,t)=>{external_node_fs_namespaceObject.stat(s,(e,i)=>{(e||!i.isDirectory())&&(e=new Se(s,e?.code||"ENOTDIR")),t(e)})},gr=(s,t,e)=>{s=f(s);let i=t.umask??18,r=t.mode|448,n=(r&i)!==0,o=t.uid,h=t.gid,a=typeof o=="number"&&typeof h=="number"&&(o!==t.processUid||h!==t.processGid),l=t.preserve,c=t.unlink,d=f(t.cwd),y=(E,x)=>{E?e(E):x&&a?Es(x,o,h,Le=>y(Le)):n?external_node_fs_namespaceObject.chmod(s,r,e):e()};if(s===d)return no(s,y);if(l)return promises_namespaceObject.mkdir(s,{mode:r,recursive:!0}).then(E=>y(null,E??void 0),y);let D=f(external_node_path_namespaceObject.relative(d,s)).split("/");Ss(d,D,r,c,d,void 0,y)},Ss=(s,t,e,i,r,n,o)=>{if(t.length===0)return o(null,n);let h=t.shift(),a=f(external_node_path_namespaceObject.resolve(s+"/"+h));external_node_fs_namespaceObject.mkdir(a,e,br(a,t,e,i,r,n,o))},br=(s,t,e,i,r,n,o)=>h=>{h?external_node_fs_namespaceObject.lstat(s,(a,l)=>{if(a)a.path=a.path&&f(a.path),o(a);else if(l.isDirectory())Ss(s,t,e,i,r,n,o);else if(i)external_node_fs_namespaceObject.unlink(s,c=>{if(c)return o(c);external_node_fs_namespaceObject.mkdir(s,e,br(s,t,e,i,r,n,o))});else{if(l.isSymbolicLink())return o(new St(s,s+"/"+t.join("/")));o(h)}}):(n=n||s,Ss(s,t,e,i,r,n,o))},oo=s=>{let t=!1,e;try{t=external_node_fs_namespaceObject.statSync(s).isDirectory()}catch(i){e=i?.code}finally{if(!t)throw new Se(s,e??"ENOTDIR")}},_r=(s,t)=>{s=f(s);let e=t.umask??18,i=t.mode|448,r=(i&e)!==0,n=t.uid,o=t.gid,h=typeof n=="number"&&typeof o=="number"&&(n!==t.processUid||o!==t.processGid),a=t.preserve,l=t.unlink,c=f(t.cwd),d=E=>{E&&h&&ws(E,n,o),r&&external_node_fs_namespaceObject.chmodSync(s,i)};if(s===c)return oo(c),d();if(a)return d(external_node_fs_namespaceObject.mkdirSync(s,{mode:i,recursive:!0})??void 0);let T=f(external_node_path_namespaceObject.relative(c,s)).split("/"),D;for(let E=T.shift(),x=c;E&&(x+="/"+E);E=T.shift()){x=f(external_node_path_namespaceObject.resolve(x));try{external_node_fs_namespaceObject.mkdirSync(x,i),D=D||x}catch{let Le=external_node_fs_namespaceObject.lstatSync(x);if(Le.isDirectory())continue;if(l){external_node_fs_namespaceObject.unlinkSync(x),external_node_fs_namespaceObject.mkdirSync(x,i),D=D||x;continue}else if(Le.isSymbolicLink())return new St(x,x+"/"+T.join("/"))}}return d(D)};var ys=Object.create(null),Or=1e4,Vt=new Set,Tr=s=>{Vt.has(s)?Vt.delete(s):ys[s]=s.normalize("NFD").toLocaleLowerCase("en").toLocaleUpperCase("en"),Vt.add(s);let t=ys[s],e=Vt.size-Or;if(e>Or/10){for(let i of Vt)if(Vt.delete(i),delete ys[i],--e<=0)break}return t};var ho=process.env.TESTING_TAR_FAKE_PLATFORM||process.platform,ao=ho==="win32",lo=s=>s.split("/").slice(0,-1).reduce((e,i)=>{let r=e.at(-1);return r!==void 0&&(i=(0,external_node_path_namespaceObject.join)(r,i)),e.push(i||"/"),e},[]),yi=class{#t=new Map;#i=new Map;#s=new Set;reserve(t,e){t=ao?["win32 parallelization disabled"]:t.map(r=>mt((0,external_node_path_namespaceObject.join)(Tr(r))));let i=new Set(t.map(r=>lo(r)).reduce((r,n)=>r.concat(n)));this.#i.set(e,{dirs:i,paths:t});for(let r of t){let n=this.#t.get(r);n?n.push(e):this.#t.set(r,[e])}for(let r of i){let n=this.#t.get(r);if(!n)this.#t.set(r,[new Set([e])]);else{let o=n.at(-1);o instanceof Set?o.add(e):n.push(new Set([e]))}}return this.#r(e)}#n(t){let e=this.#i.get(t);if(!e)throw new Error("function does not have any path reservations");return{paths:e.paths.map(i=>this.#t.get(i)),dirs:[...e.dirs].map(i=>this.#t.get(i))}}check(t){let{paths:e,dirs:i}=this.#n(t);return e.every(r=>r&&r[0]===t)&&i.every(r=>r&&r[0]instanceof Set&&r[0].has(t))}#r(t){return this.#s.has(t)||!this.check(t)?!1:(this.#s.add(t),t(()=>this.#e(t)),!0)}#e(t){if(!this.#s.has(t))return!1;let e=this.#i.get(t);if(!e)throw new Error("invalid reservation");let{paths:i,dirs:r}=e,n=new Set;for(let o of i){let h=this.#t.get(o);if(!h||h?.[0]!==t)continue;let a=h[1];if(!a){this.#t.delete(o);continue}if(h.shift(),typeof a=="function")n.add(a);else for(let l of a)n.add(l)}for(let o of r){let h=this.#t.get(o),a=h?.[0];if(!(!h||!(a instanceof Set)))if(a.size===1&&h.length===1){this.#t.delete(o);continue}else if(a.size===1){h.shift();let l=h[0];typeof l=="function"&&n.add(l)}else a.delete(t)}return this.#s.delete(t),n.forEach(o=>this.#r(o)),!0}};var Lr=()=>process.umask();var Dr=Symbol("onEntry"),_s=Symbol("checkFs"),Nr=Symbol("checkFs2"),Os=Symbol("isReusable"),P=Symbol("makeFs"),Ts=Symbol("file"),xs=Symbol("directory"),gi=Symbol("link"),Ar=Symbol("symlink"),Ir=Symbol("hardlink"),Re=Symbol("ensureNoSymlink"),Cr=Symbol("unsupported"),Fr=Symbol("checkPath"),Rs=Symbol("stripAbsolutePath"),yt=Symbol("mkdir"),O=Symbol("onError"),Ri=Symbol("pending"),kr=Symbol("pend"),$t=Symbol("unpend"),gs=Symbol("ended"),bs=Symbol("maybeClose"),Ls=Symbol("skip"),ge=Symbol("doChown"),be=Symbol("uid"),_e=Symbol("gid"),Oe=Symbol("checkedCwd"),fo=process.env.TESTING_TAR_FAKE_PLATFORM||process.platform,Te=fo==="win32",uo=1024,mo=(s,t)=>{if(!Te)return external_node_fs_namespaceObject.unlink(s,t);let e=s+".DELETE."+(0,external_node_crypto_.randomBytes)(16).toString("hex");external_node_fs_namespaceObject.rename(s,e,i=>{if(i)return t(i);external_node_fs_namespaceObject.unlink(e,t)})},po=s=>{if(!Te)return external_node_fs_namespaceObject.unlinkSync(s);let t=s+".DELETE."+(0,external_node_crypto_.randomBytes)(16).toString("hex");external_node_fs_namespaceObject.renameSync(s,t),external_node_fs_namespaceObject.unlinkSync(t)},vr=(s,t,e)=>s!==void 0&&s===s>>>0?s:t!==void 0&&t===t>>>0?t:e,Xt=class extends rt{[gs]=!1;[Oe]=!1;[Ri]=0;reservations=new yi;transform;writable=!0;readable=!1;uid;gid;setOwner;preserveOwner;processGid;processUid;maxDepth;forceChown;win32;newer;keep;noMtime;preservePaths;unlink;cwd;strip;processUmask;umask;dmode;fmode;chmod;constructor(t={}){if(t.ondone=()=>{this[gs]=!0,this[bs]()},super(t),this.transform=t.transform,this.chmod=!!t.chmod,typeof t.uid=="number"||typeof t.gid=="number"){if(typeof t.uid!="number"||typeof t.gid!="number")throw new TypeError("cannot set owner without number uid and gid");if(t.preserveOwner)throw new TypeError("cannot preserve owner in archive and also set owner explicitly");this.uid=t.uid,this.gid=t.gid,this.setOwner=!0}else this.uid=void 0,this.gid=void 0,this.setOwner=!1;this.preserveOwner=t.preserveOwner===void 0&&typeof t.uid!="number"?process.getuid?.()===0:!!t.preserveOwner,this.processUid=(this.preserveOwner||this.setOwner)&&process.getuid?process.getuid():void 0,this.processGid=(this.preserveOwner||this.setOwner)&&process.getgid?process.getgid():void 0,this.maxDepth=typeof t.maxDepth=="number"?t.maxDepth:uo,this.forceChown=t.forceChown===!0,this.win32=!!t.win32||Te,this.newer=!!t.newer,this.keep=!!t.keep,this.noMtime=!!t.noMtime,this.preservePaths=!!t.preservePaths,this.unlink=!!t.unlink,this.cwd=f(external_node_path_namespaceObject.resolve(t.cwd||process.cwd())),this.strip=Number(t.strip)||0,this.processUmask=this.chmod?typeof t.processUmask=="number"?t.processUmask:Lr():0,this.umask=typeof t.umask=="number"?t.umask:this.processUmask,this.dmode=t.dmode||511&~this.umask,this.fmode=t.fmode||438&~this.umask,this.on("entry",e=>this[Dr](e))}warn(t,e,i={}){return(t==="TAR_BAD_ARCHIVE"||t==="TAR_ABORT")&&(i.recoverable=!1),super.warn(t,e,i)}[bs](){this[gs]&&this[Ri]===0&&(this.emit("prefinish"),this.emit("finish"),this.emit("end"))}[Rs](t,e){let i=t[e],{type:r}=t;if(!i||this.preservePaths)return!0;let[n,o]=ce(i),h=o.replaceAll(/\\/g,"/").split("/");if(h.includes("..")||Te&&/^[a-z]:\.\.$/i.test(h[0]??"")){if(e==="path"||r==="Link")return this.warn("TAR_ENTRY_ERROR",`${e} contains '..'`,{entry:t,[e]:i}),!1;let a=external_node_path_namespaceObject.posix.dirname(t.path),l=external_node_path_namespaceObject.posix.normalize(external_node_path_namespaceObject.posix.join(a,h.join("/")));if(l.startsWith("../")||l==="..")return this.warn("TAR_ENTRY_ERROR",`${e} escapes extraction directory`,{entry:t,[e]:i}),!1}return n&&(t[e]=String(o),this.warn("TAR_ENTRY_INFO",`stripping ${n} from absolute ${e}`,{entry:t,[e]:i})),!0}[Fr](t){let e=f(t.path),i=e.split("/");if(this.strip){if(i.length<this.strip)return!1;if(t.type==="Link"){let r=f(String(t.linkpath)).split("/");if(r.length>=this.strip)t.linkpath=r.slice(this.strip).join("/");else return!1}i.splice(0,this.strip),t.path=i.join("/")}if(isFinite(this.maxDepth)&&i.length>this.maxDepth)return this.warn("TAR_ENTRY_ERROR","path excessively deep",{entry:t,path:e,depth:i.length,maxDepth:this.maxDepth}),!1;if(!this[Rs](t,"path")||!this[Rs](t,"linkpath"))return!1;if(t.absolute=external_node_path_namespaceObject.isAbsolute(t.path)?f(external_node_path_namespaceObject.resolve(t.path)):f(external_node_path_namespaceObject.resolve(this.cwd,t.path)),!this.preservePaths&&typeof t.absolute=="string"&&t.absolute.indexOf(this.cwd+"/")!==0&&t.absolute!==this.cwd)return this.warn("TAR_ENTRY_ERROR","path escaped extraction target",{entry:t,path:f(t.path),resolvedPath:t.absolute,cwd:this.cwd}),!1;if(t.absolute===this.cwd&&t.type!=="Directory"&&t.type!=="GNUDumpDir")return!1;if(this.win32){let{root:r}=external_node_path_namespaceObject.win32.parse(String(t.absolute));t.absolute=r+ts(String(t.absolute).slice(r.length));let{root:n}=external_node_path_namespaceObject.win32.parse(t.path);t.path=n+ts(t.path.slice(n.length))}return!0}[Dr](t){if(!this[Fr](t))return t.resume();switch(external_node_assert_.equal(typeof t.absolute,"string"),t.type){case"Directory":case"GNUDumpDir":t.mode&&(t.mode=t.mode|448);case"File":case"OldFile":case"ContiguousFile":case"Link":case"SymbolicLink":return this[_s](t);default:return this[Cr](t)}}[O](t,e){t.name==="CwdError"?this.emit("error",t):(this.warn("TAR_ENTRY_ERROR",t,{entry:e}),this[$t](),e.resume())}[yt](t,e,i){gr(f(t),{uid:this.uid,gid:this.gid,processUid:this.processUid,processGid:this.processGid,umask:this.processUmask,preserve:this.preservePaths,unlink:this.unlink,cwd:this.cwd,mode:e},i)}[ge](t){return this.forceChown||this.preserveOwner&&(typeof t.uid=="number"&&t.uid!==this.processUid||typeof t.gid=="number"&&t.gid!==this.processGid)||typeof this.uid=="number"&&this.uid!==this.processUid||typeof this.gid=="number"&&this.gid!==this.processGid}[be](t){return vr(this.uid,t.uid,this.processUid)}[_e](t){return vr(this.gid,t.gid,this.processGid)}[Ts](t,e){let i=typeof t.mode=="number"?t.mode&4095:this.fmode,r=new et(String(t.absolute),{flags:ms(t.size),mode:i,autoClose:!1});r.on("error",a=>{r.fd&&external_node_fs_namespaceObject.close(r.fd,()=>{}),r.write=()=>!0,this[O](a,t),e()});let n=1,o=a=>{if(a){r.fd&&external_node_fs_namespaceObject.close(r.fd,()=>{}),this[O](a,t),e();return}--n===0&&r.fd!==void 0&&external_node_fs_namespaceObject.close(r.fd,l=>{l?this[O](l,t):this[$t](),e()})};r.on("finish",()=>{let a=String(t.absolute),l=r.fd;if(typeof l=="number"&&t.mtime&&!this.noMtime){n++;let c=t.atime||new Date,d=t.mtime;external_node_fs_namespaceObject.futimes(l,c,d,y=>y?external_node_fs_namespaceObject.utimes(a,c,d,T=>o(T&&y)):o())}if(typeof l=="number"&&this[ge](t)){n++;let c=this[be](t),d=this[_e](t);typeof c=="number"&&typeof d=="number"&&external_node_fs_namespaceObject.fchown(l,c,d,y=>y?external_node_fs_namespaceObject.chown(a,c,d,T=>o(T&&y)):o())}o()});let h=this.transform&&this.transform(t)||t;h!==t&&(h.on("error",a=>{this[O](a,t),e()}),t.pipe(h)),h.pipe(r)}[xs](t,e){let i=typeof t.mode=="number"?t.mode&4095:this.dmode;this[yt](String(t.absolute),i,r=>{if(r){this[O](r,t),e();return}let n=1,o=()=>{--n===0&&(e(),this[$t](),t.resume())};t.mtime&&!this.noMtime&&(n++,external_node_fs_namespaceObject.utimes(String(t.absolute),t.atime||new Date,t.mtime,o)),this[ge](t)&&(n++,external_node_fs_namespaceObject.chown(String(t.absolute),Number(this[be](t)),Number(this[_e](t)),o)),o()})}[Cr](t){t.unsupported=!0,this.warn("TAR_ENTRY_UNSUPPORTED",`unsupported entry type: ${t.type}`,{entry:t}),t.resume()}[Ar](t,e){let i=f(external_node_path_namespaceObject.relative(this.cwd,external_node_path_namespaceObject.resolve(external_node_path_namespaceObject.dirname(String(t.absolute)),String(t.linkpath)))).split("/");this[Re](t,this.cwd,i,()=>this[gi](t,String(t.linkpath),"symlink",e),r=>{this[O](r,t),e()})}[Ir](t,e){let i=f(external_node_path_namespaceObject.resolve(this.cwd,String(t.linkpath))),r=f(String(t.linkpath)).split("/");this[Re](t,this.cwd,r,()=>this[gi](t,i,"link",e),n=>{this[O](n,t),e()})}[Re](t,e,i,r,n){let o=i.shift();if(this.preservePaths||o===void 0)return r();let h=external_node_path_namespaceObject.resolve(e,o);external_node_fs_namespaceObject.lstat(h,(a,l)=>{if(a)return r();if(l?.isSymbolicLink())return n(new St(h,external_node_path_namespaceObject.resolve(h,i.join("/"))));this[Re](t,h,i,r,n)})}[kr](){this[Ri]++}[$t](){this[Ri]--,this[bs]()}[Ls](t){this[$t](),t.resume()}[Os](t,e){return t.type==="File"&&!this.unlink&&e.isFile()&&e.nlink<=1&&!Te}[_s](t){this[kr]();let e=[t.path];t.linkpath&&e.push(t.linkpath),this.reservations.reserve(e,i=>this[Nr](t,i))}[Nr](t,e){let i=h=>{e(h)},r=()=>{this[yt](this.cwd,this.dmode,h=>{if(h){this[O](h,t),i();return}this[Oe]=!0,n()})},n=()=>{if(t.absolute!==this.cwd){let h=f(external_node_path_namespaceObject.dirname(String(t.absolute)));if(h!==this.cwd)return this[yt](h,this.dmode,a=>{if(a){this[O](a,t),i();return}o()})}o()},o=()=>{external_node_fs_namespaceObject.lstat(String(t.absolute),(h,a)=>{if(a&&(this.keep||this.newer&&a.mtime>(t.mtime??a.mtime))){this[Ls](t),i();return}if(h||this[Os](t,a))return this[P](null,t,i);if(a.isDirectory()){if(t.type==="Directory"){let l=this.chmod&&t.mode&&(a.mode&4095)!==t.mode,c=d=>this[P](d??null,t,i);return l?external_node_fs_namespaceObject.chmod(String(t.absolute),Number(t.mode),c):c()}if(t.absolute!==this.cwd)return external_node_fs_namespaceObject.rmdir(String(t.absolute),l=>this[P](l??null,t,i))}if(t.absolute===this.cwd)return this[P](null,t,i);mo(String(t.absolute),l=>this[P](l??null,t,i))})};this[Oe]?n():r()}[P](t,e,i){if(t){this[O](t,e),i();return}switch(e.type){case"File":case"OldFile":case"ContiguousFile":return this[Ts](e,i);case"Link":return this[Ir](e,i);case"SymbolicLink":return this[Ar](e,i);case"Directory":case"GNUDumpDir":return this[xs](e,i)}}[gi](t,e,i,r){external_node_fs_namespaceObject[i](e,String(t.absolute),n=>{n?this[O](n,t):(this[$t](),t.resume()),r()})}},ye=s=>{try{return[null,s()]}catch(t){return[t,null]}},xe=class extends Xt{sync=!0;[P](t,e){return super[P](t,e,()=>{})}[_s](t){if(!this[Oe]){let n=this[yt](this.cwd,this.dmode);if(n)return this[O](n,t);this[Oe]=!0}if(t.absolute!==this.cwd){let n=f(external_node_path_namespaceObject.dirname(String(t.absolute)));if(n!==this.cwd){let o=this[yt](n,this.dmode);if(o)return this[O](o,t)}}let[e,i]=ye(()=>external_node_fs_namespaceObject.lstatSync(String(t.absolute)));if(i&&(this.keep||this.newer&&i.mtime>(t.mtime??i.mtime)))return this[Ls](t);if(e||this[Os](t,i))return this[P](null,t);if(i.isDirectory()){if(t.type==="Directory"){let o=this.chmod&&t.mode&&(i.mode&4095)!==t.mode,[h]=o?ye(()=>{external_node_fs_namespaceObject.chmodSync(String(t.absolute),Number(t.mode))}):[];return this[P](h,t)}let[n]=ye(()=>external_node_fs_namespaceObject.rmdirSync(String(t.absolute)));this[P](n,t)}let[r]=t.absolute===this.cwd?[]:ye(()=>po(String(t.absolute)));this[P](r,t)}[Ts](t,e){let i=typeof t.mode=="number"?t.mode&4095:this.fmode,r=h=>{let a;try{external_node_fs_namespaceObject.closeSync(n)}catch(l){a=l}(h||a)&&this[O](h||a,t),e()},n;try{n=external_node_fs_namespaceObject.openSync(String(t.absolute),ms(t.size),i)}catch(h){return r(h)}let o=this.transform&&this.transform(t)||t;o!==t&&(o.on("error",h=>this[O](h,t)),t.pipe(o)),o.on("data",h=>{try{external_node_fs_namespaceObject.writeSync(n,h,0,h.length)}catch(a){r(a)}}),o.on("end",()=>{let h=null;if(t.mtime&&!this.noMtime){let a=t.atime||new Date,l=t.mtime;try{external_node_fs_namespaceObject.futimesSync(n,a,l)}catch(c){try{external_node_fs_namespaceObject.utimesSync(String(t.absolute),a,l)}catch{h=c}}}if(this[ge](t)){let a=this[be](t),l=this[_e](t);try{external_node_fs_namespaceObject.fchownSync(n,Number(a),Number(l))}catch(c){try{external_node_fs_namespaceObject.chownSync(String(t.absolute),Number(a),Number(l))}catch{h=h||c}}}r(h)})}[xs](t,e){let i=typeof t.mode=="number"?t.mode&4095:this.dmode,r=this[yt](String(t.absolute),i);if(r){this[O](r,t),e();return}if(t.mtime&&!this.noMtime)try{external_node_fs_namespaceObject.utimesSync(String(t.absolute),t.atime||new Date,t.mtime)}catch{}if(this[ge](t))try{external_node_fs_namespaceObject.chownSync(String(t.absolute),Number(this[be](t)),Number(this[_e](t)))}catch{}e(),t.resume()}[yt](t,e){try{return _r(f(t),{uid:this.uid,gid:this.gid,processUid:this.processUid,processGid:this.processGid,umask:this.processUmask,preserve:this.preservePaths,unlink:this.unlink,cwd:this.cwd,mode:e})}catch(i){return i}}[Re](t,e,i,r,n){if(this.preservePaths||i.length===0)return r();let o=e;for(let h of i){o=external_node_path_namespaceObject.resolve(o,h);let[a,l]=ye(()=>external_node_fs_namespaceObject.lstatSync(o));if(a)return r();if(l.isSymbolicLink())return n(new St(o,external_node_path_namespaceObject.resolve(e,i.join("/"))))}r()}[gi](t,e,i,r){let n=`${i}Sync`;try{external_node_fs_namespaceObject[n](e,String(t.absolute)),r(),t.resume()}catch(o){return this[O](o,t)}}};var Eo=s=>{let t=new xe(s),e=s.file,i=external_node_fs_namespaceObject.statSync(e),r=s.maxReadSize||16*1024*1024;new Be(e,{readSize:r,size:i.size}).pipe(t)},wo=(s,t)=>{let e=new Xt(s),i=s.maxReadSize||16*1024*1024,r=s.file;return new Promise((o,h)=>{e.on("error",h),e.on("close",o),external_node_fs_namespaceObject.stat(r,(a,l)=>{if(a)h(a);else{let c=new _t(r,{readSize:i,size:l.size});c.on("error",h),c.pipe(e)}})})},So=K(Eo,wo,s=>new xe(s),s=>new Xt(s),(s,t)=>{t?.length&&Qi(s,t)});var yo=(s,t)=>{let e=new kt(s),i=!0,r,n;try{try{r=external_node_fs_namespaceObject.openSync(s.file,"r+")}catch(a){if(a?.code==="ENOENT")r=external_node_fs_namespaceObject.openSync(s.file,"w+");else throw a}let o=external_node_fs_namespaceObject.fstatSync(r),h=Buffer.alloc(512);t:for(n=0;n<o.size;n+=512){for(let c=0,d=0;c<512;c+=d){if(d=external_node_fs_namespaceObject.readSync(r,h,c,h.length-c,n+c),n===0&&h[0]===31&&h[1]===139)throw new Error("cannot append to compressed archives");if(!d)break t}let a=new F(h);if(!a.cksumValid)break;let l=512*Math.ceil((a.size||0)/512);if(n+l+512>o.size)break;n+=l,s.mtimeCache&&a.mtime&&s.mtimeCache.set(String(a.path),a.mtime)}i=!1,Ro(s,e,n,r,t)}finally{if(i)try{external_node_fs_namespaceObject.closeSync(r)}catch{}}},Ro=(s,t,e,i,r)=>{let n=new Wt(s.file,{fd:i,start:e});t.pipe(n),bo(t,r)},go=(s,t)=>{t=Array.from(t);let e=new wt(s),i=(n,o,h)=>{let a=(T,D)=>{T?external_node_fs_namespaceObject.close(n,E=>h(T)):h(null,D)},l=0;if(o===0)return a(null,0);let c=0,d=Buffer.alloc(512),y=(T,D)=>{if(T||D===void 0)return a(T);if(c+=D,c<512&&D)return external_node_fs_namespaceObject.read(n,d,c,d.length-c,l+c,y);if(l===0&&d[0]===31&&d[1]===139)return a(new Error("cannot append to compressed archives"));if(c<512)return a(null,l);let E=new F(d);if(!E.cksumValid)return a(null,l);let x=512*Math.ceil((E.size??0)/512);if(l+x+512>o||(l+=x+512,l>=o))return a(null,l);s.mtimeCache&&E.mtime&&s.mtimeCache.set(String(E.path),E.mtime),c=0,external_node_fs_namespaceObject.read(n,d,0,512,l,y)};external_node_fs_namespaceObject.read(n,d,0,512,l,y)};return new Promise((n,o)=>{e.on("error",o);let h="r+",a=(l,c)=>{if(l&&l.code==="ENOENT"&&h==="r+")return h="w+",external_node_fs_namespaceObject.open(s.file,h,a);if(l||!c)return o(l);external_node_fs_namespaceObject.fstat(c,(d,y)=>{if(d)return external_node_fs_namespaceObject.close(c,()=>o(d));i(c,y.size,(T,D)=>{if(T)return o(T);let E=new et(s.file,{fd:c,start:D});e.pipe(E),E.on("error",o),E.on("close",n),_o(e,t)})})};external_node_fs_namespaceObject.open(s.file,h,a)})},bo=(s,t)=>{t.forEach(e=>{e.charAt(0)==="@"?Ct({file:external_node_path_namespaceObject.resolve(s.cwd,e.slice(1)),sync:!0,noResume:!0,onReadEntry:i=>s.add(i)}):s.add(e)}),s.end()},_o=async(s,t)=>{for(let e of t)e.charAt(0)==="@"?await Ct({file:external_node_path_namespaceObject.resolve(String(s.cwd),e.slice(1)),noResume:!0,onReadEntry:i=>s.add(i)}):s.add(e);s.end()},vt=K(yo,go,()=>{throw new TypeError("file is required")},()=>{throw new TypeError("file is required")},(s,t)=>{if(!Bs(s))throw new TypeError("file is required");if(s.gzip||s.brotli||s.zstd||s.file.endsWith(".br")||s.file.endsWith(".tbr"))throw new TypeError("cannot append to compressed archives");if(!t?.length)throw new TypeError("no paths specified to add/replace")});var Oo=K(vt.syncFile,vt.asyncFile,vt.syncNoFile,vt.asyncNoFile,(s,t=[])=>{vt.validate?.(s,t),To(s)}),To=s=>{let t=s.filter;s.mtimeCache||(s.mtimeCache=new Map),s.filter=t?(e,i)=>t(e,i)&&!((s.mtimeCache?.get(e)??i.mtime??0)>(i.mtime??0)):(e,i)=>!((s.mtimeCache?.get(e)??i.mtime??0)>(i.mtime??0))};
 //# sourceMappingURL=index.min.js.map
 
-;// CONCATENATED MODULE: ./src/terraformignore.ts
+;// CONCATENATED MODULE: ./src/upload/terraformignore.ts
 /**
  * `.terraformignore`, decided exactly as HCP Terraform's own packer decides it (go-slug's
  * ignorefiles package): what the service would leave out, this step leaves out, no more, no less.
@@ -34329,7 +33407,7 @@ class IgnoreRules {
     }
 }
 
-;// CONCATENATED MODULE: ./src/slug.ts
+;// CONCATENATED MODULE: ./src/upload/slug.ts
 /**
  * Packs a directory the way HCP Terraform expects a configuration version: a gzipped tar of the
  * files `.terraformignore` (or the defaults) keeps, modes kept, symlinks kept as symlinks when
@@ -34560,12 +33638,12 @@ function coalesce(size) {
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: ./src/bounded-request.ts
+;// CONCATENATED MODULE: ./src/tfe/signed-urls.ts
 /**
  * The one way to talk to the service's signed URLs on other origins (log reads, plan JSON
  * downloads, configuration uploads): never the token, never a redirect, at most `maxBytes` of
  * answer, within one deadline for the whole exchange, and cut off at once when the step is told
- * to stop. Not the JSON:API client (api-client.ts), which has retries and a rate budget of its own.
+ * to stop. Not the JSON:API client (client.ts), which has retries and a rate budget of its own.
  *
  * Why not HttpClient.get: its promise can be raced, but the request under it goes on reading
  * (a host that ignores `?limit` and never ends its answer grew the step to 4 GiB). Here the
@@ -34680,7 +33758,7 @@ function boundedRequest(url, options) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/upload-put.ts
+;// CONCATENATED MODULE: ./src/upload/put.ts
 /**
  * The PUT of a configuration archive to its signed upload URL, through boundedRequest: one deadline
  * for the whole exchange (the answer's body included), a few KiB of answer at most, cut off at once
@@ -34732,7 +33810,7 @@ async function putArchive(file, bytes, url, signal, options = {}) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/configuration.ts
+;// CONCATENATED MODULE: ./src/upload/upload.ts
 /**
  * Uploads the checkout as a configuration version, so the run plans the code under review:
  * create the version (auto-queue-runs off, speculative for a plan-only run, provisional for a
@@ -34752,22 +33830,14 @@ async function putArchive(file, bytes, url, signal, options = {}) {
 
 
 
+
 /**
  * The step's own bound on an archive. A configuration this big is nearly always a mistake (provider
  * binaries, build artifacts), and the service limits uploads too; failing before the upload says why.
  */
 const MaxArchiveBytes = 500 * 1024 * 1024;
 const MaxCreateTries = 3;
-function toConfigurationVersion(doc) {
-    const a = doc.data.attributes;
-    return {
-        id: doc.data.id,
-        status: String(a.status ?? ''),
-        uploadUrl: typeof a['upload-url'] === 'string' ? a['upload-url'] : '',
-        errorMessage: typeof a['error-message'] === 'string' && a['error-message'] ? a['error-message'] : undefined
-    };
-}
-function configuration_inside(base, path) {
+function upload_inside(base, path) {
     const rel = (0,external_node_path_namespaceObject.relative)(base, path);
     return rel === '' || (rel !== '..' && !rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && !(0,external_node_path_namespaceObject.isAbsolute)(rel));
 }
@@ -34793,7 +33863,7 @@ async function resolveSlugRoot(settings, ws) {
     }
     const given = await (0,promises_namespaceObject.realpath)(asked);
     const outside = (path) => new RunFailedError(`Input '${Inputs.Directory}': '${settings.directory}' is ${path}, outside the checkout ${checkout} (GITHUB_WORKSPACE); the step uploads nothing from outside it. Give a directory of the repository, relative to its root.`);
-    if (!configuration_inside(checkout, given))
+    if (!upload_inside(checkout, given))
         throw outside(given);
     const wd = (ws.workingDirectory ?? '').replace(/^\/+|\/+$/g, '');
     if (!wd)
@@ -34803,7 +33873,7 @@ async function resolveSlugRoot(settings, ws) {
     const suffix = `${external_node_path_namespaceObject.sep}${wd.split('/').join(external_node_path_namespaceObject.sep)}`;
     if (given.endsWith(suffix)) {
         const root = given.slice(0, -suffix.length) || external_node_path_namespaceObject.sep;
-        if (!configuration_inside(checkout, root)) {
+        if (!upload_inside(checkout, root)) {
             throw new RunFailedError(`Input '${Inputs.Directory}': workspace '${ws.organization}/${ws.name}' runs Terraform in its working directory '${wd}', so the archive would be ${root}, outside the checkout ${checkout} (GITHUB_WORKSPACE); the step uploads nothing from outside it. Give the repository root (or '${wd}' inside it), or change the workspace's working directory.`);
         }
         return { root, configDir: given };
@@ -34811,25 +33881,11 @@ async function resolveSlugRoot(settings, ws) {
     throw new RunFailedError(`Workspace '${ws.organization}/${ws.name}' runs Terraform in its working directory '${wd}', so the archive must hold the repository root that contains it, but '${settings.directory}' has no '${wd}' and is not that directory. Give input '${Inputs.Directory}' the repository root (or '${wd}' itself), or change the workspace's working directory.`);
 }
 async function createVersion(client, ws, settings, signal) {
-    const body = {
-        data: {
-            type: 'configuration-versions',
-            attributes: {
-                'auto-queue-runs': false,
-                speculative: settings.operation === 'plan',
-                ...(settings.savePlan ? { provisional: true } : {})
-            }
-        }
-    };
+    const options = { speculative: settings.operation === 'plan', provisional: settings.savePlan };
     for (let tries = 1;; tries++) {
         try {
             signal.throwIfAborted();
-            const { body: doc } = await client.request('POST', `/api/v2/workspaces/${encodeURIComponent(ws.id)}/configuration-versions`, {
-                idempotent: false,
-                body,
-                signal
-            });
-            return toConfigurationVersion(doc);
+            return await createConfigurationVersion(client, ws.id, options, signal);
         }
         catch (err) {
             if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
@@ -34902,7 +33958,7 @@ async function uploadConfiguration(client, ws, settings, signal, pollSchedule, b
         // The first look right away: a small archive is usually processed by then.
         const schedule = new PollSchedule({ ...pollSchedule, firstMs: Math.min(pollSchedule.firstMs, 250) });
         const started = Date.now();
-        let current = toConfigurationVersion(await client.get(`/api/v2/configuration-versions/${encodeURIComponent(version.id)}`, signal));
+        let current = await getConfigurationVersion(client, version.id, signal);
         while (current.status !== 'uploaded') {
             if (current.status === 'errored') {
                 throw new RunFailedError(`Configuration version ${current.id} errored: ${current.errorMessage ?? 'no reason given'}.`);
@@ -34911,7 +33967,7 @@ async function uploadConfiguration(client, ws, settings, signal, pollSchedule, b
                 throw new RunFailedError(`Configuration version ${current.id} was still '${current.status}' after ${formatDuration(boundMs)}.`);
             }
             await sleep(schedule.next(current.status), signal);
-            current = toConfigurationVersion(await client.get(`/api/v2/configuration-versions/${encodeURIComponent(current.id)}`, signal));
+            current = await getConfigurationVersion(client, current.id, signal);
         }
         log.info(`Uploaded configuration version ${current.id}.`);
         return current;
@@ -34921,15 +33977,738 @@ async function uploadConfiguration(client, ws, settings, signal, pollSchedule, b
     }
 }
 
-;// CONCATENATED MODULE: ./src/change-report.ts
+;// CONCATENATED MODULE: ./src/tfe/runs.ts
+/** Runs: the run document as the action reads it, and the run endpoints (create, read, actions, the list by marker). */
+
+
+
+function toStage(resource) {
+    if (!resource)
+        return undefined;
+    const a = resource.attributes;
+    const n = (key) => (typeof a[key] === 'number' ? a[key] : 0);
+    return {
+        id: resource.id,
+        status: String(a.status ?? ''),
+        logReadUrl: typeof a['log-read-url'] === 'string' ? a['log-read-url'] : '',
+        additions: n('resource-additions'),
+        changes: n('resource-changes'),
+        destructions: n('resource-destructions')
+    };
+}
+function toRun(doc) {
+    const r = doc.data;
+    const a = r.attributes;
+    const actions = (a.actions ?? {});
+    const timestamps = (a['status-timestamps'] ?? {});
+    const included = (type, rel) => {
+        const id = relationId(r, rel)?.id;
+        return id ? doc.included?.find(i => i.type === type && i.id === id) : undefined;
+    };
+    return {
+        id: r.id,
+        status: String(a.status ?? ''),
+        message: String(a.message ?? ''),
+        hasChanges: a['has-changes'] === true,
+        savePlan: a['save-plan'] === true,
+        planOnly: a['plan-only'] === true,
+        workspaceId: relationId(r, 'workspace')?.id,
+        isConfirmable: actions['is-confirmable'] === true,
+        isDiscardable: actions['is-discardable'] === true,
+        isCancelable: actions['is-cancelable'] === true,
+        timestamps: Object.fromEntries(Object.entries(timestamps).filter((e) => typeof e[1] === 'string')),
+        positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
+        plan: toStage(included('plans', 'plan')),
+        apply: toStage(included('applies', 'apply'))
+    };
+}
+/** Not idempotent: a lost answer may still have queued the run (see findRunsByMarker). */
+async function createRun(client, options, signal) {
+    const attributes = {
+        message: options.message,
+        'is-destroy': options.isDestroy,
+        'auto-apply': options.autoApply,
+        'plan-only': options.planOnly,
+        refresh: options.refresh,
+        'refresh-only': options.refreshOnly,
+        'allow-empty-apply': options.allowEmptyApply
+    };
+    if (options.targetAddrs.length)
+        attributes['target-addrs'] = options.targetAddrs;
+    if (options.replaceAddrs.length)
+        attributes['replace-addrs'] = options.replaceAddrs;
+    if (options.variables.length)
+        attributes.variables = options.variables;
+    if (options.savePlan)
+        attributes['save-plan'] = true;
+    const relationships = { workspace: { data: { type: 'workspaces', id: options.workspaceId } } };
+    if (options.configurationVersionId) {
+        relationships['configuration-version'] = { data: { type: 'configuration-versions', id: options.configurationVersionId } };
+    }
+    const body = { data: { type: 'runs', attributes, relationships } };
+    const { body: doc } = await client.request('POST', '/api/v2/runs', { idempotent: false, body, signal });
+    return toRun(doc);
+}
+async function getRun(client, runId, signal) {
+    return toRun(await client.get(`/api/v2/runs/${seg(runId)}?include=plan,apply`, signal));
+}
+/**
+ * POST /runs/:id/actions/:action. Returns false on 409 (the run was not in a state that allows it),
+ * which callers resolve by reading the run again. Safe to repeat: a repeat is answered 409.
+ */
+async function runAction(client, runId, action, comment, signal) {
+    const { status } = await client.request(`POST`, `/api/v2/runs/${seg(runId)}/actions/${action}`, {
+        idempotent: true,
+        body: { comment },
+        signal,
+        accept: [409]
+    });
+    return status !== 409;
+}
+/**
+ * Every run whose message holds `marker`, oldest first (the list is newest first), plan-only runs
+ * included; looks through at most `pages` pages of 20, the newest runs.
+ */
+async function findRunsByMarker(client, workspaceId, marker, signal, pages = 3) {
+    const hits = [];
+    for (let page = 1; page <= pages; page++) {
+        const list = await client.get(`/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`, signal);
+        for (const r of list.data) {
+            const a = r.attributes;
+            if (String(a.message ?? '').includes(marker))
+                hits.push(r.id);
+        }
+        if (!list.meta?.pagination?.['next-page'])
+            break;
+    }
+    return hits.reverse();
+}
+/** The workspace's newest run in `status` (the list is newest first), if any. */
+async function newestRunWithStatus(client, workspaceId, status, signal) {
+    const list = await client.get(`/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bsize%5D=1&filter%5Bstatus%5D=${seg(status)}`, signal);
+    return list.data[0]?.id;
+}
+/** The 422 a create answers when the workspace has never had a configuration version. */
+function isNoConfiguration(err) {
+    return err instanceof ApiError && err.status === 422 && /configuration version is missing/i.test(`${err.title} ${err.detail}`);
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/messages.ts
+/** The lifecycle's messages: one line per end, wait and stop, with the run's URL. Pure: no request, no log. */
+
+
+
+
+
+function attemptTitle(step, attempt) {
+    const ws = step.target;
+    const what = `${OperationLabels[step.settings.operation]} on ${ws.organization}/${ws.name}`;
+    return step.totalRuns > 1 ? `${what}: run ${attempt} of at most ${step.totalRuns}` : what;
+}
+function describeOperation(step) {
+    const { operation, manualConfirm } = step.settings;
+    if (operation === 'plan')
+        return 'plan only';
+    const confirm = step.settings.waitForRun ? '' : manualConfirm ? ', to be confirmed by a person' : ', auto-apply';
+    return `${operation}${confirm}`;
+}
+function failText(step, ended, run) {
+    const url = step.url(run.id);
+    if (ended.action === 'retry')
+        return `Run ${run.id} errored during ${ended.stage}${messages_firstError(step, ended.stage)}: ${url}`;
+    switch (ended.reason) {
+        case 'errored-plan':
+            return `Run ${run.id} errored during plan${messages_firstError(step, 'plan')}: ${url}`;
+        case 'errored-apply':
+            return `Run ${run.id} errored during apply${messages_firstError(step, 'apply')}: ${url}`;
+        case 'errored-elsewhere':
+            return `Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`;
+        case 'discarded':
+            if (run.savePlan && step.settings.runId) {
+                return `Run ${run.id} was discarded: the workspace changed after this plan${step.newerRun ? ` (run ${step.newerRun} applied since: ${step.url(step.newerRun)})` : ''}; plan again. The saved plan: ${url}`;
+            }
+            return `Run ${run.id} was discarded before it was applied (by a person, or by another process); not retried: ${url}`;
+        case 'canceled':
+            return `Run ${run.id} was canceled by someone else; not retried: ${url}`;
+        case 'force-canceled':
+            return `Run ${run.id} was force-canceled by someone else; not retried: ${url}`;
+        case 'soft-failed':
+            return `Run ${run.id} ended with a soft-mandatory policy failure: ${url}`;
+        case 'no-configuration':
+            return noConfigurationText(step);
+    }
+}
+function retryText(step, ended) {
+    if (ended.reason !== 'errored-plan' && ended.reason !== 'errored-apply')
+        return '';
+    if (!step.settings.retry)
+        return ` Not retried (${Inputs.Retry} is false).`;
+    const tries = step.attempts;
+    return ` Gave up after ${tries} run${tries === 1 ? '' : 's'} (${Inputs.RetryAttempts}: ${step.settings.retryAttempts}).`;
+}
+function countsText(step, stage) {
+    if (!stage)
+        return '';
+    return ` (${stage.additions} to add, ${stage.changes} to change, ${stage.destructions} to destroy)`;
+}
+function noConfigurationText(step) {
+    const ws = step.target;
+    return `Workspace ${ws.organization}/${ws.name} has no configuration version yet, so there is nothing to ${step.settings.operation}. Connect it to a VCS repository or upload a configuration first.`;
+}
+/** Why the step stops following a run that has not ended. */
+function giveUpText(step, ended) {
+    const run = step.current;
+    if (ended.why === 'read-outage')
+        return step.outage ?? `Could not read run ${run?.id ?? ''}.`;
+    return `Run ${run?.id ?? ''} says it can be confirmed but refused confirmation ${run?.status ? `in status '${run.status}' ` : ''}every time (409 transition not allowed).`;
+}
+function abortText(step, reason) {
+    return reason === 'timeout'
+        ? `Timed out after ${formatDuration(step.settings.timeoutMs)} (input '${Inputs.TimeoutMinutes}')`
+        : 'The job was cancelled';
+}
+/** The first error of the stage's log, as `: Error: … (main.tf line 12)`, when logs are read. */
+function messages_firstError(step, stage) {
+    const d = step.logs?.[stage].digest.firstError;
+    if (!d)
+        return '';
+    return ` (Error: ${d.summary}${d.where ? `, ${d.where}` : ''})`;
+}
+
+;// CONCATENATED MODULE: ./node_modules/is-network-error/index.js
+const objectToString = Object.prototype.toString;
+
+const isError = value => objectToString.call(value) === '[object Error]';
+
+const errorMessages = new Set([
+	'network error', // Chrome
+	'NetworkError when attempting to fetch resource.', // Firefox
+	'The Internet connection appears to be offline.', // Safari 16
+	'Network request failed', // `cross-fetch`
+	'fetch failed', // Undici (Node.js)
+	'terminated', // Undici (Node.js)
+	' A network error occurred.', // Bun (WebKit)
+	'Network connection lost', // Cloudflare Workers (fetch)
+]);
+
+function isNetworkError(error) {
+	const isValid = error
+		&& isError(error)
+		&& error.name === 'TypeError'
+		&& typeof error.message === 'string';
+
+	if (!isValid) {
+		return false;
+	}
+
+	const {message, stack} = error;
+
+	// Safari 17+ has generic message but no stack for network errors
+	if (message === 'Load failed' || (message.startsWith('Load failed (') && message.endsWith(')'))) {
+		return stack === undefined
+			// Sentry adds its own stack trace to the fetch error, so also check for that
+			|| '__sentry_captured__' in error;
+	}
+
+	// Deno network errors start with specific text
+	if (message.startsWith('error sending request for url')) {
+		return true;
+	}
+
+	// Chrome: exact "Failed to fetch" or with hostname: "Failed to fetch (example.com)"
+	if (message === 'Failed to fetch' || (message.startsWith('Failed to fetch (') && message.endsWith(')'))) {
+		return true;
+	}
+
+	// Standard network error messages
+	return errorMessages.has(message);
+}
+
+;// CONCATENATED MODULE: ./node_modules/p-retry/index.js
+
+
+function validateRetries(retries) {
+	if (typeof retries === 'number') {
+		if (retries < 0) {
+			throw new TypeError('Expected `retries` to be a non-negative number.');
+		}
+
+		if (Number.isNaN(retries)) {
+			throw new TypeError('Expected `retries` to be a valid number or Infinity, got NaN.');
+		}
+	} else if (retries !== undefined) {
+		throw new TypeError('Expected `retries` to be a number or Infinity.');
+	}
+}
+
+function validateNumberOption(name, value, {min = 0, allowInfinity = false} = {}) {
+	if (value === undefined) {
+		return;
+	}
+
+	if (typeof value !== 'number' || Number.isNaN(value)) {
+		throw new TypeError(`Expected \`${name}\` to be a number${allowInfinity ? ' or Infinity' : ''}.`);
+	}
+
+	if (!allowInfinity && !Number.isFinite(value)) {
+		throw new TypeError(`Expected \`${name}\` to be a finite number.`);
+	}
+
+	if (value < min) {
+		throw new TypeError(`Expected \`${name}\` to be \u2265 ${min}.`);
+	}
+}
+
+class AbortError extends Error {
+	constructor(message) {
+		super();
+
+		if (message instanceof Error) {
+			this.originalError = message;
+			({message} = message);
+		} else {
+			this.originalError = new Error(message);
+			this.originalError.stack = this.stack;
+		}
+
+		this.name = 'AbortError';
+		this.message = message;
+	}
+}
+
+function calculateDelay(retriesConsumed, options) {
+	const attempt = Math.max(1, retriesConsumed + 1);
+	const random = options.randomize ? (Math.random() + 1) : 1;
+
+	let timeout = Math.round(random * options.minTimeout * (options.factor ** (attempt - 1)));
+	timeout = Math.min(timeout, options.maxTimeout);
+
+	return timeout;
+}
+
+function calculateRemainingTime(start, max) {
+	if (!Number.isFinite(max)) {
+		return max;
+	}
+
+	return max - (performance.now() - start);
+}
+
+async function onAttemptFailure({error, attemptNumber, retriesConsumed, startTime, options}) {
+	const normalizedError = error instanceof Error
+		? error
+		: new TypeError(`Non-error was thrown: "${error}". You should only throw errors.`);
+
+	if (normalizedError instanceof AbortError) {
+		throw normalizedError.originalError;
+	}
+
+	const retriesLeft = Number.isFinite(options.retries)
+		? Math.max(0, options.retries - retriesConsumed)
+		: options.retries;
+
+	const maxRetryTime = options.maxRetryTime ?? Number.POSITIVE_INFINITY;
+
+	const context = Object.freeze({
+		error: normalizedError,
+		attemptNumber,
+		retriesLeft,
+		retriesConsumed,
+	});
+
+	await options.onFailedAttempt(context);
+
+	if (calculateRemainingTime(startTime, maxRetryTime) <= 0) {
+		throw normalizedError;
+	}
+
+	const consumeRetry = await options.shouldConsumeRetry(context);
+
+	const remainingTime = calculateRemainingTime(startTime, maxRetryTime);
+
+	if (remainingTime <= 0 || retriesLeft <= 0) {
+		throw normalizedError;
+	}
+
+	if (normalizedError instanceof TypeError && !isNetworkError(normalizedError)) {
+		if (consumeRetry) {
+			throw normalizedError;
+		}
+
+		options.signal?.throwIfAborted();
+		return false;
+	}
+
+	if (!await options.shouldRetry(context)) {
+		throw normalizedError;
+	}
+
+	if (!consumeRetry) {
+		options.signal?.throwIfAborted();
+		return false;
+	}
+
+	const delayTime = calculateDelay(retriesConsumed, options);
+	const finalDelay = Math.min(delayTime, remainingTime);
+
+	options.signal?.throwIfAborted();
+
+	if (finalDelay > 0) {
+		await new Promise((resolve, reject) => {
+			const onAbort = () => {
+				clearTimeout(timeoutToken);
+				options.signal?.removeEventListener('abort', onAbort);
+				reject(options.signal.reason);
+			};
+
+			const timeoutToken = setTimeout(() => {
+				options.signal?.removeEventListener('abort', onAbort);
+				resolve();
+			}, finalDelay);
+
+			if (options.unref) {
+				timeoutToken.unref?.();
+			}
+
+			options.signal?.addEventListener('abort', onAbort, {once: true});
+		});
+	}
+
+	options.signal?.throwIfAborted();
+
+	return true;
+}
+
+async function pRetry(input, options = {}) {
+	options = {...options};
+
+	validateRetries(options.retries);
+
+	if (Object.hasOwn(options, 'forever')) {
+		throw new Error('The `forever` option is no longer supported. For many use-cases, you can set `retries: Infinity` instead.');
+	}
+
+	options.retries ??= 10;
+	options.factor ??= 2;
+	options.minTimeout ??= 1000;
+	options.maxTimeout ??= Number.POSITIVE_INFINITY;
+	options.maxRetryTime ??= Number.POSITIVE_INFINITY;
+	options.randomize ??= false;
+	options.onFailedAttempt ??= () => {};
+	options.shouldRetry ??= () => true;
+	options.shouldConsumeRetry ??= () => true;
+
+	// Validate numeric options and normalize edge cases
+	validateNumberOption('factor', options.factor, {min: 0, allowInfinity: false});
+	validateNumberOption('minTimeout', options.minTimeout, {min: 0, allowInfinity: false});
+	validateNumberOption('maxTimeout', options.maxTimeout, {min: 0, allowInfinity: true});
+	validateNumberOption('maxRetryTime', options.maxRetryTime, {min: 0, allowInfinity: true});
+
+	// Treat non-positive factor as 1 to avoid zero backoff or negative behavior
+	if (!(options.factor > 0)) {
+		options.factor = 1;
+	}
+
+	options.signal?.throwIfAborted();
+
+	let attemptNumber = 0;
+	let retriesConsumed = 0;
+	const startTime = performance.now();
+
+	while (Number.isFinite(options.retries) ? retriesConsumed <= options.retries : true) {
+		attemptNumber++;
+
+		try {
+			options.signal?.throwIfAborted();
+
+			const result = await input(attemptNumber);
+
+			options.signal?.throwIfAborted();
+
+			return result;
+		} catch (error) {
+			if (await onAttemptFailure({
+				error,
+				attemptNumber,
+				retriesConsumed,
+				startTime,
+				options,
+			})) {
+				retriesConsumed++;
+			}
+		}
+	}
+
+	// Should not reach here, but in case it does, throw an error
+	throw new Error('Retry attempts exhausted without throwing an error.');
+}
+
+function makeRetriable(function_, options) {
+	return function (...arguments_) {
+		return pRetry(() => function_.apply(this, arguments_), options);
+	};
+}
+
+;// CONCATENATED MODULE: ./src/action/github-context.ts
+
+/**
+ * @actions/github brings Octokit with it, which costs ~50 ms of start-up; only its `context` is
+ * used here. Loading it lazily (ncc puts it in a chunk of its own), while the first request is in
+ * flight, keeps it off the step's start-up path.
+ */
+let loading;
+let loaded;
+function loadGithubContext() {
+    loading ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(m => (loaded = m.context));
+    return loading;
+}
+function describe(context) {
+    const sha = context.sha ? context.sha.slice(0, 7) : 'unknown commit';
+    const repo = process.env.GITHUB_REPOSITORY || 'a repository';
+    const attempt = process.env.GITHUB_RUN_ATTEMPT;
+    const attemptText = attempt && attempt !== '1' ? ` attempt ${attempt}` : '';
+    return `${repo}, workflow "${context.workflow || 'unknown'}" run #${context.runNumber || 0}${attemptText}, commit ${sha}`;
+}
+/** Where the step runs, for run messages and comments. */
+async function workflowDescription() {
+    return describe(await loadGithubContext());
+}
+async function defaultMessage(operation) {
+    return `${OperationLabels[operation]} queued by GitHub Actions: ${await workflowDescription()}`;
+}
+/** Link back to the workflow run, when the runner told us where it is. */
+function workflowRunUrl() {
+    if (!loaded)
+        return undefined;
+    const { serverUrl, runId } = loaded;
+    const repo = process.env.GITHUB_REPOSITORY;
+    if (!serverUrl || !repo || !runId)
+        return undefined;
+    return `${serverUrl}/${repo}/actions/runs/${runId}`;
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/stop-run.ts
+/** Stopping one run the step will not follow to its end: discard, cancel or leave it, as decideStop says. */
+
+
+
+
+
+
+
+
+
+/**
+ * Stops a run the step will not follow to its end, as `decideStop` says for `reason`, then reads
+ * it until it has ended (or the budget is spent), so the step reports where the run really is.
+ * Idempotent: a run that ended is left alone. Every request carries `budget`.
+ */
+async function stopRun(client, runId, settings, reason, 
+/** Why the step stops it, as the run's comment will say ("the job was cancelled"). */
+why, budget, pollSchedule = DefaultPollSchedule) {
+    const asked = reason === 'timeout' || reason === 'cancelled';
+    let before;
+    try {
+        before = await readWithinBudget(client, runId, budget, pollSchedule);
+    }
+    catch (err) {
+        const next = asked ? 'the post step will try again' : 'it was left as it is; check it';
+        return { before: undefined, after: undefined, text: `it could not be read to stop it (${errorMessage(err)}); ${next}:`, failed: true };
+    }
+    const decision = decideStop(toFacts(before), settings, reason);
+    const done = (text) => ({ before, after: before, text, failed: false });
+    if (decision.how === 'none')
+        return done(`it had already ended ('${before.status}'):`);
+    if (decision.how === 'leave') {
+        if (decision.why === 'kept')
+            return done(`it was left as it is (${Inputs.CancelOnAbort} is false):`);
+        if (decision.why === 'saved')
+            return done(`it is a saved plan this step was given (${Inputs.RunId}); it was left unconfirmed, for another try:`);
+        if (decision.why === 'applying') {
+            return done("it was confirmed, so it was left to finish (cutting an apply short for the step's own reasons could leave infrastructure half-changed); follow it at");
+        }
+        return done('it can be neither discarded nor cancelled in that status; stop it by hand if it must not go on:');
+    }
+    const action = decision.how;
+    let accepted;
+    try {
+        const comment = `Stopped by GitHub Actions: ${why}. ${await workflowDescription()}`;
+        accepted = await runAction(client, runId, action, comment, budget);
+    }
+    catch (err) {
+        const next = asked ? 'the post step will try again' : `${action} it by hand`;
+        return { before, after: before, text: `the ${action} failed (${errorMessage(err)}); ${next}:`, failed: true };
+    }
+    const after = (await readUntilEnded(client, runId, budget, pollSchedule)) ?? before;
+    const now = after !== before ? ` (now '${after.status}')` : '';
+    if (accepted)
+        return { before, after, text: `${action === 'discard' ? 'it was discarded' : 'a cancel was requested'}${now}:`, failed: false };
+    if (TerminalStatuses.has(after.status))
+        return { before, after, text: `it had already ended ('${after.status}'):`, failed: false };
+    return { before, after, text: `the ${action} was refused (409)${now}; stop it by hand:`, failed: false };
+}
+/** One read may hang; the budget is for the whole stop, so each read gets a part of it. */
+const StopReadTimeoutMs = 2_000;
+/** A stop often follows a read outage: keep trying to read the run while the budget lasts. */
+async function readWithinBudget(client, runId, budget, pollSchedule) {
+    const schedule = new PollSchedule(pollSchedule);
+    for (;;) {
+        const attempt = AbortSignal.any([budget, AbortSignal.timeout(StopReadTimeoutMs)]);
+        try {
+            return await getRun(client, runId, attempt);
+        }
+        catch (err) {
+            const hung = attempt.aborted && !budget.aborted;
+            if ((!isTransient(err) && !hung) || budget.aborted)
+                throw err;
+            try {
+                await sleep(schedule.next('unreadable'), budget);
+            }
+            catch {
+                throw err;
+            }
+        }
+    }
+}
+async function readUntilEnded(client, runId, budget, pollSchedule) {
+    let last;
+    const schedule = new PollSchedule(pollSchedule);
+    try {
+        for (;;) {
+            last = await getRun(client, runId, budget);
+            if (TerminalStatuses.has(last.status))
+                return last;
+            await sleep(schedule.next(last.status), budget);
+        }
+    }
+    catch {
+        // The budget is spent (or the API is down): report the last status seen.
+        return last;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tfe/state-versions.ts
+
+/** The workspace's current state version; undefined on 404 (no state, or no permission to read state versions). */
+async function getCurrentStateVersion(client, workspaceId, signal) {
+    const { status, body } = await client.request('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version`, {
+        idempotent: true,
+        signal,
+        accept: [404]
+    });
+    if (status === 404)
+        return undefined;
+    const a = body.data.attributes;
+    return { id: body.data.id, resourcesProcessed: a['resources-processed'] !== false };
+}
+/**
+ * Non-sensitive outputs of the current state version, every page; sensitive ones are left out
+ * entirely. Undefined on 404 (no state yet, or the token may not read the workspace's outputs).
+ * A 503 (outputs still being processed) is an ApiError the caller may wait out.
+ */
+async function getWorkspaceOutputs(client, workspaceId, signal) {
+    const outputs = {};
+    for (let page = 1;; page++) {
+        const { status, body } = await client.request('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, { idempotent: true, signal, accept: [404] });
+        if (status === 404)
+            return undefined;
+        for (const item of body.data) {
+            const a = item.attributes;
+            if (a.sensitive === true)
+                continue;
+            outputs[String(a.name)] = a.value;
+        }
+        const next = body.meta?.pagination?.['next-page'];
+        if (!next || next <= page)
+            return outputs;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/outputs.ts
+/**
+ * The workspace's outputs after a successful apply. HCP Terraform processes a new state version
+ * asynchronously: `resources-processed` is false on it for a moment, and the outputs endpoint may
+ * answer 503 meanwhile. Downstream jobs use `fromJSON(workspace_outputs).vpc_id`, so an empty
+ * object where the apply produced outputs is worse than a failure: wait for the processing
+ * (bounded), read every page, and say clearly why when they cannot be read.
+ */
+
+
+
+
+
+
+
+class OutputsUnreadableError extends Error {
+    name = 'OutputsUnreadableError';
+}
+const Processing = 'processing';
+async function readOutputs(client, ws, options) {
+    const name = `${ws.organization}/${ws.name}`;
+    const permission = `Give the token's user or team the 'read state outputs' permission on workspace ${name}, or set '${Inputs.ReadOutputs}: false' if the workflow does not use the '${Outputs.WorkspaceOutputs}' output.`;
+    if (ws.canReadStateOutputs === false) {
+        throw new OutputsUnreadableError(`The token may not read the state outputs of workspace ${name}. ${permission}`);
+    }
+    const started = Date.now();
+    const schedule = new PollSchedule(options.pollSchedule);
+    const left = () => options.boundMs - (Date.now() - started);
+    if (options.applied) {
+        // Needs the 'read state versions' permission; without it (404) the outputs endpoint's 503s tell instead.
+        for (;;) {
+            const version = await getCurrentStateVersion(client, ws.id, options.signal);
+            if (!version || version.resourcesProcessed)
+                break;
+            if (left() <= 0) {
+                log.warning(`The new state of ${name} was still being processed after ${formatDuration(options.boundMs)}; reading its outputs anyway.`);
+                break;
+            }
+            await sleep(Math.min(schedule.next(Processing), left()), options.signal);
+        }
+    }
+    for (;;) {
+        try {
+            const outputs = await getWorkspaceOutputs(client, ws.id, options.signal);
+            if (outputs)
+                return outputs;
+            if (!options.applied)
+                return {};
+            throw new OutputsUnreadableError(`Workspace ${name} has a new state, but its outputs answered 404: the token may not read them. ${permission}`);
+        }
+        catch (err) {
+            if (err instanceof OutputsUnreadableError || err instanceof AbortedError)
+                throw err;
+            const processing = err instanceof ApiError && err.status === 503;
+            if (processing && left() > 0) {
+                await sleep(Math.min(schedule.next(Processing), left()), options.signal);
+                continue;
+            }
+            throw new OutputsUnreadableError(`Could not read the state outputs of workspace ${name}${processing ? ` within ${formatDuration(options.boundMs)}` : ''}: ${errorMessage(err)} ${permission}`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/tfe/plans.ts
+
+/** The answer as it is: 204, 307 (with `location`, fetched elsewhere without the token), 403, or the JSON plan itself. */
+async function getPlanJsonOutput(client, planId, signal) {
+    return await client.request('GET', `/api/v2/plans/${seg(planId)}/json-output`, {
+        idempotent: true,
+        signal,
+        accept: [204, 307, 403]
+    });
+}
+
+;// CONCATENATED MODULE: ./src/run-logs/changes.ts
 /**
  * The changes of a run by address, for the job summary and the pull-request comment. Sources, in
  * order: the plan's structured log (planned_change, resource_drift, change_summary, outputs
  * messages: readable by anyone who can read the run); when the log is not structured, the plan's
  * JSON output (`GET /plans/:id/json-output`: 204 until ready, 307 to a short-lived URL on another
  * origin, workspace admins only); otherwise the counts alone, with one line saying why.
- * Only addresses, actions and output names are kept: never a value.
+ * Only addresses, actions and output names are kept: never a value. The JSON download is outside
+ * data: capped in bytes, under one deadline, cut off when the step stops.
  */
+
 
 
 /** A JSON plan's `actions` list as one action; undefined for a no-op that is not an import or move. */
@@ -34952,29 +34731,46 @@ function actionOf(actions, importing = false, moved = false) {
     }
     return undefined;
 }
+/** A JSON plan is outside data: anything that is not the documented shape is skipped, never thrown on. */
+function list(value) {
+    return Array.isArray(value) ? value.filter((v) => typeof v === 'object' && v !== null) : [];
+}
+function strings(value) {
+    return Array.isArray(value) ? value.filter((v) => typeof v === 'string') : undefined;
+}
 function fromJsonPlan(plan) {
     const resources = [];
-    for (const rc of plan.resource_changes ?? []) {
-        const action = actionOf(rc.change?.actions, Boolean(rc.change?.importing), Boolean(rc.previous_address && rc.previous_address !== rc.address));
-        if (rc.address && action)
+    for (const rc of list(plan.resource_changes)) {
+        const action = actionOf(strings(rc.change?.actions), Boolean(rc.change?.importing), Boolean(rc.previous_address && rc.previous_address !== rc.address));
+        if (typeof rc.address === 'string' && rc.address && action)
             resources.push({ address: rc.address, action });
     }
     const drift = [];
-    for (const rc of plan.resource_drift ?? []) {
-        const action = actionOf(rc.change?.actions);
-        if (rc.address && action)
+    for (const rc of list(plan.resource_drift)) {
+        const action = actionOf(strings(rc.change?.actions));
+        if (typeof rc.address === 'string' && rc.address && action)
             drift.push({ address: rc.address, action });
     }
     const outputs = [];
-    for (const [name, oc] of Object.entries(plan.output_changes ?? {})) {
-        const action = actionOf(oc.actions);
-        if (action)
-            outputs.push({ name, action, sensitive: oc.after_sensitive === true || oc.before_sensitive === true });
+    const changes = plan.output_changes;
+    if (typeof changes === 'object' && changes !== null && !Array.isArray(changes)) {
+        for (const [name, oc] of Object.entries(changes)) {
+            if (typeof oc !== 'object' || oc === null)
+                continue;
+            const action = actionOf(strings(oc.actions));
+            if (action)
+                outputs.push({ name, action, sensitive: oc.after_sensitive === true || oc.before_sensitive === true });
+        }
     }
     return { resources, drift, outputs };
 }
+/** A JSON plan bigger than this is not read: the report falls back to the counts, and says why. */
+const MaxPlanJsonBytes = 128 * 1_048_576;
+/** The whole download of the plan's JSON, wherever its 307 points. */
+const PlanJsonTimeoutMs = 60_000;
 /** Builds the report from what the step read of the plan's log, or asks for the plan's JSON. */
-async function changeReport(client, run, digest, signal) {
+async function changeReport(client, run, planLog, signal) {
+    const digest = planLog?.digest;
     const counts = run.plan;
     const totals = digest?.totals ??
         (counts ? { add: counts.additions, change: counts.changes, remove: counts.destructions, import: 0, operation: 'plan' } : undefined);
@@ -34984,6 +34780,7 @@ async function changeReport(client, run, digest, signal) {
             ...base,
             source: 'log',
             why: undefined,
+            complete: planLog?.complete ?? false,
             resources: [...digest.changes].map(([address, action]) => ({ address, action })),
             drift: [...digest.drift],
             outputs: [...digest.outputs]
@@ -34992,16 +34789,12 @@ async function changeReport(client, run, digest, signal) {
     if (!counts?.id)
         return { ...base, source: 'counts', why: 'the run has no plan to describe' };
     try {
-        const answer = await client.request('GET', `/api/v2/plans/${encodeURIComponent(counts.id)}/json-output`, {
-            idempotent: true,
-            signal,
-            accept: [204, 307, 403]
-        });
+        const answer = await getPlanJsonOutput(client, counts.id, signal);
         if (answer.status === 204)
             return { ...base, source: 'counts', why: "the plan's JSON output was not ready" };
         if (answer.status === 403)
             return { ...base, source: 'counts', why: "the token may not read the plan's JSON output (it needs workspace admin access)" };
-        const plan = answer.status === 307 && answer.location ? await fetchElsewhere(answer.location) : answer.body;
+        const plan = answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : answer.body;
         return { ...base, source: 'json-output', why: undefined, ...fromJsonPlan(plan) };
     }
     catch (err) {
@@ -35012,75 +34805,113 @@ async function changeReport(client, run, digest, signal) {
     }
 }
 /** The 307's target is another origin with a short-lived signed URL: fetched without the token. */
-async function fetchElsewhere(url) {
-    const http = signedUrlClient(30_000);
+async function fetchElsewhere(url, signal) {
+    const answer = await boundedRequest(url, { maxBytes: MaxPlanJsonBytes, overflow: 'fail', timeoutMs: PlanJsonTimeoutMs, signal });
+    if (answer.status !== 200)
+        throw new Error(`its download answered ${answer.status}`);
+    const plan = JSON.parse(answer.body.toString('utf8'));
+    if (typeof plan !== 'object' || plan === null || Array.isArray(plan))
+        throw new Error('its download is not a JSON plan');
+    return plan;
+}
+
+;// CONCATENATED MODULE: ./src/common/optional.ts
+/**
+ * The one boundary every optional part of the step goes through: the live logs (reading and
+ * rendering), the policy check and run task lines, the change report (with the plan JSON
+ * download), the job summary and the PR comment. Whatever goes wrong inside — an exception, a hang past its bound — becomes one
+ * warning per part, and the run is followed and reported all the same. The run itself (queue,
+ * confirm, stop, outputs) never goes through here: its failures are the step's.
+ */
+
+
+const OptionalPart = {
+    Logs: 'the run logs',
+    Checks: 'the policy check and run task report',
+    ChangeReport: 'the change report',
+    Summary: 'the job summary',
+    Comment: 'the pull-request comment'
+};
+const warned = new Set();
+function warn(part, why) {
+    // One warning per part: a renderer that fails on every line must not flood the job log.
+    if (warned.has(part))
+        return;
+    warned.add(part);
+    log.warning(`Skipped ${part} (${why}); the run is followed and reported all the same.`);
+}
+/**
+ * Runs an optional part within its bound. `fn` gets a signal that fires when the bound passes
+ * or the step stops, and must hand it to every request it makes; the part's promise is not
+ * waited for past that point. Resolves to undefined when the part failed or was abandoned.
+ */
+async function optional(part, fn, bounds) {
+    const own = new AbortController();
+    const signal = bounds.signal ? AbortSignal.any([own.signal, bounds.signal]) : own.signal;
+    let timer;
+    const ended = new Promise(resolve => {
+        timer = setTimeout(() => resolve('bound'), bounds.boundMs);
+        bounds.signal?.addEventListener('abort', () => resolve('stopped'), { once: true });
+        if (bounds.signal?.aborted)
+            resolve('stopped');
+    });
     try {
-        const response = await http.get(url);
-        const status = response.message.statusCode ?? 0;
-        const body = await response.readBody();
-        if (status !== 200)
-            throw new Error(`its download answered ${status}`);
-        return JSON.parse(body);
+        const work = Promise.resolve().then(() => fn(signal));
+        // The part may still reject after it was abandoned; that is no one's business any more.
+        work.catch(() => undefined);
+        const result = await Promise.race([work.then(value => ({ value })), ended]);
+        if (result === 'bound') {
+            warn(part, `not done within ${Math.round(bounds.boundMs / 100) / 10} s`);
+            return undefined;
+        }
+        if (result === 'stopped')
+            return undefined;
+        return result.value;
+    }
+    catch (err) {
+        if (!bounds.signal?.aborted)
+            warn(part, errorMessage(err));
+        return undefined;
     }
     finally {
-        http.dispose();
+        clearTimeout(timer);
+        own.abort(new Error(`${part} was abandoned`));
     }
 }
-
-;// CONCATENATED MODULE: ./src/run-lifecycle.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const PendingFirstReportMs = 10_000;
-const PendingReportEveryMs = 30_000;
-const WorkspaceCheckEveryMs = 60_000;
-const run_lifecycle_MaxCreateTries = 4;
-const PolicyStatuses = new Set([
-    RunStatus.PolicyChecking,
-    RunStatus.PolicyChecked,
-    RunStatus.PolicyOverride,
-    RunStatus.PolicySoftFailed
-]);
-const TaskRunningStatuses = new Set([
-    RunStatus.PrePlanRunning,
-    RunStatus.PostPlanRunning,
-    RunStatus.PreApplyRunning,
-    RunStatus.PostApplyRunning
-]);
-const TaskStatuses = new Set([
-    ...TaskRunningStatuses,
-    RunStatus.PrePlanCompleted,
-    RunStatus.PostPlanCompleted,
-    RunStatus.PreApplyCompleted,
-    RunStatus.PostApplyCompleted
-]);
-/** The workspace has never had a configuration version (422 from create run). */
-class NoConfigurationError extends Error {
-    name = 'NoConfigurationError';
+/** The same boundary for a synchronous piece of an optional part (a poll handed to the log stream). */
+function optionalSync(part, fn) {
+    try {
+        return fn();
+    }
+    catch (err) {
+        warn(part, errorMessage(err));
+        return undefined;
+    }
 }
-/** The step cannot go on following its run; the run itself may be fine. */
-class GiveUpError extends Error {
-    name = 'GiveUpError';
+/** A background promise of an optional part: its rejection is a warning, never an unhandled rejection. */
+function optionalBackground(part, work) {
+    work.catch((err) => warn(part, errorMessage(err)));
 }
+/** Tests run many steps in one process: each starts with no part warned about. */
+function resetOptionalWarnings() {
+    warned.clear();
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/step.ts
+/** What one step knows of its runs, and the lifecycle's shared types: the outcome, the options, the post-step sink. */
+
+
+
+
+
+
+/** The policy check and run task lines, and the change report's API reads, each have this long. */
+const ReportBoundMs = 30_000;
 function runUrl(baseUrl, workspace, runId) {
     return `${baseUrl}/app/${encodeURIComponent(workspace.organization)}/workspaces/${encodeURIComponent(workspace.name)}/runs/${runId}`;
 }
-/** Queues one run (and its retries) on one workspace and follows it: read → decide → act. */
-class RunLifecycle {
+/** What one step knows of its runs, shared by the lifecycle's parts (queue, follow, stop, ends). */
+class Step {
     settings;
     client;
     state;
@@ -35099,6 +34930,8 @@ class RunLifecycle {
     changes;
     configurationVersion;
     newerRun;
+    /** Why the step could not read its run (a read outage), for the give-up message. */
+    outage;
     constructor(settings, client, state = postState, options = {}) {
         this.settings = settings;
         this.client = client;
@@ -35111,9 +34944,15 @@ class RunLifecycle {
             stopBudgetMs: options.stopBudgetMs ?? 30_000,
             outputsBoundMs: options.outputsBoundMs ?? 120_000,
             logIntervalMs: options.logIntervalMs ?? 1_000,
-            logDrainMs: options.logDrainMs ?? 2_000
+            logDrainMs: options.logDrainMs ?? 30_000
         };
         this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    }
+    /** The resolved workspace: every part after resolveWorkspace works on it, none before. */
+    get target() {
+        if (!this.workspace)
+            throw new Error('the workspace is used before it was resolved');
+        return this.workspace;
     }
     get totalRuns() {
         // A given run is followed, not queued: there is nothing to queue again.
@@ -35145,690 +34984,1199 @@ class RunLifecycle {
         if (!this.runIds.includes(id))
             this.runIds.push(id);
     }
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/ends.ts
+/** The ends of a run that ended: the success messages, its outputs, its changes. */
+
+
+
+
+
+
+
+
+
+
+
+async function succeed(step, ended, run, cancel) {
+    const url = step.url(run.id);
+    let message;
+    switch (ended.end) {
+        case 'applied':
+            message = `Run ${run.id} applied${countsText(step, run.apply)}: ${url}`;
+            break;
+        case 'no-changes':
+            message = `Run ${run.id} finished with no changes to apply: ${url}`;
+            break;
+        case 'plan-saved':
+            message = `Saved the plan of run ${run.id}${countsText(step, run.plan)}; apply exactly this plan with ${Inputs.RunId}: ${run.id}. ${url}`;
+            break;
+        case 'plan-soft-failed':
+            log.warning(`Plan-only run ${run.id} finished, but a soft-mandatory policy failed: an apply of this plan would need a policy override. ${url}`);
+            message = `Plan-only run ${run.id} finished with a soft-mandatory policy failure${countsText(step, run.plan)}: ${url}`;
+            break;
+        default:
+            message = `Plan-only run ${run.id} finished${run.hasChanges ? countsText(step, run.plan) : ' with no changes'}: ${url}`;
+    }
+    if (step.settings.operation !== 'apply' || !step.settings.readOutputs || ended.end === 'plan-saved')
+        return step.outcome(true, message);
+    try {
+        const outputs = await readOutputs(step.client, step.target, {
+            applied: ended.end === 'applied',
+            signal: cancel,
+            boundMs: step.options.outputsBoundMs,
+            pollSchedule: step.options.pollSchedule
+        });
+        return step.outcome(true, message, outputs);
+    }
+    catch (err) {
+        if (err instanceof AbortedError) {
+            return step.outcome(false, `${message}; the job was cancelled before its outputs were read.`);
+        }
+        const why = err instanceof OutputsUnreadableError ? err.message : `Could not read the state outputs: ${errorMessage(err)}`;
+        return step.outcome(false, `${message}; but ${why}`);
+    }
+}
+/** The newest applied run of the workspace: what made a saved plan stale. */
+async function latestApplied(step, signal) {
+    try {
+        return await newestRunWithStatus(step.client, step.target.id, RunStatus.Applied, signal);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The run's changes by address; a report is never worth failing the step for (common/optional.ts). */
+async function describeChanges(step, run, signal) {
+    const logs = step.logs;
+    const planLog = logs ? { digest: logs.plan.digest, complete: logs.planComplete } : undefined;
+    return await optional(OptionalPart.ChangeReport, async (s) => {
+        const report = await changeReport(step.client, run, planLog, s);
+        const applyError = logs?.apply.digest.firstError;
+        return applyError ? { ...report, firstError: applyError } : report;
+    }, { boundMs: PlanJsonTimeoutMs + ReportBoundMs, signal });
+}
+/** The workspace never had a configuration version: decideNoConfiguration said what that means. */
+function noConfiguration(step, ended) {
+    const ws = step.target;
+    if (ended.action === 'succeed') {
+        const message = `Workspace ${ws.organization}/${ws.name} has never had a configuration version, so there is nothing to destroy.`;
+        log.notice(message);
+        return step.outcome(true, message);
+    }
+    return step.outcome(false, noConfigurationText(step));
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/stop.ts
+/**
+ * Stopping before the run ended: told to (timeout, cancel) or giving up. decideStop says what that
+ * means for the run; the run is read again afterwards, so `status` is where it ended.
+ */
+
+
+
+
+
+
+
+
+
+
+/** An exception that ends the following: the step's stop signal, or an error it cannot go on after. */
+function stopCause(err) {
+    return err instanceof AbortedError ? { reason: err.reason } : { reason: 'gave-up', head: errorMessage(err) };
+}
+/**
+ * The step stops following its run before the run ended: it was told to (timeout, cancel), or
+ * it cannot go on (read outage, refused confirmations, an unexpected API error). `decideStop`
+ * says what that means for the run; the run is read again afterwards, so `status` is its end.
+ */
+async function stopFollowing(step, cause, cancel) {
+    const aborted = cause.reason !== 'gave-up';
+    const reason = cause.reason;
+    const head = cause.reason === 'gave-up' ? cause.head.replace(/\s+$/, '') : abortText(step, cause.reason);
+    if (cause.reason !== 'gave-up')
+        step.state.stopping(cause.reason);
+    const budget = AbortSignal.timeout(reason === 'cancelled' ? step.options.cancelStopBudgetMs : step.options.stopBudgetMs);
+    const why = reason === 'timeout'
+        ? `the step's ${Inputs.TimeoutMinutes} (${formatDuration(step.settings.timeoutMs)}) passed`
+        : reason === 'cancelled'
+            ? 'the job was cancelled'
+            : `the step gave up following it: ${head.replace(/[.:]?\s*$/, '')}`;
+    let runId = step.current && !TerminalStatuses.has(step.current.status) ? step.current.id : undefined;
+    if (!runId && step.unanswered) {
+        // The create request was cut off or unanswered: the run may exist all the same.
+        try {
+            const found = await findRunsByMarker(step.client, step.target.id, step.unanswered, budget);
+            for (const id of found)
+                step.noteRun(id);
+            runId = found[0];
+            if (runId)
+                step.current = await getRun(step.client, runId, budget);
+        }
+        catch (lookErr) {
+            if (aborted) {
+                return step.outcome(false, `${head}. The run being queued could not be looked for (${errorMessage(lookErr)}); the post step will look again.`);
+            }
+        }
+        if (!runId && aborted) {
+            return step.outcome(false, `${head} while the run was being queued; it was not found on the workspace yet, so the post step will look again.`);
+        }
+    }
+    if (!runId || !step.settings.waitForRun) {
+        step.state.release();
+        const url = step.current ? ` Run: ${step.url(step.current.id)} (status '${step.current.status}').` : '';
+        return step.outcome(false, aborted ? `${head}.${url}` : `${head}${head.includes(step.url(step.current?.id ?? '-')) ? '' : url}`);
+    }
+    const { text, failed, statusBefore, before } = await stopStepRun(step, runId, reason, why, budget);
+    if (reason === 'timeout' && before) {
+        // The deadline landed during the read that would have shown the end: a run that ended well
+        // is a success all the same (the README's guarantee), its outputs read as after any end.
+        const ended = decide(toFacts(before), step.settings, {
+            confirmSentAt: undefined,
+            confirmRefusals: 0,
+            retriesLeft: 0,
+            attempt: step.attempts
+        });
+        if (ended.action === 'succeed') {
+            step.state.release();
+            step.current = before;
+            step.changes = await describeChanges(step, before, cancel);
+            return await succeed(step, ended, before, cancel);
+        }
+    }
+    // After a timeout or cancel whose stop did not get through, the post step tries again.
+    if (!(failed && aborted))
+        step.state.release();
+    const separator = aborted ? ` while run ${runId} was` : ` Run ${runId} was`;
+    return step.outcome(false, `${head}${separator} '${statusBefore}'; ${text} ${step.url(runId)}`);
+}
+/** Stops one of the step's runs and keeps `current` up to date with what it read. */
+async function stopStepRun(step, runId, reason, why, budget) {
+    const result = await stopRun(step.client, runId, step.settings, reason, why, budget, step.options.pollSchedule);
+    if (step.current?.id === runId && result.after)
+        step.current = result.after;
+    const statusBefore = result.before?.status ?? (step.current?.id === runId ? step.current.status : 'unknown');
+    return { text: result.text, failed: result.failed, statusBefore, before: result.before };
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/queue.ts
+/**
+ * Queueing the attempt's run: at most one run per attempt (a create without a clear answer is
+ * looked for by its marker before every re-send; a late duplicate is discarded), or the run given
+ * with run_id.
+ */
+
+
+
+
+
+
+
+
+const queue_MaxCreateTries = 4;
+/**
+ * Creates the attempt's run. A create without a clear answer (a 5xx, a reset, the client's own
+ * timeout) may still have queued the run, even a while later: pause, look for the attempt's
+ * marker, and look again right before every re-send. Should a late commit still make a second
+ * run, the oldest is followed and the others are discarded, all of them listed in run_ids.
+ */
+async function queueRun(step, attempt, signal) {
+    const ws = step.target;
+    const { settings } = step;
+    const marker = `[tfe-workspace-run ${step.executionKey}.${attempt}]`;
+    const options = {
+        workspaceId: ws.id,
+        message: `${settings.message || (await defaultMessage(settings.operation))} ${marker}`,
+        isDestroy: settings.operation === 'destroy',
+        planOnly: settings.operation === 'plan',
+        autoApply: settings.operation !== 'plan' && !settings.waitForRun && !settings.manualConfirm,
+        allowEmptyApply: settings.allowEmptyApply,
+        refresh: settings.refresh,
+        refreshOnly: settings.refreshOnly,
+        targetAddrs: settings.targetAddrs,
+        replaceAddrs: settings.replaceAddrs,
+        variables: settings.variables,
+        savePlan: settings.savePlan,
+        configurationVersionId: step.configurationVersion?.id
+    };
+    // A run the step does not wait for is meant to go on without it: nothing for the post step.
+    if (settings.waitForRun)
+        step.state.creating(ws.id, step.url('').replace(/\/runs\/$/, ''), marker);
+    let resent = false;
+    const created = await pRetry(async (tryNumber) => {
+        if (tryNumber > 1) {
+            const found = await findRunsByMarker(step.client, ws.id, marker, signal);
+            if (found[0]) {
+                log.info(`The run had been queued after all: ${found[0]}.`);
+                return await getRun(step.client, found[0], signal);
+            }
+            resent = true;
+        }
+        signal.throwIfAborted();
+        step.unanswered = marker;
+        return await createRun(step.client, options, signal);
+    }, {
+        retries: queue_MaxCreateTries - 1,
+        minTimeout: step.options.createRetryDelayMs,
+        factor: 1.5,
+        randomize: false,
+        signal,
+        shouldRetry: ({ error }) => isTransient(error),
+        onFailedAttempt: ({ error, retriesLeft }) => {
+            if (isTransient(error) && retriesLeft > 0) {
+                log.warning(`Queueing the run got no clear answer (${errorMessage(error)}); it may have been queued all the same, so the step looks for it on the workspace before sending again.`);
+            }
+        }
+    }).catch((err) => {
+        // A definite refusal queued nothing; anything else may have.
+        if (err instanceof ApiError && !err.transient)
+            step.unanswered = undefined;
+        if (isNoConfiguration(err))
+            return undefined;
+        throw createError(step, err);
+    });
+    if (!created) {
+        step.state.release();
+        return { noConfiguration: true };
+    }
+    const run = created;
+    step.unanswered = undefined;
+    step.current = run;
+    step.noteRun(run.id);
+    log.info(`Queued run ${run.id}, ${describeOperation(step)}: ${step.url(run.id)}`);
+    return { run: resent ? await settleDuplicates(step, run, marker, signal) : run };
+}
+/** input run_id: the run to follow instead of queueing one; it must be the workspace's. */
+async function adoptRun(step, runId, signal) {
+    const ws = step.target;
+    let run;
+    try {
+        run = await getRun(step.client, runId, signal);
+    }
+    catch (err) {
+        if (err instanceof ApiError && err.status === 404) {
+            throw new RunFailedError(`Run '${runId}' (input '${Inputs.RunId}') was not found on ${step.client.host}, or the token cannot see it (404).`);
+        }
+        throw err;
+    }
+    if (run.workspaceId && run.workspaceId !== ws.id) {
+        throw new RunFailedError(`Run '${runId}' (input '${Inputs.RunId}') belongs to workspace ${run.workspaceId}, not to '${ws.organization}/${ws.name}' (${ws.id}). Give the workspace the run was planned on.`);
+    }
+    if (run.planOnly) {
+        // A speculative plan never becomes an apply: following it would report a success that applied nothing.
+        throw new RunFailedError(`Run '${runId}' (input '${Inputs.RunId}') is a speculative plan (plan only), which can never be applied: ${step.url(runId)}. Give the run of a saved plan (${Inputs.SavePlan}: true), or queue an apply instead of ${Inputs.RunId}.`);
+    }
+    step.current = run;
+    step.noteRun(run.id);
+    log.info(`Following run ${run.id} (input '${Inputs.RunId}'), now '${run.status}': ${step.url(run.id)}`);
+    return run;
+}
+function createError(step, err) {
+    const ws = step.target;
+    if (!(err instanceof ApiError))
+        return err;
+    if (err.status === 404) {
+        return new RunFailedError(`${step.client.host} refused to queue a run on workspace '${ws.organization}/${ws.name}' (404). Organization tokens cannot queue runs: use a user or team token allowed to queue ${step.settings.operation === 'plan' ? 'plans' : 'applies'} there.`);
+    }
+    if (err.status === 422) {
+        return new RunFailedError(`${step.client.host} refused the run (422 ${[err.title, err.detail].filter(Boolean).join(': ')}). Check the inputs '${Inputs.Variables}', '${Inputs.TargetAddrs}', '${Inputs.ReplaceAddrs}' and '${Inputs.RefreshOnly}'.`);
+    }
+    return err;
+}
+/** After a re-send: every run carrying the attempt's marker is listed; only the oldest goes on. */
+async function settleDuplicates(step, created, marker, signal) {
+    const found = await findRunsByMarker(step.client, step.target.id, marker, signal);
+    const ids = [...new Set([...found, created.id])];
+    if (ids.length === 1)
+        return created;
+    const keep = ids[0];
+    step.runIds.splice(step.runIds.indexOf(created.id), 1);
+    for (const id of ids)
+        step.noteRun(id);
+    const kept = keep === created.id ? created : await getRun(step.client, keep, signal);
+    for (const id of ids.slice(1)) {
+        const why = `a second run for the same step, queued because the answer to the first create request was lost; run ${keep} is the one that goes on`;
+        const { text } = await stopStepRun(step, id, 'duplicate', why, AbortSignal.timeout(step.options.stopBudgetMs));
+        log.warning(`Run ${id} is ${why}. ${text}`);
+    }
+    step.current = kept;
+    return kept;
+}
+
+;// CONCATENATED MODULE: ./src/tfe/policy-checks.ts
+
+async function listPolicyChecks(client, runId, signal) {
+    return await client.get(`/api/v2/runs/${seg(runId)}/policy-checks`, signal);
+}
+
+;// CONCATENATED MODULE: ./src/tfe/task-stages.ts
+
+async function listTaskStages(client, runId, signal) {
+    return await client.get(`/api/v2/runs/${seg(runId)}/task-stages?include=task_results`, signal);
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/checks.ts
+
+
+
+
+function num(a, key) {
+    return typeof a[key] === 'number' ? a[key] : 0;
+}
+function policyLine(check) {
+    const a = check.attributes;
+    const r = (a.result ?? {});
+    const failed = [
+        num(r, 'hard-failed') ? `${num(r, 'hard-failed')} hard-mandatory failed` : '',
+        num(r, 'soft-failed') ? `${num(r, 'soft-failed')} soft-mandatory failed` : '',
+        num(r, 'advisory-failed') ? `${num(r, 'advisory-failed')} advisory failed` : ''
+    ].filter(Boolean);
+    return `Policy check: ${String(a.status ?? 'unknown')} (${num(r, 'passed')} passed${failed.length ? `, ${failed.join(', ')}` : ''})`;
+}
+function taskLines(stages, included) {
+    const lines = [];
+    for (const stage of stages) {
+        const sa = stage.attributes;
+        const refs = (stage.relationships?.['task-results']?.data ?? []);
+        for (const ref of Array.isArray(refs) ? refs : []) {
+            const result = included.find(i => i.type === 'task-results' && i.id === ref.id);
+            if (!result)
+                continue;
+            const ra = result.attributes;
+            const enforcement = typeof ra['workspace-task-enforcement-level'] === 'string' ? `, ${ra['workspace-task-enforcement-level']}` : '';
+            const message = typeof ra.message === 'string' && ra.message ? `: ${ra.message}` : '';
+            const url = typeof ra.url === 'string' && ra.url ? ` ${ra.url}` : '';
+            lines.push(`Run task ${String(ra['task-name'] ?? 'task')} (${String(sa.stage ?? 'stage')}${enforcement}): ${String(ra.status ?? 'unknown')}${message}${url}`);
+        }
+    }
+    return lines;
+}
+/** Logs the run's policy check results. */
+async function reportPolicyChecks(client, runId, signal) {
+    try {
+        const list = await listPolicyChecks(client, runId, signal);
+        for (const check of list.data)
+            log.info(policyLine(check));
+    }
+    catch (err) {
+        log.debug(`Policy checks of ${runId} not read: ${errorMessage(err)}`);
+    }
+}
+/** Logs the run's run task results, the stages not reported yet. */
+async function reportTaskStages(client, runId, reported, signal) {
+    try {
+        const list = await listTaskStages(client, runId, signal);
+        const fresh = list.data.filter(s => {
+            const a = s.attributes;
+            const done = !['pending', 'running', 'awaiting_override'].includes(String(a.status ?? ''));
+            return done && !reported.has(s.id);
+        });
+        for (const s of fresh)
+            reported.add(s.id);
+        for (const line of taskLines(fresh, list.included ?? []))
+            log.info(line);
+    }
+    catch (err) {
+        log.debug(`Run tasks of ${runId} not read: ${errorMessage(err)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run-logs/render.ts
+/**
+ * Plan and apply logs as a person reads them. On most workspaces a log is structured run output:
+ * one JSON `terraform.ui` message per line (version, planned_change, change_summary, diagnostic,
+ * apply_start, apply_complete, outputs, …). They are rendered the way the Terraform CLI prints
+ * them (the message, diagnostics with their detail), and what the summary needs is kept: the
+ * changes by address, output changes, the totals line and the first error. A line that is not
+ * such a message is a plain log line and passes through as it is, ANSI colours included.
+ */
+const ChangeActions = ['create', 'update', 'replace', 'delete', 'read', 'import', 'move', 'forget'];
+const Colour = { red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', cyan: '\u001b[36m', bold: '\u001b[1m', reset: '\u001b[0m' };
+const render_Symbol = {
+    create: `${Colour.green}+${Colour.reset}`,
+    update: `${Colour.yellow}~${Colour.reset}`,
+    replace: `${Colour.red}-${Colour.reset}/${Colour.green}+${Colour.reset}`,
+    delete: `${Colour.red}-${Colour.reset}`,
+    read: `${Colour.cyan}<=${Colour.reset}`,
+    import: `${Colour.cyan}<-${Colour.reset}`,
+    move: `${Colour.yellow}->${Colour.reset}`,
+    forget: `${Colour.red}.${Colour.reset}`
+};
+function toAction(value, importing) {
+    if (importing && (value === 'noop' || value === 'read'))
+        return 'import';
+    switch (value) {
+        case 'create':
+        case 'update':
+        case 'replace':
+        case 'delete':
+        case 'read':
+            return value;
+        case 'move':
+            return 'move';
+        case 'remove':
+        case 'forget':
+            return 'forget';
+        case 'import':
+            return 'import';
+        default:
+            return undefined;
+    }
+}
+function asMessage(line) {
+    if (!line.startsWith('{'))
+        return undefined;
+    try {
+        const parsed = JSON.parse(line);
+        if (typeof parsed === 'object' && parsed !== null && typeof parsed.type === 'string' && '@message' in parsed) {
+            return parsed;
+        }
+    }
+    catch {
+        // Not JSON: a plain line that happens to start with a brace.
+    }
+    return undefined;
+}
+function render_text(value) {
+    return typeof value === 'string' ? value : '';
+}
+/** A message's field as an object: a log line is outside data, and `null`, a string or a list is no object. */
+function record(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+/** What one stage's log said, as far as the summary and the error annotation care. */
+class LogDigest {
+    /** True once a structured message was seen; false once a plain line was; undefined before any line. */
+    structured;
+    changes = new Map();
+    drift = [];
+    outputs = [];
+    totals;
+    firstError;
+    /** The lines to print for one log line. */
+    render(line) {
+        const message = asMessage(line);
+        if (!message) {
+            if (line.trim() !== '')
+                this.structured ??= false;
+            const error = plainError(line);
+            if (error && !this.firstError)
+                this.firstError = { severity: 'error', summary: error, detail: '', where: undefined };
+            return [line];
+        }
+        this.structured = true;
+        const said = render_text(message['@message']);
+        switch (message.type) {
+            case 'planned_change':
+            case 'resource_drift': {
+                const change = record(message.change);
+                const address = render_text(record(change.resource).addr);
+                const action = toAction(change.action, Boolean(change.importing));
+                if (!address || !action)
+                    return said ? [said] : [];
+                if (message.type === 'planned_change')
+                    this.changes.set(address, action);
+                else
+                    this.drift.push({ address, action });
+                return [`  ${render_Symbol[action]} ${said || `${address}: ${action}`}`];
+            }
+            case 'change_summary': {
+                const c = record(message.changes);
+                const n = (k) => (typeof c[k] === 'number' ? c[k] : 0);
+                this.totals = { add: n('add'), change: n('change'), remove: n('remove'), import: n('import'), operation: render_text(c.operation) };
+                return [`${Colour.bold}${said}${Colour.reset}`];
+            }
+            case 'outputs':
+                return this.renderOutputs(message, said);
+            case 'diagnostic':
+                return this.renderDiagnostic(message);
+            case 'version':
+                return said ? [said] : [];
+            default:
+                return said ? [said] : [];
+        }
+    }
+    renderOutputs(message, said) {
+        const lines = [said];
+        for (const [name, entry] of Object.entries(record(message.outputs))) {
+            const o = record(entry);
+            const sensitive = o.sensitive === true;
+            if (typeof o.action === 'string') {
+                this.outputs.push({ name, action: o.action, sensitive });
+                lines.push(`  ${o.action === 'delete' ? render_Symbol.delete : o.action === 'update' ? render_Symbol.update : render_Symbol.create} ${name}`);
+            }
+            else {
+                lines.push(`  ${name} = ${sensitive ? '(sensitive value)' : (JSON.stringify(o.value) ?? 'null')}`);
+            }
+        }
+        return lines;
+    }
+    renderDiagnostic(message) {
+        const d = record(message.diagnostic);
+        const severity = d.severity === 'warning' ? 'warning' : 'error';
+        const summary = render_text(d.summary) || render_text(message['@message']).replace(/^(Error|Warning): /, '');
+        const detail = render_text(d.detail);
+        const range = record(d.range);
+        const file = render_text(range.filename);
+        const line = record(range.start).line;
+        const where = file ? `${file}${typeof line === 'number' ? ` line ${line}` : ''}` : undefined;
+        if (severity === 'error' && !this.firstError)
+            this.firstError = { severity, summary, detail, where };
+        const colour = severity === 'error' ? Colour.red : Colour.yellow;
+        const head = `${colour}${Colour.bold}${severity === 'error' ? 'Error' : 'Warning'}:${Colour.reset} ${Colour.bold}${summary}${Colour.reset}`;
+        return [head, ...(where ? [`  on ${where}:`] : []), ...detail.split(/\r?\n/).map(l => `  ${l}`)];
+    }
+}
+/** The first error of a plain log: the CLI's "Error: …" line. */
+function plainError(line) {
+    // eslint-disable-next-line no-control-regex
+    const bare = line.replace(/\u001b\[[0-9;]*m/g, '').replace(/^[│╷╵\s]+/, '');
+    const m = bare.match(/^Error: (.+)$/);
+    return m?.[1]?.trim();
+}
+
+;// CONCATENATED MODULE: ./src/run-logs/stream.ts
+/**
+ * Streams a run's plan and apply logs into the job log while the stages run, so the job log
+ * reads like a local `terraform apply`, each stage in a group of its own.
+ *
+ * Source: each plan and apply has a `log-read-url`, an archivist blob URL (empty until the stage
+ * starts) read with `?limit=N&offset=M` as it grows. The stream opens with STX (0x02) and closes
+ * with ETX (0x03); a log without them ends when its stage's status is final (go-tfe's LogReader
+ * and the Terraform CLI's cloud backend read it the same way).
+ *
+ * The URL is a secret (anyone holding it can read the log for a day): it is masked and never
+ * printed. It is another origin than the API, so the token is never sent there: reads go through
+ * boundedRequest (no Authorization header, a byte cap per read, one deadline, cut off on stop),
+ * and do not count against the API's rate budget. The log host is outside data: a read never
+ * keeps more than it asked for, a line never grows past MaxLineBytes, and lines are split in
+ * linear time. A log that cannot be read is a warning, never a failure: the whole stream is an
+ * optional part (common/optional.ts), and the run is followed all the same.
+ */
+
+
+
+
+
+
+const Stx = 0x02;
+const Etx = 0x03;
+const Newline = 0x0a;
+/** What one read asks for, and the most it keeps: a host that ignores `?limit` gets no further. */
+const ChunkBytes = 262_144;
+/** The longest line kept; the rest of a longer line is dropped, and the line says how much. */
+const stream_MaxLineBytes = 1_048_576;
+/** The most one stage's log is read: past it, the log is cut off with a warning. */
+const MaxStageLogBytes = 512 * 1_048_576;
+/** Consecutive failed reads of one log before the step stops trying to show it. */
+const MaxReadFailures = 5;
+const StageFinal = new Set(['finished', 'errored', 'canceled', 'unreachable', 'force_canceled']);
+/**
+ * Bytes to lines in linear time: a chunk is searched once, and the start of a line that goes on
+ * past the chunk is kept as parts, joined once when its newline comes (a 32 MiB line used to be
+ * copied again with every chunk). A line over MaxLineBytes keeps its first MaxLineBytes.
+ */
+class LineSplitter {
+    parts = [];
+    size = 0;
+    dropped = 0;
+    /** The whole lines in `chunk` (and, with `flush`, the partial last one). */
+    push(chunk, flush = false) {
+        const lines = [];
+        let from = 0;
+        let newline;
+        while ((newline = chunk.indexOf(Newline, from)) !== -1) {
+            this.keep(chunk.subarray(from, newline));
+            lines.push(this.take());
+            from = newline + 1;
+        }
+        this.keep(chunk.subarray(from));
+        if (flush && (this.size > 0 || this.dropped > 0))
+            lines.push(this.take());
+        return lines;
+    }
+    keep(bytes) {
+        if (bytes.length === 0)
+            return;
+        const room = stream_MaxLineBytes - this.size;
+        if (bytes.length > room) {
+            this.dropped += bytes.length - Math.max(room, 0);
+            bytes = bytes.subarray(0, Math.max(room, 0));
+        }
+        if (bytes.length === 0)
+            return;
+        this.parts.push(bytes);
+        this.size += bytes.length;
+    }
+    take() {
+        let line = Buffer.concat(this.parts, this.size).toString('utf8');
+        if (line.endsWith('\r'))
+            line = line.slice(0, -1);
+        if (this.dropped > 0)
+            line += ` … (${this.dropped} more bytes of this line not shown)`;
+        this.parts = [];
+        this.size = 0;
+        this.dropped = 0;
+        return line;
+    }
+}
+class StageLog {
+    digest = new LogDigest();
+    url = '';
+    final = false;
+    done = false;
+    /** The log was read to its end (its ETX, or an empty read once its stage was over). */
+    complete = false;
+    offset = 0;
+    started = false;
+    failures = 0;
+    lines = new LineSplitter();
+    opened = false;
+    kind;
+    title;
+    quiet;
+    constructor(kind, title, quiet) {
+        this.kind = kind;
+        this.title = title;
+        this.quiet = quiet;
+    }
+    /** One read: true when it got bytes (read again at once), false when there was nothing new. */
+    async read(timeoutMs, signal) {
+        let body;
+        try {
+            const separator = this.url.includes('?') ? '&' : '?';
+            const answer = await boundedRequest(`${this.url}${separator}limit=${ChunkBytes}&offset=${this.offset}`, {
+                maxBytes: ChunkBytes,
+                overflow: 'truncate',
+                timeoutMs,
+                signal
+            });
+            if (answer.status === 401 || answer.status === 403 || answer.status === 404) {
+                this.giveUp(`the log host answered ${answer.status}`);
+                return false;
+            }
+            if (answer.status < 200 || answer.status >= 300)
+                throw new Error(`the log host answered ${answer.status}`);
+            body = answer.body;
+        }
+        catch (err) {
+            if (signal.aborted)
+                return false;
+            if (++this.failures >= MaxReadFailures)
+                this.giveUp(errorMessage(err));
+            return false;
+        }
+        this.failures = 0;
+        if (body.length === 0) {
+            // Nothing new. A log that never got its ETX ends when its stage has.
+            if (this.final) {
+                this.complete = true;
+                this.finish();
+            }
+            return false;
+        }
+        this.offset += body.length;
+        let chunk = body;
+        if (!this.started) {
+            this.started = true;
+            if (chunk[0] === Stx)
+                chunk = chunk.subarray(1);
+        }
+        const ended = chunk.length > 0 && chunk[chunk.length - 1] === Etx;
+        if (ended)
+            chunk = chunk.subarray(0, chunk.length - 1);
+        for (const line of this.lines.push(chunk, ended))
+            this.print(line);
+        if (ended) {
+            this.complete = true;
+            this.finish();
+        }
+        else if (this.offset >= MaxStageLogBytes) {
+            this.giveUp(`it is longer than ${MaxStageLogBytes / 1_048_576} MiB`);
+        }
+        return true;
+    }
+    print(line) {
+        if (this.quiet) {
+            this.digest.render(line);
+            return;
+        }
+        if (!this.opened) {
+            this.opened = true;
+            log.startGroup(this.title);
+        }
+        for (const out of this.digest.render(line))
+            log.info(out);
+    }
+    finish() {
+        if (this.done)
+            return;
+        this.done = true;
+        for (const line of this.lines.push(Buffer.alloc(0), true))
+            this.print(line);
+        if (this.opened)
+            log.endGroup();
+    }
+    giveUp(why) {
+        if (this.quiet)
+            log.debug(`The ${this.kind} log could not be read for the summary (${why}).`);
+        else
+            log.warning(`The ${this.kind} log cannot be shown (${why}); the run is followed all the same. Set show_logs: false to skip logs.`);
+        this.finish();
+    }
+}
+/** The logs of one run: its plan, then its apply, each streamed while its stage runs. */
+class RunLogs {
+    plan;
+    apply;
+    intervalMs;
+    readTimeoutMs;
+    loop;
+    stopped = false;
+    wake;
+    quiet;
+    /** Fires on stop(), and with the step's own stop: no read outlives the stream. */
+    ended = new AbortController();
+    signal;
+    constructor(options) {
+        this.quiet = options.quiet ?? false;
+        this.plan = new StageLog('plan', options.title('plan'), this.quiet);
+        this.apply = new StageLog('apply', options.title('apply'), this.quiet);
+        this.intervalMs = options.intervalMs ?? 1000;
+        this.readTimeoutMs = options.readTimeoutMs ?? 10_000;
+        this.signal = options.signal ? AbortSignal.any([this.ended.signal, options.signal]) : this.ended.signal;
+    }
+    /** What the last poll said about the stages; starts streaming as soon as a log URL appears. */
+    observe(run) {
+        this.note(this.plan, run.plan);
+        this.note(this.apply, run.apply);
+        // Quiet: nothing is shown while the run goes on, so nothing is read until it has ended.
+        if (!this.quiet)
+            this.start();
+        this.wake?.();
+    }
+    /** True when the plan's log was read to its end: the summary's list of changes is whole. */
+    get planComplete() {
+        return this.plan.complete;
+    }
+    start() {
+        if (this.loop || !this.url() || this.stopped)
+            return;
+        this.loop = this.run().catch((err) => {
+            // A fault in reading or rendering ends the stream, never the step.
+            this.stopped = true;
+            this.plan.finish();
+            this.apply.finish();
+            throw err;
+        });
+        optionalBackground(OptionalPart.Logs, this.loop);
+    }
+    url() {
+        return this.plan.url || this.apply.url;
+    }
+    note(stage, counts) {
+        if (!counts)
+            return;
+        if (counts.logReadUrl && !stage.url) {
+            log.mask(counts.logReadUrl);
+            stage.url = counts.logReadUrl;
+        }
+        stage.final = StageFinal.has(counts.status);
+    }
+    /** The stage to read now: the plan until its log is done, then the apply. */
+    current() {
+        if (!this.plan.done && this.plan.url)
+            return this.plan;
+        if (!this.apply.done && this.apply.url)
+            return this.apply;
+        return undefined;
+    }
+    async run() {
+        while (!this.stopped && !this.signal.aborted) {
+            const stage = this.current();
+            if (!stage) {
+                if (this.plan.done && this.apply.done)
+                    return;
+                await this.idle();
+                continue;
+            }
+            const more = await stage.read(this.readTimeoutMs, this.signal);
+            if (!more && !stage.done)
+                await this.idle();
+        }
+    }
+    /** Waits for the interval, or less when a poll brings news (a new stage, a final status). */
+    idle() {
+        return new Promise(resolve => {
+            const timer = setTimeout(done, this.intervalMs);
+            function done() {
+                clearTimeout(timer);
+                resolve();
+            }
+            this.wake = () => {
+                this.wake = undefined;
+                done();
+            };
+        });
+    }
+    /**
+     * The run has ended: read what is left of the logs, within `boundMs`, so their last lines (the
+     * totals, the error) are in the job log and every change is in the summary before the step
+     * reports. A log not read to its end by then is cut, and `planComplete` says so. Then stop.
+     */
+    async finish(run, boundMs) {
+        this.observe(run);
+        for (const stage of [this.plan, this.apply])
+            stage.final = true;
+        this.start();
+        const until = Date.now() + boundMs;
+        while (this.loop && !this.stopped && !this.signal.aborted && Date.now() < until && !(this.done(this.plan) && this.done(this.apply))) {
+            this.wake?.();
+            await sleep(Math.min(50, Math.max(1, until - Date.now())));
+        }
+        this.stop();
+    }
+    done(stage) {
+        return stage.done || !stage.url;
+    }
+    stop() {
+        this.stopped = true;
+        this.ended.abort();
+        this.wake?.();
+        this.plan.finish();
+        this.apply.finish();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/follow.ts
+/** Following a run: read → decide → act, until decide says it ended; the logs and checks on the way. */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+async function follow(step, first, attempt, signal) {
+    const ws = step.target;
+    const schedule = new PollSchedule(step.options.pollSchedule, {
+        [RunStatus.Planning]: ws.planDurationAverageMs,
+        [RunStatus.Applying]: ws.applyDurationAverageMs
+    });
+    const memory = {
+        confirmSentAt: undefined,
+        confirmRefusals: 0,
+        retriesLeft: step.totalRuns - attempt,
+        attempt
+    };
+    const ws2 = `${ws.organization}/${ws.name}`;
+    const suffix = step.totalRuns > 1 ? ` (run ${attempt} of at most ${step.totalRuns})` : '';
+    const logs = new RunLogs({
+        title: stage => `${stage === 'plan' ? 'Plan' : 'Apply'}: ${ws2}${suffix}`,
+        intervalMs: step.options.logIntervalMs,
+        quiet: !step.settings.showLogs,
+        signal
+    });
+    step.logs = logs;
+    try {
+        return await followWith(step, first, schedule, memory, signal, logs);
+    }
+    finally {
+        logs.stop();
+    }
+}
+async function followWith(step, first, schedule, memory, signal, logs) {
+    const told = new Set();
+    let checks = NoChecksSeen;
+    const stagesReported = new Set();
+    let pending = pendingClock(Date.now());
+    let failingSince;
+    let lastStatus = '';
+    let run = first;
+    for (;;) {
+        step.current = run;
+        if (run.status !== lastStatus) {
+            if (lastStatus)
+                log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`);
+            lastStatus = run.status;
+            const read = decideChecks(toFacts(run), Object.keys(run.timestamps), checks);
+            checks = read.seen;
+            const id = run.id;
+            if (read.readPolicy || read.readTasks) {
+                await optional(OptionalPart.Checks, async (s) => {
+                    if (read.readPolicy)
+                        await reportPolicyChecks(step.client, id, s);
+                    if (read.readTasks)
+                        await reportTaskStages(step.client, id, stagesReported, s);
+                }, { boundMs: ReportBoundMs, signal });
+            }
+        }
+        const polled = run;
+        optionalSync(OptionalPart.Logs, () => logs.observe(polled));
+        const decision = decide(toFacts(run), step.settings, memory);
+        switch (decision.action) {
+            case 'succeed':
+            case 'fail':
+            case 'retry':
+            case 'give-up':
+                {
+                    // The rest of the logs (the totals, the error, every change) before the step reports.
+                    const last = run;
+                    const drainMs = step.options.logDrainMs;
+                    await optional(OptionalPart.Logs, () => logs.finish(last, drainMs), { boundMs: drainMs + 1_000, signal });
+                    logs.stop();
+                }
+                return decision;
+            case 'confirm':
+                await follow_confirm(step, run, memory, signal);
+                schedule.reset();
+                break;
+            case 'wait-for-person':
+            case 'wait':
+                tell(step, decision, run, told);
+                if (decision.action === 'wait' && decision.for === 'queue') {
+                    const report = decidePendingReport(Date.now(), pending);
+                    if (report.report) {
+                        pending = report.clock;
+                        log.info(await describeQueue(step, run, report.checkWorkspace, Date.now() - pending.queuedAt, signal));
+                    }
+                }
+        }
+        await sleep(schedule.next(run.status), signal);
+        try {
+            run = await getRun(step.client, run.id, signal);
+            failingSince = undefined;
+        }
+        catch (err) {
+            if (!isTransient(err))
+                throw err;
+            failingSince ??= Date.now();
+            const giveUp = decideReadFailure(Date.now() - failingSince, step.options.readOutageLimitMs);
+            if (giveUp) {
+                step.outage = `Could not read run ${run.id} for ${formatDuration(Date.now() - failingSince)} (${errorMessage(err)}).`;
+                return giveUp;
+            }
+            log.warning(`Could not read run ${run.id} (${errorMessage(err)}); still trying.`);
+        }
+    }
+}
+/** The one request that changes infrastructure: never sent once the step was told to stop. */
+async function follow_confirm(step, run, memory, signal) {
+    signal.throwIfAborted();
+    const comment = `Confirmed by GitHub Actions: ${await workflowDescription()}`;
+    signal.throwIfAborted();
+    if (await runAction(step.client, run.id, 'apply', comment, signal)) {
+        memory.confirmSentAt = run.status;
+        log.info(`Confirmed run ${run.id}${countsText(step, run.plan)}.`);
+        return;
+    }
+    // 409: it moved on (planned → cost_estimating, the race of provider issue #898), or someone
+    // else confirmed or discarded it. Only the run can say which; the next read decides.
+    memory.confirmRefusals++;
+    log.info(`Run ${run.id} refused confirmation in status '${run.status}' (409); reading it again.`);
+}
+/** Says once, for each kind of wait, who or what the step waits for. */
+function tell(step, decision, run, told) {
+    const key = `${decision.action}:${decision.for}:${run.status}`;
+    if (told.has(key))
+        return;
+    told.add(key);
+    const url = step.url(run.id);
+    if (decision.action === 'wait-for-person') {
+        if (decision.for === 'confirmation') {
+            log.notice(step.settings.manualConfirm
+                ? `Run ${run.id} is waiting for a person to confirm it (${Inputs.ManualConfirm} is true): ${url}`
+                : `Run ${run.id} is waiting at '${run.status}' for someone allowed to confirm it (this token may not): ${url}`);
+        }
+        else if (decision.for === 'policy-override') {
+            log.notice(`Run ${run.id}: a soft-mandatory policy failed. Someone allowed to override policies must override it (or discard the run) at ${url}; waiting.`);
+        }
+        else {
+            log.notice(`Run ${run.id} is waiting for a run task decision (${run.status}); someone must decide at ${url}; waiting.`);
+        }
+        return;
+    }
+    if (decision.for === 'unknown-status') {
+        log.info(`Run ${run.id} is in status '${run.status}', which this action does not know; waiting for HCP Terraform to move it on: ${url}`);
+    }
+}
+async function describeQueue(step, run, checkWorkspace, waitedMs, signal) {
+    const head = `Run ${run.id} is pending after ${formatDuration(waitedMs)}`;
+    if (checkWorkspace) {
+        try {
+            const ws = await getWorkspaceById(step.client, step.target.id, signal);
+            if (ws.locked && ws.lockedBy && ws.lockedBy.type !== 'runs') {
+                return `${head}: the workspace is locked by ${ws.lockedBy.id}${ws.lockedReason ? ` (${ws.lockedReason})` : ''}; runs wait until someone unlocks it.`;
+            }
+            if (ws.currentRunId && ws.currentRunId !== run.id) {
+                return `${head}: waiting for run ${ws.currentRunId} to finish${run.positionInQueue ? ` (position ${run.positionInQueue} in the queue)` : ''}: ${step.url(ws.currentRunId)}`;
+            }
+        }
+        catch (err) {
+            if (!isTransient(err))
+                throw err;
+        }
+    }
+    if (run.positionInQueue)
+        return `${head}: position ${run.positionInQueue} in the workspace's queue.`;
+    return `${head}: waiting for HCP Terraform to start it (the organization's concurrent run limit may be reached).`;
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/run-lifecycle.ts
+/**
+ * The run lifecycle: resolves the workspace, uploads the checkout, then for each attempt queues
+ * (queue.ts), follows (follow.ts) and reports the end (ends.ts), or stops (stop.ts). Decisions are
+ * decide.ts's; what the step knows of its runs is step.ts's.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Never throws for a run that ends badly: the outcome says so, with the run's URL.
+ * `stop` fires on the step's timeout and on a cancelled job; `cancel` only on the latter. Once a
+ * run has ended well, only a cancel can still stop the step (the outputs read is not timed out).
+ */
+async function execute(step, stop, cancel = stop) {
+    try {
+        step.workspace = await resolveWorkspace(step, stop);
+        if (step.settings.directory) {
+            step.configurationVersion = await uploadConfiguration(step.client, step.workspace, step.settings, stop, step.options.pollSchedule);
+        }
+    }
+    catch (err) {
+        if (err instanceof AbortedError)
+            return step.outcome(false, `${abortText(step, err.reason)}.`);
+        return step.outcome(false, errorMessage(err));
+    }
+    for (let attempt = 1;; attempt++) {
+        let ended;
+        try {
+            const attemptRun = async () => {
+                const queued = step.settings.runId ? { run: await adoptRun(step, step.settings.runId, stop) } : await queueRun(step, attempt, stop);
+                if (!('run' in queued))
+                    return 'no-configuration';
+                const run = queued.run;
+                step.attempts = attempt;
+                if (!step.settings.waitForRun)
+                    return 'queued';
+                step.state.following(run.id, step.url(run.id));
+                return await follow(step, run, attempt, stop);
+            };
+            // Groups do not nest: with logs shown, each stage's log is a group of its own.
+            if (step.settings.showLogs && step.settings.waitForRun) {
+                log.info(`▸ ${attemptTitle(step, attempt)}`);
+                ended = await attemptRun();
+            }
+            else {
+                ended = await log.group(attemptTitle(step, attempt), attemptRun);
+            }
+        }
+        catch (err) {
+            return await stopFollowing(step, stopCause(err), cancel);
+        }
+        if (ended === 'queued') {
+            return step.outcome(true, `Queued run ${step.current?.id} (${describeOperation(step)}) and did not wait for it (${Inputs.WaitForRun} is false): ${step.url(step.current?.id ?? '')}`);
+        }
+        if (ended === 'no-configuration')
+            return noConfiguration(step, decideNoConfiguration(step.settings.operation));
+        if (ended.action === 'give-up')
+            return await stopFollowing(step, { reason: 'gave-up', head: giveUpText(step, ended) }, cancel);
+        // follow() leaves the run it followed in `current`: a followed run ended here.
+        const run = step.current;
+        step.state.release();
+        if (ended.action !== 'retry')
+            step.changes = await describeChanges(step, run, stop);
+        if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan)
+            step.newerRun = await latestApplied(step, cancel);
+        if (ended.action === 'succeed')
+            return await succeed(step, ended, run, cancel);
+        if (ended.action === 'fail')
+            return step.outcome(false, `${failText(step, ended, run)}${retryText(step, ended)}`);
+        log.warning(`${failText(step, ended, run)} Queueing run ${attempt + 1} of ${step.totalRuns} in ${formatSeconds(ended.delayMs)}.`);
+        try {
+            await sleep(ended.delayMs, stop);
+        }
+        catch (err) {
+            if (err instanceof AbortedError)
+                return step.outcome(false, `${abortText(step, err.reason)} before run ${attempt + 1} was queued.`);
+            throw err;
+        }
+    }
+}
+async function resolveWorkspace(step, signal) {
+    const { organization, workspace: name, workspaceId } = step.settings;
+    let ws;
+    try {
+        ws = workspaceId
+            ? await getWorkspaceById(step.client, workspaceId, signal)
+            : await getWorkspaceByName(step.client, organization, name, signal);
+    }
+    catch (err) {
+        if (err instanceof ApiError && err.status === 404) {
+            const which = workspaceId
+                ? `Workspace '${workspaceId}' (input '${Inputs.WorkspaceId}')`
+                : `Workspace '${name}' in organization '${organization}' (inputs '${Inputs.Workspace}' and '${Inputs.Organization}')`;
+            throw new RunFailedError(`${which} was not found on ${step.client.host}, or the token cannot see it (404). Check the spelling, the '${Inputs.Hostname}' input, and that the token's user or team has access to the workspace.`);
+        }
+        throw err;
+    }
+    if (ws.executionMode === 'local') {
+        throw new RunFailedError(`Workspace '${ws.organization}/${ws.name}' uses local execution mode, so HCP Terraform does not run plans or applies for it. Switch it to remote or agent execution.`);
+    }
+    const what = step.settings.operation === 'plan' ? 'plans' : 'applies';
+    const mayQueue = step.settings.operation === 'plan' ? ws.canQueueRun : ws.canQueueApply;
+    if (mayQueue === false) {
+        throw new RunFailedError(`The token may not queue ${what} on workspace '${ws.organization}/${ws.name}'. Give its user or team the 'queue ${what}' permission on the workspace, or use another token.`);
+    }
+    log.info(`Workspace: ${ws.organization}/${ws.name} (${ws.id}) on ${step.client.host}`);
+    if (ws.locked) {
+        log.notice(`Workspace ${ws.organization}/${ws.name} is locked${ws.lockedReason ? ` (${ws.lockedReason})` : ''}: the run will stay pending until it is unlocked.`);
+    }
+    return ws;
+}
+/** Queues one run (and its retries) on one workspace and follows it: read → decide → act. */
+class RunLifecycle {
+    step;
+    constructor(settings, client, state = postState, options = {}) {
+        this.step = new Step(settings, client, state, options);
+    }
     /**
      * Never throws for a run that ends badly: the outcome says so, with the run's URL.
      * `stop` fires on the step's timeout and on a cancelled job; `cancel` only on the latter. Once a
      * run has ended well, only a cancel can still stop the step (the outputs read is not timed out).
      */
     async execute(stop, cancel = stop) {
-        try {
-            this.workspace = await this.resolveWorkspace(stop);
-            if (this.settings.directory) {
-                this.configurationVersion = await uploadConfiguration(this.client, this.workspace, this.settings, stop, this.options.pollSchedule);
-            }
-        }
-        catch (err) {
-            if (err instanceof AbortedError)
-                return this.outcome(false, `${this.abortText(err.reason)}.`);
-            return this.outcome(false, errorMessage(err));
-        }
-        for (let attempt = 1;; attempt++) {
-            let ended;
-            try {
-                const attemptRun = async () => {
-                    const run = this.settings.runId ? await this.adoptRun(this.settings.runId, stop) : await this.queueRun(attempt, stop);
-                    this.attempts = attempt;
-                    if (!this.settings.waitForRun)
-                        return 'queued';
-                    this.state.following(run.id, this.url(run.id));
-                    return await this.follow(run, attempt, stop);
-                };
-                // Groups do not nest: with logs shown, each stage's log is a group of its own.
-                if (this.settings.showLogs && this.settings.waitForRun) {
-                    log.info(`▸ ${this.attemptTitle(attempt)}`);
-                    ended = await attemptRun();
-                }
-                else {
-                    ended = await log.group(this.attemptTitle(attempt), attemptRun);
-                }
-            }
-            catch (err) {
-                return await this.stopFollowing(err);
-            }
-            if (ended === 'queued') {
-                return this.outcome(true, `Queued run ${this.current?.id} (${this.describeOperation()}) and did not wait for it (${Inputs.WaitForRun} is false): ${this.url(this.current?.id ?? '')}`);
-            }
-            const run = this.current;
-            if (ended.action === 'fail' && !TerminalStatuses.has(run.status)) {
-                // The step ends a run that has not: a refused confirmation it will not fight.
-                return await this.stopFollowing(new GiveUpError(this.failText(ended, run)));
-            }
-            this.state.release();
-            if (ended.action !== 'retry')
-                this.changes = await this.describeChanges(run, cancel);
-            if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan)
-                this.newerRun = await this.latestApplied(cancel);
-            if (ended.action === 'succeed')
-                return await this.succeed(ended, run, cancel);
-            if (ended.action === 'fail')
-                return this.outcome(false, `${this.failText(ended, run)}${this.retryText(ended)}`);
-            const delay = Math.min(this.settings.retryBackoffMinMs * 2 ** (attempt - 1), this.settings.retryBackoffMaxMs);
-            log.warning(`${this.failText(ended, run)} Queueing run ${attempt + 1} of ${this.totalRuns} in ${formatSeconds(delay)}.`);
-            try {
-                await sleep(delay, stop);
-            }
-            catch (err) {
-                if (err instanceof AbortedError)
-                    return this.outcome(false, `${this.abortText(err.reason)} before run ${attempt + 1} was queued.`);
-                throw err;
-            }
-        }
-    }
-    async resolveWorkspace(signal) {
-        const { organization, workspace: name, workspaceId } = this.settings;
-        let ws;
-        try {
-            ws = workspaceId
-                ? await getWorkspaceById(this.client, workspaceId, signal)
-                : await getWorkspaceByName(this.client, organization, name, signal);
-        }
-        catch (err) {
-            if (err instanceof ApiError && err.status === 404) {
-                const which = workspaceId
-                    ? `Workspace '${workspaceId}' (input '${Inputs.WorkspaceId}')`
-                    : `Workspace '${name}' in organization '${organization}' (inputs '${Inputs.Workspace}' and '${Inputs.Organization}')`;
-                throw new RunFailedError(`${which} was not found on ${this.client.host}, or the token cannot see it (404). Check the spelling, the '${Inputs.Hostname}' input, and that the token's user or team has access to the workspace.`);
-            }
-            throw err;
-        }
-        if (ws.executionMode === 'local') {
-            throw new RunFailedError(`Workspace '${ws.organization}/${ws.name}' uses local execution mode, so HCP Terraform does not run plans or applies for it. Switch it to remote or agent execution.`);
-        }
-        const what = this.settings.operation === 'plan' ? 'plans' : 'applies';
-        const mayQueue = this.settings.operation === 'plan' ? ws.canQueueRun : ws.canQueueApply;
-        if (mayQueue === false) {
-            throw new RunFailedError(`The token may not queue ${what} on workspace '${ws.organization}/${ws.name}'. Give its user or team the 'queue ${what}' permission on the workspace, or use another token.`);
-        }
-        log.info(`Workspace: ${ws.organization}/${ws.name} (${ws.id}) on ${this.client.host}`);
-        if (ws.locked) {
-            log.notice(`Workspace ${ws.organization}/${ws.name} is locked${ws.lockedReason ? ` (${ws.lockedReason})` : ''}: the run will stay pending until it is unlocked.`);
-        }
-        return ws;
-    }
-    attemptTitle(attempt) {
-        const ws = this.workspace;
-        const what = `${OperationLabels[this.settings.operation]} on ${ws.organization}/${ws.name}`;
-        return this.totalRuns > 1 ? `${what}: run ${attempt} of at most ${this.totalRuns}` : what;
-    }
-    describeOperation() {
-        const { operation, manualConfirm } = this.settings;
-        if (operation === 'plan')
-            return 'plan only';
-        const confirm = this.settings.waitForRun ? '' : manualConfirm ? ', to be confirmed by a person' : ', auto-apply';
-        return `${operation}${confirm}`;
-    }
-    // ---- queueing: at most one run per attempt ------------------------------------------------
-    /**
-     * Creates the attempt's run. A create without a clear answer (a 5xx, a reset, the client's own
-     * timeout) may still have queued the run, even a while later: pause, look for the attempt's
-     * marker, and look again right before every re-send. Should a late commit still make a second
-     * run, the oldest is followed and the others are discarded, all of them listed in run_ids.
-     */
-    async queueRun(attempt, signal) {
-        const ws = this.workspace;
-        const { settings } = this;
-        const marker = `[tfe-workspace-run ${this.executionKey}.${attempt}]`;
-        const options = {
-            workspaceId: ws.id,
-            message: `${settings.message || (await defaultMessage(settings.operation))} ${marker}`,
-            isDestroy: settings.operation === 'destroy',
-            planOnly: settings.operation === 'plan',
-            autoApply: settings.operation !== 'plan' && !settings.waitForRun && !settings.manualConfirm,
-            allowEmptyApply: settings.allowEmptyApply,
-            refresh: settings.refresh,
-            refreshOnly: settings.refreshOnly,
-            targetAddrs: settings.targetAddrs,
-            replaceAddrs: settings.replaceAddrs,
-            variables: settings.variables,
-            savePlan: settings.savePlan,
-            configurationVersionId: this.configurationVersion?.id
-        };
-        // A run the step does not wait for is meant to go on without it: nothing for the post step.
-        if (settings.waitForRun)
-            this.state.creating(ws.id, this.url('').replace(/\/runs\/$/, ''), marker);
-        let resent = false;
-        const run = await pRetry(async (tryNumber) => {
-            if (tryNumber > 1) {
-                const found = await findRunsByMarker(this.client, ws.id, marker, signal);
-                if (found[0]) {
-                    log.info(`The run had been queued after all: ${found[0]}.`);
-                    return await getRun(this.client, found[0], signal);
-                }
-                resent = true;
-            }
-            signal.throwIfAborted();
-            this.unanswered = marker;
-            return await createRun(this.client, options, signal);
-        }, {
-            retries: run_lifecycle_MaxCreateTries - 1,
-            minTimeout: this.options.createRetryDelayMs,
-            factor: 1.5,
-            randomize: false,
-            signal,
-            shouldRetry: ({ error }) => isTransient(error),
-            onFailedAttempt: ({ error, retriesLeft }) => {
-                if (isTransient(error) && retriesLeft > 0) {
-                    log.warning(`Queueing the run got no clear answer (${errorMessage(error)}); it may have been queued all the same, so the step looks for it on the workspace before sending again.`);
-                }
-            }
-        }).catch((err) => {
-            // A definite refusal queued nothing; anything else may have.
-            if (err instanceof ApiError && !err.transient)
-                this.unanswered = undefined;
-            throw this.createError(err);
-        });
-        this.unanswered = undefined;
-        this.current = run;
-        this.noteRun(run.id);
-        log.info(`Queued run ${run.id}, ${this.describeOperation()}: ${this.url(run.id)}`);
-        return resent ? await this.settleDuplicates(run, marker, signal) : run;
-    }
-    /** input run_id: the run to follow instead of queueing one; it must be the workspace's. */
-    async adoptRun(runId, signal) {
-        const ws = this.workspace;
-        let run;
-        try {
-            run = await getRun(this.client, runId, signal);
-        }
-        catch (err) {
-            if (err instanceof ApiError && err.status === 404) {
-                throw new RunFailedError(`Run '${runId}' (input '${Inputs.RunId}') was not found on ${this.client.host}, or the token cannot see it (404).`);
-            }
-            throw err;
-        }
-        if (run.workspaceId && run.workspaceId !== ws.id) {
-            throw new RunFailedError(`Run '${runId}' (input '${Inputs.RunId}') belongs to workspace ${run.workspaceId}, not to '${ws.organization}/${ws.name}' (${ws.id}). Give the workspace the run was planned on.`);
-        }
-        this.current = run;
-        this.noteRun(run.id);
-        log.info(`Following run ${run.id} (input '${Inputs.RunId}'), now '${run.status}': ${this.url(run.id)}`);
-        return run;
-    }
-    createError(err) {
-        const ws = this.workspace;
-        if (!(err instanceof ApiError))
-            return err;
-        if (err.status === 422 && /configuration version is missing/i.test(`${err.title} ${err.detail}`)) {
-            return new NoConfigurationError(err.message);
-        }
-        if (err.status === 404) {
-            return new RunFailedError(`${this.client.host} refused to queue a run on workspace '${ws.organization}/${ws.name}' (404). Organization tokens cannot queue runs: use a user or team token allowed to queue ${this.settings.operation === 'plan' ? 'plans' : 'applies'} there.`);
-        }
-        if (err.status === 422) {
-            return new RunFailedError(`${this.client.host} refused the run (422 ${[err.title, err.detail].filter(Boolean).join(': ')}). Check the inputs '${Inputs.Variables}', '${Inputs.TargetAddrs}', '${Inputs.ReplaceAddrs}' and '${Inputs.RefreshOnly}'.`);
-        }
-        return err;
-    }
-    /** After a re-send: every run carrying the attempt's marker is listed; only the oldest goes on. */
-    async settleDuplicates(created, marker, signal) {
-        const found = await findRunsByMarker(this.client, this.workspace.id, marker, signal);
-        const ids = [...new Set([...found, created.id])];
-        if (ids.length === 1)
-            return created;
-        const keep = ids[0];
-        this.runIds.splice(this.runIds.indexOf(created.id), 1);
-        for (const id of ids)
-            this.noteRun(id);
-        const kept = keep === created.id ? created : await getRun(this.client, keep, signal);
-        for (const id of ids.slice(1)) {
-            const why = `a second run for the same step, queued because the answer to the first create request was lost; run ${keep} is the one that goes on`;
-            const { text } = await this.stopRun(id, 'duplicate', why, AbortSignal.timeout(this.options.stopBudgetMs));
-            log.warning(`Run ${id} is ${why}. ${text}`);
-        }
-        this.current = kept;
-        return kept;
-    }
-    // ---- following: read → decide → act ---------------------------------------------------------
-    async follow(first, attempt, signal) {
-        const ws = this.workspace;
-        const schedule = new PollSchedule(this.options.pollSchedule, {
-            [RunStatus.Planning]: ws.planDurationAverageMs,
-            [RunStatus.Applying]: ws.applyDurationAverageMs
-        });
-        const memory = {
-            confirmSentAt: undefined,
-            confirmRefusals: 0,
-            retriesLeft: this.totalRuns - attempt,
-            stop: undefined
-        };
-        const ws2 = `${ws.organization}/${ws.name}`;
-        const suffix = this.totalRuns > 1 ? ` (run ${attempt} of at most ${this.totalRuns})` : '';
-        const logs = new RunLogs({
-            title: stage => `${stage === 'plan' ? 'Plan' : 'Apply'}: ${ws2}${suffix}`,
-            intervalMs: this.options.logIntervalMs,
-            quiet: !this.settings.showLogs
-        });
-        this.logs = logs;
-        try {
-            return await this.followWith(first, schedule, memory, signal, logs);
-        }
-        finally {
-            logs.stop();
-        }
-    }
-    async followWith(first, schedule, memory, signal, logs) {
-        const told = new Set();
-        const checks = { policy: false, policyReported: false, tasks: false, tasksOver: 0, stages: new Set() };
-        const queuedAt = Date.now();
-        let nextPendingReport = queuedAt + PendingFirstReportMs;
-        let lastWorkspaceCheck = 0;
-        let failingSince;
-        let lastStatus = '';
-        let run = first;
-        for (;;) {
-            this.current = run;
-            if (run.status !== lastStatus) {
-                if (lastStatus)
-                    log.info(`Run ${run.id}: ${lastStatus} → ${run.status}`);
-                lastStatus = run.status;
-                await this.reportChecks(run, checks, signal);
-            }
-            logs.observe(run);
-            const decision = decide(toFacts(run), this.settings, memory);
-            switch (decision.action) {
-                case 'succeed':
-                case 'fail':
-                case 'retry':
-                    // The last lines of the logs (totals, the error) before the step reports, briefly.
-                    await logs.finish(run, this.options.logDrainMs);
-                    return decision;
-                case 'stop':
-                    throw new Error('decide() answered stop without a stop reason');
-                case 'confirm':
-                    await this.confirm(run, memory, signal);
-                    schedule.reset();
-                    break;
-                case 'wait-for-person':
-                case 'wait':
-                    this.tell(decision, run, told);
-                    if (decision.action === 'wait' && decision.for === 'queue' && Date.now() >= nextPendingReport) {
-                        nextPendingReport = Date.now() + PendingReportEveryMs;
-                        const checkWorkspace = Date.now() - lastWorkspaceCheck >= WorkspaceCheckEveryMs;
-                        if (checkWorkspace)
-                            lastWorkspaceCheck = Date.now();
-                        log.info(await this.describeQueue(run, checkWorkspace, Date.now() - queuedAt, signal));
-                    }
-            }
-            await sleep(schedule.next(run.status), signal);
-            try {
-                run = await getRun(this.client, run.id, signal);
-                failingSince = undefined;
-            }
-            catch (err) {
-                if (!isTransient(err))
-                    throw err;
-                failingSince ??= Date.now();
-                if (Date.now() - failingSince >= this.options.readOutageLimitMs) {
-                    throw new GiveUpError(`Could not read run ${run.id} for ${formatDuration(Date.now() - failingSince)} (${errorMessage(err)}).`);
-                }
-                log.warning(`Could not read run ${run.id} (${errorMessage(err)}); still trying.`);
-            }
-        }
-    }
-    /** A line per policy check and run task result, once their stage is over. */
-    async reportChecks(run, checks, signal) {
-        const status = run.status;
-        // Errored outside plan and apply: a hard-mandatory policy or a mandatory run task; say which.
-        const unexplained = status === RunStatus.Errored && run.plan?.status !== StageStatus.Errored && run.apply?.status !== StageStatus.Errored;
-        // Statuses between two polls are missed; the run's status-timestamps still say it went through them.
-        const stamps = Object.keys(run.timestamps);
-        if (PolicyStatuses.has(status) || stamps.some(k => k.startsWith('policy-')))
-            checks.policy = true;
-        // One read when a task stage is over (or waits for a decision), not one per status after it.
-        const tasksOver = stamps.filter(k => /^(pre|post)-(plan|apply)-completed-at$/.test(k)).length;
-        if (TaskStatuses.has(status) || AwaitingDecisionStatuses.has(status) || tasksOver > checks.tasksOver)
-            checks.tasks = true;
-        checks.tasksOver = tasksOver;
-        if ((checks.policy || unexplained) && !checks.policyReported && status !== RunStatus.PolicyChecking) {
-            checks.policyReported = true;
-            await reportPolicyChecks(this.client, run.id, signal);
-        }
-        if ((checks.tasks || unexplained) && !TaskRunningStatuses.has(status)) {
-            checks.tasks = false;
-            await reportTaskStages(this.client, run.id, checks.stages, signal);
-        }
-    }
-    /** The one request that changes infrastructure: never sent once the step was told to stop. */
-    async confirm(run, memory, signal) {
-        signal.throwIfAborted();
-        const comment = `Confirmed by GitHub Actions: ${await workflowDescription()}`;
-        signal.throwIfAborted();
-        if (await runAction(this.client, run.id, 'apply', comment, signal)) {
-            memory.confirmSentAt = run.status;
-            log.info(`Confirmed run ${run.id}${this.countsText(run.plan)}.`);
-            return;
-        }
-        // 409: it moved on (planned → cost_estimating, the race of provider issue #898), or someone
-        // else confirmed or discarded it. Only the run can say which; the next read decides.
-        memory.confirmRefusals++;
-        log.info(`Run ${run.id} refused confirmation in status '${run.status}' (409); reading it again.`);
-    }
-    /** Says once, for each kind of wait, who or what the step waits for. */
-    tell(decision, run, told) {
-        const key = `${decision.action}:${decision.for}:${run.status}`;
-        if (told.has(key))
-            return;
-        told.add(key);
-        const url = this.url(run.id);
-        if (decision.action === 'wait-for-person') {
-            if (decision.for === 'confirmation') {
-                log.notice(this.settings.manualConfirm
-                    ? `Run ${run.id} is waiting for a person to confirm it (${Inputs.ManualConfirm} is true): ${url}`
-                    : `Run ${run.id} is waiting at '${run.status}' for someone allowed to confirm it (this token may not): ${url}`);
-            }
-            else if (decision.for === 'policy-override') {
-                log.notice(`Run ${run.id}: a soft-mandatory policy failed. Someone allowed to override policies must override it (or discard the run) at ${url}; waiting.`);
-            }
-            else {
-                log.notice(`Run ${run.id} is waiting for a run task decision (${run.status}); someone must decide at ${url}; waiting.`);
-            }
-            return;
-        }
-        if (decision.for === 'unknown-status') {
-            log.info(`Run ${run.id} is in status '${run.status}', which this action does not know; waiting for HCP Terraform to move it on: ${url}`);
-        }
-    }
-    async describeQueue(run, checkWorkspace, waitedMs, signal) {
-        const head = `Run ${run.id} is pending after ${formatDuration(waitedMs)}`;
-        if (checkWorkspace) {
-            try {
-                const ws = await getWorkspaceById(this.client, this.workspace.id, signal);
-                if (ws.locked && ws.lockedBy && ws.lockedBy.type !== 'runs') {
-                    return `${head}: the workspace is locked by ${ws.lockedBy.id}${ws.lockedReason ? ` (${ws.lockedReason})` : ''}; runs wait until someone unlocks it.`;
-                }
-                if (ws.currentRunId && ws.currentRunId !== run.id) {
-                    return `${head}: waiting for run ${ws.currentRunId} to finish${run.positionInQueue ? ` (position ${run.positionInQueue} in the queue)` : ''}: ${this.url(ws.currentRunId)}`;
-                }
-            }
-            catch (err) {
-                if (!isTransient(err))
-                    throw err;
-            }
-        }
-        if (run.positionInQueue)
-            return `${head}: position ${run.positionInQueue} in the workspace's queue.`;
-        return `${head}: waiting for HCP Terraform to start it (the organization's concurrent run limit may be reached).`;
-    }
-    // ---- ends -----------------------------------------------------------------------------------
-    async succeed(ended, run, cancel) {
-        const url = this.url(run.id);
-        let message;
-        switch (ended.end) {
-            case 'applied':
-                message = `Run ${run.id} applied${this.countsText(run.apply)}: ${url}`;
-                break;
-            case 'no-changes':
-                message = `Run ${run.id} finished with no changes to apply: ${url}`;
-                break;
-            case 'plan-saved':
-                message = `Saved the plan of run ${run.id}${this.countsText(run.plan)}; apply exactly this plan with ${Inputs.RunId}: ${run.id}. ${url}`;
-                break;
-            case 'plan-soft-failed':
-                log.warning(`Plan-only run ${run.id} finished, but a soft-mandatory policy failed: an apply of this plan would need a policy override. ${url}`);
-                message = `Plan-only run ${run.id} finished with a soft-mandatory policy failure${this.countsText(run.plan)}: ${url}`;
-                break;
-            default:
-                message = `Plan-only run ${run.id} finished${run.hasChanges ? this.countsText(run.plan) : ' with no changes'}: ${url}`;
-        }
-        if (this.settings.operation !== 'apply' || !this.settings.readOutputs || ended.end === 'plan-saved')
-            return this.outcome(true, message);
-        try {
-            const outputs = await readOutputs(this.client, this.workspace, {
-                applied: ended.end === 'applied',
-                signal: cancel,
-                boundMs: this.options.outputsBoundMs,
-                pollSchedule: this.options.pollSchedule
-            });
-            return this.outcome(true, message, outputs);
-        }
-        catch (err) {
-            if (err instanceof AbortedError) {
-                return this.outcome(false, `${message}; the job was cancelled before its outputs were read.`);
-            }
-            const why = err instanceof OutputsUnreadableError ? err.message : `Could not read the state outputs: ${errorMessage(err)}`;
-            return this.outcome(false, `${message}; but ${why}`);
-        }
-    }
-    /** The newest applied run of the workspace: what made a saved plan stale. */
-    async latestApplied(signal) {
-        try {
-            const list = await this.client.get(`/api/v2/workspaces/${encodeURIComponent(this.workspace.id)}/runs?page%5Bsize%5D=1&filter%5Bstatus%5D=applied`, signal);
-            return list.data[0]?.id;
-        }
-        catch {
-            return undefined;
-        }
-    }
-    /** The run's changes by address; a report is never worth failing the step for. */
-    async describeChanges(run, signal) {
-        try {
-            const report = await changeReport(this.client, run, this.logs?.plan.digest, signal);
-            const applyError = this.logs?.apply.digest.firstError;
-            return applyError ? { ...report, firstError: applyError } : report;
-        }
-        catch (err) {
-            log.debug(`No change report: ${errorMessage(err)}`);
-            return undefined;
-        }
-    }
-    /** The first error of the stage's log, as `: Error: … (main.tf line 12)`, when logs are read. */
-    firstError(stage) {
-        const d = this.logs?.[stage].digest.firstError;
-        if (!d)
-            return '';
-        return ` (Error: ${d.summary}${d.where ? `, ${d.where}` : ''})`;
-    }
-    failText(ended, run) {
-        const url = this.url(run.id);
-        if (ended.action === 'retry')
-            return `Run ${run.id} errored during ${ended.stage}${this.firstError(ended.stage)}: ${url}`;
-        switch (ended.reason) {
-            case 'errored-plan':
-                return `Run ${run.id} errored during plan${this.firstError('plan')}: ${url}`;
-            case 'errored-apply':
-                return `Run ${run.id} errored during apply${this.firstError('apply')}: ${url}`;
-            case 'errored-elsewhere':
-                return `Run ${run.id} errored outside its plan and apply (a hard-mandatory policy or a mandatory run task failed); that is not retried: ${url}`;
-            case 'discarded':
-                if (run.savePlan && this.settings.runId) {
-                    return `Run ${run.id} was discarded: the workspace changed after this plan${this.newerRun ? ` (run ${this.newerRun} applied since: ${this.url(this.newerRun)})` : ''}; plan again. The saved plan: ${url}`;
-                }
-                return `Run ${run.id} was discarded before it was applied (by a person, or by another process); not retried: ${url}`;
-            case 'canceled':
-                return `Run ${run.id} was canceled by someone else; not retried: ${url}`;
-            case 'force-canceled':
-                return `Run ${run.id} was force-canceled by someone else; not retried: ${url}`;
-            case 'soft-failed':
-                return `Run ${run.id} ended with a soft-mandatory policy failure: ${url}`;
-            case 'confirm-refused':
-                return `Run ${run.id} says it can be confirmed but refused confirmation ${run.status ? `in status '${run.status}' ` : ''}every time (409 transition not allowed).`;
-        }
-    }
-    retryText(ended) {
-        if (ended.reason !== 'errored-plan' && ended.reason !== 'errored-apply')
-            return '';
-        if (!this.settings.retry)
-            return ` Not retried (${Inputs.Retry} is false).`;
-        const tries = this.attempts;
-        return ` Gave up after ${tries} run${tries === 1 ? '' : 's'} (${Inputs.RetryAttempts}: ${this.settings.retryAttempts}).`;
-    }
-    countsText(stage) {
-        if (!stage)
-            return '';
-        return ` (${stage.additions} to add, ${stage.changes} to change, ${stage.destructions} to destroy)`;
-    }
-    noConfiguration() {
-        const ws = this.workspace;
-        if (this.settings.operation === 'destroy') {
-            const message = `Workspace ${ws.organization}/${ws.name} has never had a configuration version, so there is nothing to destroy.`;
-            log.notice(message);
-            return this.outcome(true, message);
-        }
-        return this.outcome(false, `Workspace ${ws.organization}/${ws.name} has no configuration version yet, so there is nothing to ${this.settings.operation}. Connect it to a VCS repository or upload a configuration first.`);
-    }
-    abortText(reason) {
-        return reason === 'timeout'
-            ? `Timed out after ${formatDuration(this.settings.timeoutMs)} (input '${Inputs.TimeoutMinutes}')`
-            : 'The job was cancelled';
-    }
-    // ---- stopping ------------------------------------------------------------------------------
-    /**
-     * The step stops following its run before the run ended: it was told to (timeout, cancel), or
-     * it cannot go on (read outage, refused confirmations, an unexpected API error). `decideStop`
-     * says what that means for the run; the run is read again afterwards, so `status` is its end.
-     */
-    async stopFollowing(err) {
-        if (err instanceof NoConfigurationError)
-            return this.noConfiguration();
-        const aborted = err instanceof AbortedError;
-        const reason = aborted ? err.reason : 'gave-up';
-        const head = aborted ? this.abortText(err.reason) : errorMessage(err).replace(/\s+$/, '');
-        if (aborted)
-            this.state.stopping(reason);
-        const budget = AbortSignal.timeout(reason === 'cancelled' ? this.options.cancelStopBudgetMs : this.options.stopBudgetMs);
-        const why = reason === 'timeout'
-            ? `the step's ${Inputs.TimeoutMinutes} (${formatDuration(this.settings.timeoutMs)}) passed`
-            : reason === 'cancelled'
-                ? 'the job was cancelled'
-                : `the step gave up following it: ${head.replace(/[.:]?\s*$/, '')}`;
-        let runId = this.current && !TerminalStatuses.has(this.current.status) ? this.current.id : undefined;
-        if (!runId && this.unanswered) {
-            // The create request was cut off or unanswered: the run may exist all the same.
-            try {
-                const found = await findRunsByMarker(this.client, this.workspace.id, this.unanswered, budget);
-                for (const id of found)
-                    this.noteRun(id);
-                runId = found[0];
-                if (runId)
-                    this.current = await getRun(this.client, runId, budget);
-            }
-            catch (lookErr) {
-                if (aborted) {
-                    return this.outcome(false, `${head}. The run being queued could not be looked for (${errorMessage(lookErr)}); the post step will look again.`);
-                }
-            }
-            if (!runId && aborted) {
-                return this.outcome(false, `${head} while the run was being queued; it was not found on the workspace yet, so the post step will look again.`);
-            }
-        }
-        if (!runId || !this.settings.waitForRun) {
-            this.state.release();
-            const url = this.current ? ` Run: ${this.url(this.current.id)} (status '${this.current.status}').` : '';
-            return this.outcome(false, aborted ? `${head}.${url}` : `${head}${head.includes(this.url(this.current?.id ?? '-')) ? '' : url}`);
-        }
-        const { text, failed, statusBefore } = await this.stopRun(runId, reason, why, budget);
-        // After a timeout or cancel whose stop did not get through, the post step tries again.
-        if (!(failed && aborted))
-            this.state.release();
-        const separator = aborted ? ` while run ${runId} was` : ` Run ${runId} was`;
-        return this.outcome(false, `${head}${separator} '${statusBefore}'; ${text} ${this.url(runId)}`);
-    }
-    /** Stops one of the step's runs and keeps `current` up to date with what it read. */
-    async stopRun(runId, reason, why, budget) {
-        const result = await stopRun(this.client, runId, this.settings, reason, why, budget, this.options.pollSchedule);
-        if (this.current?.id === runId && result.after)
-            this.current = result.after;
-        const statusBefore = result.before?.status ?? (this.current?.id === runId ? this.current.status : 'unknown');
-        return { text: result.text, failed: result.failed, statusBefore };
+        return await execute(this.step, stop, cancel);
     }
 }
 
-;// CONCATENATED MODULE: ./src/change-table.ts
 
-const Labels = {
-    create: '🟢 create',
-    update: '🟡 update',
-    replace: '🟠 replace',
-    delete: '🔴 delete',
-    read: '🔵 read',
-    import: '🟣 import',
-    move: '⚪ move',
-    forget: '⚫ forget'
-};
-function escapeHtml(text) {
-    return text.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-}
-function totalsLine(totals) {
-    if (!totals)
-        return '';
-    const imports = totals.import ? `${totals.import} to import, ` : '';
-    if (totals.operation === 'apply') {
-        return `Apply complete! Resources: ${imports}${totals.add} added, ${totals.change} changed, ${totals.remove} destroyed.`;
-    }
-    if (totals.add + totals.change + totals.remove + totals.import === 0)
-        return 'No changes. Your infrastructure matches the configuration.';
-    return `Plan: ${imports}${totals.add} to add, ${totals.change} to change, ${totals.remove} to destroy.`;
-}
-function sorted(changes) {
-    return [...changes].sort((a, b) => ChangeActions.indexOf(a.action) - ChangeActions.indexOf(b.action) || a.address.localeCompare(b.address));
-}
-/**
- * The HTML of a report, at most about `maxChars` characters long. `title` heads the table (`h4`
- * in a summary); the totals line and the error are never cut.
- */
-function renderChanges(report, maxChars) {
-    const tail = [];
-    const totals = totalsLine(report.totals);
-    if (totals)
-        tail.push(`<p><b>${escapeHtml(totals)}</b></p>`);
-    if (report.firstError) {
-        const e = report.firstError;
-        tail.push(`<p>❗ <b>Error: ${escapeHtml(e.summary)}</b>${e.where ? ` (${escapeHtml(e.where)})` : ''}${e.detail ? `<br>${escapeHtml(e.detail)}` : ''}</p>`);
-    }
-    if (report.source === 'counts' && report.why)
-        tail.push(`<p><sub>Only the counts are shown: ${escapeHtml(report.why)}.</sub></p>`);
-    let budget = maxChars - tail.join('').length;
-    const parts = [];
-    const table = (title, rows) => {
-        if (!rows.length)
-            return;
-        const head = `<h4>${escapeHtml(title)} (${rows.length})</h4><table><tr><th>action</th><th>address</th></tr>`;
-        const end = '</table>';
-        let body = '';
-        let shown = 0;
-        for (const r of sorted(rows)) {
-            const row = `<tr><td>${Labels[r.action]}</td><td><code>${escapeHtml(r.address)}</code></td></tr>`;
-            // Room is kept for the closing tags and the "… and N more" row.
-            if (head.length + body.length + row.length + end.length + 120 > budget)
-                break;
-            body += row;
-            shown++;
-        }
-        const more = rows.length - shown;
-        const cut = more > 0 ? `<tr><td colspan="2">… and ${more} more</td></tr>` : '';
-        const html = `${head}${body}${cut}${end}`;
-        parts.push(html);
-        budget -= html.length;
-    };
-    table('Resource changes', report.resources);
-    if (report.outputs.length) {
-        const items = report.outputs.map(o => `<li><code>${escapeHtml(o.name)}</code>: ${escapeHtml(o.action)}${o.sensitive ? ' (sensitive)' : ''}</li>`);
-        let html = `<h4>Output changes (${items.length})</h4><ul>`;
-        let shown = 0;
-        for (const item of items) {
-            if (html.length + item.length + 80 > budget)
-                break;
-            html += item;
-            shown++;
-        }
-        if (shown < items.length)
-            html += `<li>… and ${items.length - shown} more</li>`;
-        html += '</ul>';
-        parts.push(html);
-        budget -= html.length;
-    }
-    table('Changed outside Terraform (drift)', report.drift);
-    return [...parts, ...tail].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+/** The step's outputs, set whatever the outcome, so `if: always()` steps can read what happened. */
 
 
 
-
-
-/** A step summary is capped at 1 MiB; the change table gets most of it, the rest stays ours. */
-const SummaryChangeBudget = 900_000;
 function resourceCounts(outcome) {
     const run = outcome.run;
     if (!run)
@@ -35853,8 +36201,180 @@ function writeOutputs(outcome) {
     setOutput(Outputs.WorkspaceOutputs, JSON.stringify(outcome.outputs ?? {}));
     setOutput(Outputs.ConfigurationVersionId, outcome.configurationVersionId ?? '');
 }
-function report_link(text, url) {
-    return url ? `<a href="${escapeHtml(url)}">${escapeHtml(text)}</a>` : escapeHtml(text);
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/**
+ * Text from outside (addresses, names, diagnostics, messages) as HTML for the job summary and the
+ * pull-request comment, where GitHub renders Markdown, so that it stays inside its element.
+ */
+const Entities = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;',
+    '\r': '&#13;',
+    '\n': '&#10;'
+};
+/**
+ * Why this is enough: everything the step writes there is HTML blocks, each line of which starts
+ * with one of our block-level tags (`<p>`, `<table>`, `<h3>`, …), and CommonMark passes an HTML
+ * block through untouched until a blank line. Outside text never carries a line break (each
+ * becomes `<br>`), so it cannot end the block and have its `#`, `![…](…)`, fences or pipes read
+ * as Markdown; `&`, `<`, `>` and `"` are escaped so it cannot open an element, a comment or an
+ * attribute. GitHub also turns `@name` into a mention in the text of HTML blocks (it pings that
+ * person), so a zero-width space goes after every `@`. The `](` of a link and the `![` of an
+ * image are broken too, so that no copy of the text elsewhere can become one.
+ */
+function htmlText(text) {
+    return text
+        .replace(/[&<>"]/g, c => Entities[c])
+        .replace(/\r\n|\r|\n/g, '<br>')
+        .replace(/@/g, '@&#8203;')
+        .replace(/\]\(/g, ']&#40;')
+        .replace(/!\[/g, '&#33;[');
+}
+/** An attribute value in double quotes (a link's href); a line break in it would end the block too. */
+function escapeHtml(text) {
+    return text.replace(/[&<>"'\r\n]/g, c => Entities[c]);
+}
+
+;// CONCATENATED MODULE: ./src/report/change-table.ts
+
+
+
+const Labels = {
+    create: '🟢 create',
+    update: '🟡 update',
+    replace: '🟠 replace',
+    delete: '🔴 delete',
+    read: '🔵 read',
+    import: '🟣 import',
+    move: '⚪ move',
+    forget: '⚫ forget'
+};
+function totalsLine(totals) {
+    if (!totals)
+        return '';
+    const imports = totals.import ? `${totals.import} to import, ` : '';
+    if (totals.operation === 'apply') {
+        return `Apply complete! Resources: ${imports}${totals.add} added, ${totals.change} changed, ${totals.remove} destroyed.`;
+    }
+    if (totals.add + totals.change + totals.remove + totals.import === 0)
+        return 'No changes. Your infrastructure matches the configuration.';
+    return `Plan: ${imports}${totals.add} to add, ${totals.change} to change, ${totals.remove} to destroy.`;
+}
+/** Which rows a cut list keeps first: what destroys, then what changes, then what adds. */
+const KeepFirst = ['delete', 'replace', 'forget', 'update', 'move', 'import', 'create', 'read'];
+function byAction(a, b, order) {
+    return order.indexOf(a.action) - order.indexOf(b.action) || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0);
+}
+/** How many changes the totals count that `resources` does not list (a replace counts as an add and a destroy). */
+function unlistedChanges(report) {
+    const t = report.totals;
+    if (!t)
+        return undefined;
+    let listed = 0;
+    for (const r of report.resources) {
+        if (r.action === 'replace')
+            listed += 2;
+        else if (r.action === 'create' || r.action === 'update' || r.action === 'delete' || r.action === 'import')
+            listed += 1;
+    }
+    return Math.max(0, t.add + t.change + t.remove + t.import - listed);
+}
+/**
+ * The HTML of a report, at most about `maxChars` characters long. The totals line, the error and
+ * the incompleteness notice are never cut.
+ */
+function renderChanges(report, maxChars) {
+    const tail = [];
+    const totals = totalsLine(report.totals);
+    if (totals)
+        tail.push(`<p><b>${htmlText(totals)}</b></p>`);
+    if (!report.complete) {
+        const missing = unlistedChanges(report);
+        tail.push(`<p>⚠️ <b>The list of changes is incomplete</b>: ${missing === undefined ? 'some changes' : `${missing} ${missing === 1 ? 'change' : 'changes'} counted in the totals`} not listed, as the step did not read the whole plan log.</p>`);
+    }
+    if (report.firstError) {
+        const e = report.firstError;
+        tail.push(`<p>❗ <b>Error: ${htmlText(e.summary)}</b>${e.where ? ` (${htmlText(e.where)})` : ''}${e.detail ? `<br>${htmlText(e.detail)}` : ''}</p>`);
+    }
+    if (report.source === 'counts' && report.why)
+        tail.push(`<p><sub>Only the counts are shown: ${htmlText(report.why)}.</sub></p>`);
+    let budget = maxChars - tail.join('\n').length - 8;
+    const parts = [];
+    const table = (title, rows) => {
+        if (!rows.length)
+            return;
+        const head = `<h4>${title} (${rows.length})</h4><table><tr><th>action</th><th>address</th></tr>`;
+        const end = '</table>';
+        const rowOf = (r) => `<tr><td>${Labels[r.action]}</td><td><code>${htmlText(r.address)}</code></td></tr>`;
+        // Room is kept for the closing tags and the "… and N more" row, whose length is bounded.
+        let room = budget - head.length - end.length - 40 - 24 * ChangeActions.length;
+        const kept = [];
+        for (const r of [...rows].sort((a, b) => byAction(a, b, KeepFirst))) {
+            const length = rowOf(r).length;
+            if (length > room)
+                break;
+            kept.push(r);
+            room -= length;
+        }
+        const body = kept
+            .sort((a, b) => byAction(a, b, ChangeActions))
+            .map(rowOf)
+            .join('');
+        const more = rows.length - kept.length;
+        let cut = '';
+        if (more > 0) {
+            const shown = new Map();
+            for (const r of kept)
+                shown.set(r.action, (shown.get(r.action) ?? 0) + 1);
+            const missing = ChangeActions.map(a => [a, rows.filter(r => r.action === a).length - (shown.get(a) ?? 0)])
+                .filter(([, n]) => n > 0)
+                .map(([a, n]) => `${n} ${a}`);
+            cut = `<tr><td colspan="2">… and ${more} more not shown (${missing.join(', ')})</td></tr>`;
+        }
+        const html = `${head}${body}${cut}${end}`;
+        parts.push(html);
+        budget -= html.length + 1;
+    };
+    table('Resource changes', report.resources);
+    if (report.outputs.length) {
+        const items = report.outputs.map(o => `<li><code>${htmlText(o.name)}</code>: ${htmlText(o.action)}${o.sensitive ? ' (sensitive)' : ''}</li>`);
+        let html = `<h4>Output changes (${items.length})</h4><ul>`;
+        let shown = 0;
+        for (const item of items) {
+            if (html.length + item.length + 80 > budget)
+                break;
+            html += item;
+            shown++;
+        }
+        if (shown < items.length)
+            html += `<li>… and ${items.length - shown} more not shown</li>`;
+        html += '</ul>';
+        parts.push(html);
+        budget -= html.length + 1;
+    }
+    table('Changed outside Terraform (drift)', report.drift);
+    return [...parts, ...tail].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+/**
+ * The job summary: what a reviewer of the workflow run wants to see without opening HCP
+ * Terraform. Outside text (names, messages, the change table) is HTML that stays in its cell.
+ */
+
+
+
+
+
+
+/** A step summary is capped at 1 MiB; the change table gets most of it, the rest stays ours. */
+const SummaryChangeBudget = 900_000;
+function summary_link(text, url) {
+    return url ? `<a href="${escapeHtml(url)}">${htmlText(text)}</a>` : htmlText(text);
 }
 /** The job summary: what a reviewer of the workflow run wants to see without opening HCP Terraform. */
 async function writeSummary(settings, outcome) {
@@ -35862,36 +36382,31 @@ async function writeSummary(settings, outcome) {
         return;
     const ws = outcome.workspace;
     const wsName = ws ? `${ws.organization}/${ws.name}` : (settings.workspaceId ?? `${settings.organization}/${settings.workspace}`);
-    const wsUrl = ws ? `${settings.baseUrl}/app/${ws.organization}/workspaces/${ws.name}` : undefined;
+    const wsUrl = ws ? `${settings.baseUrl}/app/${encodeURIComponent(ws.organization)}/workspaces/${encodeURIComponent(ws.name)}` : undefined;
     const counts = resourceCounts(outcome);
     const icon = outcome.success ? '✅' : '❌';
-    const runLinks = outcome.runIds.map(id => report_link(id, ws ? `${wsUrl}/runs/${id}` : undefined)).join(', ');
+    const runLinks = outcome.runIds.map(id => summary_link(id, ws ? `${wsUrl}/runs/${encodeURIComponent(id)}` : undefined)).join(', ');
     const rows = [
-        ['Workspace', report_link(wsName, wsUrl)],
-        ['Run', outcome.run ? report_link(outcome.run.id, outcome.runUrl) : 'none queued'],
-        ['Operation', escapeHtml(settings.operation)],
-        ['Status', `${icon} <code>${escapeHtml(outcome.status || 'none')}</code>`],
+        ['Workspace', summary_link(wsName, wsUrl)],
+        ['Run', outcome.run ? summary_link(outcome.run.id, outcome.runUrl) : 'none queued'],
+        ['Operation', htmlText(settings.operation)],
+        ['Status', `${icon} <code>${htmlText(outcome.status || 'none')}</code>`],
         ['Attempts', outcome.runIds.length > 1 ? `${outcome.attempts} (runs: ${runLinks})` : String(outcome.attempts)],
         ['Resources', counts ? `+${counts.additions} ~${counts.changes} -${counts.destructions}` : 'n/a'],
         ['Duration', formatDuration(outcome.durationMs)]
     ];
     const origin = workflowRunUrl();
     await summary
-        .addHeading(`${icon} Terraform ${escapeHtml(settings.operation)}: ${escapeHtml(wsName)}`, 3)
+        .addHeading(`${icon} Terraform ${htmlText(settings.operation)}: ${htmlText(wsName)}`, 3)
         .addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))
-        .addRaw(`<p>${escapeHtml(outcome.message)}</p>`, true)
+        .addRaw(`<p>${htmlText(outcome.message)}</p>`, true)
         .addRaw(outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : '', true)
-        .addRaw(origin ? `<p><sub>${report_link('workflow run', origin)}</sub></p>` : '', true)
+        .addRaw(origin ? `<p><sub>${summary_link('workflow run', origin)}</sub></p>` : '', true)
         .write();
 }
 
-;// CONCATENATED MODULE: ./src/pr-comment.ts
-/**
- * One comment per workspace and operation on the pull request the workflow runs for: the status,
- * the change table, the first error and the run's link. It is found again by a hidden marker and
- * updated in place on every push, so it never piles up. A comment is a convenience: whatever
- * goes wrong here is a warning, never the step's failure.
- */
+;// CONCATENATED MODULE: ./src/report/pr-comment.ts
+
 
 
 
@@ -35902,26 +36417,81 @@ async function writeSummary(settings, outcome) {
 const MaxCommentChars = 65_536;
 const PullRequestEvents = new Set(['pull_request', 'pull_request_target']);
 function commentMarker(workspace, operation) {
-    return `<!-- tfe-workspace-run: ${workspace} ${operation} -->`;
+    // Escaped so that no name can close the HTML comment early.
+    return `<!-- tfe-workspace-run: ${htmlText(workspace)} ${htmlText(operation)} -->`;
 }
 function commentBody(settings, outcome, workspace) {
     const marker = commentMarker(workspace, settings.operation);
     const icon = outcome.success ? '✅' : '❌';
-    const run = outcome.run ? `<a href="${escapeHtml(outcome.runUrl ?? '')}">${escapeHtml(outcome.run.id)}</a>` : 'no run';
+    const run = outcome.run ? `<a href="${escapeHtml(outcome.runUrl ?? '')}">${htmlText(outcome.run.id)}</a>` : 'no run';
     const origin = workflowRunUrl();
     const head = [
         marker,
-        `<h3>${icon} Terraform ${escapeHtml(settings.operation)}: ${escapeHtml(workspace)}</h3>`,
-        `<p>Run ${run}: <code>${escapeHtml(outcome.status || 'none')}</code>${outcome.attempts > 1 ? ` after ${outcome.attempts} runs` : ''} in ${formatDuration(outcome.durationMs)}.</p>`,
-        outcome.success ? '' : `<p>${escapeHtml(outcome.message)}</p>`
+        `<h3>${icon} Terraform ${htmlText(settings.operation)}: ${htmlText(workspace)}</h3>`,
+        `<p>Run ${run}: <code>${htmlText(outcome.status || 'none')}</code>${outcome.attempts > 1 ? ` after ${outcome.attempts} runs` : ''} in ${formatDuration(outcome.durationMs)}.</p>`,
+        outcome.success ? '' : `<p>${htmlText(outcome.message)}</p>`
     ].join('\n');
     const foot = origin ? `\n<p><sub>Updated by <a href="${escapeHtml(origin)}">this workflow run</a>.</sub></p>` : '';
     const room = MaxCommentChars - head.length - foot.length - 200;
     const table = outcome.changes ? renderChanges(outcome.changes, room) : '';
     return `${head}\n${table}${foot}`;
 }
-/** Writes or updates the step's comment when the workflow runs for a pull request. */
-async function commentOnPullRequest(settings, outcome) {
+/** The whole commenting (who am I, list, update or create) gets this long: a comment never holds the step. */
+const CommentDeadlineMs = 30_000;
+/** The GITHUB_TOKEN's identity; `GET /user` refuses that token, so it is known by name. */
+const ActionsBot = 'github-actions[bot]';
+/**
+ * Who the token acts as: `GET /user` answers for a person's token; an app's installation token
+ * (the GITHUB_TOKEN too) is refused there but GraphQL's `viewer` names its bot. Undefined when
+ * neither answers.
+ */
+async function whoAmI(octokit, request) {
+    try {
+        return (await octokit.rest.users.getAuthenticated({ request })).data.login;
+    }
+    catch (err) {
+        if (request.signal.aborted)
+            throw err;
+    }
+    try {
+        return (await octokit.graphql('query { viewer { login } }', { request })).viewer?.login;
+    }
+    catch (err) {
+        if (request.signal.aborted)
+            throw err;
+    }
+    return undefined;
+}
+/** Whether a comment was written by the token's identity; only such a comment is ever edited. */
+function writtenBy(author, me) {
+    const login = author?.login?.toLowerCase();
+    if (!login)
+        return false;
+    if (!me)
+        return author?.type === 'Bot' && login === ActionsBot;
+    const mine = me.toLowerCase();
+    // REST names an app's bot `name[bot]`; a GraphQL viewer may say it with or without the suffix.
+    return login === mine || (author?.type === 'Bot' && login === `${mine.replace(/\[bot\]$/, '')}[bot]`);
+}
+/** GitHub's rate limits answer 403 or 429; the reset time when it says one. */
+function rateLimit(err) {
+    if (err.status !== 403 && err.status !== 429)
+        return undefined;
+    const headers = err.response?.headers ?? {};
+    const said = `${typeof err.response?.data?.message === 'string' ? err.response.data.message : ''} ${err.message ?? ''}`;
+    if (String(headers['x-ratelimit-remaining']) !== '0' && !/rate limit/i.test(said) && headers['retry-after'] === undefined)
+        return undefined;
+    const reset = Number(headers['x-ratelimit-reset']);
+    const retryAfter = Number(headers['retry-after']);
+    const at = Number.isFinite(reset) && reset > 0 ? reset * 1000 : Number.isFinite(retryAfter) ? Date.now() + retryAfter * 1000 : NaN;
+    return { resetsAt: Number.isFinite(at) ? new Date(at).toISOString() : undefined };
+}
+/**
+ * Writes or updates the step's comment when the workflow runs for a pull request. Only a comment
+ * the token's own identity wrote is updated: anyone can paste the marker into theirs. `signal` is
+ * the job's cancel; the whole exchange is also bounded by `deadlineMs`.
+ */
+async function commentOnPullRequest(settings, outcome, signal, deadlineMs = CommentDeadlineMs) {
     if (!settings.commentOnPr)
         return;
     const { context, getOctokit } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
@@ -35940,20 +36510,42 @@ async function commentOnPullRequest(settings, outcome) {
     const body = commentBody(settings, outcome, ws);
     const marker = commentMarker(ws, settings.operation);
     const { owner, repo } = context.repo;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const request = { signal: signal ? AbortSignal.any([signal, deadline]) : deadline };
     try {
         const octokit = getOctokit(settings.githubToken);
-        const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
-        const mine = comments.find(c => c.body?.includes(marker));
+        const me = await whoAmI(octokit, request);
+        const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+            owner,
+            repo,
+            issue_number: number,
+            per_page: 100,
+            request
+        });
+        const mine = comments.find(c => c.body?.includes(marker) && writtenBy(c.user, me));
         if (mine) {
-            await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
+            await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body, request });
             log.info(`Updated the comment on pull request #${number}.`);
         }
         else {
-            await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
+            await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body, request });
             log.info(`Commented on pull request #${number}.`);
         }
     }
     catch (err) {
+        if (signal?.aborted) {
+            log.warning(`Did not comment on pull request #${number}: the job was cancelled.`);
+            return;
+        }
+        if (deadline.aborted) {
+            log.warning(`Did not comment on pull request #${number}: GitHub did not answer within ${Math.round(deadlineMs / 1000)} s.`);
+            return;
+        }
+        const limited = rateLimit(err);
+        if (limited) {
+            log.warning(`Could not comment on pull request #${number}: GitHub's API rate limit for this token is used up${limited.resetsAt ? ` until ${limited.resetsAt}` : ''}.`);
+            return;
+        }
         const status = err.status;
         if (status === 403 || status === 404) {
             log.warning(`Could not comment on pull request #${number} (${status}): the token needs the 'pull-requests: write' permission. Add \`permissions: { pull-requests: write }\` to the job, or set ${Inputs.CommentOnPr}: false.`);
@@ -35964,6 +36556,7 @@ async function commentOnPullRequest(settings, outcome) {
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts
+/** The post step: stops a run the main step left in progress, as action/post-state.ts says it did. */
 
 
 
@@ -35977,7 +36570,7 @@ const SecondLookAfterMs = 3000;
 /** The post step has its own time; still, it must not hang a job on a dead API. */
 const PostBudgetMs = 60_000;
 /**
- * The post step. It acts only on what the main step left (state.ts): a run it was still creating
+ * The post step. It acts only on what the main step left (action/post-state.ts): a run it was still creating
  * or following when it was killed, or one whose stop after a timeout or cancel did not get through.
  * A run the main step settled or gave up on is released, so it is never touched here.
  */
@@ -35988,7 +36581,10 @@ async function cleanup() {
         return;
     }
     const settings = getSettingsForPost();
-    if (!settings.cancelOnAbort) {
+    // A main step that ended without saying why (a crash, an out-of-memory kill) was told nothing:
+    // it is treated as a give-up, never as a cancel, so an apply in progress is left to finish.
+    const reason = left.stopReason || 'gave-up';
+    if (reason !== 'gave-up' && !settings.cancelOnAbort) {
         log.warning(`${left.runId ? `Run ${left.runId}` : 'A run'} may still be in progress; it was left as it is (${Inputs.CancelOnAbort} is false).`);
         return;
     }
@@ -35996,8 +36592,13 @@ async function cleanup() {
         ? `the step's ${Inputs.TimeoutMinutes} passed`
         : left.stopReason === 'cancelled'
             ? 'the job was cancelled'
-            : 'the main step was stopped before it finished (the job was cancelled, or the runner ended the step)';
-    const client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token, requestTimeoutMs: 15_000 });
+            : 'the main step ended without finishing (it crashed or was killed)';
+    const client = new TfeClient({
+        baseUrl: settings.baseUrl,
+        token: settings.token,
+        hostSetting: `the '${Inputs.Hostname}' input`,
+        requestTimeoutMs: 15_000
+    });
     const budget = AbortSignal.timeout(PostBudgetMs);
     try {
         let runIds = left.runId ? [left.runId] : [];
@@ -36015,7 +36616,7 @@ async function cleanup() {
         }
         const runLink = (id) => id === left.runId && left.runUrl ? left.runUrl : left.workspaceUrl ? `${left.workspaceUrl}/runs/${id}` : id;
         for (const runId of runIds) {
-            const result = await stopRun(client, runId, settings, left.stopReason || 'cancelled', why, budget);
+            const result = await stopRun(client, runId, settings, reason, why, budget);
             log.warning(`Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runLink(runId)}`);
         }
     }
@@ -36025,6 +36626,10 @@ async function cleanup() {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+/**
+ * The main step: read the inputs, queue and follow the run, report it. The step's two stops live
+ * here (the job's cancel, timeout_minutes); what to do about a run is the lifecycle's, not this file's.
+ */
 
 
 
@@ -36036,6 +36641,12 @@ async function cleanup() {
 
 
 
+
+
+
+/** The job summary is a file write; the comment is a few GitHub calls, each bounded on its own as well. */
+const SummaryBoundMs = 15_000;
+const CommentBoundMs = 45_000;
 /** The main step: validate inputs, queue and follow the run, report. */
 async function run() {
     // Two reasons to stop: the job was cancelled (the runner sends SIGINT, then kills the step
@@ -36043,8 +36654,12 @@ async function run() {
     const cancel = new AbortController();
     const deadline = new AbortController();
     const onSignal = () => cancel.abort(new AbortedError('The job was cancelled.', 'cancelled'));
+    // A promise nobody waits for (a background part that slipped past its boundary) is a bug of
+    // ours, not a reason to end the step while its run applies: it becomes a warning.
+    const onStray = (err) => log.warning(`Unexpected error in a background part of the step: ${errorMessage(err)}`);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('unhandledRejection', onStray);
     let timer;
     let client;
     try {
@@ -36052,15 +36667,18 @@ async function run() {
         // setImmediate: after the first request has gone out, so compiling it overlaps the wait for
         // the answer instead of delaying the request; awaited where the run message needs it.
         setImmediate(() => loadGithubContext().catch(() => undefined));
-        client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token });
+        client = new TfeClient({ baseUrl: settings.baseUrl, token: settings.token, hostSetting: `the '${Inputs.Hostname}' input` });
         if (settings.timeoutMs > 0) {
             timer = setTimeout(() => deadline.abort(new AbortedError(`Timed out after ${formatDuration(settings.timeoutMs)}.`, 'timeout')), settings.timeoutMs);
         }
         const stop = AbortSignal.any([cancel.signal, deadline.signal]);
         const outcome = await new RunLifecycle(settings, client).execute(stop, cancel.signal);
         writeOutputs(outcome);
-        await writeSummary(settings, outcome);
-        await commentOnPullRequest(settings, outcome);
+        await optional(OptionalPart.Summary, () => writeSummary(settings, outcome), { boundMs: SummaryBoundMs, signal: cancel.signal });
+        await optional(OptionalPart.Comment, s => commentOnPullRequest(settings, outcome, s), {
+            boundMs: CommentBoundMs,
+            signal: cancel.signal
+        });
         if (outcome.success)
             log.info(outcome.message);
         else
@@ -36077,6 +36695,7 @@ async function run() {
         clearTimeout(timer);
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        process.off('unhandledRejection', onStray);
         client?.dispose();
     }
 }
