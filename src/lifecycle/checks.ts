@@ -9,15 +9,15 @@ import { listTaskStages } from '../tfe/task-stages.js'
 import { errorMessage } from '../common/errors.js'
 import { log } from '../common/job-log.js'
 
-type Attributes = Record<string, unknown>
+import { record, type Attributes } from '../tfe/documents.js'
 
 function num(a: Attributes, key: string): number {
   return typeof a[key] === 'number' ? a[key] : 0
 }
 
 export function policyLine(check: Resource): string {
-  const a = check.attributes as Attributes
-  const r = (a.result ?? {}) as Attributes
+  const a = check.attributes
+  const r = record(a.result)
   const failed = [
     num(r, 'hard-failed') ? `${num(r, 'hard-failed')} hard-mandatory failed` : '',
     num(r, 'soft-failed') ? `${num(r, 'soft-failed')} soft-mandatory failed` : '',
@@ -29,12 +29,12 @@ export function policyLine(check: Resource): string {
 export function taskLines(stages: Resource[], included: Resource[]): string[] {
   const lines: string[] = []
   for (const stage of stages) {
-    const sa = stage.attributes as Attributes
+    const sa = stage.attributes
     const refs = (stage.relationships?.['task-results']?.data ?? []) as { id: string }[]
     for (const ref of Array.isArray(refs) ? refs : []) {
       const result = included.find(i => i.type === 'task-results' && i.id === ref.id)
       if (!result) continue
-      const ra = result.attributes as Attributes
+      const ra = result.attributes
       const enforcement = typeof ra['workspace-task-enforcement-level'] === 'string' ? `, ${ra['workspace-task-enforcement-level']}` : ''
       const message = typeof ra.message === 'string' && ra.message ? `: ${ra.message}` : ''
       const url = typeof ra.url === 'string' && ra.url ? ` ${ra.url}` : ''
@@ -61,7 +61,7 @@ export async function reportTaskStages(client: TfeClient, runId: string, reporte
   try {
     const list = await listTaskStages(client, runId, signal)
     const fresh = list.data.filter(s => {
-      const a = s.attributes as Attributes
+      const a = s.attributes
       const done = !['pending', 'running', 'awaiting_override'].includes(String(a.status ?? ''))
       return done && !reported.has(s.id)
     })

@@ -1,6 +1,6 @@
 /** Configuration versions: create one (not idempotent: a lost answer leaves an unused version), read one. */
 import type { Document, TfeClient } from './client.js'
-import { seg, type Attributes } from './documents.js'
+import { seg } from './documents.js'
 
 export interface ConfigurationVersion {
   id: string
@@ -10,7 +10,7 @@ export interface ConfigurationVersion {
 }
 
 function toConfigurationVersion(doc: Document): ConfigurationVersion {
-  const a = doc.data.attributes as Attributes
+  const a = doc.data.attributes
   return {
     id: doc.data.id,
     status: String(a.status ?? ''),

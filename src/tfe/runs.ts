@@ -2,7 +2,7 @@
 import { AllRunOperations } from './statuses.js'
 import type { Document, ListDocument, Resource, TfeClient } from './client.js'
 import { ApiError } from '../common/errors.js'
-import { relationId, seg, type Attributes } from './documents.js'
+import { record, relationId, seg, type Attributes } from './documents.js'
 
 export interface StageCounts {
   id: string
@@ -58,7 +58,7 @@ export interface CreateRunOptions {
 
 function toStage(resource: Resource | undefined): StageCounts | undefined {
   if (!resource) return undefined
-  const a = resource.attributes as Attributes
+  const a = resource.attributes
   const n = (key: string): number => (typeof a[key] === 'number' ? a[key] : 0)
   return {
     id: resource.id,
@@ -72,9 +72,9 @@ function toStage(resource: Resource | undefined): StageCounts | undefined {
 
 export function toRun(doc: Document): Run {
   const r = doc.data
-  const a = r.attributes as Attributes
-  const actions = (a.actions ?? {}) as Attributes
-  const timestamps = (a['status-timestamps'] ?? {}) as Attributes
+  const a = r.attributes
+  const actions = record(a.actions)
+  const timestamps = record(a['status-timestamps'])
   const included = (type: string, rel: string): Resource | undefined => {
     const id = relationId(r, rel)?.id
     return id ? doc.included?.find(i => i.type === type && i.id === id) : undefined
@@ -165,7 +165,7 @@ export async function findRunsByMarker(
       signal
     )
     for (const r of list.data) {
-      const a = r.attributes as Attributes
+      const a = r.attributes
       if (String(a.message ?? '').includes(marker)) hits.push(r.id)
     }
     if (!list.meta?.pagination?.['next-page']) break

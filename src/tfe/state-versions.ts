@@ -1,6 +1,6 @@
 /** State versions: the workspace's current state version and its outputs, every page. */
 import type { Document, ListDocument, TfeClient } from './client.js'
-import { seg, type Attributes } from './documents.js'
+import { seg } from './documents.js'
 
 export interface StateVersion {
   id: string
@@ -20,7 +20,7 @@ export async function getCurrentStateVersion(
     accept: [404]
   })
   if (status === 404) return undefined
-  const a = body.data.attributes as Attributes
+  const a = body.data.attributes
   return { id: body.data.id, resourcesProcessed: a['resources-processed'] !== false }
 }
 
@@ -43,7 +43,7 @@ export async function getWorkspaceOutputs(
     )
     if (status === 404) return undefined
     for (const item of body.data) {
-      const a = item.attributes as Attributes
+      const a = item.attributes
       if (a.sensitive === true) continue
       outputs[String(a.name)] = a.value
     }

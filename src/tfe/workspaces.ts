@@ -1,6 +1,6 @@
 /** Workspaces: the workspace document as the action reads it (permissions, lock, averages), read by name or ID. */
 import type { Document, Resource, TfeClient } from './client.js'
-import { bool, positive, relationId, seg, type Attributes } from './documents.js'
+import { bool, positive, record, relationId, seg } from './documents.js'
 
 export interface Workspace {
   id: string
@@ -23,8 +23,8 @@ export interface Workspace {
 }
 
 function toWorkspace(resource: Resource): Workspace {
-  const a = resource.attributes as Attributes
-  const permissions = (a.permissions ?? {}) as Attributes
+  const a = resource.attributes
+  const permissions = record(a.permissions)
   return {
     id: resource.id,
     name: String(a.name ?? resource.id),
