@@ -31,11 +31,11 @@ export function hasWording(text: string): boolean {
   const spaced = text
     .replace(/\\s[+*]?| \+/g, ' ')
     .replace(/\\n/g, '\n')
-    .replace(/\$\{[^}]*\}/g, ' \u0000 ')
+    .replace(/\$\{[^}]*\}/g, ' \uFFFF ')
   let run = 0
   for (const raw of spaced.split(/\s+/)) {
     if (/^[(\\]*[\d.,]+[):,.]*$/.test(raw) && /\d/.test(raw)) continue
-    const token = raw.replace(/\\./g, m => (/[A-Za-z]/.test(m[1] as string) ? '\u0000' : '')).replace(/^[^A-Za-z\u0000]+|[^A-Za-z]+$/g, '')
+    const token = raw.replace(/\\./g, m => (/[A-Za-z]/.test(m[1] as string) ? '\uFFFF' : '')).replace(/^[^A-Za-z\uFFFF]+|[^A-Za-z]+$/g, '')
     if (Word.test(token)) {
       if (++run >= 3) return true
     } else run = 0

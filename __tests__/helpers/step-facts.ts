@@ -68,7 +68,7 @@ export function textFacts(raw: string): TextFacts {
   const text = raw.replace(/\u200b/g, '')
   const urls = unique([...text.matchAll(UrlPattern)].map(m => m[0].replace(/[.,;:]+$/, '')))
   const outsideUrls = text.replace(UrlPattern, ' ')
-  const quoted = [...text.matchAll(/(?<=^|[\s(\[,:;])'([^'\n]+?)'(?=$|[\s).,;:\]])/g)].map(m => m[1] as string)
+  const quoted = [...text.matchAll(/(?<=^|[\s([,:;])'([^'\n]+?)'(?=$|[\s).,;:\]])/g)].map(m => m[1] as string)
   const names = actionInputs()
   const bare = names.filter(n => n.includes('_') && new RegExp(`(?<![\\w-])${n}(?![\\w-])`).test(outsideUrls))
   const inputs = unique([...quoted.filter(q => names.includes(q)), ...bare].sort((a, b) => firstIndex(text, a) - firstIndex(text, b)))
