@@ -3,7 +3,9 @@
  * (type stripping): `npx node __tests__/helpers/count-wording.ts [--list]`.
  *
  * An assertion is one `expect(…)…` chain (an outermost call whose callee chain starts at
- * `expect(`), or a call of a helper named `expect…` / `assert…`; a loop around one counts once.
+ * `expect(`), or a call of a helper named `expect…` / `assert…`; a loop around one counts once. A
+ * regular expression outside any assertion (a row of an `it.each` table, a loop's case) is an
+ * expected value as well, and counts as one assertion when it holds English wording.
  * It matches English wording when a string, template or regular-expression literal in it (subject
  * or expected value) holds a run of three or more English words: tokens of letters (apostrophes and
  * hyphens inside allowed, punctuation and regex escapes around them ignored) separated by white
@@ -89,6 +91,7 @@ export function assertions(file: string): Assertion[] {
         n.arguments.slice(1).forEach(a => visit(a, title))
         return
       }
+      // A regular expression outside an assertion (a table of `it.each`, a loop's cases) is an expected value too.
       // The outermost call of a chain: its parent is not a further property access of the chain.
       const outer = !(ts.isPropertyAccessExpression(n.parent) && n.parent.expression === n)
       if (outer && rootsAtExpect(n) && !ts.isFunctionDeclaration(n.parent)) {
@@ -102,6 +105,15 @@ export function assertions(file: string): Assertion[] {
         })
         return
       }
+    }
+    if (ts.isRegularExpressionLiteral(n) && hasWording(n.text.slice(1, n.text.lastIndexOf('/')))) {
+      found.push({
+        file: relative(Root, file),
+        line: source.getLineAndCharacterOfPosition(n.getStart()).line + 1,
+        test,
+        wording: true,
+        text: `(expected value outside an assertion) ${n.getText()}`.slice(0, 160)
+      })
     }
     ts.forEachChild(n, c => visit(c, test))
   }
