@@ -49,7 +49,7 @@ describe('live plan and apply logs', () => {
     const plan = group(r.stdout, `Plan: demo-org/${ws.name}`)
     expect(plan.some(l => l.includes(`aws_instance.web[1]: ${StandInText.planned.create}`))).toBe(true)
     const apply = group(r.stdout, `Apply: demo-org/${ws.name}`)
-    expect(apply.some(l => l.includes(`${StandInText.applyComplete} Resources: 2 added, 0 changed, 0 destroyed.`))).toBe(true)
+    expect(apply.some(l => l.includes(StandInText.applyTotals(2, 0, 0)))).toBe(true)
   })
 
   it('renders structured run output as text, not JSON; sensitive output values never appear', async () => {
@@ -66,7 +66,7 @@ describe('live plan and apply logs', () => {
         'Terraform 1.9.5',
         expect.stringContaining(`aws_security_group.app_0: ${StandInText.planned.update}`),
         expect.stringContaining(`aws_s3_bucket.legacy_0: ${StandInText.planned.delete}`),
-        expect.stringContaining('Plan: 1 to add, 1 to change, 1 to destroy.')
+        expect.stringContaining(StandInText.planTotals(1, 1, 1))
       ])
     )
     expect(r.stdout).not.toContain('"@message"')
@@ -81,7 +81,7 @@ describe('live plan and apply logs', () => {
     const r = await runStep({ inputs: inputs(ws.name) })
     expect(r.code).toBe(0)
     expect(group(r.stdout, `Plan: demo-org/${ws.name}`)).toEqual(
-      expect.arrayContaining(['Terraform v1.9.5', '  \u001b[1m# aws_instance.web[0]\u001b[0m will be created'])
+      expect.arrayContaining(['Terraform v1.9.5', StandInText.plainCreate('aws_instance.web[0]')])
     )
   })
 
@@ -89,7 +89,9 @@ describe('live plan and apply logs', () => {
     const ws = workspace({ logEtx: false })
     const r = await runStep({ inputs: inputs(ws.name) })
     expect(r.code).toBe(0)
-    expect(group(r.stdout, `Plan: demo-org/${ws.name}`)).toEqual(expect.arrayContaining([expect.stringContaining('Plan: 1 to add')]))
+    expect(group(r.stdout, `Plan: demo-org/${ws.name}`)).toEqual(
+      expect.arrayContaining([expect.stringContaining(StandInText.planTotals(1, 0, 0))])
+    )
     expect(group(r.stdout, `Apply: demo-org/${ws.name}`)).toEqual(
       expect.arrayContaining([expect.stringContaining(StandInText.applyComplete)])
     )

@@ -57,6 +57,13 @@ export const StandInText = {
   planned: { create: 'Plan to create', update: 'Plan to update', delete: 'Plan to delete' },
   /** The start of an apply's closing line. */
   applyComplete: 'Apply complete!',
+  /** A plan's closing line, with its counts. */
+  planTotals: (add: number, change: number, destroy: number): string => `Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`,
+  /** An apply's closing line, with its counts. */
+  applyTotals: (add: number, change: number, destroy: number): string =>
+    `Apply complete! Resources: ${add} added, ${change} changed, ${destroy} destroyed.`,
+  /** A plain (not structured) plan log's heading of a resource to create, ANSI bold included. */
+  plainCreate: (address: string): string => `  \u001b[1m# ${address}\u001b[0m will be created`,
   /** The run task's message when it fails (runTask: '…-failed'). */
   taskFindings: '2 high-severity findings.'
 } as const

@@ -7,7 +7,7 @@ import { textFacts, type TextFacts } from '../helpers/step-facts.ts'
 const base = { token: 'tok-abc', organization: 'acme', workspace: 'network' }
 
 /** What an error message must say: a pattern, or the facts it holds (quoted values, inputs named). */
-type Says = RegExp | Partial<TextFacts>
+type Says = RegExp | Partial<Record<keyof TextFacts, unknown>>
 
 function expectSays(message: string, says: Says): void {
   if (says instanceof RegExp) expect(message).toMatch(says)
@@ -134,12 +134,28 @@ describe('inputs', () => {
     [{ token: 'abc def' }, 'token', /white space/],
     [{ timeout_minutes: '35792' }, 'timeout_minutes', /\b35792\b.*\(10080\b/],
     [{ read_outputs: 'nope' }, 'read_outputs', { quoted: ['read_outputs', 'nope'] }],
-    [{ variables: 'region=eu-west-1' }, 'variables', /^Input 'variables': line 1 \('region'\): /],
-    [{ variables: 'a=1\nregion="eu-west-1' }, 'variables', /^Input 'variables': line 2 \('region'\): .*\bcolumn 1\b/],
-    [{ variables: 'cidr=10.0.0.0/16' }, 'variables', /^Input 'variables': line 1 \('cidr'\): .*\bcolumn 5\b/],
+    [
+      { variables: 'region=eu-west-1' },
+      'variables',
+      { quoted: ['variables', 'region'], text: expect.stringMatching(/\bline 1 \('region'\)/) }
+    ],
+    [
+      { variables: 'a=1\nregion="eu-west-1' },
+      'variables',
+      { quoted: ['variables', 'region'], text: expect.stringMatching(/\bline 2 \('region'\).*\bcolumn 1\b/) }
+    ],
+    [
+      { variables: 'cidr=10.0.0.0/16' },
+      'variables',
+      { quoted: ['variables', 'cidr'], text: expect.stringMatching(/\bline 1 \('cidr'\).*\bcolumn 5\b/) }
+    ],
     [{ variables: 'doc=<<EOT' }, 'variables', /heredocs/],
     [{ variables: 'name="${var.x}"' }, 'variables', /template sequence.*\$\$\{/],
-    [{ variables: 'x="a\\qb"' }, 'variables', /^Input 'variables': line 1 \('x'\): .*\bcolumn 3\b/],
+    [
+      { variables: 'x="a\\qb"' },
+      'variables',
+      { quoted: ['variables', 'x'], text: expect.stringMatching(/\bline 1 \('x'\).*\bcolumn 3\b/) }
+    ],
     [{ variables: 'l=["a" "b"]' }, 'variables', /expected ',' or '\]'/],
     [{ variables: 'o={a=1 b=2}' }, 'variables', /expected ',' or '\}'/],
     [{ run_id: 'abc' }, 'run_id', { quoted: ['run_id', 'abc', 'run-AbCdEf1234567890'] }],
