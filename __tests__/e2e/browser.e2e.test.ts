@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs'
 import { chromium, type Browser } from 'playwright-core'
 import { StandIn } from '../../stand-in/server.ts'
 import { runStep, waitFor } from '../helpers/action-runner.ts'
+import { StandInText } from '../helpers/stand-in.ts'
+import { stepFacts } from '../helpers/step-facts.ts'
 
 const ChromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const haveChromium = existsSync(ChromiumPath)
@@ -59,18 +61,21 @@ describe('the run page', () => {
     })
     await waitFor(() => standIn.runsOf(ws.id)[0]?.confirmable === true, 15_000, 'the run to wait for confirmation')
     // The URL the action printed in its notice, as a person would copy it.
-    await waitFor(() => /waiting for a person to confirm it .*: (http\S+)/.test(printed), 15_000, 'the notice with the run URL')
-    const url = (printed.match(/waiting for a person to confirm it .*: (http\S+)/) as RegExpMatchArray)[1] as string
+    const noticed = (): string | undefined => stepFacts(printed).notices.find(n => n.inputs.includes('manual_confirm'))?.urls[0]
+    await waitFor(() => noticed() !== undefined, 15_000, 'the notice with the run URL')
+    const url = noticed() as string
     const page = await browser.newPage()
     await page.goto(url)
     expect(await page.textContent('#status')).toBe('planned')
-    expect(await page.textContent('body')).toContain('aws_instance.web[1]: Plan to create')
+    expect(await page.textContent('body')).toContain(`aws_instance.web[1]: ${StandInText.planned.create}`)
+    expect(await page.$$('#actions button[value="confirm"]')).toHaveLength(1)
     await page.click('button[value="confirm"]')
     const r = await step
     expect(r.code).toBe(0)
     expect(r.outputs.status).toBe('applied')
     await page.goto(url)
     expect(await page.textContent('#status')).toBe('applied')
-    expect(await page.textContent('#actions')).toContain('Nothing to do here now.')
+    // Nothing left to do on the page: no button offered.
+    expect(await page.$$('#actions button')).toEqual([])
   })
 })

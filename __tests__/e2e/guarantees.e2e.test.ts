@@ -8,8 +8,9 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { StandIn } from '../../stand-in/server.ts'
 import { makeCertificate } from '../../stand-in/tls.ts'
-import { useStandIn } from '../helpers/stand-in.ts'
+import { StandInText, useStandIn } from '../helpers/stand-in.ts'
 import { runStep, waitFor } from '../helpers/action-runner.ts'
+import { groupLines, only, stepFacts } from '../helpers/step-facts.ts'
 
 const fast = { queueMs: 20, planMs: 200, applyMs: 200, applyQueueMs: 20, processingMs: 50 }
 const fixture = useStandIn('ws-g', { defaultTimings: fast })
@@ -87,7 +88,15 @@ describe('guarantees, end to end', () => {
     const failed = await runStep({ inputs: inputs(denied.name) })
     expect(failed.code).toBe(1)
     expect(failed.outputs.status).toBe('applied')
-    expect(failed.stdout).toMatch(/::error::Run run-\w+ applied.*'read state outputs' permission.*read_outputs: false/)
+    // The error names the run, the workspace, the permission it lacks and the input that skips the read.
+    const error = only(stepFacts(failed.stdout).annotations)
+    expect([error.kind, error.runIds, error.workspaces, error.inputs]).toEqual([
+      'error',
+      [failed.outputs.run_id],
+      [`demo-org/${denied.name}`],
+      ['read_outputs']
+    ])
+    expect(error.quoted).toContain('read state outputs')
 
     const skipped = await runStep({ inputs: inputs(denied.name, { read_outputs: 'false' }) })
     expect(skipped.code).toBe(0)
@@ -114,19 +123,25 @@ describe('edges, end to end', () => {
     const before = fixture.server.requests.length
     const r = await runStep({ inputs: inputs('anything', { timeout_minutes: '35792' }) })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/::error::Input 'timeout_minutes': 35792 minutes is more than the most/)
+    // One error naming the input, the value given and the most it takes (a week, in minutes).
+    const error = only(stepFacts(r.stdout).annotations)
+    expect([error.kind, error.inputs]).toEqual(['error', ['timeout_minutes']])
+    expect(error.text).toMatch(/\b35792\b.*\b10080\b/)
     expect(fixture.server.requests.length).toBe(before)
   })
 
   it('checks run variables as HCL literals before a run is spent on them, naming the line but never the value', async () => {
     const ws = workspace()
-    for (const [variables, problem] of [
-      ['a="ok"\nregion=eu-west-1', /line 2 \('region'\): the value is not an HCL literal: a bare word/],
-      ['secret="hunter2', /line 1 \('secret'\).*not closed with a double quote/]
+    for (const [variables, line, key] of [
+      ['a="ok"\nregion=eu-west-1', 'line 2', 'region'],
+      ['secret="hunter2', 'line 1', 'secret']
     ] as const) {
       const r = await runStep({ inputs: inputs(ws.name, { variables }) })
       expect(r.code).toBe(1)
-      expect(r.stdout).toMatch(problem)
+      // One error naming the input, the line and the variable's name.
+      const error = only(stepFacts(r.stdout).annotations)
+      expect([error.kind, error.inputs, error.quoted]).toEqual(['error', ['variables'], ['variables', key]])
+      expect(error.text).toContain(`${line} ('${key}')`)
       expect(r.stdout).not.toContain('hunter2')
     }
     expect(fixture.server.runsOf(ws.id)).toHaveLength(0)
@@ -142,7 +157,10 @@ describe('edges, end to end', () => {
       const port = (server.address() as AddressInfo).port
       const r = await runStep({ inputs: { ...inputs('network'), hostname: `http://127.0.0.1:${port}` } })
       expect(r.code).toBe(1)
-      expect(r.stdout).toMatch(/::error::GET .* answered 200 with JSON that is not an HCP Terraform API document .*'hostname'/)
+      // One error: the request, the status that was not an API document, the input to check.
+      const error = only(stepFacts(r.stdout).annotations)
+      expect([error.kind, error.statuses, error.inputs]).toEqual(['error', [200], ['hostname']])
+      expect(error.text).toMatch(/^GET \/api\/v2\//)
       expect(r.stdout + r.stderr).not.toMatch(/Cannot read properties/)
     } finally {
       server.close()
@@ -156,15 +174,22 @@ describe('edges, end to end', () => {
     await new Promise<void>(resolve => server.close(() => resolve()))
     const r = await runStep({ inputs: { ...inputs('network'), hostname: `http://127.0.0.1:${port}` } })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/::error::.*refused the connection \(ECONNREFUSED\)\. Check the 'hostname' input/)
+    const error = only(stepFacts(r.stdout).annotations)
+    expect([error.kind, error.codes, error.inputs]).toEqual(['error', ['ECONNREFUSED'], ['hostname']])
+    expect(error.text).toContain(`127.0.0.1:${port}`)
   })
 
   it('a host name that does not resolve names the hostname input', async () => {
     const r = await runStep({ inputs: { ...inputs('network'), hostname: 'tfe.does-not-exist.invalid' } })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(
-      /::error::.*tfe\.does-not-exist\.invalid (does not resolve \(ENOTFOUND\)|could not be resolved just now \(EAI_AGAIN\))\. Check the 'hostname' input/
-    )
+    const error = only(stepFacts(r.stdout).annotations)
+    expect([error.kind, error.codes.filter(c => c !== 'ENOTFOUND' && c !== 'EAI_AGAIN'), error.codes.length, error.inputs]).toEqual([
+      'error',
+      [],
+      1,
+      ['hostname']
+    ])
+    expect(error.text).toContain('tfe.does-not-exist.invalid')
   })
 
   it('runs a whole apply over TLS against the stand-in in HTTPS mode, logs and outputs included', async () => {
@@ -186,7 +211,9 @@ describe('edges, end to end', () => {
       expect(r.code).toBe(0)
       expect(r.outputs.status).toBe('applied')
       expect(JSON.parse(r.outputs.workspace_outputs as string)).toEqual({ endpoint: 'https://api.internal' })
-      expect(r.stdout).toContain('Apply complete!')
+      expect(groupLines(stepFacts(r.stdout), 'Apply: demo-org/tls')).toEqual(
+        expect.arrayContaining([expect.stringContaining(StandInText.applyComplete)])
+      )
       expect(secure.archivistReads.length).toBeGreaterThan(0)
     } finally {
       await secure.stop()
@@ -219,10 +246,11 @@ describe('edges, end to end', () => {
       handshakes = 0
       const r = await runStep({ inputs: { ...inputs('network'), hostname: `https://127.0.0.1:${port}` } })
       expect(r.code).toBe(1)
-      expect(r.stdout).toMatch(
-        /::error::GET .*the TLS connection to 127.0.0.1:\d+ failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/
-      )
-      expect(r.stdout).toMatch(/NODE_EXTRA_CA_CERTS/)
+      // One error with Node's code for an untrusted certificate, the variable that adds a CA, and the host.
+      const error = only(stepFacts(r.stdout).annotations)
+      expect([error.kind, error.codes.length, error.codes[1], error.inputs]).toEqual(['error', 2, 'NODE_EXTRA_CA_CERTS', ['hostname']])
+      expect(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN']).toContain(error.codes[0])
+      expect(error.text).toMatch(new RegExp(`^GET .*127\\.0\\.0\\.1:${port}\\b`))
       expect(handshakes).toBe(1)
     })
 
@@ -234,7 +262,13 @@ describe('edges, end to end', () => {
         env: { NODE_EXTRA_CA_CERTS: certFile }
       })
       expect(r.code).toBe(1)
-      expect(r.stdout).toMatch(/::error::GET .*\(ERR_TLS_CERT_ALTNAME_INVALID: .*check the 'hostname' input/)
+      const error = only(stepFacts(r.stdout).annotations)
+      expect([error.kind, error.codes, error.inputs]).toEqual([
+        'error',
+        ['ERR_TLS_CERT_ALTNAME_INVALID', 'NODE_EXTRA_CA_CERTS'],
+        ['hostname']
+      ])
+      expect(error.text).toMatch(/^GET /)
       expect(handshakes).toBe(1)
     })
   })

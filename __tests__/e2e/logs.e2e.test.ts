@@ -3,20 +3,24 @@
  * run, read from the stand-in's archivist, against the bundled action.
  */
 import { describe, expect, it } from '@jest/globals'
-import { useStandIn } from '../helpers/stand-in.ts'
+import { StandInText, useStandIn } from '../helpers/stand-in.ts'
 import { runStep } from '../helpers/action-runner.ts'
+import { groupLines, kinds, only, stepFacts, textFacts } from '../helpers/step-facts.ts'
 
 const fast = { queueMs: 20, planMs: 400, applyMs: 400, applyQueueMs: 20, processingMs: 20 }
 const fixture = useStandIn('ws-log', { defaultTimings: fast })
 const { workspace, inputs } = fixture
 
-/** The lines between `::group::<title>` and the next `::endgroup::`. */
+/** The plain lines of the first group whose title starts with `title`. */
 function group(stdout: string, title: string): string[] {
-  const lines = stdout.split('\n')
-  const start = lines.findIndex(l => l.startsWith(`::group::${title}`))
-  if (start === -1) return []
-  const end = lines.findIndex((l, i) => i > start && l === '::endgroup::')
-  return lines.slice(start + 1, end === -1 ? undefined : end).filter(l => !l.startsWith('::debug::'))
+  return groupLines(stepFacts(stdout), title)
+}
+
+/** The policy check's line: its status and its numbers. */
+function policyLines(stdout: string): [string | undefined, string[]][] {
+  return stepFacts(stdout)
+    .lines.filter(l => l.startsWith('Policy check:'))
+    .map(l => [l.match(/\b(passed|soft_failed|hard_failed|overridden)\b/)?.[1], l.match(/\d+|\b[\w-]+-mandatory\b/g) ?? []])
 }
 
 describe('live plan and apply logs', () => {
@@ -33,7 +37,7 @@ describe('live plan and apply logs', () => {
           while ((nl = buffer.indexOf('\n')) !== -1) {
             const line = buffer.slice(0, nl)
             buffer = buffer.slice(nl + 1)
-            if (line.includes('Plan to create')) seen.push({ line, planStatus: fixture.server.runsOf(ws.id)[0]?.plan.status })
+            if (line.includes(StandInText.planned.create)) seen.push({ line, planStatus: fixture.server.runsOf(ws.id)[0]?.plan.status })
           }
         })
       }
@@ -43,9 +47,9 @@ describe('live plan and apply logs', () => {
     // The planned changes are written half-way through the plan: the step showed them before the plan ended.
     expect(seen.map(s => s.planStatus)).toEqual(['running', 'running'])
     const plan = group(r.stdout, `Plan: demo-org/${ws.name}`)
-    expect(plan.some(l => l.includes('aws_instance.web[1]: Plan to create'))).toBe(true)
+    expect(plan.some(l => l.includes(`aws_instance.web[1]: ${StandInText.planned.create}`))).toBe(true)
     const apply = group(r.stdout, `Apply: demo-org/${ws.name}`)
-    expect(apply.some(l => l.includes('Apply complete! Resources: 2 added, 0 changed, 0 destroyed.'))).toBe(true)
+    expect(apply.some(l => l.includes(StandInText.applyTotals(2, 0, 0)))).toBe(true)
   })
 
   it('renders structured run output as text, not JSON; sensitive output values never appear', async () => {
@@ -60,9 +64,9 @@ describe('live plan and apply logs', () => {
     expect(plan).toEqual(
       expect.arrayContaining([
         'Terraform 1.9.5',
-        expect.stringContaining('aws_security_group.app_0: Plan to update'),
-        expect.stringContaining('aws_s3_bucket.legacy_0: Plan to delete'),
-        expect.stringContaining('Plan: 1 to add, 1 to change, 1 to destroy.')
+        expect.stringContaining(`aws_security_group.app_0: ${StandInText.planned.update}`),
+        expect.stringContaining(`aws_s3_bucket.legacy_0: ${StandInText.planned.delete}`),
+        expect.stringContaining(StandInText.planTotals(1, 1, 1))
       ])
     )
     expect(r.stdout).not.toContain('"@message"')
@@ -77,7 +81,7 @@ describe('live plan and apply logs', () => {
     const r = await runStep({ inputs: inputs(ws.name) })
     expect(r.code).toBe(0)
     expect(group(r.stdout, `Plan: demo-org/${ws.name}`)).toEqual(
-      expect.arrayContaining(['Terraform v1.9.5', '  \u001b[1m# aws_instance.web[0]\u001b[0m will be created'])
+      expect.arrayContaining(['Terraform v1.9.5', StandInText.plainCreate('aws_instance.web[0]')])
     )
   })
 
@@ -85,8 +89,12 @@ describe('live plan and apply logs', () => {
     const ws = workspace({ logEtx: false })
     const r = await runStep({ inputs: inputs(ws.name) })
     expect(r.code).toBe(0)
-    expect(group(r.stdout, `Plan: demo-org/${ws.name}`)).toEqual(expect.arrayContaining([expect.stringContaining('Plan: 1 to add')]))
-    expect(group(r.stdout, `Apply: demo-org/${ws.name}`)).toEqual(expect.arrayContaining([expect.stringContaining('Apply complete!')]))
+    expect(group(r.stdout, `Plan: demo-org/${ws.name}`)).toEqual(
+      expect.arrayContaining([expect.stringContaining(StandInText.planTotals(1, 0, 0))])
+    )
+    expect(group(r.stdout, `Apply: demo-org/${ws.name}`)).toEqual(
+      expect.arrayContaining([expect.stringContaining(StandInText.applyComplete)])
+    )
     const run = fixture.server.runsOf(ws.id)[0]
     // The step noticed the end within the usual polling lag, not after a log timeout.
     expect(r.exitedAt - (run?.terminalAt ?? 0)).toBeLessThan(4_000)
@@ -97,7 +105,14 @@ describe('live plan and apply logs', () => {
     const r = await runStep({ inputs: inputs(ws.name) })
     expect(r.code).toBe(0)
     expect(r.outputs.status).toBe('applied')
-    expect(r.stdout).toMatch(/::warning::The plan log cannot be shown \(the log host answered 403\)/)
+    // A warning per stage, with the log host's status and the input that turns logs off; no log shown.
+    const facts = stepFacts(r.stdout)
+    expect(facts.warnings.map(w => [w.statuses, w.inputs, w.text.match(/\b(plan|apply)\b/)?.[1]])).toEqual([
+      [[403], ['show_logs'], 'plan'],
+      [[403], ['show_logs'], 'apply']
+    ])
+    expect(kinds(facts)).toEqual(['warning', 'warning'])
+    expect(Object.keys(facts.groups)).toEqual([])
   })
 
   it('never prints the log URL, masks it, and never sends the token to the log host', async () => {
@@ -120,9 +135,11 @@ describe('live plan and apply logs', () => {
     const ws = workspace({ failPlans: 5 })
     const r = await runStep({ inputs: inputs(ws.name, { retry: 'false' }) })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(
-      /::error::Run run-\w+ errored during plan \(Error: Reference to undeclared resource, main\.tf line 12\): http:\/\/127\.0\.0\.1:\d+\/app\/demo-org\/workspaces\/ws-log-\d+\/runs\/run-\w+ Not retried/
-    )
+    // The only annotation: an error with the run, its URL, and the diagnostic with where it is.
+    const error = only(stepFacts(r.stdout).annotations)
+    expect([error.kind, error.runIds, error.urls]).toEqual(['error', [r.outputs.run_id], [r.outputs.run_url]])
+    expect(error.text).toContain(`(Error: ${StandInText.planError}, ${StandInText.planErrorWhere})`)
+    expect(fixture.server.runsOf(ws.id)).toHaveLength(1)
   })
 
   it('show_logs: false prints no log, and reads the plan log only once the run has ended, for the summary', async () => {
@@ -131,7 +148,7 @@ describe('live plan and apply logs', () => {
     const r = await runStep({ inputs: inputs(ws.name, { show_logs: 'false' }) })
     expect(r.code).toBe(0)
     expect(r.stdout).not.toContain('::group::Plan:')
-    expect(r.stdout).not.toContain('Plan to create')
+    expect(r.stdout).not.toContain(StandInText.planned.create)
     const reads = fixture.server.archivistReads.slice(before)
     const ended = fixture.server.runsOf(ws.id)[0]?.terminalAt ?? Infinity
     expect(reads.every(at => at >= ended)).toBe(true)
@@ -142,21 +159,26 @@ describe('live plan and apply logs', () => {
     const soft = workspace({ policy: 'soft-fail' })
     const plan = await runStep({ inputs: inputs(soft.name, { operation: 'plan' }) })
     expect(plan.code).toBe(0)
-    expect(plan.stdout).toContain('Policy check: soft_failed (2 passed, 1 soft-mandatory failed)')
+    expect(policyLines(plan.stdout)).toEqual([['soft_failed', ['2', '1', 'soft-mandatory']]])
 
     const advisory = workspace({ runTask: 'advisory-failed', policy: 'pass' })
     const applied = await runStep({ inputs: inputs(advisory.name) })
     expect(applied.code).toBe(0)
-    expect(applied.stdout).toMatch(
-      /Run task security-scan \(post_plan, advisory\): failed: 2 high-severity findings\. https:\/\/scanner\.example\.test\/results\/run-\w+/
-    )
-    expect(applied.stdout).toContain('Policy check: passed (3 passed)')
-    expect(applied.stdout.match(/Run task security-scan/g)).toHaveLength(1)
+    // One line for the task: its name, stage, enforcement, result, message and link.
+    const tasks = stepFacts(applied.stdout).lines.filter(l => l.includes('security-scan'))
+    expect(tasks).toHaveLength(1)
+    const task = textFacts(tasks[0] as string)
+    expect(task.urls).toEqual([`https://scanner.example.test/results/${applied.outputs.run_id}`])
+    expect(task.text).toMatch(new RegExp(`\\(post_plan, advisory\\): failed: ${StandInText.taskFindings.replace('.', '\\.')} `))
+    expect(policyLines(applied.stdout)).toEqual([['passed', ['3']]])
 
     const mandatory = workspace({ runTask: 'mandatory-failed' })
     const failed = await runStep({ inputs: inputs(mandatory.name) })
     expect(failed.code).toBe(1)
-    expect(failed.stdout).toMatch(/Run task security-scan \(post_plan, mandatory\): failed/)
-    expect(failed.stdout).toMatch(/::error::Run run-\w+ errored outside its plan and apply/)
+    const taskLines = stepFacts(failed.stdout).lines.filter(l => l.includes('security-scan'))
+    expect(taskLines).toEqual([expect.stringContaining('(post_plan, mandatory): failed')])
+    const error = only(stepFacts(failed.stdout).annotations)
+    expect([error.kind, error.runIds, error.urls]).toEqual(['error', [failed.outputs.run_id], [failed.outputs.run_url]])
+    expect(fixture.server.runs.get(failed.outputs.run_id as string)).toMatchObject({ status: 'errored', taskResult: 'failed' })
   })
 })

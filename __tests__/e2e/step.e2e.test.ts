@@ -3,12 +3,23 @@
  * over real HTTP. Each test owns a workspace; the stand-in plays HCP Terraform and the "humans".
  */
 import { describe, expect, it } from '@jest/globals'
-import { useStandIn } from '../helpers/stand-in.ts'
+import { StandInText, useStandIn } from '../helpers/stand-in.ts'
 import { runStep, waitFor } from '../helpers/action-runner.ts'
+import { kinds, lineFacts, only, stepFacts, summaryFacts } from '../helpers/step-facts.ts'
 
 const fast = { queueMs: 20, planMs: 150, applyMs: 150, applyQueueMs: 20, policyMs: 50, costEstimateMs: 50 }
 const fixture = useStandIn('ws-e2e', { defaultTimings: fast, tokens: { 'test-token': '*', 'other-org-token': ['other-org'] } })
 const { workspace, inputs } = fixture
+/** The run's page on the stand-in, as the step links it. */
+const runUrl = (ws: { name: string }, runId: string | undefined): string =>
+  `${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`
+/** The stop requests (discard, cancel, force-cancel) the stand-in saw for a run. */
+const stopRequests = (runId: string): string[] =>
+  fixture.server.requests
+    .filter(
+      q => q.method === 'POST' && q.path.startsWith(`/api/v2/runs/${runId}/`) && /\/actions\/(discard|cancel|force-cancel)$/.test(q.path)
+    )
+    .map(q => q.path)
 
 describe('the bundled action against the stand-in', () => {
   it('applies, confirms, and passes non-sensitive outputs on; the sensitive one appears nowhere', async () => {
@@ -37,12 +48,19 @@ describe('the bundled action against the stand-in', () => {
     const runs = fixture.server.runsOf(ws.id)
     expect(runs).toHaveLength(1)
     expect(runs[0]?.autoApply).toBe(false)
-    expect(runs[0]?.message).toMatch(/^Apply queued by GitHub Actions: acme\/infra, workflow "deploy" run #17, commit 0123456/)
+    // The run's message names the operation, the repository, the workflow, its run number and the commit.
+    expect(runs[0]?.message).toMatch(/^Apply\b.*\bacme\/infra\b.*"deploy".*#17\b.*\b0123456/)
     for (const text of [r.stdout, r.stderr, r.summary, JSON.stringify(r.outputs)]) expect(text).not.toContain('hunter2')
-    expect(r.summary).toContain('Terraform apply: demo-org/')
-    expect(r.summary).toMatch(/<th>Status<\/th><td>✅ <code>applied<\/code>/)
-    expect(r.summary).toMatch(/<th>Resources<\/th><td>\+3 ~1 -0/)
-    expect(r.summary).toContain(`href="${r.outputs.run_url}"`)
+    const summary = summaryFacts(r.summary)
+    expect(summary.heading).toMatch(new RegExp(`^✅ .*\\bapply\\b.*demo-org/${ws.name}$`))
+    expect(summary.cells).toMatchObject({
+      Workspace: `demo-org/${ws.name}`,
+      Run: r.outputs.run_id,
+      Operation: 'apply',
+      Status: '✅ applied',
+      Resources: '+3 ~1 -0'
+    })
+    expect(summary.links.Run).toEqual([r.outputs.run_url])
     expect(r.state.active_run_id).toBe('')
   })
 
@@ -85,10 +103,14 @@ describe('the bundled action against the stand-in', () => {
     const ids = JSON.parse(r.outputs.run_ids as string) as string[]
     expect(ids).toHaveLength(3)
     expect(ids.map(id => fixture.server.runs.get(id)?.status)).toEqual(['errored', 'errored', 'applied'])
-    expect(r.stdout).toMatch(
-      /::warning::Run run-\w+ errored during plan \(Error: Reference to undeclared resource, main.tf line 12\): .* Queueing run 2 of 4 in 0.3 s/
-    )
-    expect(r.stdout).toMatch(/Queueing run 3 of 4 in 0.4 s/)
+    // A warning per errored run, with its ID, its URL, its first diagnostic and the wait before the next.
+    const facts = stepFacts(r.stdout)
+    expect(kinds(facts)).toEqual(['warning', 'warning'])
+    expect(facts.warnings.map(w => [w.runIds, w.urls, w.seconds])).toEqual([
+      [[ids[0]], [runUrl(ws, ids[0])], [0.3]],
+      [[ids[1]], [runUrl(ws, ids[1])], [0.4]]
+    ])
+    for (const w of facts.warnings) expect(w.text).toContain(`${StandInText.planError}, ${StandInText.planErrorWhere}`)
   })
 
   it('fails with the run URL when every run errors, and says it gave up', async () => {
@@ -96,10 +118,13 @@ describe('the bundled action against the stand-in', () => {
     const r = await runStep({ inputs: inputs(ws.name, { retry_attempts: '1', retry_backoff_min: '0.1' }) })
     expect(r.code).toBe(1)
     expect(r.outputs).toMatchObject({ status: 'errored', attempts: '2' })
-    expect(r.stdout).toMatch(
-      /::error::Run run-\w+ errored during apply \(Error: creating EC2 Instance: InsufficientInstanceCapacity\): http:\/\/127.0.0.1:\d+\/app\/demo-org\/workspaces\/ws-e2e-\d+\/runs\/run-\w+ Gave up after 2 runs \(retry_attempts: 1\)/
-    )
-    expect(r.summary).toMatch(/❌/)
+    // One warning for the first run, one error for the last: its ID, URL and diagnostic, and the input that bounded the tries.
+    const facts = stepFacts(r.stdout)
+    expect(kinds(facts)).toEqual(['warning', 'error'])
+    const error = only(facts.errors)
+    expect([error.runIds, error.urls, error.inputs]).toEqual([[r.outputs.run_id], [r.outputs.run_url], ['retry_attempts']])
+    expect(error.text).toContain(StandInText.applyError)
+    expect(summaryFacts(r.summary).cells.Status).toBe('❌ errored')
   })
 
   it('with manual_confirm waits for a person to confirm', async () => {
@@ -114,7 +139,14 @@ describe('the bundled action against the stand-in', () => {
     expect(confirmed).toBe(true)
     expect(r.code).toBe(0)
     expect(r.outputs.status).toBe('applied')
-    expect(r.stdout).toMatch(/::notice::Run run-\w+ is waiting for a person to confirm it/)
+    // One notice, with the run's ID and URL and the input that made it wait.
+    const notice = only(stepFacts(r.stdout).annotations)
+    expect([notice.kind, notice.runIds, notice.urls, notice.inputs]).toEqual([
+      'notice',
+      [r.outputs.run_id],
+      [r.outputs.run_url],
+      ['manual_confirm']
+    ])
   })
 
   it('waits for a policy override even with manual_confirm false, then confirms itself', async () => {
@@ -126,7 +158,10 @@ describe('the bundled action against the stand-in', () => {
     const r = await done
     expect(r.code).toBe(0)
     expect(r.outputs.status).toBe('applied')
-    expect(r.stdout).toMatch(/::notice::Run run-\w+: a soft-mandatory policy failed. Someone allowed to override policies must override it/)
+    // One notice, with the run's ID and URL, and no input to blame (manual_confirm is false).
+    const notice = only(stepFacts(r.stdout).annotations)
+    expect([notice.kind, notice.runIds, notice.urls, notice.inputs]).toEqual(['notice', [r.outputs.run_id], [r.outputs.run_url], []])
+    expect(fixture.server.runs.get(r.outputs.run_id as string)?.policyStatus).toBe('overridden')
   })
 
   it('fails on a hard-mandatory policy failure without retrying', async () => {
@@ -134,7 +169,9 @@ describe('the bundled action against the stand-in', () => {
     const r = await runStep({ inputs: inputs(ws.name) })
     expect(r.code).toBe(1)
     expect(r.outputs.attempts).toBe('1')
-    expect(r.stdout).toMatch(/hard-mandatory policy/)
+    expect(fixture.server.runsOf(ws.id).map(run => [run.status, run.policyStatus])).toEqual([['errored', 'hard_failed']])
+    const error = only(stepFacts(r.stdout).annotations)
+    expect([error.kind, error.runIds, error.urls]).toEqual(['error', [r.outputs.run_id], [r.outputs.run_url]])
   })
 
   it('with wait_for_run false queues an auto-apply run and returns at once', async () => {
@@ -166,7 +203,13 @@ describe('the bundled action against the stand-in', () => {
     fixture.server.discard(blocker.data.id)
     const r = await done
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(new RegExp(`is pending after \\d+ s: waiting for run ${blocker.data.id} to finish`))
+    // Lines name the step's run, pending, and the run it waits behind, with that run's URL.
+    const waiting = lineFacts(stepFacts(r.stdout)).filter(l => l.runIds.includes(blocker.data.id))
+    expect(waiting.length).toBeGreaterThan(0)
+    for (const line of waiting) {
+      expect([line.runIds, line.urls]).toEqual([[r.outputs.run_id, blocker.data.id], [runUrl(ws, blocker.data.id)]])
+      expect(line.text).toContain('pending')
+    }
   }, 40_000)
 
   it('says the workspace is locked, waits pending, and goes on once it is unlocked', async () => {
@@ -180,9 +223,10 @@ describe('the bundled action against the stand-in', () => {
     const r = await done
     expect(r.code).toBe(0)
     expect(r.outputs.status).toBe('applied')
-    expect(r.stdout).toMatch(
-      /::notice::Workspace demo-org\/ws-e2e-\d+ is locked \(maintenance window\): the run will stay pending until it is unlocked/
-    )
+    // One notice naming the workspace and the lock's reason.
+    const notice = only(stepFacts(r.stdout).annotations)
+    expect([notice.kind, notice.workspaces]).toEqual(['notice', [`demo-org/${ws.name}`]])
+    expect(notice.text).toContain('(maintenance window)')
   })
 
   it('times out, discards the run it queued, and fails with its URL', async () => {
@@ -191,7 +235,11 @@ describe('the bundled action against the stand-in', () => {
     expect(r.code).toBe(1)
     const run = fixture.server.runs.get(r.outputs.run_id as string)
     expect(run?.status).toBe('discarded')
-    expect(r.stdout).toMatch(/::error::Timed out after 3 s \(input 'timeout_minutes'\) while run run-\w+ was 'planned'; it was discarded/)
+    // The error names the input, the time, the run with its URL, where it was and where it ended.
+    const error = only(stepFacts(r.stdout).errors)
+    expect([error.inputs, error.seconds, error.runIds, error.urls]).toEqual([['timeout_minutes'], [3], [run?.id], [runUrl(ws, run?.id)]])
+    expect(error.quoted).toEqual(['timeout_minutes', 'planned', 'discarded'])
+    expect(stopRequests(run?.id as string)).toEqual([`/api/v2/runs/${run?.id}/actions/discard`])
     // The status output is where the run ended after the stop, not the last status polled.
     expect(r.outputs.status).toBe('discarded')
     expect(r.state.active_run_id).toBe('')
@@ -206,7 +254,11 @@ describe('the bundled action against the stand-in', () => {
       }
     })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/The job was cancelled while run run-\w+ was 'applying'; a cancel was requested/)
+    const runId = fixture.server.runsOf(ws.id)[0]?.id as string
+    const error = only(stepFacts(r.stdout).annotations)
+    expect([error.kind, error.runIds, error.urls, error.inputs]).toEqual(['error', [runId], [runUrl(ws, runId)], []])
+    expect(error.quoted[0]).toBe('applying')
+    expect(stopRequests(runId)).toEqual([`/api/v2/runs/${runId}/actions/cancel`])
     await waitFor(() => fixture.server.runsOf(ws.id)[0]?.status === 'canceled', 5000, 'canceled')
     expect(r.state.active_run_id).toBe('')
   })
@@ -225,11 +277,20 @@ describe('the bundled action against the stand-in', () => {
     expect(main.state.active_run_id).toBe(runId)
     const post = await runStep({ inputs: inp, state: main.state })
     expect(post.code).toBe(0)
-    expect(post.stdout).toMatch(new RegExp(`::warning::Run ${runId}\\b`))
-    expect(post.stdout).toContain(`${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`)
+    const warning = only(stepFacts(post.stdout).annotations)
+    expect([warning.kind, warning.runIds, warning.urls, warning.quoted]).toEqual([
+      'warning',
+      [runId],
+      [runUrl(ws, runId)],
+      ['planned', 'discarded']
+    ])
     expect(fixture.server.runs.get(runId)?.status).toBe('discarded')
+    expect(stopRequests(runId)).toEqual([`/api/v2/runs/${runId}/actions/discard`])
+    // Run again on the same state: the run had ended, nothing more is sent to stop it.
     const again = await runStep({ inputs: inp, state: main.state })
-    expect(again.stdout).toMatch(/it had already ended \('discarded'\)/)
+    const after = only(stepFacts(again.stdout).annotations)
+    expect([after.kind, after.runIds, after.quoted]).toEqual(['warning', [runId], ['discarded', 'discarded']])
+    expect(stopRequests(runId)).toHaveLength(1)
   })
 
   it('guarantee: never cancels an apply unless the job was cancelled or timed out with cancel_on_abort — a main step killed without a word (a crash) leaves its apply to finish', async () => {
@@ -248,14 +309,9 @@ describe('the bundled action against the stand-in', () => {
     const post = await runStep({ inputs: inp, state: main.state })
     expect(post.code).toBe(0)
     // Said with the run's URL, as a warning, and nothing sent to stop it.
-    expect(post.stdout).toMatch(
-      new RegExp(`::warning::Run ${runId}\\b.*${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`)
-    )
-    expect(
-      fixture.server.requests.filter(
-        q => q.method === 'POST' && q.path.startsWith(`/api/v2/runs/${runId}/`) && /\/actions\/(discard|cancel|force-cancel)$/.test(q.path)
-      )
-    ).toEqual([])
+    const warning = only(stepFacts(post.stdout).annotations)
+    expect([warning.kind, warning.runIds, warning.urls]).toEqual(['warning', [runId], [runUrl(ws, runId)]])
+    expect(stopRequests(runId)).toEqual([])
     await waitFor(() => fixture.server.runs.get(runId)?.status === 'applied', 10_000, 'applied')
   })
 
@@ -276,8 +332,13 @@ describe('the bundled action against the stand-in', () => {
     const post = await runStep({ inputs: inp, state: main.state })
     const runs = fixture.server.runsOf(ws.id)
     expect(runs).toHaveLength(1)
-    expect(post.stdout).toMatch(new RegExp(`::warning::Run ${runs[0]?.id} was left in progress .*: it was discarded`))
-    expect(post.stdout).toContain(`${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runs[0]?.id}`)
+    const warning = only(stepFacts(post.stdout).annotations)
+    expect([warning.kind, warning.runIds, warning.urls, warning.quoted]).toEqual([
+      'warning',
+      [runs[0]?.id],
+      [runUrl(ws, runs[0]?.id)],
+      ['planned', 'discarded']
+    ])
     expect(runs[0]?.status).toBe('discarded')
   })
 
@@ -294,15 +355,20 @@ describe('the bundled action against the stand-in', () => {
     const ws = workspace({ hasConfiguration: false })
     const r = await runStep({ inputs: inputs(ws.name, { operation: 'destroy' }) })
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/::notice::.*never had a configuration version, so there is nothing to destroy/)
+    const notice = only(stepFacts(r.stdout).annotations)
+    expect([notice.kind, notice.workspaces, notice.runIds]).toEqual(['notice', [`demo-org/${ws.name}`], []])
     expect(r.outputs).toMatchObject({ run_id: '', attempts: '0', status: '' })
+    expect(fixture.server.runsOf(ws.id)).toEqual([])
   })
 
   it('refuses bad input before sending any request, naming the input', async () => {
     const before = fixture.server.requests.length
     const r = await runStep({ inputs: inputs('x', { operation: 'deploy' }) })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/::error::Input 'operation': 'deploy' is not one of: apply, destroy, plan/)
+    // One error naming the input and the value, and the values it takes.
+    const error = only(stepFacts(r.stdout).annotations)
+    expect([error.kind, error.inputs, error.quoted]).toEqual(['error', ['operation'], ['operation', 'deploy']])
+    expect(error.text).toMatch(/\bapply, destroy, plan\b/)
     expect(fixture.server.requests.length).toBe(before)
   })
 
@@ -310,7 +376,9 @@ describe('the bundled action against the stand-in', () => {
     const ws = workspace()
     const r = await runStep({ inputs: inputs(ws.name, { token: 'expired-token' }) })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/::error::127.0.0.1:\d+ rejected the token \(401 Unauthorized\).*Check the 'token' input/)
+    const error = only(stepFacts(r.stdout).annotations)
+    expect([error.kind, error.statuses, error.inputs]).toEqual(['error', [401], ['token']])
+    expect(error.text).toContain(new URL(fixture.server.url).host)
     expect(r.stdout.replace(/::add-mask::.*\n/, '')).not.toContain('expired-token')
   })
 
@@ -318,9 +386,46 @@ describe('the bundled action against the stand-in', () => {
     const ws = workspace()
     const r = await runStep({ inputs: inputs(ws.name, { token: 'other-org-token' }) })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(
-      /::error::Workspace 'ws-e2e-\d+' in organization 'demo-org' \(inputs 'workspace' and 'organization'\) was not found/
-    )
+    const error = only(stepFacts(r.stdout).annotations)
+    expect([error.kind, error.statuses, error.inputs]).toEqual(['error', [404], ['workspace', 'organization', 'hostname']])
+    expect(error.quoted.slice(0, 2)).toEqual([ws.name, 'demo-org'])
+  })
+
+  // The wording of the step's messages, one test per family; the tests above assert facts.
+  it('golden: a run that errored, was retried, and was given up on', async () => {
+    const ws = workspace({ failApplies: 5 })
+    const r = await runStep({ inputs: inputs(ws.name, { retry_attempts: '1', retry_backoff_min: '0.1' }) })
+    const [first, last] = JSON.parse(r.outputs.run_ids as string) as string[]
+    expect(stepFacts(r.stdout).annotations.map(a => [a.kind, a.text])).toEqual([
+      [
+        'warning',
+        `Run ${first} errored during apply (Error: ${StandInText.applyError}): ${runUrl(ws, first)} Queueing run 2 of 2 in 0.1 s.`
+      ],
+      [
+        'error',
+        `Run ${last} errored during apply (Error: ${StandInText.applyError}): ${runUrl(ws, last)} Gave up after 2 runs (retry_attempts: 1).`
+      ]
+    ])
+  })
+
+  it('golden: a run that waits for a person, and the step that times out on it', async () => {
+    const ws = workspace()
+    const r = await runStep({ inputs: inputs(ws.name, { manual_confirm: 'true', timeout_minutes: '0.05' }) })
+    const id = r.outputs.run_id as string
+    expect(stepFacts(r.stdout).annotations.map(a => [a.kind, a.text])).toEqual([
+      ['notice', `Run ${id} is waiting for a person to confirm it (manual_confirm is true): ${runUrl(ws, id)}`],
+      [
+        'error',
+        `Timed out after 3 s (input 'timeout_minutes') while run ${id} was 'planned'; it was discarded (now 'discarded'): ${runUrl(ws, id)}`
+      ]
+    ])
+  })
+
+  it('golden: a bad input', async () => {
+    const r = await runStep({ inputs: inputs('x', { operation: 'deploy' }) })
+    expect(stepFacts(r.stdout).annotations.map(a => [a.kind, a.text])).toEqual([
+      ['error', "Input 'operation': 'deploy' is not one of: apply, destroy, plan."]
+    ])
   })
 
   it('accepts workspace_id and TFE_TOKEN from the environment', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { useStandIn } from '../helpers/stand-in.ts'
 import { runStep } from '../helpers/action-runner.ts'
 import { ActionsBot, GithubDouble } from '../helpers/github-double.ts'
+import { only, stepFacts, summaryFacts } from '../helpers/step-facts.ts'
 
 const fast = { queueMs: 20, planMs: 300, applyMs: 300, applyQueueMs: 20, processingMs: 20 }
 const fixture = useStandIn('ws-sum', { defaultTimings: fast })
@@ -44,8 +45,12 @@ describe('the change table', () => {
       ['🟡 update', 'aws_security_group.app_0'],
       ['🔴 delete', 'aws_s3_bucket.legacy_0']
     ])
-    expect(r.summary).toContain('<b>Plan: 2 to add, 1 to change, 1 to destroy.</b>')
-    expect(r.summary).toMatch(/Output changes \(2\).*<code>vpc_id<\/code>: create.*<code>db_password<\/code>: create \(sensitive\)/s)
+    const summary = summaryFacts(r.summary)
+    expect(summary.totals).toEqual({ operation: 'plan', add: 2, change: 1, destroy: 1, import: 0 })
+    expect(summary.outputChanges).toEqual([
+      { name: 'vpc_id', action: 'create', sensitive: false },
+      { name: 'db_password', action: 'create', sensitive: true }
+    ])
     expect(r.summary).not.toContain('hunter2')
     expect(r.summary).not.toContain('vpc-1')
   })
@@ -56,15 +61,16 @@ describe('the change table', () => {
     expect(fromJson.code).toBe(0)
     expect(rows(fromJson.summary)).toEqual([['🟢 create', 'aws_instance.web[0]']])
     expect(fixture.server.requests.some(q => q.path.endsWith('/json-output') && q.status === 307)).toBe(true)
+    expect(summaryFacts(fromJson.summary).notes).toEqual([])
 
     const denied = workspace({ logFormat: 'plain', planJsonDenied: true })
     const counts = await runStep({ inputs: inputs(denied.name, { operation: 'plan' }) })
     expect(counts.code).toBe(0)
     expect(rows(counts.summary)).toEqual([])
-    expect(counts.summary).toContain('<b>Plan: 1 to add, 0 to change, 0 to destroy.</b>')
-    expect(counts.summary).toMatch(
-      /Only the counts are shown: the token may not read the plan's JSON output \(it needs workspace admin access\)/
-    )
+    // The counts, and a note saying why there is no list.
+    const summary = summaryFacts(counts.summary)
+    expect(summary.totals).toEqual({ operation: 'plan', add: 1, change: 0, destroy: 0, import: 0 })
+    expect(summary.notes).toHaveLength(1)
   })
 
   it('cuts a long list with a visible "… and N more" and keeps the totals line', async () => {
@@ -73,7 +79,7 @@ describe('the change table', () => {
     expect(r.code).toBe(0)
     // The job summary has room for every row of this one.
     expect(rows(r.summary)).toHaveLength(1500)
-    expect(r.summary).toContain('<b>Plan: 1500 to add, 0 to change, 0 to destroy.</b>')
+    expect(summaryFacts(r.summary)).toMatchObject({ totals: { operation: 'plan', add: 1500, change: 0, destroy: 0 }, cuts: [] })
   })
 })
 
@@ -113,8 +119,11 @@ describe('the pull-request comment', () => {
     expect(r.code).toBe(0)
     const body = github.comments.get(8)?.[0]?.body ?? ''
     expect(body.length).toBeLessThanOrEqual(65_536)
-    expect(body).toMatch(/… and \d+ more/)
-    expect(body).toContain('<b>Plan: 1500 to add, 0 to change, 0 to destroy.</b>')
+    // The rows shown and the "… and N more" add up to every change, and the totals stay.
+    const comment = summaryFacts(body)
+    expect(comment.cuts).toHaveLength(1)
+    expect(comment.changes.length + (comment.cuts[0] as number)).toBe(1500)
+    expect(comment.totals).toEqual({ operation: 'plan', add: 1500, change: 0, destroy: 0, import: 0 })
   })
 
   it("a token without 'pull-requests: write' gets a warning naming the permission, not a failure", async () => {
@@ -126,9 +135,15 @@ describe('the pull-request comment', () => {
         ...pullRequest(9)
       })
       expect(r.code).toBe(0)
-      expect(r.stdout).toMatch(
-        /::warning::Could not comment on pull request #9 \(403\): the token needs the 'pull-requests: write' permission/
-      )
+      // One warning: the pull request, GitHub's status, the permission to add and the input that turns comments off.
+      const warning = only(stepFacts(r.stdout).annotations)
+      expect([warning.kind, warning.statuses, warning.quoted, warning.inputs]).toEqual([
+        'warning',
+        [403],
+        ['pull-requests: write'],
+        ['comment_on_pr']
+      ])
+      expect(warning.text).toMatch(/#9\b/)
     } finally {
       github.refuse = false
     }
@@ -165,8 +180,10 @@ describe('the pull-request comment', () => {
       })
       expect(r.code).toBe(0)
       expect(r.signal).toBeNull()
-      expect(r.stdout).toMatch(/::warning::[^\n]*#11/)
-      expect(r.stdout).not.toContain('pull-requests: write')
+      // One warning: the pull request and the bound it waited, no permission to blame.
+      const warning = only(stepFacts(r.stdout).annotations)
+      expect([warning.kind, warning.seconds, warning.quoted, warning.statuses]).toEqual(['warning', [30], [], []])
+      expect(warning.text).toMatch(/#11\b/)
       expect(r.durationMs - quiet.durationMs).toBeLessThan(35_000)
     } finally {
       github.hang = false

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import type { WorkspaceSpec } from '../../stand-in/server.ts'
 import { useStandIn } from '../helpers/stand-in.ts'
 import { runStep } from '../helpers/action-runner.ts'
+import { only, stepFacts, type Annotation } from '../helpers/step-facts.ts'
 
 const fast = { queueMs: 20, planMs: 200, applyMs: 200, applyQueueMs: 20, processingMs: 20 }
 const fixture = useStandIn('ws-cv', { defaultTimings: fast })
@@ -40,6 +41,18 @@ function step(ws: { name: string }, root: string, extra: Record<string, string>,
 /** The paths of the archive the stand-in received for the step's configuration version. */
 function uploaded(r: { outputs: Record<string, string> }): string[] {
   return fixture.server.configurationVersions.get(r.outputs.configuration_version_id as string)?.entries ?? []
+}
+
+/** The run's page on the stand-in, as the step links it. */
+function runUrl(ws: { name: string }, runId: string | undefined): string {
+  return `${fixture.server.url}/app/demo-org/workspaces/${ws.name}/runs/${runId}`
+}
+
+/** The step's only annotation, which must be an error. */
+function theError(r: { stdout: string }): Annotation {
+  const error = only(stepFacts(r.stdout).annotations)
+  expect(error.kind).toBe('error')
+  return error
 }
 
 /** Nothing was created on the workspace: no configuration version (not even asked for), no run. */
@@ -115,11 +128,13 @@ describe('the checkout as a configuration version', () => {
     const apply = await step(ws, root, { run_id: stale })
     expect(apply.code).toBe(1)
     expect(apply.outputs.status).toBe('discarded')
-    expect(apply.stdout).toMatch(
-      new RegExp(
-        `::error::Run ${stale} was discarded: the workspace changed after this plan \\(run ${other.outputs.run_id} applied since: .*\\); plan again`
-      )
-    )
+    // The error names the stale plan and the run applied since, with both links.
+    const error = theError(apply)
+    expect([error.runIds, error.urls]).toEqual([
+      [stale, other.outputs.run_id],
+      [runUrl(ws, other.outputs.run_id), runUrl(ws, stale)]
+    ])
+    expect(fixture.server.runs.get(stale)?.status).toBe('discarded')
   })
 
   it('a step given a saved plan that times out leaves the plan unconfirmed for another try, not discarded', async () => {
@@ -129,10 +144,16 @@ describe('the checkout as a configuration version', () => {
     const runId = plan.outputs.run_id as string
     const r = await step(ws, root, { run_id: runId, manual_confirm: 'true', timeout_minutes: '0.03' })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(
-      /::error::Timed out .* while run run-\w+ was 'planned_and_saved'; it is a saved plan this step was given \(run_id\); it was left unconfirmed/
-    )
+    // The error names the deadline's input, the run with its link and status, and that it came as run_id.
+    const error = only(stepFacts(r.stdout).errors)
+    expect([error.inputs, error.runIds, error.urls, error.quoted]).toEqual([
+      ['timeout_minutes', 'run_id'],
+      [runId],
+      [runUrl(ws, runId)],
+      ['timeout_minutes', 'planned_and_saved']
+    ])
     expect(fixture.server.runs.get(runId)?.status).toBe('planned_and_saved')
+    expect(fixture.server.requests.filter(q => q.method === 'POST' && q.path.startsWith(`/api/v2/runs/${runId}/actions/`))).toEqual([])
     expect(r.state.active_run_id).toBe('')
   })
 
@@ -142,7 +163,10 @@ describe('the checkout as a configuration version', () => {
     const plan = await step(a, checkout({ 'main.tf': twoResources }), { directory: '.', save_plan: 'true' })
     const r = await step(b, tmpdir(), { run_id: plan.outputs.run_id as string })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/::error::Run 'run-\w+' \(input 'run_id'\) belongs to workspace ws-\w+, not to 'demo-org\/ws-cv-\d+'/)
+    // The error names the input, the run, the workspace it belongs to and the one the step was given.
+    const error = theError(r)
+    expect([error.inputs, error.runIds, error.workspaces]).toEqual([['run_id'], [plan.outputs.run_id], [`demo-org/${b.name}`]])
+    expect(error.text).toContain(a.id)
     expect(fixture.server.runs.get(plan.outputs.run_id as string)?.status).toBe('planned_and_saved')
   })
 
@@ -153,7 +177,8 @@ describe('the checkout as a configuration version', () => {
     expect(r.code).toBe(0)
     const id = r.outputs.configuration_version_id as string
     expect(fixture.server.uploads.filter(u => u.configurationVersionId === id).map(u => u.accepted)).toEqual([false, true])
-    expect(r.stdout).toMatch(/::warning::Uploading the configuration failed \(the upload answered 503\); trying again/)
+    const warning = only(stepFacts(r.stdout).annotations)
+    expect([warning.kind, warning.statuses]).toEqual(['warning', [503]])
   })
 
   it('refuses a directory that does not exist, one without .tf files, and a symlink that escapes it', async () => {
@@ -161,11 +186,12 @@ describe('the checkout as a configuration version', () => {
     const root = checkout({ 'docs/README.md': 'no terraform here', 'infra/main.tf': twoResources })
     symlinkSync('/etc/passwd', join(root, 'infra', 'passwd'))
     const missing = await step(ws, root, { operation: 'plan', directory: 'nope' })
-    expect(missing.stdout).toMatch(/::error::Input 'directory': 'nope' \(.*\) is not a directory/)
+    expect([theError(missing).inputs, theError(missing).quoted]).toEqual([['directory'], ['directory', 'nope']])
     const empty = await step(ws, root, { operation: 'plan', directory: 'docs' })
-    expect(empty.stdout).toMatch(/::error::Input 'directory': '.*docs' holds no \.tf or \.tf\.json file/)
+    expect([theError(empty).inputs, theError(empty).quoted]).toEqual([['directory'], ['directory', join(root, 'docs')]])
+    expect(theError(empty).text).toContain('.tf.json')
     const escaping = await step(ws, root, { operation: 'plan', directory: 'infra' })
-    expect(escaping.stdout).toMatch(/::error::Input 'directory': 'passwd' is a symlink to '\/etc\/passwd', outside the directory/)
+    expect([theError(escaping).inputs, theError(escaping).quoted]).toEqual([['directory'], ['directory', 'passwd', '/etc/passwd']])
     for (const r of [missing, empty, escaping]) expect(r.code).toBe(1)
     expect(fixture.server.configurationVersions.size).toBeGreaterThan(0)
     expect([...fixture.server.configurationVersions.values()].filter(v => v.workspaceId === ws.id)).toEqual([])
@@ -181,7 +207,13 @@ describe('the checkout as a configuration version', () => {
     expect(fromWd.outputs.resource_additions).toBe('2')
     const elsewhere = await step(ws, checkout({ 'other/main.tf': twoResources }), { operation: 'plan', directory: 'other' })
     expect(elsewhere.code).toBe(1)
-    expect(elsewhere.stdout).toMatch(/working directory 'infra\/network', so the archive must hold the repository root that contains it/)
+    // The error names the workspace, its working directory, the directory given and the input.
+    const error = theError(elsewhere)
+    expect([error.inputs, error.workspaces[0], error.quoted.slice(0, 3)]).toEqual([
+      ['directory'],
+      `demo-org/${ws.name}`,
+      [`demo-org/${ws.name}`, 'infra/network', 'other']
+    ])
   })
 })
 
@@ -225,7 +257,7 @@ describe('the bundled step decides .terraformignore as go-slug does', () => {
     writeFileSync(Buffer.concat([Buffer.from(`${root}/`), Buffer.from([0x66, 0xff, 0x2e, 0x74, 0x66])]), 'variable "x" {}')
     const refused = await step(ws, root, { operation: 'plan', directory: '.' })
     expect(refused.code).toBe(1)
-    expect(refused.stdout).toMatch(/::error::Input 'directory'.*'f\\xff\.tf'/)
+    expect([theError(refused).inputs, theError(refused).quoted]).toEqual([['directory'], ['directory', 'f\\xff.tf']])
     expect(refused.stdout).not.toMatch(/ENOENT|lstat/)
     nothingCreated(ws)
     writeFileSync(join(root, '.terraformignore'), 'f?.tf\n')
@@ -261,7 +293,7 @@ describe('input directory stays inside the checkout', () => {
       const { root, outside } = beside()
       const r = await step(ws, root, { operation: 'plan', directory: directory === '<absolute>' ? outside : directory })
       expect(r.code).toBe(1)
-      expect(r.stdout).toMatch(/::error::Input 'directory'/)
+      expect(theError(r).inputs).toEqual(['directory'])
       nothingCreated(ws)
     }
   )
@@ -272,7 +304,7 @@ describe('input directory stays inside the checkout', () => {
     // `repo` ends the path of the checkout itself: its parent would be the archive's root.
     const r = await step(ws, root, { operation: 'plan', directory: '.' })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/::error::Input 'directory'/)
+    expect(theError(r).inputs).toEqual(['directory'])
     nothingCreated(ws)
   })
 

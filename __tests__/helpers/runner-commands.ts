@@ -183,29 +183,38 @@ export function runnerLines(output: string): string[] {
 }
 
 /**
- * Every command the runner would act on in `output`, in order, as ActionCommandManager does:
- * after `stop-commands` nothing but the stop token is read until that token comes back.
+ * Every line of `output` with the command the runner would act on in it, if any, as
+ * ActionCommandManager reads them: after `stop-commands` nothing but the stop token is read until
+ * that token comes back (the lines in between are plain output).
  */
-export function runnerCommands(output: string): RunnerCommand[] {
-  const found: RunnerCommand[] = []
+export function runnerOutput(output: string): { line: string; command?: RunnerCommand }[] {
+  const read: { line: string; command?: RunnerCommand }[] = []
   let registered = [...KnownCommands]
   let stopToken: string | undefined
   for (const line of runnerLines(output)) {
     const command = parseLine(line, registered)
-    if (!command) continue
+    if (!command) {
+      read.push({ line })
+      continue
+    }
     if (stopToken !== undefined) {
       if (upper(command.command) === upper(stopToken)) {
         registered = registered.filter(r => r !== stopToken)
         stopToken = undefined
-        found.push(command)
-      }
+        read.push({ line, command })
+      } else read.push({ line })
       continue
     }
     if (command.command === 'stop-commands') {
       stopToken = command.data
       registered = [...registered, stopToken]
     }
-    found.push(command)
+    read.push({ line, command })
   }
-  return found
+  return read
+}
+
+/** Every command the runner would act on in `output`, in order (see runnerOutput). */
+export function runnerCommands(output: string): RunnerCommand[] {
+  return runnerOutput(output).flatMap(r => (r.command ? [r.command] : []))
 }

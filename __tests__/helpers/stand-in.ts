@@ -41,3 +41,29 @@ export function useStandIn(prefix: string, options: StandInOptions = {}): StandI
     }
   }
 }
+
+/**
+ * Text the stand-in serves as HCP Terraform's (stand-in/server.ts, stand-in/logs.ts), which the
+ * step relays: data the step passes on, not the step's own wording.
+ */
+export const StandInText = {
+  /** The summary of the diagnostic a failing plan writes (failPlans). */
+  planError: 'Reference to undeclared resource',
+  /** …and where the step says it is. */
+  planErrorWhere: 'main.tf line 12',
+  /** The summary of the diagnostic a failing apply writes (failApplies). */
+  applyError: 'creating EC2 Instance: InsufficientInstanceCapacity',
+  /** What a structured plan log says of a resource to create, update or delete, after its address. */
+  planned: { create: 'Plan to create', update: 'Plan to update', delete: 'Plan to delete' },
+  /** The start of an apply's closing line. */
+  applyComplete: 'Apply complete!',
+  /** A plan's closing line, with its counts. */
+  planTotals: (add: number, change: number, destroy: number): string => `Plan: ${add} to add, ${change} to change, ${destroy} to destroy.`,
+  /** An apply's closing line, with its counts. */
+  applyTotals: (add: number, change: number, destroy: number): string =>
+    `Apply complete! Resources: ${add} added, ${change} changed, ${destroy} destroyed.`,
+  /** A plain (not structured) plan log's heading of a resource to create, ANSI bold included. */
+  plainCreate: (address: string): string => `  \u001b[1m# ${address}\u001b[0m will be created`,
+  /** The run task's message when it fails (runTask: '…-failed'). */
+  taskFindings: '2 high-severity findings.'
+} as const

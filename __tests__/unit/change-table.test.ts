@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import { renderChanges, totalsLine } from '../../src/report/change-table.js'
 import { actionOf, fromJsonPlan, type ChangeReport } from '../../src/run-logs/changes.js'
 import type { ChangeAction } from '../../src/run-logs/render.js'
+import { summaryFacts } from '../helpers/step-facts.ts'
 
 function report(n: number, over: Partial<ChangeReport> = {}): ChangeReport {
   return {
@@ -26,8 +27,7 @@ describe('the change table', () => {
     expect(html.length).toBeLessThanOrEqual(20_000)
     const shown = html.match(/<tr><td>🟢 create<\/td>/g)?.length ?? 0
     expect(shown).toBeGreaterThan(50)
-    expect(html).toContain(`… and ${5000 - shown} more`)
-    expect(html).toContain('<b>Plan: 5000 to add, 0 to change, 0 to destroy.</b>')
+    expect(summaryFacts(html)).toMatchObject({ cuts: [5000 - shown], totals: { operation: 'plan', add: 5000, change: 0, destroy: 0 } })
     expect(html).toContain('Error: Boom</b> (main.tf line 3)')
   })
 
@@ -44,7 +44,8 @@ describe('the change table', () => {
     expect(rows).toEqual(expect.arrayContaining(['aws_db_instance.main', 'aws_s3_bucket.logs', 'aws_iam_role.ci']))
     const creates = rows.length - 3
     expect(creates).toBeGreaterThan(5)
-    expect(html).toContain(`… and ${20_000 - creates} more not shown (${20_000 - creates} create)`)
+    expect(summaryFacts(html).cuts).toEqual([20_000 - creates])
+    expect(html).toMatch(new RegExp(`\\b${20_000 - creates} more\\b.*\\(${20_000 - creates} create\\)`))
   })
 
   it('says how many changes are not listed when the step did not read the whole plan log, and keeps the deletes', () => {
@@ -107,11 +108,28 @@ describe('the change table', () => {
   })
 
   it('says "No changes" for an empty plan and the apply line after an apply', () => {
-    expect(totalsLine({ add: 0, change: 0, remove: 0, import: 0, operation: 'plan' })).toBe(
-      'No changes. Your infrastructure matches the configuration.'
-    )
-    expect(totalsLine({ add: 1, change: 2, remove: 3, import: 0, operation: 'apply' })).toBe(
+    const totals = (line: string): unknown => summaryFacts(`<p><b>${line}</b></p>`).totals
+    expect(totals(totalsLine({ add: 0, change: 0, remove: 0, import: 0, operation: 'plan' }))).toBe('none')
+    expect(totals(totalsLine({ add: 1, change: 2, remove: 3, import: 0, operation: 'apply' }))).toEqual({
+      operation: 'apply',
+      add: 1,
+      change: 2,
+      destroy: 3,
+      import: 0
+    })
+  })
+
+  it("golden: the totals lines read as Terraform's", () => {
+    expect(
+      [
+        { add: 0, change: 0, remove: 0, import: 0, operation: 'plan' },
+        { add: 2, change: 1, remove: 0, import: 1, operation: 'plan' },
+        { add: 1, change: 2, remove: 3, import: 0, operation: 'apply' }
+      ].map(totalsLine)
+    ).toEqual([
+      'No changes. Your infrastructure matches the configuration.',
+      'Plan: 1 to import, 2 to add, 1 to change, 0 to destroy.',
       'Apply complete! Resources: 1 added, 2 changed, 3 destroyed.'
-    )
+    ])
   })
 })

@@ -2,8 +2,17 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { getSettings, parseHostname } from '../../src/action/inputs.js'
 import { InputError } from '../../src/common/errors.js'
 import { captureStdout, setInputs } from '../helpers/env.ts'
+import { textFacts, type TextFacts } from '../helpers/step-facts.ts'
 
 const base = { token: 'tok-abc', organization: 'acme', workspace: 'network' }
+
+/** What an error message must say: a pattern, or the facts it holds (quoted values, inputs named). */
+type Says = RegExp | Partial<Record<keyof TextFacts, unknown>>
+
+function expectSays(message: string, says: Says): void {
+  if (says instanceof RegExp) expect(message).toMatch(says)
+  else expect(textFacts(message)).toMatchObject(says)
+}
 
 function errorFor(inputs: Record<string, string>): InputError {
   setInputs(inputs)
@@ -90,58 +99,86 @@ describe('inputs', () => {
     ['http://tfe.example.com', /plain http/],
     ['http://10.0.0.5', /plain http/],
     ['ftp://tfe.example.com', /scheme/],
-    ['https://tfe.example.com/api/v2', /without a path/],
+    ['https://tfe.example.com/api/v2', { quoted: ['hostname', 'https://tfe.example.com/api/v2'] }],
     ['https://user:pw@tfe.example.com', /credentials/],
-    ['not a host', /is not a host name/]
-  ])('refuses hostname %s', (raw, message) => {
+    ['not a host', { quoted: ['hostname', 'not a host', 'app.terraform.io', 'tfe.example.com:8443'] }]
+  ] as [string, Says][])('refuses hostname %s', (raw, says) => {
     const err = errorFor({ ...base, hostname: raw })
     expect(err.input).toBe('hostname')
-    expect(err.message).toMatch(message)
+    expectSays(err.message, says)
   })
 
-  it.each<[Record<string, string>, string, RegExp]>([
+  it.each<[Record<string, string>, string, Says]>([
     [{ workspace_id: 'ws-abc123' }, 'workspace_id', /not both/],
     [{ workspace: '', organization: '' }, 'workspace', /is required/],
     [{ workspace: 'net work' }, 'workspace', /letters, digits/],
     [{ organization: '' }, 'organization', /is required/],
-    [{ workspace: '', workspace_id: 'network' }, 'workspace_id', /not a workspace ID/],
-    [{ operation: 'deploy' }, 'operation', /apply, destroy, plan/],
-    [{ manual_confirm: 'yes' }, 'manual_confirm', /true or false/],
-    [{ retry: '1' }, 'retry', /true or false/],
+    [{ workspace: '', workspace_id: 'network' }, 'workspace_id', { quoted: ['workspace_id', 'network', 'ws-AbCdEf1234567890'] }],
+    [{ operation: 'deploy' }, 'operation', /'deploy'.*\bapply\b.*\bdestroy\b.*\bplan\b/],
+    [{ manual_confirm: 'yes' }, 'manual_confirm', { quoted: ['manual_confirm', 'yes'] }],
+    [{ retry: '1' }, 'retry', { quoted: ['retry', '1'] }],
     [{ retry_attempts: '2.5' }, 'retry_attempts', /whole number/],
-    [{ retry_attempts: '-1' }, 'retry_attempts', /zero or more/],
+    [{ retry_attempts: '-1' }, 'retry_attempts', { quoted: ['retry_attempts', '-1'] }],
     [{ retry_attempts: '101' }, 'retry_attempts', /0 to 100/],
-    [{ retry_backoff_min: 'soon' }, 'retry_backoff_min', /not a number/],
+    [{ retry_backoff_min: 'soon' }, 'retry_backoff_min', { quoted: ['retry_backoff_min', 'soon'] }],
     [{ retry_backoff_min: '10', retry_backoff_max: '5' }, 'retry_backoff_max', /at least retry_backoff_min/],
-    [{ timeout_minutes: '1h' }, 'timeout_minutes', /not a number/],
-    [{ wait_for_run: 'no' }, 'wait_for_run', /true or false/],
-    [{ cancel_on_abort: 'maybe' }, 'cancel_on_abort', /true or false/],
-    [{ variables: 'novalue' }, 'variables', /line 1 is not 'key=value'/],
-    [{ variables: 'region=' }, 'variables', /has no value/],
+    [{ timeout_minutes: '1h' }, 'timeout_minutes', { quoted: ['timeout_minutes', '1h'] }],
+    [{ wait_for_run: 'no' }, 'wait_for_run', { quoted: ['wait_for_run', 'no'] }],
+    [{ cancel_on_abort: 'maybe' }, 'cancel_on_abort', { quoted: ['cancel_on_abort', 'maybe'] }],
+    [{ variables: 'novalue' }, 'variables', { quoted: ['variables', 'key=value'] }],
+    [{ variables: 'region=' }, 'variables', { quoted: ['variables', 'region'] }],
     [{ variables: 'a="1"\na="2"' }, 'variables', /given twice/],
     [{ variables: '1bad="x"' }, 'variables', /line 1/],
     [{ operation: 'destroy', refresh_only: 'true' }, 'refresh_only', /destroy/],
     [{ refresh: 'false', refresh_only: 'true' }, 'refresh', /refresh_only/],
     [{ token: 'abc def' }, 'token', /white space/],
-    [{ timeout_minutes: '35792' }, 'timeout_minutes', /more than the most this step accepts \(10080, a week\)/],
-    [{ read_outputs: 'nope' }, 'read_outputs', /true or false/],
-    [{ variables: 'region=eu-west-1' }, 'variables', /line 1 \('region'\): the value is not an HCL literal: a bare word/],
-    [{ variables: 'a=1\nregion="eu-west-1' }, 'variables', /line 2 \('region'\).*not closed with a double quote/],
-    [{ variables: 'cidr=10.0.0.0/16' }, 'variables', /line 1 \('cidr'\).*unexpected text after the value/],
+    [{ timeout_minutes: '35792' }, 'timeout_minutes', /\b35792\b.*\(10080\b/],
+    [{ read_outputs: 'nope' }, 'read_outputs', { quoted: ['read_outputs', 'nope'] }],
+    [
+      { variables: 'region=eu-west-1' },
+      'variables',
+      { quoted: ['variables', 'region'], text: expect.stringMatching(/\bline 1 \('region'\)/) }
+    ],
+    [
+      { variables: 'a=1\nregion="eu-west-1' },
+      'variables',
+      { quoted: ['variables', 'region'], text: expect.stringMatching(/\bline 2 \('region'\).*\bcolumn 1\b/) }
+    ],
+    [
+      { variables: 'cidr=10.0.0.0/16' },
+      'variables',
+      { quoted: ['variables', 'cidr'], text: expect.stringMatching(/\bline 1 \('cidr'\).*\bcolumn 5\b/) }
+    ],
     [{ variables: 'doc=<<EOT' }, 'variables', /heredocs/],
     [{ variables: 'name="${var.x}"' }, 'variables', /template sequence.*\$\$\{/],
-    [{ variables: 'x="a\\qb"' }, 'variables', /unknown escape sequence/],
+    [
+      { variables: 'x="a\\qb"' },
+      'variables',
+      { quoted: ['variables', 'x'], text: expect.stringMatching(/\bline 1 \('x'\).*\bcolumn 3\b/) }
+    ],
     [{ variables: 'l=["a" "b"]' }, 'variables', /expected ',' or '\]'/],
     [{ variables: 'o={a=1 b=2}' }, 'variables', /expected ',' or '\}'/],
-    [{ run_id: 'abc' }, 'run_id', /not a run ID/],
-    [{ run_id: 'run-AbCdEf1234567890', directory: 'infra' }, 'run_id', /cannot be given with 'directory'/],
+    [{ run_id: 'abc' }, 'run_id', { quoted: ['run_id', 'abc', 'run-AbCdEf1234567890'] }],
+    [{ run_id: 'run-AbCdEf1234567890', directory: 'infra' }, 'run_id', { inputs: ['run_id', 'directory'] }],
     [{ run_id: 'run-AbCdEf1234567890', wait_for_run: 'false' }, 'run_id', /needs 'wait_for_run: true'/],
-    [{ save_plan: 'true', operation: 'plan' }, 'save_plan', /needs operation 'apply' or 'destroy'/]
-  ])('refuses %j naming input %s', (extra, input, message) => {
+    [{ save_plan: 'true', operation: 'plan' }, 'save_plan', { quoted: ['save_plan', 'apply', 'destroy'] }]
+  ])('refuses %j naming input %s', (extra, input, says) => {
     const err = errorFor({ ...base, ...extra })
     expect(err.input).toBe(input)
     expect(err.message).toContain(`'${input}'`)
-    expect(err.message).toMatch(message)
+    expectSays(err.message, says)
+  })
+
+  it('golden: why a run variable is not an HCL literal', () => {
+    const problems = ['region=eu-west-1', 'a=1\nregion="eu-west-1', 'cidr=10.0.0.0/16', 'x="a\\qb"'].map(
+      variables => errorFor({ ...base, variables }).message
+    )
+    expect(problems).toEqual([
+      `Input 'variables': line 1 ('region'): the value is not an HCL literal: a bare word is not a value (only true, false and null are); a string is written in double quotes, e.g. name="text".`,
+      "Input 'variables': line 2 ('region'): the value is not an HCL literal: the string that starts at column 1 is not closed with a double quote.",
+      `Input 'variables': line 1 ('cidr'): the value is not an HCL literal: unexpected text after the value at column 5 (a string is written in double quotes, e.g. name="text").`,
+      "Input 'variables': line 1 ('x'): the value is not an HCL literal: unknown escape sequence at column 3 (known: \\n \\r \\t \\\" \\\\ \\uNNNN)."
+    ])
   })
 
   it('never puts a variable value in an error message', () => {

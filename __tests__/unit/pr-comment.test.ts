@@ -94,11 +94,12 @@ describe('the pull-request comment', () => {
     github.identity = { login: 'maintainer', type: 'User', person: true }
     github.mayEditOthers = true
     const theirs = github.addComment(Issue, `${marker()}\nmine now`, person)
-    const bot = github.addComment(Issue, `${marker()}\nan older job token's comment`, ActionsBot)
+    const botBody = `${marker()}\nan older job token's comment`
+    const bot = github.addComment(Issue, botBody, ActionsBot)
     await comment()
     await comment()
     expect(theirs.body).toBe(`${marker()}\nmine now`)
-    expect(bot.body).toBe(`${marker()}\nan older job token's comment`)
+    expect(bot.body).toBe(botBody)
     const own = (github.comments.get(Issue) ?? []).filter(c => c.user.login === 'maintainer')
     expect(own).toHaveLength(1)
     expect(github.requests.filter(q => q.method === 'PATCH').map(q => q.path)).toEqual([`/repos/acme/infra/issues/comments/${own[0]?.id}`])

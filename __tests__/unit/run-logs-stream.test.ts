@@ -75,19 +75,20 @@ const printed = (): string[] =>
 
 describe('the live log stream', () => {
   it('guarantee: a log line never ends the step — outputs with null entries, bad diagnostics and changes are rendered, and the lines after them still show', async () => {
+    const lastLine = 'after the hostile lines'
     const hostile = [
       '{"@level":"info","@message":"Outputs: 2","type":"outputs","outputs":{"vpc_id":null,"subnets":"x"}}',
       '{"@level":"error","@message":"Error: x","type":"diagnostic","diagnostic":null}',
       '{"@level":"error","@message":"Error: y","type":"diagnostic","diagnostic":{"range":{"start":null},"detail":7}}',
       '{"@level":"info","@message":"p","type":"planned_change","change":{"resource":null,"action":"create"}}',
       '{"@level":"info","@message":"s","type":"change_summary","changes":[1,2]}',
-      'after the hostile lines'
+      lastLine
     ]
     const url = await serve(archivist(stream(...hostile)))
     const l = logs()
     l.observe(run(url, 'running'))
     await l.finish(run(url, 'finished'), 3000)
-    expect(printed()).toContain('after the hostile lines')
+    expect(printed()).toContain(lastLine)
     expect(printed()).toContain('vpc_id = null')
     expect(l.planComplete).toBe(true)
     expect(out?.text()).not.toContain('::warning::')

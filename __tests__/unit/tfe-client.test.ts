@@ -3,6 +3,7 @@ import nock from 'nock'
 import { TfeClient } from '../../src/tfe/client.js'
 import { AbortedError, ApiError, NetworkError } from '../../src/common/errors.js'
 import { useNockAndCapture } from '../helpers/env.ts'
+import { stepFacts, textFacts, type TextFacts } from '../helpers/step-facts.ts'
 
 const host = 'https://tfe.example.com'
 const ok = { data: { id: 'ws-1', type: 'workspaces', attributes: { name: 'network' } } }
@@ -49,7 +50,10 @@ describe('TfeClient', () => {
     const c = client({ maxAttempts: 3 })
     const err = await c.get('/api/v2/x').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ApiError)
-    expect((err as ApiError).message).toMatch(/GET \/api\/v2\/x: tfe.example.com answered 502 \("Bad Gateway"\)/)
+    // What failed: the request, the status, the page's text; and that it was worth retrying.
+    expect(err).toMatchObject({ method: 'GET', path: '/api/v2/x', status: 502, transient: true })
+    expect(textFacts((err as ApiError).message).statuses).toEqual([502])
+    expect((err as ApiError).message).toMatch(/^GET \/api\/v2\/x: tfe\.example\.com\b.*"Bad Gateway"/)
     expect(c.stats.requests).toBe(3)
     c.dispose()
   })
@@ -82,7 +86,11 @@ describe('TfeClient', () => {
     await c.request('POST', '/api/v2/runs', { idempotent: false, body: {} })
     expect(performance.now() - started).toBeGreaterThanOrEqual(290)
     expect(c.stats.rateLimited).toBe(1)
-    expect(out.text()).toMatch(/Rate limited by tfe.example.com/)
+    // A line names the host, the request and the wait the host asked for.
+    const waits = stepFacts(out.text())
+      .lines.filter(l => l.includes('tfe.example.com') && l.includes('POST /api/v2/runs'))
+      .map(l => textFacts(l).seconds.length)
+    expect(waits).toEqual([1])
     scope.done()
     c.dispose()
   })
@@ -110,12 +118,12 @@ describe('TfeClient', () => {
     c.dispose()
   })
 
-  it.each([
-    [401, /rejected the token \(401 Unauthorized\).*'token' input/],
-    [404, /not found \(404\), or the token is not allowed to see it/],
-    [409, /answered 409 \(transition not allowed\)/],
-    [422, /answered 422 \(unprocessable entity: Configuration version is missing\)/]
-  ])('does not retry %i and explains it', async (status, message) => {
+  it.each<[number, Partial<TextFacts>]>([
+    [401, { statuses: [401], inputs: ['token'] }],
+    [404, { statuses: [404], inputs: [] }],
+    [409, { statuses: [409], inputs: [] }],
+    [422, { statuses: [422], inputs: [] }]
+  ])('does not retry %i and explains it', async (status, facts) => {
     const body =
       status === 422
         ? { errors: [{ status: '422', title: 'unprocessable entity', detail: 'Configuration version is missing' }] }
@@ -125,7 +133,10 @@ describe('TfeClient', () => {
     const err = (await c.get('/api/v2/x').catch((e: unknown) => e)) as ApiError
     expect(err.status).toBe(status)
     expect(err.transient).toBe(false)
-    expect(err.message).toMatch(message)
+    expect(textFacts(err.message)).toMatchObject(facts)
+    // What the API said (its title, its detail) is passed on.
+    const said = body.errors[0] as { title: string; detail?: string }
+    if (status === 409 || status === 422) expect(err.message).toContain(`${said.title}${said.detail ? `: ${said.detail}` : ''}`)
     expect(err.message).not.toContain('tok-secret')
     expect(c.stats.requests).toBe(1)
     scope.done()
@@ -136,7 +147,10 @@ describe('TfeClient', () => {
     const elsewhere = nock('https://evil.example.net').get('/steal').reply(200, ok)
     nock(host).get('/api/v2/x').reply(302, '', { Location: 'https://evil.example.net/steal' })
     const c = client()
-    await expect(c.get('/api/v2/x')).rejects.toThrow(/redirected \(302\) to https:\/\/evil.example.net\/steal.*does not follow redirects/)
+    const err = (await c.get('/api/v2/x').catch((e: unknown) => e)) as ApiError
+    expect(err).toBeInstanceOf(ApiError)
+    // The error names the status, where it pointed, and the input to check.
+    expect(textFacts(err.message)).toMatchObject({ statuses: [302], urls: ['https://evil.example.net/steal'], inputs: ['hostname'] })
     expect(elsewhere.isDone()).toBe(false)
     c.dispose()
   })
@@ -146,7 +160,7 @@ describe('TfeClient', () => {
     const c = client({ requestTimeoutMs: 150, maxAttempts: 1 })
     const err = await c.get('/api/v2/x').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(NetworkError)
-    expect((err as Error).message).toMatch(/did not answer within 0.15 s/)
+    expect(textFacts((err as Error).message).seconds).toEqual([0.15])
     c.dispose()
   })
 
@@ -166,7 +180,11 @@ describe('TfeClient', () => {
       .reply(200, ok)
     const c = client({ maxRateLimitWaitMs: 200 })
     await expect(c.get('/api/v2/x')).resolves.toEqual(ok)
-    expect(out.text()).toMatch(/asks to wait 3600 s, which is not plausible: waiting 0\.\d s instead/)
+    // A line with the wait asked for and the (capped) wait taken.
+    const waits = stepFacts(out.text())
+      .lines.filter(l => l.includes('tfe.example.com') && l.includes('GET /api/v2/x'))
+      .map(l => textFacts(l).seconds)
+    expect(waits.map(([asked, taken]) => [asked, (taken as number) < 1])).toEqual([[3600, true]])
     c.dispose()
   })
 
@@ -188,8 +206,24 @@ describe('TfeClient', () => {
     const err = (await c.get('/api/v2/x').catch((e: unknown) => e)) as ApiError
     expect(err).toBeInstanceOf(ApiError)
     expect(err.transient).toBe(false)
-    expect(err.message).toMatch(/answered 200 with JSON that is not an HCP Terraform API document.*'hostname' input/)
+    expect(textFacts(err.message)).toMatchObject({ statuses: [200], inputs: ['hostname'] })
     expect(c.stats.requests).toBe(1)
+    c.dispose()
+  })
+
+  it('golden: how the client words a failed request', async () => {
+    nock(host)
+      .get('/api/v2/x')
+      .reply(401, { errors: [{ status: '401', title: 'unauthorized' }] })
+    nock(host)
+      .get('/api/v2/y')
+      .reply(409, { errors: [{ status: '409', title: 'transition not allowed' }] })
+    const c = client()
+    const messages = await Promise.all(['/api/v2/x', '/api/v2/y'].map(path => c.get(path).catch((e: unknown) => (e as Error).message)))
+    expect(messages).toEqual([
+      "tfe.example.com rejected the token (401 Unauthorized) on GET /api/v2/x. Check the 'token' input (or TFE_TOKEN): it may be wrong, expired or revoked, or belong to another host than 'tfe.example.com'.",
+      'GET /api/v2/y: tfe.example.com answered 409 (transition not allowed).'
+    ])
     c.dispose()
   })
 
