@@ -6,6 +6,7 @@ import type { Settings } from '../../src/action/inputs.js'
 import { AbortedError } from '../../src/common/errors.js'
 import { useNockAndCapture } from '../helpers/env.ts'
 import { endless, HostileHost } from '../helpers/hostile-host.ts'
+import { only, stepFacts, textFacts } from '../helpers/step-facts.ts'
 import {
   errorDocument,
   listDocument,
@@ -256,7 +257,8 @@ describe('run lifecycle', () => {
     expect(api.confirms).toEqual([o.run?.id])
     expect(o.outputs).toEqual({ vpc_id: 'vpc-1' })
     expect(o.runUrl).toBe(`${host}/app/acme/workspaces/network/runs/${o.run?.id}`)
-    expect(o.message).toMatch(/applied \(2 to add, 1 to change, 0 to destroy\)/)
+    expect(textFacts(o.message).runIds).toEqual([o.run?.id])
+    expect(textFacts(o.message).urls).toEqual([o.runUrl])
     expect(o.following).toEqual([o.run?.id])
     expect(o.releases).toBeGreaterThan(0)
   })
@@ -277,7 +279,9 @@ describe('run lifecycle', () => {
     const o = await execute(settings())
     expect(o.success).toBe(true)
     expect(api.confirms).toHaveLength(1)
-    expect(out.text()).toMatch(/waiting for a run task decision \(post_plan_awaiting_decision\)/)
+    expect(only(stepFacts(out.text()).annotations, a => a.kind === 'notice').urls).toEqual([
+      `${host}/app/acme/workspaces/network/runs/${api.confirms[0]}`
+    ])
   })
 
   it('ends successfully at planned_and_finished without confirming anything', async () => {
@@ -307,9 +311,8 @@ describe('run lifecycle', () => {
     expect(o.success).toBe(true)
     expect(api.confirms).toHaveLength(0)
     expect(api.creates[0]).toMatchObject({ 'auto-apply': false })
-    expect(out.text()).toMatch(
-      /::notice::Run run-\d+ is waiting for a person to confirm it \(manual_confirm is true\): https:\/\/tfe.test\/app\/acme\/workspaces\/network\/runs\/run-\d+/
-    )
+    const notice = only(stepFacts(out.text()).annotations, a => a.kind === 'notice')
+    expect([notice.inputs, notice.urls]).toEqual([['manual_confirm'], [`${host}/app/acme/workspaces/network/runs/${notice.runIds[0]}`]])
   })
 
   it('waits for a policy override even with manual_confirm false, then confirms', async () => {
@@ -345,9 +348,9 @@ describe('run lifecycle', () => {
     expect(o.runIds).toHaveLength(4)
     expect(new Set(api.creates.map(c => c.message)).size).toBe(4)
     const log = out.text()
-    expect(log).toMatch(/errored during plan.*Queueing run 2 of 4 in 0.1 s/)
-    expect(log).toMatch(/Queueing run 3 of 4 in 0.15 s/)
-    expect(log).toMatch(/Queueing run 4 of 4 in 0.15 s/)
+    // One warning per retried run, each with the pause before the next run.
+    const warnings = stepFacts(log).annotations.filter(a => a.kind === 'warning')
+    expect(warnings.map(w => w.seconds)).toEqual([[0.1], [0.15], [0.15]])
     expect(performance.now() - started).toBeGreaterThanOrEqual(100 + 150 + 150)
   })
 
@@ -359,7 +362,7 @@ describe('run lifecycle', () => {
     expect(o.status).toBe('errored')
     expect(api.creates).toHaveLength(3)
     expect(o.runIds).toHaveLength(3)
-    expect(o.message).toMatch(/errored during apply.*Gave up after 3 runs \(retry_attempts: 2\)\./)
+    expect(textFacts(o.message).inputs).toEqual(['retry_attempts'])
   })
 
   it('does not retry when retry is false', async () => {
@@ -367,26 +370,21 @@ describe('run lifecycle', () => {
     const o = await execute(settings({ retry: false }))
     expect(o.success).toBe(false)
     expect(api.creates).toHaveLength(1)
-    expect(o.message).toMatch(/Not retried \(retry is false\)\./)
+    expect([o.attempts, o.runIds.length]).toEqual([1, 1])
   })
 
-  it.each<[string, RunState, RegExp]>([
-    [
-      'a hard-mandatory policy failure',
-      { status: 'errored', plan: 'finished', apply: 'unreachable' },
-      /hard-mandatory policy.*not retried/
-    ],
-    ['a discard by someone else', { status: 'discarded' }, /was discarded.*not retried/],
-    ['a cancel by someone else', { status: 'canceled' }, /was canceled by someone else; not retried/],
-    ['a force-cancel', { status: 'force_canceled' }, /was force-canceled by someone else/]
-  ])('treats %s as final', async (_what, end, message) => {
+  it.each<[string, RunState]>([
+    ['a hard-mandatory policy failure', { status: 'errored', plan: 'finished', apply: 'unreachable' }],
+    ['a discard by someone else', { status: 'discarded' }],
+    ['a cancel by someone else', { status: 'canceled' }],
+    ['a force-cancel', { status: 'force_canceled' }]
+  ])('treats %s as final', async (_what, end) => {
     const api = new FakeApi([{ before: [{ status: 'planning' }, end] }, { before: [Applied] }])
     const o = await execute(settings())
     expect(o.success).toBe(false)
     expect(o.status).toBe(end.status)
     expect(api.creates).toHaveLength(1)
-    expect(o.message).toMatch(message)
-    expect(o.message).toContain(`${host}/app/acme/workspaces/network/runs/`)
+    expect(textFacts(o.message).urls).toEqual([`${host}/app/acme/workspaces/network/runs/${o.run?.id}`])
   })
 
   it('queues destroy runs with is-destroy', async () => {
@@ -403,7 +401,7 @@ describe('run lifecycle', () => {
     expect(o.success).toBe(true)
     expect(api.creates[0]).toMatchObject({ 'plan-only': true, 'auto-apply': false })
     expect(api.confirms).toHaveLength(0)
-    expect(out.text()).toMatch(/::warning::Plan-only run .* soft-mandatory policy failed/)
+    expect(only(stepFacts(out.text()).annotations, a => a.kind === 'warning').runIds).toEqual([o.run?.id])
   })
 
   it('sends targets, replacements and variables as run attributes', async () => {
@@ -431,10 +429,10 @@ describe('run lifecycle', () => {
     const destroy = await execute(settings({ operation: 'destroy' }))
     expect(destroy.success).toBe(true)
     expect(destroy.runIds).toEqual([])
-    expect(out.text()).toMatch(/::notice::Workspace acme\/network has never had a configuration version, so there is nothing to destroy/)
+    expect(only(stepFacts(out.text()).annotations, a => a.kind === 'notice').workspaces).toEqual(['acme/network'])
     const apply = await execute(settings())
     expect(apply.success).toBe(false)
-    expect(apply.message).toMatch(/no configuration version yet, so there is nothing to apply/)
+    expect([apply.status, apply.runIds, textFacts(apply.message).workspaces]).toEqual(['', [], ['acme/network']])
   })
 
   it('with wait_for_run false queues once and returns, auto-apply unless manual_confirm', async () => {
@@ -499,7 +497,11 @@ describe('run lifecycle', () => {
     expect(posts).toBe(1)
     expect(o.success).toBe(true)
     expect(o.runIds).toEqual(['run-LOST'])
-    expect(out.text()).toMatch(/looks for it on the workspace before sending again/)
+    expect(
+      stepFacts(out.text())
+        .annotations.filter(a => a.kind === 'warning')
+        .map(a => a.statuses)
+    ).toEqual([[502]])
   })
 
   it('on timeout discards the waiting run it queued and says so', async () => {
@@ -509,7 +511,11 @@ describe('run lifecycle', () => {
     const o = await execute(settings({ manualConfirm: true, timeoutMs: 100 }), controller.signal)
     expect(o.success).toBe(false)
     expect(api.discards).toEqual([o.run?.id])
-    expect(o.message).toMatch(/Timed out after 0 s \(input 'timeout_minutes'\) while run run-\d+ was 'planned'; it was discarded/)
+    expect(textFacts(o.message)).toMatchObject({
+      inputs: ['timeout_minutes'],
+      runIds: [o.run?.id],
+      quoted: expect.arrayContaining(['timeout_minutes', 'planned'])
+    })
   })
 
   it('on timeout leaves the run alone when cancel_on_abort is false', async () => {
@@ -519,7 +525,7 @@ describe('run lifecycle', () => {
     const o = await execute(settings({ manualConfirm: true, cancelOnAbort: false }), controller.signal)
     expect(o.success).toBe(false)
     expect(api.discards).toEqual([])
-    expect(o.message).toMatch(/The job was cancelled while run .* it was left as it is \(cancel_on_abort is false\)/)
+    expect(textFacts(o.message)).toMatchObject({ inputs: ['cancel_on_abort'], runIds: [o.run?.id] })
   })
 
   it('names the inputs to check when the workspace is not found', async () => {
@@ -528,9 +534,8 @@ describe('run lifecycle', () => {
       .reply(404, { errors: [{ status: '404', title: 'not found' }] })
     const o = await execute(settings())
     expect(o.success).toBe(false)
-    expect(o.message).toMatch(
-      /Workspace 'network' in organization 'acme' \(inputs 'workspace' and 'organization'\) was not found on tfe.test, or the token cannot see it/
-    )
+    expect(textFacts(o.message)).toMatchObject({ inputs: ['workspace', 'organization', 'hostname'], statuses: [404] })
+    expect(textFacts(o.message).quoted.slice(0, 2)).toEqual(['network', 'acme'])
   })
 
   it('survives failed reads for a while, then fails clearly instead of polling forever', async () => {
@@ -540,13 +545,12 @@ describe('run lifecycle', () => {
     )
     const o = await execute(settings(), undefined, { readOutageLimitMs: 300 })
     expect(o.success).toBe(false)
-    expect(o.message).toMatch(/Could not read run run-1 for \d+ s \(GET \/api\/v2\/runs\/run-1\?include=plan,apply: tfe.test answered 503/)
-    expect(out.text()).toMatch(/::warning::Could not read run run-1 .*still trying/)
+    expect(textFacts(o.message)).toMatchObject({ runIds: ['run-1'], statuses: [503] })
+    expect(stepFacts(out.text()).annotations.some(a => a.kind === 'warning' && a.runIds[0] === 'run-1' && a.statuses[0] === 503)).toBe(true)
     // It cannot read the run to stop it either; giving up is the step's own reason, so the post
     // step is not asked to try again: the run is released and left as it is, with its URL.
-    expect(o.message).toMatch(
-      /Run run-1 was 'planning'; it could not be read to stop it .*it was left as it is; check it: https:\/\/tfe.test\/app\/acme\/workspaces\/network\/runs\/run-1/
-    )
+    expect(textFacts(o.message).urls).toEqual(['https://tfe.test/app/acme/workspaces/network/runs/run-1'])
+    expect(textFacts(o.message).quoted).toContain('planning')
     expect(o.stopping).toEqual([])
     expect(o.releases).toBeGreaterThan(0)
   })
@@ -565,9 +569,7 @@ describe('run lifecycle', () => {
     const o = await execute(settings())
     expect(o.success).toBe(false)
     expect(discards).toEqual(['run-1'])
-    expect(o.message).toMatch(
-      /refused confirmation in status 'planned' every time \(409 transition not allowed\)\. Run run-1 was 'planned'; it was discarded/
-    )
+    expect(textFacts(o.message)).toMatchObject({ runIds: ['run-1'], statuses: [409], quoted: expect.arrayContaining(['planned']) })
     expect(o.message).toContain('https://tfe.test/app/acme/workspaces/network/runs/run-1')
   })
 
@@ -695,7 +697,7 @@ describe('run lifecycle', () => {
     expect(o.run?.id).toBe('run-FIRST')
     expect(o.attempts).toBe(1)
     expect(discarded.map(d => d.id)).toEqual(['run-SECOND'])
-    expect(discarded[0]?.comment).toMatch(/second run for the same step.*run-FIRST is the one that goes on/)
+    expect(textFacts(discarded[0]?.comment ?? '').runIds).toEqual(['run-FIRST'])
   })
 
   it('guarantee: never cancels an apply unless the job was cancelled or timed out with cancel_on_abort — giving up for its own reasons leaves an apply in progress alone, and nothing for the post step', async () => {
@@ -718,8 +720,7 @@ describe('run lifecycle', () => {
     expect(o.success).toBe(false)
     expect(actions).toEqual([])
     expect(o.status).toBe('applying')
-    expect(o.message).toMatch(/Could not read run run-1 for .*it was confirmed, so it was left to finish/)
-    expect(o.message).toContain('https://tfe.test/app/acme/workspaces/network/runs/run-1')
+    expect(textFacts(o.message).urls).toEqual(['https://tfe.test/app/acme/workspaces/network/runs/run-1'])
     expect(o.stopping).toEqual([])
     expect(o.releases).toBeGreaterThan(0)
   })
@@ -745,7 +746,7 @@ describe('run lifecycle', () => {
     const o = await execute(settings(), undefined, { readOutageLimitMs: 200 })
     expect(o.success).toBe(false)
     expect(comments).toHaveLength(1)
-    expect(comments[0]).toMatch(/^Stopped by GitHub Actions: the step gave up following it: Could not read run run-1/)
+    expect(textFacts(comments[0] ?? '')).toMatchObject({ runIds: ['run-1'], statuses: [503] })
     expect(comments[0]).not.toMatch(/cancelled/)
     expect(o.status).toBe('discarded')
   })
@@ -841,7 +842,8 @@ describe('run lifecycle', () => {
     nock(host).get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`).query(true).reply(404, errorDocument(404, 'not found'))
     const after404 = await execute(settings())
     expect(after404.success).toBe(false)
-    expect(after404.message).toMatch(/outputs answered 404.*'read state outputs'/)
+    expect(textFacts(after404.message).inputs).toContain('read_outputs')
+    expect(after404.message).toContain('404')
     void api
     nock.cleanAll()
     new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }])
@@ -857,7 +859,7 @@ describe('run lifecycle', () => {
     const o = await execute(settings({ timeoutMs: 80 }), controller.signal)
     expect(api.cancels).toHaveLength(1)
     expect(o.status).toBe('canceled')
-    expect(o.message).toMatch(/while run run-\d+ was 'planning'; a cancel was requested \(now 'canceled'\)/)
+    expect(textFacts(o.message)).toMatchObject({ runIds: [o.run?.id], quoted: ['timeout_minutes', 'planning', 'canceled'] })
   })
 
   it('guarantee: nothing from outside can start a workflow command — from the API: lock reasons, error details and statuses are flattened', async () => {
