@@ -10,6 +10,7 @@
 import { type Operation } from '../action/names.js'
 import {
   ApplyPhaseStatuses,
+  type AnyRunStatus,
   AwaitingDecisionStatuses,
   PolicyStatuses,
   RunStatus,
@@ -23,7 +24,7 @@ import type { Run } from '../tfe/runs.js'
 
 /** What `decide` looks at in a run (a subset of tfe/runs.ts's Run, so tests can write rows by hand). */
 export interface RunFacts {
-  status: string
+  status: AnyRunStatus
   isConfirmable: boolean
   isDiscardable: boolean
   isCancelable: boolean

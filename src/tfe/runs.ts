@@ -1,5 +1,5 @@
 /** Runs: the run document as the action reads it, and the run endpoints (create, read, actions, the list by marker). */
-import { AllRunOperations } from './statuses.js'
+import { AllRunOperations, type AnyRunStatus } from './statuses.js'
 import type { Document, ListDocument, Resource, TfeClient } from './client.js'
 import { ApiError } from '../common/errors.js'
 import { record, relationId, seg, type Attributes } from './documents.js'
@@ -16,7 +16,7 @@ export interface StageCounts {
 
 export interface Run {
   id: string
-  status: string
+  status: AnyRunStatus
   message: string
   hasChanges: boolean
   /** A save-plan run: it ends at planned_and_saved until someone confirms it. */

@@ -42,6 +42,8 @@ export const RunStatus = {
 } as const
 /** A documented run status; the API may send others, which are waited through (see decide.ts). */
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus]
+/** A run's status as the API sends it: a documented one, or one this action does not know yet (waited through). */
+export type AnyRunStatus = RunStatus | (string & {})
 
 /**
  * Statuses a run never leaves. `planned_and_saved` is left out on purpose: a saved plan can still
