@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { beforeAll } from '@jest/globals'
+import { afterEach, beforeAll } from '@jest/globals'
 import nock from 'nock'
 
 export interface Exchange {
@@ -58,6 +58,12 @@ export class HostileHost {
     return this.sockets.size
   }
 
+  /** Waits up to `ms` for the client to have let go of every connection; `open` then says whether it did. */
+  async released(ms = 2000): Promise<void> {
+    const until = Date.now() + ms
+    while (this.sockets.size > 0 && Date.now() < until) await new Promise(r => setTimeout(r, 10))
+  }
+
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t)
     for (const s of this.sockets) s.destroy()
@@ -88,4 +94,22 @@ export function withoutNock(): void {
   beforeAll(() => {
     if (nock.isActive()) nock.restore()
   })
+}
+
+/** One hostile host per test: `serve` starts it with a handler, and it is stopped after the test. */
+export function useHostileHost(): { serve(handler: Handler): Promise<string>; readonly host: HostileHost | undefined } {
+  let current: HostileHost | undefined
+  afterEach(async () => {
+    await current?.stop()
+    current = undefined
+  })
+  return {
+    async serve(handler) {
+      current = new HostileHost(handler)
+      return await current.start()
+    },
+    get host() {
+      return current
+    }
+  }
 }

@@ -1,25 +1,14 @@
 /** The change report's plan JSON download against hosts that hang, trickle or send too much. */
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { TfeClient } from '../../src/tfe/client.js'
 import { changeReport, fromJsonPlan } from '../../src/run-logs/changes.js'
 import type { Run } from '../../src/tfe/runs.js'
 import { useNockAndCapture } from '../helpers/env.ts'
-import { endless, HostileHost, type Handler } from '../helpers/hostile-host.ts'
+import { endless, useHostileHost } from '../helpers/hostile-host.ts'
 
 const host = 'https://tfe.test'
-let target: HostileHost | undefined
-afterEach(async () => {
-  await target?.stop()
-  target = undefined
-})
-
-async function serve(handler: Handler): Promise<string> {
-  const h = new HostileHost(handler)
-  target = h
-  return await h.start()
-}
-
+const hostile = useHostileHost()
 const run: Run = {
   id: 'run-1',
   status: 'planned_and_finished',
@@ -47,7 +36,7 @@ describe('the change report', () => {
   it('reads the plan JSON a 307 points to, without the token', async () => {
     nock.enableNetConnect('127.0.0.1')
     const seen: Record<string, unknown>[] = []
-    const url = await serve((req, res) => {
+    const url = await hostile.serve((req, res) => {
       seen.push(req.headers)
       res.writeHead(200, { 'Content-Type': 'application/json' })
       res.end(JSON.stringify({ resource_changes: [{ address: 'aws_db_instance.main', change: { actions: ['delete'] } }] }))
@@ -63,7 +52,7 @@ describe('the change report', () => {
 
   it('falls back to the counts, with a reason, when the plan JSON host trickles and the step stops', async () => {
     nock.enableNetConnect('127.0.0.1')
-    const url = await serve(endless(Buffer.from('{'), 100))
+    const url = await hostile.serve(endless(Buffer.from('{'), 100))
     redirectTo(`${url}/plan.json`)
     const client = new TfeClient({ baseUrl: host, token: 'tok' })
     const stop = new AbortController()

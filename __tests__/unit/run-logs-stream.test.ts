@@ -8,10 +8,10 @@ import { ChunkBytes, LineSplitter, MaxLineBytes, RunLogs } from '../../src/run-l
 import { resetOptionalWarnings } from '../../src/common/optional.js'
 import type { Run } from '../../src/tfe/runs.js'
 import { captureStdout } from '../helpers/env.ts'
-import { endless, HostileHost, withoutNock, type Handler } from '../helpers/hostile-host.ts'
+import { endless, useHostileHost, withoutNock, type Handler } from '../helpers/hostile-host.ts'
 
 withoutNock()
-let host: HostileHost | undefined
+const hostile = useHostileHost()
 let out: ReturnType<typeof captureStdout> | undefined
 beforeEach(() => {
   resetOptionalWarnings()
@@ -19,15 +19,7 @@ beforeEach(() => {
 })
 afterEach(async () => {
   out?.restore()
-  await host?.stop()
-  host = undefined
 })
-
-async function serve(handler: Handler): Promise<string> {
-  const h = new HostileHost(handler)
-  host = h
-  return await h.start()
-}
 
 /** A well-behaved archivist for `log`: honours limit and offset. */
 function archivist(log: Buffer): Handler {
@@ -76,7 +68,7 @@ const printed = (): string[] =>
 describe('the live log stream', () => {
   it('guarantee: a log line never ends the step — outputs with null entries, bad diagnostics and changes are rendered, and the lines after them still show', async () => {
     const lastLine = 'after the hostile lines'
-    const hostile = [
+    const lines = [
       '{"@level":"info","@message":"Outputs: 2","type":"outputs","outputs":{"vpc_id":null,"subnets":"x"}}',
       '{"@level":"error","@message":"Error: x","type":"diagnostic","diagnostic":null}',
       '{"@level":"error","@message":"Error: y","type":"diagnostic","diagnostic":{"range":{"start":null},"detail":7}}',
@@ -84,7 +76,7 @@ describe('the live log stream', () => {
       '{"@level":"info","@message":"s","type":"change_summary","changes":[1,2]}',
       lastLine
     ]
-    const url = await serve(archivist(stream(...hostile)))
+    const url = await hostile.serve(archivist(stream(...lines)))
     const l = logs()
     l.observe(run(url, 'running'))
     await l.finish(run(url, 'finished'), 3000)
@@ -96,34 +88,32 @@ describe('the live log stream', () => {
 
   it('keeps at most one chunk per read from a host that ignores ?limit and never ends its answer, and lets go of it', async () => {
     const line = Buffer.from('{"@level":"info","@message":"spam","type":"log"}\n')
-    const url = await serve(endless(Buffer.concat(Array.from({ length: 2000 }, () => line))))
+    const url = await hostile.serve(endless(Buffer.concat(Array.from({ length: 2000 }, () => line))))
     const l = logs()
     l.observe(run(url, 'running'))
     await new Promise(r => setTimeout(r, 1500))
     l.stop()
-    const until = Date.now() + 2000
-    while ((host?.open ?? 0) > 0 && Date.now() < until) await new Promise(r => setTimeout(r, 10))
-    expect(host?.open).toBe(0)
-    const offsets = (host?.exchanges ?? []).map(e => Number(new URL(e.url, 'http://x').searchParams.get('offset')))
+    await hostile.host?.released(2000)
+    expect(hostile.host?.open).toBe(0)
+    const offsets = (hostile.host?.exchanges ?? []).map(e => Number(new URL(e.url, 'http://x').searchParams.get('offset')))
     expect(offsets.length).toBeGreaterThan(2)
     // Each read advanced by exactly what it kept: one chunk, never the whole endless answer.
     offsets.forEach((o, i) => expect(o).toBe(i * ChunkBytes))
   })
 
   it('cuts off a read the log host never answers, and every read at once when the step stops', async () => {
-    const url = await serve(() => undefined)
+    const url = await hostile.serve(() => undefined)
     const stop = new AbortController()
     const l = logs({ signal: stop.signal, readTimeoutMs: 200 })
     l.observe(run(url, 'running'))
     await new Promise(r => setTimeout(r, 700))
     // Each hung read was given up after its bound: none is held open past it.
-    const closed = (host?.exchanges ?? []).filter(e => e.closedAt !== undefined)
+    const closed = (hostile.host?.exchanges ?? []).filter(e => e.closedAt !== undefined)
     expect(closed.length).toBeGreaterThanOrEqual(2)
     for (const e of closed) expect((e.closedAt as number) - e.openedAt).toBeLessThan(1000)
     stop.abort()
-    const until = Date.now() + 1000
-    while ((host?.open ?? 0) > 0 && Date.now() < until) await new Promise(r => setTimeout(r, 10))
-    expect(host?.open).toBe(0)
+    await hostile.host?.released(1000)
+    expect(hostile.host?.open).toBe(0)
     l.stop()
   })
 
@@ -131,7 +121,7 @@ describe('the live log stream', () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${'x'.repeat(200)}`)
     const log = stream(...lines)
     // A slow archivist: 100 ms per read, so the whole log needs several seconds.
-    const url = await serve((req, res) => {
+    const url = await hostile.serve((req, res) => {
       const q = new URL(req.url ?? '/', 'http://x').searchParams
       const offset = Number(q.get('offset'))
       setTimeout(() => {
@@ -150,7 +140,7 @@ describe('the live log stream', () => {
       (_, i) =>
         `{"@level":"info","@message":"r${i}: Plan to create","type":"planned_change","change":{"resource":{"addr":"null_resource.r${i}"},"action":"create"}}`
     )
-    const url = await serve(archivist(stream(...lines)))
+    const url = await hostile.serve(archivist(stream(...lines)))
     const l = logs({ quiet: true })
     await l.finish(run(url, 'finished'), 10_000)
     expect(l.planComplete).toBe(true)
