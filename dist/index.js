@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1531);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4688);
 /** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
@@ -28382,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1531:
+/***/ 4688:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32009,6 +32009,129 @@ const AllRunOperations = ['plan_only', 'plan_and_apply', 'save_plan', 'refresh_o
 /** The action's User-Agent on every request, to the API and to signed URLs alike. */
 const UserAgent = 'tfe-workspace-run-action/1';
 
+;// CONCATENATED MODULE: ./src/tfe/failures.ts
+/**
+ * What an answer or a failure of the API means, as the step's errors say it: a network failure
+ * (TLS, DNS, refused, reset) or an error status (redirect, 401, 404, 429, 5xx, a page that is not
+ * the API), each naming the host and what to check. Not the sending itself (client.ts).
+ */
+
+/** Certificate failures: sending again gets the same certificate, so they are not retried. */
+const TlsErrorCodes = new Set([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_UNTRUSTED',
+    'CERT_REJECTED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'ERR_SSL_WRONG_VERSION_NUMBER',
+    'EPROTO'
+]);
+/**
+ * The only way the action talks to HCP Terraform. It retries what is safe to retry, honours the
+ * rate-limit headers, and never follows redirects, so the token only ever goes to `baseUrl`.
+ */
+function networkError(e, method, path, host, hostSetting) {
+    const code = e.code ?? '';
+    if (TlsErrorCodes.has(code)) {
+        return new NetworkError(`${method} ${path}: the TLS connection to ${host} failed (${code}: ${e.message}). If ${host} uses a certificate from a private CA, give the runner that CA with the NODE_EXTRA_CA_CERTS environment variable (a PEM file); if the host name does not match the certificate, check ${hostSetting}.`, method, path, code, false);
+    }
+    if (code === 'ENOTFOUND') {
+        return new NetworkError(`${method} ${path}: the host ${host} does not resolve (ENOTFOUND). Check ${hostSetting}.`, method, path, code, false);
+    }
+    if (code === 'EAI_AGAIN') {
+        return new NetworkError(`${method} ${path}: the host ${host} could not be resolved just now (EAI_AGAIN). Check ${hostSetting} and the runner's DNS.`, method, path, code);
+    }
+    if (code === 'ECONNREFUSED') {
+        return new NetworkError(`${method} ${path}: ${host} refused the connection (ECONNREFUSED). Check ${hostSetting} (and its port), and that the runner can reach it.`, method, path, code);
+    }
+    return new NetworkError(`${method} ${path}: no answer from ${host} (${code || e.message})`, method, path, code);
+}
+function apiError(status, method, path, text, json, headers, host, hostSetting) {
+    const first = firstError(json);
+    const base = { status, method, path, title: first?.title, detail: first?.detail };
+    const said = first ? [first.title, first.detail].filter(Boolean).join(': ') : json === undefined && text.trim() ? snippet(text) : '';
+    const suffix = said ? ` (${said})` : '';
+    if (status >= 300 && status < 400) {
+        const location = headerValue(headers, 'location') ?? 'nowhere';
+        return new ApiError(`${method} ${path} was redirected (${status}) to ${location}; the action does not follow redirects, so the token is only sent to ${host}. Check ${hostSetting}.`, { ...base, transient: false });
+    }
+    if (status === 401) {
+        return new ApiError(`${host} rejected the token (401 Unauthorized) on ${method} ${path}. Check the 'token' input (or TFE_TOKEN): it may be wrong, expired or revoked, or belong to another host than '${host}'.`, { ...base, transient: false });
+    }
+    if (status === 429) {
+        const retryAfterMs = secondsHeader(headerValue(headers, 'x-ratelimit-reset')) ?? secondsHeader(headerValue(headers, 'retry-after')) ?? undefined;
+        return new ApiError(`${method} ${path}: rate limited by ${host} (429)${suffix}.`, {
+            ...base,
+            transient: true,
+            retryAfterMs: retryAfterMs === undefined ? undefined : Math.max(retryAfterMs, 100)
+        });
+    }
+    if (status === 404) {
+        return new ApiError(`${method} ${path}: not found (404), or the token is not allowed to see it${suffix}.`, {
+            ...base,
+            transient: false
+        });
+    }
+    if (status >= 500) {
+        return new ApiError(`${method} ${path}: ${host} answered ${status}${suffix}.`, { ...base, transient: true });
+    }
+    // A 4xx page that is not JSON:API did not come from the API (a WAF, a proxy): say so.
+    const origin = json === undefined ? ' The answer is not from the API; a proxy or firewall may be in the way.' : '';
+    return new ApiError(`${method} ${path}: ${host} answered ${status}${suffix}.${origin}`, { ...base, transient: false });
+}
+function parseJson(text) {
+    if (text.trim() === '')
+        return undefined;
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Every answer the action reads is a JSON:API document: an object with `data` (or `errors`). */
+function isJsonApi(json) {
+    return typeof json === 'object' && json !== null && !Array.isArray(json) && ('data' in json || 'errors' in json);
+}
+function firstError(json) {
+    if (typeof json !== 'object' || json === null)
+        return undefined;
+    const errors = json.errors;
+    if (!Array.isArray(errors) || errors.length === 0)
+        return undefined;
+    const e = errors[0];
+    return {
+        title: typeof e.title === 'string' ? e.title : undefined,
+        detail: typeof e.detail === 'string' ? e.detail : undefined
+    };
+}
+function snippet(text) {
+    const flat = text
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+    return `"${flat.slice(0, 120)}${flat.length > 120 ? '…' : ''}"`;
+}
+function headerValue(headers, name) {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+}
+/** X-RateLimit-Reset and Retry-After as milliseconds; both are (float) seconds here. */
+function secondsHeader(value) {
+    if (value === undefined || value.trim() === '')
+        return undefined;
+    const seconds = Number(value);
+    if (Number.isFinite(seconds) && seconds >= 0)
+        return seconds * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
 ;// CONCATENATED MODULE: ./src/common/job-log.ts
 /**
  * The step's only way to write to the job log. Text from the network (a lock reason, a plan line,
@@ -32113,31 +32236,13 @@ function formatDuration(ms) {
 
 
 
+
 const JsonApiType = 'application/vnd.api+json';
 /**
  * The longest a 429 may hold the step. HCP Terraform's windows are a second (a minute for run
  * lists); a reset of an hour is a broken proxy or clock, and waiting it out would look like a hang.
  */
 const MaxRateLimitWaitMs = 60_000;
-/** Certificate failures: sending again gets the same certificate, so they are not retried. */
-const TlsErrorCodes = new Set([
-    'DEPTH_ZERO_SELF_SIGNED_CERT',
-    'SELF_SIGNED_CERT_IN_CHAIN',
-    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-    'UNABLE_TO_GET_ISSUER_CERT',
-    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-    'CERT_HAS_EXPIRED',
-    'CERT_NOT_YET_VALID',
-    'CERT_UNTRUSTED',
-    'CERT_REJECTED',
-    'ERR_TLS_CERT_ALTNAME_INVALID',
-    'ERR_SSL_WRONG_VERSION_NUMBER',
-    'EPROTO'
-]);
-/**
- * The only way the action talks to HCP Terraform. It retries what is safe to retry, honours the
- * rate-limit headers, and never follows redirects, so the token only ever goes to `baseUrl`.
- */
 class TfeClient {
     baseUrl;
     hostSetting;
@@ -32246,7 +32351,7 @@ class TfeClient {
         catch (err) {
             if (err instanceof NetworkError || options.signal?.aborted)
                 throw err;
-            throw this.toNetworkError(err, method, path);
+            throw networkError(err, method, path, this.host, this.hostSetting);
         }
         log.debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`);
         this.noteRateLimit(responseHeaders);
@@ -32268,7 +32373,7 @@ class TfeClient {
         // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
         if (options.accept?.includes(status))
             return { status, body: json, location: headerValue(responseHeaders, 'location') };
-        throw this.toError(status, method, path, text, json, responseHeaders);
+        throw apiError(status, method, path, text, json, responseHeaders, this.host, this.hostSetting);
     }
     /**
      * Bounds a whole exchange, body included (a stalled stream otherwise outlives socketTimeout),
@@ -32320,102 +32425,6 @@ class TfeClient {
             this.holdUntil = Math.max(this.holdUntil, performance.now() + Math.random() * resetMs);
         }
     }
-    toNetworkError(e, method, path) {
-        const code = e.code ?? '';
-        if (TlsErrorCodes.has(code)) {
-            return new NetworkError(`${method} ${path}: the TLS connection to ${this.host} failed (${code}: ${e.message}). If ${this.host} uses a certificate from a private CA, give the runner that CA with the NODE_EXTRA_CA_CERTS environment variable (a PEM file); if the host name does not match the certificate, check ${this.hostSetting}.`, method, path, code, false);
-        }
-        if (code === 'ENOTFOUND') {
-            return new NetworkError(`${method} ${path}: the host ${this.host} does not resolve (ENOTFOUND). Check ${this.hostSetting}.`, method, path, code, false);
-        }
-        if (code === 'EAI_AGAIN') {
-            return new NetworkError(`${method} ${path}: the host ${this.host} could not be resolved just now (EAI_AGAIN). Check ${this.hostSetting} and the runner's DNS.`, method, path, code);
-        }
-        if (code === 'ECONNREFUSED') {
-            return new NetworkError(`${method} ${path}: ${this.host} refused the connection (ECONNREFUSED). Check ${this.hostSetting} (and its port), and that the runner can reach it.`, method, path, code);
-        }
-        return new NetworkError(`${method} ${path}: no answer from ${this.host} (${code || e.message})`, method, path, code);
-    }
-    toError(status, method, path, text, json, headers) {
-        const first = firstError(json);
-        const base = { status, method, path, title: first?.title, detail: first?.detail };
-        const said = first ? [first.title, first.detail].filter(Boolean).join(': ') : json === undefined && text.trim() ? snippet(text) : '';
-        const suffix = said ? ` (${said})` : '';
-        if (status >= 300 && status < 400) {
-            const location = headerValue(headers, 'location') ?? 'nowhere';
-            return new ApiError(`${method} ${path} was redirected (${status}) to ${location}; the action does not follow redirects, so the token is only sent to ${this.host}. Check the 'hostname' input.`, { ...base, transient: false });
-        }
-        if (status === 401) {
-            return new ApiError(`${this.host} rejected the token (401 Unauthorized) on ${method} ${path}. Check the 'token' input (or TFE_TOKEN): it may be wrong, expired or revoked, or belong to another host than '${this.host}'.`, { ...base, transient: false });
-        }
-        if (status === 429) {
-            const retryAfterMs = secondsHeader(headerValue(headers, 'x-ratelimit-reset')) ?? secondsHeader(headerValue(headers, 'retry-after')) ?? undefined;
-            return new ApiError(`${method} ${path}: rate limited by ${this.host} (429)${suffix}.`, {
-                ...base,
-                transient: true,
-                retryAfterMs: retryAfterMs === undefined ? undefined : Math.max(retryAfterMs, 100)
-            });
-        }
-        if (status === 404) {
-            return new ApiError(`${method} ${path}: not found (404), or the token is not allowed to see it${suffix}.`, {
-                ...base,
-                transient: false
-            });
-        }
-        if (status >= 500) {
-            return new ApiError(`${method} ${path}: ${this.host} answered ${status}${suffix}.`, { ...base, transient: true });
-        }
-        // A 4xx page that is not JSON:API did not come from the API (a WAF, a proxy): say so.
-        const origin = json === undefined ? ' The answer is not from the API; a proxy or firewall may be in the way.' : '';
-        return new ApiError(`${method} ${path}: ${this.host} answered ${status}${suffix}.${origin}`, { ...base, transient: false });
-    }
-}
-function parseJson(text) {
-    if (text.trim() === '')
-        return undefined;
-    try {
-        return JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Every answer the action reads is a JSON:API document: an object with `data` (or `errors`). */
-function isJsonApi(json) {
-    return typeof json === 'object' && json !== null && !Array.isArray(json) && ('data' in json || 'errors' in json);
-}
-function firstError(json) {
-    if (typeof json !== 'object' || json === null)
-        return undefined;
-    const errors = json.errors;
-    if (!Array.isArray(errors) || errors.length === 0)
-        return undefined;
-    const e = errors[0];
-    return {
-        title: typeof e.title === 'string' ? e.title : undefined,
-        detail: typeof e.detail === 'string' ? e.detail : undefined
-    };
-}
-function snippet(text) {
-    const flat = text
-        .replace(/<[^>]*>/g, ' ')
-        .replace(/\s+/g, ' ')
-        .trim();
-    return `"${flat.slice(0, 120)}${flat.length > 120 ? '…' : ''}"`;
-}
-function headerValue(headers, name) {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
-}
-/** X-RateLimit-Reset and Retry-After as milliseconds; both are (float) seconds here. */
-function secondsHeader(value) {
-    if (value === undefined || value.trim() === '')
-        return undefined;
-    const seconds = Number(value);
-    if (Number.isFinite(seconds) && seconds >= 0)
-        return seconds * 1000;
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 ;// CONCATENATED MODULE: ./src/lifecycle/decide.ts
@@ -35550,42 +35559,11 @@ function plainError(line) {
     return m?.[1]?.trim();
 }
 
-;// CONCATENATED MODULE: ./src/run-logs/stream.ts
-/**
- * Streams a run's plan and apply logs into the job log while the stages run, so the job log
- * reads like a local `terraform apply`, each stage in a group of its own.
- *
- * Source: each plan and apply has a `log-read-url`, an archivist blob URL (empty until the stage
- * starts) read with `?limit=N&offset=M` as it grows. The stream opens with STX (0x02) and closes
- * with ETX (0x03); a log without them ends when its stage's status is final (go-tfe's LogReader
- * and the Terraform CLI's cloud backend read it the same way).
- *
- * The URL is a secret (anyone holding it can read the log for a day): it is masked and never
- * printed. It is another origin than the API, so the token is never sent there: reads go through
- * boundedRequest (no Authorization header, a byte cap per read, one deadline, cut off on stop),
- * and do not count against the API's rate budget. The log host is outside data: a read never
- * keeps more than it asked for, a line never grows past MaxLineBytes, and lines are split in
- * linear time. A log that cannot be read is a warning, never a failure: the whole stream is an
- * optional part (common/optional.ts), and the run is followed all the same.
- */
-
-
-
-
-
-
-const Stx = 0x02;
-const Etx = 0x03;
+;// CONCATENATED MODULE: ./src/run-logs/lines.ts
+/** A log's bytes as lines: split in linear time, each line bounded. Not the reading (stream.ts) nor the rendering (render.ts). */
 const Newline = 0x0a;
-/** What one read asks for, and the most it keeps: a host that ignores `?limit` gets no further. */
-const ChunkBytes = 262_144;
 /** The longest line kept; the rest of a longer line is dropped, and the line says how much. */
-const stream_MaxLineBytes = 1_048_576;
-/** The most one stage's log is read: past it, the log is cut off with a warning. */
-const MaxStageLogBytes = 512 * 1_048_576;
-/** Consecutive failed reads of one log before the step stops trying to show it. */
-const MaxReadFailures = 5;
-const StageFinal = new Set(['finished', 'errored', 'canceled', 'unreachable', 'force_canceled']);
+const lines_MaxLineBytes = 1_048_576;
 /**
  * Bytes to lines in linear time: a chunk is searched once, and the start of a line that goes on
  * past the chunk is kept as parts, joined once when its newline comes (a 32 MiB line used to be
@@ -35613,7 +35591,7 @@ class LineSplitter {
     keep(bytes) {
         if (bytes.length === 0)
             return;
-        const room = stream_MaxLineBytes - this.size;
+        const room = lines_MaxLineBytes - this.size;
         if (bytes.length > room) {
             this.dropped += bytes.length - Math.max(room, 0);
             bytes = bytes.subarray(0, Math.max(room, 0));
@@ -35635,6 +35613,42 @@ class LineSplitter {
         return line;
     }
 }
+
+;// CONCATENATED MODULE: ./src/run-logs/stream.ts
+/**
+ * Streams a run's plan and apply logs into the job log while the stages run, so the job log
+ * reads like a local `terraform apply`, each stage in a group of its own.
+ *
+ * Source: each plan and apply has a `log-read-url`, an archivist blob URL (empty until the stage
+ * starts) read with `?limit=N&offset=M` as it grows. The stream opens with STX (0x02) and closes
+ * with ETX (0x03); a log without them ends when its stage's status is final (go-tfe's LogReader
+ * and the Terraform CLI's cloud backend read it the same way).
+ *
+ * The URL is a secret (anyone holding it can read the log for a day): it is masked and never
+ * printed. It is another origin than the API, so the token is never sent there: reads go through
+ * boundedRequest (no Authorization header, a byte cap per read, one deadline, cut off on stop),
+ * and do not count against the API's rate budget. The log host is outside data: a read never
+ * keeps more than it asked for, a line never grows past MaxLineBytes, and lines are split in
+ * linear time. A log that cannot be read is a warning, never a failure: the whole stream is an
+ * optional part (common/optional.ts), and the run is followed all the same.
+ */
+
+
+
+
+
+
+
+
+const Stx = 0x02;
+const Etx = 0x03;
+/** What one read asks for, and the most it keeps: a host that ignores `?limit` gets no further. */
+const ChunkBytes = 262_144;
+/** The most one stage's log is read: past it, the log is cut off with a warning. */
+const MaxStageLogBytes = 512 * 1_048_576;
+/** Consecutive failed reads of one log before the step stops trying to show it. */
+const MaxReadFailures = 5;
+const StageFinal = new Set(['finished', 'errored', 'canceled', 'unreachable', 'force_canceled']);
 class StageLog {
     digest = new LogDigest();
     url = '';

@@ -9,7 +9,8 @@ const host = 'https://tfe.example.com'
 const ok = { data: { id: 'ws-1', type: 'workspaces', attributes: { name: 'network' } } }
 
 function client(extra: Partial<ConstructorParameters<typeof TfeClient>[0]> = {}): TfeClient {
-  return new TfeClient({ baseUrl: host, token: 'tok-secret', backoffBaseMs: 10, ...extra })
+  // As main.ts makes it: messages about the host name the input that sets it.
+  return new TfeClient({ baseUrl: host, token: 'tok-secret', backoffBaseMs: 10, hostSetting: "the 'hostname' input", ...extra })
 }
 
 describe('TfeClient', () => {

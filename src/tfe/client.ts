@@ -6,6 +6,7 @@
 import { HttpClient } from '@actions/http-client'
 import { UserAgent } from './statuses.js'
 import { ApiError, NetworkError, abortReason, isTransient } from '../common/errors.js'
+import { apiError, headerValue, isJsonApi, networkError, parseJson, secondsHeader, snippet } from './failures.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
 
@@ -78,26 +79,6 @@ const JsonApiType = 'application/vnd.api+json'
  */
 export const MaxRateLimitWaitMs = 60_000
 
-/** Certificate failures: sending again gets the same certificate, so they are not retried. */
-const TlsErrorCodes = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'EPROTO'
-])
-
-/**
- * The only way the action talks to HCP Terraform. It retries what is safe to retry, honours the
- * rate-limit headers, and never follows redirects, so the token only ever goes to `baseUrl`.
- */
 export class TfeClient {
   readonly baseUrl: string
   private readonly hostSetting: string
@@ -209,7 +190,7 @@ export class TfeClient {
       }))
     } catch (err) {
       if (err instanceof NetworkError || options.signal?.aborted) throw err
-      throw this.toNetworkError(err as NodeJS.ErrnoException, method, path)
+      throw networkError(err as NodeJS.ErrnoException, method, path, this.host, this.hostSetting)
     }
     log.debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`)
     this.noteRateLimit(responseHeaders)
@@ -237,7 +218,7 @@ export class TfeClient {
     }
     // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
     if (options.accept?.includes(status)) return { status, body: json as T, location: headerValue(responseHeaders, 'location') }
-    throw this.toError(status, method, path, text, json, responseHeaders)
+    throw apiError(status, method, path, text, json, responseHeaders, this.host, this.hostSetting)
   }
 
   /**
@@ -304,138 +285,4 @@ export class TfeClient {
       this.holdUntil = Math.max(this.holdUntil, performance.now() + Math.random() * resetMs)
     }
   }
-
-  private toNetworkError(e: NodeJS.ErrnoException, method: string, path: string): NetworkError {
-    const code = e.code ?? ''
-    if (TlsErrorCodes.has(code)) {
-      return new NetworkError(
-        `${method} ${path}: the TLS connection to ${this.host} failed (${code}: ${e.message}). If ${this.host} uses a certificate from a private CA, give the runner that CA with the NODE_EXTRA_CA_CERTS environment variable (a PEM file); if the host name does not match the certificate, check ${this.hostSetting}.`,
-        method,
-        path,
-        code,
-        false
-      )
-    }
-    if (code === 'ENOTFOUND') {
-      return new NetworkError(
-        `${method} ${path}: the host ${this.host} does not resolve (ENOTFOUND). Check ${this.hostSetting}.`,
-        method,
-        path,
-        code,
-        false
-      )
-    }
-    if (code === 'EAI_AGAIN') {
-      return new NetworkError(
-        `${method} ${path}: the host ${this.host} could not be resolved just now (EAI_AGAIN). Check ${this.hostSetting} and the runner's DNS.`,
-        method,
-        path,
-        code
-      )
-    }
-    if (code === 'ECONNREFUSED') {
-      return new NetworkError(
-        `${method} ${path}: ${this.host} refused the connection (ECONNREFUSED). Check ${this.hostSetting} (and its port), and that the runner can reach it.`,
-        method,
-        path,
-        code
-      )
-    }
-    return new NetworkError(`${method} ${path}: no answer from ${this.host} (${code || e.message})`, method, path, code)
-  }
-
-  private toError(
-    status: number,
-    method: string,
-    path: string,
-    text: string,
-    json: unknown,
-    headers: Record<string, string | string[] | undefined>
-  ): ApiError {
-    const first = firstError(json)
-    const base = { status, method, path, title: first?.title, detail: first?.detail }
-    const said = first ? [first.title, first.detail].filter(Boolean).join(': ') : json === undefined && text.trim() ? snippet(text) : ''
-    const suffix = said ? ` (${said})` : ''
-    if (status >= 300 && status < 400) {
-      const location = headerValue(headers, 'location') ?? 'nowhere'
-      return new ApiError(
-        `${method} ${path} was redirected (${status}) to ${location}; the action does not follow redirects, so the token is only sent to ${this.host}. Check the 'hostname' input.`,
-        { ...base, transient: false }
-      )
-    }
-    if (status === 401) {
-      return new ApiError(
-        `${this.host} rejected the token (401 Unauthorized) on ${method} ${path}. Check the 'token' input (or TFE_TOKEN): it may be wrong, expired or revoked, or belong to another host than '${this.host}'.`,
-        { ...base, transient: false }
-      )
-    }
-    if (status === 429) {
-      const retryAfterMs =
-        secondsHeader(headerValue(headers, 'x-ratelimit-reset')) ?? secondsHeader(headerValue(headers, 'retry-after')) ?? undefined
-      return new ApiError(`${method} ${path}: rate limited by ${this.host} (429)${suffix}.`, {
-        ...base,
-        transient: true,
-        retryAfterMs: retryAfterMs === undefined ? undefined : Math.max(retryAfterMs, 100)
-      })
-    }
-    if (status === 404) {
-      return new ApiError(`${method} ${path}: not found (404), or the token is not allowed to see it${suffix}.`, {
-        ...base,
-        transient: false
-      })
-    }
-    if (status >= 500) {
-      return new ApiError(`${method} ${path}: ${this.host} answered ${status}${suffix}.`, { ...base, transient: true })
-    }
-    // A 4xx page that is not JSON:API did not come from the API (a WAF, a proxy): say so.
-    const origin = json === undefined ? ' The answer is not from the API; a proxy or firewall may be in the way.' : ''
-    return new ApiError(`${method} ${path}: ${this.host} answered ${status}${suffix}.${origin}`, { ...base, transient: false })
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
-}
-
-/** Every answer the action reads is a JSON:API document: an object with `data` (or `errors`). */
-function isJsonApi(json: unknown): boolean {
-  return typeof json === 'object' && json !== null && !Array.isArray(json) && ('data' in json || 'errors' in json)
-}
-
-function firstError(json: unknown): { title?: string; detail?: string } | undefined {
-  if (typeof json !== 'object' || json === null) return undefined
-  const errors = (json as { errors?: unknown }).errors
-  if (!Array.isArray(errors) || errors.length === 0) return undefined
-  const e = errors[0] as { title?: unknown; detail?: unknown }
-  return {
-    title: typeof e.title === 'string' ? e.title : undefined,
-    detail: typeof e.detail === 'string' ? e.detail : undefined
-  }
-}
-
-function snippet(text: string): string {
-  const flat = text
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-  return `"${flat.slice(0, 120)}${flat.length > 120 ? '…' : ''}"`
-}
-
-function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name]
-  return Array.isArray(value) ? value[0] : value
-}
-
-/** X-RateLimit-Reset and Retry-After as milliseconds; both are (float) seconds here. */
-function secondsHeader(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
 }
