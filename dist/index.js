@@ -34870,9 +34870,11 @@ async function optional(part, fn, bounds) {
     const own = new AbortController();
     const signal = bounds.signal ? AbortSignal.any([own.signal, bounds.signal]) : own.signal;
     let timer;
+    let onStop;
     const ended = new Promise(resolve => {
         timer = setTimeout(() => resolve('bound'), bounds.boundMs);
-        bounds.signal?.addEventListener('abort', () => resolve('stopped'), { once: true });
+        onStop = () => resolve('stopped');
+        bounds.signal?.addEventListener('abort', onStop, { once: true });
         if (bounds.signal?.aborted)
             resolve('stopped');
     });
@@ -34896,6 +34898,9 @@ async function optional(part, fn, bounds) {
     }
     finally {
         clearTimeout(timer);
+        // The step's signal lives as long as the step: one listener per part would pile up on it.
+        if (onStop)
+            bounds.signal?.removeEventListener('abort', onStop);
         own.abort(new Error(`${part} was abandoned`));
     }
 }

@@ -46,9 +46,11 @@ export async function optional<T>(
   const own = new AbortController()
   const signal = bounds.signal ? AbortSignal.any([own.signal, bounds.signal]) : own.signal
   let timer: NodeJS.Timeout | undefined
+  let onStop: (() => void) | undefined
   const ended = new Promise<'bound' | 'stopped'>(resolve => {
     timer = setTimeout(() => resolve('bound'), bounds.boundMs)
-    bounds.signal?.addEventListener('abort', () => resolve('stopped'), { once: true })
+    onStop = () => resolve('stopped')
+    bounds.signal?.addEventListener('abort', onStop, { once: true })
     if (bounds.signal?.aborted) resolve('stopped')
   })
   try {
@@ -67,6 +69,8 @@ export async function optional<T>(
     return undefined
   } finally {
     clearTimeout(timer)
+    // The step's signal lives as long as the step: one listener per part would pile up on it.
+    if (onStop) bounds.signal?.removeEventListener('abort', onStop)
     own.abort(new Error(`${part} was abandoned`))
   }
 }
