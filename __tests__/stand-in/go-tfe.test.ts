@@ -3,30 +3,15 @@
  * backend ask of it: the same paths, query parameters and JSON:API bodies they send, and the
  * fields, relationships, statuses and headers they decode. Plain HTTP against the stand-in.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { create as createTar } from 'tar'
-import { StandIn } from '../../stand-in/server.ts'
+import { useStandInApi } from '../helpers/stand-in-api.ts'
 
-let standIn: StandIn
-const auth = { Authorization: 'Bearer test-token', 'Content-Type': 'application/vnd.api+json' }
-
-beforeAll(async () => {
-  standIn = new StandIn({ defaultTimings: { queueMs: 20, planMs: 100, applyMs: 100, applyQueueMs: 20, processingMs: 20 } })
-  await standIn.start()
-})
-afterAll(async () => {
-  await standIn.stop()
-})
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON:API documents, read field by field in the assertions
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; headers: Headers }> {
-  const res = await fetch(`${standIn.url}${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await res.text()
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers }
-}
+const fixture = useStandInApi()
+const api = fixture.api.bind(fixture)
 
 /** A run created as go-tfe's Runs.Create sends it. */
 async function createRun(wsId: string, attributes: Record<string, unknown> = {}, cvId?: string): Promise<string> {
@@ -52,7 +37,7 @@ async function until(what: string, cond: () => boolean, ms = 5_000): Promise<voi
   }
 }
 
-const status = (runId: string): string | undefined => standIn.runs.get(runId)?.status
+const status = (runId: string): string | undefined => fixture.server.runs.get(runId)?.status
 
 /** A log read as go-tfe's LogReader makes it: its own `?limit=&offset=` in place of any query. */
 async function readLog(logReadUrl: string, offset = 0): Promise<Buffer> {
@@ -80,7 +65,7 @@ async function uploadConfiguration(wsId: string, files: Record<string, string>):
 
 async function applied(wsId: string, attributes: Record<string, unknown> = {}, cvId?: string): Promise<string> {
   const id = await createRun(wsId, attributes, cvId)
-  await until('a confirmable run', () => standIn.runs.get(id)?.confirmable === true)
+  await until('a confirmable run', () => fixture.server.runs.get(id)?.confirmable === true)
   expect((await api('POST', `/api/v2/runs/${id}/actions/apply`, { comment: 'ship it' })).status).toBe(202)
   await until('the apply', () => status(id) === 'applied')
   return id
@@ -88,29 +73,29 @@ async function applied(wsId: string, attributes: Record<string, unknown> = {}, c
 
 describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   it('log-read-url is there while the plan is pending, and reads empty until the plan starts', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-log-1', timings: { queueMs: 300 } })
-    standIn.lock(ws.id)
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-log-1', timings: { queueMs: 300 } })
+    fixture.server.lock(ws.id)
     const id = await createRun(ws.id)
     const pending = await api('GET', `/api/v2/runs/${id}/plan`)
     expect(pending.json.data.attributes.status).toBe('pending')
     const url = pending.json.data.attributes['log-read-url'] as string
     expect(url).toMatch(/^https?:\/\//)
     expect((await readLog(url)).length).toBe(0)
-    standIn.unlock(ws.id)
+    fixture.server.unlock(ws.id)
     await until('plan_queued', () => status(id) === 'plan_queued')
     const queued = await api('GET', `/api/v2/plans/${pending.json.data.id}`)
     expect(queued.json.data.attributes).toMatchObject({ status: 'pending', 'log-read-url': url })
     expect((await readLog(url)).length).toBe(0)
-    await until('the plan to finish', () => standIn.runs.get(id)?.plan.status === 'finished')
+    await until('the plan to finish', () => fixture.server.runs.get(id)?.plan.status === 'finished')
     const log = await readLog(url)
     expect([log[0], log[log.length - 1]]).toEqual([0x02, 0x03])
     expect(log.length).toBeGreaterThan(2)
   })
 
   it("the apply's log-read-url is there once the run is confirmed, before the apply starts", async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-log-2', timings: { applyQueueMs: 400 } })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-log-2', timings: { applyQueueMs: 400 } })
     const id = await createRun(ws.id)
-    await until('a confirmable run', () => standIn.runs.get(id)?.confirmable === true)
+    await until('a confirmable run', () => fixture.server.runs.get(id)?.confirmable === true)
     expect((await api('POST', `/api/v2/runs/${id}/actions/apply`, {})).status).toBe(202)
     await until('apply_queued', () => status(id) === 'apply_queued')
     const apply = await api('GET', `/api/v2/runs/${id}/apply`)
@@ -124,18 +109,18 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it('a run that ends before its plan starts leaves the plan unreachable, so a log reader knows it is done', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-log-3' })
-    standIn.lock(ws.id)
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-log-3' })
+    fixture.server.lock(ws.id)
     const id = await createRun(ws.id)
     expect((await api('POST', `/api/v2/runs/${id}/actions/discard`, {})).status).toBe(202)
     const plan = await api('GET', `/api/v2/runs/${id}/plan`)
     const apply = await api('GET', `/api/v2/runs/${id}/apply`)
     expect([plan.json.data.attributes.status, apply.json.data.attributes.status]).toEqual(['unreachable', 'unreachable'])
-    standIn.unlock(ws.id)
+    fixture.server.unlock(ws.id)
   })
 
   it('POST /runs/:id/comments makes a comment the run lists, and GET /comments/:id reads it', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-comment-1' })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-comment-1' })
     const id = await createRun(ws.id)
     const made = await api('POST', `/api/v2/runs/${id}/comments`, { data: { type: 'comments', attributes: { body: 'first look' } } })
     expect(made.status).toBe(201)
@@ -151,7 +136,7 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it("GET /state-versions/:id answers at the state version's links.self", async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-sv-1', resources: 2 })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-sv-1', resources: 2 })
     const current = await api('GET', `/api/v2/workspaces/${ws.id}/current-state-version`)
     const self = await api('GET', current.json.data.links.self)
     expect(self.status).toBe(200)
@@ -160,7 +145,7 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it('ping answers TFP-AppName: HCP Terraform, so go-tfe takes the stand-in for HCP Terraform, not Terraform Enterprise', async () => {
-    const ping = await fetch(`${standIn.url}/api/v2/ping`, {
+    const ping = await fetch(`${fixture.server.url}/api/v2/ping`, {
       headers: { Authorization: 'Bearer test-token', Accept: 'application/vnd.api+json' }
     })
     expect(ping.headers.get('tfp-appname')).toBe('HCP Terraform')
@@ -168,7 +153,7 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it('refresh: false is read back as false, and true by default', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-refresh-1' })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-refresh-1' })
     const off = await createRun(ws.id, { refresh: false, 'plan-only': true })
     const on = await createRun(ws.id, { 'plan-only': true })
     expect((await api('GET', `/api/v2/runs/${off}`)).json.data.attributes.refresh).toBe(false)
@@ -176,15 +161,15 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it('the comment sent with apply, discard and cancel is a comment of the run, and the run has events for what happened', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-events-1' })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-events-1' })
     const confirmed = await applied(ws.id)
     const discarded = await createRun(ws.id)
-    await until('a confirmable run', () => standIn.runs.get(discarded)?.confirmable === true)
+    await until('a confirmable run', () => fixture.server.runs.get(discarded)?.confirmable === true)
     // The older JSON:API shape of the action body, as some clients still send it.
     expect(
       (await api('POST', `/api/v2/runs/${discarded}/actions/discard`, { data: { type: '', attributes: { comment: 'not today' } } })).status
     ).toBe(202)
-    const ws2 = standIn.addWorkspace({ name: 'gotfe-events-2', timings: { planMs: 5_000 } })
+    const ws2 = fixture.server.addWorkspace({ name: 'gotfe-events-2', timings: { planMs: 5_000 } })
     const canceled = await createRun(ws2.id)
     await until('planning', () => status(canceled) === 'planning')
     expect((await api('POST', `/api/v2/runs/${canceled}/actions/cancel`, { comment: 'wrong branch' })).status).toBe(202)
@@ -219,10 +204,10 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it('filter[status] lists only the runs in those statuses', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-filter-1' })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-filter-1' })
     const done = await applied(ws.id)
     const waiting = await createRun(ws.id)
-    await until('a confirmable run', () => standIn.runs.get(waiting)?.confirmable === true)
+    await until('a confirmable run', () => fixture.server.runs.get(waiting)?.confirmable === true)
     const ids = async (q: string): Promise<string[]> =>
       (await api('GET', `/api/v2/workspaces/${ws.id}/runs?${q}`)).json.data.map((r: { id: string }) => r.id)
     expect(await ids('filter[status]=applied')).toEqual([done])
@@ -233,7 +218,7 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it('include on a runs list puts each run’s plan, apply, workspace and creator in included', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-include-1' })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-include-1' })
     const a = await createRun(ws.id, { 'plan-only': true })
     const b = await createRun(ws.id, { 'plan-only': true })
     const list = await api('GET', `/api/v2/workspaces/${ws.id}/runs?filter[operation]=plan_only&include=plan,apply,workspace,created_by`)
@@ -252,9 +237,9 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it('a cost-estimated run has a cost-estimate relationship that resolves, and include=cost_estimate brings it', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-cost-1', costEstimation: true, changes: { add: 3, change: 0, destroy: 0 } })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-cost-1', costEstimation: true, changes: { add: 3, change: 0, destroy: 0 } })
     const id = await createRun(ws.id)
-    await until('cost_estimated', () => standIn.runs.get(id)?.confirmable === true)
+    await until('cost_estimated', () => fixture.server.runs.get(id)?.confirmable === true)
     const run = await api('GET', `/api/v2/runs/${id}?include=cost_estimate`)
     const rel = run.json.data.relationships['cost-estimate'].data
     expect(rel).toMatchObject({ id: expect.stringMatching(/^ce-/), type: 'cost-estimates' })
@@ -271,13 +256,13 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
     })
     expect(ce.json.data.attributes['status-timestamps']['finished-at']).toEqual(expect.any(String))
     expect(run.json.included).toEqual([expect.objectContaining({ id: rel.id, type: 'cost-estimates' })])
-    const plain = standIn.addWorkspace({ name: 'gotfe-cost-2' })
+    const plain = fixture.server.addWorkspace({ name: 'gotfe-cost-2' })
     const other = await createRun(plain.id, { 'plan-only': true })
     expect((await api('GET', `/api/v2/runs/${other}`)).json.data.relationships['cost-estimate'].data).toBeNull()
   })
 
   it('a state version has hosted download URLs that serve its state, its terraform-version, size and run', async () => {
-    const ws = standIn.addWorkspace({
+    const ws = fixture.server.addWorkspace({
       name: 'gotfe-sv-2',
       outputs: { region: { value: 'eu-west-1' }, key: { value: 'k', sensitive: true } }
     })
@@ -306,14 +291,14 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
     expect(shown.values.outputs.region?.value).toBe('eu-west-1')
     expect(shown.values.root_module.resources).toHaveLength(1)
     // The state the workspace started with was made by no run.
-    const seeded = standIn.addWorkspace({ name: 'gotfe-sv-3', resources: 2 })
+    const seeded = fixture.server.addWorkspace({ name: 'gotfe-sv-3', resources: 2 })
     const first = await api('GET', `/api/v2/workspaces/${seeded.id}/current-state-version`)
     expect(first.json.data.relationships.run.data).toBeNull()
     expect((await fetch(first.json.data.attributes['hosted-state-download-url'] as string)).status).toBe(200)
   })
 
   it('outputs declared in an uploaded configuration reach the state version', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-sv-4' })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-sv-4' })
     const cv = await uploadConfiguration(ws.id, {
       'main.tf': [
         'resource "null_resource" "one" {}',
@@ -356,7 +341,7 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it('a workspace has updated-at and every permission go-tfe decodes', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-ws-1' })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-ws-1' })
     const before = (await api('GET', `/api/v2/workspaces/${ws.id}`)).json.data.attributes
     expect(before['updated-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
     for (const p of [
@@ -383,7 +368,7 @@ describe('the stand-in, as go-tfe and the Terraform CLI read it', () => {
   })
 
   it('keeps the lock reason go-tfe sends inside a JSON:API data.attributes body', async () => {
-    const ws = standIn.addWorkspace({ name: 'gotfe-lock-1' })
+    const ws = fixture.server.addWorkspace({ name: 'gotfe-lock-1' })
     const locked = await api('POST', `/api/v2/workspaces/${ws.id}/actions/lock`, {
       data: { type: '', attributes: { reason: 'migrating state' } }
     })

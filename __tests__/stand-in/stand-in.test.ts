@@ -2,27 +2,12 @@
  * The stand-in answers as the documented service does: what a client written to the API
  * documentation (go-tfe, HashiCorp's own actions) reads, it finds. Plain HTTP against it.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { StandIn } from '../../stand-in/server.ts'
+import { useStandInApi } from '../helpers/stand-in-api.ts'
 
-let standIn: StandIn
-const auth = { Authorization: 'Bearer test-token', 'Content-Type': 'application/vnd.api+json' }
-
-beforeAll(async () => {
-  standIn = new StandIn({ defaultTimings: { queueMs: 20, planMs: 100, applyMs: 100, applyQueueMs: 20, processingMs: 20 } })
-  await standIn.start()
-})
-afterAll(async () => {
-  await standIn.stop()
-})
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON:API documents, read field by field in the assertions
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; headers: Headers }> {
-  const res = await fetch(`${standIn.url}${path}`, { method, headers: auth, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await res.text()
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, headers: res.headers }
-}
+const fixture = useStandInApi()
+const api = fixture.api.bind(fixture)
 
 async function createRun(wsId: string): Promise<string> {
   const r = await api('POST', '/api/v2/runs', {
@@ -35,13 +20,13 @@ async function createRun(wsId: string): Promise<string> {
 
 describe('the stand-in, as a documented-API client sees it', () => {
   it('answers discovery and ping without a token, and X-RateLimit headers on every API answer', async () => {
-    const discovery = await fetch(`${standIn.url}/.well-known/terraform.json`)
+    const discovery = await fetch(`${fixture.server.url}/.well-known/terraform.json`)
     expect(discovery.status).toBe(200)
     expect(await discovery.json()).toMatchObject({ 'tfe.v2': '/api/v2/' })
-    const ping = await fetch(`${standIn.url}/api/v2/ping`)
+    const ping = await fetch(`${fixture.server.url}/api/v2/ping`)
     expect(ping.status).toBe(204)
     expect(ping.headers.get('x-ratelimit-limit')).toBe('30')
-    const ws = standIn.addWorkspace({ name: 'fidelity-1' })
+    const ws = fixture.server.addWorkspace({ name: 'fidelity-1' })
     const read = await api('GET', `/api/v2/workspaces/${ws.id}`)
     expect(read.headers.get('content-type')).toBe('application/vnd.api+json')
     for (const h of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']) expect(read.headers.get(h)).not.toBeNull()
@@ -51,7 +36,7 @@ describe('the stand-in, as a documented-API client sees it', () => {
   })
 
   it('a new run answers pending; every link it advertises resolves', async () => {
-    const ws = standIn.addWorkspace({ name: 'fidelity-2' })
+    const ws = fixture.server.addWorkspace({ name: 'fidelity-2' })
     const id = await createRun(ws.id)
     const run = await api('GET', `/api/v2/runs/${id}?include=plan,apply,workspace,created_by`)
     expect(run.json.included.map((i: { type: string }) => i.type).sort()).toEqual(['applies', 'plans', 'users', 'workspaces'])
@@ -69,7 +54,7 @@ describe('the stand-in, as a documented-API client sees it', () => {
   })
 
   it('force-cancel answers 409 and force-execute 403, as documented', async () => {
-    const ws = standIn.addWorkspace({ name: 'fidelity-3', timings: { planMs: 5_000 } })
+    const ws = fixture.server.addWorkspace({ name: 'fidelity-3', timings: { planMs: 5_000 } })
     const id = await createRun(ws.id)
     expect((await api('POST', `/api/v2/runs/${id}/actions/force-cancel`, {})).status).toBe(409)
     expect((await api('POST', `/api/v2/runs/${id}/actions/force-execute`)).status).toBe(403)
@@ -77,7 +62,7 @@ describe('the stand-in, as a documented-API client sees it', () => {
   })
 
   it('locks and unlocks a workspace, 409 when it already is', async () => {
-    const ws = standIn.addWorkspace({ name: 'fidelity-4' })
+    const ws = fixture.server.addWorkspace({ name: 'fidelity-4' })
     expect((await api('POST', `/api/v2/workspaces/${ws.id}/actions/lock`, { reason: 'maintenance' })).json.data.attributes.locked).toBe(
       true
     )
@@ -87,15 +72,15 @@ describe('the stand-in, as a documented-API client sees it', () => {
   })
 
   it('after an apply: the current state version (resources-processed false for a moment) and its outputs, one by one', async () => {
-    const ws = standIn.addWorkspace({
+    const ws = fixture.server.addWorkspace({
       name: 'fidelity-5',
       outputs: { a: { value: ['x', 'y'] }, s: { value: 'secret', sensitive: true } },
       timings: { processingMs: 300 }
     })
     const id = await createRun(ws.id)
-    for (let i = 0; i < 100 && standIn.runs.get(id)?.confirmable !== true; i++) await new Promise(r => setTimeout(r, 20))
+    for (let i = 0; i < 100 && fixture.server.runs.get(id)?.confirmable !== true; i++) await new Promise(r => setTimeout(r, 20))
     expect((await api('POST', `/api/v2/runs/${id}/actions/apply`, {})).status).toBe(202)
-    for (let i = 0; i < 100 && standIn.runs.get(id)?.status !== 'applied'; i++) await new Promise(r => setTimeout(r, 20))
+    for (let i = 0; i < 100 && fixture.server.runs.get(id)?.status !== 'applied'; i++) await new Promise(r => setTimeout(r, 20))
     const early = await api('GET', `/api/v2/workspaces/${ws.id}/current-state-version`)
     expect(early.json.data.attributes['resources-processed']).toBe(false)
     expect((await api('GET', `/api/v2/workspaces/${ws.id}/current-state-version-outputs`)).status).toBe(503)
@@ -109,7 +94,7 @@ describe('the stand-in, as a documented-API client sees it', () => {
   })
 
   it('walks workspace → run → plan → apply → state version → outputs by the links and fields a client reads', async () => {
-    const ws = standIn.addWorkspace({ name: 'fidelity-6', outputs: { url: { value: 'https://x' } } })
+    const ws = fixture.server.addWorkspace({ name: 'fidelity-6', outputs: { url: { value: 'https://x' } } })
     const workspace = await api('GET', `/api/v2/organizations/demo-org/workspaces/${ws.name}`)
     const a = workspace.json.data.attributes
     for (const key of [
@@ -141,9 +126,9 @@ describe('the stand-in, as a documented-API client sees it', () => {
     }
     for (const key of ['refresh', 'save-plan', 'terraform-version', 'error-text'])
       expect([key, key in run.json.data.attributes]).toEqual([key, true])
-    for (let i = 0; i < 100 && standIn.runs.get(id)?.confirmable !== true; i++) await new Promise(r => setTimeout(r, 20))
+    for (let i = 0; i < 100 && fixture.server.runs.get(id)?.confirmable !== true; i++) await new Promise(r => setTimeout(r, 20))
     await api('POST', `/api/v2/runs/${id}/actions/apply`, {})
-    for (let i = 0; i < 100 && standIn.runs.get(id)?.status !== 'applied'; i++) await new Promise(r => setTimeout(r, 20))
+    for (let i = 0; i < 100 && fixture.server.runs.get(id)?.status !== 'applied'; i++) await new Promise(r => setTimeout(r, 20))
     const apply = await api('GET', (await api('GET', `/api/v2/runs/${id}`)).json.data.relationships.apply.links.related)
     expect(apply.json.data.attributes['status-timestamps']).toMatchObject({
       'started-at': expect.any(String),
@@ -165,7 +150,7 @@ describe('the stand-in, as a documented-API client sees it', () => {
     const help = spawnSync(process.execPath, ['stand-in/cli.ts', '--help'], { encoding: 'utf8' })
     expect(help.status).toBe(0)
     for (const option of ['--port', '--token', '--tls', 'PORT', 'STAND_IN_TOKEN']) expect(help.stdout).toContain(option)
-    const port = new URL(standIn.url).port
+    const port = new URL(fixture.server.url).port
     const busy = spawnSync(process.execPath, ['stand-in/cli.ts', '--port', port], { encoding: 'utf8', timeout: 10_000 })
     expect(busy.status).toBe(1)
     // One line, no stack trace: it names the port and the two ways to choose another.
