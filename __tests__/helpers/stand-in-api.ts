@@ -1,9 +1,9 @@
 /**
- * The stand-in for tests that talk to it as a client does: started before the file's tests,
- * stopped after, and `api()` sending a JSON:API request with the test token.
+ * The stand-in for tests that talk to it as a client does: the file's stand-in (stand-in.ts),
+ * and `api()` sending a JSON:API request with the test token.
  */
-import { afterAll, beforeAll } from '@jest/globals'
-import { StandIn } from '../../stand-in/server.ts'
+import type { StandIn } from '../../stand-in/server.ts'
+import { useStandIn } from './stand-in.ts'
 
 const auth = { Authorization: 'Bearer test-token', 'Content-Type': 'application/vnd.api+json' }
 
@@ -14,24 +14,13 @@ export interface StandInApi {
 }
 
 export function useStandInApi(): StandInApi {
-  let server: StandIn | undefined
-  beforeAll(async () => {
-    server = new StandIn({ defaultTimings: { queueMs: 20, planMs: 100, applyMs: 100, applyQueueMs: 20, processingMs: 20 } })
-    await server.start()
-  })
-  afterAll(async () => {
-    await server?.stop()
-  })
-  const running = (): StandIn => {
-    if (!server) throw new Error('the stand-in is not started (useStandInApi must be called at the top of the file)')
-    return server
-  }
+  const fixture = useStandIn('api', { defaultTimings: { queueMs: 20, planMs: 100, applyMs: 100, applyQueueMs: 20, processingMs: 20 } })
   return {
     get server() {
-      return running()
+      return fixture.server
     },
     async api(method, path, body) {
-      const res = await fetch(`${running().url}${path}`, {
+      const res = await fetch(`${fixture.server.url}${path}`, {
         method,
         headers: auth,
         body: body === undefined ? undefined : JSON.stringify(body)
