@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { getSettings, parseHostname } from '../../src/action/inputs.js'
+import { getSettings } from '../../src/action/inputs.js'
+import { parseHostname } from '../../src/action/input-readers.js'
 import { InputError } from '../../src/common/errors.js'
 import { captureStdout, setInputs } from '../helpers/env.ts'
 import { textFacts, type TextFacts } from '../helpers/step-facts.ts'

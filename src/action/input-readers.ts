@@ -1,0 +1,148 @@
+/**
+ * How one input's text becomes a typed value (host, workspace, operation, numbers, lists, run
+ * variables); every error names its input. Which inputs the step reads, and how they combine: inputs.ts.
+ */
+import * as core from '@actions/core'
+import { DefaultHostname, Inputs, Operations, type Operation } from './names.js'
+import { InputError } from '../common/errors.js'
+import { hclLiteralProblem } from './hcl-literal.js'
+import type { RunVariable } from '../tfe/runs.js'
+
+/**
+ * A week. Past 2^31 ms (35,791 min) Node fires a timer at once; no GitHub job runs longer than
+ * five days (self-hosted) anyway.
+ */
+const MaxTimeoutMinutes = 7 * 24 * 60
+const NamePattern = /^[A-Za-z0-9_-]+$/
+const WorkspaceIdPattern = /^ws-[A-Za-z0-9]+$/
+const VariableKeyPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/
+
+export function parseTimeout(): number {
+  const minutes = parseNumber(Inputs.TimeoutMinutes, 0)
+  if (minutes > MaxTimeoutMinutes) {
+    throw new InputError(
+      Inputs.TimeoutMinutes,
+      `${core.getInput(Inputs.TimeoutMinutes)} minutes is more than the most this step accepts (${MaxTimeoutMinutes}, a week); use 0 for no limit of its own.`
+    )
+  }
+  return Math.round(minutes * 60_000)
+}
+
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host)
+}
+
+/** Accepts `host`, `host:port` or an `https://` URL; `http://` only for loopback test servers. */
+export function parseHostname(raw: string): string {
+  const value = raw.trim() || DefaultHostname
+  const accepted = "a host name such as 'app.terraform.io' or 'tfe.example.com:8443', or an https:// URL"
+  const withScheme = value.includes('://') ? value : `https://${value}`
+  let url: URL
+  try {
+    url = new URL(withScheme)
+  } catch {
+    throw new InputError(Inputs.Hostname, `'${value}' is not ${accepted}.`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(Inputs.Hostname, `scheme '${url.protocol}' is not supported; use ${accepted}.`)
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new InputError(
+      Inputs.Hostname,
+      `'${value}' uses plain http://, which would send the token unencrypted; use https:// (http:// is accepted only for loopback test servers).`
+    )
+  }
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new InputError(Inputs.Hostname, `'${value}' must be only a host (and port), without a path, query or credentials.`)
+  }
+  return `${url.protocol}//${url.host}`
+}
+
+export function parseWorkspace(): { organization?: string; workspace?: string; workspaceId?: string } {
+  const organization = core.getInput(Inputs.Organization) || undefined
+  const workspace = core.getInput(Inputs.Workspace) || undefined
+  const workspaceId = core.getInput(Inputs.WorkspaceId) || undefined
+  if (workspaceId && workspace) {
+    throw new InputError(Inputs.WorkspaceId, "give either 'workspace_id' or 'workspace' (with 'organization'), not both.")
+  }
+  if (workspaceId) {
+    if (!WorkspaceIdPattern.test(workspaceId)) {
+      throw new InputError(Inputs.WorkspaceId, `'${workspaceId}' is not a workspace ID; they look like 'ws-AbCdEf1234567890'.`)
+    }
+    return { organization, workspaceId }
+  }
+  if (!workspace) {
+    throw new InputError(Inputs.Workspace, "is required: name the workspace with 'organization' and 'workspace', or give 'workspace_id'.")
+  }
+  if (!NamePattern.test(workspace)) {
+    throw new InputError(Inputs.Workspace, `'${workspace}' is not a workspace name; names use only letters, digits, '-' and '_'.`)
+  }
+  if (!organization) {
+    throw new InputError(Inputs.Organization, `is required with 'workspace' ('${workspace}'): name the organization that owns it.`)
+  }
+  if (!NamePattern.test(organization)) {
+    throw new InputError(Inputs.Organization, `'${organization}' is not an organization name; names use only letters, digits, '-' and '_'.`)
+  }
+  return { organization, workspace }
+}
+
+function isOperation(value: string): value is Operation {
+  return Operations.some(operation => operation === value)
+}
+
+export function parseOperation(raw: string): Operation {
+  const value = (raw.trim() || 'apply').toLowerCase()
+  if (isOperation(value)) return value
+  throw new InputError(Inputs.Operation, `'${raw}' is not one of: ${Operations.join(', ')}.`)
+}
+
+export function parseBoolean(name: string, fallback: boolean): boolean {
+  const raw = core.getInput(name)
+  if (raw === '') return fallback
+  try {
+    return core.getBooleanInput(name)
+  } catch {
+    throw new InputError(name, `'${raw}' is not a boolean; use true or false.`)
+  }
+}
+
+export function parseNumber(name: string, fallback: number): number {
+  const raw = core.getInput(name)
+  if (raw === '') return fallback
+  const value = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) {
+    throw new InputError(name, `'${raw}' is not a number of zero or more.`)
+  }
+  return value
+}
+
+export function parseList(name: string): string[] {
+  return core.getMultilineInput(name).filter(line => line !== '')
+}
+
+export function parseVariables(): RunVariable[] {
+  const seen = new Set<string>()
+  return parseList(Inputs.Variables).map((line, index) => {
+    const eq = line.indexOf('=')
+    const key = eq === -1 ? '' : line.slice(0, eq).trim()
+    const value = eq === -1 ? '' : line.slice(eq + 1).trim()
+    // The line may hold a secret value: name only the key and line number.
+    if (eq === -1 || !VariableKeyPattern.test(key)) {
+      throw new InputError(Inputs.Variables, `line ${index + 1} is not 'key=value' with a Terraform variable name as key.`)
+    }
+    if (value === '') {
+      throw new InputError(
+        Inputs.Variables,
+        `'${key}' has no value; values are HCL literals, so a string is written with quotes: ${key}="text".`
+      )
+    }
+    const problem = hclLiteralProblem(value)
+    if (problem) {
+      throw new InputError(Inputs.Variables, `line ${index + 1} ('${key}'): the value is not an HCL literal: ${problem}.`)
+    }
+    if (seen.has(key)) throw new InputError(Inputs.Variables, `'${key}' is given twice.`)
+    seen.add(key)
+    return { key, value }
+  })
+}
