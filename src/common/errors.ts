@@ -81,9 +81,18 @@ export function isTransient(err: unknown): boolean {
 }
 
 /** The signal's reason as the error to throw: what main.ts put there, or a plain cancellation. */
-export function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason
+export function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason
   return reason instanceof Error ? reason : new AbortedError('The step was cancelled.', 'cancelled')
+}
+
+/**
+ * The errno code of a system error (`ENOENT`, `ECONNRESET`), if it is one. Not `instanceof Error`:
+ * Node's own errors may come from another realm (a test runner's VM context).
+ */
+export function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined
+  return typeof err.code === 'string' ? err.code : undefined
 }
 
 export function errorMessage(err: unknown): string {

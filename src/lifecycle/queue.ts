@@ -146,7 +146,8 @@ export async function settleDuplicates(step: Step, created: Run, marker: string,
   const found = await findRunsByMarker(step.client, step.target.id, marker, signal)
   const ids = [...new Set([...found, created.id])]
   if (ids.length === 1) return created
-  const keep = ids[0] as string
+  // The oldest first; the list holds at least the run just created.
+  const [keep = created.id] = ids
   step.runIds.splice(step.runIds.indexOf(created.id), 1)
   for (const id of ids) step.noteRun(id)
   const kept = keep === created.id ? created : await getRun(step.client, keep, signal)

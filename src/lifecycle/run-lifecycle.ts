@@ -9,7 +9,6 @@ import type { Settings } from '../action/inputs.js'
 import type { TfeClient } from '../tfe/client.js'
 import { decideNoConfiguration, type Ended } from './decide.js'
 import { postState } from '../action/post-state.js'
-import type { Run } from '../tfe/runs.js'
 import { getWorkspaceById, getWorkspaceByName, type Workspace } from '../tfe/workspaces.js'
 import { formatSeconds, sleep } from '../common/timing.js'
 import { log } from '../common/job-log.js'
@@ -68,7 +67,8 @@ export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal
     if (ended === 'no-configuration') return noConfiguration(step, decideNoConfiguration(step.settings.operation))
     if (ended.action === 'give-up') return await stopFollowing(step, { reason: 'gave-up', head: giveUpText(step, ended) }, cancel)
     // follow() leaves the run it followed in `current`: a followed run ended here.
-    const run = step.current as Run
+    const run = step.current
+    if (!run) throw new Error('internal: a followed run ended, but the step holds no run')
     step.state.release()
     if (ended.action !== 'retry') step.changes = await describeChanges(step, run, stop)
     if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan) step.newerRun = await latestApplied(step, cancel)
@@ -88,9 +88,10 @@ export async function resolveWorkspace(step: Step, signal: AbortSignal): Promise
   const { organization, workspace: name, workspaceId } = step.settings
   let ws: Workspace
   try {
-    ws = workspaceId
-      ? await getWorkspaceById(step.client, workspaceId, signal)
-      : await getWorkspaceByName(step.client, organization as string, name as string, signal)
+    if (workspaceId) ws = await getWorkspaceById(step.client, workspaceId, signal)
+    // inputs.ts requires both when no ID is given.
+    else if (organization && name) ws = await getWorkspaceByName(step.client, organization, name, signal)
+    else throw new Error('internal: neither a workspace ID nor an organization and name')
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
       const which = workspaceId

@@ -6,6 +6,7 @@
  * changes by address, output changes, the totals line and the first error. A line that is not
  * such a message is a plain log line and passes through as it is, ANSI colours included.
  */
+import { isRecord, record } from '../common/json.js'
 
 /** Resource change actions, as the summary names them. */
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'read' | 'import' | 'move' | 'forget'
@@ -77,9 +78,7 @@ function asMessage(line: string): Message | undefined {
   if (!line.startsWith('{')) return undefined
   try {
     const parsed: unknown = JSON.parse(line)
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as Message).type === 'string' && '@message' in parsed) {
-      return parsed as Message
-    }
+    if (isRecord(parsed) && typeof parsed.type === 'string' && '@message' in parsed) return { ...parsed, type: parsed.type }
   } catch {
     // Not JSON: a plain line that happens to start with a brace.
   }
@@ -88,11 +87,6 @@ function asMessage(line: string): Message | undefined {
 
 function text(value: unknown): string {
   return typeof value === 'string' ? value : ''
-}
-
-/** A message's field as an object: a log line is outside data, and `null`, a string or a list is no object. */
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
 }
 
 /** What one stage's log said, as far as the summary and the error annotation care. */

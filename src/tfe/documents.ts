@@ -18,7 +18,4 @@ export function positive(value: unknown): number | undefined {
 
 export const seg = encodeURIComponent
 
-/** A member of outside JSON as an object: `null`, a string or a list is no object, and reads as empty. */
-export function record(value: unknown): Attributes {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Attributes) : {}
-}
+export { record } from '../common/json.js'

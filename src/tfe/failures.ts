@@ -4,6 +4,7 @@
  * the API), each naming the host and what to check. Not the sending itself (client.ts).
  */
 import { ApiError, NetworkError } from '../common/errors.js'
+import { isRecord, record } from '../common/json.js'
 
 /** Certificate failures: sending again gets the same certificate, so they are not retried. */
 const TlsErrorCodes = new Set([
@@ -115,25 +116,17 @@ export function apiError(
   return new ApiError(`${method} ${path}: ${host} answered ${status}${suffix}.${origin}`, { ...base, transient: false })
 }
 
-export function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    return undefined
-  }
-}
+export { parseJson } from '../common/json.js'
 
 /** Every answer the action reads is a JSON:API document: an object with `data` (or `errors`). */
 export function isJsonApi(json: unknown): boolean {
-  return typeof json === 'object' && json !== null && !Array.isArray(json) && ('data' in json || 'errors' in json)
+  return isRecord(json) && ('data' in json || 'errors' in json)
 }
 
 function firstError(json: unknown): { title?: string; detail?: string } | undefined {
-  if (typeof json !== 'object' || json === null) return undefined
-  const errors = (json as { errors?: unknown }).errors
+  const errors: unknown = record(json).errors
   if (!Array.isArray(errors) || errors.length === 0) return undefined
-  const e = errors[0] as { title?: unknown; detail?: unknown }
+  const e = record(errors[0])
   return {
     title: typeof e.title === 'string' ? e.title : undefined,
     detail: typeof e.detail === 'string' ? e.detail : undefined

@@ -13,7 +13,7 @@ import * as https from 'node:https'
 import type { Readable } from 'node:stream'
 import { HttpClient } from '@actions/http-client'
 import { UserAgent } from './statuses.js'
-import { abortReason } from '../common/errors.js'
+import { abortReason, errorMessage } from '../common/errors.js'
 import { formatDuration } from '../common/timing.js'
 
 export interface BoundedRequest {
@@ -72,6 +72,7 @@ export function boundedRequest(url: string, options: BoundedRequest): Promise<Bo
     let settled = false
     let request: http.ClientRequest | undefined
 
+    // Either an error or an answer, never both: the one way out of the exchange.
     const settle = (err: Error | undefined, answer?: BoundedAnswer): void => {
       if (settled) return
       settled = true
@@ -80,10 +81,10 @@ export function boundedRequest(url: string, options: BoundedRequest): Promise<Bo
       // Every way out ends the exchange: nothing keeps reading behind a settled promise.
       request?.destroy()
       options.body?.destroy()
-      if (err) reject(err)
-      else resolve(answer as BoundedAnswer)
+      if (answer && !err) resolve(answer)
+      else reject(err ?? new BoundedRequestError('the exchange ended without an answer', 'network'))
     }
-    const onAbort = (): void => settle(abortReason(signal as AbortSignal))
+    const onAbort = (): void => settle(abortReason(signal))
     const timer = setTimeout(
       () => settle(new BoundedRequestError(`no complete answer within ${formatDuration(options.timeoutMs)}`, 'timeout')),
       options.timeoutMs
@@ -97,7 +98,7 @@ export function boundedRequest(url: string, options: BoundedRequest): Promise<Bo
         agent: agents.getAgent(url)
       })
     } catch (err) {
-      settle(new BoundedRequestError(`the request could not be made (${(err as Error).message})`, 'network'))
+      settle(new BoundedRequestError(`the request could not be made (${errorMessage(err)})`, 'network'))
       return
     }
     request.on('error', err => settle(new BoundedRequestError(err.message, 'network')))

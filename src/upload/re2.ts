@@ -4,62 +4,9 @@
  * expression RE2 refuses comes back undefined: go-slug's rule then matches nothing. Not the rules
  * themselves (terraformignore.ts).
  */
+import { MaxCodePoint, PerlClasses, PosixClasses, classBody, codeOf, complement, cp } from './re2-classes.js'
+
 class Refused extends Error {}
-
-export const MaxCodePoint = 0x10ffff
-type Range = [number, number]
-
-const cp = (n: number): string => `\\u{${n.toString(16)}}`
-const rangesOf = (spec: string): Range[] => {
-  const out: Range[] = []
-  const c = [...spec]
-  for (let i = 0; i < c.length; i++) {
-    const lo = (c[i] as string).codePointAt(0) as number
-    if (c[i + 1] === '-' && i + 2 < c.length) {
-      out.push([lo, (c[i + 2] as string).codePointAt(0) as number])
-      i += 2
-    } else out.push([lo, lo])
-  }
-  return out
-}
-function complement(ranges: Range[]): Range[] {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0])
-  const out: Range[] = []
-  let next = 0
-  for (const [lo, hi] of sorted) {
-    if (lo > next) out.push([next, lo - 1])
-    next = Math.max(next, hi + 1)
-  }
-  if (next <= MaxCodePoint) out.push([next, MaxCodePoint])
-  return out
-}
-const classBody = (ranges: Range[]): string => ranges.map(([lo, hi]) => (lo === hi ? cp(lo) : `${cp(lo)}-${cp(hi)}`)).join('')
-
-// RE2's classes are ASCII, where JavaScript's \s is Unicode: spelled out.
-const PerlClasses: Record<string, Range[]> = {
-  d: rangesOf('0-9'),
-  s: rangesOf('\t\n\f\r '),
-  w: rangesOf('0-9A-Za-z_')
-}
-const PosixClasses: Record<string, Range[]> = {
-  alnum: rangesOf('0-9A-Za-z'),
-  alpha: rangesOf('A-Za-z'),
-  ascii: [[0, 0x7f]],
-  blank: rangesOf('\t '),
-  cntrl: [
-    [0, 0x1f],
-    [0x7f, 0x7f]
-  ],
-  digit: rangesOf('0-9'),
-  graph: rangesOf('!-~'),
-  lower: rangesOf('a-z'),
-  print: rangesOf(' -~'),
-  punct: rangesOf('!-/:-@[-`{-~'),
-  space: rangesOf('\t\n\v\f\r '),
-  upper: rangesOf('A-Z'),
-  word: rangesOf('0-9A-Za-z_'),
-  xdigit: rangesOf('0-9A-Fa-f')
-}
 
 const isOctal = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '7'
 const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9A-Fa-f]$/.test(c)
@@ -84,6 +31,13 @@ class Translator {
     return this.c[this.pos + offset]
   }
 
+  /** The character at the cursor, moving past it; only where the caller knows there is one. */
+  private take(): string {
+    const ch = this.c[this.pos++]
+    if (ch === undefined) throw new Error('internal: read past the end of the expression')
+    return ch
+  }
+
   private startsWith(text: string): boolean {
     return this.c.slice(this.pos, this.pos + text.length).join('') === text
   }
@@ -93,8 +47,7 @@ class Translator {
     let out = ''
     // The atoms of the current branch; a repetition applies to the last one.
     let last: 'none' | 'atom' | 'repeat' = 'none'
-    while (this.pos < this.c.length) {
-      const ch = this.peek() as string
+    for (let ch = this.peek(); ch !== undefined; ch = this.peek()) {
       if (ch === ')') {
         if (depth === 0) throw new Refused('unexpected )')
         break
@@ -146,14 +99,16 @@ class Translator {
     } else if (ch === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(this.c.slice(this.pos).join(''))
       // Not a count (RE2 takes no leading zero either): RE2 reads `{` as itself.
-      if (!m || /^0\d/.test(m[1] as string) || /^0\d/.test(m[3] ?? '')) return undefined
+      if (!m) return undefined
+      const [whole, minText = '', comma, maxText = ''] = m
+      if (/^0\d/.test(minText) || /^0\d/.test(maxText)) return undefined
       // RE2 reads a number of more than 8 digits as -1.
       const int = (d: string): number => (d.length > 8 ? -1 : Number(d))
-      const min = int(m[1] as string)
-      const max = m[2] === undefined ? min : m[3] ? int(m[3]) : -1
+      const min = int(minText)
+      const max = comma === undefined ? min : maxText ? int(maxText) : -1
       if (min < 0 || min > 1000 || max > 1000 || (max >= 0 && max < min)) throw new Refused('invalid repeat count')
-      this.pos += [...m[0]].length
-      op = `{${m[1]}${m[2] ?? ''}}`
+      this.pos += [...whole].length
+      op = `{${minText}${comma ?? ''}}`
     } else return undefined
     if (this.peek() === '?') {
       this.pos++
@@ -172,7 +127,7 @@ class Translator {
   }
 
   private literal(ch: string): string {
-    return /^[0-9A-Za-z_ ]$/.test(ch) ? ch : cp(ch.codePointAt(0) as number)
+    return /^[0-9A-Za-z_ ]$/.test(ch) ? ch : cp(codeOf(ch))
   }
 
   /** An escape outside a class, at `\`. */
@@ -193,7 +148,7 @@ class Translator {
       case 'Q': {
         this.pos += 2
         let text = ''
-        while (this.pos < this.c.length && !this.startsWith('\\E')) text += this.literal(this.c[this.pos++] as string)
+        while (this.pos < this.c.length && !this.startsWith('\\E')) text += this.literal(this.take())
         if (this.startsWith('\\E')) this.pos += 2
         return `(?:${text})`
       }
@@ -260,20 +215,20 @@ class Translator {
       if (this.peek() === '{') {
         let hex = ''
         this.pos++
-        while (isHex(this.peek())) hex += this.c[this.pos++] as string
+        while (isHex(this.peek())) hex += this.take()
         if (this.peek() !== '}' || !hex || parseInt(hex, 16) > MaxCodePoint) throw new Refused('invalid escape sequence')
         this.pos++
         return parseInt(hex, 16)
       }
       if (!isHex(this.peek()) || !isHex(this.peek(1))) throw new Refused('invalid escape sequence')
-      const value = parseInt(`${this.c[this.pos] as string}${this.c[this.pos + 1] as string}`, 16)
+      const value = parseInt(`${this.peek() ?? ''}${this.peek(1) ?? ''}`, 16)
       this.pos += 2
       return value
     }
     const named: Record<string, number> = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 }
     if (named[c] !== undefined) return named[c]
     // Any ASCII punctuation escapes itself; a letter RE2 does not know, or anything beyond ASCII, is an error.
-    if (c.codePointAt(0)! < 0x80 && !isAlnum(c)) return c.codePointAt(0) as number
+    if (codeOf(c) < 0x80 && !isAlnum(c)) return codeOf(c)
     throw new Refused('invalid escape sequence')
   }
 
@@ -333,7 +288,7 @@ class Translator {
 
   private classChar(): number {
     if (this.peek() === '\\') return this.escapedChar()
-    return (this.c[this.pos++] as string).codePointAt(0) as number
+    return codeOf(this.take())
   }
 }
 

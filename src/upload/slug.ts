@@ -40,7 +40,7 @@ function printable(bytes: Buffer): string {
       i += len
     } else {
       flush()
-      out += `\\x${(bytes[i] as number).toString(16).padStart(2, '0')}`
+      out += `\\x${(bytes[i] ?? 0).toString(16).padStart(2, '0')}`
       i++
     }
   }
@@ -152,7 +152,9 @@ function prepare(root: string, entry: string): Prepared {
   const header = new Header({ path: entry, linkpath, mode: st.mode & 0o7777, size, mtime, type })
   const headers: Buffer[] = []
   if (header.encode()) headers.push(new Pax({ path: entry, linkpath, mtime }).encode())
-  headers.push(header.block as Buffer)
+  // encode() fills the block; it stays empty only if node-tar changed under us.
+  if (!header.block) throw new Error(`internal: no tar header for '${entry}'`)
+  headers.push(header.block)
   const body = type !== 'File' || size === 0 ? undefined : size <= WholeReadBytes ? readFileSync(path) : path
   return { headers, body, size }
 }
@@ -166,8 +168,10 @@ async function* tarBlocks(root: string, entries: string[], signal?: AbortSignal)
     if (typeof item.body === 'string') {
       let read = 0
       for await (const chunk of createReadStream(item.body)) {
-        read += (chunk as Buffer).length
-        yield chunk as Buffer
+        // A stream opened without an encoding reads Buffers; the iterator is typed `any`.
+        const block = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
+        read += block.length
+        yield block
       }
       if (read !== item.size) throw new SlugError(`'${item.body}' changed while it was being packed; run the step again.`)
     } else if (item.body) {

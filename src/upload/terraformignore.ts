@@ -17,8 +17,10 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MaxCodePoint, fromRe2 } from './re2.js'
+import { fromRe2 } from './re2.js'
+import { MaxCodePoint } from './re2-classes.js'
 import { log } from '../common/job-log.js'
+import { errorCode } from '../common/errors.js'
 
 interface Rule {
   /** The rule after anchoring (a leading `**` and `/` added, or the leading `/` removed), as go-slug keeps it. */
@@ -53,7 +55,8 @@ export function goSlugExpression(pattern: string): string {
   if (chars[0] === '\uFEFF') chars.shift()
   let re = '^'
   for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i] as string
+    // In bounds: the loop stops at the end.
+    const ch = chars[i] ?? ''
     if (ch === '*') {
       if (chars[i + 1] === '*') {
         i++
@@ -68,7 +71,7 @@ export function goSlugExpression(pattern: string): string {
       re += `\\${ch}`
     } else if (ch === '\\') {
       // A trailing `\` stays, and then escapes the closing `$`: go-slug does exactly that.
-      re += i + 1 < chars.length ? `\\${chars[++i] as string}` : '\\'
+      re += i + 1 < chars.length ? `\\${chars[++i] ?? ''}` : '\\'
     } else {
       re += ch
     }
@@ -104,7 +107,7 @@ export function goString(bytes: Uint8Array): string {
   const out: string[] = []
   let i = 0
   while (i < bytes.length) {
-    const b = bytes[i] as number
+    const b = bytes[i] ?? 0
     const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1
     if (need === 0) {
       out.push(String.fromCharCode(b))
@@ -170,7 +173,10 @@ export class IgnoreRules {
       if (pattern.startsWith('!')) {
         negated = true
         pattern = pattern.slice(1)
-        for (let i = rules.length - 1; i >= 0 && !(rules[i] as Rule).negationsAfter; i--) (rules[i] as Rule).negationsAfter = true
+        for (const earlier of [...rules].reverse()) {
+          if (earlier.negationsAfter) break
+          earlier.negationsAfter = true
+        }
       }
       if (!pattern) continue
       if (pattern.endsWith('/')) pattern += '**'
@@ -186,7 +192,7 @@ export class IgnoreRules {
     try {
       bytes = await readFile(join(directory, '.terraformignore'))
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new IgnoreRules(DefaultRules.map(r => ({ ...r })))
+      if (errorCode(err) === 'ENOENT') return new IgnoreRules(DefaultRules.map(r => ({ ...r })))
       throw err
     }
     const rules = IgnoreRules.parse(bytes)
