@@ -109,6 +109,8 @@ await Promise.all(['app-a', 'app-b', 'edge'].map(app => job(`destroy ${app}`, { 
 await job('destroy platform', { workspace: 'platform', operation: 'destroy' })
 await job('destroy network', { workspace: 'network', operation: 'destroy' })
 
+failures += await (await import('./estate-demo.mjs')).runEstateDemo(standIn)
+
 // --keep: the stand-in stays up at the end, to look around (the run URLs above open its pages).
 const keep = process.argv.includes('--keep')
 if (!keep) await standIn.stop()

@@ -28,7 +28,8 @@ export const Inputs = {
   GithubToken: 'github_token',
   Directory: 'directory',
   SavePlan: 'save_plan',
-  RunId: 'run_id'
+  RunId: 'run_id',
+  VariablesFromOutputs: 'variables_from_outputs'
 } as const
 
 export const Outputs = {

@@ -14,6 +14,7 @@ import { getWorkspaceById, getWorkspaceByName, type Workspace } from '../tfe/wor
 import { formatSeconds, sleep } from '../common/timing.js'
 import { log } from '../common/job-log.js'
 import { uploadConfiguration } from '../upload/upload.js'
+import { readUpstreamVariables } from './upstream-outputs.js'
 
 import { attemptTitle, describeOperation, failText, retryText, giveUpText, abortText } from './messages.js'
 import { queueRun, adoptRun } from './queue.js'
@@ -30,6 +31,7 @@ import { Step, type PostStateSink, type Outcome, type LifecycleOptions } from '.
 export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal = stop): Promise<Outcome> {
   try {
     step.workspace = await resolveWorkspace(step, stop)
+    if (step.settings.variablesFromOutputs.length) step.upstreamVariables = await readUpstreamVariables(step, stop)
     if (step.settings.directory) {
       step.configurationVersion = await uploadConfiguration(step.client, step.workspace, step.settings, stop, step.options.pollSchedule)
     }

@@ -4,7 +4,7 @@ import type { Settings } from '../action/inputs.js'
 import type { TfeClient } from '../tfe/client.js'
 import { DefaultPollSchedule, type PollScheduleOptions } from '../common/poll-schedule.js'
 import { postState } from '../action/post-state.js'
-import { type Run } from '../tfe/runs.js'
+import { type Run, type RunVariable } from '../tfe/runs.js'
 import { type Workspace } from '../tfe/workspaces.js'
 import type { RunLogs } from '../run-logs/stream.js'
 import type { ConfigurationVersion } from '../tfe/configuration-versions.js'
@@ -81,6 +81,8 @@ export class Step {
   newerRun: string | undefined
   /** Why the step could not read its run (a read outage), for the give-up message. */
   outage: string | undefined
+  /** Run variables read from upstream outputs (variables_from_outputs), sent with every attempt. */
+  upstreamVariables: RunVariable[] = []
 
   constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
     this.settings = settings

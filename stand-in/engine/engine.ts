@@ -19,6 +19,7 @@ import {
   type WorkspaceSpec
 } from './model.ts'
 import { changesOf, declaredOutputsOf, jsonPlan, outputChanges } from './plan.ts'
+import { missingVariableError } from './variables.ts'
 import { newRun, newWorkspace } from './records.ts'
 import { RunActivity } from './run-activity.ts'
 import { StageLogs } from './stage-logs.ts'
@@ -214,6 +215,13 @@ export class RunEngine {
 
   private planDone(run: StandInRun, ws: StandInWorkspace): void {
     ws.plansSeen++
+    const missing = missingVariableError(ws, run)
+    if (missing) {
+      this.endLog(run, run.plan, planScript(this.logFormat(ws), [], [], missing).end)
+      stageStatus(run.plan, 'errored')
+      this.finish(run, 'errored')
+      return
+    }
     if (ws.plansSeen <= (ws.spec.failPlans ?? 0)) {
       this.endLog(run, run.plan, planScript(this.logFormat(ws), [], [], PlanError).end)
       stageStatus(run.plan, 'errored')

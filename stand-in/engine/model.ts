@@ -64,6 +64,10 @@ export interface WorkspaceSpec {
   runTask?: 'passed' | 'advisory-failed' | 'mandatory-failed'
   /** The workspace's working directory: Terraform runs there, inside the configuration. */
   workingDirectory?: string
+  /** Variables the configuration declares without a default: a plan errors unless each has a value (variables.ts). */
+  requiredVariables?: string[]
+  /** Terraform variables set on the workspace itself: name → HCL literal. */
+  variables?: Record<string, string>
 }
 
 export interface Stage {
