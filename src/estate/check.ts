@@ -49,12 +49,13 @@ export function lineDiff(before: string, after: string): string {
         ops.push(` ${midA[i]}`)
         i++
         j++
-      } else if (j < midB.length && (i >= midA.length || (lcs[i * w + j + 1] as number) >= (lcs[(i + 1) * w + j] as number))) {
-        ops.push(`+${midB[j]}`)
-        j++
-      } else {
+      } else if (i < midA.length && (j >= midB.length || (lcs[(i + 1) * w + j] as number) >= (lcs[i * w + j + 1] as number))) {
+        // A removal before the addition that replaces it, as diff(1) shows a changed line.
         ops.push(`-${midA[i]}`)
         i++
+      } else {
+        ops.push(`+${midB[j]}`)
+        j++
       }
     }
   }

@@ -139,7 +139,7 @@ function workflow(estate: Estate, direction: Direction): string {
       if (isScalar(pair.key) && ['needs', 'branches'].includes(String(pair.key.value)) && isSeq(pair.value)) pair.value.flow = true
     }
   })
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: false, nullStr: '' })
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false, nullStr: '', singleQuote: true })
 }
 
 /** Both workflows of a checked estate; throws EstateError for a broken graph or a file GitHub would not run. */
