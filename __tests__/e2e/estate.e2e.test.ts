@@ -174,7 +174,7 @@ describe('estate', () => {
     expect(runsOf(n.app as string).map(r => r.status)).toEqual(['applied'])
   })
 
-  it('a destroy that fails keeps everything it needs alive', async () => {
+  it('guarantee: a workspace of an estate is never destroyed while one that needs it still has resources (a failed destroy keeps what it needs alive)', async () => {
     const n = seed({ net: { outputs: { vpc_id: { value: 'v' } } }, app: { requiredVariables: ['vpc_id'] } })
     const { dir, generate } = checkout(
       `  - name: ${n.net}\n    key: net\n  - name: ${n.app}\n    key: app\n    needs: [net]\n    variables_from: {vpc_id: net.vpc_id}\n`
@@ -206,7 +206,7 @@ describe('estate', () => {
       (n: Record<string, string>) => `  - name: ${n.x}\n    key: x\n  - name: ${n.x}\n    key: x\n`,
       'listed twice'
     ]
-  ])('%s: the generator refuses, writes no workflow, and nothing is queued', (_what, file, says) => {
+  ])('guarantee: nothing is queued from a broken estate (%s): the generator refuses and writes no workflow', (_what, file, says) => {
     const n = seed({ x: {}, y: {} })
     const before = fixture.server.requests.length
     const { dir, generate } = checkout(file(n))

@@ -90,10 +90,14 @@ describe('variables_from_outputs', () => {
     expect(r.stdout).not.toContain('never-shown-4242')
   })
 
-  it('a sensitive output points at tfe_outputs', async () => {
-    const up = await applied({ token: { value: 's', sensitive: true } })
-    const r = await runStep({ inputs: fixture.inputs(fixture.workspace().name, { variables_from_outputs: `t=${up.name}.token` }) })
+  it('guarantee: a sensitive output is never passed as a run variable (the step fails before queueing and points at tfe_outputs)', async () => {
+    const up = await applied({ token: { value: 'sensitive-value-77', sensitive: true } })
+    const down = fixture.workspace()
+    const r = await runStep({ inputs: fixture.inputs(down.name, { variables_from_outputs: `t=${up.name}.token` }) })
+    expect(r.code).toBe(1)
+    expect(fixture.server.runsOf(down.id)).toEqual([])
     expect(stepFacts(r.stdout).errors[0]?.text).toContain('tfe_outputs')
+    expect(`${r.stdout}${r.summary}${JSON.stringify(r.outputs)}`).not.toContain('sensitive-value-77')
   })
 
   it('an upstream workspace that does not exist, or has no state yet, fails before anything is queued', async () => {
