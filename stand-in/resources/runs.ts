@@ -5,7 +5,7 @@
  */
 import { errorDocument, listDocument, runResource, type Resource } from '../documents.ts'
 import type { RunEngine } from '../engine/engine.ts'
-import { Cancelable, Discardable, type StandInRun } from '../engine/model.ts'
+import { Cancelable, Discardable, Terminal, type StandInRun } from '../engine/model.ts'
 import { route, type Answer, type Route } from '../router.ts'
 import { listParam, notFound, pageOf, standInUser, visibleRun, visibleWorkspace, type ApiCall } from './call.ts'
 import { configurationVersionDoc } from './configuration-versions.ts'
@@ -43,7 +43,9 @@ export function runDoc(engine: RunEngine, run: StandInRun): Resource {
     variables: run.variables,
     costEstimateId: run.costEstimate?.id,
     commentIds: engine.activity.commentIdsOf(run.id),
-    runEventIds: engine.activity.eventIdsOf(run.id)
+    runEventIds: engine.activity.eventIdsOf(run.id),
+    source: run.source,
+    triggerReason: run.triggerReason
   })
 }
 
@@ -137,10 +139,19 @@ export const RunRoutes: Route<ApiCall>[] = [
     if (!ws) return notFound()
     const ops = listParam(call.query, 'filter[operation]')
     const statuses = listParam(call.query, 'filter[status]')
+    const sources = listParam(call.query, 'filter[source]')
+    const groups = listParam(call.query, 'filter[status_group]')
+    const commit = call.query.get('search[commit]')
+    const inGroup = (r: StandInRun): boolean =>
+      groups.some(g => (g === 'final' ? Terminal.has(r.status) : g === 'non_final' ? !Terminal.has(r.status) : Discardable.has(r.status)))
     const all = call.engine
       .runsOf(ws.id)
       .filter(r => (ops.length ? ops.includes(operationOf(r)) : !r.planOnly))
       .filter(r => !statuses.length || statuses.includes(r.status))
+      .filter(r => !sources.length || sources.includes(r.source))
+      .filter(r => !groups.length || inGroup(r))
+      // search[commit] matches the commit of the run's VCS ingress attributes.
+      .filter(r => !commit || r.commitSha === commit)
       .reverse()
     const { page, size } = pageOf(call.query)
     const doc = listDocument(
