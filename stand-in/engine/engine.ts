@@ -166,7 +166,8 @@ export class RunEngine {
   }
 
   /** A run HCP Terraform queues by itself (a run trigger, a VCS push), on the latest configuration; none without one. */
-  queueRun(ws: StandInWorkspace, a: Record<string, unknown>): StandInRun | undefined {
+  queueRun(ws: StandInWorkspace, a: Record<string, unknown>, cvId?: string): StandInRun | undefined {
+    if (cvId) return this.createRun(ws, a, cvId)
     const latest = [...this.configurationVersions.values()]
       .filter(v => v.workspaceId === ws.id && v.status === 'uploaded' && !v.speculative && (!v.provisional || v.promoted))
       .pop()

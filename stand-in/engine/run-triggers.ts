@@ -3,6 +3,7 @@
  * documented limits) and the run each one queues after a successful apply, and the run a push to
  * a VCS-connected workspace queues. Data and rules only: the HTTP side is resources/run-triggers.ts.
  */
+import { newConfigurationVersion, type StandInConfigurationVersion } from './configuration-versions.ts'
 import { newId, type StandInRun, type StandInWorkspace } from './model.ts'
 
 /** run-triggers.mdx: "You can connect each workspace to up to 20 source workspaces." */
@@ -28,8 +29,9 @@ export interface Refusal {
 export interface TriggerHost {
   readonly workspaces: Map<string, StandInWorkspace>
   readonly runs: Map<string, StandInRun>
+  readonly configurationVersions: Map<string, StandInConfigurationVersion>
   /** A new run on the workspace's latest configuration, queued as an API run would be. */
-  queueRun(ws: StandInWorkspace, attributes: Record<string, unknown>): StandInRun | undefined
+  queueRun(ws: StandInWorkspace, attributes: Record<string, unknown>, cvId?: string): StandInRun | undefined
 }
 
 export class RunTriggers {
@@ -128,13 +130,28 @@ export function queueTriggeredRuns(host: TriggerHost, triggers: RunTriggers, ups
  * `search[commit]` matches). Undefined when the workspace has no VCS connection.
  */
 export function queueVcsRun(host: TriggerHost, ws: StandInWorkspace, commitSha: string, speculative = false): StandInRun | undefined {
-  if (!ws.spec.vcsRepo) return undefined
-  const run = host.queueRun(ws, {
-    message: `Merge ${commitSha.slice(0, 7)} into ${ws.spec.vcsRepo.branch ?? 'main'}`,
-    'plan-only': speculative,
-    // A VCS run follows the workspace's own auto-apply setting, as the service's do.
-    'auto-apply': ws.spec.autoApply === true
-  })
+  const repo = ws.spec.vcsRepo
+  if (!repo) return undefined
+  // The push ingresses a new configuration version holding the commit; the run plans it.
+  const latest = [...host.configurationVersions.values()]
+    .filter(v => v.workspaceId === ws.id && v.status === 'uploaded' && !v.speculative)
+    .pop()
+  const cv = newConfigurationVersion(newId('cv'), ws.id, { speculative })
+  cv.status = 'uploaded'
+  cv.files = latest?.files ?? new Map()
+  cv.entries = latest?.entries ?? []
+  cv.ingress = { id: newId('ia'), commitSha, branch: repo.branch ?? 'main', identifier: repo.identifier }
+  host.configurationVersions.set(cv.id, cv)
+  const run = host.queueRun(
+    ws,
+    {
+      message: `Merge ${commitSha.slice(0, 7)} into ${repo.branch ?? 'main'}`,
+      'plan-only': speculative,
+      // A VCS run follows the workspace's own auto-apply setting, as the service's do.
+      'auto-apply': ws.spec.autoApply === true
+    },
+    cv.id
+  )
   if (!run) return undefined
   run.source = 'tfe-configuration-version'
   run.triggerReason = 'disabled'

@@ -8,7 +8,7 @@ import type { RunEngine } from '../engine/engine.ts'
 import { Cancelable, Discardable, Terminal, type StandInRun } from '../engine/model.ts'
 import { route, type Answer, type Route } from '../router.ts'
 import { listParam, notFound, pageOf, standInUser, visibleRun, visibleWorkspace, type ApiCall } from './call.ts'
-import { configurationVersionDoc } from './configuration-versions.ts'
+import { configurationVersionDoc, ingressDoc } from './configuration-versions.ts'
 import { estimateDoc } from './cost-estimates.ts'
 import { stageDoc } from './stages.ts'
 import { taskStageDocs } from './task-stages.ts'
@@ -49,7 +49,16 @@ export function runDoc(engine: RunEngine, run: StandInRun): Resource {
   })
 }
 
-const RunIncludes = ['plan', 'apply', 'workspace', 'created_by', 'cost_estimate', 'configuration_version', 'task_stages']
+const RunIncludes = [
+  'plan',
+  'apply',
+  'workspace',
+  'created_by',
+  'cost_estimate',
+  'configuration_version',
+  'configuration_version.ingress_attributes',
+  'task_stages'
+]
 
 /** What `include` asks for, for one run or a page of them: each related resource once; 400 for an unknown name. */
 function runIncluded(call: ApiCall, runs: StandInRun[]): { included: unknown[]; error?: Answer } {
@@ -71,6 +80,10 @@ function runIncluded(call: ApiCall, runs: StandInRun[]): { included: unknown[]; 
     if (include.includes('created_by')) add(standInUser())
     const cv = run.configurationVersionId ? engine.configurationVersions.get(run.configurationVersionId) : undefined
     if (include.includes('configuration_version') && cv) add(configurationVersionDoc(cv, archivistUrl))
+    if (include.includes('configuration_version.ingress_attributes') && cv) {
+      add(configurationVersionDoc(cv, archivistUrl))
+      add(ingressDoc(cv))
+    }
     if (include.includes('task_stages') && run.taskResult) add(taskStageDocs(run).stage)
     if (include.includes('cost_estimate') && run.costEstimate) add(estimateDoc(run.costEstimate))
   }
