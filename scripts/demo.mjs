@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { StandIn } from '../stand-in/server.ts'
 import { seedDemoEstate } from '../stand-in/estate.ts'
 import { runStep } from '../__tests__/helpers/action-runner.ts'
+import { demoTriggered } from './demo-triggered.mjs'
 
 const bold = s => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s)
 const dim = s => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s)
@@ -103,6 +104,8 @@ process.stdout.write(dim(`  (the "checkout" is ${checkout}; its infra/edge direc
 const saved = await job('plan edge', { workspace: 'edge', directory: 'infra/edge', save_plan: 'true' }, { GITHUB_WORKSPACE: checkout })
 process.stdout.write(dim(`  (a reviewer approves the plan; the next job applies run ${saved.$outputs.run_id}, nothing else)\n`))
 await job('apply edge', { workspace: 'edge', run_id: saved.$outputs.run_id })
+
+await demoTriggered({ standIn, url, job, bold, dim })
 
 process.stdout.write(`\n${bold('Destroy chain')}, in reverse: (app-a, app-b, edge) → platform → network\n`)
 await Promise.all(['app-a', 'app-b', 'edge'].map(app => job(`destroy ${app}`, { workspace: app, operation: 'destroy' })))

@@ -12,6 +12,7 @@ import { DiscoveryRoutes } from './resources/discovery.ts'
 import { PolicyCheckRoutes } from './resources/policy-checks.ts'
 import { RunActionRoutes } from './resources/run-actions.ts'
 import { RunRoutes } from './resources/runs.ts'
+import { RunTriggerRoutes } from './resources/run-triggers.ts'
 import { StageRoutes } from './resources/stages.ts'
 import { StateVersionRoutes } from './resources/state-versions.ts'
 import { TaskStageRoutes } from './resources/task-stages.ts'
@@ -25,6 +26,7 @@ export const ApiRoutes: readonly Route<ApiCall>[] = [
   ...WorkspaceRoutes,
   ...ConfigurationVersionRoutes,
   ...RunRoutes,
+  ...RunTriggerRoutes,
   ...StageRoutes,
   ...RunActionRoutes,
   ...CostEstimateRoutes,

@@ -53,7 +53,7 @@ describe('variables_from_outputs', () => {
   it('a named workspace needs an organization: the step its own, or the line one', () => {
     expect(errorFor({ token: 't', workspace_id: 'ws-abc', variables_from_outputs: 'x=network.x' }).input).toBe('variables_from_outputs')
     setInputs({ token: 't', workspace_id: 'ws-abc', variables_from_outputs: 'x=acme/network.x' })
-    expect(getSettings().variablesFromOutputs[0]?.organization).toBe('acme')
+    expect(getSettings().variablesFromOutputs?.[0]?.organization).toBe('acme')
   })
 
   it('cannot be given with run_id, whose run has its variables already', () => {

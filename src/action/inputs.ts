@@ -13,6 +13,7 @@ import {
   parseList,
   parseNumber,
   parseOperation,
+  parseQueuedRunInputs,
   parseTimeout,
   parseVariables,
   parseWorkspace
@@ -60,8 +61,16 @@ export interface Settings {
   savePlan: boolean
   /** Follow (and confirm) this run instead of queueing one. */
   runId: string | undefined
-  /** Run variables read from upstream workspaces' current state outputs before queueing. */
-  variablesFromOutputs: OutputSource[]
+  /** Run variables read from upstream workspaces' current state outputs before queueing (optional like the four below: absent means none). */
+  variablesFromOutputs?: OutputSource[]
+  // The four below are optional so that settings written before these inputs (test fixtures) stay whole: absent means off.
+  /** Follow an open run HCP Terraform queued (this commit's VCS run, a run trigger's) instead of queueing one. */
+  adoptQueuedRun?: boolean
+  /** Follow the runs the apply's run triggers queued downstream, to triggeredRunsDepth hops. */
+  followTriggeredRuns?: boolean
+  triggeredRunsDepth?: number
+  /** GITHUB_SHA: the commit a VCS run must plan to be adopted. */
+  commitSha?: string | undefined
 }
 
 /** What the post step needs: it re-reads only these inputs. */
@@ -152,7 +161,8 @@ export function getSettings(): Settings {
     commentOnPr: parseBoolean(Inputs.CommentOnPr, false),
     githubToken: readGithubToken(),
     ...parseReviewInputs(operation),
-    variablesFromOutputs: readOutputSources(organization)
+    variablesFromOutputs: readOutputSources(organization),
+    ...parseQueuedRunInputs(operation)
   }
 }
 

@@ -80,7 +80,7 @@ function variableOf(ws: Workspace, s: OutputSource, outputs: StateOutput[]): Run
 
 /** The run variables the sources name, in the input's order; throws RunFailedError before anything is queued. */
 export async function readUpstreamVariables(step: Step, signal: AbortSignal): Promise<RunVariable[]> {
-  const sources = step.settings.variablesFromOutputs
+  const sources = step.settings.variablesFromOutputs ?? []
   const read = new Map<string, Promise<{ ws: Workspace; outputs: StateOutput[] }>>()
   for (const s of sources) {
     const key = sourceName(s)

@@ -22,6 +22,7 @@ import { changesOf, declaredOutputsOf, jsonPlan, outputChanges } from './plan.ts
 import { missingVariableError } from './variables.ts'
 import { newRun, newWorkspace } from './records.ts'
 import { RunActivity } from './run-activity.ts'
+import { queueTriggeredRuns, RunTriggers } from './run-triggers.ts'
 import { StageLogs } from './stage-logs.ts'
 import { recordState, StateVersions } from './state-versions.ts'
 
@@ -35,6 +36,8 @@ export class RunEngine {
   readonly activity = new RunActivity(newId)
   /** Every state of every workspace; a workspace's `stateVersion` is its current one. */
   readonly stateVersions = new StateVersions()
+  /** Run triggers between workspaces (run-triggers.ts: their rules, and the runs they queue). */
+  readonly runTriggers = new RunTriggers()
   private readonly logs = new StageLogs()
   private readonly defaultTimings: Partial<Timings>
   private stopped = false
@@ -161,6 +164,16 @@ export class RunEngine {
       this.after(run, 0, () => this.startNext(ws))
     }
     return run
+  }
+
+  /** A run HCP Terraform queues by itself (a run trigger, a VCS push), on the latest configuration; none without one. */
+  queueRun(ws: StandInWorkspace, a: Record<string, unknown>, cvId?: string): StandInRun | undefined {
+    if (cvId) return this.createRun(ws, a, cvId)
+    const latest = [...this.configurationVersions.values()]
+      .filter(v => v.workspaceId === ws.id && v.status === 'uploaded' && !v.speculative && (!v.provisional || v.promoted))
+      .pop()
+    if (!latest && ws.spec.hasConfiguration === false) return undefined
+    return this.createRun(ws, a, latest?.id)
   }
 
   /** The plan as `terraform show -json` writes it. */
@@ -376,6 +389,8 @@ export class RunEngine {
     this.finish(run, 'applied')
     // The state changed: every plan saved against the old one is stale.
     for (const other of this.runsOf(ws.id)) if (other.status === 'planned_and_saved') this.finish(other, 'discarded')
+    // Only here, after an apply that ended well, do run triggers fire.
+    queueTriggeredRuns(this, this.runTriggers, run)
   }
 
   private finish(run: StandInRun, status: string): void {
