@@ -17,6 +17,7 @@ import { StageRoutes } from './resources/stages.ts'
 import { StateVersionRoutes } from './resources/state-versions.ts'
 import { TaskStageRoutes } from './resources/task-stages.ts'
 import { WorkspaceRoutes } from './resources/workspaces.ts'
+import { WorkspaceListRoutes } from './resources/workspace-list.ts'
 
 // No two rows match the same method and path, so their order only says what is looked at first.
 export const ApiRoutes: readonly Route<ApiCall>[] = [
@@ -24,6 +25,7 @@ export const ApiRoutes: readonly Route<ApiCall>[] = [
   ...CommentRoutes,
   ...StateVersionRoutes,
   ...WorkspaceRoutes,
+  ...WorkspaceListRoutes,
   ...ConfigurationVersionRoutes,
   ...RunRoutes,
   ...RunTriggerRoutes,

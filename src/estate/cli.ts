@@ -13,10 +13,18 @@ import { DefaultEstateFile, EstateError } from './model.js'
 import { parseEstate, MaxEstateFileBytes } from './parse.js'
 import { generate, type GeneratedFile } from './render.js'
 import { SummaryInputError, summaryHtml, summaryRows, summaryText } from './summary.js'
+import { estateFromTriggers, triggerDisagreements } from './run-triggers.js'
+import { estateTriggers, organizationTriggers } from './triggers-api.js'
+import { TfeClient } from '../tfe/client.js'
+import { parseHostname } from '../action/input-readers.js'
+import { errorMessage } from '../common/errors.js'
 
 const Usage = `usage: node dist/estate/index.js generate|check [--file ${DefaultEstateFile}]
+       node dist/estate/index.js import --organization ORG [--hostname HOST] [--all] [--out ${DefaultEstateFile}]
   generate  write the apply and destroy workflows the estate file describes (nothing is written when it is invalid)
-  check     fail, with the diff, when the committed workflows are not what the estate file generates`
+  check     fail, with the diff, when the committed workflows are not what the estate file generates; with
+            TFE_TOKEN set, also warn where the file orders two workspaces opposite to a run trigger
+  import    write an estate file from the organization's run triggers (TFE_TOKEN: a token that may read them)`
 
 function readEstateFile(file: string): string {
   if (!existsSync(file)) throw new EstateError(file, ['the file does not exist (give its path with --file, or the file input)'])
@@ -45,16 +53,75 @@ function check(file: string, out: (line: string) => void): boolean {
   return stale.length === 0
 }
 
-function runCli(argv: string[]): number {
-  const [command, ...rest] = argv
-  let file = DefaultEstateFile
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '--file' && rest[i + 1]) file = rest[++i] as string
+/** The check's warnings: triggers the file orders the other way (read only with a token). */
+async function triggerWarnings(file: string, token: string): Promise<string[]> {
+  const estate = parseEstate(readEstateFile(file), file)
+  const clients = new Map<string, TfeClient>()
+  const clientFor = (hostname: string | undefined): TfeClient => {
+    const baseUrl = parseHostname(hostname ?? '')
+    let c = clients.get(baseUrl)
+    if (!c) clients.set(baseUrl, (c = new TfeClient({ baseUrl, token, hostSetting: `the hostname of ${file}` })))
+    return c
+  }
+  try {
+    const { edges, notes } = await estateTriggers(estate, clientFor)
+    return [
+      ...triggerDisagreements(estate, edges).map(
+        d =>
+          `A run trigger queues runs on ${d.downstream} after each apply of ${d.upstream}, but ${file} orders them the other way (${d.upstream} needs ${d.downstream}): the estate applies ${d.downstream} first, and the trigger then runs it again. Reverse the need, or remove the trigger.`
+      ),
+      ...notes.map(n => `Not checked against run triggers: ${n}.`)
+    ]
+  } finally {
+    for (const c of clients.values()) c.dispose()
+  }
+}
+
+async function runImport(flags: Map<string, string>): Promise<number> {
+  const organization = flags.get('--organization')
+  const token = (process.env.TFE_TOKEN ?? '').trim()
+  if (!organization || !token) {
+    process.stderr.write(`import needs --organization and a token in TFE_TOKEN\n${Usage}\n`)
+    return 2
+  }
+  const hostname = flags.get('--hostname')
+  const client = new TfeClient({ baseUrl: parseHostname(hostname ?? ''), token, hostSetting: '--hostname' })
+  try {
+    const found = await organizationTriggers(client, organization)
+    const text = estateFromTriggers(organization, found.workspaces, found.edges, { hostname, all: flags.has('--all') })
+    for (const n of found.notes) process.stderr.write(`warning: ${n}\n`)
+    const out = flags.get('--out')
+    if (!out) process.stdout.write(text)
     else {
-      process.stderr.write(`unknown argument '${rest[i]}'\n${Usage}\n`)
+      mkdirSync(dirname(out), { recursive: true })
+      writeFileSync(out, text)
+      process.stdout.write(
+        `wrote ${out}: ${found.edges.length} run triggers between ${new Set(found.edges.flatMap(e => [e.upstream, e.downstream])).size} workspaces\n`
+      )
+    }
+    return 0
+  } catch (err) {
+    process.stderr.write(`Could not read the run triggers of organization ${organization}: ${errorMessage(err)}\n`)
+    return 1
+  } finally {
+    client.dispose()
+  }
+}
+
+async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  const flags = new Map<string, string>()
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i] as string
+    if (flag === '--all') flags.set(flag, 'true')
+    else if (['--file', '--organization', '--hostname', '--out'].includes(flag) && rest[i + 1]) flags.set(flag, rest[++i] as string)
+    else {
+      process.stderr.write(`unknown argument '${flag}'\n${Usage}\n`)
       return 2
     }
   }
+  const file = flags.get('--file') ?? DefaultEstateFile
+  if (command === 'import') return await runImport(flags)
   // A shell, not a runner: plain lines on stdout and stderr, no workflow commands.
   const out = (line: string): void => void process.stdout.write(`${line}\n`)
   try {
@@ -69,6 +136,8 @@ function runCli(argv: string[]): number {
     if (command === 'check') {
       const ok = check(file, line => void process.stderr.write(`${line}\n`))
       if (ok) out(`the workflows generated from ${file} are current`)
+      const token = (process.env.TFE_TOKEN ?? '').trim()
+      if (token) for (const w of await triggerWarnings(file, token)) process.stderr.write(`warning: ${w}\n`)
       return ok ? 0 : 1
     }
     process.stderr.write(`${Usage}\n`)
@@ -114,5 +183,5 @@ async function runAction(): Promise<void> {
   }
 }
 
-if (process.argv.length > 2) process.exitCode = runCli(process.argv.slice(2))
+if (process.argv.length > 2) process.exitCode = await runCli(process.argv.slice(2))
 else await runAction()
