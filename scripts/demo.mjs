@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { StandIn } from '../stand-in/server.ts'
 import { seedDemoEstate } from '../stand-in/estate.ts'
 import { runStep } from '../__tests__/helpers/action-runner.ts'
+import { demoTriggered } from './demo-triggered.mjs'
 
 const bold = s => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s)
 const dim = s => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s)
@@ -104,10 +105,14 @@ const saved = await job('plan edge', { workspace: 'edge', directory: 'infra/edge
 process.stdout.write(dim(`  (a reviewer approves the plan; the next job applies run ${saved.$outputs.run_id}, nothing else)\n`))
 await job('apply edge', { workspace: 'edge', run_id: saved.$outputs.run_id })
 
+await demoTriggered({ standIn, url, job, bold, dim })
+
 process.stdout.write(`\n${bold('Destroy chain')}, in reverse: (app-a, app-b, edge) → platform → network\n`)
 await Promise.all(['app-a', 'app-b', 'edge'].map(app => job(`destroy ${app}`, { workspace: app, operation: 'destroy' })))
 await job('destroy platform', { workspace: 'platform', operation: 'destroy' })
 await job('destroy network', { workspace: 'network', operation: 'destroy' })
+
+failures += await (await import('./estate-demo.mjs')).runEstateDemo(standIn)
 
 // --keep: the stand-in stays up at the end, to look around (the run URLs above open its pages).
 const keep = process.argv.includes('--keep')

@@ -10,7 +10,8 @@ const workflows = ['.github/workflows', 'examples']
   .filter(dir => existsSync(dir))
   .flatMap(dir =>
     readdirSync(dir)
-      .filter(f => /\.ya?ml$/.test(f))
+      // examples/estate.yaml is an estate file, not a workflow; the workflows it generates are linted.
+      .filter(f => /\.ya?ml$/.test(f) && f !== 'estate.yaml')
       .map(f => join(dir, f))
   )
 
@@ -18,15 +19,19 @@ let failed = false
 
 // action-validator 0.6.0's schema predates `using: node24` (it only knows node12/16/20), so the
 // metadata is validated with that one value swapped, and node24 is checked here instead.
-const action = readFileSync('action.yml', 'utf8')
-if (!/^\s+using: 'node24'$/m.test(action)) {
-  failed = true
-  process.stderr.write("action.yml: runs.using must be 'node24'\n")
-}
-const metadataCopy = join(mkdtempSync(join(tmpdir(), 'action-yml-')), 'action.yml')
-writeFileSync(metadataCopy, action.replace(/^(\s+using: )'node24'$/m, "$1'node20'"))
+// The action and its estate sub-action.
+const metadata = ['action.yml', 'estate/action.yml'].map(file => {
+  const action = readFileSync(file, 'utf8')
+  if (!/^\s+using: 'node24'$/m.test(action)) {
+    failed = true
+    process.stderr.write(`${file}: runs.using must be 'node24'\n`)
+  }
+  const copy = join(mkdtempSync(join(tmpdir(), 'action-yml-')), 'action.yml')
+  writeFileSync(copy, action.replace(/^(\s+using: )'node24'$/m, "$1'node20'"))
+  return [file, copy]
+})
 
-for (const [file, path] of [['action.yml', metadataCopy], ...workflows.map(w => [w, w])]) {
+for (const [file, path] of [...metadata, ...workflows.map(w => [w, w])]) {
   try {
     execFileSync('node_modules/.bin/action-validator', [path], { stdio: 'pipe' })
   } catch (err) {
@@ -43,4 +48,4 @@ for (const file of workflows) {
   }
 }
 if (failed) process.exit(1)
-process.stdout.write(`action.yml and ${workflows.length} workflow file(s) are valid.\n`)
+process.stdout.write(`action.yml, estate/action.yml and ${workflows.length} workflow file(s) are valid.\n`)

@@ -65,7 +65,9 @@ export async function cleanup(): Promise<void> {
     const runLink = (id: string): string =>
       id === left.runId && left.runUrl ? left.runUrl : left.workspaceUrl ? `${left.workspaceUrl}/runs/${id}` : id
     for (const runId of runIds) {
-      const result = await stopRun(client, runId, settings, reason, why, budget)
+      // Only the run the main step followed can be an adopted one; a run found by its marker is the step's own.
+      const origin = left.adopted && runId === left.runId ? 'adopted' : 'queued'
+      const result = await stopRun(client, runId, settings, reason, why, budget, undefined, origin)
       log.warning(
         `Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runLink(runId)}`
       )

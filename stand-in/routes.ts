@@ -12,10 +12,12 @@ import { DiscoveryRoutes } from './resources/discovery.ts'
 import { PolicyCheckRoutes } from './resources/policy-checks.ts'
 import { RunActionRoutes } from './resources/run-actions.ts'
 import { RunRoutes } from './resources/runs.ts'
+import { RunTriggerRoutes } from './resources/run-triggers.ts'
 import { StageRoutes } from './resources/stages.ts'
 import { StateVersionRoutes } from './resources/state-versions.ts'
 import { TaskStageRoutes } from './resources/task-stages.ts'
 import { WorkspaceRoutes } from './resources/workspaces.ts'
+import { WorkspaceListRoutes } from './resources/workspace-list.ts'
 
 // No two rows match the same method and path, so their order only says what is looked at first.
 export const ApiRoutes: readonly Route<ApiCall>[] = [
@@ -23,8 +25,10 @@ export const ApiRoutes: readonly Route<ApiCall>[] = [
   ...CommentRoutes,
   ...StateVersionRoutes,
   ...WorkspaceRoutes,
+  ...WorkspaceListRoutes,
   ...ConfigurationVersionRoutes,
   ...RunRoutes,
+  ...RunTriggerRoutes,
   ...StageRoutes,
   ...RunActionRoutes,
   ...CostEstimateRoutes,

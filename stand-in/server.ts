@@ -19,6 +19,7 @@ import { RunEngine } from './engine/engine.ts'
 import type { Archivist } from './engine/logs.ts'
 import type { StandInRun, StandInWorkspace, Timings, WorkspaceSpec } from './engine/model.ts'
 import type { RunActivity } from './engine/run-activity.ts'
+import { queueVcsRun, removeWorkspace } from './engine/run-triggers.ts'
 import type { StateVersions } from './engine/state-versions.ts'
 import { Faults, sendFault, type FaultKind, type FaultRule } from './faults.ts'
 import { RateLimits } from './rate-limits.ts'
@@ -167,6 +168,25 @@ export class StandIn {
 
   runsOf(workspaceId: string): StandInRun[] {
     return this.engine.runsOf(workspaceId)
+  }
+
+  /** A run trigger: applies of `sourceableId` queue runs on `workspaceId` (throws on what the API refuses). */
+  addRunTrigger(workspaceId: string, sourceableId: string): string {
+    const made = this.engine.runTriggers.create(workspaceId, sourceableId, this.engine.workspaces)
+    if ('status' in made) throw new Error(`stand-in: ${made.detail}`)
+    return made.id
+  }
+
+  /** A push of `commit` to a VCS-connected workspace: the run HCP Terraform queues for it. */
+  queueVcsRun(workspaceId: string, commit: string, speculative = false): StandInRun {
+    const run = queueVcsRun(this.engine, this.engine.mustWorkspace(workspaceId), commit, speculative)
+    if (!run) throw new Error(`stand-in: workspace ${workspaceId} has no VCS connection or no configuration`)
+    return run
+  }
+
+  /** The workspace is deleted, with its runs and triggers. */
+  removeWorkspace(workspaceId: string): boolean {
+    return removeWorkspace(this.engine, this.engine.runTriggers, workspaceId)
   }
 
   injectFault(rule: FaultRule): void {

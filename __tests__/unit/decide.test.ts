@@ -23,6 +23,17 @@ import {
   type StopReason
 } from '../../src/lifecycle/decide.js'
 import { Operations, type Operation } from '../../src/action/names.js'
+// Runs HCP Terraform queued itself (decide-queued.ts, re-exported by decide.ts): their rows are at the end.
+import {
+  decideAdoption,
+  decideFollowDeeper,
+  decideStopNotQueued,
+  decideTriggeredLink,
+  decideTriggeredNext,
+  TriggerClockSkewMs,
+  type CandidateFacts,
+  type RunOrigin
+} from '../../src/lifecycle/decide.js'
 
 const Documented = [
   'pending',
@@ -360,5 +371,163 @@ describe("the step's other decisions", () => {
     expect(step('planned', ['policy-checked-at'])).toEqual([true, false])
     seen = NoChecksSeen
     expect(step('errored', [], { planStatus: 'finished', applyStatus: 'unreachable' })).toEqual([true, true])
+  })
+})
+
+describe('runs HCP Terraform queued itself', () => {
+  const sha = 'a'.repeat(40)
+  const candidate = (id: string, over: Partial<CandidateFacts> = {}): CandidateFacts => ({
+    ...run('planned', { isConfirmable: true, isDiscardable: true }),
+    id,
+    source: 'tfe-configuration-version',
+    planOnly: false,
+    savePlan: false,
+    isDestroy: false,
+    refreshOnly: false,
+    commitSha: sha,
+    createdAt: '2026-12-01T10:00:00.000Z',
+    ...over
+  })
+
+  it.each<[string, Partial<CandidateFacts>, string]>([
+    ['the VCS run of this commit', {}, 'commit'],
+    ['the VCS run of this commit, the SHA in other case', { commitSha: sha.toUpperCase() }, 'commit'],
+    ['a run trigger’s run on an API workspace', { source: 'tfe-run-trigger', commitSha: undefined }, 'run-trigger'],
+    ['a VCS run of another commit', { commitSha: 'b'.repeat(40) }, 'other-commit'],
+    ['a VCS run whose commit the API did not give', { commitSha: undefined }, 'commit-unknown'],
+    ['a run trigger’s run planning another commit', { source: 'tfe-run-trigger', commitSha: 'b'.repeat(40) }, 'other-commit'],
+    ['a speculative plan of this commit', { planOnly: true }, 'speculative'],
+    ['a run someone confirmed (confirmed-at)', { status: 'apply_queued', confirmedAt: '2026-12-01T10:01:00Z' }, 'confirmed'],
+    ['a run applying', { status: 'applying', isConfirmable: false }, 'confirmed'],
+    ['a run that ended', { status: 'discarded' }, 'ended'],
+    ['a destroy run', { isDestroy: true }, 'destroy'],
+    ['a refresh-only run', { refreshOnly: true }, 'refresh-only'],
+    ['a saved plan', { savePlan: true, status: 'planned_and_saved' }, 'saved-plan'],
+    ['a run a person queued in the UI', { source: 'tfe-ui' }, 'not-queued-by-hcp'],
+    ['a run another tool queued through the API', { source: 'tfe-api' }, 'not-queued-by-hcp']
+  ])('adoption of %s: %s', (_, over, why) => {
+    const d = decideAdoption([candidate('run-x', over)], sha)
+    if (why === 'commit' || why === 'run-trigger') expect(d).toEqual({ adopt: true, runId: 'run-x', why, passedOver: [] })
+    else expect(d).toEqual({ adopt: false, passedOver: [{ runId: 'run-x', why }] })
+  })
+
+  it('never adopts a VCS run when the step has no commit, and adopts the oldest, this commit’s before a trigger’s', () => {
+    expect(decideAdoption([candidate('run-x')], undefined)).toMatchObject({ adopt: false })
+    const d = decideAdoption(
+      [
+        candidate('run-trigger-old', { source: 'tfe-run-trigger', commitSha: undefined, createdAt: '2026-12-01T09:00:00Z' }),
+        candidate('run-new', { createdAt: '2026-12-01T10:05:00Z' }),
+        candidate('run-old', { createdAt: '2026-12-01T10:01:00Z' }),
+        candidate('run-old', { createdAt: '2026-12-01T10:01:00Z' })
+      ],
+      sha
+    )
+    expect(d).toEqual({
+      adopt: true,
+      runId: 'run-old',
+      why: 'commit',
+      passedOver: [
+        { runId: 'run-new', why: 'another-first' },
+        { runId: 'run-trigger-old', why: 'another-first' }
+      ]
+    })
+  })
+
+  it('links a downstream run to the apply by source and time, and by the run ID its message names', () => {
+    const applied = Date.parse('2026-12-01T10:00:00Z')
+    const up = { runId: 'run-UpstreamRun00001', appliedAt: applied }
+    const at = (s: number): string => new Date(applied + s * 1000).toISOString()
+    const r = (id: string, source: string, s: number, message = 'Triggered by a run trigger') => ({ id, source, message, createdAt: at(s) })
+    expect(decideTriggeredLink(up, [r('run-a', 'tfe-run-trigger', 2)])).toEqual({ runId: 'run-a', link: 'time' })
+    expect(decideTriggeredLink(up, [r('run-a', 'tfe-api', 2), r('run-b', 'tfe-configuration-version', 3)])).toBeUndefined()
+    // Created before the apply ended (beyond the clock skew): an earlier apply's run.
+    expect(decideTriggeredLink(up, [r('run-a', 'tfe-run-trigger', -TriggerClockSkewMs / 1000 - 1)])).toBeUndefined()
+    expect(decideTriggeredLink(up, [r('run-a', 'tfe-run-trigger', -1)])).toEqual({ runId: 'run-a', link: 'time' })
+    // A fan-in: another upstream's run names its own run; the one naming this run wins over an older one.
+    const other = r('run-other', 'tfe-run-trigger', 1, 'from run-OtherUpstream001')
+    const mine = r('run-mine', 'tfe-run-trigger', 3, `from ${up.runId}`)
+    expect(decideTriggeredLink(up, [other])).toBeUndefined()
+    expect(decideTriggeredLink(up, [other, mine, r('run-plain', 'tfe-run-trigger', 2)])).toEqual({ runId: 'run-mine', link: 'named' })
+    expect(decideTriggeredLink(up, [r('run-late', 'tfe-run-trigger', 9), r('run-early', 'tfe-run-trigger', 4)])).toEqual({
+      runId: 'run-early',
+      link: 'time'
+    })
+    expect(decideTriggeredLink(up, [{ id: 'run-x', source: 'tfe-run-trigger', message: '', createdAt: 'not a time' }])).toBeUndefined()
+  })
+
+  const settings = (manualConfirm: boolean) => ({
+    operation: 'apply' as const,
+    manualConfirm,
+    cancelOnAbort: true,
+    savePlan: false,
+    ...Backoff
+  })
+  const noMemory = { confirmSentAt: undefined, confirmRefusals: 0 }
+
+  it('a triggered run: confirmed by the step’s own rules, a person asked with manual_confirm, its end is its end (never retried)', () => {
+    for (const status of Documented) {
+      for (const manualConfirm of [false, true]) {
+        const next = decideTriggeredNext(run(status, { isConfirmable: status === 'planned' }), settings(manualConfirm), noMemory)
+        const want =
+          status === 'applied'
+            ? { action: 'end', ok: true, why: 'applied' }
+            : status === 'planned_and_finished'
+              ? { action: 'end', ok: true, why: 'no-changes' }
+              : Final.has(status)
+                ? { action: 'end', ok: false, why: 'failed' }
+                : status === 'planned'
+                  ? manualConfirm
+                    ? { action: 'ask', for: 'confirmation' }
+                    : { action: 'confirm' }
+                  : expect.objectContaining({ action: expect.stringMatching(/^(wait|ask)$/) })
+        expect([status, manualConfirm, next]).toEqual([status, manualConfirm, want])
+      }
+    }
+    // An errored plan with retries the step would have for its own run: a triggered run is not retried.
+    expect(decideTriggeredNext(run('errored', { planStatus: 'errored' }), settings(false), noMemory)).toEqual({
+      action: 'end',
+      ok: false,
+      why: 'failed'
+    })
+    expect(
+      decideTriggeredNext(run('planned', { isConfirmable: true }), settings(false), {
+        confirmSentAt: undefined,
+        confirmRefusals: MaxConfirmRefusals
+      })
+    ).toEqual({ action: 'end', ok: false, why: 'confirm-refused' })
+  })
+
+  it('follows deeper only after an apply, and only while the depth is below the bound', () => {
+    const applied = { action: 'end', ok: true, why: 'applied' } as const
+    expect([1, 2, 3].map(depth => decideFollowDeeper(depth, 2, applied))).toEqual([true, false, false])
+    expect(decideFollowDeeper(1, 5, { action: 'end', ok: true, why: 'no-changes' })).toBe(false)
+    expect(decideFollowDeeper(1, 5, { action: 'end', ok: false, why: 'failed' })).toBe(false)
+    expect(decideFollowDeeper(1, 5, { action: 'wait' })).toBe(false)
+  })
+
+  it('guarantee: never cancels a run it did not queue — an adopted run only after a cancel with cancel_on_abort, a triggered run never', () => {
+    const stopSettings = (cancelOnAbort: boolean) => ({ operation: 'apply' as const, manualConfirm: false, cancelOnAbort, savePlan: false })
+    for (const status of Documented) {
+      const facts = run(status, { isCancelable: true, isDiscardable: true })
+      for (const reason of ['timeout', 'cancelled', 'gave-up', 'duplicate'] as const) {
+        for (const cancelOnAbort of [false, true]) {
+          for (const origin of ['adopted', 'triggered'] as RunOrigin[]) {
+            const d = decideStopNotQueued(facts, stopSettings(cancelOnAbort), reason, origin)
+            const mayStop = origin === 'adopted' && reason === 'cancelled' && cancelOnAbort && !Final.has(status)
+            expect([status, reason, cancelOnAbort, origin, ['discard', 'cancel'].includes(d.how)]).toEqual([
+              status,
+              reason,
+              cancelOnAbort,
+              origin,
+              mayStop
+            ])
+          }
+        }
+      }
+    }
+    // The step's own runs keep decideStop's rules.
+    expect(decideStopNotQueued(run('planning', { isCancelable: true }), stopSettings(true), 'timeout', 'queued')).toMatchObject({
+      how: 'cancel'
+    })
   })
 })

@@ -235,4 +235,44 @@ describe('inputs', () => {
     expect(s.timeoutMs).toBe(90_000)
     expect(s.message).toBe('hello')
   })
+
+  it('reads adopt_queued_run, follow_triggered_runs and triggered_runs_depth, and GITHUB_SHA as the commit to adopt', () => {
+    const sha = process.env.GITHUB_SHA
+    process.env.GITHUB_SHA = 'ABCDEF0123456789abcdef0123456789abcdef01'
+    try {
+      setInputs(base)
+      expect(getSettings()).toMatchObject({ adoptQueuedRun: false, followTriggeredRuns: false, triggeredRunsDepth: 1 })
+      setInputs({ ...base, adopt_queued_run: 'true', follow_triggered_runs: 'true', triggered_runs_depth: '3' })
+      expect(getSettings()).toMatchObject({
+        adoptQueuedRun: true,
+        followTriggeredRuns: true,
+        triggeredRunsDepth: 3,
+        commitSha: 'ABCDEF0123456789abcdef0123456789abcdef01'
+      })
+      process.env.GITHUB_SHA = 'not-a-sha'
+      expect(getSettings().commitSha).toBeUndefined()
+    } finally {
+      if (sha === undefined) delete process.env.GITHUB_SHA
+      else process.env.GITHUB_SHA = sha
+    }
+  })
+
+  it.each<[Record<string, string>, string, string[]]>([
+    [{ triggered_runs_depth: '0' }, 'triggered_runs_depth', ['0']],
+    [{ triggered_runs_depth: '11' }, 'triggered_runs_depth', ['11']],
+    [{ triggered_runs_depth: '1.5' }, 'triggered_runs_depth', ['1.5']],
+    [{ follow_triggered_runs: 'true', wait_for_run: 'false' }, 'follow_triggered_runs', []],
+    [{ adopt_queued_run: 'true', operation: 'destroy' }, 'adopt_queued_run', ['destroy']],
+    [{ adopt_queued_run: 'true', operation: 'plan' }, 'adopt_queued_run', ['plan']],
+    [{ adopt_queued_run: 'true', run_id: 'run-AbCdEf1234567890' }, 'adopt_queued_run', ['run_id']],
+    [{ adopt_queued_run: 'true', save_plan: 'true' }, 'adopt_queued_run', ['save_plan']],
+    [{ adopt_queued_run: 'true', directory: 'infra' }, 'adopt_queued_run', ['directory']],
+    [{ adopt_queued_run: 'true', target_addrs: 'aws_instance.a' }, 'adopt_queued_run', ['target_addrs']],
+    [{ adopt_queued_run: 'true', variables: 'a=1' }, 'adopt_queued_run', ['variables']],
+    [{ adopt_queued_run: 'yes please' }, 'adopt_queued_run', ['yes please']]
+  ])('refuses %j, naming %s', (extra, input, quoted) => {
+    const err = errorFor({ ...base, ...extra })
+    expect(err.input).toBe(input)
+    expect(textFacts(err.message).quoted).toEqual(expect.arrayContaining(quoted))
+  })
 })

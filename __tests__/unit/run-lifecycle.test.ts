@@ -50,6 +50,7 @@ function settings(over: Partial<Settings> = {}): Settings {
     directory: '',
     savePlan: false,
     runId: undefined,
+    variablesFromOutputs: [],
     ...over
   }
 }

@@ -146,3 +146,64 @@ export function parseVariables(): RunVariable[] {
     return { key, value }
   })
 }
+
+const MaxTriggeredRunsDepth = 10
+
+/**
+ * adopt_queued_run, follow_triggered_runs and triggered_runs_depth, and the combinations that make
+ * no sense: adoption follows a run HCP Terraform queued for an apply, so nothing the step would
+ * have put in its own run (run_id, save_plan, directory, targets, variables, …) can go with it.
+ */
+export function parseQueuedRunInputs(operation: Operation): {
+  adoptQueuedRun: boolean
+  followTriggeredRuns: boolean
+  triggeredRunsDepth: number
+  commitSha: string | undefined
+} {
+  const adoptQueuedRun = parseBoolean(Inputs.AdoptQueuedRun, false)
+  const followTriggeredRuns = parseBoolean(Inputs.FollowTriggeredRuns, false)
+  const depth = parseNumber(Inputs.TriggeredRunsDepth, 1)
+  if (!Number.isInteger(depth) || depth < 1 || depth > MaxTriggeredRunsDepth) {
+    throw new InputError(
+      Inputs.TriggeredRunsDepth,
+      `must be a whole number from 1 to ${MaxTriggeredRunsDepth}, got '${core.getInput(Inputs.TriggeredRunsDepth)}'.`
+    )
+  }
+  if (followTriggeredRuns && !parseBoolean(Inputs.WaitForRun, true)) {
+    throw new InputError(
+      Inputs.FollowTriggeredRuns,
+      `needs '${Inputs.WaitForRun}: true': runs are triggered by the apply, which the step then does not wait for.`
+    )
+  }
+  if (adoptQueuedRun) {
+    if (operation !== 'apply') {
+      throw new InputError(Inputs.AdoptQueuedRun, `needs operation 'apply' (got '${operation}'): HCP Terraform queues apply runs only.`)
+    }
+    const conflicts = [
+      Inputs.RunId,
+      Inputs.SavePlan,
+      Inputs.Directory,
+      Inputs.TargetAddrs,
+      Inputs.ReplaceAddrs,
+      Inputs.Variables,
+      Inputs.RefreshOnly
+    ]
+    const given = conflicts.find(name => {
+      const raw = core.getInput(name).trim()
+      return raw !== '' && raw.toLowerCase() !== 'false'
+    })
+    if (given) {
+      throw new InputError(
+        Inputs.AdoptQueuedRun,
+        `cannot be true with '${given}': a run HCP Terraform queued does not have what '${given}' asks of the step's own run.`
+      )
+    }
+  }
+  const commitSha = (process.env.GITHUB_SHA ?? '').trim()
+  return {
+    adoptQueuedRun,
+    followTriggeredRuns,
+    triggeredRunsDepth: depth,
+    commitSha: /^[0-9a-f]{40}$/i.test(commitSha) ? commitSha : undefined
+  }
+}

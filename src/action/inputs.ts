@@ -6,12 +6,14 @@ import * as core from '@actions/core'
 import { Inputs, type Operation } from './names.js'
 import { InputError } from '../common/errors.js'
 import type { RunVariable } from '../tfe/runs.js'
+import { parseOutputSources, type OutputSource } from './variables-from-outputs.js'
 import {
   parseBoolean,
   parseHostname,
   parseList,
   parseNumber,
   parseOperation,
+  parseQueuedRunInputs,
   parseTimeout,
   parseVariables,
   parseWorkspace
@@ -59,6 +61,16 @@ export interface Settings {
   savePlan: boolean
   /** Follow (and confirm) this run instead of queueing one. */
   runId: string | undefined
+  /** Run variables read from upstream workspaces' current state outputs before queueing (optional like the four below: absent means none). */
+  variablesFromOutputs?: OutputSource[]
+  // The four below are optional so that settings written before these inputs (test fixtures) stay whole: absent means off.
+  /** Follow an open run HCP Terraform queued (this commit's VCS run, a run trigger's) instead of queueing one. */
+  adoptQueuedRun?: boolean
+  /** Follow the runs the apply's run triggers queued downstream, to triggeredRunsDepth hops. */
+  followTriggeredRuns?: boolean
+  triggeredRunsDepth?: number
+  /** GITHUB_SHA: the commit a VCS run must plan to be adopted. */
+  commitSha?: string | undefined
 }
 
 /** What the post step needs: it re-reads only these inputs. */
@@ -148,8 +160,19 @@ export function getSettings(): Settings {
     showLogs: parseBoolean(Inputs.ShowLogs, true),
     commentOnPr: parseBoolean(Inputs.CommentOnPr, false),
     githubToken: readGithubToken(),
-    ...parseReviewInputs(operation)
+    ...parseReviewInputs(operation),
+    variablesFromOutputs: readOutputSources(organization),
+    ...parseQueuedRunInputs(operation)
   }
+}
+
+/** variables_from_outputs, against the variables input and a given run (which has its variables already). */
+function readOutputSources(organization: string | undefined): OutputSource[] {
+  const sources = parseOutputSources(parseList(Inputs.VariablesFromOutputs), parseVariables(), organization)
+  if (sources.length && core.getInput(Inputs.RunId).trim()) {
+    throw new InputError(Inputs.VariablesFromOutputs, `cannot be given with '${Inputs.RunId}': a given run already has its variables.`)
+  }
+  return sources
 }
 
 /** The post step's inputs; it must not fail on an input the main step already reported. */

@@ -28,7 +28,11 @@ export const Inputs = {
   GithubToken: 'github_token',
   Directory: 'directory',
   SavePlan: 'save_plan',
-  RunId: 'run_id'
+  RunId: 'run_id',
+  VariablesFromOutputs: 'variables_from_outputs',
+  AdoptQueuedRun: 'adopt_queued_run',
+  FollowTriggeredRuns: 'follow_triggered_runs',
+  TriggeredRunsDepth: 'triggered_runs_depth'
 } as const
 
 export const Outputs = {
@@ -43,7 +47,9 @@ export const Outputs = {
   ResourceChanges: 'resource_changes',
   ResourceDestructions: 'resource_destructions',
   WorkspaceOutputs: 'workspace_outputs',
-  ConfigurationVersionId: 'configuration_version_id'
+  ConfigurationVersionId: 'configuration_version_id',
+  TriggeredRuns: 'triggered_runs',
+  Adopted: 'adopted'
 } as const
 
 export const Operations = ['apply', 'destroy', 'plan'] as const

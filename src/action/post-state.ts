@@ -15,7 +15,8 @@ const Keys = {
   Marker: 'queueing_marker',
   WorkspaceId: 'workspace_id',
   WorkspaceUrl: 'workspace_url',
-  StopReason: 'stop_reason'
+  StopReason: 'stop_reason',
+  Adopted: 'adopted_run'
 } as const
 
 export interface LeftForPost {
@@ -29,6 +30,8 @@ export interface LeftForPost {
   workspaceUrl: string
   /** Why the main step was stopping the run; empty when it was killed without being told. */
   stopReason: AbortReason | ''
+  /** The run was adopted (HCP Terraform queued it): only a cancelled job with cancel_on_abort stops it. */
+  adopted: boolean
 }
 
 export const postState = {
@@ -45,9 +48,10 @@ export const postState = {
     core.saveState(Keys.WorkspaceUrl, workspaceUrl)
     core.saveState(Keys.Marker, marker)
   },
-  following(runId: string, runUrl: string): void {
+  following(runId: string, runUrl: string, adopted = false): void {
     core.saveState(Keys.RunId, runId)
     core.saveState(Keys.RunUrl, runUrl)
+    core.saveState(Keys.Adopted, adopted ? 'true' : '')
   },
   /** The main step was told to stop (it may be killed before it finishes stopping the run). */
   stopping(reason: AbortReason): void {
@@ -58,6 +62,7 @@ export const postState = {
     core.saveState(Keys.RunId, '')
     core.saveState(Keys.Marker, '')
     core.saveState(Keys.StopReason, '')
+    core.saveState(Keys.Adopted, '')
   },
   read(): LeftForPost {
     const reason = core.getState(Keys.StopReason)
@@ -67,7 +72,8 @@ export const postState = {
       marker: core.getState(Keys.Marker),
       workspaceId: core.getState(Keys.WorkspaceId),
       workspaceUrl: core.getState(Keys.WorkspaceUrl),
-      stopReason: reason === 'timeout' || reason === 'cancelled' ? reason : ''
+      stopReason: reason === 'timeout' || reason === 'cancelled' ? reason : '',
+      adopted: core.getState(Keys.Adopted) === 'true'
     }
   }
 }

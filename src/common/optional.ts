@@ -13,7 +13,8 @@ export const OptionalPart = {
   Checks: 'the policy check and run task report',
   ChangeReport: 'the change report',
   Summary: 'the job summary',
-  Comment: 'the pull-request comment'
+  Comment: 'the pull-request comment',
+  TriggeredRuns: 'the report of the runs run triggers queued'
 } as const
 export type OptionalPart = (typeof OptionalPart)[keyof typeof OptionalPart]
 

@@ -40,7 +40,7 @@ export async function queueRun(step: Step, attempt: number, signal: AbortSignal)
     refreshOnly: settings.refreshOnly,
     targetAddrs: settings.targetAddrs,
     replaceAddrs: settings.replaceAddrs,
-    variables: settings.variables,
+    variables: [...settings.variables, ...step.upstreamVariables],
     savePlan: settings.savePlan,
     configurationVersionId: step.configurationVersion?.id
   }

@@ -13,9 +13,12 @@ import { getWorkspaceById, getWorkspaceByName, type Workspace } from '../tfe/wor
 import { formatSeconds, sleep } from '../common/timing.js'
 import { log } from '../common/job-log.js'
 import { uploadConfiguration } from '../upload/upload.js'
+import { readUpstreamVariables } from './upstream-outputs.js'
 
 import { attemptTitle, describeOperation, failText, retryText, giveUpText, abortText } from './messages.js'
 import { queueRun, adoptRun } from './queue.js'
+import { adoptQueuedRun } from './adopt.js'
+import { afterRunEnded } from './triggered.js'
 import { follow } from './follow.js'
 import { succeed, latestApplied, describeChanges, noConfiguration } from './ends.js'
 import { stopCause, stopFollowing } from './stop.js'
@@ -29,6 +32,7 @@ import { Step, type PostStateSink, type Outcome, type LifecycleOptions } from '.
 export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal = stop): Promise<Outcome> {
   try {
     step.workspace = await resolveWorkspace(step, stop)
+    if (step.settings.variablesFromOutputs?.length) step.upstreamVariables = await readUpstreamVariables(step, stop)
     if (step.settings.directory) {
       step.configurationVersion = await uploadConfiguration(step.client, step.workspace, step.settings, stop, step.options.pollSchedule)
     }
@@ -40,12 +44,18 @@ export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal
     let ended: Ended | 'queued' | 'no-configuration'
     try {
       const attemptRun = async (): Promise<Ended | 'queued' | 'no-configuration'> => {
-        const queued = step.settings.runId ? { run: await adoptRun(step, step.settings.runId, stop) } : await queueRun(step, attempt, stop)
+        // adopt_queued_run: the first attempt follows a run HCP Terraform queued, when there is one.
+        const adopted = attempt === 1 && step.settings.adoptQueuedRun ? await adoptQueuedRun(step, stop) : undefined
+        const queued = adopted
+          ? { run: adopted }
+          : step.settings.runId
+            ? { run: await adoptRun(step, step.settings.runId, stop) }
+            : await queueRun(step, attempt, stop)
         if (!('run' in queued)) return 'no-configuration' as const
         const run = queued.run
         step.attempts = attempt
         if (!step.settings.waitForRun) return 'queued' as const
-        step.state.following(run.id, step.url(run.id))
+        step.state.following(run.id, step.url(run.id), step.originOf(run.id) === 'adopted')
         return await follow(step, run, attempt, stop)
       }
       // Groups do not nest: with logs shown, each stage's log is a group of its own.
@@ -57,6 +67,12 @@ export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal
       }
     } catch (err) {
       return await stopFollowing(step, stopCause(err), cancel)
+    }
+    if (ended === 'queued' && step.current && step.originOf(step.current.id) === 'adopted') {
+      return step.outcome(
+        true,
+        `Adopted run ${step.current.id} ('${step.current.status}') and did not wait for it (${Inputs.WaitForRun} is false); it goes on as HCP Terraform queued it: ${step.url(step.current.id)}`
+      )
     }
     if (ended === 'queued') {
       return step.outcome(
@@ -72,7 +88,7 @@ export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal
     step.state.release()
     if (ended.action !== 'retry') step.changes = await describeChanges(step, run, stop)
     if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan) step.newerRun = await latestApplied(step, cancel)
-    if (ended.action === 'succeed') return await succeed(step, ended, run, cancel)
+    if (ended.action === 'succeed') return await afterRunEnded(step, await succeed(step, ended, run, cancel), ended, run, stop)
     if (ended.action === 'fail') return step.outcome(false, `${failText(step, ended, run)}${retryText(step, ended)}`)
     log.warning(`${failText(step, ended, run)} Queueing run ${attempt + 1} of ${step.totalRuns} in ${formatSeconds(ended.delayMs)}.`)
     try {

@@ -4,11 +4,25 @@ import type { Settings } from '../action/inputs.js'
 import type { TfeClient } from '../tfe/client.js'
 import { DefaultPollSchedule, type PollScheduleOptions } from '../common/poll-schedule.js'
 import { postState } from '../action/post-state.js'
-import { type Run } from '../tfe/runs.js'
+import { type Run, type RunVariable } from '../tfe/runs.js'
 import { type Workspace } from '../tfe/workspaces.js'
 import type { RunLogs } from '../run-logs/stream.js'
 import type { ConfigurationVersion } from '../tfe/configuration-versions.js'
 import { type ChangeReport } from '../run-logs/changes.js'
+import type { RunOrigin } from './decide.js'
+
+/** A run a run trigger queued downstream because of an apply the step followed (output triggered_runs). */
+export interface TriggeredRun {
+  /** organization/name of the downstream workspace. */
+  workspace: string
+  workspaceId: string
+  runId: string
+  /** Its status as last read (its end, when the step followed it). */
+  status: string
+  url: string
+  /** 1: triggered by the step's own apply; 2: by the apply of a depth-1 run; … */
+  depth: number
+}
 
 /** Where the lifecycle leaves word for the post step (action/post-state.ts; tests pass a recorder). */
 export type PostStateSink = Pick<typeof postState, 'creating' | 'following' | 'stopping' | 'release'>
@@ -32,6 +46,10 @@ export interface Outcome {
   /** The last run's changes by address (summary, PR comment); undefined when no run ended. */
   changes: ChangeReport | undefined
   durationMs: number
+  /** The run followed was one HCP Terraform had queued (adopt_queued_run), not one the step queued. */
+  adopted?: boolean
+  /** The runs run triggers queued downstream after the apply (empty when none, or no apply). */
+  triggeredRuns?: TriggeredRun[]
 }
 
 export interface LifecycleOptions {
@@ -50,6 +68,10 @@ export interface LifecycleOptions {
   logIntervalMs?: number
   /** How long the step may read the rest of the logs once the run has ended (the summary lists what it read). */
   logDrainMs?: number
+  /** How long to wait for run triggers to queue their runs after an apply (they are queued a moment after it). */
+  triggeredAppearMs?: number
+  /** First pause between looks for triggered runs (it doubles). */
+  triggeredPollMs?: number
 }
 
 /** The policy check and run task lines, and the change report's API reads, each have this long. */
@@ -81,6 +103,12 @@ export class Step {
   newerRun: string | undefined
   /** Why the step could not read its run (a read outage), for the give-up message. */
   outage: string | undefined
+  /** Run variables read from upstream outputs (variables_from_outputs), sent with every attempt. */
+  upstreamVariables: RunVariable[] = []
+  /** The run the step adopted instead of queueing one (adopt_queued_run). */
+  adoptedRunId: string | undefined
+  /** The runs the apply's run triggers queued downstream (and theirs, when followed deeper). */
+  triggered: TriggeredRun[] = []
 
   constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
     this.settings = settings
@@ -94,7 +122,9 @@ export class Step {
       stopBudgetMs: options.stopBudgetMs ?? 30_000,
       outputsBoundMs: options.outputsBoundMs ?? 120_000,
       logIntervalMs: options.logIntervalMs ?? 1_000,
-      logDrainMs: options.logDrainMs ?? 30_000
+      logDrainMs: options.logDrainMs ?? 30_000,
+      triggeredAppearMs: options.triggeredAppearMs ?? 15_000,
+      triggeredPollMs: options.triggeredPollMs ?? 1_000
     }
     this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`
   }
@@ -129,8 +159,15 @@ export class Step {
       attempts: this.attempts,
       outputs,
       changes: this.changes,
-      durationMs: Date.now() - this.startedAt
+      durationMs: Date.now() - this.startedAt,
+      adopted: run !== undefined && run.id === this.adoptedRunId,
+      triggeredRuns: this.triggered.map(t => ({ ...t }))
     }
+  }
+
+  /** Who queued a run of the step's: HCP Terraform (adopted) or the step itself. */
+  originOf(runId: string): RunOrigin {
+    return runId === this.adoptedRunId ? 'adopted' : 'queued'
   }
 
   noteRun(id: string): void {

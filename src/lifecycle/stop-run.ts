@@ -1,7 +1,7 @@
 /** Stopping one run the step will not follow to its end: discard, cancel or leave it, as decideStop says. */
 import { Inputs } from '../action/names.js'
 import { TerminalStatuses } from '../tfe/statuses.js'
-import { decideStop, type StopReason, type StopSettings } from './decide.js'
+import { decideStopNotQueued, type RunOrigin, type StopReason, type StopSettings } from './decide.js'
 import { errorMessage, isTransient } from '../common/errors.js'
 import type { TfeClient } from '../tfe/client.js'
 import { DefaultPollSchedule, PollSchedule, type PollScheduleOptions } from '../common/poll-schedule.js'
@@ -34,7 +34,9 @@ export async function stopRun(
   /** Why the step stops it, as the run's comment will say ("the job was cancelled"). */
   why: string,
   budget: AbortSignal,
-  pollSchedule: PollScheduleOptions = DefaultPollSchedule
+  pollSchedule: PollScheduleOptions = DefaultPollSchedule,
+  /** An adopted run is stopped only after a cancel with cancel_on_abort (decideStopNotQueued). */
+  origin: RunOrigin = 'queued'
 ): Promise<StopResult> {
   const asked = reason === 'timeout' || reason === 'cancelled'
   let before: Run
@@ -44,11 +46,16 @@ export async function stopRun(
     const next = asked ? 'the post step will try again' : 'it was left as it is; check it'
     return { before: undefined, after: undefined, text: `it could not be read to stop it (${errorMessage(err)}); ${next}:`, failed: true }
   }
-  const decision = decideStop(toFacts(before), settings, reason)
+  const decision = decideStopNotQueued(toFacts(before), settings, reason, origin)
   const done = (text: string): StopResult => ({ before, after: before, text, failed: false })
   if (decision.how === 'none') return done(`it had already ended ('${before.status}'):`)
   if (decision.how === 'leave') {
     if (decision.why === 'kept') return done(`it was left as it is (${Inputs.CancelOnAbort} is false):`)
+    if (decision.why === 'not-queued') {
+      return done(
+        `this step did not queue it (HCP Terraform did; the step followed it, ${Inputs.AdoptQueuedRun}), so it was left as it is; only a cancelled job with ${Inputs.CancelOnAbort} stops it:`
+      )
+    }
     if (decision.why === 'saved')
       return done(`it is a saved plan this step was given (${Inputs.RunId}); it was left unconfirmed, for another try:`)
     if (decision.why === 'applying') {

@@ -100,7 +100,7 @@ export async function stopStepRun(
   why: string,
   budget: AbortSignal
 ): Promise<{ text: string; failed: boolean; statusBefore: string; before: Run | undefined }> {
-  const result = await stopRun(step.client, runId, step.settings, reason, why, budget, step.options.pollSchedule)
+  const result = await stopRun(step.client, runId, step.settings, reason, why, budget, step.options.pollSchedule, step.originOf(runId))
   if (step.current?.id === runId && result.after) step.current = result.after
   const statusBefore = result.before?.status ?? (step.current?.id === runId ? step.current.status : 'unknown')
   return { text: result.text, failed: result.failed, statusBefore, before: result.before }

@@ -27,4 +27,11 @@ export function writeOutputs(outcome: Outcome): void {
   core.setOutput(Outputs.ResourceDestructions, String(counts?.destructions ?? 0))
   core.setOutput(Outputs.WorkspaceOutputs, JSON.stringify(outcome.outputs ?? {}))
   core.setOutput(Outputs.ConfigurationVersionId, outcome.configurationVersionId ?? '')
+  core.setOutput(Outputs.Adopted, String(outcome.adopted === true))
+  core.setOutput(
+    Outputs.TriggeredRuns,
+    JSON.stringify(
+      (outcome.triggeredRuns ?? []).map(t => ({ workspace: t.workspace, run_id: t.runId, status: t.status, url: t.url, depth: t.depth }))
+    )
+  )
 }

@@ -10,6 +10,7 @@ import { formatDuration } from '../common/timing.js'
 import { workflowRunUrl } from '../action/github-context.js'
 import { renderChanges } from './change-table.js'
 import { escapeHtml, htmlText } from './markdown.js'
+import { renderQueuedByHcp } from './triggered.js'
 
 /** A step summary is capped at 1 MiB; the change table gets most of it, the rest stays ours. */
 const SummaryChangeBudget = 900_000
@@ -41,6 +42,7 @@ export async function writeSummary(settings: Settings, outcome: Outcome): Promis
     .addHeading(`${icon} Terraform ${htmlText(settings.operation)}: ${htmlText(wsName)}`, 3)
     .addTable(rows.map(([k, v]) => [{ data: k as string, header: true }, v as string]))
     .addRaw(`<p>${htmlText(outcome.message)}</p>`, true)
+    .addRaw(renderQueuedByHcp(outcome), true)
     .addRaw(outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : '', true)
     .addRaw(origin ? `<p><sub>${link('workflow run', origin)}</sub></p>` : '', true)
     .write()

@@ -35,6 +35,9 @@ export interface RunFacts {
   runEventIds?: string[]
   /** The run's cost estimate, when the organization estimates costs. */
   costEstimateId?: string
+  /** Who queued it: tfe-api (default), tfe-ui, tfe-configuration-version (VCS), tfe-run-trigger. */
+  source?: string
+  triggerReason?: string
 }
 
 /** A run's plan and apply ids, when the facts leave them out: the run's own id under their prefix. */
@@ -66,10 +69,10 @@ export function runResource(f: RunFacts): Resource {
       message: f.message ?? 'Queued manually via the Terraform Enterprise API',
       'plan-only': f.planOnly ?? false,
       'position-in-queue': f.positionInQueue ?? 0,
-      source: 'tfe-api',
+      source: f.source ?? 'tfe-api',
       'status-timestamps': timestamps,
       status: f.status,
-      'trigger-reason': 'manual',
+      'trigger-reason': f.triggerReason ?? 'manual',
       'target-addrs': f.targetAddrs ?? null,
       'replace-addrs': f.replaceAddrs ?? null,
       refresh: f.refresh ?? true,

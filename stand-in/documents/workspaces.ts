@@ -9,6 +9,10 @@ export interface WorkspaceFacts {
   name: string
   organization: string
   autoApply?: boolean
+  /** Whether runs queued by a run trigger apply without a confirmation (off unless set). */
+  autoApplyRunTrigger?: boolean
+  /** The connected repository of a VCS-driven workspace. */
+  vcsRepo?: { identifier: string; branch: string } | null
   locked?: boolean
   lockedReason?: string | null
   lockedBy?: { id: string; type: string } | null
@@ -37,6 +41,7 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
     attributes: {
       name: f.name,
       'auto-apply': f.autoApply ?? false,
+      'auto-apply-run-trigger': f.autoApplyRunTrigger ?? false,
       locked: f.locked ?? false,
       'locked-reason': f.lockedReason ?? null,
       'execution-mode': f.executionMode ?? 'remote',
@@ -51,7 +56,7 @@ export function workspaceResource(f: WorkspaceFacts): Resource {
       environment: 'default',
       'queue-all-runs': false,
       'terraform-version': '1.9.5',
-      'vcs-repo': null,
+      'vcs-repo': f.vcsRepo ? { identifier: f.vcsRepo.identifier, branch: f.vcsRepo.branch, 'ingress-submodules': false } : null,
       'allow-destroy-plan': true,
       'speculative-enabled': true,
       actions: { 'is-destroyable': true },

@@ -23,6 +23,8 @@ export interface StandInConfigurationVersion {
   promoted: boolean
   /** The archive as uploaded (GET …/download). */
   archive?: Buffer
+  /** A version HCP Terraform ingressed from VCS: the commit it holds (its ingress attributes). */
+  ingress?: { id: string; commitSha: string; branch: string; identifier: string }
 }
 
 export function newConfigurationVersion(id: string, workspaceId: string, a: Record<string, unknown>): StandInConfigurationVersion {

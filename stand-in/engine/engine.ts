@@ -19,8 +19,10 @@ import {
   type WorkspaceSpec
 } from './model.ts'
 import { changesOf, declaredOutputsOf, jsonPlan, outputChanges } from './plan.ts'
+import { missingVariableError } from './variables.ts'
 import { newRun, newWorkspace } from './records.ts'
 import { RunActivity } from './run-activity.ts'
+import { queueTriggeredRuns, RunTriggers } from './run-triggers.ts'
 import { StageLogs } from './stage-logs.ts'
 import { recordState, StateVersions } from './state-versions.ts'
 
@@ -34,6 +36,8 @@ export class RunEngine {
   readonly activity = new RunActivity(newId)
   /** Every state of every workspace; a workspace's `stateVersion` is its current one. */
   readonly stateVersions = new StateVersions()
+  /** Run triggers between workspaces (run-triggers.ts: their rules, and the runs they queue). */
+  readonly runTriggers = new RunTriggers()
   private readonly logs = new StageLogs()
   private readonly defaultTimings: Partial<Timings>
   private stopped = false
@@ -162,6 +166,16 @@ export class RunEngine {
     return run
   }
 
+  /** A run HCP Terraform queues by itself (a run trigger, a VCS push), on the latest configuration; none without one. */
+  queueRun(ws: StandInWorkspace, a: Record<string, unknown>, cvId?: string): StandInRun | undefined {
+    if (cvId) return this.createRun(ws, a, cvId)
+    const latest = [...this.configurationVersions.values()]
+      .filter(v => v.workspaceId === ws.id && v.status === 'uploaded' && !v.speculative && (!v.provisional || v.promoted))
+      .pop()
+    if (!latest && ws.spec.hasConfiguration === false) return undefined
+    return this.createRun(ws, a, latest?.id)
+  }
+
   /** The plan as `terraform show -json` writes it. */
   jsonPlan(run: StandInRun): unknown {
     return jsonPlan(this.configurationVersions, run, this.mustWorkspace(run.workspaceId))
@@ -214,6 +228,13 @@ export class RunEngine {
 
   private planDone(run: StandInRun, ws: StandInWorkspace): void {
     ws.plansSeen++
+    const missing = missingVariableError(ws, run)
+    if (missing) {
+      this.endLog(run, run.plan, planScript(this.logFormat(ws), [], [], missing).end)
+      stageStatus(run.plan, 'errored')
+      this.finish(run, 'errored')
+      return
+    }
     if (ws.plansSeen <= (ws.spec.failPlans ?? 0)) {
       this.endLog(run, run.plan, planScript(this.logFormat(ws), [], [], PlanError).end)
       stageStatus(run.plan, 'errored')
@@ -368,6 +389,8 @@ export class RunEngine {
     this.finish(run, 'applied')
     // The state changed: every plan saved against the old one is stale.
     for (const other of this.runsOf(ws.id)) if (other.status === 'planned_and_saved') this.finish(other, 'discarded')
+    // Only here, after an apply that ended well, do run triggers fire.
+    queueTriggeredRuns(this, this.runTriggers, run)
   }
 
   private finish(run: StandInRun, status: string): void {

@@ -64,6 +64,14 @@ export interface WorkspaceSpec {
   runTask?: 'passed' | 'advisory-failed' | 'mandatory-failed'
   /** The workspace's working directory: Terraform runs there, inside the configuration. */
   workingDirectory?: string
+  /** Variables the configuration declares without a default: a plan errors unless each has a value (variables.ts). */
+  requiredVariables?: string[]
+  /** Terraform variables set on the workspace itself: name → HCL literal. */
+  variables?: Record<string, string>
+  /** Runs queued by a run trigger apply without a confirmation (`auto-apply-run-trigger`). */
+  autoApplyRunTrigger?: boolean
+  /** A VCS-connected workspace: pushes to the branch queue runs (engine/run-triggers.ts queueVcsRun). */
+  vcsRepo?: { identifier: string; branch?: string }
 }
 
 export interface Stage {
@@ -127,6 +135,13 @@ export interface StandInRun {
   taskEnforcement?: 'advisory' | 'mandatory'
   /** The person whose move (confirm, discard, cancel) the next status comes from: its run event's actor. */
   movedBy?: string
+  /** Who queued it, as the run's `source` says: tfe-api, tfe-configuration-version (VCS), tfe-run-trigger. */
+  source: string
+  triggerReason: string
+  /** The commit a VCS run plans (its configuration version's ingress attributes). */
+  commitSha?: string
+  /** The upstream apply that made a run trigger queue this run. */
+  triggeredBy?: { runId: string; workspaceId: string }
   timers: NodeJS.Timeout[]
 }
 

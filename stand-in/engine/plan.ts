@@ -11,7 +11,8 @@ type Versions = Map<string, StandInConfigurationVersion>
 export function changesOf(versions: Versions, run: StandInRun, ws: StandInWorkspace): Change[] {
   if (run.refreshOnly) return []
   const cv = run.configurationVersionId ? versions.get(run.configurationVersionId) : undefined
-  if (cv) {
+  // A VCS version without files is the stand-in's stand-in for the repository: the spec decides.
+  if (cv && !(cv.ingress && cv.files.size === 0)) {
     // The plan of uploaded code: its resource blocks against the state.
     const wanted = run.isDestroy ? [] : resourceAddresses(cv.files, ws.spec.workingDirectory ?? '')
     return [

@@ -71,6 +71,8 @@ export function newRun(ws: StandInWorkspace, a: Record<string, unknown>, cvId?: 
     statusTimestamps: { 'plan-queueable-at': new Date().toISOString() },
     ranCostEstimate: false,
     ranPolicy: false,
+    source: 'tfe-api',
+    triggerReason: 'manual',
     timers: []
   }
 }

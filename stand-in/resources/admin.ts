@@ -4,6 +4,7 @@
  */
 import type { RunEngine } from '../engine/engine.ts'
 import type { WorkspaceSpec } from '../engine/model.ts'
+import { queueVcsRun } from '../engine/run-triggers.ts'
 import { find, route, type Answer, type Route } from '../router.ts'
 
 interface AdminCall {
@@ -50,6 +51,15 @@ const AdminRoutes: Route<AdminCall>[] = [
     if (!engine.runs.has(id)) return [404, { error: 'no such run' }]
     const ok = move(engine, action, id)
     return ok ? [200, { ok }] : [409, { error: `cannot ${action} a run that is ${engine.runs.get(id)?.status}` }]
+  }),
+  // A push to a VCS-connected workspace's branch: HCP Terraform queues a run for the commit.
+  route('POST', '/_stand-in/workspaces/:id/vcs-runs', ({ id }, { engine, text }) => {
+    const ws = engine.workspaces.get(id)
+    if (!ws) return [404, { error: 'no such workspace' }]
+    const body = JSON.parse(text || '{}') as { commit?: unknown; speculative?: unknown }
+    if (typeof body.commit !== 'string' || !body.commit) return [422, { error: 'commit is required' }]
+    const run = queueVcsRun(engine, ws, body.commit, body.speculative === true)
+    return run ? [201, { id: run.id }] : [422, { error: 'the workspace has no VCS connection (vcsRepo) or no configuration' }]
   }),
   route('POST', '/_stand-in/workspaces/:id/:action(lock|unlock)', ({ id, action }, { engine }) => {
     if (!engine.workspaces.has(id)) return [404, { error: 'no such workspace' }]

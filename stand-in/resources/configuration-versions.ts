@@ -9,6 +9,25 @@ import { newId } from '../engine/model.ts'
 import { route, type Route } from '../router.ts'
 import { malformed, notFound, visibleWorkspace, type ApiCall } from './call.ts'
 
+/** A VCS version's ingress attributes (go-tfe IngressAttributes): the commit, branch and repository. */
+export function ingressDoc(cv: StandInConfigurationVersion): Resource | undefined {
+  const i = cv.ingress
+  if (!i) return undefined
+  return {
+    id: i.id,
+    type: 'ingress-attributes',
+    attributes: {
+      branch: i.branch,
+      'commit-sha': i.commitSha,
+      'commit-url': `https://github.com/${i.identifier}/commit/${i.commitSha}`,
+      identifier: i.identifier,
+      'is-pull-request': false,
+      'on-default-branch': true
+    },
+    links: { self: `/api/v2/ingress-attributes/${i.id}` }
+  }
+}
+
 export function configurationVersionDoc(cv: StandInConfigurationVersion, uploadBase: string): Resource {
   return {
     id: cv.id,
@@ -17,7 +36,7 @@ export function configurationVersionDoc(cv: StandInConfigurationVersion, uploadB
       'auto-queue-runs': cv.autoQueueRuns,
       'error-message': cv.errorMessage,
       error: cv.errorMessage ? 'invalid_archive' : null,
-      source: 'tfe-api',
+      source: cv.ingress ? 'github' : 'tfe-api',
       speculative: cv.speculative,
       provisional: cv.provisional,
       status: cv.status,
@@ -25,7 +44,7 @@ export function configurationVersionDoc(cv: StandInConfigurationVersion, uploadB
       // The service hands the upload URL out while the version waits for it, and never again after.
       ...(cv.status === 'pending' ? { 'upload-url': `${uploadBase}/v1/upload/${cv.uploadToken}` } : {})
     },
-    relationships: { 'ingress-attributes': { data: null } },
+    relationships: { 'ingress-attributes': { data: cv.ingress ? { id: cv.ingress.id, type: 'ingress-attributes' } : null } },
     links: { self: `/api/v2/configuration-versions/${cv.id}`, download: `/api/v2/configuration-versions/${cv.id}/download` }
   }
 }

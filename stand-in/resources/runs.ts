@@ -5,10 +5,10 @@
  */
 import { errorDocument, listDocument, runResource, type Resource } from '../documents.ts'
 import type { RunEngine } from '../engine/engine.ts'
-import { Cancelable, Discardable, type StandInRun } from '../engine/model.ts'
+import { Cancelable, Discardable, Terminal, type StandInRun } from '../engine/model.ts'
 import { route, type Answer, type Route } from '../router.ts'
 import { listParam, notFound, pageOf, standInUser, visibleRun, visibleWorkspace, type ApiCall } from './call.ts'
-import { configurationVersionDoc } from './configuration-versions.ts'
+import { configurationVersionDoc, ingressDoc } from './configuration-versions.ts'
 import { estimateDoc } from './cost-estimates.ts'
 import { stageDoc } from './stages.ts'
 import { taskStageDocs } from './task-stages.ts'
@@ -43,11 +43,22 @@ export function runDoc(engine: RunEngine, run: StandInRun): Resource {
     variables: run.variables,
     costEstimateId: run.costEstimate?.id,
     commentIds: engine.activity.commentIdsOf(run.id),
-    runEventIds: engine.activity.eventIdsOf(run.id)
+    runEventIds: engine.activity.eventIdsOf(run.id),
+    source: run.source,
+    triggerReason: run.triggerReason
   })
 }
 
-const RunIncludes = ['plan', 'apply', 'workspace', 'created_by', 'cost_estimate', 'configuration_version', 'task_stages']
+const RunIncludes = [
+  'plan',
+  'apply',
+  'workspace',
+  'created_by',
+  'cost_estimate',
+  'configuration_version',
+  'configuration_version.ingress_attributes',
+  'task_stages'
+]
 
 /** What `include` asks for, for one run or a page of them: each related resource once; 400 for an unknown name. */
 function runIncluded(call: ApiCall, runs: StandInRun[]): { included: unknown[]; error?: Answer } {
@@ -69,6 +80,10 @@ function runIncluded(call: ApiCall, runs: StandInRun[]): { included: unknown[]; 
     if (include.includes('created_by')) add(standInUser())
     const cv = run.configurationVersionId ? engine.configurationVersions.get(run.configurationVersionId) : undefined
     if (include.includes('configuration_version') && cv) add(configurationVersionDoc(cv, archivistUrl))
+    if (include.includes('configuration_version.ingress_attributes') && cv) {
+      add(configurationVersionDoc(cv, archivistUrl))
+      add(ingressDoc(cv))
+    }
     if (include.includes('task_stages') && run.taskResult) add(taskStageDocs(run).stage)
     if (include.includes('cost_estimate') && run.costEstimate) add(estimateDoc(run.costEstimate))
   }
@@ -137,10 +152,19 @@ export const RunRoutes: Route<ApiCall>[] = [
     if (!ws) return notFound()
     const ops = listParam(call.query, 'filter[operation]')
     const statuses = listParam(call.query, 'filter[status]')
+    const sources = listParam(call.query, 'filter[source]')
+    const groups = listParam(call.query, 'filter[status_group]')
+    const commit = call.query.get('search[commit]')
+    const inGroup = (r: StandInRun): boolean =>
+      groups.some(g => (g === 'final' ? Terminal.has(r.status) : g === 'non_final' ? !Terminal.has(r.status) : Discardable.has(r.status)))
     const all = call.engine
       .runsOf(ws.id)
       .filter(r => (ops.length ? ops.includes(operationOf(r)) : !r.planOnly))
       .filter(r => !statuses.length || statuses.includes(r.status))
+      .filter(r => !sources.length || sources.includes(r.source))
+      .filter(r => !groups.length || inGroup(r))
+      // search[commit] matches the commit of the run's VCS ingress attributes.
+      .filter(r => !commit || r.commitSha === commit)
       .reverse()
     const { page, size } = pageOf(call.query)
     const doc = listDocument(

@@ -15,6 +15,8 @@ export function workspaceDoc(engine: RunEngine, ws: StandInWorkspace): Resource 
     name: ws.name,
     organization: ws.organization,
     autoApply: ws.spec.autoApply ?? false,
+    autoApplyRunTrigger: ws.spec.autoApplyRunTrigger ?? false,
+    vcsRepo: ws.spec.vcsRepo ? { identifier: ws.spec.vcsRepo.identifier, branch: ws.spec.vcsRepo.branch ?? 'main' } : null,
     locked: Boolean(ws.currentRunId || ws.manualLock),
     lockedReason: ws.manualLock?.reason ?? null,
     lockedBy: ws.manualLock ? { id: ws.manualLock.by, type: 'users' } : ws.currentRunId ? { id: ws.currentRunId, type: 'runs' } : null,

@@ -1,0 +1,64 @@
+/** Listing a workspace's current outputs with their sensitivity: hostile and malformed answers (non-JSON, odd entries, endless pages) are bounded or refused. */
+import { describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import { TfeClient } from '../../src/tfe/client.ts'
+import { ApiError } from '../../src/common/errors.ts'
+import { listCurrentOutputs, MaxOutputPages } from '../../src/tfe/state-version-outputs.ts'
+import { useNockAndCapture } from '../helpers/env.ts'
+
+const host = 'https://tfe.example.com'
+const path = '/api/v2/workspaces/ws-1/current-state-version-outputs'
+const client = (): TfeClient => new TfeClient({ baseUrl: host, token: 'tok', backoffBaseMs: 1, maxAttempts: 2 })
+
+const item = (attributes: Record<string, unknown>) => ({ id: 'wsout-1', type: 'state-version-outputs', attributes })
+
+describe('listCurrentOutputs', () => {
+  useNockAndCapture()
+
+  it('keeps sensitivity, and never a sensitive value even when an answer carries one', async () => {
+    nock(host)
+      .get(path)
+      .query(true)
+      .reply(200, {
+        data: [
+          item({ name: 'vpc_id', sensitive: false, value: 'vpc-1' }),
+          item({ name: 'token', sensitive: true, value: 'leaked-by-a-proxy' }),
+          item({ name: 'odd', value: 'no sensitive flag' }),
+          item({ sensitive: false, value: 'no name' }),
+          { id: 'x', type: 'state-version-outputs' }
+        ]
+      })
+    expect(await listCurrentOutputs(client(), 'ws-1')).toEqual([
+      { name: 'vpc_id', sensitive: false, value: 'vpc-1' },
+      { name: 'token', sensitive: true, value: null },
+      { name: 'odd', sensitive: true, value: null }
+    ])
+  })
+
+  it('a 404 is no outputs to read (undefined), not an empty list', async () => {
+    nock(host)
+      .get(path)
+      .query(true)
+      .reply(404, { errors: [{ status: '404' }] })
+    expect(await listCurrentOutputs(client(), 'ws-1')).toBeUndefined()
+  })
+
+  it('an answer that is not JSON is an API error, not an empty list', async () => {
+    nock(host).get(path).query(true).times(2).reply(200, '<html>proxy login</html>')
+    await expect(listCurrentOutputs(client(), 'ws-1')).rejects.toBeInstanceOf(ApiError)
+  })
+
+  it('an answer whose pages never end stops after the bound', async () => {
+    const scope = nock(host)
+      .get(path)
+      .query(true)
+      .times(MaxOutputPages)
+      .reply(200, (uri: string) => {
+        const page = Number(new URL(uri, host).searchParams.get('page[number]'))
+        return { data: [item({ name: `o${page}`, sensitive: false, value: page })], meta: { pagination: { 'next-page': page + 1 } } }
+      })
+    const outputs = await listCurrentOutputs(client(), 'ws-1')
+    expect(outputs).toHaveLength(MaxOutputPages)
+    expect(scope.isDone()).toBe(true)
+  })
+})

@@ -1,0 +1,86 @@
+/**
+ * Reads run triggers for the estate through the API (tfe/run-triggers.ts, tfe/workspace-list.ts):
+ * an organization's triggers for `import`, and the estate's own workspaces' inbound triggers for
+ * the check's warning. What is made of them is run-triggers.ts's.
+ */
+import type { TfeClient } from '../tfe/client.js'
+import { listRunTriggers } from '../tfe/run-triggers.js'
+import { getWorkspaceById, getWorkspaceByName } from '../tfe/workspaces.js'
+import { listWorkspaceNames } from '../tfe/workspace-list.js'
+import { errorMessage } from '../common/errors.js'
+import type { Estate } from './model.js'
+import type { TriggerEdge } from './run-triggers.js'
+
+/** Requests in flight at once: well inside the API's 30 per second. */
+const Parallel = 4
+
+async function eachLimited<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(Parallel, items.length) }, worker))
+  return out
+}
+
+export interface ImportedTriggers {
+  workspaces: string[]
+  edges: TriggerEdge[]
+  /** What could not be read whole, for the user to know the file may lack something. */
+  notes: string[]
+}
+
+/** Every workspace of the organization and every run trigger between them (each read as an inbound trigger of its downstream). */
+export async function organizationTriggers(client: TfeClient, organization: string, signal?: AbortSignal): Promise<ImportedTriggers> {
+  const notes: string[] = []
+  const list = await listWorkspaceNames(client, organization, signal)
+  if (!list.complete)
+    notes.push(`organization ${organization} has more workspaces than were read (${list.items.length}); the file may lack some`)
+  const nameOf = new Map(list.items.map(w => [w.id, w.name]))
+  const edges: TriggerEdge[] = []
+  const lists = await eachLimited(list.items, w => listRunTriggers(client, w.id, 'inbound', signal))
+  for (const [i, triggers] of lists.entries()) {
+    const ws = list.items[i] as { id: string; name: string } // lists has one entry per workspace
+    if (!triggers.complete) notes.push(`workspace ${ws.name} has more run triggers than were read`)
+    for (const t of triggers.items) {
+      const upstream = nameOf.get(t.sourceableId)
+      if (upstream) edges.push({ upstream, downstream: ws.name })
+      else notes.push(`workspace ${ws.name} is triggered by ${t.sourceableName}, which is not in the organization's list`)
+    }
+  }
+  return { workspaces: list.items.map(w => w.name), edges, notes }
+}
+
+/** The inbound run triggers between the estate's workspaces, by estate key; a workspace that cannot be read is a note, not a failure. */
+export async function estateTriggers(
+  estate: Estate,
+  clientFor: (hostname: string | undefined) => TfeClient,
+  signal?: AbortSignal
+): Promise<{ edges: TriggerEdge[]; notes: string[] }> {
+  const notes: string[] = []
+  const resolved = await eachLimited(estate.workspaces, async w => {
+    const client = clientFor(w.settings.hostname)
+    try {
+      const ws = w.id
+        ? await getWorkspaceById(client, w.id, signal)
+        : await getWorkspaceByName(client, w.settings.organization as string, w.name as string, signal) // parse.ts: a named workspace has an organization
+      return { key: w.key, id: ws.id, triggers: (await listRunTriggers(client, ws.id, 'inbound', signal)).items }
+    } catch (err) {
+      notes.push(`the run triggers of ${w.key} could not be read: ${errorMessage(err)}`)
+      return undefined
+    }
+  })
+  const keyOf = new Map(resolved.filter(r => r !== undefined).map(r => [r.id, r.key]))
+  const edges: TriggerEdge[] = []
+  for (const r of resolved) {
+    for (const t of r?.triggers ?? []) {
+      const upstream = keyOf.get(t.sourceableId)
+      if (r && upstream) edges.push({ upstream, downstream: r.key })
+    }
+  }
+  return { edges, notes }
+}
