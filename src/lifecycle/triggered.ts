@@ -127,6 +127,12 @@ async function followOne(step: Step, t: TriggeredRun, signal: AbortSignal): Prom
     } else if (next.action === 'ask' && !told.has(`${next.for}:${run.status}`)) {
       told.add(`${next.for}:${run.status}`)
       log.notice(`Triggered run ${run.id} on ${t.workspace} is waiting for a person (${next.for}, '${run.status}'): ${t.url}`)
+    } else if (run.status === 'pending' && !told.has('pending')) {
+      // Never a silent wait: a pending run waits behind another run of its workspace (or a lock).
+      told.add('pending')
+      log.info(
+        `Triggered run ${run.id} on ${t.workspace} is pending: it waits for the run ahead of it in its workspace's queue, or for a lock: ${t.url}`
+      )
     }
     await sleep(schedule.next(run.status), signal)
   }
