@@ -127,6 +127,12 @@ async function followOne(step: Step, t: TriggeredRun, signal: AbortSignal): Prom
     } else if (next.action === 'ask' && !told.has(`${next.for}:${run.status}`)) {
       told.add(`${next.for}:${run.status}`)
       log.notice(`Triggered run ${run.id} on ${t.workspace} is waiting for a person (${next.for}, '${run.status}'): ${t.url}`)
+    } else if (run.status === 'pending' && !told.has('pending')) {
+      // Never a silent wait: a pending run waits behind another run of its workspace (or a lock).
+      told.add('pending')
+      log.info(
+        `Triggered run ${run.id} on ${t.workspace} is pending: it waits for the run ahead of it in its workspace's queue, or for a lock: ${t.url}`
+      )
     }
     await sleep(schedule.next(run.status), signal)
   }
@@ -138,17 +144,34 @@ async function followAll(step: Step, first: TriggeredRun[], signal: AbortSignal)
   let level = first
   let failed: TriggeredRun | undefined
   while (level.length) {
-    const ends = await Promise.all(level.map(async t => ({ t, ...(await followOne(step, t, signal)) })))
+    // One follower failing (an API error, the stop) stops the others too: none polls on alone.
+    const local = new AbortController()
+    const each = AbortSignal.any([signal, local.signal])
+    const settled = await Promise.allSettled(
+      level.map(async t => {
+        try {
+          return { t, ...(await followOne(step, t, each)) }
+        } catch (err) {
+          local.abort(err)
+          throw err
+        }
+      })
+    )
+    const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+    // The step's own stop is what the caller reports, whichever follower saw it first.
+    if (rejected) throw signal.aborted ? signal.reason : rejected.reason
+    const ends = settled.flatMap(s => (s.status === 'fulfilled' ? [s.value] : []))
     const next: TriggeredRun[] = []
     for (const { t, next: end, run } of ends) {
       if (end.action === 'end' && !end.ok) failed ??= t
       if (!decideFollowDeeper(t.depth, maxDepth, end)) continue
-      const deeper = await findTriggeredRuns(
-        step,
-        { runId: run.id, workspaceId: t.workspaceId, appliedAt: appliedAt(run) },
-        t.depth + 1,
-        signal
-      )
+      // Finding them is the same report as at depth 1: its failure is a warning.
+      const from = { runId: run.id, workspaceId: t.workspaceId, appliedAt: appliedAt(run) }
+      const deeper =
+        (await optional(OptionalPart.TriggeredRuns, s => findTriggeredRuns(step, from, t.depth + 1, s), {
+          boundMs: FindBoundMs,
+          signal
+        })) ?? []
       const fresh = deeper.filter(d => !step.triggered.some(x => x.runId === d.runId))
       report(fresh, true)
       step.triggered.push(...fresh)
