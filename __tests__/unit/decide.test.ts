@@ -362,3 +362,83 @@ describe("the step's other decisions", () => {
     expect(step('errored', [], { planStatus: 'finished', applyStatus: 'unreachable' })).toEqual([true, true])
   })
 })
+
+describe('the decision table with auto_confirm_if', () => {
+  const Confirmable = ['planned', 'cost_estimated', 'policy_checked', 'post_plan_completed', 'planned_and_saved']
+  type Fact = 'none' | 'other-run' | 'other-status' | 'passed' | 'pending' | 'held'
+  const Facts: Fact[] = ['none', 'other-run', 'other-status', 'passed', 'pending', 'held']
+  const guardRows: { status: string; onHeld: 'wait' | 'fail'; fact: Fact; manualConfirm: boolean; decision: Decision }[] = []
+  for (const status of Confirmable)
+    for (const onHeld of ['wait', 'fail'] as const)
+      for (const fact of Facts)
+        for (const manualConfirm of [false, true]) {
+          const guard =
+            fact === 'none'
+              ? undefined
+              : {
+                  runId: fact === 'other-run' ? 'run-other' : 'run-this',
+                  status: fact === 'other-status' ? 'planning' : status,
+                  result: fact === 'held' ? ('held' as const) : fact === 'pending' ? ('pending' as const) : ('passed' as const)
+                }
+          const decision = decide(
+            run(status, { id: 'run-this', isConfirmable: true }),
+            { operation: 'apply', manualConfirm, cancelOnAbort: true, savePlan: false, guard: { onHeld }, ...Backoff },
+            memory(),
+            guard
+          )
+          guardRows.push({ status, onHeld, fact, manualConfirm, decision })
+        }
+
+  it('confirms only on a passed verdict made on this run at this status', () => {
+    for (const r of guardRows.filter(r => !r.manualConfirm)) {
+      const expected: Decision =
+        r.fact === 'passed'
+          ? { action: 'confirm' }
+          : r.fact === 'pending'
+            ? { action: 'wait', for: 'stage' }
+            : r.fact === 'held'
+              ? r.onHeld === 'fail'
+                ? { action: 'fail', reason: 'guard-held' }
+                : { action: 'wait-for-person', for: 'guard' }
+              : { action: 'check-guard' }
+      expect([r.status, r.onHeld, r.fact, r.decision]).toEqual([r.status, r.onHeld, r.fact, expected])
+    }
+  })
+
+  it('a verdict on another run or at another status is evaluated again, never taken as a pass', () => {
+    for (const r of guardRows.filter(r => r.fact === 'other-run' || r.fact === 'other-status' || r.fact === 'none')) {
+      expect([r.status, r.fact, r.decision.action]).not.toEqual([r.status, r.fact, 'confirm'])
+    }
+  })
+
+  it('manual_confirm still waits for a person, whatever the verdict', () => {
+    for (const r of guardRows.filter(r => r.manualConfirm)) {
+      expect([r.status, r.fact, r.decision]).toEqual([r.status, r.fact, { action: 'wait-for-person', for: 'confirmation' }])
+    }
+  })
+
+  it('a held plan with on_guard_held wait names who it waits for (a person), and never confirms', () => {
+    const held = guardRows.filter(r => r.fact === 'held' && r.onHeld === 'wait' && !r.manualConfirm)
+    expect(held.length).toBe(Confirmable.length)
+    for (const r of held) expect(r.decision).toEqual({ action: 'wait-for-person', for: 'guard' })
+  })
+
+  it('the guard is never asked for a run that is not confirmable, already confirmed, or ended', () => {
+    const settings = {
+      operation: 'apply' as const,
+      manualConfirm: false,
+      cancelOnAbort: true,
+      savePlan: false,
+      guard: { onHeld: 'fail' as const },
+      ...Backoff
+    }
+    for (const status of Documented) {
+      const d = decide(run(status, { id: 'run-this', isConfirmable: false }), settings, memory())
+      expect([status, d.action]).not.toEqual([status, 'check-guard'])
+      expect([status, d.action]).not.toEqual([status, 'confirm'])
+    }
+    // Confirmed by this step already (the 202 was taken): no second evaluation, no second confirm.
+    const sent = decide(run('planned', { id: 'run-this', isConfirmable: true }), settings, memory({ confirmSentAt: 'planned' }))
+    expect(sent).toEqual({ action: 'wait', for: 'confirmation-accepted' })
+  })
+})

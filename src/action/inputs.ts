@@ -16,6 +16,7 @@ import {
   parseVariables,
   parseWorkspace
 } from './input-readers.js'
+import { parseGuardInputs, type GuardSettings } from './guard-inputs.js'
 
 export type { RunVariable } from '../tfe/runs.js'
 
@@ -59,6 +60,8 @@ export interface Settings {
   savePlan: boolean
   /** Follow (and confirm) this run instead of queueing one. */
   runId: string | undefined
+  /** auto_confirm_if: confirm only a plan these rules pass; undefined when the step confirms every plan (or none). */
+  guard?: GuardSettings | undefined
 }
 
 /** What the post step needs: it re-reads only these inputs. */
@@ -148,7 +151,8 @@ export function getSettings(): Settings {
     showLogs: parseBoolean(Inputs.ShowLogs, true),
     commentOnPr: parseBoolean(Inputs.CommentOnPr, false),
     githubToken: readGithubToken(),
-    ...parseReviewInputs(operation)
+    ...parseReviewInputs(operation),
+    ...parseGuardInputs(operation, parseBoolean(Inputs.ManualConfirm, false))
   }
 }
 

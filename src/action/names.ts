@@ -28,7 +28,9 @@ export const Inputs = {
   GithubToken: 'github_token',
   Directory: 'directory',
   SavePlan: 'save_plan',
-  RunId: 'run_id'
+  RunId: 'run_id',
+  AutoConfirmIf: 'auto_confirm_if',
+  OnGuardHeld: 'on_guard_held'
 } as const
 
 export const Outputs = {
@@ -43,7 +45,8 @@ export const Outputs = {
   ResourceChanges: 'resource_changes',
   ResourceDestructions: 'resource_destructions',
   WorkspaceOutputs: 'workspace_outputs',
-  ConfigurationVersionId: 'configuration_version_id'
+  ConfigurationVersionId: 'configuration_version_id',
+  OutputsChanged: 'outputs_changed'
 } as const
 
 export const Operations = ['apply', 'destroy', 'plan'] as const

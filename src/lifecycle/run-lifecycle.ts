@@ -19,6 +19,7 @@ import { attemptTitle, describeOperation, failText, retryText, giveUpText, abort
 import { queueRun, adoptRun } from './queue.js'
 import { follow } from './follow.js'
 import { succeed, latestApplied, describeChanges, noConfiguration } from './ends.js'
+import { describeReview } from './review-read.js'
 import { stopCause, stopFollowing } from './stop.js'
 import { Step, type PostStateSink, type Outcome, type LifecycleOptions } from './step.js'
 
@@ -71,6 +72,7 @@ export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal
     const run = step.current as Run
     step.state.release()
     if (ended.action !== 'retry') step.changes = await describeChanges(step, run, stop)
+    if (ended.action !== 'retry') step.review = await describeReview(step, run, stop)
     if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan) step.newerRun = await latestApplied(step, cancel)
     if (ended.action === 'succeed') return await succeed(step, ended, run, cancel)
     if (ended.action === 'fail') return step.outcome(false, `${failText(step, ended, run)}${retryText(step, ended)}`)

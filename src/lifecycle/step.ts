@@ -9,6 +9,9 @@ import { type Workspace } from '../tfe/workspaces.js'
 import type { RunLogs } from '../run-logs/stream.js'
 import type { ConfigurationVersion } from '../tfe/configuration-versions.js'
 import { type ChangeReport } from '../run-logs/changes.js'
+import type { GuardVerdict } from '../review/guard.js'
+import type { Review } from '../review/review.js'
+import { PlanCache } from '../review/plan-source.js'
 
 /** Where the lifecycle leaves word for the post step (action/post-state.ts; tests pass a recorder). */
 export type PostStateSink = Pick<typeof postState, 'creating' | 'following' | 'stopping' | 'release'>
@@ -31,6 +34,10 @@ export interface Outcome {
   outputs: Record<string, unknown> | undefined
   /** The last run's changes by address (summary, PR comment); undefined when no run ended. */
   changes: ChangeReport | undefined
+  /** auto_confirm_if's last verdict on the run, when the step evaluated one. */
+  guard?: GuardVerdict | undefined
+  /** What reviewers read: the plan's diff, its cost estimate, policies and run tasks, changed outputs. */
+  review?: Review | undefined
   durationMs: number
 }
 
@@ -81,6 +88,11 @@ export class Step {
   newerRun: string | undefined
   /** Why the step could not read its run (a read outage), for the give-up message. */
   outage: string | undefined
+  /** auto_confirm_if's verdict, with the run and status it was made at (decide.ts's GuardFact). */
+  guard: { runId: string; status: string; verdict: GuardVerdict } | undefined
+  review: Review | undefined
+  /** The runs' JSON plans, read once each for the guard and the review. */
+  readonly plans: PlanCache
 
   constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
     this.settings = settings
@@ -96,6 +108,7 @@ export class Step {
       logIntervalMs: options.logIntervalMs ?? 1_000,
       logDrainMs: options.logDrainMs ?? 30_000
     }
+    this.plans = new PlanCache({ client, baseUrl: settings.baseUrl, token: settings.token })
     this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`
   }
 
@@ -129,6 +142,8 @@ export class Step {
       attempts: this.attempts,
       outputs,
       changes: this.changes,
+      guard: this.guard?.verdict,
+      review: this.review,
       durationMs: Date.now() - this.startedAt
     }
   }

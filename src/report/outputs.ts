@@ -27,4 +27,13 @@ export function writeOutputs(outcome: Outcome): void {
   core.setOutput(Outputs.ResourceDestructions, String(counts?.destructions ?? 0))
   core.setOutput(Outputs.WorkspaceOutputs, JSON.stringify(outcome.outputs ?? {}))
   core.setOutput(Outputs.ConfigurationVersionId, outcome.configurationVersionId ?? '')
+  // Names only, never values; from the JSON plan, else from the plan log's output messages.
+  core.setOutput(Outputs.OutputsChanged, JSON.stringify(outputsChanged(outcome)))
+}
+
+/** The names of the workspace outputs the plan changes, never their values. */
+export function outputsChanged(outcome: Outcome): string[] {
+  const fromPlan = outcome.review?.outputsChanged
+  if (fromPlan) return fromPlan
+  return (outcome.changes?.outputs ?? []).map(o => o.name)
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { StandInCostEstimate } from './cost-estimates.ts'
 import type { LogFormat } from './logs.ts'
+import type { PlanScenario } from './plan-json.ts'
 
 export type PolicyOutcome = 'pass' | 'soft-fail' | 'hard-fail'
 
@@ -64,6 +65,10 @@ export interface WorkspaceSpec {
   runTask?: 'passed' | 'advisory-failed' | 'mandatory-failed'
   /** The workspace's working directory: Terraform runs there, inside the configuration. */
   workingDirectory?: string
+  /** A fixed plan with attribute-level changes of every kind (engine/plan-json.ts). */
+  planScenario?: PlanScenario
+  /** True: the redacted JSON plan answers 404 (an older Terraform Enterprise), so clients fall back. */
+  redactedPlanMissing?: boolean
 }
 
 export interface Stage {
