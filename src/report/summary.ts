@@ -10,9 +10,11 @@ import { formatDuration } from '../common/timing.js'
 import { workflowRunUrl } from '../action/github-context.js'
 import { renderChanges } from './change-table.js'
 import { escapeHtml, htmlText } from './markdown.js'
+import { diffHtml, reviewHead } from './review-section.js'
 
-/** A step summary is capped at 1 MiB; the change table gets most of it, the rest stays ours. */
-const SummaryChangeBudget = 900_000
+/** A step summary is capped at 1 MiB: the change table gets this much, the diff what is left of the total. */
+const SummaryChangeBudget = 400_000
+const SummaryTotalBytes = 1_000_000
 
 function link(text: string, url: string | undefined): string {
   return url ? `<a href="${escapeHtml(url)}">${htmlText(text)}</a>` : htmlText(text)
@@ -37,11 +39,16 @@ export async function writeSummary(settings: Settings, outcome: Outcome): Promis
     ['Duration', formatDuration(outcome.durationMs)]
   ]
   const origin = workflowRunUrl()
+  const head = reviewHead(outcome)
+  const table = outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : ''
+  const used = Buffer.byteLength(head) + Buffer.byteLength(table) + Buffer.byteLength(outcome.message) + 8_000
   await core.summary
     .addHeading(`${icon} Terraform ${htmlText(settings.operation)}: ${htmlText(wsName)}`, 3)
     .addTable(rows.map(([k, v]) => [{ data: k as string, header: true }, v as string]))
     .addRaw(`<p>${htmlText(outcome.message)}</p>`, true)
-    .addRaw(outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : '', true)
+    .addRaw(head, true)
+    .addRaw(table, true)
+    .addRaw(diffHtml(outcome, SummaryTotalBytes - used, 'bytes'), true)
     .addRaw(origin ? `<p><sub>${link('workflow run', origin)}</sub></p>` : '', true)
     .write()
 }
