@@ -32,10 +32,16 @@ function reviewResources(): ScenarioResource[] {
             engine: 'postgres',
             engine_version: '13.7',
             instance_class: 'db.t3.large',
-            password: null,
+            password: 'stand-in-db-secret-1',
             tags: { team: 'orders' }
           },
-          after: { engine: 'postgres', engine_version: '16.1', instance_class: 'db.t3.large', password: null, tags: { team: 'orders' } },
+          after: {
+            engine: 'postgres',
+            engine_version: '16.1',
+            instance_class: 'db.t3.large',
+            password: 'stand-in-db-secret-2',
+            tags: { team: 'orders' }
+          },
           after_unknown: { id: true, endpoint: true },
           before_sensitive: { password: true },
           after_sensitive: { password: true },
@@ -57,7 +63,7 @@ function reviewResources(): ScenarioResource[] {
             tags: { Name: 'web', env: 'prod', owner: 'team-a' },
             vpc_security_group_ids: ['sg-1', 'sg-2'],
             root_block_device: [{ volume_size: 8, volume_type: 'gp2', encrypted: true }],
-            user_data: 'secret-user-data'
+            user_data: 'stand-in-user-data-secret-1'
           },
           after: {
             id: 'i-0abc123',
@@ -66,7 +72,7 @@ function reviewResources(): ScenarioResource[] {
             tags: { Name: 'web', env: 'prod', cost: 'web-tier' },
             vpc_security_group_ids: ['sg-1', 'sg-3'],
             root_block_device: [{ volume_size: 20, volume_type: 'gp3', encrypted: true }],
-            user_data: 'secret-user-data-2'
+            user_data: 'stand-in-user-data-secret-2'
           },
           after_unknown: { public_dns: true },
           before_sensitive: { user_data: true },

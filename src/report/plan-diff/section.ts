@@ -101,7 +101,7 @@ export function renderPlanDiff(plan: ParsedPlan, options: DiffOptions): DiffRend
     .map(r => ({ r, group: groupOf(r) }))
     .filter((x): x is { r: PlanResource; group: DiffGroup } => x.group !== undefined)
     .sort((a, b) => DiffGroups.indexOf(a.group) - DiffGroups.indexOf(b.group) || (a.r.address < b.r.address ? -1 : 1))
-  const head = `<h4>Attribute-level changes (${changes.length})</h4>\n<p><sub>From ${htmlText(options.source)}, as <code>terraform plan</code> prints it.</sub></p>`
+  const head = `<h4>Attribute-level changes (${changes.length})</h4>\n<p>From ${htmlText(options.source)}, as <code>terraform plan</code> prints it.</p>`
   const outputs = outputsText(plan)
   const outputsHtml = outputs ? `\n<h4>Changes to outputs</h4>\n\n${codeBlock(outputs)}\n` : ''
   // The cut-off line's room is kept from the start: it must always fit.

@@ -211,23 +211,25 @@ export function objectBody(
   const keys = [...new Set([...Object.keys(b), ...Object.keys(a), ...unknownKeys])].sort()
   const blocks = keys.filter(k => blockNesting(k, b[k], a[k], schema) !== undefined)
   const attrs = keys.filter(k => !blocks.includes(k))
-  const width = Math.max(0, ...attrs.map(k => k.length))
   let unchangedAttrs = 0
+  const shown: { k: string; cm: Masks }[] = []
   for (const k of attrs) {
     const cm = child(m, k)
     if (schema?.attributes[k]?.sensitive) {
       cm.beforeSensitive = true
       cm.afterSensitive = true
     }
-    const sym = symbolOf(b[k], a[k], cm)
     if (absent(b[k]) && absent(a[k]) && cm.unknown !== true) continue
     // The CLI keeps `id` in view: it names the object being changed.
-    if (sym === ' ' && k !== 'id') {
+    if (symbolOf(b[k], a[k], cm) === ' ' && k !== 'id') {
       unchangedAttrs++
       continue
     }
-    element(lines, indent, pad(k, width), b[k], a[k], cm, depth + 1, '')
+    shown.push({ k, cm })
   }
+  // Aligned as the CLI aligns them: on the longest name shown.
+  const width = Math.max(0, ...shown.map(s => s.k.length))
+  for (const { k, cm } of shown) element(lines, indent, pad(k, width), b[k], a[k], cm, depth + 1, '')
   if (unchangedAttrs) lines.push(`${indent}  ${hidden(unchangedAttrs, 'attribute')}`)
   if (depth >= MaxDepth) return
   let unchangedBlocks = 0
