@@ -103,7 +103,7 @@ describe('the section', () => {
     expect(changedOutputs(plan)).toEqual(['db_endpoint', 'db_password', 'instance_type'])
   })
 
-  it('guarantee: sensitive values never appear in the summary or the comment — only (sensitive value)', () => {
+  it('guarantee: sensitive values never appear in the summary, the PR comment, the log or the outputs — the renderer shows only (sensitive value), a whole object or a list element masked too', () => {
     for (const secret of [
       'hunter2-fixture',
       'hunter3-fixture',

@@ -46,7 +46,8 @@ export const Outputs = {
   ResourceDestructions: 'resource_destructions',
   WorkspaceOutputs: 'workspace_outputs',
   ConfigurationVersionId: 'configuration_version_id',
-  OutputsChanged: 'outputs_changed'
+  OutputsChanged: 'outputs_changed',
+  GuardVerdict: 'guard_verdict'
 } as const
 
 export const Operations = ['apply', 'destroy', 'plan'] as const

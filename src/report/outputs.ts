@@ -29,6 +29,8 @@ export function writeOutputs(outcome: Outcome): void {
   core.setOutput(Outputs.ConfigurationVersionId, outcome.configurationVersionId ?? '')
   // Names only, never values; from the JSON plan, else from the plan log's output messages.
   core.setOutput(Outputs.OutputsChanged, JSON.stringify(outputsChanged(outcome)))
+  // held (the plan is left unconfirmed for a person or a later run_id step), passed, or empty.
+  core.setOutput(Outputs.GuardVerdict, outcome.guard?.result === 'pending' ? '' : (outcome.guard?.result ?? ''))
 }
 
 /** The names of the workspace outputs the plan changes, never their values. */
