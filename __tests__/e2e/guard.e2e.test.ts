@@ -107,6 +107,46 @@ describe('auto_confirm_if', () => {
     expect(confirms(run?.id as string)).toBe(0)
   })
 
+  it('nothing is confirmed after a stop: a job cancelled while the guard reads the plan sends no confirm and discards the run', async () => {
+    const ws = workspace({ changes: { add: 1, change: 0, destroy: 0 } })
+    fixture.server.injectFault({ method: 'GET', path: /json-output-redacted$/, kind: 'slow', delayMs: 4_000, times: 1 })
+    const hitsBefore = fixture.server.faultHits()
+    try {
+      const r = await runStep({
+        inputs: inputs(ws.name, { auto_confirm_if: 'no_destroy' }),
+        onSpawn: child => {
+          const timer = setInterval(() => {
+            if (fixture.server.faultHits() > hitsBefore) {
+              clearInterval(timer)
+              child.kill('SIGINT')
+            }
+          }, 20)
+          child.on('exit', () => clearInterval(timer))
+        }
+      })
+      expect(r.code).not.toBe(0)
+      const run = runOf(ws.id)
+      expect(confirms(run?.id as string)).toBe(0)
+      expect(run?.status).toBe('discarded')
+    } finally {
+      fixture.server.clearFaults()
+    }
+  })
+
+  it('nothing is confirmed after timeout_minutes passes while the guard reads the plan', async () => {
+    const ws = workspace({ changes: { add: 1, change: 0, destroy: 0 } })
+    fixture.server.injectFault({ method: 'GET', path: /json-output-redacted$/, kind: 'slow', delayMs: 8_000, times: 1 })
+    try {
+      const r = await runStep({ inputs: inputs(ws.name, { auto_confirm_if: 'no_destroy', timeout_minutes: '0.05' }) })
+      expect(r.code).not.toBe(0)
+      const run = runOf(ws.id)
+      expect(confirms(run?.id as string)).toBe(0)
+      expect(run?.status).toBe('discarded')
+    } finally {
+      fixture.server.clearFaults()
+    }
+  })
+
   it('refuses rules it does not know, naming the input, before queueing anything', async () => {
     const ws = workspace()
     const r = await runStep({ inputs: inputs(ws.name, { auto_confirm_if: 'no_destruction' }) })

@@ -128,7 +128,7 @@ function say(step: Step, run: Run, verdict: GuardVerdict): void {
   }
   const then =
     step.settings.guard?.onHeld === 'fail'
-      ? `the step ends failed and leaves the plan unconfirmed (${Inputs.OnGuardHeld}: fail)`
-      : `waiting for a person to confirm or discard it (${Inputs.OnGuardHeld}: wait)`
+      ? `The step ends failed and leaves the plan unconfirmed (${Inputs.OnGuardHeld}: fail)`
+      : `Waiting for a person to confirm or discard it (${Inputs.OnGuardHeld}: wait)`
   log.warning(`${Inputs.AutoConfirmIf} held run ${run.id} back: ${heldLines(verdict).join('; ')}. ${then}: ${url}`)
 }
