@@ -166,7 +166,14 @@ describe('policies and run tasks', () => {
       id: 'ts-1',
       type: 'task-stages',
       attributes: { stage: 'post_plan' },
-      relationships: { 'task-results': { data: [{ id: 'tr-1' }, { id: 'tr-missing' }] } }
+      relationships: {
+        'task-results': {
+          data: [
+            { id: 'tr-1', type: 'task-results' },
+            { id: 'tr-missing', type: 'task-results' }
+          ]
+        }
+      }
     }
     const result: Resource = {
       id: 'tr-1',
