@@ -25,10 +25,10 @@ export function verdictHtml(outcome: Outcome): string {
         : '🛑 <b>auto_confirm_if held the plan back</b>: the step did not confirm it.'
   const rows = v.outcomes.map(o => {
     const icon = o.result === 'passed' ? '✅' : o.result === 'pending' ? '⏳' : '🛑'
-    const shown = o.addresses.slice(0, AddressesShown).map(a => `<code>${htmlText(a)}</code>`)
+    const shown = o.addresses.slice(0, AddressesShown).map(a => `<code>${htmlText(a.length > 300 ? `${a.slice(0, 300)}…` : a)}</code>`)
     const more = o.addresses.length - shown.length
     const what = [
-      o.result === 'unevaluable' ? `could not be evaluated: ${htmlText(o.why)}` : htmlText(o.why),
+      o.result === 'unevaluable' ? `could not be evaluated: ${htmlText(o.why.slice(0, 1_000))}` : htmlText(o.why.slice(0, 1_000)),
       o.costDelta !== undefined ? `monthly delta ${htmlText(money(o.costDelta))}` : '',
       shown.length ? `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}` : ''
     ]
@@ -80,9 +80,26 @@ export function checksHtml(outcome: Outcome): string {
   return parts.join('\n')
 }
 
-/** The review's parts that go before the change table. */
-export function reviewHead(outcome: Outcome): string {
-  return [verdictHtml(outcome), costHtml(outcome), checksHtml(outcome)].filter(Boolean).join('\n')
+/**
+ * The review's parts that go before the change table, in order of what matters most (the verdict,
+ * the cost, the policies and run tasks); a part that does not fit in `maxChars` is replaced by one
+ * line saying so, so no part is ever cut in the middle of its HTML.
+ */
+export function reviewHead(outcome: Outcome, maxChars = Infinity): string {
+  const parts: string[] = []
+  let room = maxChars
+  for (const [name, html] of [
+    ['the auto_confirm_if verdict', verdictHtml(outcome)],
+    ['the cost estimate', costHtml(outcome)],
+    ['the policies and run tasks', checksHtml(outcome)]
+  ] as const) {
+    if (!html) continue
+    const part = html.length + 1 <= room ? html : `<p><sub>${htmlText(name)} did not fit here; see the job summary or the run.</sub></p>`
+    if (part.length + 1 > room) break
+    parts.push(part)
+    room -= part.length + 1
+  }
+  return parts.join('\n')
 }
 
 /** The attribute-level diff, or one line saying why there is none (the table above stays). */
