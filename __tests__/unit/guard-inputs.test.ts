@@ -48,7 +48,8 @@ describe('guard inputs', () => {
   })
 
   it('has no guard where the step never confirms by itself', () => {
-    for (const extra of [{ manual_confirm: 'true' }, { operation: 'plan' }, { save_plan: 'true' }]) {
+    const combinations: Record<string, string>[] = [{ manual_confirm: 'true' }, { operation: 'plan' }, { save_plan: 'true' }]
+    for (const extra of combinations) {
       setInputs({ ...base, auto_confirm_if: 'no_destroy', ...extra })
       expect([extra, getSettings().guard]).toEqual([extra, undefined])
     }
