@@ -23,6 +23,8 @@ import {
   type StopReason
 } from '../../src/lifecycle/decide.js'
 import { Operations, type Operation } from '../../src/action/names.js'
+import { evaluateGuard, type GuardFacts } from '../../src/review/guard.js'
+import { parseGuardRules } from '../../src/review/rules.js'
 
 const Documented = [
   'pending',
@@ -440,5 +442,75 @@ describe('the decision table with auto_confirm_if', () => {
     // Confirmed by this step already (the 202 was taken): no second evaluation, no second confirm.
     const sent = decide(run('planned', { id: 'run-this', isConfirmable: true }), settings, memory({ confirmSentAt: 'planned' }))
     expect(sent).toEqual({ action: 'wait', for: 'confirmation-accepted' })
+  })
+})
+
+describe('the decision table, from each rule outcome to what the step does', () => {
+  // One plan, cost and policy fact per outcome of each rule: the verdict (review/guard.ts) is the fact decide gets.
+  const destroyDb = { address: 'aws_db_instance.main', actions: ['delete', 'create'] }
+  const create = { address: 'aws_s3_bucket.logs', actions: ['create'] }
+  const plan = (changes: { address: string; actions: string[] }[]): GuardFacts['plan'] => ({
+    state: 'known',
+    value: { changes, source: 'the redacted JSON plan', countedDestroys: changes.filter(c => c.actions.includes('delete')).length }
+  })
+  const cost = (delta: number): GuardFacts['cost'] => ({
+    state: 'known',
+    value: { priorMonthly: 0, proposedMonthly: delta, deltaMonthly: delta }
+  })
+  const policy = (softFailures: string[]): GuardFacts['policy'] => ({ state: 'known', value: { softFailures } })
+  const unknown = { state: 'unknown', why: 'could not be read' } as const
+  const pending = { state: 'pending', why: 'still coming' } as const
+  const rules: Record<
+    string,
+    { passed: Partial<GuardFacts>; held: Partial<GuardFacts>; unevaluable: Partial<GuardFacts>; pending?: Partial<GuardFacts> }
+  > = {
+    no_destroy: { passed: { plan: plan([create]) }, held: { plan: plan([destroyDb]) }, unevaluable: { plan: unknown } },
+    'max_destroy=0': { passed: { plan: plan([create]) }, held: { plan: plan([destroyDb, create]) }, unevaluable: { plan: unknown } },
+    'never_destroy=aws_db_instance.*': {
+      passed: { plan: plan([{ address: 'aws_s3_bucket.old', actions: ['delete'] }]) },
+      held: { plan: plan([destroyDb]) },
+      unevaluable: { plan: unknown }
+    },
+    'max_cost_increase=10': {
+      passed: { cost: cost(10) },
+      held: { cost: cost(10.5) },
+      unevaluable: { cost: unknown },
+      pending: { cost: pending }
+    },
+    no_policy_soft_failure: {
+      passed: { policy: policy([]) },
+      held: { policy: policy(['prod/no-public-buckets']) },
+      unevaluable: { policy: unknown },
+      pending: { policy: pending }
+    }
+  }
+  const none = { state: 'unknown', why: 'not needed' } as const
+  const rows: [string, string, 'wait' | 'fail', Decision][] = []
+  for (const [text, outcomes] of Object.entries(rules))
+    for (const [outcome, facts] of Object.entries(outcomes))
+      for (const onHeld of ['wait', 'fail'] as const) {
+        const verdict = evaluateGuard(parseGuardRules(text), { plan: none, cost: none, policy: none, ...facts })
+        const decision = decide(
+          run('policy_checked', { id: 'run-this', isConfirmable: true }),
+          { operation: 'apply', manualConfirm: false, cancelOnAbort: true, savePlan: false, guard: { onHeld }, ...Backoff },
+          memory(),
+          { runId: 'run-this', status: 'policy_checked', result: verdict.result }
+        )
+        rows.push([text, outcome, onHeld, decision])
+      }
+
+  it(`has a row for every rule × outcome × on_guard_held (${rows.length} rows), and confirms only a rule that passed`, () => {
+    expect(rows).toHaveLength((3 * 3 + 2 * 4) * 2)
+    for (const [text, outcome, onHeld, decision] of rows) {
+      const expected: Decision =
+        outcome === 'passed'
+          ? { action: 'confirm' }
+          : outcome === 'pending'
+            ? { action: 'wait', for: 'stage' }
+            : onHeld === 'fail'
+              ? { action: 'fail', reason: 'guard-held' }
+              : { action: 'wait-for-person', for: 'guard' }
+      expect([text, outcome, onHeld, decision]).toEqual([text, outcome, onHeld, expected])
+    }
   })
 })
