@@ -123,4 +123,14 @@ describe('the diff reviewers read', () => {
     // And in the log, one line per policy.
     expect(stepFacts(r.stdout).lines.filter(l => l.includes('prod-guardrails/'))).toHaveLength(3)
   })
+
+  it('shows each run task with its result, message and link', async () => {
+    const ws = workspace({ changes: { add: 1, change: 0, destroy: 0 }, runTask: 'advisory-failed' })
+    const r = await runStep({ inputs: inputs(ws.name, { operation: 'plan' }) })
+    expect(r.code).toBe(0)
+    const runId = r.outputs.run_id as string
+    const tasks = r.summary.match(/<h4>Run tasks<\/h4><table>.*?<\/table>/)?.[0] ?? ''
+    expect(tasks).toContain(`<a href="https://scanner.example.test/results/${runId}">security-scan</a>`)
+    expect(tasks).toContain('<td>post_plan, advisory</td><td>failed</td><td>2 high-severity findings.</td>')
+  })
 })
