@@ -147,6 +147,19 @@ describe('auto_confirm_if', () => {
     }
   })
 
+  it('a plan whose JSON is not ready yet is waited for, read again on the next poll, then confirmed when it passes', async () => {
+    const ws = workspace({ changes: { add: 1, change: 0, destroy: 0 }, redactedPlanLateReads: 3, planJsonDenied: true, logFormat: 'plain' })
+    const r = await runStep({ inputs: inputs(ws.name, { auto_confirm_if: 'no_destroy', on_guard_held: 'fail' }) })
+    expect(r.code).toBe(0)
+    expect(r.outputs.status).toBe('applied')
+    const runId = r.outputs.run_id as string
+    const plan = fixture.server.runsOf(ws.id)[0]?.plan.id as string
+    const reads = fixture.server.requests.filter(q => q.path === `/api/v2/plans/${plan}/json-output-redacted`).map(q => q.status)
+    expect(reads.filter(s => s === 204).length).toBeGreaterThanOrEqual(3)
+    expect(reads.at(-1)).toBe(200)
+    expect(confirms(runId)).toBe(1)
+  })
+
   it('refuses rules it does not know, naming the input, before queueing anything', async () => {
     const ws = workspace()
     const r = await runStep({ inputs: inputs(ws.name, { auto_confirm_if: 'no_destruction' }) })

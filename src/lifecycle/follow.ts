@@ -73,6 +73,8 @@ export async function followWith(
   let failingSince: number | undefined
   let lastStatus = ''
   let run = first
+  /** Reads of the run so far: a verdict still waiting for a result counts for the read it was made on. */
+  let polls = 0
   for (;;) {
     step.current = run
     if (run.status !== lastStatus) {
@@ -94,11 +96,11 @@ export async function followWith(
     }
     const polled = run
     optionalSync(OptionalPart.Logs, () => logs.observe(polled))
-    let decision = decide(toFacts(run), step.settings, memory, guardFact(step))
+    let decision = decide(toFacts(run), step.settings, memory, guardFact(step, polls))
     if (decision.action === 'check-guard') {
       // Evaluated on this very run at this status, before any confirm; decide again with the verdict.
-      await checkGuard(step, run, signal)
-      decision = decide(toFacts(run), step.settings, memory, guardFact(step))
+      await checkGuard(step, run, polls, signal)
+      decision = decide(toFacts(run), step.settings, memory, guardFact(step, polls))
     }
     switch (decision.action) {
       case 'succeed':
@@ -135,6 +137,7 @@ export async function followWith(
     await sleep(schedule.next(run.status), signal)
     try {
       run = await getRun(step.client, run.id, signal)
+      polls++
       failingSince = undefined
     } catch (err) {
       if (!isTransient(err)) throw err

@@ -27,15 +27,27 @@ import type { Step } from './step.js'
 
 const NotNeeded = { state: 'unknown', why: 'not needed' } as const
 
-/** The verdict decide.ts looks at: the last one, for the run and status it was made at. */
-export function guardFact(step: Step): GuardFact | undefined {
+/** How long a finished plan's JSON may stay "not ready" (204) before the rules count as unevaluable. */
+export const PlanNotReadyLimitMs = 60_000
+
+/**
+ * The verdict decide.ts looks at: the last one, for the run and status it was made at. One that
+ * waits for a result still coming counts only for the read of the run it was made on, so it is
+ * made again on the next read instead of waiting on a result that came meanwhile.
+ */
+export function guardFact(step: Step, poll: number): GuardFact | undefined {
   const g = step.guard
-  return g ? { runId: g.runId, status: g.status, result: g.verdict.result } : undefined
+  if (!g || (g.verdict.result === 'pending' && g.poll !== poll)) return undefined
+  return { runId: g.runId, status: g.status, result: g.verdict.result }
 }
 
 async function planFacts(step: Step, run: Run, signal: AbortSignal): Promise<Known<PlanFacts>> {
   const read = await step.plans.read(run.plan?.id, signal)
   const countedDestroys = run.plan?.destructions
+  if (!read.plan && read.notReady && run.plan) {
+    if (step.planNotReady?.planId !== run.plan.id) step.planNotReady = { planId: run.plan.id, since: Date.now() }
+    if (Date.now() - step.planNotReady.since < PlanNotReadyLimitMs) return { state: 'pending', why: "the plan's JSON is not ready yet" }
+  }
   if (read.plan) {
     const changes = read.plan.resources.map(r => ({ address: r.address, actions: r.change.actions }))
     return { state: 'known', value: { changes, source: SourceLabels[read.source], countedDestroys } }
@@ -47,7 +59,8 @@ async function planFacts(step: Step, run: Run, signal: AbortSignal): Promise<Kno
     const changes = [...logs.plan.digest.changes].map(([address, action]) => ({ address, actions: actions(action) }))
     return { state: 'known', value: { changes, source: 'the plan log', countedDestroys } }
   }
-  return { state: 'unknown', why: `the plan's resource changes could not be read: ${read.why}` }
+  const late = read.notReady ? `still not ready after ${PlanNotReadyLimitMs / 1000} s: ` : ''
+  return { state: 'unknown', why: `the plan's resource changes could not be read: ${late}${read.why}` }
 }
 
 async function costFacts(step: Step, run: Run, signal: AbortSignal): Promise<GuardFacts['cost']> {
@@ -82,7 +95,7 @@ async function policyFacts(step: Step, run: Run, signal: AbortSignal): Promise<G
 }
 
 /** Reads what the rules need and evaluates them on this run at its current status. Throws only on a stop. */
-export async function checkGuard(step: Step, run: Run, signal: AbortSignal): Promise<GuardVerdict> {
+export async function checkGuard(step: Step, run: Run, poll: number, signal: AbortSignal): Promise<GuardVerdict> {
   const rules = step.settings.guard?.rules ?? []
   const needs = factsNeeded(rules)
   let verdict: GuardVerdict
@@ -102,8 +115,8 @@ export async function checkGuard(step: Step, run: Run, signal: AbortSignal): Pro
     }
   }
   const previous = step.guard
-  step.guard = { runId: run.id, status: run.status, verdict }
-  const same = previous?.runId === run.id && previous.verdict.result === verdict.result
+  step.guard = { runId: run.id, status: run.status, poll, verdict }
+  const same = previous?.runId === run.id && previous.status === run.status && previous.verdict.result === verdict.result
   if (!same) say(step, run, verdict)
   return verdict
 }

@@ -89,7 +89,9 @@ export class Step {
   /** Why the step could not read its run (a read outage), for the give-up message. */
   outage: string | undefined
   /** auto_confirm_if's verdict, with the run and status it was made at (decide.ts's GuardFact). */
-  guard: { runId: string; status: string; verdict: GuardVerdict } | undefined
+  guard: { runId: string; status: string; poll: number; verdict: GuardVerdict } | undefined
+  /** When the plan's JSON first answered "not ready" to the guard (it waits a bounded time for it). */
+  planNotReady: { planId: string; since: number } | undefined
   review: Review | undefined
   /** The runs' JSON plans, read once each for the guard and the review. */
   readonly plans: PlanCache

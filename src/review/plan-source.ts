@@ -11,7 +11,8 @@ import { parsePlan, type ParsedPlan } from './plan-json.js'
 
 export type PlanSourceName = 'json-output-redacted' | 'json-output'
 
-export type PlanRead = { plan: ParsedPlan; source: PlanSourceName } | { plan: undefined; why: string }
+/** `notReady`: the plan's JSON answered 204 (not ready yet), which may change on a later read. */
+export type PlanRead = { plan: ParsedPlan; source: PlanSourceName } | { plan: undefined; why: string; notReady?: boolean }
 
 export interface PlanAccess {
   client: TfeClient
@@ -25,6 +26,8 @@ export const SourceLabels: Record<PlanSourceName, string> = {
   'json-output': 'the JSON plan'
 }
 
+const NotReady = 'the redacted JSON plan was not ready'
+
 async function redacted(access: PlanAccess, planId: string, signal: AbortSignal | undefined): Promise<ParsedPlan | string> {
   try {
     const read = await readRedactedPlan(access.baseUrl, access.token, planId, {
@@ -33,7 +36,7 @@ async function redacted(access: PlanAccess, planId: string, signal: AbortSignal 
       signal
     })
     if (read.plan) return parsePlan(read.plan)
-    if (read.status === 204) return 'the redacted JSON plan was not ready'
+    if (read.status === 204) return NotReady
     return `the redacted JSON plan answered ${read.status}`
   } catch (err) {
     if (signal?.aborted) throw err
@@ -62,7 +65,7 @@ export async function readPlan(access: PlanAccess, planId: string | undefined, s
   if (typeof first !== 'string') return { plan: first, source: 'json-output-redacted' }
   const second = await unredacted(access, planId, signal)
   if (typeof second !== 'string') return { plan: second, source: 'json-output' }
-  return { plan: undefined, why: `${first}; ${second}` }
+  return { plan: undefined, why: `${first}; ${second}`, notReady: first === NotReady }
 }
 
 /** One read per plan for the whole step: the guard and the summary share it. */

@@ -69,6 +69,8 @@ export interface WorkspaceSpec {
   planScenario?: PlanScenario
   /** True: the redacted JSON plan answers 404 (an older Terraform Enterprise), so clients fall back. */
   redactedPlanMissing?: boolean
+  /** The first N reads of each finished plan's redacted JSON answer 204, as if it were still being made. */
+  redactedPlanLateReads?: number
 }
 
 export interface Stage {

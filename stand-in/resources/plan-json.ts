@@ -8,6 +8,9 @@ import { jsonPlan } from '../engine/plan.ts'
 import { route, type Route } from '../router.ts'
 import { notFound, visibleRun, type ApiCall } from './call.ts'
 
+/** Reads of each plan's redacted JSON after it finished, for `redactedPlanLateReads`. */
+const lateReads = new WeakMap<object, number>()
+
 export const PlanJsonRoutes: Route<ApiCall>[] = [
   route('GET', '/api/v2/plans/:id/json-output-redacted', ({ id }, call) => {
     const run = [...call.engine.runs.values()].find(r => r.plan.id === id)
@@ -15,6 +18,9 @@ export const PlanJsonRoutes: Route<ApiCall>[] = [
     const ws = call.engine.mustWorkspace(run.workspaceId)
     if (ws.spec.redactedPlanMissing) return notFound()
     if (run.plan.status !== 'finished') return [204, undefined]
+    const reads = (lateReads.get(run) ?? 0) + 1
+    lateReads.set(run, reads)
+    if (reads <= (ws.spec.redactedPlanLateReads ?? 0)) return [204, undefined]
     return [200, jsonPlan(call.engine.configurationVersions, run, ws, true)]
   })
 ]
