@@ -22,6 +22,9 @@ import {
 } from '../tfe/statuses.js'
 import type { Run } from '../tfe/runs.js'
 import type { OnGuardHeld } from '../review/rules.js'
+import { decideGuard, type GuardFact } from './decide-guard.js'
+
+export type { GuardFact } from './decide-guard.js'
 
 /** What `decide` looks at in a run (a subset of tfe/runs.ts's Run, so tests can write rows by hand). */
 export interface RunFacts {
@@ -51,16 +54,6 @@ export interface DecisionSettings {
   runId?: string | undefined
   /** auto_confirm_if has rules: the step confirms only a plan they pass, and does this when one holds. */
   guard?: { onHeld: OnGuardHeld } | undefined
-}
-
-/**
- * The verdict of auto_confirm_if (review/guard.ts) on a run, and the run and status it was made
- * at: a verdict counts only for the run being confirmed, at the status it was evaluated in.
- */
-export interface GuardFact {
-  runId: string
-  status: string
-  result: 'passed' | 'held' | 'pending'
 }
 
 /**
@@ -157,18 +150,6 @@ export function decide(run: RunFacts, settings: DecisionSettings, memory: Memory
   if (run.status === RunStatus.Pending) return { action: 'wait', for: 'queue' }
   if (WorkingStatuses.has(run.status)) return { action: 'wait', for: 'stage' }
   return { action: 'wait', for: 'unknown-status' }
-}
-
-/**
- * Whether auto_confirm_if lets the step confirm this run now. A verdict on another run, or made at
- * another status (a cost estimate or policy check may have come since), is no verdict.
- */
-function decideGuard(run: RunFacts, onHeld: OnGuardHeld, guard: GuardFact | undefined): Decision {
-  if (!guard || guard.status !== run.status || (run.id !== undefined && guard.runId !== run.id)) return { action: 'check-guard' }
-  if (guard.result === 'passed') return { action: 'confirm' }
-  // A cost estimate or policy check is still to come: HCP Terraform moves the run on by itself.
-  if (guard.result === 'pending') return { action: 'wait', for: 'stage' }
-  return onHeld === 'fail' ? { action: 'fail', reason: 'guard-held' } : { action: 'wait-for-person', for: 'guard' }
 }
 
 function decideEnd(run: RunFacts, settings: DecisionSettings, memory: Memory): Decision | undefined {
