@@ -75,7 +75,7 @@ async function job(name, inputs, env = {}) {
     seconds: (Date.now() - started) / 1000,
     code: r.code
   })
-  return { ...JSON.parse(o.workspace_outputs || '{}'), $outputs: o }
+  return { ...JSON.parse(o.workspace_outputs || '{}'), $outputs: o, $summary: r.summary }
 }
 
 const hcl = value => JSON.stringify(value)
@@ -106,6 +106,7 @@ process.stdout.write(dim(`  (a reviewer approves the plan; the next job applies 
 await job('apply edge', { workspace: 'edge', run_id: saved.$outputs.run_id })
 
 await demoTriggered({ standIn, url, job, bold, dim })
+await (await import('./demo-review.mjs')).demoReview({ standIn, job, bold, dim })
 
 process.stdout.write(`\n${bold('Destroy chain')}, in reverse: (app-a, app-b, edge) → platform → network\n`)
 await Promise.all(['app-a', 'app-b', 'edge'].map(app => job(`destroy ${app}`, { workspace: app, operation: 'destroy' })))

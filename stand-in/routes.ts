@@ -9,6 +9,7 @@ import { CommentRoutes } from './resources/comments.ts'
 import { ConfigurationVersionRoutes } from './resources/configuration-versions.ts'
 import { CostEstimateRoutes } from './resources/cost-estimates.ts'
 import { DiscoveryRoutes } from './resources/discovery.ts'
+import { PlanJsonRoutes } from './resources/plan-json.ts'
 import { PolicyCheckRoutes } from './resources/policy-checks.ts'
 import { RunActionRoutes } from './resources/run-actions.ts'
 import { RunRoutes } from './resources/runs.ts'
@@ -29,6 +30,7 @@ export const ApiRoutes: readonly Route<ApiCall>[] = [
   ...ConfigurationVersionRoutes,
   ...RunRoutes,
   ...RunTriggerRoutes,
+  ...PlanJsonRoutes,
   ...StageRoutes,
   ...RunActionRoutes,
   ...CostEstimateRoutes,

@@ -34,6 +34,8 @@ import {
   type CandidateFacts,
   type RunOrigin
 } from '../../src/lifecycle/decide.js'
+import { evaluateGuard, type GuardFacts } from '../../src/review/guard.js'
+import { parseGuardRules } from '../../src/review/rules.js'
 
 const Documented = [
   'pending',
@@ -529,5 +531,155 @@ describe('runs HCP Terraform queued itself', () => {
     expect(decideStopNotQueued(run('planning', { isCancelable: true }), stopSettings(true), 'timeout', 'queued')).toMatchObject({
       how: 'cancel'
     })
+  })
+})
+
+describe('the decision table with auto_confirm_if', () => {
+  const Confirmable = ['planned', 'cost_estimated', 'policy_checked', 'post_plan_completed', 'planned_and_saved']
+  type Fact = 'none' | 'other-run' | 'other-status' | 'passed' | 'pending' | 'held'
+  const Facts: Fact[] = ['none', 'other-run', 'other-status', 'passed', 'pending', 'held']
+  const guardRows: { status: string; onHeld: 'wait' | 'fail'; fact: Fact; manualConfirm: boolean; decision: Decision }[] = []
+  for (const status of Confirmable)
+    for (const onHeld of ['wait', 'fail'] as const)
+      for (const fact of Facts)
+        for (const manualConfirm of [false, true]) {
+          const guard =
+            fact === 'none'
+              ? undefined
+              : {
+                  runId: fact === 'other-run' ? 'run-other' : 'run-this',
+                  status: fact === 'other-status' ? 'planning' : status,
+                  result: fact === 'held' ? ('held' as const) : fact === 'pending' ? ('pending' as const) : ('passed' as const)
+                }
+          const decision = decide(
+            run(status, { id: 'run-this', isConfirmable: true }),
+            { operation: 'apply', manualConfirm, cancelOnAbort: true, savePlan: false, guard: { onHeld }, ...Backoff },
+            memory(),
+            guard
+          )
+          guardRows.push({ status, onHeld, fact, manualConfirm, decision })
+        }
+
+  it('confirms only on a passed verdict made on this run at this status', () => {
+    for (const r of guardRows.filter(r => !r.manualConfirm)) {
+      const expected: Decision =
+        r.fact === 'passed'
+          ? { action: 'confirm' }
+          : r.fact === 'pending'
+            ? { action: 'wait', for: 'stage' }
+            : r.fact === 'held'
+              ? r.onHeld === 'fail'
+                ? { action: 'fail', reason: 'guard-held' }
+                : { action: 'wait-for-person', for: 'guard' }
+              : { action: 'check-guard' }
+      expect([r.status, r.onHeld, r.fact, r.decision]).toEqual([r.status, r.onHeld, r.fact, expected])
+    }
+  })
+
+  it('a verdict on another run or at another status is evaluated again, never taken as a pass', () => {
+    for (const r of guardRows.filter(r => r.fact === 'other-run' || r.fact === 'other-status' || r.fact === 'none')) {
+      expect([r.status, r.fact, r.decision.action]).not.toEqual([r.status, r.fact, 'confirm'])
+    }
+  })
+
+  it('manual_confirm still waits for a person, whatever the verdict', () => {
+    for (const r of guardRows.filter(r => r.manualConfirm)) {
+      expect([r.status, r.fact, r.decision]).toEqual([r.status, r.fact, { action: 'wait-for-person', for: 'confirmation' }])
+    }
+  })
+
+  it('a held plan with on_guard_held wait names who it waits for (a person), and never confirms', () => {
+    const held = guardRows.filter(r => r.fact === 'held' && r.onHeld === 'wait' && !r.manualConfirm)
+    expect(held.length).toBe(Confirmable.length)
+    for (const r of held) expect(r.decision).toEqual({ action: 'wait-for-person', for: 'guard' })
+  })
+
+  it('the guard is never asked for a run that is not confirmable, already confirmed, or ended', () => {
+    const settings = {
+      operation: 'apply' as const,
+      manualConfirm: false,
+      cancelOnAbort: true,
+      savePlan: false,
+      guard: { onHeld: 'fail' as const },
+      ...Backoff
+    }
+    for (const status of Documented) {
+      const d = decide(run(status, { id: 'run-this', isConfirmable: false }), settings, memory())
+      expect([status, d.action]).not.toEqual([status, 'check-guard'])
+      expect([status, d.action]).not.toEqual([status, 'confirm'])
+    }
+    // Confirmed by this step already (the 202 was taken): no second evaluation, no second confirm.
+    const sent = decide(run('planned', { id: 'run-this', isConfirmable: true }), settings, memory({ confirmSentAt: 'planned' }))
+    expect(sent).toEqual({ action: 'wait', for: 'confirmation-accepted' })
+  })
+})
+
+describe('the decision table, from each rule outcome to what the step does', () => {
+  // One plan, cost and policy fact per outcome of each rule: the verdict (review/guard.ts) is the fact decide gets.
+  const destroyDb = { address: 'aws_db_instance.main', actions: ['delete', 'create'] }
+  const create = { address: 'aws_s3_bucket.logs', actions: ['create'] }
+  const plan = (changes: { address: string; actions: string[] }[]): GuardFacts['plan'] => ({
+    state: 'known',
+    value: { changes, source: 'the redacted JSON plan', countedDestroys: changes.filter(c => c.actions.includes('delete')).length }
+  })
+  const cost = (delta: number): GuardFacts['cost'] => ({
+    state: 'known',
+    value: { priorMonthly: 0, proposedMonthly: delta, deltaMonthly: delta }
+  })
+  const policy = (softFailures: string[]): GuardFacts['policy'] => ({ state: 'known', value: { softFailures } })
+  const unknown = { state: 'unknown', why: 'could not be read' } as const
+  const pending = { state: 'pending', why: 'still coming' } as const
+  const rules: Record<
+    string,
+    { passed: Partial<GuardFacts>; held: Partial<GuardFacts>; unevaluable: Partial<GuardFacts>; pending?: Partial<GuardFacts> }
+  > = {
+    no_destroy: { passed: { plan: plan([create]) }, held: { plan: plan([destroyDb]) }, unevaluable: { plan: unknown } },
+    'max_destroy=0': { passed: { plan: plan([create]) }, held: { plan: plan([destroyDb, create]) }, unevaluable: { plan: unknown } },
+    'never_destroy=aws_db_instance.*': {
+      passed: { plan: plan([{ address: 'aws_s3_bucket.old', actions: ['delete'] }]) },
+      held: { plan: plan([destroyDb]) },
+      unevaluable: { plan: unknown }
+    },
+    'max_cost_increase=10': {
+      passed: { cost: cost(10) },
+      held: { cost: cost(10.5) },
+      unevaluable: { cost: unknown },
+      pending: { cost: pending }
+    },
+    no_policy_soft_failure: {
+      passed: { policy: policy([]) },
+      held: { policy: policy(['prod/no-public-buckets']) },
+      unevaluable: { policy: unknown },
+      pending: { policy: pending }
+    }
+  }
+  const none = { state: 'unknown', why: 'not needed' } as const
+  const rows: [string, string, 'wait' | 'fail', Decision][] = []
+  for (const [text, outcomes] of Object.entries(rules))
+    for (const [outcome, facts] of Object.entries(outcomes))
+      for (const onHeld of ['wait', 'fail'] as const) {
+        const verdict = evaluateGuard(parseGuardRules(text), { plan: none, cost: none, policy: none, ...facts })
+        const decision = decide(
+          run('policy_checked', { id: 'run-this', isConfirmable: true }),
+          { operation: 'apply', manualConfirm: false, cancelOnAbort: true, savePlan: false, guard: { onHeld }, ...Backoff },
+          memory(),
+          { runId: 'run-this', status: 'policy_checked', result: verdict.result }
+        )
+        rows.push([text, outcome, onHeld, decision])
+      }
+
+  it(`has a row for every rule × outcome × on_guard_held (${rows.length} rows), and confirms only a rule that passed`, () => {
+    expect(rows).toHaveLength((3 * 3 + 2 * 4) * 2)
+    for (const [text, outcome, onHeld, decision] of rows) {
+      const expected: Decision =
+        outcome === 'passed'
+          ? { action: 'confirm' }
+          : outcome === 'pending'
+            ? { action: 'wait', for: 'stage' }
+            : onHeld === 'fail'
+              ? { action: 'fail', reason: 'guard-held' }
+              : { action: 'wait-for-person', for: 'guard' }
+      expect([text, outcome, onHeld, decision]).toEqual([text, outcome, onHeld, expected])
+    }
   })
 })

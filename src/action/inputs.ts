@@ -18,6 +18,7 @@ import {
   parseVariables,
   parseWorkspace
 } from './input-readers.js'
+import { parseGuardInputs, type GuardSettings } from './guard-inputs.js'
 
 export type { RunVariable } from '../tfe/runs.js'
 
@@ -71,6 +72,8 @@ export interface Settings {
   triggeredRunsDepth?: number
   /** GITHUB_SHA: the commit a VCS run must plan to be adopted. */
   commitSha?: string | undefined
+  /** auto_confirm_if: confirm only a plan these rules pass; undefined when the step confirms every plan (or none). */
+  guard?: GuardSettings | undefined
 }
 
 /** What the post step needs: it re-reads only these inputs. */
@@ -162,7 +165,8 @@ export function getSettings(): Settings {
     githubToken: readGithubToken(),
     ...parseReviewInputs(operation),
     variablesFromOutputs: readOutputSources(organization),
-    ...parseQueuedRunInputs(operation)
+    ...parseQueuedRunInputs(operation),
+    ...parseGuardInputs(operation, parseBoolean(Inputs.ManualConfirm, false))
   }
 }
 

@@ -32,7 +32,9 @@ export const Inputs = {
   VariablesFromOutputs: 'variables_from_outputs',
   AdoptQueuedRun: 'adopt_queued_run',
   FollowTriggeredRuns: 'follow_triggered_runs',
-  TriggeredRunsDepth: 'triggered_runs_depth'
+  TriggeredRunsDepth: 'triggered_runs_depth',
+  AutoConfirmIf: 'auto_confirm_if',
+  OnGuardHeld: 'on_guard_held'
 } as const
 
 export const Outputs = {
@@ -49,7 +51,9 @@ export const Outputs = {
   WorkspaceOutputs: 'workspace_outputs',
   ConfigurationVersionId: 'configuration_version_id',
   TriggeredRuns: 'triggered_runs',
-  Adopted: 'adopted'
+  Adopted: 'adopted',
+  OutputsChanged: 'outputs_changed',
+  GuardVerdict: 'guard_verdict'
 } as const
 
 export const Operations = ['apply', 'destroy', 'plan'] as const

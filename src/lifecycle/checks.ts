@@ -1,7 +1,8 @@
 /**
- * Policy check and run task outcomes, one line each, when a run has them: read once per stage,
- * right after it (one request each, only for runs that went through such a stage). Best effort:
- * a read that fails is a debug line, never a failure or a warning.
+ * Policy check and run task outcomes when a run has them: each Sentinel policy check, then each
+ * policy of each policy evaluation (its set, enforcement level and result), and each run task,
+ * one line each; read once per stage, right after it (only for runs that went through such a
+ * stage). Best effort: a read that fails is a debug line, never a failure or a warning.
  */
 import type { Resource, TfeClient } from '../tfe/client.js'
 import { listPolicyChecks } from '../tfe/policy-checks.js'
@@ -10,6 +11,12 @@ import { errorMessage } from '../common/errors.js'
 import { log } from '../common/job-log.js'
 
 import { record, type Attributes } from '../tfe/documents.js'
+import { listTaskStagesWithEvaluations, listPolicySetOutcomes } from '../tfe/policy-evaluations.js'
+import { MaxEvaluations, policyRows, type PolicyRow } from '../review/run-checks.js'
+
+export function policyRowLine(p: PolicyRow): string {
+  return `Policy ${p.set}/${p.policy} (${p.enforcement}): ${p.result}${p.overridable ? ' (a person may override it)' : ''}`
+}
 
 function num(a: Attributes, key: string): number {
   return typeof a[key] === 'number' ? a[key] : 0
@@ -53,6 +60,16 @@ export async function reportPolicyChecks(client: TfeClient, runId: string, signa
     for (const check of list.data) log.info(policyLine(check))
   } catch (err) {
     log.debug(`Policy checks of ${runId} not read: ${errorMessage(err)}`)
+  }
+  try {
+    const stages = await listTaskStagesWithEvaluations(client, runId, signal)
+    const evaluations = (stages.included ?? []).filter(i => i.type === 'policy-evaluations').slice(0, MaxEvaluations)
+    for (const ev of evaluations) {
+      const outcomes = await listPolicySetOutcomes(client, ev.id, signal)
+      for (const o of outcomes.data) for (const p of policyRows(o)) log.info(policyRowLine(p))
+    }
+  } catch (err) {
+    log.debug(`Policy evaluations of ${runId} not read: ${errorMessage(err)}`)
   }
 }
 

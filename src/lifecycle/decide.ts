@@ -21,9 +21,15 @@ import {
   WorkingStatuses
 } from '../tfe/statuses.js'
 import type { Run } from '../tfe/runs.js'
+import type { OnGuardHeld } from '../review/rules.js'
+import { decideGuard, type GuardFact } from './decide-guard.js'
+
+export type { GuardFact } from './decide-guard.js'
 
 /** What `decide` looks at in a run (a subset of tfe/runs.ts's Run, so tests can write rows by hand). */
 export interface RunFacts {
+  /** The run's ID: a guard verdict counts only for the run it was made on. */
+  id?: string
   status: AnyRunStatus
   isConfirmable: boolean
   isDiscardable: boolean
@@ -46,6 +52,8 @@ export interface DecisionSettings {
   savePlan: boolean
   /** The step follows a run it was given (run_id) instead of one it queued. */
   runId?: string | undefined
+  /** auto_confirm_if has rules: the step confirms only a plan they pass, and does this when one holds. */
+  guard?: { onHeld: OnGuardHeld } | undefined
 }
 
 /**
@@ -70,11 +78,19 @@ export interface Memory {
 export const MaxConfirmRefusals = 5
 
 export type WaitFor = 'queue' | 'stage' | 'confirmation-accepted' | 'unknown-status'
-export type PersonFor = 'confirmation' | 'policy-override' | 'run-task'
+export type PersonFor = 'confirmation' | 'policy-override' | 'run-task' | 'guard'
 export type SuccessEnd =
   'applied' | 'no-changes' | 'plan-finished' | 'plan-soft-failed' | 'plan-ready' | 'plan-saved' | 'nothing-to-destroy'
 export type FailReason =
-  'errored-plan' | 'errored-apply' | 'errored-elsewhere' | 'discarded' | 'canceled' | 'force-canceled' | 'soft-failed' | 'no-configuration'
+  | 'errored-plan'
+  | 'errored-apply'
+  | 'errored-elsewhere'
+  | 'discarded'
+  | 'canceled'
+  | 'force-canceled'
+  | 'soft-failed'
+  | 'no-configuration'
+  | 'guard-held'
 /** The step cannot go on following a run that has not ended; the run itself may be fine. */
 export type GiveUpWhy = 'confirm-refused' | 'read-outage'
 export type StopHow = 'discard' | 'cancel' | 'leave' | 'none'
@@ -87,6 +103,8 @@ export type StopWhy = 'ended' | 'kept' | 'waiting' | 'working' | 'applying' | 's
 /** What to do next about a run the step follows. It is never a stop: stops are decideStop's. */
 export type Decision =
   | { action: 'confirm' }
+  /** auto_confirm_if has no verdict on this run at this status yet: read the plan and evaluate it. */
+  | { action: 'check-guard' }
   | { action: 'wait'; for: WaitFor }
   | { action: 'wait-for-person'; for: PersonFor }
   | { action: 'succeed'; end: SuccessEnd }
@@ -105,7 +123,7 @@ export function isConfirmed(run: RunFacts): boolean {
   return Boolean(run.confirmedAt) || ApplyPhaseStatuses.has(run.status) || run.status === RunStatus.Applied
 }
 
-export function decide(run: RunFacts, settings: DecisionSettings, memory: Memory): Decision {
+export function decide(run: RunFacts, settings: DecisionSettings, memory: Memory, guard?: GuardFact): Decision {
   const ended = decideEnd(run, settings, memory)
   if (ended) return ended
 
@@ -122,6 +140,7 @@ export function decide(run: RunFacts, settings: DecisionSettings, memory: Memory
     if (memory.confirmSentAt === run.status) return { action: 'wait', for: 'confirmation-accepted' }
     // It says it can be confirmed, and refuses every time: the step will not fight it.
     if (memory.confirmRefusals >= MaxConfirmRefusals) return { action: 'give-up', why: 'confirm-refused' }
+    if (settings.guard) return decideGuard(run, settings.guard.onHeld, guard)
     return { action: 'confirm' }
   }
   if (run.status === RunStatus.PolicyOverride) return { action: 'wait-for-person', for: 'policy-override' }
@@ -277,6 +296,7 @@ export function decideChecks(
 /** The part of a run the decision table looks at. */
 export function toFacts(run: Run): RunFacts {
   return {
+    id: run.id,
     status: run.status,
     isConfirmable: run.isConfirmable,
     isDiscardable: run.isDiscardable,

@@ -25,6 +25,8 @@ import { RunLogs } from '../run-logs/stream.js'
 import { OptionalPart, optional, optionalSync } from '../common/optional.js'
 
 import { countsText } from './messages.js'
+import { checkGuard, guardFact } from './guard.js'
+import { heldLines } from '../review/guard.js'
 import type { Step } from './step.js'
 import { ReportBoundMs } from './step.js'
 
@@ -71,6 +73,8 @@ export async function followWith(
   let failingSince: number | undefined
   let lastStatus = ''
   let run = first
+  /** Reads of the run so far: a verdict still waiting for a result counts for the read it was made on. */
+  let polls = 0
   for (;;) {
     step.current = run
     if (run.status !== lastStatus) {
@@ -92,7 +96,12 @@ export async function followWith(
     }
     const polled = run
     optionalSync(OptionalPart.Logs, () => logs.observe(polled))
-    const decision = decide(toFacts(run), step.settings, memory)
+    let decision = decide(toFacts(run), step.settings, memory, guardFact(step, polls))
+    if (decision.action === 'check-guard') {
+      // Evaluated on this very run at this status, before any confirm; decide again with the verdict.
+      await checkGuard(step, run, polls, signal)
+      decision = decide(toFacts(run), step.settings, memory, guardFact(step, polls))
+    }
     switch (decision.action) {
       case 'succeed':
       case 'fail':
@@ -110,9 +119,12 @@ export async function followWith(
         await confirm(step, run, memory, signal)
         schedule.reset()
         break
+      case 'check-guard':
+      // Not reached: the verdict above is for this run and status. Waiting is the safe reading.
+      // falls through
       case 'wait-for-person':
       case 'wait':
-        tell(step, decision, run, told)
+        if (decision.action !== 'check-guard') tell(step, decision, run, told)
         if (decision.action === 'wait' && decision.for === 'queue') {
           const report = decidePendingReport(Date.now(), pending)
           if (report.report) {
@@ -125,6 +137,7 @@ export async function followWith(
     await sleep(schedule.next(run.status), signal)
     try {
       run = await getRun(step.client, run.id, signal)
+      polls++
       failingSince = undefined
     } catch (err) {
       if (!isTransient(err)) throw err
@@ -167,6 +180,10 @@ export function tell(step: Step, decision: Extract<Decision, { action: 'wait' | 
         step.settings.manualConfirm
           ? `Run ${run.id} is waiting for a person to confirm it (${Inputs.ManualConfirm} is true): ${url}`
           : `Run ${run.id} is waiting at '${run.status}' for someone allowed to confirm it (this token may not): ${url}`
+      )
+    } else if (decision.for === 'guard') {
+      log.notice(
+        `Run ${run.id} is waiting for a person to confirm it: ${Inputs.AutoConfirmIf} held it back (${heldLines(step.guard?.verdict ?? { result: 'held', outcomes: [] }).join('; ')}). Confirm or discard it at ${url}`
       )
     } else if (decision.for === 'policy-override') {
       log.notice(

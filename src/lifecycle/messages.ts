@@ -6,6 +6,7 @@ import { type Run } from '../tfe/runs.js'
 import { formatDuration } from '../common/timing.js'
 
 import type { Step } from './step.js'
+import { heldLines } from '../review/guard.js'
 
 export function attemptTitle(step: Step, attempt: number): string {
   const ws = step.target
@@ -43,6 +44,8 @@ export function failText(step: Step, ended: Extract<Decision, { action: 'fail' |
       return `Run ${run.id} ended with a soft-mandatory policy failure: ${url}`
     case 'no-configuration':
       return noConfigurationText(step)
+    case 'guard-held':
+      return `Run ${run.id} was not confirmed: ${Inputs.AutoConfirmIf} held it back (${heldLines(step.guard?.verdict ?? { result: 'held', outcomes: [] }).join('; ')}). The plan is left unconfirmed: confirm it at ${url}, or apply exactly this run in a later step with ${Inputs.RunId}: ${run.id}`
   }
 }
 

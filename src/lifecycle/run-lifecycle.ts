@@ -21,6 +21,7 @@ import { adoptQueuedRun } from './adopt.js'
 import { afterRunEnded } from './triggered.js'
 import { follow } from './follow.js'
 import { succeed, latestApplied, describeChanges, noConfiguration } from './ends.js'
+import { describeReview } from './review-read.js'
 import { stopCause, stopFollowing } from './stop.js'
 import { Step, type PostStateSink, type Outcome, type LifecycleOptions } from './step.js'
 
@@ -87,6 +88,7 @@ export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal
     if (!run) throw new Error('internal: a followed run ended, but the step holds no run')
     step.state.release()
     if (ended.action !== 'retry') step.changes = await describeChanges(step, run, stop)
+    if (ended.action !== 'retry') step.review = await describeReview(step, run, stop)
     if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan) step.newerRun = await latestApplied(step, cancel)
     if (ended.action === 'succeed') return await afterRunEnded(step, await succeed(step, ended, run, cancel), ended, run, stop)
     if (ended.action === 'fail') return step.outcome(false, `${failText(step, ended, run)}${retryText(step, ended)}`)

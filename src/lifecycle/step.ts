@@ -23,6 +23,9 @@ export interface TriggeredRun {
   /** 1: triggered by the step's own apply; 2: by the apply of a depth-1 run; … */
   depth: number
 }
+import type { GuardVerdict } from '../review/guard.js'
+import type { Review } from '../review/review.js'
+import { PlanCache } from '../review/plan-source.js'
 
 /** Where the lifecycle leaves word for the post step (action/post-state.ts; tests pass a recorder). */
 export type PostStateSink = Pick<typeof postState, 'creating' | 'following' | 'stopping' | 'release'>
@@ -45,6 +48,10 @@ export interface Outcome {
   outputs: Record<string, unknown> | undefined
   /** The last run's changes by address (summary, PR comment); undefined when no run ended. */
   changes: ChangeReport | undefined
+  /** auto_confirm_if's last verdict on the run, when the step evaluated one. */
+  guard?: GuardVerdict | undefined
+  /** What reviewers read: the plan's diff, its cost estimate, policies and run tasks, changed outputs. */
+  review?: Review | undefined
   durationMs: number
   /** The run followed was one HCP Terraform had queued (adopt_queued_run), not one the step queued. */
   adopted?: boolean
@@ -109,6 +116,13 @@ export class Step {
   adoptedRunId: string | undefined
   /** The runs the apply's run triggers queued downstream (and theirs, when followed deeper). */
   triggered: TriggeredRun[] = []
+  /** auto_confirm_if's verdict, with the run and status it was made at (decide.ts's GuardFact). */
+  guard: { runId: string; status: string; poll: number; verdict: GuardVerdict } | undefined
+  /** When the plan's JSON first answered "not ready" to the guard (it waits a bounded time for it). */
+  planNotReady: { planId: string; since: number } | undefined
+  review: Review | undefined
+  /** The runs' JSON plans, read once each for the guard and the review. */
+  readonly plans: PlanCache
 
   constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
     this.settings = settings
@@ -126,6 +140,7 @@ export class Step {
       triggeredAppearMs: options.triggeredAppearMs ?? 15_000,
       triggeredPollMs: options.triggeredPollMs ?? 1_000
     }
+    this.plans = new PlanCache({ client, baseUrl: settings.baseUrl, token: settings.token })
     this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${randomBytes(4).toString('hex')}`
   }
 
@@ -161,7 +176,9 @@ export class Step {
       changes: this.changes,
       durationMs: Date.now() - this.startedAt,
       adopted: run !== undefined && run.id === this.adoptedRunId,
-      triggeredRuns: this.triggered.map(t => ({ ...t }))
+      triggeredRuns: this.triggered.map(t => ({ ...t })),
+      guard: this.guard?.verdict,
+      review: this.review
     }
   }
 

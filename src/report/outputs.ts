@@ -34,4 +34,15 @@ export function writeOutputs(outcome: Outcome): void {
       (outcome.triggeredRuns ?? []).map(t => ({ workspace: t.workspace, run_id: t.runId, status: t.status, url: t.url, depth: t.depth }))
     )
   )
+  // Names only, never values; from the JSON plan, else from the plan log's output messages.
+  core.setOutput(Outputs.OutputsChanged, JSON.stringify(outputsChanged(outcome)))
+  // held (the plan is left unconfirmed for a person or a later run_id step), passed, or empty.
+  core.setOutput(Outputs.GuardVerdict, outcome.guard?.result === 'pending' ? '' : (outcome.guard?.result ?? ''))
+}
+
+/** The names of the workspace outputs the plan changes, never their values. */
+export function outputsChanged(outcome: Outcome): string[] {
+  const fromPlan = outcome.review?.outputsChanged
+  if (fromPlan) return fromPlan
+  return (outcome.changes?.outputs ?? []).map(o => o.name)
 }

@@ -12,12 +12,15 @@ import type { Settings } from '../action/inputs.js'
 import type { Outcome } from '../lifecycle/run-lifecycle.js'
 import { renderChanges } from './change-table.js'
 import { escapeHtml, htmlText } from './markdown.js'
+import { diffHtml, reviewHead } from './review-section.js'
 import { formatDuration } from '../common/timing.js'
 import { workflowRunUrl } from '../action/github-context.js'
 import { log } from '../common/job-log.js'
 
 /** GitHub refuses comments over 65,536 characters; the table gets what the rest leaves. */
 export const MaxCommentChars = 65_536
+/** The verdict, the cost and the policies take at most this much of a comment. */
+const ReviewHeadChars = 16_000
 const PullRequestEvents = new Set(['pull_request', 'pull_request_target'])
 
 export function commentMarker(workspace: string, operation: string): string {
@@ -37,9 +40,13 @@ export function commentBody(settings: Settings, outcome: Outcome, workspace: str
     outcome.success ? '' : `<p>${htmlText(outcome.message)}</p>`
   ].join('\n')
   const foot = origin ? `\n<p><sub>Updated by <a href="${escapeHtml(origin)}">this workflow run</a>.</sub></p>` : ''
-  const room = MaxCommentChars - head.length - foot.length - 200
-  const table = outcome.changes ? renderChanges(outcome.changes, room) : ''
-  return `${head}\n${table}${foot}`
+  // The verdict, cost and policies first; then the table (destroys first) in at most half of what
+  // is left; the diff gets the rest and cuts itself with a line linking the run.
+  const review = reviewHead(outcome, ReviewHeadChars)
+  const room = MaxCommentChars - head.length - foot.length - review.length - 200
+  const table = outcome.changes ? renderChanges(outcome.changes, outcome.review?.plan.plan ? Math.floor(room / 2) : room) : ''
+  const diff = diffHtml(outcome, room - table.length, 'chars')
+  return `${head}\n${review}\n${table}\n${diff}${foot}`
 }
 
 /** The whole commenting (who am I, list, update or create) gets this long: a comment never holds the step. */

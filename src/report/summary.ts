@@ -11,9 +11,11 @@ import { workflowRunUrl } from '../action/github-context.js'
 import { renderChanges } from './change-table.js'
 import { escapeHtml, htmlText } from './markdown.js'
 import { renderQueuedByHcp } from './triggered.js'
+import { diffHtml, reviewHead } from './review-section.js'
 
-/** A step summary is capped at 1 MiB; the change table gets most of it, the rest stays ours. */
-const SummaryChangeBudget = 900_000
+/** A step summary is capped at 1 MiB: the change table gets this much, the diff what is left of the total. */
+const SummaryChangeBudget = 400_000
+const SummaryTotalBytes = 1_000_000
 
 function link(text: string, url: string | undefined): string {
   return url ? `<a href="${escapeHtml(url)}">${htmlText(text)}</a>` : htmlText(text)
@@ -38,12 +40,18 @@ export async function writeSummary(settings: Settings, outcome: Outcome): Promis
     ['Duration', formatDuration(outcome.durationMs)]
   ]
   const origin = workflowRunUrl()
+  const head = reviewHead(outcome)
+  const table = outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : ''
+  const queued = renderQueuedByHcp(outcome)
+  const used = Buffer.byteLength(head) + Buffer.byteLength(table) + Buffer.byteLength(queued) + Buffer.byteLength(outcome.message) + 8_000
   await core.summary
     .addHeading(`${icon} Terraform ${htmlText(settings.operation)}: ${htmlText(wsName)}`, 3)
     .addTable(rows.map(([k, v]) => [{ data: k as string, header: true }, v as string]))
     .addRaw(`<p>${htmlText(outcome.message)}</p>`, true)
-    .addRaw(renderQueuedByHcp(outcome), true)
-    .addRaw(outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : '', true)
+    .addRaw(head, true)
+    .addRaw(table, true)
+    .addRaw(diffHtml(outcome, SummaryTotalBytes - used, 'bytes'), true)
+    .addRaw(queued, true)
     .addRaw(origin ? `<p><sub>${link('workflow run', origin)}</sub></p>` : '', true)
     .write()
 }

@@ -36,7 +36,7 @@ interface JsonResourceChange {
   change?: { actions?: unknown; importing?: unknown } | null
 }
 
-interface JsonPlan {
+export interface JsonPlan {
   resource_changes?: unknown
   resource_drift?: unknown
   output_changes?: Record<string, { actions?: unknown; after_sensitive?: unknown; before_sensitive?: unknown } | null> | null
@@ -135,11 +135,8 @@ export async function changeReport(
   }
   if (!counts?.id) return { ...base, source: 'counts', why: 'the run has no plan to describe' }
   try {
-    const answer = await getPlanJsonOutput(client, counts.id, signal)
-    if (answer.status === 204) return { ...base, source: 'counts', why: "the plan's JSON output was not ready" }
-    if (answer.status === 403)
-      return { ...base, source: 'counts', why: "the token may not read the plan's JSON output (it needs workspace admin access)" }
-    const plan = answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : (answer.body as JsonPlan)
+    const plan = await readJsonOutput(client, counts.id, signal)
+    if (typeof plan === 'string') return { ...base, source: 'counts', why: plan }
     return { ...base, source: 'json-output', why: undefined, ...fromJsonPlan(plan) }
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
@@ -147,6 +144,17 @@ export async function changeReport(
     }
     return { ...base, source: 'counts', why: `the plan's JSON output could not be read (${errorMessage(err)})` }
   }
+}
+
+/**
+ * The plan's JSON output (`GET /plans/:id/json-output`, following its 307 without the token), or
+ * why it is not there (not ready, refused). Throws on a failed read (a 404 is an ApiError).
+ */
+export async function readJsonOutput(client: TfeClient, planId: string, signal?: AbortSignal): Promise<JsonPlan | string> {
+  const answer = await getPlanJsonOutput(client, planId, signal)
+  if (answer.status === 204) return "the plan's JSON output was not ready"
+  if (answer.status === 403) return "the token may not read the plan's JSON output (it needs workspace admin access)"
+  return answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : (answer.body as JsonPlan)
 }
 
 /** The 307's target is another origin with a short-lived signed URL: fetched without the token. */

@@ -32,6 +32,8 @@ export interface Run {
   positionInQueue: number | undefined
   plan: StageCounts | undefined
   apply: StageCounts | undefined
+  /** The run's cost estimate (relationship `cost-estimate`), when the workspace estimates costs. */
+  costEstimateId?: string | undefined
 }
 
 /** A run variable as the API takes it: the value is an HCL literal. */
@@ -93,7 +95,8 @@ export function toRun(doc: Document): Run {
     timestamps: Object.fromEntries(Object.entries(timestamps).filter((e): e is [string, string] => typeof e[1] === 'string')),
     positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
     plan: toStage(included('plans', 'plan')),
-    apply: toStage(included('applies', 'apply'))
+    apply: toStage(included('applies', 'apply')),
+    costEstimateId: relationId(r, 'cost-estimate')?.id
   }
 }
 

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { StandInCostEstimate } from './cost-estimates.ts'
 import type { LogFormat } from './logs.ts'
+import type { PlanScenario } from './plan-json.ts'
 
 export type PolicyOutcome = 'pass' | 'soft-fail' | 'hard-fail'
 
@@ -72,6 +73,12 @@ export interface WorkspaceSpec {
   autoApplyRunTrigger?: boolean
   /** A VCS-connected workspace: pushes to the branch queue runs (engine/run-triggers.ts queueVcsRun). */
   vcsRepo?: { identifier: string; branch?: string }
+  /** A fixed plan with attribute-level changes of every kind (engine/plan-json.ts). */
+  planScenario?: PlanScenario
+  /** True: the redacted JSON plan answers 404 (an older Terraform Enterprise), so clients fall back. */
+  redactedPlanMissing?: boolean
+  /** The first N reads of each finished plan's redacted JSON answer 204, as if it were still being made. */
+  redactedPlanLateReads?: number
 }
 
 export interface Stage {

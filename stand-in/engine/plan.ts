@@ -5,11 +5,13 @@
 import { declaredOutputs, resourceAddresses, type StandInConfigurationVersion } from './configuration-versions.ts'
 import { changesFor, type Change, type OutputChange } from './logs.ts'
 import type { OutputSpec, StandInRun, StandInWorkspace } from './model.ts'
+import { attributeJsonPlan, scenarioChanges } from './plan-json.ts'
 
 type Versions = Map<string, StandInConfigurationVersion>
 
 export function changesOf(versions: Versions, run: StandInRun, ws: StandInWorkspace): Change[] {
   if (run.refreshOnly) return []
+  if (ws.spec.planScenario) return scenarioChanges(ws.spec.planScenario, run.isDestroy)
   const cv = run.configurationVersionId ? versions.get(run.configurationVersionId) : undefined
   // A VCS version without files is the stand-in's stand-in for the repository: the spec decides.
   if (cv && !(cv.ingress && cv.files.size === 0)) {
@@ -39,19 +41,12 @@ export function outputChanges(versions: Versions, ws: StandInWorkspace, run: Sta
   }))
 }
 
-/** The plan as `terraform show -json` writes it, with what the stand-in knows: addresses and actions. */
-export function jsonPlan(versions: Versions, run: StandInRun, ws: StandInWorkspace): unknown {
-  const actions = (a: string): string[] => (a === 'replace' ? ['delete', 'create'] : [a])
-  return {
-    format_version: '1.2',
-    terraform_version: '1.9.5',
-    resource_changes: changesOf(versions, run, ws).map(c => ({
-      address: c.address,
-      mode: 'managed',
-      change: { actions: actions(c.action) }
-    })),
-    output_changes: Object.fromEntries(
-      outputChanges(versions, ws, run).map(o => [o.name, { actions: ['create'], after_sensitive: o.sensitive, before_sensitive: false }])
-    )
-  }
+/** The plan as `terraform show -json` writes it (plan-json.ts): addresses, actions and attribute-level values. */
+export function jsonPlan(versions: Versions, run: StandInRun, ws: StandInWorkspace, redacted = false): unknown {
+  return attributeJsonPlan({
+    changes: changesOf(versions, run, ws),
+    outputs: outputChanges(versions, ws, run),
+    scenario: ws.spec.planScenario,
+    redacted
+  })
 }

@@ -1,0 +1,188 @@
+/**
+ * What the review reads from outside, against malformed, huge, slow and hostile answers: the
+ * redacted JSON plan (bounded, the token never sent to another origin), the JSON plan model,
+ * cost estimates, policy set outcomes and run task results. Nothing here throws on bad shapes.
+ */
+import { describe, expect, it } from '@jest/globals'
+import type { Resource } from '../../src/tfe/client.js'
+import { readRedactedPlan } from '../../src/tfe/redacted-plan.js'
+import { toCostEstimate } from '../../src/tfe/cost-estimates.js'
+import { parsePlan, changedOutputs, actionWord } from '../../src/review/plan-json.js'
+import { policyCheckRow, policyRows, softFailures, taskRows } from '../../src/review/run-checks.js'
+import { policyRowLine } from '../../src/lifecycle/checks.js'
+import { endless, useHostileHost, withoutNock } from '../helpers/hostile-host.ts'
+
+withoutNock()
+const hostile = useHostileHost()
+const bounds = { maxBytes: 100_000, timeoutMs: 2_000 }
+
+describe('readRedactedPlan', () => {
+  it('reads a 200 plan, sending the token to the API host only', async () => {
+    const seen: (string | undefined)[] = []
+    const url = await hostile.serve((req, res) => {
+      seen.push(req.headers.authorization)
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end('{"resource_changes":[{"address":"a.b","change":{"actions":["create"]}}]}')
+    })
+    const read = await readRedactedPlan(url, 'tok', 'plan-1', bounds)
+    expect(read.status).toBe(200)
+    expect(parsePlan(read.plan).resources.map(r => r.address)).toEqual(['a.b'])
+    expect(seen).toEqual(['Bearer tok'])
+  })
+
+  it('follows one 307 to another origin without the token', async () => {
+    const seen: (string | undefined)[] = []
+    const target = await hostile.serve((req, res) => {
+      seen.push(req.headers.authorization)
+      res.writeHead(200)
+      res.end('{}')
+    })
+    const { HostileHost } = await import('../helpers/hostile-host.ts')
+    const api = new HostileHost((_req, res) => {
+      res.writeHead(307, { Location: `${target.replace('127.0.0.1', 'localhost')}/signed` })
+      res.end()
+    })
+    const apiUrl = await api.start()
+    try {
+      const read = await readRedactedPlan(apiUrl, 'tok', 'plan-1', bounds)
+      expect(read.status).toBe(200)
+      expect(seen).toEqual([undefined])
+    } finally {
+      await api.stop()
+    }
+  })
+
+  it('refuses a plan over its byte cap and one that trickles past its deadline, closing the connection', async () => {
+    const big = await hostile.serve(endless(Buffer.alloc(65_536, 0x20)))
+    await expect(readRedactedPlan(big, 'tok', 'plan-1', bounds)).rejects.toMatchObject({ kind: 'too-large' })
+    await hostile.host?.released()
+    expect(hostile.host?.open).toBe(0)
+    const slow = await hostile.serve(endless(Buffer.from(' '), 50))
+    await expect(readRedactedPlan(slow, 'tok', 'plan-1', { maxBytes: 100_000, timeoutMs: 400 })).rejects.toMatchObject({ kind: 'timeout' })
+    await hostile.host?.released()
+    expect(hostile.host?.open).toBe(0)
+  })
+
+  it('is cut off at once when the step stops', async () => {
+    const slow = await hostile.serve(endless(Buffer.from(' '), 50))
+    const stop = new AbortController()
+    setTimeout(() => stop.abort(new Error('stopped')), 100)
+    await expect(readRedactedPlan(slow, 'tok', 'plan-1', { ...bounds, signal: stop.signal })).rejects.toThrow('stopped')
+    await hostile.host?.released()
+    expect(hostile.host?.open).toBe(0)
+  })
+
+  it('hands back a 404 or 204 as a status, and rejects a body that is not a JSON object', async () => {
+    const missing = await hostile.serve((_req, res) => {
+      res.writeHead(404)
+      res.end('not found')
+    })
+    expect(await readRedactedPlan(missing, 'tok', 'plan-1', bounds)).toEqual({ status: 404, plan: undefined })
+    const array = await hostile.serve((_req, res) => {
+      res.writeHead(200)
+      res.end('[1,2]')
+    })
+    await expect(readRedactedPlan(array, 'tok', 'plan-1', bounds)).rejects.toThrow(/not a JSON plan/)
+  })
+})
+
+describe('the JSON plan model', () => {
+  it('skips what is not the documented shape', () => {
+    const p = parsePlan({
+      resource_changes: [null, 7, { address: 3 }, { address: 'ok.one', change: { actions: ['update', 5] } }, { address: 'no.change' }],
+      output_changes: { a: null, b: { actions: ['delete'] }, c: 'x' },
+      provider_schemas: 'nope'
+    })
+    expect(p.resources.map(r => [r.address, r.change.actions])).toEqual([
+      ['ok.one', ['update']],
+      ['no.change', []]
+    ])
+    expect(changedOutputs(p)).toEqual(['b'])
+    expect(p.schema('x', 'managed', 'y')).toBeUndefined()
+    expect(parsePlan('garbage').resources).toEqual([])
+    expect(actionWord(['delete', 'create'])).toBe('replace')
+    expect(actionWord(['create', 'forget'])).toBe('replace-forget')
+  })
+})
+
+describe('cost estimates', () => {
+  const doc = (attributes: Record<string, unknown>): { data: Resource } => ({ data: { id: 'ce-1', type: 'cost-estimates', attributes } })
+  it('reads the decimal strings the API writes', () => {
+    const ce = toCostEstimate(
+      doc({
+        status: 'finished',
+        'prior-monthly-cost': '10.00',
+        'proposed-monthly-cost': '25.50',
+        'delta-monthly-cost': '15.50',
+        'resources-count': 4,
+        'matched-resources-count': 3,
+        'unmatched-resources-count': 1
+      })
+    )
+    expect(ce).toMatchObject({ status: 'finished', priorMonthly: 10, proposedMonthly: 25.5, deltaMonthly: 15.5, matched: 3, resources: 4 })
+  })
+  it('turns anything else into no amount, never a number it made up', () => {
+    const ce = toCostEstimate(doc({ status: 7, 'delta-monthly-cost': 'lots', 'prior-monthly-cost': '1e400', 'resources-count': -1 }))
+    expect(ce).toMatchObject({ status: '', deltaMonthly: undefined, priorMonthly: undefined, resources: undefined })
+  })
+})
+
+describe('policies and run tasks', () => {
+  const outcome: Resource = {
+    id: 'psout-1',
+    type: 'policy-set-outcomes',
+    attributes: {
+      'policy-set-name': 'prod',
+      overridable: true,
+      outcomes: [
+        { policy_name: 'tags', enforcement_level: 'advisory', status: 'failed' },
+        { policy_name: 'regions', enforcement_level: 'mandatory', status: 'failed' },
+        { policy_name: 'buckets', enforcement_level: 'soft-mandatory', status: 'passed' },
+        'junk'
+      ]
+    }
+  }
+  it('names each policy with its set, enforcement level and result; an overridable failure is a soft failure', () => {
+    const rows = policyRows(outcome)
+    expect(rows.map(r => [r.policy, r.enforcement, r.result, r.overridable])).toEqual([
+      ['tags', 'advisory', 'failed', false],
+      ['regions', 'mandatory', 'failed', true],
+      ['buckets', 'soft-mandatory', 'passed', false],
+      ['policy', 'unknown', 'unknown', false]
+    ])
+    expect(policyRowLine(rows[1] as never)).toContain('prod/regions')
+    const check = policyCheckRow({
+      id: 'p',
+      type: 'policy-checks',
+      attributes: { status: 'overridden', result: { 'soft-failed': 1, passed: 2 } }
+    })
+    expect(softFailures({ policyChecks: [check], policies: rows, tasks: [], unfinished: false })).toEqual([
+      '1 in the policy check (overridden)',
+      'prod/regions'
+    ])
+  })
+  it('keeps a run task link only when it is a web link', () => {
+    const stage: Resource = {
+      id: 'ts-1',
+      type: 'task-stages',
+      attributes: { stage: 'post_plan' },
+      relationships: {
+        'task-results': {
+          data: [
+            { id: 'tr-1', type: 'task-results' },
+            { id: 'tr-missing', type: 'task-results' }
+          ]
+        }
+      }
+    }
+    const result: Resource = {
+      id: 'tr-1',
+      type: 'task-results',
+      attributes: { 'task-name': 'scan', status: 'failed', message: 'm'.repeat(2000), url: 'javascript:alert(1)' }
+    }
+    const rows = taskRows([stage], [result])
+    expect(rows).toHaveLength(1)
+    expect(rows[0]?.url).toBe('')
+    expect(rows[0]?.message.length).toBe(500)
+  })
+})
