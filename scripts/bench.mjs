@@ -320,7 +320,7 @@ async function fleet(steps) {
       early: s.earlyRequests,
       mutating429: api.filter(q => q.status === 429 && q.method !== 'GET').length,
       // The first requests of each step go out knowing nothing of the budget: their 429s apart.
-      start429: api.filter(q => q.status === 429 && toPerf(q.at) - t0 < 5000).length,
+      start429: api.filter(q => q.status === 429 && toPerf(q.at) - Math.min(...times) < 5000).length,
       rate: api.length / spanS,
       peak,
       lags,
@@ -454,7 +454,7 @@ for (const n of part('fleet') ? fleetSizes : []) {
     `\nfleet: ${f.steps} steps at once on one token, 30 requests/s per user, 30 run lists/min; queue 3 s, plans 16–24 s, applies 10–14 s`
   )
   line(
-    `  failures ${f.failures}; requests ${f.requests}, answered 429: ${f.got429} (${((100 * f.got429) / f.requests).toFixed(2)} %; changes among them ${f.mutating429}, in the first 5 s ${f.start429}); sent before a 429's reset ${f.early}`
+    `  failures ${f.failures}; requests ${f.requests}, answered 429: ${f.got429} (${((100 * f.got429) / f.requests).toFixed(2)} %; changes among them ${f.mutating429}, in the fleet's first 5 s ${f.start429}); sent before a 429's reset ${f.early}`
   )
   line(`  request rate ${f.rate.toFixed(1)}/s over the fleet's span (busiest 10 s: ${f.peak.toFixed(1)}/s)`)
   line(
