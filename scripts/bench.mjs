@@ -1,7 +1,7 @@
 // `npm run bench`: measures the bundled action against the local stand-in and prints figures
 // (medians with min–max). Not a test: nothing here passes or fails, it reports.
-//   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|lines|pack|fanout|faults]
-//   (--quick: fewer repeats and shorter runs)
+//   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|lines|pack|fanout|fleet|faults]
+//   (--quick: fewer repeats and shorter runs; --fleet=100,200 sets the fleet sizes)
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -276,6 +276,63 @@ async function fanOut(steps, perSecond) {
 }
 
 /**
+ * A fleet: `steps` applies at once on one token against the service's limits (30 requests a second
+ * per user, 30 run lists a minute), with run lengths as in life: 3 s in the queue, plans of 16–24 s
+ * and applies of 10–14 s around the averages the workspaces report. One step alone first, on the
+ * same stand-in, for the wall time and lag it would have without the others. Logs off: the figures
+ * are the API's budget, not the CPU of 200 log streams on a shared machine.
+ */
+async function fleet(steps) {
+  const timings = i => {
+    const f = (i * 0.618) % 1
+    return { queueMs: 3000, planMs: Math.round(16_000 + 8000 * f), applyMs: Math.round(10_000 + 4000 * ((f * 7) % 1)), applyQueueMs: 500 }
+  }
+  return withStandIn({ rateLimitPerSecond: true }, async s => {
+    const add = (name, i) =>
+      s.addWorkspace({ name, outputs: { id: { value: name } }, timings: timings(i), reportedAverages: { planMs: 20_000, applyMs: 12_000 } })
+    const lone = add('lone', 0)
+    const alone = await runStep({ inputs: inputsFor(s, 'lone', { show_logs: 'false' }) })
+    const loneRun = s.runsOf(lone.id).at(-1)
+    const names = Array.from({ length: steps }, (_, i) => `fleet-${i}`)
+    const workspaces = names.map((n, i) => add(n, i + 1))
+    const from = s.requests.length
+    s.rateLimited = 0
+    s.earlyRequests = 0
+    const t0 = performance.now()
+    const results = await Promise.all(names.map(n => runStep({ inputs: inputsFor(s, n, { show_logs: 'false' }) })))
+    const wallMs = performance.now() - t0
+    const api = s.requests.slice(from).filter(q => q.path.startsWith('/api/'))
+    if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, JSON.stringify(api.map(q => ({ ...q, at: toPerf(q.at) - t0 }))))
+    const times = api.map(q => toPerf(q.at))
+    const spanS = (Math.max(...times) - Math.min(...times)) / 1000
+    // The busiest ten seconds, sent (429s included): the mean hides a start-up burst.
+    let peak = 0
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i] - times[j] > 10_000) j++
+      peak = Math.max(peak, (i - j + 1) / 10)
+    }
+    const lags = workspaces.map((w, i) => results[i].exitedAt - (s.runsOf(w.id).at(-1)?.terminalAt ?? NaN)).filter(Number.isFinite)
+    return {
+      steps,
+      failures: results.filter(r => r.code !== 0).length,
+      requests: api.length,
+      got429: api.filter(q => q.status === 429).length,
+      early: s.earlyRequests,
+      mutating429: api.filter(q => q.status === 429 && q.method !== 'GET').length,
+      // The first requests of each step go out knowing nothing of the budget: their 429s apart.
+      start429: api.filter(q => q.status === 429 && toPerf(q.at) - Math.min(...times) < 5000).length,
+      rate: api.length / spanS,
+      peak,
+      lags,
+      wallMs,
+      aloneMs: alone.exitedAt - alone.spawnedAt,
+      aloneLagMs: alone.exitedAt - (loneRun?.terminalAt ?? NaN),
+      aloneCode: alone.code
+    }
+  })
+}
+
+/**
  * Faults: parallel applies while every fourth read fails (an HTML 502, a reset, a 503, a 500 in
  * turn), the first create answer and the first confirmation answer are lost after the server
  * acted. Counts what was injected, retried and created.
@@ -387,6 +444,24 @@ for (const [n, rps] of part('fanout') ? fanOuts : []) {
   line(`\nfan-out: ${f.steps} parallel steps under ${f.perSecond} requests/s`)
   line(
     `  wall ${(f.wallMs / 1000).toFixed(1)} s vs ideal ${(f.idealMs / 1000).toFixed(1)} s (one step alone); 429s received ${f.got429}; requests sent before a 429's reset ${f.early}; failures ${f.failures}`
+  )
+}
+
+const fleetSizes = (process.argv.find(a => a.startsWith('--fleet='))?.slice(8) ?? (quick ? '50' : '100,200')).split(',').map(Number)
+for (const n of part('fleet') ? fleetSizes : []) {
+  const f = await fleet(n)
+  line(
+    `\nfleet: ${f.steps} steps at once on one token, 30 requests/s per user, 30 run lists/min; queue 3 s, plans 16–24 s, applies 10–14 s`
+  )
+  line(
+    `  failures ${f.failures}; requests ${f.requests}, answered 429: ${f.got429} (${((100 * f.got429) / f.requests).toFixed(2)} %; changes among them ${f.mutating429}, in the fleet's first 5 s ${f.start429}); sent before a 429's reset ${f.early}`
+  )
+  line(`  request rate ${f.rate.toFixed(1)}/s over the fleet's span (busiest 10 s: ${f.peak.toFixed(1)}/s)`)
+  line(
+    `  detection lag p50 ${(median(f.lags) / 1000).toFixed(2)} s, p95 ${(pct(f.lags, 95) / 1000).toFixed(2)} s, max ${(Math.max(...f.lags) / 1000).toFixed(2)} s (n=${f.lags.length}); one step alone ${(f.aloneLagMs / 1000).toFixed(2)} s (exit ${f.aloneCode})`
+  )
+  line(
+    `  wall ${(f.wallMs / 1000).toFixed(1)} s vs ${(f.aloneMs / 1000).toFixed(1)} s for one step alone (×${(f.wallMs / f.aloneMs).toFixed(2)})`
   )
 }
 

@@ -23,6 +23,9 @@ import { queueVcsRun, removeWorkspace } from './engine/run-triggers.ts'
 import type { StateVersions } from './engine/state-versions.ts'
 import { Faults, sendFault, type FaultKind, type FaultRule } from './faults.ts'
 import { RateLimits } from './rate-limits.ts'
+
+/** HCP Terraform's limits: 30 requests a second per user, 30 run lists a minute. */
+export const ServiceRateLimits = { perSecond: 30, runListsPerMinute: 30 } as const
 import { admin } from './resources/admin.ts'
 import { receiveUpload, serveRead } from './resources/archivist.ts'
 import type { ApiCall } from './resources/call.ts'
@@ -39,8 +42,13 @@ export interface StandInOptions {
   port?: number
   /** token → organizations it may see ('*' for all). */
   tokens?: Record<string, string[] | '*'>
-  /** Requests per second per token before 429 (0 = no limit). */
-  rateLimitPerSecond?: number
+  /**
+   * Requests per second per token before 429: true for the service's 30, a number for another, 0 or
+   * absent for no limit. With a limit, run lists have theirs too (runListLimitPerMinute).
+   */
+  rateLimitPerSecond?: number | boolean
+  /** Run lists (GET /workspaces/:id/runs, /organizations/:org/runs) per minute per token; 30 by default, 0 for none. */
+  runListLimitPerMinute?: number
   defaultTimings?: Partial<Timings>
   /** Randomness for probabilistic faults; tests pass a seeded one. */
   random?: () => number
@@ -103,7 +111,14 @@ export class StandIn {
     this.tokens = options.tokens ?? { 'test-token': '*' }
     this.engine = new RunEngine(options.defaultTimings ?? {})
     this.faults = new Faults(options.random ?? Math.random)
-    this.limits = new RateLimits(options.rateLimitPerSecond ?? 0, this)
+    const perSecond = options.rateLimitPerSecond
+    this.limits = new RateLimits(
+      {
+        perSecond: perSecond === true ? ServiceRateLimits.perSecond : perSecond || 0,
+        runListsPerMinute: options.runListLimitPerMinute ?? ServiceRateLimits.runListsPerMinute
+      },
+      this
+    )
     // The engine's data, under the names tests have always read.
     this.runs = this.engine.runs
     this.workspaces = this.engine.workspaces
@@ -278,7 +293,7 @@ export class StandIn {
       }
     }
 
-    const limited = this.limits.check(token ?? 'anonymous', `${req.socket.remoteAddress}:${req.socket.remotePort}`)
+    const limited = this.limits.check(token ?? 'anonymous', `${req.socket.remoteAddress}:${req.socket.remotePort}`, method, path)
     let status: number
     let body: unknown
     let headers: Record<string, string> = {}
@@ -289,7 +304,7 @@ export class StandIn {
     } else {
       let extra: Record<string, string> | undefined
       ;[status, body, extra] = this.dispatch(method, path, url.searchParams, token, text)
-      headers = { ...this.limits.headers(token ?? 'anonymous'), ...extra }
+      headers = { ...this.limits.headers(token ?? 'anonymous', method, path), ...extra }
     }
     entry.status = status
     if (fault?.kind === 'lost-response') {

@@ -1,6 +1,8 @@
-import { describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { TfeClient } from '../../src/tfe/client.js'
+import { Pacer } from '../../src/tfe/pacing.js'
+import { StandIn } from '../../stand-in/server.ts'
 import { AbortedError, ApiError, NetworkError } from '../../src/common/errors.js'
 import { useNockAndCapture } from '../helpers/env.ts'
 import { stepFacts, textFacts, type TextFacts } from '../helpers/step-facts.ts'
@@ -119,6 +121,87 @@ describe('TfeClient', () => {
     c.dispose()
   })
 
+  it('never sends a create into a window an answer said is spent: it goes at the reset it was given', async () => {
+    const seen: { method: string; at: number }[] = []
+    const at = (method: string) => () => (seen.push({ method, at: performance.now() }), true)
+    nock(host)
+      .get('/api/v2/runs/run-0')
+      .reply(function () {
+        at('GET')()
+        return [200, ok, { 'X-RateLimit-Limit': '30', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '0.4' }]
+      })
+      .post('/api/v2/runs', at('POST'))
+      .reply(201, ok)
+    const c = client({ pacer: new Pacer({ maxWaitMs: 60_000, random: () => 0 }) })
+    await c.get('/api/v2/runs/run-0')
+    await c.request('POST', '/api/v2/runs', { idempotent: false, body: {} })
+    expect(seen.map(r => r.method)).toEqual(['GET', 'POST'])
+    // Timers may fire a millisecond early on some platforms; the reset was 400 ms.
+    expect((seen[1]?.at ?? 0) - (seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(398)
+    c.dispose()
+  })
+
+  it('re-sends a refused confirmation only after the reset the 429 gave', async () => {
+    const seen: number[] = []
+    const path = '/api/v2/runs/run-1/actions/apply'
+    nock(host)
+      .post(path)
+      .reply(function () {
+        seen.push(performance.now())
+        return [
+          429,
+          { errors: [{ status: '429', title: 'Too many requests' }] },
+          { 'X-RateLimit-Limit': '30', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '0.3' }
+        ]
+      })
+      .post(path)
+      .reply(function () {
+        seen.push(performance.now())
+        return [202, '']
+      })
+    const c = client()
+    await expect(c.request('POST', path, { idempotent: true, body: {} })).resolves.toMatchObject({ status: 202 })
+    expect(seen).toHaveLength(2)
+    expect((seen[1] ?? 0) - (seen[0] ?? 0)).toBeGreaterThanOrEqual(298)
+    expect(c.stats.rateLimited).toBe(1)
+    c.dispose()
+  })
+
+  it('keeps the run-list budget apart: a 429 on a run list holds neither reads of the run nor its confirmation', async () => {
+    let listed = 0
+    let listSeen: () => void = () => undefined
+    const firstList = new Promise<void>(resolve => (listSeen = resolve))
+    nock(host)
+      .get(/^\/api\/v2\/workspaces\/ws-1\/runs/)
+      .times(2)
+      .reply(function () {
+        listed++
+        listSeen()
+        return [
+          429,
+          { errors: [{ status: '429' }] },
+          { 'X-RateLimit-Limit': '30', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '40' }
+        ]
+      })
+      .get('/api/v2/runs/run-1')
+      .reply(200, ok, { 'X-RateLimit-Limit': '30', 'X-RateLimit-Remaining': '29', 'X-RateLimit-Reset': '0.1' })
+      .post('/api/v2/runs/run-1/actions/apply')
+      .reply(202, '')
+    const c = client()
+    const stop = new AbortController()
+    const list = c.request('GET', '/api/v2/workspaces/ws-1/runs?page%5Bsize%5D=20', { idempotent: true, signal: stop.signal })
+    await firstList
+    await expect(c.get('/api/v2/runs/run-1')).resolves.toEqual(ok)
+    await expect(c.request('POST', '/api/v2/runs/run-1/actions/apply', { idempotent: true, body: {} })).resolves.toMatchObject({
+      status: 202
+    })
+    // The run list itself is still waiting out its own reset.
+    expect(listed).toBe(1)
+    stop.abort(new AbortedError('The job was cancelled.', 'cancelled'))
+    await expect(list).rejects.toBeInstanceOf(AbortedError)
+    c.dispose()
+  })
+
   it.each<[number, Partial<TextFacts>]>([
     [401, { statuses: [401], inputs: ['token'] }],
     [404, { statuses: [404], inputs: [] }],
@@ -185,7 +268,8 @@ describe('TfeClient', () => {
     const waits = stepFacts(out.text())
       .lines.filter(l => l.includes('tfe.example.com') && l.includes('GET /api/v2/x'))
       .map(l => textFacts(l).seconds)
-    expect(waits.map(([asked, taken]) => [asked, (taken as number) < 1])).toEqual([[3600, true]])
+    // Taken: the capped reset, spread, and the pacing a 429 brings (its rate halved): seconds, not an hour.
+    expect(waits.map(([asked, taken]) => [asked, (taken as number) < 5])).toEqual([[3600, true]])
     c.dispose()
   })
 
@@ -246,5 +330,66 @@ describe('TfeClient', () => {
     await expect(c.get('/api/v2/slow', cancel.signal)).rejects.toMatchObject({ reason: 'cancelled' })
     expect(performance.now() - started).toBeLessThan(2_000)
     c.dispose()
+  })
+})
+
+describe("the stand-in's rate limits, as a client meets them", () => {
+  let s: StandIn | undefined
+  const server = (): StandIn => {
+    if (!s) throw new Error('not started')
+    return s
+  }
+  beforeAll(async () => {
+    s = new StandIn({ rateLimitPerSecond: true })
+    await s.start()
+  })
+  afterAll(async () => {
+    await s?.stop()
+  })
+  const get = async (path: string): Promise<{ status: number; limit: number; remaining: number; resetS: number }> => {
+    const res = await fetch(`${server().url}${path}`, { headers: { Authorization: 'Bearer test-token' } })
+    await res.text()
+    const n = (name: string): number => Number(res.headers.get(name) ?? Number.NaN)
+    return { status: res.status, limit: n('x-ratelimit-limit'), remaining: n('x-ratelimit-remaining'), resetS: n('x-ratelimit-reset') }
+  }
+
+  it("answers the 31st run list of a minute with 429 and that budget's headers, while other reads go on", async () => {
+    const ws = server().addWorkspace({ name: 'listed' })
+    const answers = []
+    for (let i = 0; i < 31; i++) answers.push(await get(`/api/v2/workspaces/${ws.id}/runs?page%5Bsize%5D=1`))
+    expect(answers.slice(0, 30).every(a => a.status === 200 && a.limit === 30)).toBe(true)
+    expect(answers.slice(0, 30).map(a => a.remaining)).toEqual(Array.from({ length: 30 }, (_, i) => 29 - i))
+    const refused = answers[30]
+    expect(refused).toMatchObject({ status: 429, limit: 30, remaining: 0 })
+    // A minute's window: the reset is past the per-second one, and within the minute.
+    expect(refused?.resetS).toBeGreaterThan(1)
+    expect(refused?.resetS).toBeLessThanOrEqual(60)
+    const other = await get(`/api/v2/workspaces/${ws.id}`)
+    expect(other).toMatchObject({ status: 200, limit: 30 })
+    expect(other.remaining).toBeGreaterThan(0)
+    expect(other.resetS).toBeLessThanOrEqual(1)
+    expect(server().rateLimited).toBe(1)
+  })
+
+  it('refuses a token past its per-second budget with 429 and X-RateLimit-*, and counts it', async () => {
+    const limited = new StandIn({ rateLimitPerSecond: 5 })
+    await limited.start()
+    try {
+      const ws = limited.addWorkspace({ name: 'busy' })
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const res = await fetch(`${limited.url}/api/v2/workspaces/${ws.id}`, { headers: { Authorization: 'Bearer test-token' } })
+          await res.text()
+          return { status: res.status, limit: res.headers.get('x-ratelimit-limit'), remaining: res.headers.get('x-ratelimit-remaining') }
+        })
+      )
+      const refused = answers.filter(a => a.status === 429)
+      expect(answers.filter(a => a.status === 200).length).toBeLessThanOrEqual(5)
+      expect(refused.length).toBeGreaterThanOrEqual(7)
+      expect(refused.every(a => a.limit === '5' && a.remaining === '0')).toBe(true)
+      expect(limited.rateLimited).toBe(refused.length)
+    } finally {
+      await limited.stop()
+    }
   })
 })

@@ -16,6 +16,9 @@
  * waits in the queue, where leaving it ends nothing).
  * Peers for comparison: the provider reads every 1 s growing to 3 s, HashiCorp's tfci 2–7 s on a
  * Fibonacci ramp, the hashicorp-forge action every 4 s.
+ * Not the shared rate limit: the client's pacer (tfe/pacing.ts) holds a poll until the budget
+ * allows it, so under load a read comes after max(this delay, the pacer's gap), and alone this
+ * schedule is all there is. One place decides pacing, for every repeated read, polls or not.
  */
 import { RunStatus } from '../tfe/statuses.js'
 

@@ -5,8 +5,9 @@
  */
 import { HttpClient } from '@actions/http-client'
 import { UserAgent } from './statuses.js'
-import { ApiError, NetworkError, abortReason, isTransient } from '../common/errors.js'
-import { apiError, headerValue, isJsonApi, networkError, parseJson, secondsHeader, snippet } from './failures.js'
+import { ApiError, NetworkError, abortReason, errorMessage, isTransient } from '../common/errors.js'
+import { apiError, headerValue, isJsonApi, networkError, parseJson, snippet } from './failures.js'
+import { Pacer, rateHeaders } from './pacing.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
 
@@ -44,6 +45,8 @@ export interface ClientOptions {
   maxRateLimitWaitMs?: number
   /** Where the user sets the host, for messages about it ("the 'hostname' input"). */
   hostSetting?: string
+  /** How soon each request may go (pacing.ts); tests pass one with a fixed random source. */
+  pacer?: Pacer
 }
 
 export interface RequestOptions {
@@ -90,8 +93,8 @@ export class TfeClient {
   private readonly maxRateLimitWaits: number
   private readonly backoffBaseMs: number
   private readonly maxRateLimitWaitMs: number
-  /** Monotonic time before which no request may be sent (set by a 429 or an exhausted budget). */
-  private holdUntil = 0
+  /** Consulted before each send and told of each answer: the budget is shared with every step of the user. */
+  private readonly pacer: Pacer
 
   constructor(options: ClientOptions) {
     this.baseUrl = options.baseUrl
@@ -102,6 +105,7 @@ export class TfeClient {
     this.maxRateLimitWaits = options.maxRateLimitWaits ?? 30
     this.backoffBaseMs = options.backoffBaseMs ?? 500
     this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? MaxRateLimitWaitMs
+    this.pacer = options.pacer ?? new Pacer({ maxWaitMs: this.maxRateLimitWaitMs, random: Math.random })
     this.http = new HttpClient(UserAgent, undefined, {
       allowRedirects: false,
       allowRetries: false,
@@ -126,7 +130,7 @@ export class TfeClient {
     let failures = 0
     let rateLimitWaits = 0
     for (;;) {
-      await this.waitForHold(options.signal)
+      await this.pace(method, path, options.signal)
       try {
         return await this.send<T>(method, path, options)
       } catch (err) {
@@ -134,11 +138,10 @@ export class TfeClient {
           // The server refused before doing anything, so even a create may be re-sent.
           this.stats.rateLimited++
           if (++rateLimitWaits > this.maxRateLimitWaits) throw err
-          // The jitter spreads the parallel steps that were refused together, so they do not all
-          // come back in the same instant and collect the next 429 together.
+          // The pacer spreads the retries of the parallel steps refused together past the reset, so
+          // they do not all come back in the same instant and collect the next 429 together.
           const askedMs = err.retryAfterMs ?? 1000
-          const waitMs = Math.min(askedMs, this.maxRateLimitWaitMs) + Math.random() * Math.min(1000, this.maxRateLimitWaitMs)
-          this.holdUntil = Math.max(this.holdUntil, performance.now() + waitMs)
+          const waitMs = this.pacer.rateLimited(method, path, err.retryAfterMs, performance.now())
           log.info(
             askedMs > this.maxRateLimitWaitMs
               ? `Rate limited by ${this.host} on ${method} ${path}; it asks to wait ${Math.round(askedMs / 1000)} s, which is not plausible: waiting ${(waitMs / 1000).toFixed(1)} s instead.`
@@ -150,7 +153,7 @@ export class TfeClient {
         if (!isTransient(err) || !options.idempotent || ++failures >= this.maxAttempts) throw err
         const waitMs = Math.min(this.backoffBaseMs * 2 ** (failures - 1), this.backoffBaseMs * 8) * (0.75 + Math.random() * 0.5)
         log.info(
-          `${method} ${path} failed (${(err as Error).message}); retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${failures + 1} of ${this.maxAttempts}).`
+          `${method} ${path} failed (${errorMessage(err)}); retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${failures + 1} of ${this.maxAttempts}).`
         )
         this.stats.retries++
         await sleep(waitMs, options.signal)
@@ -158,9 +161,12 @@ export class TfeClient {
     }
   }
 
-  private async waitForHold(signal?: AbortSignal): Promise<void> {
-    const waitMs = this.holdUntil - performance.now()
-    if (waitMs > 0) await sleep(waitMs, signal)
+  /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */
+  private async pace(method: string, path: string, signal?: AbortSignal): Promise<void> {
+    for (let waitMs = this.pacer.delayMs(method, path, performance.now()); waitMs > 0;) {
+      await sleep(waitMs, signal)
+      waitMs = this.pacer.delayMs(method, path, performance.now())
+    }
   }
 
   private async send<T>(method: string, path: string, options: RequestOptions): Promise<Answer<T>> {
@@ -177,6 +183,7 @@ export class TfeClient {
     }
     const url = `${this.baseUrl}${path}`
     const started = performance.now()
+    this.pacer.sent(method, path, started)
     this.stats.requests++
     let status: number
     let text: string
@@ -190,10 +197,12 @@ export class TfeClient {
       }))
     } catch (err) {
       if (err instanceof NetworkError || options.signal?.aborted) throw err
-      throw networkError(err as NodeJS.ErrnoException, method, path, this.host, this.hostSetting)
+      // An Error is an ErrnoException whose code is unknown (all its extra fields are optional).
+      throw networkError(err instanceof Error ? err : new Error(String(err)), method, path, this.host, this.hostSetting)
     }
     log.debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`)
-    this.noteRateLimit(responseHeaders)
+    // A 429's wait is the pacer's too, through rateLimited() in request(); told once, not twice.
+    if (status !== 429) this.pacer.answered(method, path, rateHeaders(responseHeaders, this.maxRateLimitWaitMs), performance.now())
 
     const json = parseJson(text)
     if (status >= 200 && status < 300) {
@@ -214,10 +223,10 @@ export class TfeClient {
           }
         )
       }
-      return { status, body: json as T, location: undefined }
+      return { status, body: trusted<T>(json), location: undefined }
     }
     // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
-    if (options.accept?.includes(status)) return { status, body: json as T, location: headerValue(responseHeaders, 'location') }
+    if (options.accept?.includes(status)) return { status, body: trusted<T>(json), location: headerValue(responseHeaders, 'location') }
     throw apiError(status, method, path, text, json, responseHeaders, this.host, this.hostSetting)
   }
 
@@ -237,7 +246,8 @@ export class TfeClient {
       const onAbort = (): void => {
         clearTimeout(timer)
         destroy?.()
-        reject(abortReason(signal as AbortSignal))
+        // Only ever called by the signal's own event, so the signal is there.
+        if (signal) reject(abortReason(signal))
       }
       signal?.addEventListener('abort', onAbort, { once: true })
       const timer = setTimeout(() => {
@@ -266,23 +276,12 @@ export class TfeClient {
       )
     })
   }
+}
 
-  /**
-   * The budget is per user, shared by every parallel step with the same token. When it is spent,
-   * wait for its reset instead of collecting a 429; when it is nearly spent, wait a random part of
-   * the window, so that parallel steps spread out instead of all spending the rest at once.
-   */
-  private noteRateLimit(headers: Record<string, string | string[] | undefined>): void {
-    const remainingText = headerValue(headers, 'x-ratelimit-remaining')
-    const reset = secondsHeader(headerValue(headers, 'x-ratelimit-reset'))
-    const resetMs = reset === undefined ? undefined : Math.min(reset, this.maxRateLimitWaitMs)
-    const limit = Number(headerValue(headers, 'x-ratelimit-limit'))
-    if (remainingText === undefined || resetMs === undefined) return
-    const remaining = Number(remainingText)
-    if (remaining <= 0) {
-      this.holdUntil = Math.max(this.holdUntil, performance.now() + resetMs)
-    } else if (limit > 0 && remaining <= limit * 0.2) {
-      this.holdUntil = Math.max(this.holdUntil, performance.now() + Math.random() * resetMs)
-    }
-  }
+/**
+ * The body as the caller's type: the one cast left, since T is what the caller expects of the path.
+ * send() has checked it is a JSON:API document; the resource modules read each attribute by its type.
+ */
+function trusted<T>(json: unknown): T {
+  return json as T
 }
