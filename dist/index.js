@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9170);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8150);
 /** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
@@ -28382,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9170:
+/***/ 8150:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31451,7 +31451,13 @@ const Inputs = {
     GithubToken: 'github_token',
     Directory: 'directory',
     SavePlan: 'save_plan',
-    RunId: 'run_id'
+    RunId: 'run_id',
+    VariablesFromOutputs: 'variables_from_outputs',
+    AdoptQueuedRun: 'adopt_queued_run',
+    FollowTriggeredRuns: 'follow_triggered_runs',
+    TriggeredRunsDepth: 'triggered_runs_depth',
+    AutoConfirmIf: 'auto_confirm_if',
+    OnGuardHeld: 'on_guard_held'
 };
 const Outputs = {
     RunId: 'run_id',
@@ -31465,7 +31471,11 @@ const Outputs = {
     ResourceChanges: 'resource_changes',
     ResourceDestructions: 'resource_destructions',
     WorkspaceOutputs: 'workspace_outputs',
-    ConfigurationVersionId: 'configuration_version_id'
+    ConfigurationVersionId: 'configuration_version_id',
+    TriggeredRuns: 'triggered_runs',
+    Adopted: 'adopted',
+    OutputsChanged: 'outputs_changed',
+    GuardVerdict: 'guard_verdict'
 };
 const Operations = ['apply', 'destroy', 'plan'];
 /** How run messages, log groups and the summary name an operation. */
@@ -31475,6 +31485,44 @@ const OperationLabels = {
     plan: 'Plan-only run'
 };
 const DefaultHostname = 'app.terraform.io';
+
+;// CONCATENATED MODULE: ./src/action/variables-from-outputs.ts
+/**
+ * The variables_from_outputs input: run variables taken from another workspace's current state
+ * outputs, one `variable=workspace.output` per line. Reading it only; the outputs are read in
+ * lifecycle/upstream-outputs.ts.
+ */
+
+
+const LinePattern = /^([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:(ws-[A-Za-z0-9]+)|(?:([A-Za-z0-9_-]+)\/)?([A-Za-z0-9_-]+))\.([A-Za-z_][A-Za-z0-9_-]*)$/;
+/** Parses the input's lines; every error names the input and the line. */
+function parseOutputSources(lines, variables, organization) {
+    const seen = new Set();
+    return lines.map((raw, index) => {
+        const line = raw.trim();
+        const m = LinePattern.exec(line);
+        if (!m) {
+            throw new InputError(Inputs.VariablesFromOutputs, `line ${index + 1} is not 'variable=workspace.output' (the workspace by name, organization/name or ws-… ID), such as vpc_id=network.vpc_id.`);
+        }
+        const [, variable, workspaceId, org, workspace, output] = m; // the pattern's groups: 2–4 may be empty
+        if (seen.has(variable))
+            throw new InputError(Inputs.VariablesFromOutputs, `'${variable}' is given twice.`);
+        if (variables.some(v => v.key === variable)) {
+            throw new InputError(Inputs.VariablesFromOutputs, `'${variable}' is also given in '${Inputs.Variables}'; give it in one of them.`);
+        }
+        seen.add(variable);
+        if (!workspaceId && !org && !organization) {
+            throw new InputError(Inputs.VariablesFromOutputs, `line ${index + 1} names workspace '${workspace}' without an organization, and the step has none ('${Inputs.Organization}'): write organization/${workspace}.`);
+        }
+        return {
+            variable,
+            workspaceId: workspaceId || undefined,
+            organization: workspaceId ? undefined : org || organization,
+            workspace: workspaceId ? undefined : workspace,
+            output
+        };
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/action/hcl-literal.ts
 /**
@@ -31770,12 +31818,236 @@ function parseVariables() {
         return { key, value };
     });
 }
+const MaxTriggeredRunsDepth = 10;
+/**
+ * adopt_queued_run, follow_triggered_runs and triggered_runs_depth, and the combinations that make
+ * no sense: adoption follows a run HCP Terraform queued for an apply, so nothing the step would
+ * have put in its own run (run_id, save_plan, directory, targets, variables, …) can go with it.
+ */
+function parseQueuedRunInputs(operation) {
+    const adoptQueuedRun = parseBoolean(Inputs.AdoptQueuedRun, false);
+    const followTriggeredRuns = parseBoolean(Inputs.FollowTriggeredRuns, false);
+    const depth = parseNumber(Inputs.TriggeredRunsDepth, 1);
+    if (!Number.isInteger(depth) || depth < 1 || depth > MaxTriggeredRunsDepth) {
+        throw new InputError(Inputs.TriggeredRunsDepth, `must be a whole number from 1 to ${MaxTriggeredRunsDepth}, got '${getInput(Inputs.TriggeredRunsDepth)}'.`);
+    }
+    if (followTriggeredRuns && !parseBoolean(Inputs.WaitForRun, true)) {
+        throw new InputError(Inputs.FollowTriggeredRuns, `needs '${Inputs.WaitForRun}: true': runs are triggered by the apply, which the step then does not wait for.`);
+    }
+    if (adoptQueuedRun) {
+        if (operation !== 'apply') {
+            throw new InputError(Inputs.AdoptQueuedRun, `needs operation 'apply' (got '${operation}'): HCP Terraform queues apply runs only.`);
+        }
+        const conflicts = [
+            Inputs.RunId,
+            Inputs.SavePlan,
+            Inputs.Directory,
+            Inputs.TargetAddrs,
+            Inputs.ReplaceAddrs,
+            Inputs.Variables,
+            Inputs.RefreshOnly
+        ];
+        const given = conflicts.find(name => {
+            const raw = getInput(name).trim();
+            return raw !== '' && raw.toLowerCase() !== 'false';
+        });
+        if (given) {
+            throw new InputError(Inputs.AdoptQueuedRun, `cannot be true with '${given}': a run HCP Terraform queued does not have what '${given}' asks of the step's own run.`);
+        }
+    }
+    const commitSha = (process.env.GITHUB_SHA ?? '').trim();
+    return {
+        adoptQueuedRun,
+        followTriggeredRuns,
+        triggeredRunsDepth: depth,
+        commitSha: /^[0-9a-f]{40}$/i.test(commitSha) ? commitSha : undefined
+    };
+}
+
+;// CONCATENATED MODULE: ./src/review/rules.ts
+/**
+ * The rules of `auto_confirm_if`, one per line, as typed values: what a user may write and what
+ * each rule means. Parsing only (pure, throws a message naming the line); the verdict is guard.ts's.
+ */
+const GuardRuleKinds = [
+    'no_destroy',
+    'max_destroy',
+    'never_destroy',
+    'max_cost_increase',
+    'no_policy_soft_failure'
+];
+/** More rules than this are a mistake (or an attack on the step's CPU), not a policy. */
+const MaxRules = 50;
+const MaxPatterns = 200;
+const MaxPatternLength = 512;
+function isKind(word) {
+    return GuardRuleKinds.includes(word);
+}
+/** A rule as the user would write it again (the log, the annotation, the summary). */
+function ruleText(rule) {
+    switch (rule.kind) {
+        case 'max_destroy':
+        case 'max_cost_increase':
+            return `${rule.kind}=${rule.max}`;
+        case 'never_destroy':
+            return `${rule.kind}=${rule.patterns.join(' ')}`;
+        default:
+            return rule.kind;
+    }
+}
+/**
+ * The rules of the input's text: one per line, `#` starts a comment, blank lines are skipped.
+ * Throws an Error whose message names the bad line; the caller adds the input's name.
+ */
+function parseGuardRules(text) {
+    const rules = [];
+    const lines = text.split(/\r?\n/);
+    for (const [i, raw] of lines.entries()) {
+        const line = raw.replace(/#.*$/, '').trim();
+        if (!line)
+            continue;
+        const where = `line ${i + 1} ('${line.length > 80 ? `${line.slice(0, 80)}…` : line}')`;
+        const eq = line.indexOf('=');
+        const word = (eq < 0 ? line : line.slice(0, eq)).trim();
+        const value = eq < 0 ? undefined : line.slice(eq + 1).trim();
+        if (!isKind(word))
+            throw new Error(`${where}: unknown rule '${word}'; the rules are ${GuardRuleKinds.join(', ')}.`);
+        if (rules.some(r => r.kind === word))
+            throw new Error(`${where}: rule '${word}' is given twice.`);
+        rules.push(parseRule(word, value, where));
+        if (rules.length > MaxRules)
+            throw new Error(`more than ${MaxRules} rules.`);
+    }
+    return rules;
+}
+function parseRule(kind, value, where) {
+    switch (kind) {
+        case 'no_destroy':
+        case 'no_policy_soft_failure':
+            if (value !== undefined)
+                throw new Error(`${where}: rule '${kind}' takes no value.`);
+            return { kind };
+        case 'max_destroy': {
+            if (!value || !/^\d{1,6}$/.test(value))
+                throw new Error(`${where}: '${kind}' needs a whole number, as in ${kind}=2.`);
+            return { kind, max: Number(value) };
+        }
+        case 'max_cost_increase': {
+            const amount = value?.replace(/^\$/, '');
+            if (!amount || !/^\d{1,9}(\.\d{1,2})?$/.test(amount)) {
+                throw new Error(`${where}: '${kind}' needs an amount per month (the cost estimate's currency), as in ${kind}=100 or ${kind}=12.50.`);
+            }
+            return { kind, max: Number(amount) };
+        }
+        case 'never_destroy': {
+            const patterns = (value ?? '').split(/[\s,]+/).filter(Boolean);
+            if (!patterns.length)
+                throw new Error(`${where}: '${kind}' needs address patterns, as in ${kind}=aws_db_instance.* module.data.*`);
+            if (patterns.length > MaxPatterns)
+                throw new Error(`${where}: more than ${MaxPatterns} patterns.`);
+            const long = patterns.find(p => p.length > MaxPatternLength);
+            if (long)
+                throw new Error(`${where}: a pattern is longer than ${MaxPatternLength} characters.`);
+            return { kind, patterns };
+        }
+    }
+}
+/**
+ * Whether an address matches a pattern: `*` is any run of characters (dots and brackets too), `?`
+ * one character, everything else itself. A pattern that starts with `module.` is matched against
+ * the whole address; any other also against the address without its module path, so
+ * `aws_db_instance.*` protects the databases of every module. Linear in time (no backtracking
+ * blow-up): a greedy matcher with one saved position.
+ */
+function addressMatches(pattern, address) {
+    if (globMatch(pattern, address))
+        return true;
+    if (pattern.startsWith('module.'))
+        return false;
+    return globMatch(pattern, resourcePart(address));
+}
+/** `module.a.module.b["x"].aws_s3_bucket.logs[0]` → `aws_s3_bucket.logs[0]` (also `data.…`). */
+function resourcePart(address) {
+    let rest = address;
+    for (;;) {
+        const m = /^module\.[A-Za-z0-9_-]+(\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?\./.exec(rest);
+        if (!m)
+            return rest;
+        rest = rest.slice(m[0].length);
+    }
+}
+function globMatch(pattern, text) {
+    let p = 0;
+    let t = 0;
+    let star = -1;
+    let mark = 0;
+    while (t < text.length) {
+        if (p < pattern.length && (pattern[p] === '?' || (pattern[p] !== '*' && pattern[p] === text[t]))) {
+            p++;
+            t++;
+        }
+        else if (p < pattern.length && pattern[p] === '*') {
+            star = p++;
+            mark = t;
+        }
+        else if (star >= 0) {
+            p = star + 1;
+            t = ++mark;
+        }
+        else {
+            return false;
+        }
+    }
+    while (p < pattern.length && pattern[p] === '*')
+        p++;
+    return p === pattern.length;
+}
+
+;// CONCATENATED MODULE: ./src/action/guard-inputs.ts
+/**
+ * auto_confirm_if and on_guard_held, read and validated once: the rules that must pass before the
+ * step confirms a plan itself, and what it does when one holds. Not the verdict (review/guard.ts).
+ */
+
+
+
+
+
+/**
+ * The guard, or undefined when the step never confirms by itself anyway (a plan-only or
+ * save-plan step, manual_confirm) or no rule is given: today's behaviour, confirm every plan.
+ */
+function parseGuardInputs(operation, manualConfirm) {
+    let rules;
+    try {
+        rules = parseGuardRules(getInput(Inputs.AutoConfirmIf));
+    }
+    catch (err) {
+        throw new InputError(Inputs.AutoConfirmIf, err.message);
+    }
+    const raw = getInput(Inputs.OnGuardHeld).trim();
+    if (raw !== '' && raw !== 'wait' && raw !== 'fail') {
+        throw new InputError(Inputs.OnGuardHeld, `'${raw}' is not one of wait (wait for a person to confirm in HCP Terraform) or fail (end the step failed, the plan left unconfirmed).`);
+    }
+    const onHeld = raw === 'fail' ? 'fail' : 'wait';
+    if (!rules.length)
+        return { guard: undefined };
+    if (!parseBoolean(Inputs.WaitForRun, true)) {
+        // Without following the run the step would queue it with auto-apply, and nothing would hold it.
+        throw new InputError(Inputs.AutoConfirmIf, `needs '${Inputs.WaitForRun}: true': the step checks the plan before it confirms it, so it must follow the run.`);
+    }
+    if (operation === 'plan' || manualConfirm || parseBoolean(Inputs.SavePlan, false))
+        return { guard: undefined };
+    return { guard: { rules, onHeld } };
+}
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
 /**
  * The step's inputs, read and validated once into typed Settings; every error names its input.
  * Nothing downstream reads an input again.
  */
+
+
 
 
 
@@ -31850,8 +32122,19 @@ function getSettings() {
         showLogs: parseBoolean(Inputs.ShowLogs, true),
         commentOnPr: parseBoolean(Inputs.CommentOnPr, false),
         githubToken: readGithubToken(),
-        ...parseReviewInputs(operation)
+        ...parseReviewInputs(operation),
+        variablesFromOutputs: readOutputSources(organization),
+        ...parseQueuedRunInputs(operation),
+        ...parseGuardInputs(operation, parseBoolean(Inputs.ManualConfirm, false))
     };
+}
+/** variables_from_outputs, against the variables input and a given run (which has its variables already). */
+function readOutputSources(organization) {
+    const sources = parseOutputSources(parseList(Inputs.VariablesFromOutputs), parseVariables(), organization);
+    if (sources.length && getInput(Inputs.RunId).trim()) {
+        throw new InputError(Inputs.VariablesFromOutputs, `cannot be given with '${Inputs.RunId}': a given run already has its variables.`);
+    }
+    return sources;
 }
 /** The post step's inputs; it must not fail on an input the main step already reported. */
 function getSettingsForPost() {
@@ -32170,6 +32453,201 @@ function secondsHeader(value) {
     return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+;// CONCATENATED MODULE: ./src/tfe/pacing.ts
+/**
+ * How soon one client may send its next request, from what the API's answers say about the budget
+ * it shares with every other client of the same user. Pure apart from `random`: each call is given
+ * `now`, nothing here sleeps or sends (client.ts does, and consults this before each send).
+ *
+ * Why it works without knowing the others: each answer's X-RateLimit-Remaining says how full the
+ * fleet has made the window. Each client keeps an allowed rate per bucket and runs AIMD on it: a
+ * window fuller than the target share, or a 429, cuts the rate multiplicatively from what the
+ * client actually sends; a window under it adds back a fixed step per second. Clients that see the
+ * same signals converge on equal shares under the limit; a lone client never fills the window, so
+ * it is never paced. Polls stretch; a change (create, confirm, discard, cancel) only ever waits for
+ * a window known to be spent to reset, and no longer.
+ */
+
+/** GET /workspaces/:id/runs and /organizations/:org/runs: 30 a minute, told by their own headers. */
+const RunListPath = /^\/api\/v2\/(?:workspaces|organizations)\/[^/]+\/runs$/;
+function bucketOf(method, path) {
+    const bare = path.split('?', 1)[0] ?? path;
+    return method === 'GET' && RunListPath.test(bare) ? 'run-list' : 'user';
+}
+/** Requests that change something: never sent into a spent window. */
+function isMutating(method) {
+    return method !== 'GET' && method !== 'HEAD';
+}
+/** The X-RateLimit-* headers of one answer; undefined when the host sends none (or nonsense). */
+function rateHeaders(headers, maxResetMs) {
+    const remaining = Number(headerValue(headers, 'x-ratelimit-remaining') ?? Number.NaN);
+    const reset = secondsHeader(headerValue(headers, 'x-ratelimit-reset'));
+    if (!Number.isFinite(remaining) || reset === undefined)
+        return undefined;
+    const limit = Number(headerValue(headers, 'x-ratelimit-limit') ?? Number.NaN);
+    return {
+        limit: Number.isFinite(limit) && limit > 0 ? limit : undefined,
+        remaining: Math.max(0, remaining),
+        resetMs: Math.min(reset, maxResetMs)
+    };
+}
+/** The knobs, named so the tests and the bench speak of the same things. */
+const Pacing = {
+    /**
+     * The share of the limit the fleet aims to use (in the window an answer reports): above it the
+     * window is filling and the rate is cut by target/used, so a slight overshoot cuts a little;
+     * below it there is room and the rate grows back. Under the limit by a margin, because requests
+     * arrive in bursts and a window counts every one of them.
+     */
+    targetShare: 0.7,
+    /** The deepest cut a filling window makes. */
+    fillingFloor: 0.85,
+    /** The cut on a 429 or a spent window. */
+    spentFactor: 0.5,
+    /** How far back the client's own sending rate is measured, in windows. */
+    observeWindows: 10,
+    /** A 429's retry spreads over at most 2^this windows past the reset. */
+    maxSpreadDoublings: 2,
+    /** Paths remembered as read before: a read of one of them again is a poll. */
+    rememberedPaths: 64
+};
+const Kinds = {
+    user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000 },
+    'run-list': { windowMs: 60_000, increase: 1, maxGapMs: 60_000 }
+};
+/**
+ * One client's view of its budgets. What it paces: polls (a read of a path it has read before),
+ * which are the bulk of a step's requests and can stretch; a first read (the workspace, the state
+ * version once the run has applied, the outputs) and a change move the step on, and only wait out
+ * a spent window (reads also a 429's spread), so the lag after a run ends is not paced twice.
+ */
+class Pacer {
+    buckets = new Map();
+    options;
+    constructor(options) {
+        this.options = options;
+    }
+    /** How long to wait before sending this request now; 0 to send at once. */
+    delayMs(method, path, now) {
+        const b = this.buckets.get(bucketOf(method, path));
+        if (!b)
+            return 0;
+        // A change goes out as soon as the window has room: delaying a confirm delays the whole run.
+        if (isMutating(method))
+            return Math.max(0, b.spentUntil - now);
+        const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now, b.easeUntil - now);
+        if (!b.paths.includes(path))
+            return hard;
+        const last = b.sent.at(-1);
+        const gapUntil = last === undefined || !Number.isFinite(b.rate) ? 0 : last + b.windowMs / b.rate;
+        return Math.max(hard, gapUntil - now);
+    }
+    /** The request is going out now. */
+    sent(method, path, now) {
+        const b = this.bucket(bucketOf(method, path));
+        b.firstSentAt ??= now;
+        b.sent.push(now);
+        const since = now - Pacing.observeWindows * b.windowMs;
+        while ((b.sent[0] ?? now) < since)
+            b.sent.shift();
+        if (!isMutating(method) && !b.paths.includes(path)) {
+            b.paths.push(path);
+            if (b.paths.length > Pacing.rememberedPaths)
+                b.paths.shift();
+        }
+    }
+    /** An answer that was not a 429: what its headers say about the shared window. */
+    answered(method, path, headers, now) {
+        if (!headers)
+            return 'none';
+        const b = this.bucket(bucketOf(method, path));
+        const { limit, remaining, resetMs } = headers;
+        if (remaining <= 0) {
+            b.spentUntil = Math.max(b.spentUntil, now + resetMs);
+            b.easeUntil = Math.max(b.easeUntil, now + resetMs + this.spreadMs(b));
+            this.decrease(b, Pacing.spentFactor, now);
+            return 'spent';
+        }
+        if (limit === undefined)
+            return 'none';
+        const used = limit - remaining;
+        const target = limit * Pacing.targetShare;
+        if (used > target) {
+            // Spread the rest of the window: the fuller it is, the longer the next poll may wait in it.
+            b.easeUntil = Math.max(b.easeUntil, now + this.options.random() * resetMs * (used / limit));
+            this.decrease(b, Math.max(Pacing.fillingFloor, target / used), now);
+            return 'filling';
+        }
+        b.refusals = 0;
+        if (Number.isFinite(b.rate)) {
+            b.rate += (b.increase * Math.min(now - b.rateAt, Pacing.observeWindows * b.windowMs)) / b.windowMs;
+            b.rateAt = now;
+            // Back to unpaced once the rate alone could spend the whole window.
+            if (b.rate >= limit)
+                b.rate = Number.POSITIVE_INFINITY;
+        }
+        return 'roomy';
+    }
+    /**
+     * A 429: the window is spent until its reset (resetMs, or a window when the host does not say).
+     * Returns how long this request waits before it is sent again.
+     */
+    rateLimited(method, path, resetMs, now) {
+        const b = this.bucket(bucketOf(method, path));
+        const reset = Math.min(resetMs ?? b.windowMs, this.options.maxWaitMs);
+        b.spentUntil = Math.max(b.spentUntil, now + reset);
+        // Refused together, back together: spread past the reset rather than all at it, over a span
+        // that doubles with each refusal in a row (as many were refused as there are clients).
+        b.refusals++;
+        b.holdUntil = Math.max(b.holdUntil, now + reset + this.spreadMs(b) * 2 ** Math.min(b.refusals - 1, Pacing.maxSpreadDoublings));
+        this.decrease(b, Pacing.spentFactor, now);
+        return this.delayMs(method, path, now);
+    }
+    /** The allowed rate of a bucket, in requests per window (Infinity when unpaced): for tests and logs. */
+    rate(bucket) {
+        return this.buckets.get(bucket)?.rate ?? Number.POSITIVE_INFINITY;
+    }
+    bucket(name) {
+        let b = this.buckets.get(name);
+        if (!b) {
+            b = {
+                ...Kinds[name],
+                rate: Number.POSITIVE_INFINITY,
+                sent: [],
+                firstSentAt: undefined,
+                rateAt: 0,
+                lastDecreaseAt: Number.NEGATIVE_INFINITY,
+                lastFactor: 1,
+                paths: [],
+                spentUntil: 0,
+                holdUntil: 0,
+                refusals: 0,
+                easeUntil: 0
+            };
+            this.buckets.set(name, b);
+        }
+        return b;
+    }
+    spreadMs(b) {
+        return this.options.random() * Math.min(b.windowMs, this.options.maxWaitMs);
+    }
+    /**
+     * Cut the rate from what this client actually sends (an allowed rate far above it would take many
+     * cuts to matter), at most once a window: the answers of one burst are one signal, not several
+     * (a 429 after a filling window still cuts deeper).
+     */
+    decrease(b, factor, now) {
+        if (now - b.lastDecreaseAt < b.windowMs && factor >= b.lastFactor)
+            return;
+        b.lastDecreaseAt = now;
+        b.lastFactor = factor;
+        b.rateAt = now;
+        const span = Math.max(b.windowMs, Math.min(Pacing.observeWindows * b.windowMs, now - (b.firstSentAt ?? now)));
+        const observed = (b.sent.filter(t => t > now - span).length * b.windowMs) / span;
+        b.rate = Math.max(b.windowMs / b.maxGapMs, Math.min(b.rate, observed) * factor);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/common/job-log.ts
 /**
  * The step's only way to write to the job log. Text from the network (a lock reason, a plan line,
@@ -32275,6 +32753,7 @@ function formatDuration(ms) {
 
 
 
+
 const JsonApiType = 'application/vnd.api+json';
 /**
  * The longest a 429 may hold the step. HCP Terraform's windows are a second (a minute for run
@@ -32292,8 +32771,8 @@ class TfeClient {
     maxRateLimitWaits;
     backoffBaseMs;
     maxRateLimitWaitMs;
-    /** Monotonic time before which no request may be sent (set by a 429 or an exhausted budget). */
-    holdUntil = 0;
+    /** Consulted before each send and told of each answer: the budget is shared with every step of the user. */
+    pacer;
     constructor(options) {
         this.baseUrl = options.baseUrl;
         this.hostSetting = options.hostSetting ?? 'the host name';
@@ -32303,6 +32782,7 @@ class TfeClient {
         this.maxRateLimitWaits = options.maxRateLimitWaits ?? 30;
         this.backoffBaseMs = options.backoffBaseMs ?? 500;
         this.maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? MaxRateLimitWaitMs;
+        this.pacer = options.pacer ?? new Pacer({ maxWaitMs: this.maxRateLimitWaitMs, random: Math.random });
         this.http = new lib_HttpClient(UserAgent, undefined, {
             allowRedirects: false,
             allowRetries: false,
@@ -32323,7 +32803,7 @@ class TfeClient {
         let failures = 0;
         let rateLimitWaits = 0;
         for (;;) {
-            await this.waitForHold(options.signal);
+            await this.pace(method, path, options.signal);
             try {
                 return await this.send(method, path, options);
             }
@@ -32333,11 +32813,10 @@ class TfeClient {
                     this.stats.rateLimited++;
                     if (++rateLimitWaits > this.maxRateLimitWaits)
                         throw err;
-                    // The jitter spreads the parallel steps that were refused together, so they do not all
-                    // come back in the same instant and collect the next 429 together.
+                    // The pacer spreads the retries of the parallel steps refused together past the reset, so
+                    // they do not all come back in the same instant and collect the next 429 together.
                     const askedMs = err.retryAfterMs ?? 1000;
-                    const waitMs = Math.min(askedMs, this.maxRateLimitWaitMs) + Math.random() * Math.min(1000, this.maxRateLimitWaitMs);
-                    this.holdUntil = Math.max(this.holdUntil, performance.now() + waitMs);
+                    const waitMs = this.pacer.rateLimited(method, path, err.retryAfterMs, performance.now());
                     log.info(askedMs > this.maxRateLimitWaitMs
                         ? `Rate limited by ${this.host} on ${method} ${path}; it asks to wait ${Math.round(askedMs / 1000)} s, which is not plausible: waiting ${(waitMs / 1000).toFixed(1)} s instead.`
                         : `Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s as it asks.`);
@@ -32347,16 +32826,18 @@ class TfeClient {
                 if (!isTransient(err) || !options.idempotent || ++failures >= this.maxAttempts)
                     throw err;
                 const waitMs = Math.min(this.backoffBaseMs * 2 ** (failures - 1), this.backoffBaseMs * 8) * (0.75 + Math.random() * 0.5);
-                log.info(`${method} ${path} failed (${err.message}); retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${failures + 1} of ${this.maxAttempts}).`);
+                log.info(`${method} ${path} failed (${errorMessage(err)}); retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${failures + 1} of ${this.maxAttempts}).`);
                 this.stats.retries++;
                 await sleep(waitMs, options.signal);
             }
         }
     }
-    async waitForHold(signal) {
-        const waitMs = this.holdUntil - performance.now();
-        if (waitMs > 0)
+    /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */
+    async pace(method, path, signal) {
+        for (let waitMs = this.pacer.delayMs(method, path, performance.now()); waitMs > 0;) {
             await sleep(waitMs, signal);
+            waitMs = this.pacer.delayMs(method, path, performance.now());
+        }
     }
     async send(method, path, options) {
         // The last moment to notice a stop: nothing, least of all an apply, goes out after it.
@@ -32373,6 +32854,7 @@ class TfeClient {
         }
         const url = `${this.baseUrl}${path}`;
         const started = performance.now();
+        this.pacer.sent(method, path, started);
         this.stats.requests++;
         let status;
         let text;
@@ -32389,10 +32871,13 @@ class TfeClient {
         catch (err) {
             if (err instanceof NetworkError || options.signal?.aborted)
                 throw err;
-            throw networkError(err, method, path, this.host, this.hostSetting);
+            // An Error is an ErrnoException whose code is unknown (all its extra fields are optional).
+            throw networkError(err instanceof Error ? err : new Error(String(err)), method, path, this.host, this.hostSetting);
         }
         log.debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`);
-        this.noteRateLimit(responseHeaders);
+        // A 429's wait is the pacer's too, through rateLimited() in request(); told once, not twice.
+        if (status !== 429)
+            this.pacer.answered(method, path, rateHeaders(responseHeaders, this.maxRateLimitWaitMs), performance.now());
         const json = parseJson(text);
         if (status >= 200 && status < 300) {
             if (json !== undefined && !isJsonApi(json)) {
@@ -32406,11 +32891,11 @@ class TfeClient {
                     transient: true
                 });
             }
-            return { status, body: json, location: undefined };
+            return { status, body: trusted(json), location: undefined };
         }
         // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
         if (options.accept?.includes(status))
-            return { status, body: json, location: headerValue(responseHeaders, 'location') };
+            return { status, body: trusted(json), location: headerValue(responseHeaders, 'location') };
         throw apiError(status, method, path, text, json, responseHeaders, this.host, this.hostSetting);
     }
     /**
@@ -32424,7 +32909,9 @@ class TfeClient {
             const onAbort = () => {
                 clearTimeout(timer);
                 destroy?.();
-                reject(abortReason(signal));
+                // Only ever called by the signal's own event, so the signal is there.
+                if (signal)
+                    reject(abortReason(signal));
             };
             signal?.addEventListener('abort', onAbort, { once: true });
             const timer = setTimeout(() => {
@@ -32443,26 +32930,173 @@ class TfeClient {
             });
         });
     }
-    /**
-     * The budget is per user, shared by every parallel step with the same token. When it is spent,
-     * wait for its reset instead of collecting a 429; when it is nearly spent, wait a random part of
-     * the window, so that parallel steps spread out instead of all spending the rest at once.
-     */
-    noteRateLimit(headers) {
-        const remainingText = headerValue(headers, 'x-ratelimit-remaining');
-        const reset = secondsHeader(headerValue(headers, 'x-ratelimit-reset'));
-        const resetMs = reset === undefined ? undefined : Math.min(reset, this.maxRateLimitWaitMs);
-        const limit = Number(headerValue(headers, 'x-ratelimit-limit'));
-        if (remainingText === undefined || resetMs === undefined)
-            return;
-        const remaining = Number(remainingText);
-        if (remaining <= 0) {
-            this.holdUntil = Math.max(this.holdUntil, performance.now() + resetMs);
-        }
-        else if (limit > 0 && remaining <= limit * 0.2) {
-            this.holdUntil = Math.max(this.holdUntil, performance.now() + Math.random() * resetMs);
-        }
+}
+/**
+ * The body as the caller's type: the one cast left, since T is what the caller expects of the path.
+ * send() has checked it is a JSON:API document; the resource modules read each attribute by its type.
+ */
+function trusted(json) {
+    return json;
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/decide-guard.ts
+/**
+ * Whether auto_confirm_if lets the step confirm this run now. A verdict on another run, or made at
+ * another status (a cost estimate or policy check may have come since), is no verdict.
+ */
+function decideGuard(run, onHeld, guard) {
+    if (!guard || guard.status !== run.status || (run.id !== undefined && guard.runId !== run.id))
+        return { action: 'check-guard' };
+    if (guard.result === 'passed')
+        return { action: 'confirm' };
+    // A cost estimate or policy check is still to come: HCP Terraform moves the run on by itself.
+    if (guard.result === 'pending')
+        return { action: 'wait', for: 'stage' };
+    return onHeld === 'fail' ? { action: 'fail', reason: 'guard-held' } : { action: 'wait-for-person', for: 'guard' };
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/decide-queued.ts
+/**
+ * Pure decisions about runs HCP Terraform queued by itself (a VCS push, a run trigger): whether to
+ * adopt one instead of queueing another, which runs an apply triggered, what to do next about a
+ * triggered run, how deep to follow, and how to stop a run the step did not queue. No I/O, no
+ * clock, no logging; decide.ts re-exports them and the table test holds their rows.
+ */
+
+
+/** Run sources as the API names them (go-tfe RunSource; tfe-run-trigger is observed, not documented). */
+const RunSources = { Vcs: 'tfe-configuration-version', RunTrigger: 'tfe-run-trigger' };
+/** Why a run may not be adopted, or why it may (adoption only happens for operation apply). */
+function adoptable(run, commitSha) {
+    if (TerminalStatuses.has(run.status))
+        return 'ended';
+    // A speculative plan can never be applied; following it would report a success that applied nothing.
+    if (run.planOnly)
+        return 'speculative';
+    // Someone already confirmed it: they own its apply, and the step must not claim it.
+    if (isConfirmed(run))
+        return 'confirmed';
+    if (run.isDestroy)
+        return 'destroy';
+    if (run.refreshOnly)
+        return 'refresh-only';
+    if (run.savePlan)
+        return 'saved-plan';
+    const mine = commitSha?.toLowerCase();
+    const theirs = run.commitSha?.toLowerCase();
+    if (run.source === RunSources.Vcs) {
+        // search[commit] found it; only its own ingress attributes prove the commit is the same one.
+        if (!theirs)
+            return 'commit-unknown';
+        return theirs === mine ? 'commit' : 'other-commit';
     }
+    if (run.source === RunSources.RunTrigger) {
+        // A triggered run on a VCS workspace plans that workspace's commit: it must be this one too.
+        if (theirs && theirs !== mine)
+            return 'other-commit';
+        return 'run-trigger';
+    }
+    // tfe-api, tfe-ui, the CLI: a person's or another tool's run, never the step's to take.
+    return 'not-queued-by-hcp';
+}
+/**
+ * Which of the workspace's open runs to follow instead of queueing one: a run queued for this
+ * commit first, then one a run trigger queued; the oldest of them, since it runs first.
+ */
+function decideAdoption(candidates, commitSha) {
+    const passedOver = [];
+    const takers = [];
+    const seen = new Set();
+    for (const run of candidates) {
+        if (seen.has(run.id))
+            continue;
+        seen.add(run.id);
+        const why = adoptable(run, commitSha);
+        if (why === 'commit' || why === 'run-trigger')
+            takers.push({ run, why });
+        else
+            passedOver.push({ runId: run.id, why });
+    }
+    const time = (run) => Date.parse(run.createdAt ?? '') || Number.MAX_SAFE_INTEGER;
+    takers.sort((a, b) => (a.why === b.why ? time(a.run) - time(b.run) : a.why === 'commit' ? -1 : 1));
+    const first = takers[0];
+    if (!first)
+        return { adopt: false, passedOver };
+    for (const other of takers.slice(1))
+        passedOver.push({ runId: other.run.id, why: 'another-first' });
+    return { adopt: true, runId: first.run.id, why: first.why, passedOver };
+}
+/** A run's own ID in a message (IDs are run- and 16 alphanumerics). */
+const RunIdInText = /\brun-[A-Za-z0-9]{16}\b/g;
+/** A clock may lag the other by this much: a run created "before" the apply ended by less is still after it. */
+const TriggerClockSkewMs = 5_000;
+/**
+ * Which of a downstream workspace's runs the upstream apply triggered. The run document carries
+ * no relationship to the run whose apply fired the trigger (go-tfe's Run decodes `source` and
+ * `trigger-reason`, nothing naming an upstream run), so the most exact link the API offers is:
+ * the workspace is downstream of one of this workspace's outbound run triggers (the caller lists
+ * only those), the run's source is `tfe-run-trigger`, and it was created at or after the upstream
+ * run's `applied-at`. When the run's message names a run ID, that ID must be the upstream run's
+ * (a fan-in from another upstream names its own); a message naming this run is the closest link
+ * and wins over time. A single apply fires a trigger once, so at most one run per workspace.
+ */
+function decideTriggeredLink(upstream, runs) {
+    const after = runs.filter(r => {
+        if (r.source !== RunSources.RunTrigger)
+            return false;
+        const created = Date.parse(r.createdAt ?? '');
+        return Number.isFinite(created) && created >= upstream.appliedAt - TriggerClockSkewMs;
+    });
+    const ids = (message) => message.match(RunIdInText) ?? [];
+    const named = after.filter(r => ids(r.message).includes(upstream.runId));
+    const oldest = (list) => [...list].sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? ''))[0];
+    const byName = oldest(named);
+    if (byName)
+        return { runId: byName.id, link: 'named' };
+    const byTime = oldest(after.filter(r => ids(r.message).length === 0));
+    return byTime ? { runId: byTime.id, link: 'time' } : undefined;
+}
+/**
+ * The step's own rules for its run, applied to a triggered one: decide() says, with no retries
+ * left (a failed triggered run fails the step; it does not queue another). manual_confirm true
+ * means a person confirms, as for the step's run; a run that applied or had nothing to apply ended well.
+ */
+function decideTriggeredNext(run, settings, memory) {
+    const d = decide(run, { ...settings, operation: 'apply', savePlan: false, runId: undefined }, { ...memory, retriesLeft: 0, attempt: 1 });
+    switch (d.action) {
+        case 'succeed':
+            return { action: 'end', ok: true, why: d.end === 'applied' ? 'applied' : 'no-changes' };
+        case 'fail':
+        case 'retry':
+            return { action: 'end', ok: false, why: 'failed' };
+        case 'give-up':
+            return { action: 'end', ok: false, why: 'confirm-refused' };
+        case 'confirm':
+            return { action: 'confirm' };
+        case 'wait-for-person':
+            return { action: 'ask', for: d.for };
+        default:
+            return { action: 'wait' };
+    }
+}
+/** Whether to look for the runs a followed triggered run's apply triggered in turn (depth 1 is the step's own apply's). */
+function decideFollowDeeper(depth, maxDepth, ended) {
+    return ended.action === 'end' && ended.ok && ended.why === 'applied' && depth < maxDepth;
+}
+/**
+ * How to stop a run the step did not queue. An adopted run is stopped (as decideStop says) only
+ * when the job was cancelled and cancel_on_abort is true: the user stopped the workflow that took
+ * it over. A timeout, a give-up or a triggered run never stops it: it was HCP Terraform's before
+ * the step came, and goes on as it would have without the step.
+ */
+function decideStopNotQueued(run, settings, reason, origin) {
+    if (origin === 'queued')
+        return decideStop(run, settings, reason);
+    if (TerminalStatuses.has(run.status))
+        return { action: 'stop', how: 'none', why: 'ended' };
+    if (origin === 'adopted' && reason === 'cancelled' && settings.cancelOnAbort)
+        return decideStop(run, settings, reason);
+    return { action: 'stop', how: 'leave', why: 'not-queued' };
 }
 
 ;// CONCATENATED MODULE: ./src/lifecycle/decide.ts
@@ -32477,12 +33111,13 @@ class TfeClient {
  */
 
 
+
 const MaxConfirmRefusals = 5;
 /** Has anyone confirmed this run? Only the run can say; a 409 alone does not. */
 function isConfirmed(run) {
     return Boolean(run.confirmedAt) || ApplyPhaseStatuses.has(run.status) || run.status === RunStatus.Applied;
 }
-function decide(run, settings, memory) {
+function decide(run, settings, memory, guard) {
     const ended = decideEnd(run, settings, memory);
     if (ended)
         return ended;
@@ -32505,6 +33140,8 @@ function decide(run, settings, memory) {
         // It says it can be confirmed, and refuses every time: the step will not fight it.
         if (memory.confirmRefusals >= MaxConfirmRefusals)
             return { action: 'give-up', why: 'confirm-refused' };
+        if (settings.guard)
+            return decideGuard(run, settings.guard.onHeld, guard);
         return { action: 'confirm' };
     }
     if (run.status === RunStatus.PolicyOverride)
@@ -32628,6 +33265,7 @@ function decideChecks(run, stamps, seen) {
 /** The part of a run the decision table looks at. */
 function toFacts(run) {
     return {
+        id: run.id,
         status: run.status,
         isConfirmable: run.isConfirmable,
         isDiscardable: run.isDiscardable,
@@ -32638,6 +33276,8 @@ function toFacts(run) {
         applyStatus: run.apply?.status
     };
 }
+// Runs HCP Terraform queued by itself (adoption, triggered runs): their decisions, in a sibling module.
+
 
 ;// CONCATENATED MODULE: ./src/action/post-state.ts
 /**
@@ -32655,7 +33295,8 @@ const Keys = {
     Marker: 'queueing_marker',
     WorkspaceId: 'workspace_id',
     WorkspaceUrl: 'workspace_url',
-    StopReason: 'stop_reason'
+    StopReason: 'stop_reason',
+    Adopted: 'adopted_run'
 };
 const postState = {
     /** True in the post step: the main step marks the state before anything else. */
@@ -32671,9 +33312,10 @@ const postState = {
         saveState(Keys.WorkspaceUrl, workspaceUrl);
         saveState(Keys.Marker, marker);
     },
-    following(runId, runUrl) {
+    following(runId, runUrl, adopted = false) {
         saveState(Keys.RunId, runId);
         saveState(Keys.RunUrl, runUrl);
+        saveState(Keys.Adopted, adopted ? 'true' : '');
     },
     /** The main step was told to stop (it may be killed before it finishes stopping the run). */
     stopping(reason) {
@@ -32684,6 +33326,7 @@ const postState = {
         saveState(Keys.RunId, '');
         saveState(Keys.Marker, '');
         saveState(Keys.StopReason, '');
+        saveState(Keys.Adopted, '');
     },
     read() {
         const reason = getState(Keys.StopReason);
@@ -32693,7 +33336,8 @@ const postState = {
             marker: getState(Keys.Marker),
             workspaceId: getState(Keys.WorkspaceId),
             workspaceUrl: getState(Keys.WorkspaceUrl),
-            stopReason: reason === 'timeout' || reason === 'cancelled' ? reason : ''
+            stopReason: reason === 'timeout' || reason === 'cancelled' ? reason : '',
+            adopted: getState(Keys.Adopted) === 'true'
         };
     }
 };
@@ -32709,7 +33353,7 @@ function bool(value) {
 function positive(value) {
     return typeof value === 'number' && value > 0 ? value : undefined;
 }
-const seg = encodeURIComponent;
+const documents_seg = encodeURIComponent;
 
 
 ;// CONCATENATED MODULE: ./src/tfe/workspaces.ts
@@ -32735,10 +33379,10 @@ function toWorkspace(resource) {
     };
 }
 async function getWorkspaceByName(client, organization, name, signal) {
-    return toWorkspace((await client.get(`/api/v2/organizations/${seg(organization)}/workspaces/${seg(name)}`, signal)).data);
+    return toWorkspace((await client.get(`/api/v2/organizations/${documents_seg(organization)}/workspaces/${documents_seg(name)}`, signal)).data);
 }
 async function getWorkspaceById(client, id, signal) {
-    return toWorkspace((await client.get(`/api/v2/workspaces/${seg(id)}`, signal)).data);
+    return toWorkspace((await client.get(`/api/v2/workspaces/${documents_seg(id)}`, signal)).data);
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -32769,7 +33413,7 @@ async function createConfigurationVersion(client, workspaceId, options, signal) 
             }
         }
     };
-    const answer = await client.request('POST', `/api/v2/workspaces/${seg(workspaceId)}/configuration-versions`, {
+    const answer = await client.request('POST', `/api/v2/workspaces/${documents_seg(workspaceId)}/configuration-versions`, {
         idempotent: false,
         body,
         signal
@@ -32777,7 +33421,7 @@ async function createConfigurationVersion(client, workspaceId, options, signal) 
     return toConfigurationVersion(answer.body);
 }
 async function getConfigurationVersion(client, id, signal) {
-    return toConfigurationVersion(await client.get(`/api/v2/configuration-versions/${seg(id)}`, signal));
+    return toConfigurationVersion(await client.get(`/api/v2/configuration-versions/${documents_seg(id)}`, signal));
 }
 
 ;// CONCATENATED MODULE: ./src/common/poll-schedule.ts
@@ -32799,6 +33443,9 @@ async function getConfigurationVersion(client, id, signal) {
  * waits in the queue, where leaving it ends nothing).
  * Peers for comparison: the provider reads every 1 s growing to 3 s, HashiCorp's tfci 2–7 s on a
  * Fibonacci ramp, the hashicorp-forge action every 4 s.
+ * Not the shared rate limit: the client's pacer (tfe/pacing.ts) holds a poll until the budget
+ * allows it, so under load a read comes after max(this delay, the pacer's gap), and alone this
+ * schedule is all there is. One place decides pacing, for every repeated read, polls or not.
  */
 
 const DefaultPollSchedule = {
@@ -34069,6 +34716,189 @@ async function uploadConfiguration(client, ws, settings, signal, pollSchedule, b
     }
 }
 
+;// CONCATENATED MODULE: ./src/action/hcl-value.ts
+/**
+ * A JSON value (a state output, a value from the estate file) written as one HCL literal, the
+ * form run variables take. Not a parser: hcl-literal.ts checks text a person wrote.
+ */
+/** Bounds a hostile or accidental value: nesting deeper than Terraform's own types reach, or text too large to send. */
+const MaxHclDepth = 64;
+const MaxHclLength = 1024 * 1024;
+class HclValueError extends Error {
+    name = 'HclValueError';
+}
+/**
+ * HCL's escapes are \n \r \t \" \\ and \uNNNN (JSON's \b and \f are not among them), and a
+ * string's `${` and `%{` would start a template, so they are doubled to stay literal.
+ */
+function hclString(text) {
+    let out = '"';
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        const code = c.charCodeAt(0);
+        if (c === '"')
+            out += '\\"';
+        else if (c === '\\')
+            out += '\\\\';
+        else if (c === '\n')
+            out += '\\n';
+        else if (c === '\r')
+            out += '\\r';
+        else if (c === '\t')
+            out += '\\t';
+        else if (code < 0x20 || code === 0x7f || code === 0x2028 || code === 0x2029)
+            out += `\\u${code.toString(16).padStart(4, '0')}`;
+        else if ((c === '$' || c === '%') && text[i + 1] === '{')
+            out += `${c}${c}`;
+        else
+            out += c;
+    }
+    return `${out}"`;
+}
+/** One line of HCL for `value`; throws HclValueError for what JSON cannot hold or the bounds refuse. */
+function toHclLiteral(value) {
+    const out = write(value, 0);
+    if (out.length > MaxHclLength)
+        throw new HclValueError(`the value is ${out.length} characters as HCL, more than the ${MaxHclLength} this accepts`);
+    return out;
+}
+function write(value, depth) {
+    if (depth > MaxHclDepth)
+        throw new HclValueError(`the value is nested more than ${MaxHclDepth} levels deep`);
+    if (value === null || value === undefined)
+        return 'null';
+    if (typeof value === 'boolean')
+        return value ? 'true' : 'false';
+    if (typeof value === 'number') {
+        if (!Number.isFinite(value))
+            throw new HclValueError('the value is a number HCL cannot write (infinite or not a number)');
+        return String(value);
+    }
+    if (typeof value === 'string') {
+        if (value.length > MaxHclLength)
+            throw new HclValueError(`the value is a string of ${value.length} characters, more than the ${MaxHclLength} this accepts`);
+        return hclString(value);
+    }
+    if (Array.isArray(value))
+        return `[${value.map(v => write(v, depth + 1)).join(', ')}]`;
+    if (typeof value === 'object') {
+        const entries = Object.entries(value);
+        return `{${entries.map(([k, v]) => `${hclString(k)} = ${write(v, depth + 1)}`).join(', ')}}`;
+    }
+    throw new HclValueError(`a ${typeof value} is not a value HCL can hold`);
+}
+
+;// CONCATENATED MODULE: ./src/tfe/state-version-outputs.ts
+
+/** A state has tens of outputs; a list longer than this many pages is not an answer to trust. */
+const MaxOutputPages = 100;
+/** Undefined on 404 (no state yet, or the token may not read the workspace's outputs). */
+async function listCurrentOutputs(client, workspaceId, signal) {
+    const outputs = [];
+    for (let page = 1; page <= MaxOutputPages; page++) {
+        const { status, body } = await client.request('GET', `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, { idempotent: true, signal, accept: [404] });
+        if (status === 404)
+            return undefined;
+        for (const item of Array.isArray(body.data) ? body.data : []) {
+            const a = item.attributes ?? {};
+            if (typeof a.name !== 'string')
+                continue;
+            outputs.push({ name: a.name, sensitive: a.sensitive !== false, value: a.sensitive === false ? a.value : null });
+        }
+        const next = body.meta?.pagination?.['next-page'];
+        if (!next || next <= page)
+            return outputs;
+    }
+    return outputs;
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/upstream-outputs.ts
+/**
+ * variables_from_outputs: before queueing, read each named upstream workspace's CURRENT state
+ * outputs and turn the wanted ones into run variables (HCL literals). On apply the upstream has
+ * applied before; on destroy (run in reverse) it still exists. A sensitive output is never
+ * passed, a missing one is not guessed: either fails the step before anything is queued.
+ */
+
+
+
+
+
+
+const MaxNamesShown = 20;
+function sourceName(s) {
+    return s.workspaceId ?? `${s.organization}/${s.workspace}`;
+}
+async function upstreamWorkspace(step, s, signal) {
+    try {
+        return s.workspaceId
+            ? await getWorkspaceById(step.client, s.workspaceId, signal)
+            : await getWorkspaceByName(step.client, s.organization, s.workspace, signal); // parseOutputSources gives a named source its organization
+    }
+    catch (err) {
+        if (err instanceof ApiError && err.status === 404) {
+            throw new RunFailedError(`Input '${Inputs.VariablesFromOutputs}' ('${s.variable}'): workspace ${sourceName(s)} was not found on ${step.client.host}, or the token cannot see it (404). Nothing was queued.`);
+        }
+        throw err;
+    }
+}
+async function outputsOf(step, ws, s, signal) {
+    const name = `${ws.organization}/${ws.name}`;
+    const permission = `give the token's user or team the 'read state outputs' permission on ${name}`;
+    if (ws.canReadStateOutputs === false) {
+        throw new RunFailedError(`Input '${Inputs.VariablesFromOutputs}' ('${s.variable}'): the token may not read the state outputs of workspace ${name}; ${permission}. Nothing was queued.`);
+    }
+    const outputs = await listCurrentOutputs(step.client, ws.id, signal);
+    if (!outputs) {
+        throw new RunFailedError(`Input '${Inputs.VariablesFromOutputs}' ('${s.variable}'): workspace ${name} has no current state outputs to read (404): apply it first, or ${permission}. Nothing was queued.`);
+    }
+    return outputs;
+}
+function variableOf(ws, s, outputs) {
+    const name = `${ws.organization}/${ws.name}`;
+    const where = `Input '${Inputs.VariablesFromOutputs}' ('${s.variable}')`;
+    const found = outputs.find(o => o.name === s.output);
+    if (!found) {
+        const names = outputs.slice(0, MaxNamesShown).map(o => o.name);
+        const more = outputs.length > MaxNamesShown ? `, and ${outputs.length - MaxNamesShown} more` : '';
+        throw new RunFailedError(`${where}: workspace ${name} has no output '${s.output}' in its current state (it has: ${names.length ? names.join(', ') + more : 'none'}). Apply it with that output declared, or fix the name. Nothing was queued.`);
+    }
+    if (found.sensitive) {
+        throw new RunFailedError(`${where}: output '${s.output}' of workspace ${name} is sensitive, and sensitive outputs are never passed as run variables (they would be stored and shown with the run). Read it inside the workspace's configuration with the tfe_outputs data source instead. Nothing was queued.`);
+    }
+    try {
+        return { key: s.variable, value: toHclLiteral(found.value) };
+    }
+    catch (err) {
+        if (!(err instanceof HclValueError))
+            throw err;
+        throw new RunFailedError(`${where}: output '${s.output}' of workspace ${name} cannot be passed as a run variable: ${err.message}. Nothing was queued.`);
+    }
+}
+/** The run variables the sources name, in the input's order; throws RunFailedError before anything is queued. */
+async function readUpstreamVariables(step, signal) {
+    const sources = step.settings.variablesFromOutputs ?? [];
+    const read = new Map();
+    for (const s of sources) {
+        const key = sourceName(s);
+        if (!read.has(key)) {
+            read.set(key, upstreamWorkspace(step, s, signal).then(async (ws) => ({ ws, outputs: await outputsOf(step, ws, s, signal) })));
+        }
+    }
+    // Each upstream is read once; a failed read rejects every source that names it, reported once below.
+    const settled = await Promise.allSettled(read.values());
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed)
+        throw failed.reason;
+    const variables = [];
+    for (const s of sources) {
+        const { ws, outputs } = await read.get(sourceName(s)); // set above for every source
+        variables.push(variableOf(ws, s, outputs));
+        log.info(`Run variable ${s.variable} ← output ${s.output} of ${ws.organization}/${ws.name} (its current state).`);
+    }
+    return variables;
+}
+
 ;// CONCATENATED MODULE: ./src/tfe/runs.ts
 /** Runs: the run document as the action reads it, and the run endpoints (create, read, actions, the list by marker). */
 
@@ -34111,7 +34941,8 @@ function toRun(doc) {
         timestamps: Object.fromEntries(Object.entries(timestamps).filter((e) => typeof e[1] === 'string')),
         positionInQueue: typeof a['position-in-queue'] === 'number' ? a['position-in-queue'] : undefined,
         plan: toStage(included('plans', 'plan')),
-        apply: toStage(included('applies', 'apply'))
+        apply: toStage(included('applies', 'apply')),
+        costEstimateId: relationId(r, 'cost-estimate')?.id
     };
 }
 /** Not idempotent: a lost answer may still have queued the run (see findRunsByMarker). */
@@ -34142,14 +34973,14 @@ async function createRun(client, options, signal) {
     return toRun(doc);
 }
 async function getRun(client, runId, signal) {
-    return toRun(await client.get(`/api/v2/runs/${seg(runId)}?include=plan,apply`, signal));
+    return toRun(await client.get(`/api/v2/runs/${documents_seg(runId)}?include=plan,apply`, signal));
 }
 /**
  * POST /runs/:id/actions/:action. Returns false on 409 (the run was not in a state that allows it),
  * which callers resolve by reading the run again. Safe to repeat: a repeat is answered 409.
  */
 async function runAction(client, runId, action, comment, signal) {
-    const { status } = await client.request(`POST`, `/api/v2/runs/${seg(runId)}/actions/${action}`, {
+    const { status } = await client.request(`POST`, `/api/v2/runs/${documents_seg(runId)}/actions/${action}`, {
         idempotent: true,
         body: { comment },
         signal,
@@ -34164,7 +34995,7 @@ async function runAction(client, runId, action, comment, signal) {
 async function findRunsByMarker(client, workspaceId, marker, signal, pages = 3) {
     const hits = [];
     for (let page = 1; page <= pages; page++) {
-        const list = await client.get(`/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`, signal);
+        const list = await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`, signal);
         for (const r of list.data) {
             const a = r.attributes;
             if (String(a.message ?? '').includes(marker))
@@ -34177,7 +35008,7 @@ async function findRunsByMarker(client, workspaceId, marker, signal, pages = 3) 
 }
 /** The workspace's newest run in `status` (the list is newest first), if any. */
 async function newestRunWithStatus(client, workspaceId, status, signal) {
-    const list = await client.get(`/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bsize%5D=1&filter%5Bstatus%5D=${seg(status)}`, signal);
+    const list = await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/runs?page%5Bsize%5D=1&filter%5Bstatus%5D=${documents_seg(status)}`, signal);
     return list.data[0]?.id;
 }
 /** The 422 a create answers when the workspace has never had a configuration version. */
@@ -34185,8 +35016,130 @@ function isNoConfiguration(err) {
     return err instanceof ApiError && err.status === 422 && /configuration version is missing/i.test(`${err.title} ${err.detail}`);
 }
 
+;// CONCATENATED MODULE: ./src/review/guard.ts
+/**
+ * The verdict of `auto_confirm_if` on one plan: a pure function of the rules and of what the step
+ * read about the run (its planned resource changes, cost estimate and policy results). No I/O:
+ * guard-facts.ts reads, decide.ts gets the verdict as a fact. A rule that cannot be evaluated
+ * holds the confirm back, like a broken one, and says why.
+ */
+
+/** Which facts the rules need: the step reads only these. */
+function factsNeeded(rules) {
+    return {
+        plan: rules.some(r => r.kind === 'no_destroy' || r.kind === 'max_destroy' || r.kind === 'never_destroy'),
+        cost: rules.some(r => r.kind === 'max_cost_increase'),
+        policy: rules.some(r => r.kind === 'no_policy_soft_failure')
+    };
+}
+/** A change that destroys the object at its address: a delete, or either order of replacement. */
+function destroys(change) {
+    return change.actions.includes('delete');
+}
+function unknownOutcome(rule, fact) {
+    if (fact.state === 'known')
+        return undefined;
+    return { rule, result: fact.state === 'pending' ? 'pending' : 'unevaluable', addresses: [], why: fact.why };
+}
+/** The destroys of the plan, or why they cannot be trusted (the list misses some the run counts). */
+function destroysOf(plan) {
+    const addresses = plan.changes.filter(destroys).map(c => c.address);
+    if (plan.countedDestroys !== undefined && addresses.length < plan.countedDestroys) {
+        return {
+            why: `${plan.source} lists ${addresses.length} destroys but the run counts ${plan.countedDestroys}, so the list cannot be trusted`
+        };
+    }
+    return { addresses };
+}
+function evaluateRule(rule, facts) {
+    const text = ruleText(rule);
+    switch (rule.kind) {
+        case 'no_destroy':
+        case 'max_destroy':
+        case 'never_destroy': {
+            const missing = unknownOutcome(text, facts.plan);
+            if (missing || facts.plan.state !== 'known')
+                return missing;
+            const found = destroysOf(facts.plan.value);
+            if ('why' in found)
+                return { rule: text, result: 'unevaluable', addresses: [], why: found.why };
+            if (rule.kind === 'no_destroy') {
+                return found.addresses.length
+                    ? { rule: text, result: 'held', addresses: found.addresses, why: `the plan destroys or replaces ${found.addresses.length}` }
+                    : { rule: text, result: 'passed', addresses: [], why: '' };
+            }
+            if (rule.kind === 'max_destroy') {
+                return found.addresses.length > rule.max
+                    ? {
+                        rule: text,
+                        result: 'held',
+                        addresses: found.addresses,
+                        why: `the plan destroys or replaces ${found.addresses.length}, more than ${rule.max}`
+                    }
+                    : { rule: text, result: 'passed', addresses: [], why: '' };
+            }
+            const hit = found.addresses.filter(a => rule.patterns.some(p => addressMatches(p, a)));
+            return hit.length
+                ? { rule: text, result: 'held', addresses: hit, why: `the plan destroys or replaces ${hit.length} protected` }
+                : { rule: text, result: 'passed', addresses: [], why: '' };
+        }
+        case 'max_cost_increase': {
+            const missing = unknownOutcome(text, facts.cost);
+            if (missing || facts.cost.state !== 'known')
+                return missing;
+            const delta = facts.cost.value.deltaMonthly;
+            if (!Number.isFinite(delta))
+                return { rule: text, result: 'unevaluable', addresses: [], why: 'the cost estimate has no monthly delta' };
+            return delta > rule.max
+                ? {
+                    rule: text,
+                    result: 'held',
+                    addresses: [],
+                    costDelta: delta,
+                    why: `the monthly cost rises by ${money(delta)}, more than ${money(rule.max)}`
+                }
+                : { rule: text, result: 'passed', addresses: [], costDelta: delta, why: '' };
+        }
+        case 'no_policy_soft_failure': {
+            const missing = unknownOutcome(text, facts.policy);
+            if (missing || facts.policy.state !== 'known')
+                return missing;
+            const failed = facts.policy.value.softFailures;
+            return failed.length
+                ? { rule: text, result: 'held', addresses: [], why: `soft-mandatory policies failed: ${failed.join(', ')}` }
+                : { rule: text, result: 'passed', addresses: [], why: '' };
+        }
+    }
+}
+/** Every rule must pass for the step to confirm; any that cannot be told yet makes the verdict wait. */
+function evaluateGuard(rules, facts) {
+    const outcomes = rules.map(r => evaluateRule(r, facts));
+    const held = outcomes.some(o => o.result === 'held' || o.result === 'unevaluable');
+    const pending = outcomes.some(o => o.result === 'pending');
+    return { result: held ? 'held' : pending ? 'pending' : 'passed', outcomes };
+}
+function money(amount) {
+    return amount.toFixed(2);
+}
+/** At most this many addresses per rule in one line of the log or an annotation. */
+const AddressesInLine = 10;
+/** One line per broken rule, for the log and the annotation: which rule, which addresses or cost. */
+function heldLines(verdict) {
+    return verdict.outcomes
+        .filter(o => o.result === 'held' || o.result === 'unevaluable')
+        .map(o => {
+        if (o.result === 'unevaluable')
+            return `${o.rule}: could not be evaluated (${o.why}), so it counts as broken`;
+        const shown = o.addresses.slice(0, AddressesInLine);
+        const more = o.addresses.length - shown.length;
+        const list = shown.length ? `: ${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}` : '';
+        return `${o.rule}: ${o.why}${list}`;
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/lifecycle/messages.ts
 /** The lifecycle's messages: one line per end, wait and stop, with the run's URL. Pure: no request, no log. */
+
 
 
 
@@ -34228,6 +35181,8 @@ function failText(step, ended, run) {
             return `Run ${run.id} ended with a soft-mandatory policy failure: ${url}`;
         case 'no-configuration':
             return noConfigurationText(step);
+        case 'guard-held':
+            return `Run ${run.id} was not confirmed: ${Inputs.AutoConfirmIf} held it back (${heldLines(step.guard?.verdict ?? { result: 'held', outcomes: [] }).join('; ')}). The plan is left unconfirmed: confirm it at ${url}, or apply exactly this run in a later step with ${Inputs.RunId}: ${run.id}`;
     }
 }
 function retryText(step, ended) {
@@ -34597,7 +35552,9 @@ function workflowRunUrl() {
  */
 async function stopRun(client, runId, settings, reason, 
 /** Why the step stops it, as the run's comment will say ("the job was cancelled"). */
-why, budget, pollSchedule = DefaultPollSchedule) {
+why, budget, pollSchedule = DefaultPollSchedule, 
+/** An adopted run is stopped only after a cancel with cancel_on_abort (decideStopNotQueued). */
+origin = 'queued') {
     const asked = reason === 'timeout' || reason === 'cancelled';
     let before;
     try {
@@ -34607,13 +35564,16 @@ why, budget, pollSchedule = DefaultPollSchedule) {
         const next = asked ? 'the post step will try again' : 'it was left as it is; check it';
         return { before: undefined, after: undefined, text: `it could not be read to stop it (${errorMessage(err)}); ${next}:`, failed: true };
     }
-    const decision = decideStop(toFacts(before), settings, reason);
+    const decision = decideStopNotQueued(toFacts(before), settings, reason, origin);
     const done = (text) => ({ before, after: before, text, failed: false });
     if (decision.how === 'none')
         return done(`it had already ended ('${before.status}'):`);
     if (decision.how === 'leave') {
         if (decision.why === 'kept')
             return done(`it was left as it is (${Inputs.CancelOnAbort} is false):`);
+        if (decision.why === 'not-queued') {
+            return done(`this step did not queue it (HCP Terraform did; the step followed it, ${Inputs.AdoptQueuedRun}), so it was left as it is; only a cancelled job with ${Inputs.CancelOnAbort} stops it:`);
+        }
         if (decision.why === 'saved')
             return done(`it is a saved plan this step was given (${Inputs.RunId}); it was left unconfirmed, for another try:`);
         if (decision.why === 'applying') {
@@ -34683,7 +35643,7 @@ async function readUntilEnded(client, runId, budget, pollSchedule) {
 
 /** The workspace's current state version; undefined on 404 (no state, or no permission to read state versions). */
 async function getCurrentStateVersion(client, workspaceId, signal) {
-    const { status, body } = await client.request('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version`, {
+    const { status, body } = await client.request('GET', `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version`, {
         idempotent: true,
         signal,
         accept: [404]
@@ -34701,7 +35661,7 @@ async function getCurrentStateVersion(client, workspaceId, signal) {
 async function getWorkspaceOutputs(client, workspaceId, signal) {
     const outputs = {};
     for (let page = 1;; page++) {
-        const { status, body } = await client.request('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, { idempotent: true, signal, accept: [404] });
+        const { status, body } = await client.request('GET', `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, { idempotent: true, signal, accept: [404] });
         if (status === 404)
             return undefined;
         for (const item of body.data) {
@@ -34783,7 +35743,7 @@ async function readOutputs(client, ws, options) {
 
 /** The answer as it is: 204, 307 (with `location`, fetched elsewhere without the token), 403, or the JSON plan itself. */
 async function getPlanJsonOutput(client, planId, signal) {
-    return await client.request('GET', `/api/v2/plans/${seg(planId)}/json-output`, {
+    return await client.request('GET', `/api/v2/plans/${documents_seg(planId)}/json-output`, {
         idempotent: true,
         signal,
         accept: [204, 307, 403]
@@ -34881,12 +35841,9 @@ async function changeReport(client, run, planLog, signal) {
     if (!counts?.id)
         return { ...base, source: 'counts', why: 'the run has no plan to describe' };
     try {
-        const answer = await getPlanJsonOutput(client, counts.id, signal);
-        if (answer.status === 204)
-            return { ...base, source: 'counts', why: "the plan's JSON output was not ready" };
-        if (answer.status === 403)
-            return { ...base, source: 'counts', why: "the token may not read the plan's JSON output (it needs workspace admin access)" };
-        const plan = answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : answer.body;
+        const plan = await readJsonOutput(client, counts.id, signal);
+        if (typeof plan === 'string')
+            return { ...base, source: 'counts', why: plan };
         return { ...base, source: 'json-output', why: undefined, ...fromJsonPlan(plan) };
     }
     catch (err) {
@@ -34895,6 +35852,18 @@ async function changeReport(client, run, planLog, signal) {
         }
         return { ...base, source: 'counts', why: `the plan's JSON output could not be read (${errorMessage(err)})` };
     }
+}
+/**
+ * The plan's JSON output (`GET /plans/:id/json-output`, following its 307 without the token), or
+ * why it is not there (not ready, refused). Throws on a failed read (a 404 is an ApiError).
+ */
+async function readJsonOutput(client, planId, signal) {
+    const answer = await getPlanJsonOutput(client, planId, signal);
+    if (answer.status === 204)
+        return "the plan's JSON output was not ready";
+    if (answer.status === 403)
+        return "the token may not read the plan's JSON output (it needs workspace admin access)";
+    return answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : answer.body;
 }
 /** The 307's target is another origin with a short-lived signed URL: fetched without the token. */
 async function fetchElsewhere(url, signal) {
@@ -34922,7 +35891,8 @@ const OptionalPart = {
     Checks: 'the policy check and run task report',
     ChangeReport: 'the change report',
     Summary: 'the job summary',
-    Comment: 'the pull-request comment'
+    Comment: 'the pull-request comment',
+    TriggeredRuns: 'the report of the runs run triggers queued'
 };
 const warned = new Set();
 function warn(part, why) {
@@ -34994,8 +35964,237 @@ function resetOptionalWarnings() {
     warned.clear();
 }
 
+;// CONCATENATED MODULE: ./src/tfe/redacted-plan.ts
+/**
+ * The plan's redacted JSON (`GET /plans/:id/json-output-redacted`), which the Terraform CLI's
+ * `cloud` backend renders the human plan from: readable by anyone who may read the run (the
+ * unredacted `json-output` needs workspace admin), sensitive values already taken out, provider
+ * schemas included. Its answer is a plain JSON document, not JSON:API, so it is read with the
+ * bounded request (capped in bytes, one deadline, cut off on stop) rather than the API client;
+ * a 307 is followed once, to another origin, without the token.
+ */
+
+
+function parsePlan(body) {
+    const plan = JSON.parse(body.toString('utf8'));
+    if (typeof plan !== 'object' || plan === null || Array.isArray(plan))
+        throw new Error('the answer is not a JSON plan');
+    return plan;
+}
+async function readRedactedPlan(baseUrl, token, planId, bounds) {
+    const deadline = Date.now() + bounds.timeoutMs;
+    const common = { maxBytes: bounds.maxBytes, overflow: 'fail', signal: bounds.signal };
+    const first = await boundedRequest(`${baseUrl}/api/v2/plans/${documents_seg(planId)}/json-output-redacted`, {
+        ...common,
+        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+        timeoutMs: bounds.timeoutMs
+    });
+    if (first.status === 200)
+        return { status: 200, plan: parsePlan(first.body) };
+    const location = first.headers.location;
+    if ((first.status === 307 || first.status === 302) && typeof location === 'string' && location) {
+        // Resolved against the API host: a relative Location stays there; an absolute one is the signed URL.
+        const target = new URL(location, baseUrl);
+        const sameOrigin = target.origin === new URL(baseUrl).origin;
+        const next = await boundedRequest(target.toString(), {
+            ...common,
+            // The token goes only to the host it was given for.
+            headers: sameOrigin ? { Authorization: `Bearer ${token}`, Accept: 'application/json' } : { Accept: 'application/json' },
+            timeoutMs: Math.max(1, deadline - Date.now())
+        });
+        if (next.status === 200)
+            return { status: 200, plan: parsePlan(next.body) };
+        return { status: next.status, plan: undefined };
+    }
+    return { status: first.status, plan: undefined };
+}
+
+;// CONCATENATED MODULE: ./src/review/plan-json.ts
+/**
+ * The JSON plan (`terraform show -json`, the redacted form HCP Terraform serves, or json-output)
+ * as the typed records the guard and the diff renderer read. Outside data: anything that is not
+ * the documented shape is skipped, never thrown on; values are kept as they are (the renderer
+ * masks what the plan marks sensitive), addresses and actions are checked to be strings.
+ */
+function obj(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined;
+}
+function plan_json_text(v) {
+    return typeof v === 'string' ? v : undefined;
+}
+function plan_json_strings(v) {
+    return Array.isArray(v) ? v.filter((x) => typeof x === 'string') : [];
+}
+function toChange(v) {
+    const c = obj(v) ?? {};
+    const importing = obj(c.importing);
+    return {
+        actions: plan_json_strings(c.actions),
+        before: c.before ?? null,
+        after: c.after ?? null,
+        afterUnknown: c.after_unknown ?? false,
+        beforeSensitive: c.before_sensitive ?? false,
+        afterSensitive: c.after_sensitive ?? false,
+        replacePaths: Array.isArray(c.replace_paths) ? c.replace_paths.filter((p) => Array.isArray(p)) : [],
+        importing: importing ? { id: plan_json_text(importing.id) ?? '' } : undefined
+    };
+}
+function toResource(v) {
+    const r = obj(v);
+    const address = plan_json_text(r?.address);
+    if (!r || !address)
+        return undefined;
+    return {
+        address,
+        previousAddress: plan_json_text(r.previous_address),
+        mode: r.mode === 'data' ? 'data' : 'managed',
+        type: plan_json_text(r.type) ?? '',
+        name: plan_json_text(r.name) ?? '',
+        providerName: plan_json_text(r.provider_name) ?? '',
+        deposed: plan_json_text(r.deposed),
+        actionReason: plan_json_text(r.action_reason),
+        change: toChange(r.change)
+    };
+}
+function toSchema(v, depth = 0) {
+    const b = obj(v) ?? {};
+    const attributes = {};
+    for (const [k, a] of Object.entries(obj(b.attributes) ?? {}))
+        attributes[k] = { sensitive: obj(a)?.sensitive === true };
+    const blockTypes = {};
+    // Schemas nest a few levels; a deeper one is outside data gone wrong, not a provider.
+    if (depth < 32) {
+        for (const [k, t] of Object.entries(obj(b.block_types) ?? {})) {
+            const bt = obj(t) ?? {};
+            blockTypes[k] = { nesting: plan_json_text(bt.nesting_mode) ?? 'list', block: toSchema(bt.block, depth + 1) };
+        }
+    }
+    return { attributes, blockTypes };
+}
+function plan_json_parsePlan(doc) {
+    const plan = obj(doc) ?? {};
+    const list = (v) => (Array.isArray(v) ? v : []).map(toResource).filter((r) => r !== undefined);
+    const outputs = Object.entries(obj(plan.output_changes) ?? {})
+        .filter(([, c]) => obj(c) !== undefined)
+        .map(([name, c]) => ({ name, change: toChange(c) }));
+    const providers = obj(obj(plan.provider_schemas)?.provider_schemas) ?? obj(plan.provider_schemas) ?? {};
+    const cache = new Map();
+    return {
+        resources: list(plan.resource_changes),
+        drift: list(plan.resource_drift),
+        outputs,
+        schema(providerName, mode, type) {
+            const key = `${providerName}\u0000${mode}\u0000${type}`;
+            if (!cache.has(key)) {
+                const p = obj(providers[providerName]);
+                const schemas = obj(mode === 'data' ? p?.data_source_schemas : p?.resource_schemas);
+                const block = obj(obj(schemas?.[type])?.block);
+                cache.set(key, block ? toSchema(block) : undefined);
+            }
+            return cache.get(key);
+        }
+    };
+}
+/** The action of a change as one word: create, update, delete, replace (either order), read, forget, no-op. */
+function actionWord(actions) {
+    if (actions.includes('create') && actions.includes('delete'))
+        return 'replace';
+    if (actions.includes('create') && actions.includes('forget'))
+        return 'replace-forget';
+    return actions.length === 1 ? actions[0] : actions.length ? actions.join('-') : 'no-op';
+}
+/** Names of the outputs the plan changes (never a value): what `outputs_changed` lists. */
+function changedOutputs(plan) {
+    return plan.outputs.filter(o => actionWord(o.change.actions) !== 'no-op').map(o => o.name);
+}
+
+;// CONCATENATED MODULE: ./src/review/plan-source.ts
+/**
+ * Where the step reads a run's JSON plan from, once per plan: the redacted JSON plan first (any
+ * reader of the run may fetch it; sensitive values already out), else the JSON plan (workspace
+ * admins only), else nothing, with one line saying why. Bounded like every outside download.
+ */
+
+
+
+
+/** The label a reader sees for a source. */
+const SourceLabels = {
+    'json-output-redacted': 'the redacted JSON plan',
+    'json-output': 'the JSON plan'
+};
+const NotReady = 'the redacted JSON plan was not ready';
+async function redacted(access, planId, signal) {
+    try {
+        const read = await readRedactedPlan(access.baseUrl, access.token, planId, {
+            maxBytes: MaxPlanJsonBytes,
+            timeoutMs: PlanJsonTimeoutMs,
+            signal
+        });
+        if (read.plan)
+            return plan_json_parsePlan(read.plan);
+        if (read.status === 204)
+            return NotReady;
+        return `the redacted JSON plan answered ${read.status}`;
+    }
+    catch (err) {
+        if (signal?.aborted)
+            throw err;
+        return `the redacted JSON plan could not be read (${errorMessage(err)})`;
+    }
+}
+async function unredacted(access, planId, signal) {
+    try {
+        const answer = await readJsonOutput(access.client, planId, signal);
+        if (typeof answer === 'string')
+            return answer;
+        return plan_json_parsePlan(answer);
+    }
+    catch (err) {
+        if (signal?.aborted)
+            throw err;
+        if (err instanceof ApiError && (err.status === 404 || err.status === 403)) {
+            return "the token may not read the plan's JSON output (it needs workspace admin access)";
+        }
+        return `the JSON plan could not be read (${errorMessage(err)})`;
+    }
+}
+/** Reads a plan's JSON, or says why it could not; throws only when the step is stopping. */
+async function readPlan(access, planId, signal) {
+    if (!planId)
+        return { plan: undefined, why: 'the run has no plan' };
+    const first = await redacted(access, planId, signal);
+    if (typeof first !== 'string')
+        return { plan: first, source: 'json-output-redacted' };
+    const second = await unredacted(access, planId, signal);
+    if (typeof second !== 'string')
+        return { plan: second, source: 'json-output' };
+    return { plan: undefined, why: `${first}; ${second}`, notReady: first === NotReady };
+}
+/** One read per plan for the whole step: the guard and the summary share it. */
+class PlanCache {
+    reads = new Map();
+    access;
+    constructor(access) {
+        this.access = access;
+    }
+    read(planId, signal) {
+        if (!planId)
+            return Promise.resolve({ plan: undefined, why: 'the run has no plan' });
+        let read = this.reads.get(planId);
+        if (!read) {
+            read = readPlan(this.access, planId, signal);
+            // Only a plan is kept: a read cut off by a stop, or a plan not ready yet, is tried again.
+            read.then(r => (r.plan ? undefined : this.reads.delete(planId)), () => this.reads.delete(planId));
+            this.reads.set(planId, read);
+        }
+        return read;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/lifecycle/step.ts
 /** What one step knows of its runs, and the lifecycle's shared types: the outcome, the options, the post-step sink. */
+
 
 
 
@@ -35029,6 +36228,19 @@ class Step {
     newerRun;
     /** Why the step could not read its run (a read outage), for the give-up message. */
     outage;
+    /** Run variables read from upstream outputs (variables_from_outputs), sent with every attempt. */
+    upstreamVariables = [];
+    /** The run the step adopted instead of queueing one (adopt_queued_run). */
+    adoptedRunId;
+    /** The runs the apply's run triggers queued downstream (and theirs, when followed deeper). */
+    triggered = [];
+    /** auto_confirm_if's verdict, with the run and status it was made at (decide.ts's GuardFact). */
+    guard;
+    /** When the plan's JSON first answered "not ready" to the guard (it waits a bounded time for it). */
+    planNotReady;
+    review;
+    /** The runs' JSON plans, read once each for the guard and the review. */
+    plans;
     constructor(settings, client, state = postState, options = {}) {
         this.settings = settings;
         this.client = client;
@@ -35041,8 +36253,11 @@ class Step {
             stopBudgetMs: options.stopBudgetMs ?? 30_000,
             outputsBoundMs: options.outputsBoundMs ?? 120_000,
             logIntervalMs: options.logIntervalMs ?? 1_000,
-            logDrainMs: options.logDrainMs ?? 30_000
+            logDrainMs: options.logDrainMs ?? 30_000,
+            triggeredAppearMs: options.triggeredAppearMs ?? 15_000,
+            triggeredPollMs: options.triggeredPollMs ?? 1_000
         };
+        this.plans = new PlanCache({ client, baseUrl: settings.baseUrl, token: settings.token });
         this.executionKey = `${process.env.GITHUB_RUN_ID ?? 'local'}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
     }
     /** The resolved workspace: every part after resolveWorkspace works on it, none before. */
@@ -35074,8 +36289,16 @@ class Step {
             attempts: this.attempts,
             outputs,
             changes: this.changes,
-            durationMs: Date.now() - this.startedAt
+            durationMs: Date.now() - this.startedAt,
+            adopted: run !== undefined && run.id === this.adoptedRunId,
+            triggeredRuns: this.triggered.map(t => ({ ...t })),
+            guard: this.guard?.verdict,
+            review: this.review
         };
+    }
+    /** Who queued a run of the step's: HCP Terraform (adopted) or the step itself. */
+    originOf(runId) {
+        return runId === this.adoptedRunId ? 'adopted' : 'queued';
     }
     noteRun(id) {
         if (!this.runIds.includes(id))
@@ -35251,7 +36474,7 @@ async function stopFollowing(step, cause, cancel) {
 }
 /** Stops one of the step's runs and keeps `current` up to date with what it read. */
 async function stopStepRun(step, runId, reason, why, budget) {
-    const result = await stopRun(step.client, runId, step.settings, reason, why, budget, step.options.pollSchedule);
+    const result = await stopRun(step.client, runId, step.settings, reason, why, budget, step.options.pollSchedule, step.originOf(runId));
     if (step.current?.id === runId && result.after)
         step.current = result.after;
     const statusBefore = result.before?.status ?? (step.current?.id === runId ? step.current.status : 'unknown');
@@ -35294,7 +36517,7 @@ async function queueRun(step, attempt, signal) {
         refreshOnly: settings.refreshOnly,
         targetAddrs: settings.targetAddrs,
         replaceAddrs: settings.replaceAddrs,
-        variables: settings.variables,
+        variables: [...settings.variables, ...step.upstreamVariables],
         savePlan: settings.savePlan,
         configurationVersionId: step.configurationVersion?.id
     };
@@ -35403,16 +36626,534 @@ async function settleDuplicates(step, created, marker, signal) {
     return kept;
 }
 
+;// CONCATENATED MODULE: ./src/tfe/run-lists.ts
+
+
+const str = (value) => (typeof value === 'string' ? value : '');
+/** The run in a list entry, or undefined for an entry without a run's id and attributes. */
+function toListedRun(entry, included) {
+    const r = record(entry);
+    if (typeof r.id !== 'string' || !r.id || typeof r.attributes !== 'object' || r.attributes === null)
+        return undefined;
+    // The fields toRun reads, each normalised by record(): a hostile entry cannot make it throw.
+    const resource = { id: r.id, type: str(r.type), attributes: record(r.attributes), relationships: record(r.relationships) };
+    const a = resource.attributes;
+    const cvId = relationId(resource, 'configuration-version')?.id;
+    const cv = cvId ? included.find(i => i.type === 'configuration-versions' && i.id === cvId) : undefined;
+    const ingressId = cv ? relationId({ ...cv, relationships: record(cv.relationships) }, 'ingress-attributes')?.id : undefined;
+    const ingress = ingressId ? included.find(i => i.type === 'ingress-attributes' && i.id === ingressId) : undefined;
+    const sha = str(record(ingress?.attributes)['commit-sha']);
+    return {
+        ...toRun({ data: resource, included: [...included] }),
+        source: str(a.source),
+        createdAt: str(a['created-at']) || undefined,
+        isDestroy: a['is-destroy'] === true,
+        refreshOnly: a['refresh-only'] === true,
+        commitSha: sha || undefined
+    };
+}
+/** The newest page of the workspace's runs matching `query` (the list is newest first). */
+async function listWorkspaceRuns(client, workspaceId, query, signal) {
+    const params = [`page%5Bsize%5D=${Math.min(100, Math.max(1, query.pageSize ?? 20))}`];
+    if (query.source)
+        params.push(`filter%5Bsource%5D=${documents_seg(query.source)}`);
+    if (query.statusGroup)
+        params.push(`filter%5Bstatus_group%5D=${query.statusGroup}`);
+    if (query.commit)
+        params.push(`search%5Bcommit%5D=${documents_seg(query.commit)}`);
+    if (query.withIngress)
+        params.push('include=configuration_version.ingress_attributes');
+    // A list document may carry `included` too (index.mdx "Inclusion of Related Resources").
+    const list = await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/runs?${params.join('&')}`, signal);
+    const data = Array.isArray(list.data) ? list.data : [];
+    const included = (Array.isArray(list.included) ? list.included : []).filter((i) => typeof record(i).id === 'string' && typeof record(i).type === 'string');
+    const runs = [];
+    for (const entry of data) {
+        const run = toListedRun(entry, included);
+        if (run && !runs.some(x => x.id === run.id))
+            runs.push(run);
+    }
+    return runs;
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/adopt.ts
+/**
+ * Adoption (adopt_queued_run): before queueing, the workspace's open runs that HCP Terraform
+ * queued itself, for this commit (VCS) or by a run trigger, are read; decideAdoption picks the one
+ * to follow instead of queueing a second. This file reads and acts; the rules are decide-queued.ts's.
+ */
+
+
+
+
+function toCandidate(run) {
+    return {
+        ...toFacts(run),
+        id: run.id,
+        source: run.source,
+        planOnly: run.planOnly,
+        savePlan: run.savePlan,
+        isDestroy: run.isDestroy,
+        refreshOnly: run.refreshOnly,
+        commitSha: run.commitSha,
+        createdAt: run.createdAt
+    };
+}
+const NotAdoptedText = {
+    ended: 'it has ended',
+    speculative: 'it is a speculative plan, which can never be applied',
+    confirmed: 'someone already confirmed it',
+    destroy: 'it is a destroy run',
+    'refresh-only': 'it is a refresh-only run',
+    'saved-plan': 'it is a saved plan',
+    'other-commit': 'it plans another commit',
+    'commit-unknown': 'the API did not say which commit it plans',
+    'not-queued-by-hcp': 'a person or another tool queued it',
+    'another-first': 'an older run HCP Terraform queued goes first'
+};
+/**
+ * The run to follow instead of queueing one, or undefined (then the step queues its own). The
+ * candidate is read again before it is taken: a run confirmed or ended since the list was read is
+ * not adopted.
+ */
+async function adoptQueuedRun(step, signal) {
+    const ws = step.target;
+    const sha = step.settings.commitSha;
+    const candidates = [];
+    if (sha) {
+        candidates.push(...(await listWorkspaceRuns(step.client, ws.id, { commit: sha, statusGroup: 'non_final', withIngress: true }, signal)));
+    }
+    else {
+        log.info('GITHUB_SHA is not a commit SHA here, so only a run queued by a run trigger can be adopted.');
+    }
+    candidates.push(...(await listWorkspaceRuns(step.client, ws.id, { source: RunSources.RunTrigger, statusGroup: 'non_final', withIngress: true }, signal)));
+    const decision = decideAdoption(candidates.map(toCandidate), sha);
+    for (const { runId, why } of decision.passedOver) {
+        log.info(`Not adopting run ${runId}: ${NotAdoptedText[why]}. ${step.url(runId)}`);
+    }
+    if (!decision.adopt) {
+        log.info(`No open run on ${ws.organization}/${ws.name} that HCP Terraform queued for this commit or by a run trigger; queueing one.`);
+        return undefined;
+    }
+    const run = await getRun(step.client, decision.runId, signal);
+    const listed = candidates.find(c => c.id === run.id);
+    // The fresh read keeps what only the list says (source, commit); the statuses are the read's.
+    const again = listed
+        ? adoptable({ ...toCandidate(listed), ...toFacts(run), planOnly: run.planOnly, savePlan: run.savePlan }, sha)
+        : 'ended';
+    if (again !== 'commit' && again !== 'run-trigger') {
+        log.info(`Not adopting run ${run.id} after all: ${NotAdoptedText[again]} now; queueing one. ${step.url(run.id)}`);
+        return undefined;
+    }
+    step.adoptedRunId = run.id;
+    step.current = run;
+    step.noteRun(run.id);
+    const why = decision.why === 'commit' ? `HCP Terraform queued it for commit ${sha?.slice(0, 12)}` : 'a run trigger queued it';
+    log.notice(`Adopted run ${run.id} ('${run.status}'; ${why}) instead of queueing another: ${step.url(run.id)}`);
+    return run;
+}
+
+;// CONCATENATED MODULE: ./src/tfe/run-triggers.ts
+
+/**
+ * A workspace has at most 20 inbound sources (run-triggers.mdx), but nothing bounds how many
+ * workspaces one source fans out to; 10 pages of 100 is far past any estate we know of, and a
+ * hostile `next-page` that never ends stops here instead of looping.
+ */
+const MaxRunTriggerPages = 10;
+const PageSize = 100;
+const run_triggers_str = (value) => (typeof value === 'string' ? value : '');
+/** The run trigger in a resource, or undefined when the resource is not one (a hostile or broken list entry). */
+function toRunTrigger(resource) {
+    const r = record(resource);
+    if (typeof r.id !== 'string' || !r.id)
+        return undefined;
+    // relationId reads the JSON:API relationship shape; record() above made sure this is an object.
+    const res = { id: r.id, type: run_triggers_str(r.type), attributes: record(r.attributes), relationships: record(r.relationships) };
+    const workspace = relationId(res, 'workspace');
+    const sourceable = relationId(res, 'sourceable');
+    if (!workspace?.id || typeof workspace.id !== 'string' || !sourceable?.id || typeof sourceable.id !== 'string')
+        return undefined;
+    const a = res.attributes;
+    return {
+        id: r.id,
+        workspaceId: workspace.id,
+        workspaceName: run_triggers_str(a['workspace-name']) || workspace.id,
+        sourceableId: sourceable.id,
+        sourceableName: run_triggers_str(a['sourceable-name']) || sourceable.id,
+        createdAt: run_triggers_str(a['created-at']) || undefined
+    };
+}
+/** GET /workspaces/:id/run-triggers?filter[run-trigger][type]=…: the filter is required by the API. */
+async function listRunTriggers(client, workspaceId, direction, signal, maxPages = MaxRunTriggerPages) {
+    const items = [];
+    const seen = new Set();
+    let skipped = 0;
+    for (let page = 1; page <= maxPages; page++) {
+        const list = await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/run-triggers?filter%5Brun-trigger%5D%5Btype%5D=${direction}` +
+            `&page%5Bnumber%5D=${page}&page%5Bsize%5D=${PageSize}`, signal);
+        const data = Array.isArray(list.data) ? list.data : [];
+        for (const entry of data) {
+            const trigger = toRunTrigger(entry);
+            if (!trigger)
+                skipped++;
+            else if (!seen.has(trigger.id)) {
+                seen.add(trigger.id);
+                items.push(trigger);
+            }
+        }
+        const next = record(record(list.meta).pagination)['next-page'];
+        if (typeof next !== 'number' || next <= page)
+            return { items, complete: true, skipped };
+    }
+    return { items, complete: false, skipped };
+}
+/** POST /workspaces/:id/run-triggers: `workspaceId` (downstream) gets a run after each successful apply of `sourceableId`. */
+async function createRunTrigger(client, workspaceId, sourceableId, signal) {
+    const body = { data: { type: 'run-triggers', relationships: { sourceable: { data: { type: 'workspaces', id: sourceableId } } } } };
+    // Not re-sent after a lost answer: a re-send of a create that did land is refused (422, the pair
+    // exists), which would read as a failure. A caller that must know lists the inbound triggers.
+    const { body: doc } = await client.request('POST', `/api/v2/workspaces/${seg(workspaceId)}/run-triggers`, {
+        idempotent: false,
+        body,
+        signal
+    });
+    const trigger = toRunTrigger(doc.data);
+    if (!trigger)
+        throw new Error(`The run trigger created on workspace ${workspaceId} came back without its workspace or sourceable.`);
+    return trigger;
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/triggered.ts
+/**
+ * The runs an apply's run triggers queued downstream: found (the workspace's outbound triggers,
+ * then each downstream workspace's runs, linked as decideTriggeredLink says), reported, and with
+ * follow_triggered_runs followed to their end and to the depth asked. This file reads, asks and
+ * acts; the rules are decide-queued.ts's. It never stops a triggered run: the step did not queue it.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/** Finding the triggered runs is a report: within this bound, and a warning past it. */
+const FindBoundMs = 60_000;
+function appliedAt(run) {
+    return Date.parse(run.timestamps['applied-at'] ?? '') || Date.now();
+}
+/** The runs the apply of `upstream` made its outbound run triggers queue, one per downstream workspace. */
+async function findTriggeredRuns(step, upstream, depth, signal) {
+    const triggers = await listRunTriggers(step.client, upstream.workspaceId, 'outbound', signal);
+    if (!triggers.complete)
+        log.warning(`Workspace ${upstream.workspaceId} has more outbound run triggers than the step reads; only the first are looked at.`);
+    if (triggers.skipped)
+        log.warning(`${triggers.skipped} entries of the run trigger list of ${upstream.workspaceId} were not run triggers; left out.`);
+    const pending = new Map(triggers.items.map(t => [t.workspaceId, t]));
+    const found = [];
+    const org = step.target.organization;
+    const deadline = Date.now() + step.options.triggeredAppearMs;
+    let pause = step.options.triggeredPollMs;
+    for (;;) {
+        for (const [wsId, trigger] of [...pending]) {
+            let runs;
+            try {
+                runs = await listWorkspaceRuns(step.client, wsId, { source: RunSources.RunTrigger, pageSize: 20 }, signal);
+            }
+            catch (err) {
+                if (!(err instanceof ApiError) || err.status !== 404)
+                    throw err;
+                log.warning(`Workspace ${org}/${trigger.workspaceName} (${wsId}), downstream of a run trigger, could not be read (404): it was deleted, or the token cannot see it.`);
+                pending.delete(wsId);
+                continue;
+            }
+            const link = decideTriggeredLink(upstream, runs);
+            const run = link && runs.find(r => r.id === link.runId);
+            if (!run)
+                continue;
+            pending.delete(wsId);
+            const url = `${step.settings.baseUrl}/app/${encodeURIComponent(org)}/workspaces/${encodeURIComponent(trigger.workspaceName)}/runs/${run.id}`;
+            found.push({ workspace: `${org}/${trigger.workspaceName}`, workspaceId: wsId, runId: run.id, status: run.status, url, depth });
+        }
+        if (!pending.size || Date.now() >= deadline)
+            break;
+        await sleep(Math.min(pause, Math.max(0, deadline - Date.now())), signal);
+        pause *= 2;
+    }
+    for (const t of pending.values()) {
+        log.info(`No run queued by the run trigger on ${org}/${t.workspaceName} within ${formatDuration(step.options.triggeredAppearMs)} of run ${upstream.runId}'s apply.`);
+    }
+    return found;
+}
+function report(found, following) {
+    for (const t of found) {
+        log.info(`Run trigger queued run ${t.runId} on ${t.workspace} ('${t.status}'): ${t.url}`);
+    }
+    if (!following && found.length) {
+        log.notice(`${found.length} run(s) queued downstream by run triggers; a run trigger's run waits at 'planned' for a person unless its workspace auto-applies run trigger runs (set ${Inputs.FollowTriggeredRuns} to follow them): ${found.map(t => t.url).join(' ')}`);
+    }
+}
+/** Follows one triggered run to its end, confirming it when the step's own rules allow. */
+async function followOne(step, t, signal) {
+    const memory = { confirmSentAt: undefined, confirmRefusals: 0 };
+    const schedule = new PollSchedule(step.options.pollSchedule);
+    const told = new Set();
+    let failingSince;
+    for (;;) {
+        let run;
+        try {
+            run = await getRun(step.client, t.runId, signal);
+            failingSince = undefined;
+        }
+        catch (err) {
+            if (!isTransient(err))
+                throw err;
+            failingSince ??= Date.now();
+            if (Date.now() - failingSince >= step.options.readOutageLimitMs)
+                throw err;
+            await sleep(schedule.next('unreadable'), signal);
+            continue;
+        }
+        if (run.status !== t.status)
+            log.info(`Triggered run ${run.id} on ${t.workspace}: ${t.status} → ${run.status}`);
+        t.status = run.status;
+        const next = decideTriggeredNext(toFacts(run), step.settings, memory);
+        if (next.action === 'end')
+            return { next, run };
+        if (next.action === 'confirm') {
+            signal.throwIfAborted();
+            const comment = `Confirmed by GitHub Actions (a run trigger's run after the step's apply): ${await workflowDescription()}`;
+            signal.throwIfAborted();
+            if (await runAction(step.client, run.id, 'apply', comment, signal)) {
+                memory.confirmSentAt = run.status;
+                log.info(`Confirmed triggered run ${run.id} on ${t.workspace}.`);
+            }
+            else
+                memory.confirmRefusals++;
+        }
+        else if (next.action === 'ask' && !told.has(`${next.for}:${run.status}`)) {
+            told.add(`${next.for}:${run.status}`);
+            log.notice(`Triggered run ${run.id} on ${t.workspace} is waiting for a person (${next.for}, '${run.status}'): ${t.url}`);
+        }
+        else if (run.status === 'pending' && !told.has('pending')) {
+            // Never a silent wait: a pending run waits behind another run of its workspace (or a lock).
+            told.add('pending');
+            log.info(`Triggered run ${run.id} on ${t.workspace} is pending: it waits for the run ahead of it in its workspace's queue, or for a lock: ${t.url}`);
+        }
+        await sleep(schedule.next(run.status), signal);
+    }
+}
+/** Follows the found runs (concurrently: each is its workspace's), and the runs their applies trigger, to the depth asked. */
+async function followAll(step, first, signal) {
+    const maxDepth = step.settings.triggeredRunsDepth ?? 1;
+    let level = first;
+    let failed;
+    while (level.length) {
+        // One follower failing (an API error, the stop) stops the others too: none polls on alone.
+        const local = new AbortController();
+        const each = AbortSignal.any([signal, local.signal]);
+        const settled = await Promise.allSettled(level.map(async (t) => {
+            try {
+                return { t, ...(await followOne(step, t, each)) };
+            }
+            catch (err) {
+                local.abort(err);
+                throw err;
+            }
+        }));
+        const rejected = settled.find((s) => s.status === 'rejected');
+        // The step's own stop is what the caller reports, whichever follower saw it first.
+        if (rejected)
+            throw signal.aborted ? signal.reason : rejected.reason;
+        const ends = settled.flatMap(s => (s.status === 'fulfilled' ? [s.value] : []));
+        const next = [];
+        for (const { t, next: end, run } of ends) {
+            if (end.action === 'end' && !end.ok)
+                failed ??= t;
+            if (!decideFollowDeeper(t.depth, maxDepth, end))
+                continue;
+            // Finding them is the same report as at depth 1: its failure is a warning.
+            const from = { runId: run.id, workspaceId: t.workspaceId, appliedAt: appliedAt(run) };
+            const deeper = (await optional(OptionalPart.TriggeredRuns, s => findTriggeredRuns(step, from, t.depth + 1, s), {
+                boundMs: FindBoundMs,
+                signal
+            })) ?? [];
+            const fresh = deeper.filter(d => !step.triggered.some(x => x.runId === d.runId));
+            report(fresh, true);
+            step.triggered.push(...fresh);
+            next.push(...fresh);
+        }
+        level = next;
+    }
+    return failed;
+}
+/**
+ * After the step's run ended: for an apply that ended well, the runs its run triggers queued are
+ * found and reported (an optional part), and followed when asked (then their failure is the
+ * step's). Any other end is returned as it is.
+ */
+async function afterRunEnded(step, outcome, ended, run, stop) {
+    if (!outcome.success || ended.action !== 'succeed' || ended.end !== 'applied')
+        return outcome;
+    const following = step.settings.followTriggeredRuns === true;
+    const upstream = { runId: run.id, workspaceId: step.target.id, appliedAt: appliedAt(run) };
+    const found = await optional(OptionalPart.TriggeredRuns, s => findTriggeredRuns(step, upstream, 1, s), {
+        boundMs: FindBoundMs,
+        signal: stop
+    });
+    step.triggered.push(...(found ?? []));
+    report(step.triggered, following);
+    const done = (success, message) => ({
+        ...outcome,
+        success,
+        message,
+        triggeredRuns: step.triggered.map(t => ({ ...t }))
+    });
+    if (!following || !step.triggered.length)
+        return done(true, outcome.message);
+    try {
+        const failed = await followAll(step, [...step.triggered], stop);
+        if (failed) {
+            return done(false, `${outcome.message}; but run ${failed.runId}, queued on ${failed.workspace} by a run trigger, ended '${failed.status}': ${failed.url}`);
+        }
+        return done(true, `${outcome.message}; and the ${step.triggered.length} run(s) its run triggers queued ended well.`);
+    }
+    catch (err) {
+        const open = step.triggered.filter(t => !['applied', 'planned_and_finished'].includes(t.status));
+        const left = open.map(t => `${t.runId} ('${t.status}') ${t.url}`).join(', ');
+        const why = err instanceof AbortedError
+            ? err.reason === 'timeout'
+                ? `${Inputs.TimeoutMinutes} passed`
+                : 'the job was cancelled'
+            : errorMessage(err);
+        return done(false, `${outcome.message}; but following the runs its run triggers queued stopped (${why}); they were left as they are (the step did not queue them): ${left}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/tfe/policy-checks.ts
 
 async function listPolicyChecks(client, runId, signal) {
-    return await client.get(`/api/v2/runs/${seg(runId)}/policy-checks`, signal);
+    return await client.get(`/api/v2/runs/${documents_seg(runId)}/policy-checks`, signal);
 }
 
 ;// CONCATENATED MODULE: ./src/tfe/task-stages.ts
 
 async function listTaskStages(client, runId, signal) {
-    return await client.get(`/api/v2/runs/${seg(runId)}/task-stages?include=task_results`, signal);
+    return await client.get(`/api/v2/runs/${documents_seg(runId)}/task-stages?include=task_results`, signal);
+}
+
+;// CONCATENATED MODULE: ./src/tfe/policy-evaluations.ts
+
+/** The run's task stages with their task results and policy evaluations included. */
+async function listTaskStagesWithEvaluations(client, runId, signal) {
+    return await client.get(`/api/v2/runs/${documents_seg(runId)}/task-stages?include=task_results,policy_evaluations`, signal);
+}
+async function listPolicySetOutcomes(client, evaluationId, signal) {
+    return await client.get(`/api/v2/policy-evaluations/${documents_seg(evaluationId)}/policy-set-outcomes`, signal);
+}
+
+;// CONCATENATED MODULE: ./src/review/run-checks.ts
+
+
+
+/** Outcome lists read per run at most: one request each. */
+const MaxEvaluations = 10;
+const MaxText = 500;
+function run_checks_str(a, key, fallback = '') {
+    const v = a[key];
+    return typeof v === 'string' ? v.slice(0, MaxText) : fallback;
+}
+function num(a, key) {
+    const v = a[key];
+    return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+const UnfinishedPolicy = new Set(['pending', 'queued', 'running', 'unreachable']);
+function policyCheckRow(check) {
+    const a = check.attributes;
+    const r = record(a.result);
+    return {
+        status: run_checks_str(a, 'status', 'unknown'),
+        passed: num(r, 'passed'),
+        hardFailed: num(r, 'hard-failed'),
+        softFailed: num(r, 'soft-failed'),
+        advisoryFailed: num(r, 'advisory-failed')
+    };
+}
+/** The policies of one policy set outcome (policy-evaluations.mdx: `outcomes[]` with snake_case keys). */
+function policyRows(outcome) {
+    const a = outcome.attributes;
+    const set = run_checks_str(a, 'policy-set-name', 'policy set');
+    const overridable = a.overridable === true;
+    const list = Array.isArray(a.outcomes) ? a.outcomes : [];
+    return list
+        .map(o => record(o))
+        .map(o => {
+        const enforcement = run_checks_str(o, 'enforcement_level', 'unknown');
+        const result = run_checks_str(o, 'status', 'unknown');
+        const soft = enforcement === 'soft-mandatory' || (enforcement === 'mandatory' && overridable);
+        return { set, policy: run_checks_str(o, 'policy_name', 'policy'), enforcement, result, overridable: soft && result === 'failed' };
+    });
+}
+function taskRows(stages, included) {
+    const rows = [];
+    for (const stage of stages) {
+        const refs = stage.relationships?.['task-results']?.data;
+        for (const ref of Array.isArray(refs) ? refs : []) {
+            const result = included.find(i => i.type === 'task-results' && i.id === ref.id);
+            if (!result)
+                continue;
+            const ra = result.attributes;
+            const url = run_checks_str(ra, 'url');
+            rows.push({
+                name: run_checks_str(ra, 'task-name', 'task'),
+                stage: run_checks_str(stage.attributes, 'stage', 'stage'),
+                enforcement: run_checks_str(ra, 'workspace-task-enforcement-level'),
+                status: run_checks_str(ra, 'status', 'unknown'),
+                message: run_checks_str(ra, 'message'),
+                // Only a web link is a link; anything else is shown as text.
+                url: /^https?:\/\//i.test(url) ? url : ''
+            });
+        }
+    }
+    return rows;
+}
+/** The policies that failed softly (overridable), overridden since or not: what no_policy_soft_failure holds on. */
+function softFailures(checks) {
+    const names = [];
+    for (const c of checks.policyChecks)
+        if (c.softFailed > 0)
+            names.push(`${c.softFailed} in the policy check (${c.status})`);
+    for (const p of checks.policies)
+        if (p.overridable)
+            names.push(`${p.set}/${p.policy}`);
+    return names;
+}
+/** Reads the run's policy checks, policy evaluations (with their outcomes) and run task results. */
+async function readRunChecks(client, runId, signal) {
+    const checks = await listPolicyChecks(client, runId, signal);
+    const stages = await listTaskStagesWithEvaluations(client, runId, signal);
+    const included = stages.included ?? [];
+    const evaluations = included.filter(i => i.type === 'policy-evaluations').slice(0, MaxEvaluations);
+    const policies = [];
+    let unfinished = checks.data.some(c => UnfinishedPolicy.has(run_checks_str(c.attributes, 'status')));
+    for (const ev of evaluations) {
+        if (UnfinishedPolicy.has(run_checks_str(ev.attributes, 'status')))
+            unfinished = true;
+        const outcomes = await listPolicySetOutcomes(client, ev.id, signal);
+        for (const o of outcomes.data)
+            policies.push(...policyRows(o));
+    }
+    return {
+        policyChecks: checks.data.map(policyCheckRow),
+        policies,
+        tasks: taskRows(stages.data, included),
+        unfinished
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/lifecycle/checks.ts
@@ -35421,18 +37162,23 @@ async function listTaskStages(client, runId, signal) {
 
 
 
-function num(a, key) {
+
+
+function policyRowLine(p) {
+    return `Policy ${p.set}/${p.policy} (${p.enforcement}): ${p.result}${p.overridable ? ' (a person may override it)' : ''}`;
+}
+function checks_num(a, key) {
     return typeof a[key] === 'number' ? a[key] : 0;
 }
 function policyLine(check) {
     const a = check.attributes;
     const r = record(a.result);
     const failed = [
-        num(r, 'hard-failed') ? `${num(r, 'hard-failed')} hard-mandatory failed` : '',
-        num(r, 'soft-failed') ? `${num(r, 'soft-failed')} soft-mandatory failed` : '',
-        num(r, 'advisory-failed') ? `${num(r, 'advisory-failed')} advisory failed` : ''
+        checks_num(r, 'hard-failed') ? `${checks_num(r, 'hard-failed')} hard-mandatory failed` : '',
+        checks_num(r, 'soft-failed') ? `${checks_num(r, 'soft-failed')} soft-mandatory failed` : '',
+        checks_num(r, 'advisory-failed') ? `${checks_num(r, 'advisory-failed')} advisory failed` : ''
     ].filter(Boolean);
-    return `Policy check: ${String(a.status ?? 'unknown')} (${num(r, 'passed')} passed${failed.length ? `, ${failed.join(', ')}` : ''})`;
+    return `Policy check: ${String(a.status ?? 'unknown')} (${checks_num(r, 'passed')} passed${failed.length ? `, ${failed.join(', ')}` : ''})`;
 }
 function taskLines(stages, included) {
     const lines = [];
@@ -35461,6 +37207,19 @@ async function reportPolicyChecks(client, runId, signal) {
     }
     catch (err) {
         log.debug(`Policy checks of ${runId} not read: ${errorMessage(err)}`);
+    }
+    try {
+        const stages = await listTaskStagesWithEvaluations(client, runId, signal);
+        const evaluations = (stages.included ?? []).filter(i => i.type === 'policy-evaluations').slice(0, MaxEvaluations);
+        for (const ev of evaluations) {
+            const outcomes = await listPolicySetOutcomes(client, ev.id, signal);
+            for (const o of outcomes.data)
+                for (const p of policyRows(o))
+                    log.info(policyRowLine(p));
+        }
+    }
+    catch (err) {
+        log.debug(`Policy evaluations of ${runId} not read: ${errorMessage(err)}`);
     }
 }
 /** Logs the run's run task results, the stages not reported yet. */
@@ -35950,8 +37709,179 @@ class RunLogs {
     }
 }
 
+;// CONCATENATED MODULE: ./src/tfe/cost-estimates.ts
+
+/** The API writes money as decimal strings ("12.50"); anything else is no amount. */
+function amount(value) {
+    if (typeof value === 'number' && Number.isFinite(value))
+        return value;
+    if (typeof value !== 'string' || !/^-?\d{1,12}(\.\d+)?$/.test(value.trim()))
+        return undefined;
+    return Number(value);
+}
+function count(value) {
+    return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+function toCostEstimate(doc) {
+    const a = doc.data.attributes;
+    return {
+        id: doc.data.id,
+        status: typeof a.status === 'string' ? a.status : '',
+        errorMessage: typeof a['error-message'] === 'string' && a['error-message'] ? a['error-message'] : undefined,
+        priorMonthly: amount(a['prior-monthly-cost']),
+        proposedMonthly: amount(a['proposed-monthly-cost']),
+        deltaMonthly: amount(a['delta-monthly-cost']),
+        resources: count(a['resources-count']),
+        matched: count(a['matched-resources-count']),
+        unmatched: count(a['unmatched-resources-count'])
+    };
+}
+async function getCostEstimate(client, id, signal) {
+    return toCostEstimate(await client.get(`/api/v2/cost-estimates/${documents_seg(id)}`, signal));
+}
+/** Statuses after which the estimate will not change. */
+const CostEstimateFinal = new Set(['finished', 'errored', 'canceled', 'skipped_due_to_targeting']);
+
+;// CONCATENATED MODULE: ./src/lifecycle/guard.ts
+/**
+ * auto_confirm_if in the lifecycle: reads what the rules need about the run about to be confirmed
+ * (its JSON plan, cost estimate, policy results), asks the pure verdict (review/guard.ts), keeps
+ * it with the run and status it was made at, and says what held, where a user looks: the log and
+ * an annotation. Never confirms anything itself: decide.ts gets the verdict as a fact.
+ */
+
+
+
+
+
+
+
+
+const NotNeeded = { state: 'unknown', why: 'not needed' };
+/** How long a finished plan's JSON may stay "not ready" (204) before the rules count as unevaluable. */
+const PlanNotReadyLimitMs = 60_000;
+/**
+ * The verdict decide.ts looks at: the last one, for the run and status it was made at. One that
+ * waits for a result still coming counts only for the read of the run it was made on, so it is
+ * made again on the next read instead of waiting on a result that came meanwhile.
+ */
+function guardFact(step, poll) {
+    const g = step.guard;
+    if (!g || (g.verdict.result === 'pending' && g.poll !== poll))
+        return undefined;
+    return { runId: g.runId, status: g.status, result: g.verdict.result };
+}
+async function planFacts(step, run, signal) {
+    const read = await step.plans.read(run.plan?.id, signal);
+    const countedDestroys = run.plan?.destructions;
+    if (!read.plan && read.notReady && run.plan) {
+        if (step.planNotReady?.planId !== run.plan.id)
+            step.planNotReady = { planId: run.plan.id, since: Date.now() };
+        if (Date.now() - step.planNotReady.since < PlanNotReadyLimitMs)
+            return { state: 'pending', why: "the plan's JSON is not ready yet" };
+    }
+    if (read.plan) {
+        const changes = read.plan.resources.map(r => ({ address: r.address, actions: r.change.actions }));
+        return { state: 'known', value: { changes, source: SourceLabels[read.source], countedDestroys } };
+    }
+    // The structured plan log lists every change too, when the step read it to its end.
+    const logs = step.logs;
+    if (logs?.planComplete && logs.plan.digest.structured) {
+        const actions = (a) => (a === 'replace' ? ['delete', 'create'] : a === 'move' || a === 'import' ? ['no-op'] : [a]);
+        const changes = [...logs.plan.digest.changes].map(([address, action]) => ({ address, actions: actions(action) }));
+        return { state: 'known', value: { changes, source: 'the plan log', countedDestroys } };
+    }
+    const late = read.notReady ? `still not ready after ${PlanNotReadyLimitMs / 1000} s: ` : '';
+    return { state: 'unknown', why: `the plan's resource changes could not be read: ${late}${read.why}` };
+}
+async function costFacts(step, run, signal) {
+    if (!run.costEstimateId) {
+        return { state: 'unknown', why: 'the run has no cost estimate (cost estimation is off for the organization, or it did not run)' };
+    }
+    try {
+        const ce = await getCostEstimate(step.client, run.costEstimateId, signal);
+        if (!CostEstimateFinal.has(ce.status))
+            return { state: 'pending', why: `the cost estimate is ${ce.status || 'not finished'}` };
+        if (ce.status !== 'finished' || ce.deltaMonthly === undefined) {
+            return { state: 'unknown', why: `the cost estimate ${ce.id} is ${ce.status}${ce.errorMessage ? ` (${ce.errorMessage})` : ''}` };
+        }
+        return {
+            state: 'known',
+            value: { priorMonthly: ce.priorMonthly ?? NaN, proposedMonthly: ce.proposedMonthly ?? NaN, deltaMonthly: ce.deltaMonthly }
+        };
+    }
+    catch (err) {
+        if (signal.aborted)
+            throw err;
+        return { state: 'unknown', why: `the cost estimate could not be read (${errorMessage(err)})` };
+    }
+}
+async function policyFacts(step, run, signal) {
+    try {
+        const checks = await readRunChecks(step.client, run.id, signal);
+        if (checks.unfinished)
+            return { state: 'pending', why: 'a policy check has not finished' };
+        return { state: 'known', value: { softFailures: softFailures(checks) } };
+    }
+    catch (err) {
+        if (signal.aborted)
+            throw err;
+        return { state: 'unknown', why: `the policy results could not be read (${errorMessage(err)})` };
+    }
+}
+/** Reads what the rules need and evaluates them on this run at its current status. Throws only on a stop. */
+async function checkGuard(step, run, poll, signal) {
+    const rules = step.settings.guard?.rules ?? [];
+    const needs = factsNeeded(rules);
+    let verdict;
+    try {
+        const facts = {
+            plan: needs.plan ? await planFacts(step, run, signal) : NotNeeded,
+            cost: needs.cost ? await costFacts(step, run, signal) : NotNeeded,
+            policy: needs.policy ? await policyFacts(step, run, signal) : NotNeeded
+        };
+        verdict = evaluateGuard(rules, facts);
+    }
+    catch (err) {
+        if (signal.aborted)
+            throw err;
+        // A bug or an answer nobody expected: the rules could not be evaluated, so nothing is confirmed.
+        verdict = {
+            result: 'held',
+            outcomes: rules.map(r => ({ rule: ruleText(r), result: 'unevaluable', addresses: [], why: errorMessage(err) }))
+        };
+    }
+    const previous = step.guard;
+    step.guard = { runId: run.id, status: run.status, poll, verdict };
+    const same = previous?.runId === run.id && previous.status === run.status && previous.verdict.result === verdict.result;
+    if (!same)
+        say(step, run, verdict);
+    return verdict;
+}
+function say(step, run, verdict) {
+    const url = step.url(run.id);
+    if (verdict.result === 'passed') {
+        const cost = verdict.outcomes.find(o => o.costDelta !== undefined)?.costDelta;
+        log.info(`${Inputs.AutoConfirmIf}: every rule passed on run ${run.id} (${verdict.outcomes.map(o => o.rule).join(', ')}${cost !== undefined ? `; monthly cost delta ${money(cost)}` : ''}); confirming.`);
+        return;
+    }
+    if (verdict.result === 'pending') {
+        log.info(`${Inputs.AutoConfirmIf}: waiting for run ${run.id}'s ${verdict.outcomes
+            .filter(o => o.result === 'pending')
+            .map(o => o.why)
+            .join(', ')}.`);
+        return;
+    }
+    const then = step.settings.guard?.onHeld === 'fail'
+        ? `The step ends failed and leaves the plan unconfirmed (${Inputs.OnGuardHeld}: fail)`
+        : `Waiting for a person to confirm or discard it (${Inputs.OnGuardHeld}: wait)`;
+    log.warning(`${Inputs.AutoConfirmIf} held run ${run.id} back: ${heldLines(verdict).join('; ')}. ${then}: ${url}`);
+}
+
 ;// CONCATENATED MODULE: ./src/lifecycle/follow.ts
 /** Following a run: read → decide → act, until decide says it ended; the logs and checks on the way. */
+
+
 
 
 
@@ -36003,6 +37933,8 @@ async function followWith(step, first, schedule, memory, signal, logs) {
     let failingSince;
     let lastStatus = '';
     let run = first;
+    /** Reads of the run so far: a verdict still waiting for a result counts for the read it was made on. */
+    let polls = 0;
     for (;;) {
         step.current = run;
         if (run.status !== lastStatus) {
@@ -36023,7 +37955,12 @@ async function followWith(step, first, schedule, memory, signal, logs) {
         }
         const polled = run;
         optionalSync(OptionalPart.Logs, () => logs.observe(polled));
-        const decision = decide(toFacts(run), step.settings, memory);
+        let decision = decide(toFacts(run), step.settings, memory, guardFact(step, polls));
+        if (decision.action === 'check-guard') {
+            // Evaluated on this very run at this status, before any confirm; decide again with the verdict.
+            await checkGuard(step, run, polls, signal);
+            decision = decide(toFacts(run), step.settings, memory, guardFact(step, polls));
+        }
         switch (decision.action) {
             case 'succeed':
             case 'fail':
@@ -36041,9 +37978,13 @@ async function followWith(step, first, schedule, memory, signal, logs) {
                 await follow_confirm(step, run, memory, signal);
                 schedule.reset();
                 break;
+            case 'check-guard':
+            // Not reached: the verdict above is for this run and status. Waiting is the safe reading.
+            // falls through
             case 'wait-for-person':
             case 'wait':
-                tell(step, decision, run, told);
+                if (decision.action !== 'check-guard')
+                    tell(step, decision, run, told);
                 if (decision.action === 'wait' && decision.for === 'queue') {
                     const report = decidePendingReport(Date.now(), pending);
                     if (report.report) {
@@ -36055,6 +37996,7 @@ async function followWith(step, first, schedule, memory, signal, logs) {
         await sleep(schedule.next(run.status), signal);
         try {
             run = await getRun(step.client, run.id, signal);
+            polls++;
             failingSince = undefined;
         }
         catch (err) {
@@ -36098,6 +38040,9 @@ function tell(step, decision, run, told) {
                 ? `Run ${run.id} is waiting for a person to confirm it (${Inputs.ManualConfirm} is true): ${url}`
                 : `Run ${run.id} is waiting at '${run.status}' for someone allowed to confirm it (this token may not): ${url}`);
         }
+        else if (decision.for === 'guard') {
+            log.notice(`Run ${run.id} is waiting for a person to confirm it: ${Inputs.AutoConfirmIf} held it back (${heldLines(step.guard?.verdict ?? { result: 'held', outcomes: [] }).join('; ')}). Confirm or discard it at ${url}`);
+        }
         else if (decision.for === 'policy-override') {
             log.notice(`Run ${run.id}: a soft-mandatory policy failed. Someone allowed to override policies must override it (or discard the run) at ${url}; waiting.`);
         }
@@ -36132,12 +38077,71 @@ async function describeQueue(step, run, checkWorkspace, waitedMs, signal) {
     return `${head}: waiting for HCP Terraform to start it (the organization's concurrent run limit may be reached).`;
 }
 
+;// CONCATENATED MODULE: ./src/review/review.ts
+/**
+ * What reviewers read about a run besides its status: the plan itself (for the diff), its cost
+ * estimate, its policies and run tasks, and the names of the outputs it changes. Read once the
+ * run ended (one bounded read each, the JSON plan shared with the guard); every part is optional:
+ * one that cannot be read says why and the rest is shown all the same.
+ */
+
+
+
+
+/** Whether the run went through a policy or run task stage (its status-timestamps say so). */
+function hadChecks(run) {
+    return Object.keys(run.timestamps).some(k => /^(policy-|(pre|post)-(plan|apply)-)/.test(k));
+}
+async function readReview(client, plans, run, signal) {
+    const plan = await plans.read(run.plan?.id, signal);
+    let cost;
+    if (run.costEstimateId) {
+        try {
+            cost = await getCostEstimate(client, run.costEstimateId, signal);
+        }
+        catch (err) {
+            if (signal?.aborted)
+                throw err;
+            cost = { why: `the cost estimate could not be read (${errorMessage(err)})` };
+        }
+    }
+    let checks;
+    if (hadChecks(run)) {
+        try {
+            checks = await readRunChecks(client, run.id, signal);
+        }
+        catch (err) {
+            if (signal?.aborted)
+                throw err;
+            checks = { why: `the policy and run task results could not be read (${errorMessage(err)})` };
+        }
+    }
+    return { plan, cost, checks, outputsChanged: plan.plan ? changedOutputs(plan.plan) : undefined };
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/review-read.ts
+/** The review of a run that ended (review/review.ts), as an optional part: its failure is one warning, never the step's end. */
+
+
+
+
+async function describeReview(step, run, signal) {
+    return await optional(OptionalPart.ChangeReport, s => readReview(step.client, step.plans, run, s), {
+        boundMs: PlanJsonTimeoutMs + ReportBoundMs,
+        signal
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/lifecycle/run-lifecycle.ts
 /**
  * The run lifecycle: resolves the workspace, uploads the checkout, then for each attempt queues
  * (queue.ts), follows (follow.ts) and reports the end (ends.ts), or stops (stop.ts). Decisions are
  * decide.ts's; what the step knows of its runs is step.ts's.
  */
+
+
+
+
 
 
 
@@ -36160,6 +38164,8 @@ async function describeQueue(step, run, checkWorkspace, waitedMs, signal) {
 async function execute(step, stop, cancel = stop) {
     try {
         step.workspace = await resolveWorkspace(step, stop);
+        if (step.settings.variablesFromOutputs?.length)
+            step.upstreamVariables = await readUpstreamVariables(step, stop);
         if (step.settings.directory) {
             step.configurationVersion = await uploadConfiguration(step.client, step.workspace, step.settings, stop, step.options.pollSchedule);
         }
@@ -36173,14 +38179,20 @@ async function execute(step, stop, cancel = stop) {
         let ended;
         try {
             const attemptRun = async () => {
-                const queued = step.settings.runId ? { run: await adoptRun(step, step.settings.runId, stop) } : await queueRun(step, attempt, stop);
+                // adopt_queued_run: the first attempt follows a run HCP Terraform queued, when there is one.
+                const adopted = attempt === 1 && step.settings.adoptQueuedRun ? await adoptQueuedRun(step, stop) : undefined;
+                const queued = adopted
+                    ? { run: adopted }
+                    : step.settings.runId
+                        ? { run: await adoptRun(step, step.settings.runId, stop) }
+                        : await queueRun(step, attempt, stop);
                 if (!('run' in queued))
                     return 'no-configuration';
                 const run = queued.run;
                 step.attempts = attempt;
                 if (!step.settings.waitForRun)
                     return 'queued';
-                step.state.following(run.id, step.url(run.id));
+                step.state.following(run.id, step.url(run.id), step.originOf(run.id) === 'adopted');
                 return await follow(step, run, attempt, stop);
             };
             // Groups do not nest: with logs shown, each stage's log is a group of its own.
@@ -36194,6 +38206,9 @@ async function execute(step, stop, cancel = stop) {
         }
         catch (err) {
             return await stopFollowing(step, stopCause(err), cancel);
+        }
+        if (ended === 'queued' && step.current && step.originOf(step.current.id) === 'adopted') {
+            return step.outcome(true, `Adopted run ${step.current.id} ('${step.current.status}') and did not wait for it (${Inputs.WaitForRun} is false); it goes on as HCP Terraform queued it: ${step.url(step.current.id)}`);
         }
         if (ended === 'queued') {
             return step.outcome(true, `Queued run ${step.current?.id} (${describeOperation(step)}) and did not wait for it (${Inputs.WaitForRun} is false): ${step.url(step.current?.id ?? '')}`);
@@ -36209,10 +38224,12 @@ async function execute(step, stop, cancel = stop) {
         step.state.release();
         if (ended.action !== 'retry')
             step.changes = await describeChanges(step, run, stop);
+        if (ended.action !== 'retry')
+            step.review = await describeReview(step, run, stop);
         if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan)
             step.newerRun = await latestApplied(step, cancel);
         if (ended.action === 'succeed')
-            return await succeed(step, ended, run, cancel);
+            return await afterRunEnded(step, await succeed(step, ended, run, cancel), ended, run, stop);
         if (ended.action === 'fail')
             return step.outcome(false, `${failText(step, ended, run)}${retryText(step, ended)}`);
         log.warning(`${failText(step, ended, run)} Queueing run ${attempt + 1} of ${step.totalRuns} in ${formatSeconds(ended.delayMs)}.`);
@@ -36306,6 +38323,19 @@ function writeOutputs(outcome) {
     setOutput(Outputs.ResourceDestructions, String(counts?.destructions ?? 0));
     setOutput(Outputs.WorkspaceOutputs, JSON.stringify(outcome.outputs ?? {}));
     setOutput(Outputs.ConfigurationVersionId, outcome.configurationVersionId ?? '');
+    setOutput(Outputs.Adopted, String(outcome.adopted === true));
+    setOutput(Outputs.TriggeredRuns, JSON.stringify((outcome.triggeredRuns ?? []).map(t => ({ workspace: t.workspace, run_id: t.runId, status: t.status, url: t.url, depth: t.depth }))));
+    // Names only, never values; from the JSON plan, else from the plan log's output messages.
+    setOutput(Outputs.OutputsChanged, JSON.stringify(outputsChanged(outcome)));
+    // held (the plan is left unconfirmed for a person or a later run_id step), passed, or empty.
+    setOutput(Outputs.GuardVerdict, outcome.guard?.result === 'pending' ? '' : (outcome.guard?.result ?? ''));
+}
+/** The names of the workspace outputs the plan changes, never their values. */
+function outputsChanged(outcome) {
+    const fromPlan = outcome.review?.outputsChanged;
+    if (fromPlan)
+        return fromPlan;
+    return (outcome.changes?.outputs ?? []).map(o => o.name);
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -36466,6 +38496,584 @@ function renderChanges(report, maxChars) {
     return [...parts, ...tail].join('\n');
 }
 
+;// CONCATENATED MODULE: ./src/report/triggered.ts
+
+/** The section, or '' when the step adopted nothing and no run trigger queued anything. */
+function renderQueuedByHcp(outcome) {
+    const parts = [];
+    if (outcome.adopted && outcome.run) {
+        parts.push(`<p>Adopted run <code>${htmlText(outcome.run.id)}</code>, queued by HCP Terraform, instead of queueing another.</p>`);
+    }
+    const triggered = outcome.triggeredRuns ?? [];
+    if (triggered.length) {
+        const rows = triggered
+            .map(t => `<tr><td>${htmlText(t.workspace)}</td><td><a href="${escapeHtml(t.url)}">${htmlText(t.runId)}</a></td><td><code>${htmlText(t.status)}</code></td><td>${t.depth}</td></tr>`)
+            .join('');
+        parts.push(`<h4>Runs queued by run triggers</h4><table><tr><th>workspace</th><th>run</th><th>status</th><th>depth</th></tr>${rows}</table>`);
+    }
+    return parts.join('');
+}
+
+;// CONCATENATED MODULE: ./src/report/plan-diff/values.ts
+const MaxDepth = 12;
+const MaxElements = 200;
+const MaxLinesPerResource = 400;
+const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const absent = (v) => v === null || v === undefined;
+function child(m, key) {
+    const at = (mask) => mask === true ? true : Array.isArray(mask) && typeof key === 'number' ? mask[key] : isObj(mask) ? mask[String(key)] : undefined;
+    return {
+        unknown: at(m.unknown),
+        beforeSensitive: at(m.beforeSensitive),
+        afterSensitive: at(m.afterSensitive),
+        replacePaths: m.replacePaths.filter(p => p.length > 0 && p[0] === key).map(p => p.slice(1))
+    };
+}
+const forces = (m) => m.replacePaths.some(p => p.length === 0);
+function equal(a, b) {
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+/** A primitive as HCL would show it; collections are rendered by lines, never here. */
+function literal(v) {
+    if (v === null || v === undefined)
+        return 'null';
+    if (typeof v === 'string')
+        return JSON.stringify(v);
+    if (typeof v === 'number' || typeof v === 'boolean')
+        return String(v);
+    // A collection where a primitive was expected: its JSON, on one line.
+    return JSON.stringify(v);
+}
+class Lines {
+    out = [];
+    cut = false;
+    push(line) {
+        if (this.out.length >= MaxLinesPerResource) {
+            this.cut = true;
+            return;
+        }
+        this.out.push(line);
+    }
+}
+function symbolOf(before, after, m) {
+    const unknown = m.unknown === true;
+    if (absent(before) && (!absent(after) || unknown))
+        return '+';
+    if (!absent(before) && absent(after) && !unknown)
+        return '-';
+    if (!unknown && equal(before, after) && equal(m.beforeSensitive, m.afterSensitive))
+        return ' ';
+    return '~';
+}
+function values_hidden(n, what) {
+    return `# (${n} unchanged ${what}${n === 1 ? '' : 's'} hidden)`;
+}
+const pad = (s, width) => s + ' '.repeat(Math.max(0, width - s.length));
+/** The one-line value of an attribute after its `=`, or undefined when it needs lines of its own. */
+function inline(sym, before, after, m) {
+    const bs = m.beforeSensitive === true;
+    const as = m.afterSensitive === true;
+    const unknown = m.unknown === true;
+    const show = (v, sensitive) => sensitive ? '(sensitive value)' : typeof v === 'object' && v !== null ? undefined : literal(v);
+    if (sym === '+')
+        return unknown ? '(known after apply)' : show(after, as);
+    if (sym === '-')
+        return show(before, bs) === undefined ? undefined : `${show(before, bs)} -> null`;
+    if (sym === ' ')
+        return show(after, as);
+    const b = show(before, bs);
+    const a = unknown ? '(known after apply)' : show(after, as);
+    if (bs || as)
+        return '(sensitive value)';
+    if (b === undefined || a === undefined)
+        return unknown && b !== undefined ? `${b} -> (known after apply)` : undefined;
+    return `${b} -> ${a}`;
+}
+/** Renders a value that needs lines (a map, an object, a list) after `prefix = `. */
+function collection(lines, indent, sym, head, before, after, m, depth, comma = '') {
+    const isList = Array.isArray(before) || Array.isArray(after);
+    const [open, close] = isList ? ['[', ']'] : ['{', '}'];
+    lines.push(`${indent}${sym} ${head ? `${head} = ` : ''}${open}${forces(m) ? ' # forces replacement' : ''}`);
+    const inner = `${indent}    `;
+    if (depth >= MaxDepth) {
+        lines.push(`${inner}# (nested too deep to show)`);
+    }
+    else if (isList) {
+        const b = Array.isArray(before) ? before : [];
+        const a = Array.isArray(after) ? after : [];
+        const allPrimitive = [...b, ...a].every(v => typeof v !== 'object' || v === null);
+        const masked = (mask) => mask === true || (Array.isArray(mask) && mask.some(x => x !== false));
+        if (allPrimitive && sym === '~' && !masked(m.beforeSensitive) && !masked(m.afterSensitive) && !masked(m.unknown)) {
+            // Lists of primitives read best as what went and what came (the CLI's diff of a list).
+            const bs = b.map(v => JSON.stringify(v));
+            const as = a.map(v => JSON.stringify(v));
+            let unchanged = 0;
+            let shown = 0;
+            for (const [i, v] of b.entries()) {
+                if (as.includes(bs[i]))
+                    unchanged++;
+                else if (shown++ < MaxElements)
+                    lines.push(`${inner}- ${literal(v)},`);
+            }
+            for (const [i, v] of a.entries())
+                if (!bs.includes(as[i]) && shown++ < MaxElements)
+                    lines.push(`${inner}+ ${literal(v)},`);
+            if (shown > MaxElements)
+                lines.push(`${inner}# (${shown - MaxElements} more elements not shown)`);
+            if (unchanged)
+                lines.push(`${inner}${values_hidden(unchanged, 'element')}`);
+        }
+        else {
+            const n = Math.max(b.length, a.length);
+            for (let i = 0; i < Math.min(n, MaxElements); i++)
+                values_element(lines, inner, '', b[i], a[i], child(m, i), depth + 1, ',');
+            if (n > MaxElements)
+                lines.push(`${inner}# (${n - MaxElements} more elements not shown)`);
+        }
+    }
+    else {
+        const b = isObj(before) ? before : {};
+        const a = isObj(after) ? after : {};
+        const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort();
+        const width = Math.max(0, ...keys.map(k => JSON.stringify(k).length));
+        let unchanged = 0;
+        for (const [i, k] of keys.entries()) {
+            if (i >= MaxElements) {
+                lines.push(`${inner}# (${keys.length - MaxElements} more elements not shown)`);
+                break;
+            }
+            const cm = child(m, k);
+            if (sym === '~' && symbolOf(b[k], a[k], cm) === ' ') {
+                unchanged++;
+                continue;
+            }
+            values_element(lines, inner, pad(JSON.stringify(k), width), b[k], a[k], cm, depth + 1, '');
+        }
+        if (unchanged)
+            lines.push(`${inner}${values_hidden(unchanged, 'element')}`);
+    }
+    lines.push(`${indent}  ${close}${comma}`);
+}
+function values_element(lines, indent, head, before, after, m, depth, comma) {
+    const sym = symbolOf(before, after, m);
+    const value = inline(sym, before, after, m);
+    const eq = head ? `${head} = ` : '';
+    if (value !== undefined) {
+        lines.push(`${indent}${sym} ${eq}${value}${comma}${forces(m) ? ' # forces replacement' : ''}`);
+        return;
+    }
+    if (!head) {
+        // An object or list inside a list: its own braces.
+        collection(lines, indent, sym, '', before, after, m, depth, comma);
+        return;
+    }
+    collection(lines, indent, sym, head, before, after, m, depth);
+}
+/** Whether a key holds nested blocks: the schema says so, else a list of objects (or one object without one). */
+function blockNesting(key, before, after, schema) {
+    if (schema)
+        return schema.blockTypes[key]?.nesting;
+    const v = Array.isArray(after) && after.length ? after : before;
+    return Array.isArray(v) && v.length > 0 && v.every(isObj) ? 'list' : undefined;
+}
+/**
+ * The body of a resource or nested block: its attributes (aligned, unchanged ones counted) then
+ * its nested blocks. `mode` is the resource's: a create shows every attribute as `+`.
+ */
+function objectBody(lines, indent, before, after, m, schema, depth) {
+    const b = isObj(before) ? before : {};
+    const a = isObj(after) ? after : {};
+    // Attributes known only after apply are in the unknown mask alone.
+    const unknownKeys = isObj(m.unknown) ? Object.keys(m.unknown).filter(k => m.unknown[k] === true) : [];
+    const keys = [...new Set([...Object.keys(b), ...Object.keys(a), ...unknownKeys])].sort();
+    const blocks = keys.filter(k => blockNesting(k, b[k], a[k], schema) !== undefined);
+    const attrs = keys.filter(k => !blocks.includes(k));
+    let unchangedAttrs = 0;
+    const shown = [];
+    for (const k of attrs) {
+        const cm = child(m, k);
+        if (schema?.attributes[k]?.sensitive) {
+            cm.beforeSensitive = true;
+            cm.afterSensitive = true;
+        }
+        if (absent(b[k]) && absent(a[k]) && cm.unknown !== true)
+            continue;
+        // The CLI keeps `id` in view: it names the object being changed.
+        if (symbolOf(b[k], a[k], cm) === ' ' && k !== 'id') {
+            unchangedAttrs++;
+            continue;
+        }
+        shown.push({ k, cm });
+    }
+    // Aligned as the CLI aligns them: on the longest name shown.
+    const width = Math.max(0, ...shown.map(s => s.k.length));
+    for (const { k, cm } of shown)
+        values_element(lines, indent, pad(k, width), b[k], a[k], cm, depth + 1, '');
+    if (unchangedAttrs)
+        lines.push(`${indent}  ${values_hidden(unchangedAttrs, 'attribute')}`);
+    if (depth >= MaxDepth)
+        return;
+    let unchangedBlocks = 0;
+    for (const k of blocks) {
+        const cm = child(m, k);
+        const nested = schema?.blockTypes[k]?.block;
+        const bl = Array.isArray(b[k]) ? b[k] : absent(b[k]) ? [] : [b[k]];
+        const al = Array.isArray(a[k]) ? a[k] : absent(a[k]) ? [] : [a[k]];
+        const n = Math.max(bl.length, al.length);
+        for (let i = 0; i < Math.min(n, MaxElements); i++) {
+            const em = Array.isArray(b[k]) || Array.isArray(a[k]) ? child(cm, i) : cm;
+            const sym = symbolOf(bl[i], al[i], em);
+            if (sym === ' ') {
+                unchangedBlocks++;
+                continue;
+            }
+            lines.push('');
+            lines.push(`${indent}${sym} ${k} {${forces(em) ? ' # forces replacement' : ''}`);
+            objectBody(lines, `${indent}    `, bl[i], al[i], em, nested, depth + 1);
+            lines.push(`${indent}  }`);
+        }
+        if (n > MaxElements)
+            lines.push(`${indent}  # (${n - MaxElements} more blocks not shown)`);
+    }
+    if (unchangedBlocks) {
+        lines.push('');
+        lines.push(`${indent}  ${values_hidden(unchangedBlocks, 'block')}`);
+    }
+}
+/** One output's line(s): `+ name = value`, masked when sensitive, unknown when not known yet. */
+function outputLines(lines, name, width, before, after, m) {
+    values_element(lines, '  ', pad(name, width), before, after, m, 0, '');
+}
+
+;// CONCATENATED MODULE: ./src/report/plan-diff/resource.ts
+
+
+const DiffGroups = ['delete', 'replace', 'forget', 'update', 'move', 'import', 'create', 'read'];
+function groupOf(r) {
+    const word = actionWord(r.change.actions);
+    switch (word) {
+        case 'delete':
+        case 'update':
+        case 'create':
+        case 'read':
+        case 'forget':
+        case 'replace':
+            return word;
+        case 'replace-forget':
+            return 'replace';
+        case 'no-op':
+            if (r.previousAddress && r.previousAddress !== r.address)
+                return 'move';
+            if (r.change.importing)
+                return 'import';
+            return undefined;
+        default:
+            return undefined;
+    }
+}
+const ReplaceReasons = {
+    replace_because_tainted: 'is tainted, so must be replaced',
+    replace_by_request: 'will be replaced, as requested',
+    replace_by_triggers: 'will be replaced due to changes in replace_triggered_by'
+};
+const DeleteReasons = {
+    delete_because_no_resource_config: r => `(because ${r.type}.${r.name} is not in configuration)`,
+    delete_because_no_module: () => '(because its module is not in configuration)',
+    delete_because_wrong_repetition: () => '(because the resource uses count or for_each differently)',
+    delete_because_count_index: () => '(because its index is out of range for count)',
+    delete_because_each_key: () => '(because its key is not in the for_each map)',
+    delete_because_no_move_target: r => `(because ${r.previousAddress ?? 'it'} was moved to ${r.address}, which is not in configuration)`
+};
+/** The `# …` lines above a resource's block. */
+function headline(r, group) {
+    const addr = r.deposed ? `${r.address} (deposed object ${r.deposed})` : r.address;
+    const lines = [];
+    const moved = Boolean(r.previousAddress && r.previousAddress !== r.address);
+    switch (group) {
+        case 'create':
+            lines.push(`# ${addr} will be created`);
+            break;
+        case 'read':
+            lines.push(`# ${addr} will be read during apply`);
+            break;
+        case 'update':
+            lines.push(`# ${addr} will be updated in-place`);
+            break;
+        case 'replace':
+            if (r.change.actions.includes('forget'))
+                lines.push(`# ${addr} must be replaced, but the existing object will not be destroyed`);
+            else
+                lines.push(`# ${addr} ${ReplaceReasons[r.actionReason ?? ''] ?? 'must be replaced'}`);
+            break;
+        case 'forget':
+            lines.push(`# ${addr} will no longer be managed by Terraform, but will not be destroyed`);
+            break;
+        case 'delete': {
+            lines.push(`# ${addr} will be destroyed`);
+            const why = DeleteReasons[r.actionReason ?? ''];
+            if (why)
+                lines.push(`# ${why(r)}`);
+            break;
+        }
+        case 'move':
+            lines.push(`# ${r.previousAddress ?? ''} has moved to ${addr}`);
+            break;
+        case 'import':
+            lines.push(`# ${addr} will be imported`);
+            break;
+    }
+    if (moved && group !== 'move')
+        lines.push(`# (moved from ${r.previousAddress ?? ''})`);
+    if (r.change.importing && group !== 'import') {
+        lines.push(r.change.importing.id ? `# (imported from ${JSON.stringify(r.change.importing.id)})` : '# (will be imported first)');
+    }
+    return lines.map(l => `  ${l}`);
+}
+const Symbols = {
+    create: '  +',
+    delete: '  -',
+    update: '  ~',
+    replace: '-/+',
+    forget: '  .',
+    read: ' <=',
+    move: '   ',
+    import: '   '
+};
+/** The resource's whole text: headline, block, attribute diff. `truncated` when a cap cut it. */
+function renderResource(r, plan) {
+    const group = groupOf(r);
+    if (!group)
+        return undefined;
+    const lines = new Lines();
+    for (const l of headline(r, group))
+        lines.push(l);
+    const symbol = r.change.actions[0] === 'create' && group === 'replace' ? '+/-' : Symbols[group];
+    lines.push(`${symbol} ${r.mode === 'data' ? 'data' : 'resource'} ${JSON.stringify(r.type)} ${JSON.stringify(r.name)} {`);
+    const c = r.change;
+    const masks = {
+        unknown: c.afterUnknown,
+        beforeSensitive: c.beforeSensitive,
+        afterSensitive: c.afterSensitive,
+        replacePaths: c.replacePaths
+    };
+    const before = group === 'create' || group === 'read' ? null : c.before;
+    const after = group === 'delete' || group === 'forget' ? null : c.after;
+    objectBody(lines, '      ', before, after, masks, plan.schema(r.providerName, r.mode, r.type), 0);
+    lines.push('    }');
+    if (lines.cut)
+        lines.out.push('    # (cut: this resource has more lines than the summary shows)');
+    return { group, text: lines.out.join('\n'), truncated: lines.cut };
+}
+
+;// CONCATENATED MODULE: ./src/report/plan-diff/section.ts
+
+
+
+
+const GroupTitles = {
+    delete: '🔴 Destroy',
+    replace: '🟠 Replace',
+    forget: '⚫ Forget',
+    update: '🟡 Update in-place',
+    move: '⚪ Move',
+    import: '🟣 Import',
+    create: '🟢 Create',
+    read: '🔵 Read'
+};
+/** A fence no line of `text` can close: longer than its longest run of backticks (and tildes are not used). */
+function fence(text) {
+    let longest = 0;
+    for (const m of text.matchAll(/`+/g))
+        longest = Math.max(longest, m[0].length);
+    return '`'.repeat(Math.max(3, longest + 1));
+}
+/** The `+`/`-` of a line at its start, where GitHub's diff highlighting looks for it. */
+function highlight(text) {
+    return text
+        .split('\n')
+        .map(l => l.replace(/^(\s+)([+-])(?=\s)/, (_, space, sym) => `${sym}${space}`))
+        .join('\n');
+}
+function codeBlock(text) {
+    const f = fence(text);
+    return `${f}diff\n${highlight(text)}\n${f}`;
+}
+function summaryLine(r, group) {
+    const verbs = {
+        delete: 'will be destroyed',
+        replace: 'must be replaced',
+        forget: 'will be forgotten, not destroyed',
+        update: 'will be updated in-place',
+        move: `has moved from ${r.previousAddress ?? ''}`,
+        import: 'will be imported',
+        create: 'will be created',
+        read: 'will be read during apply'
+    };
+    return `<code>${htmlText(r.address)}</code> ${htmlText(verbs[group])}`;
+}
+/** The output changes as the CLI's "Changes to Outputs:" block; sensitive ones masked. */
+function outputsText(plan) {
+    const changed = plan.outputs.filter(o => actionWord(o.change.actions) !== 'no-op');
+    if (!changed.length)
+        return undefined;
+    const lines = new Lines();
+    const width = Math.max(...changed.map(o => o.name.length));
+    for (const o of changed) {
+        const c = o.change;
+        const gone = actionWord(c.actions) === 'delete';
+        outputLines(lines, o.name, width, actionWord(c.actions) === 'create' ? null : c.before, gone ? null : c.after, {
+            unknown: c.afterUnknown,
+            beforeSensitive: c.beforeSensitive,
+            afterSensitive: c.afterSensitive,
+            replacePaths: []
+        });
+    }
+    return lines.out.join('\n');
+}
+function renderPlanDiff(plan, options) {
+    const size = options.measure === 'bytes' ? (t) => Buffer.byteLength(t) : (t) => t.length;
+    const changes = plan.resources
+        .map(r => ({ r, group: groupOf(r) }))
+        .filter((x) => x.group !== undefined)
+        .sort((a, b) => DiffGroups.indexOf(a.group) - DiffGroups.indexOf(b.group) || (a.r.address < b.r.address ? -1 : 1));
+    const head = `<h4>Attribute-level changes (${changes.length})</h4>\n<p>From ${htmlText(options.source)}, as <code>terraform plan</code> prints it.</p>`;
+    const outputs = outputsText(plan);
+    const outputsHtml = outputs ? `\n<h4>Changes to outputs</h4>\n\n${codeBlock(outputs)}\n` : '';
+    // The cut-off line's room is kept from the start: it must always fit.
+    const cutRoom = 200 + (options.runUrl?.length ?? 0);
+    let budget = options.maxChars - size(head) - cutRoom;
+    const parts = [head];
+    let shown = 0;
+    let group;
+    for (const { r, group: g } of changes) {
+        if (budget <= 0)
+            break;
+        const rendered = renderResource(r, plan);
+        if (!rendered)
+            continue;
+        const title = g !== group ? `<p><b>${GroupTitles[g]}</b> (${changes.filter(c => c.group === g).length})</p>\n` : '';
+        const html = `${title}<details><summary>${summaryLine(r, g)}</summary>\n\n${codeBlock(rendered.text)}\n\n</details>`;
+        const cost = size(html) + 1;
+        if (cost > budget)
+            break;
+        parts.push(html);
+        budget -= cost;
+        group = g;
+        shown++;
+    }
+    if (outputsHtml && size(outputsHtml) <= budget)
+        parts.push(outputsHtml);
+    const more = changes.length - shown;
+    if (more > 0) {
+        const link = options.runUrl ? `: <a href="${escapeHtml(options.runUrl)}">see the run</a>` : '';
+        parts.push(`<p>… ${more} more resource${more === 1 ? '' : 's'} not shown${link}.</p>`);
+    }
+    return { html: parts.join('\n'), shown, total: changes.length };
+}
+
+;// CONCATENATED MODULE: ./src/report/review-section.ts
+
+
+
+
+/** Addresses listed per broken rule; the rest is a count. */
+const AddressesShown = 50;
+const RowsShown = 100;
+function verdictHtml(outcome) {
+    const v = outcome.guard;
+    if (!v)
+        return '';
+    const head = v.result === 'passed'
+        ? '✅ <b>auto_confirm_if passed</b>: the step confirmed the plan.'
+        : v.result === 'pending'
+            ? '⏳ <b>auto_confirm_if</b> was waiting for the run’s results.'
+            : '🛑 <b>auto_confirm_if held the plan back</b>: the step did not confirm it.';
+    const rows = v.outcomes.map(o => {
+        const icon = o.result === 'passed' ? '✅' : o.result === 'pending' ? '⏳' : '🛑';
+        const shown = o.addresses.slice(0, AddressesShown).map(a => `<code>${htmlText(a.length > 300 ? `${a.slice(0, 300)}…` : a)}</code>`);
+        const more = o.addresses.length - shown.length;
+        const what = [
+            o.result === 'unevaluable' ? `could not be evaluated: ${htmlText(o.why.slice(0, 1_000))}` : htmlText(o.why.slice(0, 1_000)),
+            o.costDelta !== undefined ? `monthly delta ${htmlText(money(o.costDelta))}` : '',
+            shown.length ? `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}` : ''
+        ]
+            .filter(Boolean)
+            .join('; ');
+        return `<tr><td>${icon} <code>${htmlText(o.rule)}</code></td><td>${what || 'passed'}</td></tr>`;
+    });
+    return `<p>${head}</p><table><tr><th>rule</th><th>verdict</th></tr>${rows.join('')}</table>`;
+}
+function costHtml(outcome) {
+    const cost = outcome.review?.cost;
+    if (!cost)
+        return '';
+    if ('why' in cost)
+        return `<p><sub>Cost estimate: ${htmlText(cost.why)}.</sub></p>`;
+    if (cost.status !== 'finished')
+        return `<p><sub>Cost estimate ${htmlText(cost.id)}: ${htmlText(cost.status)}.</sub></p>`;
+    const n = (v) => (v === undefined ? 'n/a' : htmlText(money(v)));
+    const delta = cost.deltaMonthly;
+    const sign = delta !== undefined && delta > 0 ? '+' : '';
+    return `<h4>Cost estimate</h4><table><tr><th>prior / month</th><th>proposed / month</th><th>delta / month</th><th>resources matched</th></tr><tr><td>${n(cost.priorMonthly)}</td><td>${n(cost.proposedMonthly)}</td><td><b>${sign}${n(delta)}</b></td><td>${cost.matched ?? 'n/a'} of ${cost.resources ?? 'n/a'}</td></tr></table>`;
+}
+function checksHtml(outcome) {
+    const checks = outcome.review?.checks;
+    if (!checks)
+        return '';
+    if ('why' in checks)
+        return `<p><sub>${htmlText(checks.why)}.</sub></p>`;
+    const parts = [];
+    const policyRows = [
+        ...checks.policyChecks.map(c => `<tr><td>Sentinel policy check</td><td>hard-mandatory: ${c.hardFailed} failed; soft-mandatory: ${c.softFailed} failed; advisory: ${c.advisoryFailed} failed</td><td><code>${htmlText(c.status)}</code> (${c.passed} passed)</td></tr>`),
+        ...checks.policies
+            .slice(0, RowsShown)
+            .map(p => `<tr><td>${htmlText(p.set)} / <code>${htmlText(p.policy)}</code></td><td>${htmlText(p.enforcement)}</td><td>${p.result === 'passed' ? '✅' : '❌'} ${htmlText(p.result)}</td></tr>`)
+    ];
+    if (policyRows.length) {
+        parts.push(`<h4>Policies</h4><table><tr><th>policy</th><th>enforcement level</th><th>result</th></tr>${policyRows.join('')}</table>`);
+    }
+    if (checks.tasks.length) {
+        const rows = checks.tasks.slice(0, RowsShown).map(t => {
+            const name = t.url ? `<a href="${escapeHtml(t.url)}">${htmlText(t.name)}</a>` : htmlText(t.name);
+            return `<tr><td>${name}</td><td>${htmlText(t.stage)}${t.enforcement ? `, ${htmlText(t.enforcement)}` : ''}</td><td>${htmlText(t.status)}</td><td>${htmlText(t.message)}</td></tr>`;
+        });
+        parts.push(`<h4>Run tasks</h4><table><tr><th>task</th><th>stage</th><th>result</th><th>message</th></tr>${rows.join('')}</table>`);
+    }
+    return parts.join('\n');
+}
+/**
+ * The review's parts that go before the change table, in order of what matters most (the verdict,
+ * the cost, the policies and run tasks); a part that does not fit in `maxChars` is replaced by one
+ * line saying so, so no part is ever cut in the middle of its HTML.
+ */
+function reviewHead(outcome, maxChars = Infinity) {
+    const parts = [];
+    let room = maxChars;
+    for (const [name, html] of [
+        ['the auto_confirm_if verdict', verdictHtml(outcome)],
+        ['the cost estimate', costHtml(outcome)],
+        ['the policies and run tasks', checksHtml(outcome)]
+    ]) {
+        if (!html)
+            continue;
+        const part = html.length + 1 <= room ? html : `<p><sub>${htmlText(name)} did not fit here; see the job summary or the run.</sub></p>`;
+        if (part.length + 1 > room)
+            break;
+        parts.push(part);
+        room -= part.length + 1;
+    }
+    return parts.join('\n');
+}
+/** The attribute-level diff, or one line saying why there is none (the table above stays). */
+function diffHtml(outcome, maxChars, measure) {
+    const read = outcome.review?.plan;
+    if (!read)
+        return '';
+    if (!read.plan)
+        return `<p><sub>No attribute-level diff: ${htmlText(read.why)}.</sub></p>`;
+    return renderPlanDiff(read.plan, { maxChars, runUrl: outcome.runUrl, source: SourceLabels[read.source], measure }).html;
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 /**
  * The job summary: what a reviewer of the workflow run wants to see without opening HCP
@@ -36477,8 +39085,11 @@ function renderChanges(report, maxChars) {
 
 
 
-/** A step summary is capped at 1 MiB; the change table gets most of it, the rest stays ours. */
-const SummaryChangeBudget = 900_000;
+
+
+/** A step summary is capped at 1 MiB: the change table gets this much, the diff what is left of the total. */
+const SummaryChangeBudget = 400_000;
+const SummaryTotalBytes = 1_000_000;
 function summary_link(text, url) {
     return url ? `<a href="${escapeHtml(url)}">${htmlText(text)}</a>` : htmlText(text);
 }
@@ -36502,11 +39113,18 @@ async function writeSummary(settings, outcome) {
         ['Duration', formatDuration(outcome.durationMs)]
     ];
     const origin = workflowRunUrl();
+    const head = reviewHead(outcome);
+    const table = outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : '';
+    const queued = renderQueuedByHcp(outcome);
+    const used = Buffer.byteLength(head) + Buffer.byteLength(table) + Buffer.byteLength(queued) + Buffer.byteLength(outcome.message) + 8_000;
     await summary
         .addHeading(`${icon} Terraform ${htmlText(settings.operation)}: ${htmlText(wsName)}`, 3)
         .addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))
         .addRaw(`<p>${htmlText(outcome.message)}</p>`, true)
-        .addRaw(outcome.changes ? renderChanges(outcome.changes, SummaryChangeBudget) : '', true)
+        .addRaw(head, true)
+        .addRaw(table, true)
+        .addRaw(diffHtml(outcome, SummaryTotalBytes - used, 'bytes'), true)
+        .addRaw(queued, true)
         .addRaw(origin ? `<p><sub>${summary_link('workflow run', origin)}</sub></p>` : '', true)
         .write();
 }
@@ -36519,8 +39137,11 @@ async function writeSummary(settings, outcome) {
 
 
 
+
 /** GitHub refuses comments over 65,536 characters; the table gets what the rest leaves. */
 const MaxCommentChars = 65_536;
+/** The verdict, the cost and the policies take at most this much of a comment. */
+const ReviewHeadChars = 16_000;
 const PullRequestEvents = new Set(['pull_request', 'pull_request_target']);
 function commentMarker(workspace, operation) {
     // Escaped so that no name can close the HTML comment early.
@@ -36538,9 +39159,13 @@ function commentBody(settings, outcome, workspace) {
         outcome.success ? '' : `<p>${htmlText(outcome.message)}</p>`
     ].join('\n');
     const foot = origin ? `\n<p><sub>Updated by <a href="${escapeHtml(origin)}">this workflow run</a>.</sub></p>` : '';
-    const room = MaxCommentChars - head.length - foot.length - 200;
-    const table = outcome.changes ? renderChanges(outcome.changes, room) : '';
-    return `${head}\n${table}${foot}`;
+    // The verdict, cost and policies first; then the table (destroys first) in at most half of what
+    // is left; the diff gets the rest and cuts itself with a line linking the run.
+    const review = reviewHead(outcome, ReviewHeadChars);
+    const room = MaxCommentChars - head.length - foot.length - review.length - 200;
+    const table = outcome.changes ? renderChanges(outcome.changes, outcome.review?.plan.plan ? Math.floor(room / 2) : room) : '';
+    const diff = diffHtml(outcome, room - table.length, 'chars');
+    return `${head}\n${review}\n${table}\n${diff}${foot}`;
 }
 /** The whole commenting (who am I, list, update or create) gets this long: a comment never holds the step. */
 const CommentDeadlineMs = 30_000;
@@ -36722,7 +39347,9 @@ async function cleanup() {
         }
         const runLink = (id) => id === left.runId && left.runUrl ? left.runUrl : left.workspaceUrl ? `${left.workspaceUrl}/runs/${id}` : id;
         for (const runId of runIds) {
-            const result = await stopRun(client, runId, settings, reason, why, budget);
+            // Only the run the main step followed can be an adopted one; a run found by its marker is the step's own.
+            const origin = left.adopted && runId === left.runId ? 'adopted' : 'queued';
+            const result = await stopRun(client, runId, settings, reason, why, budget, undefined, origin);
             log.warning(`Run ${runId} was left in progress because ${why}; it was '${result.before?.status ?? 'unknown'}': ${result.text} ${runLink(runId)}`);
         }
     }
