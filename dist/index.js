@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8150);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1664);
 /** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
@@ -28382,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8150:
+/***/ 1664:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31881,7 +31881,7 @@ const MaxRules = 50;
 const MaxPatterns = 200;
 const MaxPatternLength = 512;
 function isKind(word) {
-    return GuardRuleKinds.includes(word);
+    return GuardRuleKinds.some(kind => kind === word);
 }
 /** A rule as the user would write it again (the log, the annotation, the summary). */
 function ruleText(rule) {
@@ -32023,7 +32023,7 @@ function parseGuardInputs(operation, manualConfirm) {
         rules = parseGuardRules(getInput(Inputs.AutoConfirmIf));
     }
     catch (err) {
-        throw new InputError(Inputs.AutoConfirmIf, err.message);
+        throw new InputError(Inputs.AutoConfirmIf, errorMessage(err));
     }
     const raw = getInput(Inputs.OnGuardHeld).trim();
     if (raw !== '' && raw !== 'wait' && raw !== 'fail') {
@@ -32940,10 +32940,6 @@ function trusted(json) {
 }
 
 ;// CONCATENATED MODULE: ./src/lifecycle/decide-guard.ts
-/**
- * Whether auto_confirm_if lets the step confirm this run now. A verdict on another run, or made at
- * another status (a cost estimate or policy check may have come since), is no verdict.
- */
 function decideGuard(run, onHeld, guard) {
     if (!guard || guard.status !== run.status || (run.id !== undefined && guard.runId !== run.id))
         return { action: 'check-guard' };
@@ -32953,150 +32949,6 @@ function decideGuard(run, onHeld, guard) {
     if (guard.result === 'pending')
         return { action: 'wait', for: 'stage' };
     return onHeld === 'fail' ? { action: 'fail', reason: 'guard-held' } : { action: 'wait-for-person', for: 'guard' };
-}
-
-;// CONCATENATED MODULE: ./src/lifecycle/decide-queued.ts
-/**
- * Pure decisions about runs HCP Terraform queued by itself (a VCS push, a run trigger): whether to
- * adopt one instead of queueing another, which runs an apply triggered, what to do next about a
- * triggered run, how deep to follow, and how to stop a run the step did not queue. No I/O, no
- * clock, no logging; decide.ts re-exports them and the table test holds their rows.
- */
-
-
-/** Run sources as the API names them (go-tfe RunSource; tfe-run-trigger is observed, not documented). */
-const RunSources = { Vcs: 'tfe-configuration-version', RunTrigger: 'tfe-run-trigger' };
-/** Why a run may not be adopted, or why it may (adoption only happens for operation apply). */
-function adoptable(run, commitSha) {
-    if (TerminalStatuses.has(run.status))
-        return 'ended';
-    // A speculative plan can never be applied; following it would report a success that applied nothing.
-    if (run.planOnly)
-        return 'speculative';
-    // Someone already confirmed it: they own its apply, and the step must not claim it.
-    if (isConfirmed(run))
-        return 'confirmed';
-    if (run.isDestroy)
-        return 'destroy';
-    if (run.refreshOnly)
-        return 'refresh-only';
-    if (run.savePlan)
-        return 'saved-plan';
-    const mine = commitSha?.toLowerCase();
-    const theirs = run.commitSha?.toLowerCase();
-    if (run.source === RunSources.Vcs) {
-        // search[commit] found it; only its own ingress attributes prove the commit is the same one.
-        if (!theirs)
-            return 'commit-unknown';
-        return theirs === mine ? 'commit' : 'other-commit';
-    }
-    if (run.source === RunSources.RunTrigger) {
-        // A triggered run on a VCS workspace plans that workspace's commit: it must be this one too.
-        if (theirs && theirs !== mine)
-            return 'other-commit';
-        return 'run-trigger';
-    }
-    // tfe-api, tfe-ui, the CLI: a person's or another tool's run, never the step's to take.
-    return 'not-queued-by-hcp';
-}
-/**
- * Which of the workspace's open runs to follow instead of queueing one: a run queued for this
- * commit first, then one a run trigger queued; the oldest of them, since it runs first.
- */
-function decideAdoption(candidates, commitSha) {
-    const passedOver = [];
-    const takers = [];
-    const seen = new Set();
-    for (const run of candidates) {
-        if (seen.has(run.id))
-            continue;
-        seen.add(run.id);
-        const why = adoptable(run, commitSha);
-        if (why === 'commit' || why === 'run-trigger')
-            takers.push({ run, why });
-        else
-            passedOver.push({ runId: run.id, why });
-    }
-    const time = (run) => Date.parse(run.createdAt ?? '') || Number.MAX_SAFE_INTEGER;
-    takers.sort((a, b) => (a.why === b.why ? time(a.run) - time(b.run) : a.why === 'commit' ? -1 : 1));
-    const first = takers[0];
-    if (!first)
-        return { adopt: false, passedOver };
-    for (const other of takers.slice(1))
-        passedOver.push({ runId: other.run.id, why: 'another-first' });
-    return { adopt: true, runId: first.run.id, why: first.why, passedOver };
-}
-/** A run's own ID in a message (IDs are run- and 16 alphanumerics). */
-const RunIdInText = /\brun-[A-Za-z0-9]{16}\b/g;
-/** A clock may lag the other by this much: a run created "before" the apply ended by less is still after it. */
-const TriggerClockSkewMs = 5_000;
-/**
- * Which of a downstream workspace's runs the upstream apply triggered. The run document carries
- * no relationship to the run whose apply fired the trigger (go-tfe's Run decodes `source` and
- * `trigger-reason`, nothing naming an upstream run), so the most exact link the API offers is:
- * the workspace is downstream of one of this workspace's outbound run triggers (the caller lists
- * only those), the run's source is `tfe-run-trigger`, and it was created at or after the upstream
- * run's `applied-at`. When the run's message names a run ID, that ID must be the upstream run's
- * (a fan-in from another upstream names its own); a message naming this run is the closest link
- * and wins over time. A single apply fires a trigger once, so at most one run per workspace.
- */
-function decideTriggeredLink(upstream, runs) {
-    const after = runs.filter(r => {
-        if (r.source !== RunSources.RunTrigger)
-            return false;
-        const created = Date.parse(r.createdAt ?? '');
-        return Number.isFinite(created) && created >= upstream.appliedAt - TriggerClockSkewMs;
-    });
-    const ids = (message) => message.match(RunIdInText) ?? [];
-    const named = after.filter(r => ids(r.message).includes(upstream.runId));
-    const oldest = (list) => [...list].sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? ''))[0];
-    const byName = oldest(named);
-    if (byName)
-        return { runId: byName.id, link: 'named' };
-    const byTime = oldest(after.filter(r => ids(r.message).length === 0));
-    return byTime ? { runId: byTime.id, link: 'time' } : undefined;
-}
-/**
- * The step's own rules for its run, applied to a triggered one: decide() says, with no retries
- * left (a failed triggered run fails the step; it does not queue another). manual_confirm true
- * means a person confirms, as for the step's run; a run that applied or had nothing to apply ended well.
- */
-function decideTriggeredNext(run, settings, memory) {
-    const d = decide(run, { ...settings, operation: 'apply', savePlan: false, runId: undefined }, { ...memory, retriesLeft: 0, attempt: 1 });
-    switch (d.action) {
-        case 'succeed':
-            return { action: 'end', ok: true, why: d.end === 'applied' ? 'applied' : 'no-changes' };
-        case 'fail':
-        case 'retry':
-            return { action: 'end', ok: false, why: 'failed' };
-        case 'give-up':
-            return { action: 'end', ok: false, why: 'confirm-refused' };
-        case 'confirm':
-            return { action: 'confirm' };
-        case 'wait-for-person':
-            return { action: 'ask', for: d.for };
-        default:
-            return { action: 'wait' };
-    }
-}
-/** Whether to look for the runs a followed triggered run's apply triggered in turn (depth 1 is the step's own apply's). */
-function decideFollowDeeper(depth, maxDepth, ended) {
-    return ended.action === 'end' && ended.ok && ended.why === 'applied' && depth < maxDepth;
-}
-/**
- * How to stop a run the step did not queue. An adopted run is stopped (as decideStop says) only
- * when the job was cancelled and cancel_on_abort is true: the user stopped the workflow that took
- * it over. A timeout, a give-up or a triggered run never stops it: it was HCP Terraform's before
- * the step came, and goes on as it would have without the step.
- */
-function decideStopNotQueued(run, settings, reason, origin) {
-    if (origin === 'queued')
-        return decideStop(run, settings, reason);
-    if (TerminalStatuses.has(run.status))
-        return { action: 'stop', how: 'none', why: 'ended' };
-    if (origin === 'adopted' && reason === 'cancelled' && settings.cancelOnAbort)
-        return decideStop(run, settings, reason);
-    return { action: 'stop', how: 'leave', why: 'not-queued' };
 }
 
 ;// CONCATENATED MODULE: ./src/lifecycle/decide.ts
@@ -33276,8 +33128,6 @@ function toFacts(run) {
         applyStatus: run.apply?.status
     };
 }
-// Runs HCP Terraform queued by itself (adoption, triggered runs): their decisions, in a sibling module.
-
 
 ;// CONCATENATED MODULE: ./src/action/post-state.ts
 /**
@@ -33424,7 +33274,7 @@ async function getConfigurationVersion(client, id, signal) {
     return toConfigurationVersion(await client.get(`/api/v2/configuration-versions/${documents_seg(id)}`, signal));
 }
 
-;// CONCATENATED MODULE: ./src/common/poll-schedule.ts
+;// CONCATENATED MODULE: ./src/tfe/poll-schedule.ts
 /**
  * When to read the run next: quick after a change, sparse while a stage is far from its expected
  * end, dense around it, and slowing to a cap when nothing is known.
@@ -34734,7 +34584,7 @@ class HclValueError extends Error {
 function hclString(text) {
     let out = '"';
     for (let i = 0; i < text.length; i++) {
-        const c = text[i];
+        const c = text[i] ?? '';
         const code = c.charCodeAt(0);
         if (c === '"')
             out += '\\"';
@@ -34831,9 +34681,12 @@ function sourceName(s) {
 }
 async function upstreamWorkspace(step, s, signal) {
     try {
-        return s.workspaceId
-            ? await getWorkspaceById(step.client, s.workspaceId, signal)
-            : await getWorkspaceByName(step.client, s.organization, s.workspace, signal); // parseOutputSources gives a named source its organization
+        if (s.workspaceId)
+            return await getWorkspaceById(step.client, s.workspaceId, signal);
+        // parseOutputSources gives a named source its organization.
+        if (s.organization && s.workspace)
+            return await getWorkspaceByName(step.client, s.organization, s.workspace, signal);
+        throw new Error(`internal: output source '${s.variable}' names no workspace`);
     }
     catch (err) {
         if (err instanceof ApiError && err.status === 404) {
@@ -34892,7 +34745,10 @@ async function readUpstreamVariables(step, signal) {
         throw failed.reason;
     const variables = [];
     for (const s of sources) {
-        const { ws, outputs } = await read.get(sourceName(s)); // set above for every source
+        const pending = read.get(sourceName(s));
+        if (!pending)
+            throw new Error(`internal: the outputs of '${sourceName(s)}' were not read`);
+        const { ws, outputs } = await pending;
         variables.push(variableOf(ws, s, outputs));
         log.info(`Run variable ${s.variable} ← output ${s.output} of ${ws.organization}/${ws.name} (its current state).`);
     }
@@ -35037,8 +34893,6 @@ function destroys(change) {
     return change.actions.includes('delete');
 }
 function unknownOutcome(rule, fact) {
-    if (fact.state === 'known')
-        return undefined;
     return { rule, result: fact.state === 'pending' ? 'pending' : 'unevaluable', addresses: [], why: fact.why };
 }
 /** The destroys of the plan, or why they cannot be trusted (the list misses some the run counts). */
@@ -35057,9 +34911,8 @@ function evaluateRule(rule, facts) {
         case 'no_destroy':
         case 'max_destroy':
         case 'never_destroy': {
-            const missing = unknownOutcome(text, facts.plan);
-            if (missing || facts.plan.state !== 'known')
-                return missing;
+            if (facts.plan.state !== 'known')
+                return unknownOutcome(text, facts.plan);
             const found = destroysOf(facts.plan.value);
             if ('why' in found)
                 return { rule: text, result: 'unevaluable', addresses: [], why: found.why };
@@ -35084,9 +34937,8 @@ function evaluateRule(rule, facts) {
                 : { rule: text, result: 'passed', addresses: [], why: '' };
         }
         case 'max_cost_increase': {
-            const missing = unknownOutcome(text, facts.cost);
-            if (missing || facts.cost.state !== 'known')
-                return missing;
+            if (facts.cost.state !== 'known')
+                return unknownOutcome(text, facts.cost);
             const delta = facts.cost.value.deltaMonthly;
             if (!Number.isFinite(delta))
                 return { rule: text, result: 'unevaluable', addresses: [], why: 'the cost estimate has no monthly delta' };
@@ -35101,9 +34953,8 @@ function evaluateRule(rule, facts) {
                 : { rule: text, result: 'passed', addresses: [], costDelta: delta, why: '' };
         }
         case 'no_policy_soft_failure': {
-            const missing = unknownOutcome(text, facts.policy);
-            if (missing || facts.policy.state !== 'known')
-                return missing;
+            if (facts.policy.state !== 'known')
+                return unknownOutcome(text, facts.policy);
             const failed = facts.policy.value.softFailures;
             return failed.length
                 ? { rule: text, result: 'held', addresses: [], why: `soft-mandatory policies failed: ${failed.join(', ')}` }
@@ -35534,8 +35385,153 @@ function workflowRunUrl() {
     return `${serverUrl}/${repo}/actions/runs/${runId}`;
 }
 
+;// CONCATENATED MODULE: ./src/lifecycle/decide-queued.ts
+/**
+ * Pure decisions about runs HCP Terraform queued by itself (a VCS push, a run trigger): whether to
+ * adopt one instead of queueing another, which runs an apply triggered, what to do next about a
+ * triggered run, how deep to follow, and how to stop a run the step did not queue. No I/O, no
+ * clock, no logging; decide.ts re-exports them and the table test holds their rows.
+ */
+
+
+/** Run sources as the API names them (go-tfe RunSource; tfe-run-trigger is observed, not documented). */
+const RunSources = { Vcs: 'tfe-configuration-version', RunTrigger: 'tfe-run-trigger' };
+/** Why a run may not be adopted, or why it may (adoption only happens for operation apply). */
+function adoptable(run, commitSha) {
+    if (TerminalStatuses.has(run.status))
+        return 'ended';
+    // A speculative plan can never be applied; following it would report a success that applied nothing.
+    if (run.planOnly)
+        return 'speculative';
+    // Someone already confirmed it: they own its apply, and the step must not claim it.
+    if (isConfirmed(run))
+        return 'confirmed';
+    if (run.isDestroy)
+        return 'destroy';
+    if (run.refreshOnly)
+        return 'refresh-only';
+    if (run.savePlan)
+        return 'saved-plan';
+    const mine = commitSha?.toLowerCase();
+    const theirs = run.commitSha?.toLowerCase();
+    if (run.source === RunSources.Vcs) {
+        // search[commit] found it; only its own ingress attributes prove the commit is the same one.
+        if (!theirs)
+            return 'commit-unknown';
+        return theirs === mine ? 'commit' : 'other-commit';
+    }
+    if (run.source === RunSources.RunTrigger) {
+        // A triggered run on a VCS workspace plans that workspace's commit: it must be this one too.
+        if (theirs && theirs !== mine)
+            return 'other-commit';
+        return 'run-trigger';
+    }
+    // tfe-api, tfe-ui, the CLI: a person's or another tool's run, never the step's to take.
+    return 'not-queued-by-hcp';
+}
+/**
+ * Which of the workspace's open runs to follow instead of queueing one: a run queued for this
+ * commit first, then one a run trigger queued; the oldest of them, since it runs first.
+ */
+function decideAdoption(candidates, commitSha) {
+    const passedOver = [];
+    const takers = [];
+    const seen = new Set();
+    for (const run of candidates) {
+        if (seen.has(run.id))
+            continue;
+        seen.add(run.id);
+        const why = adoptable(run, commitSha);
+        if (why === 'commit' || why === 'run-trigger')
+            takers.push({ run, why });
+        else
+            passedOver.push({ runId: run.id, why });
+    }
+    const time = (run) => Date.parse(run.createdAt ?? '') || Number.MAX_SAFE_INTEGER;
+    takers.sort((a, b) => (a.why === b.why ? time(a.run) - time(b.run) : a.why === 'commit' ? -1 : 1));
+    const first = takers[0];
+    if (!first)
+        return { adopt: false, passedOver };
+    for (const other of takers.slice(1))
+        passedOver.push({ runId: other.run.id, why: 'another-first' });
+    return { adopt: true, runId: first.run.id, why: first.why, passedOver };
+}
+/** A run's own ID in a message (IDs are run- and 16 alphanumerics). */
+const RunIdInText = /\brun-[A-Za-z0-9]{16}\b/g;
+/** A clock may lag the other by this much: a run created "before" the apply ended by less is still after it. */
+const TriggerClockSkewMs = 5_000;
+/**
+ * Which of a downstream workspace's runs the upstream apply triggered. The run document carries
+ * no relationship to the run whose apply fired the trigger (go-tfe's Run decodes `source` and
+ * `trigger-reason`, nothing naming an upstream run), so the most exact link the API offers is:
+ * the workspace is downstream of one of this workspace's outbound run triggers (the caller lists
+ * only those), the run's source is `tfe-run-trigger`, and it was created at or after the upstream
+ * run's `applied-at`. When the run's message names a run ID, that ID must be the upstream run's
+ * (a fan-in from another upstream names its own); a message naming this run is the closest link
+ * and wins over time. A single apply fires a trigger once, so at most one run per workspace.
+ */
+function decideTriggeredLink(upstream, runs) {
+    const after = runs.filter(r => {
+        if (r.source !== RunSources.RunTrigger)
+            return false;
+        const created = Date.parse(r.createdAt ?? '');
+        return Number.isFinite(created) && created >= upstream.appliedAt - TriggerClockSkewMs;
+    });
+    const ids = (message) => message.match(RunIdInText) ?? [];
+    const named = after.filter(r => ids(r.message).includes(upstream.runId));
+    const oldest = (list) => [...list].sort((a, b) => Date.parse(a.createdAt ?? '') - Date.parse(b.createdAt ?? ''))[0];
+    const byName = oldest(named);
+    if (byName)
+        return { runId: byName.id, link: 'named' };
+    const byTime = oldest(after.filter(r => ids(r.message).length === 0));
+    return byTime ? { runId: byTime.id, link: 'time' } : undefined;
+}
+/**
+ * The step's own rules for its run, applied to a triggered one: decide() says, with no retries
+ * left (a failed triggered run fails the step; it does not queue another). manual_confirm true
+ * means a person confirms, as for the step's run; a run that applied or had nothing to apply ended well.
+ */
+function decideTriggeredNext(run, settings, memory) {
+    const d = decide(run, { ...settings, operation: 'apply', savePlan: false, runId: undefined }, { ...memory, retriesLeft: 0, attempt: 1 });
+    switch (d.action) {
+        case 'succeed':
+            return { action: 'end', ok: true, why: d.end === 'applied' ? 'applied' : 'no-changes' };
+        case 'fail':
+        case 'retry':
+            return { action: 'end', ok: false, why: 'failed' };
+        case 'give-up':
+            return { action: 'end', ok: false, why: 'confirm-refused' };
+        case 'confirm':
+            return { action: 'confirm' };
+        case 'wait-for-person':
+            return { action: 'ask', for: d.for };
+        default:
+            return { action: 'wait' };
+    }
+}
+/** Whether to look for the runs a followed triggered run's apply triggered in turn (depth 1 is the step's own apply's). */
+function decideFollowDeeper(depth, maxDepth, ended) {
+    return ended.action === 'end' && ended.ok && ended.why === 'applied' && depth < maxDepth;
+}
+/**
+ * How to stop a run the step did not queue. An adopted run is stopped (as decideStop says) only
+ * when the job was cancelled and cancel_on_abort is true: the user stopped the workflow that took
+ * it over. A timeout, a give-up or a triggered run never stops it: it was HCP Terraform's before
+ * the step came, and goes on as it would have without the step.
+ */
+function decideStopNotQueued(run, settings, reason, origin) {
+    if (origin === 'queued')
+        return decideStop(run, settings, reason);
+    if (TerminalStatuses.has(run.status))
+        return { action: 'stop', how: 'none', why: 'ended' };
+    if (origin === 'adopted' && reason === 'cancelled' && settings.cancelOnAbort)
+        return decideStop(run, settings, reason);
+    return { action: 'stop', how: 'leave', why: 'not-queued' };
+}
+
 ;// CONCATENATED MODULE: ./src/lifecycle/stop-run.ts
 /** Stopping one run the step will not follow to its end: discard, cancel or leave it, as decideStop says. */
+
 
 
 
@@ -35863,6 +35859,7 @@ async function readJsonOutput(client, planId, signal) {
         return "the plan's JSON output was not ready";
     if (answer.status === 403)
         return "the token may not read the plan's JSON output (it needs workspace admin access)";
+    // fromJsonPlan reads every member defensively (JsonPlan's members are `unknown` or checked where read).
     return answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : answer.body;
 }
 /** The 307's target is another origin with a short-lived signed URL: fetched without the token. */
@@ -35873,6 +35870,7 @@ async function fetchElsewhere(url, signal) {
     const plan = JSON.parse(answer.body.toString('utf8'));
     if (typeof plan !== 'object' || plan === null || Array.isArray(plan))
         throw new Error('its download is not a JSON plan');
+    // An object, checked above; fromJsonPlan reads its members defensively.
     return plan;
 }
 
@@ -35975,9 +35973,10 @@ function resetOptionalWarnings() {
  */
 
 
+
 function parsePlan(body) {
     const plan = JSON.parse(body.toString('utf8'));
-    if (typeof plan !== 'object' || plan === null || Array.isArray(plan))
+    if (!isRecord(plan))
         throw new Error('the answer is not a JSON plan');
     return plan;
 }
@@ -36016,8 +36015,9 @@ async function readRedactedPlan(baseUrl, token, planId, bounds) {
  * the documented shape is skipped, never thrown on; values are kept as they are (the renderer
  * masks what the plan marks sensitive), addresses and actions are checked to be strings.
  */
+
 function obj(v) {
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined;
+    return isRecord(v) ? v : undefined;
 }
 function plan_json_text(v) {
     return typeof v === 'string' ? v : undefined;
@@ -36101,7 +36101,7 @@ function actionWord(actions) {
         return 'replace';
     if (actions.includes('create') && actions.includes('forget'))
         return 'replace-forget';
-    return actions.length === 1 ? actions[0] : actions.length ? actions.join('-') : 'no-op';
+    return actions.length ? actions.join('-') : 'no-op';
 }
 /** Names of the outputs the plan changes (never a value): what `outputs_changed` lists. */
 function changedOutputs(plan) {
@@ -36686,6 +36686,7 @@ async function listWorkspaceRuns(client, workspaceId, query, signal) {
 
 
 
+
 function toCandidate(run) {
     return {
         ...toFacts(run),
@@ -36831,6 +36832,7 @@ async function createRunTrigger(client, workspaceId, sourceableId, signal) {
  * follow_triggered_runs followed to their end and to the depth asked. This file reads, asks and
  * acts; the rules are decide-queued.ts's. It never stops a triggered run: the step did not queue it.
  */
+
 
 
 
@@ -37103,7 +37105,7 @@ function taskRows(stages, included) {
     const rows = [];
     for (const stage of stages) {
         const refs = stage.relationships?.['task-results']?.data;
-        for (const ref of Array.isArray(refs) ? refs : []) {
+        for (const ref of Array.isArray(refs) ? refs.map(record) : []) {
             const result = included.find(i => i.type === 'task-results' && i.id === ref.id);
             if (!result)
                 continue;
@@ -37184,7 +37186,7 @@ function taskLines(stages, included) {
     const lines = [];
     for (const stage of stages) {
         const sa = stage.attributes;
-        const refs = (stage.relationships?.['task-results']?.data ?? []);
+        const refs = stage.relationships?.['task-results']?.data;
         for (const ref of Array.isArray(refs) ? refs : []) {
             const result = included.find(i => i.type === 'task-results' && i.id === ref.id);
             if (!result)
@@ -38364,7 +38366,7 @@ const Entities = {
  */
 function htmlText(text) {
     return text
-        .replace(/[&<>"]/g, c => Entities[c])
+        .replace(/[&<>"]/g, c => Entities[c] ?? c)
         .replace(/\r\n|\r|\n/g, '<br>')
         .replace(/@/g, '@&#8203;')
         .replace(/\]\(/g, ']&#40;')
@@ -38372,7 +38374,7 @@ function htmlText(text) {
 }
 /** An attribute value in double quotes (a link's href); a line break in it would end the block too. */
 function escapeHtml(text) {
-    return text.replace(/[&<>"'\r\n]/g, c => Entities[c]);
+    return text.replace(/[&<>"'\r\n]/g, c => Entities[c] ?? c);
 }
 
 ;// CONCATENATED MODULE: ./src/report/change-table.ts
@@ -38610,13 +38612,13 @@ function collection(lines, indent, sym, head, before, after, m, depth, comma = '
             let unchanged = 0;
             let shown = 0;
             for (const [i, v] of b.entries()) {
-                if (as.includes(bs[i]))
+                if (as.includes(bs[i] ?? ''))
                     unchanged++;
                 else if (shown++ < MaxElements)
                     lines.push(`${inner}- ${literal(v)},`);
             }
             for (const [i, v] of a.entries())
-                if (!bs.includes(as[i]) && shown++ < MaxElements)
+                if (!bs.includes(as[i] ?? '') && shown++ < MaxElements)
                     lines.push(`${inner}+ ${literal(v)},`);
             if (shown > MaxElements)
                 lines.push(`${inner}# (${shown - MaxElements} more elements not shown)`);
@@ -38684,7 +38686,8 @@ function objectBody(lines, indent, before, after, m, schema, depth) {
     const b = isObj(before) ? before : {};
     const a = isObj(after) ? after : {};
     // Attributes known only after apply are in the unknown mask alone.
-    const unknownKeys = isObj(m.unknown) ? Object.keys(m.unknown).filter(k => m.unknown[k] === true) : [];
+    const unknownMask = m.unknown;
+    const unknownKeys = isObj(unknownMask) ? Object.keys(unknownMask).filter(k => unknownMask[k] === true) : [];
     const keys = [...new Set([...Object.keys(b), ...Object.keys(a), ...unknownKeys])].sort();
     const blocks = keys.filter(k => blockNesting(k, b[k], a[k], schema) !== undefined);
     const attrs = keys.filter(k => !blocks.includes(k));
@@ -38717,8 +38720,10 @@ function objectBody(lines, indent, before, after, m, schema, depth) {
     for (const k of blocks) {
         const cm = child(m, k);
         const nested = schema?.blockTypes[k]?.block;
-        const bl = Array.isArray(b[k]) ? b[k] : absent(b[k]) ? [] : [b[k]];
-        const al = Array.isArray(a[k]) ? a[k] : absent(a[k]) ? [] : [a[k]];
+        const bk = b[k];
+        const ak = a[k];
+        const bl = Array.isArray(bk) ? bk : absent(bk) ? [] : [bk];
+        const al = Array.isArray(ak) ? ak : absent(ak) ? [] : [ak];
         const n = Math.max(bl.length, al.length);
         for (let i = 0; i < Math.min(n, MaxElements); i++) {
             const em = Array.isArray(b[k]) || Array.isArray(a[k]) ? child(cm, i) : cm;
@@ -39138,6 +39143,7 @@ async function writeSummary(settings, outcome) {
 
 
 
+
 /** GitHub refuses comments over 65,536 characters; the table gets what the rest leaves. */
 const MaxCommentChars = 65_536;
 /** The verdict, the cost and the policies take at most this much of a comment. */
@@ -39203,6 +39209,20 @@ function writtenBy(author, me) {
     const mine = me.toLowerCase();
     // REST names an app's bot `name[bot]`; a GraphQL viewer may say it with or without the suffix.
     return login === mine || (author?.type === 'Bot' && login === `${mine.replace(/\[bot\]$/, '')}[bot]`);
+}
+/** What Octokit's error says, read defensively: a thrown value may be anything. */
+function githubError(err) {
+    const e = record(err);
+    const response = record(e.response);
+    const headers = {};
+    for (const [k, v] of Object.entries(record(response.headers)))
+        if (typeof v === 'string' || typeof v === 'number')
+            headers[k] = v;
+    return {
+        status: typeof e.status === 'number' ? e.status : undefined,
+        message: typeof e.message === 'string' ? e.message : undefined,
+        response: { headers, data: { message: record(response.data).message } }
+    };
 }
 /** GitHub's rate limits answer 403 or 429; the reset time when it says one. */
 function rateLimit(err) {
@@ -39272,12 +39292,12 @@ async function commentOnPullRequest(settings, outcome, signal, deadlineMs = Comm
             log.warning(`Did not comment on pull request #${number}: GitHub did not answer within ${Math.round(deadlineMs / 1000)} s.`);
             return;
         }
-        const limited = rateLimit(err);
+        const limited = rateLimit(githubError(err));
         if (limited) {
             log.warning(`Could not comment on pull request #${number}: GitHub's API rate limit for this token is used up${limited.resetsAt ? ` until ${limited.resetsAt}` : ''}.`);
             return;
         }
-        const status = err.status;
+        const status = githubError(err).status;
         if (status === 403 || status === 404) {
             log.warning(`Could not comment on pull request #${number} (${status}): the token needs the 'pull-requests: write' permission. Add \`permissions: { pull-requests: write }\` to the job, or set ${Inputs.CommentOnPr}: false.`);
             return;

@@ -23,7 +23,7 @@ import {
   type StopReason
 } from '../../src/lifecycle/decide.js'
 import { Operations, type Operation } from '../../src/action/names.js'
-// Runs HCP Terraform queued itself (decide-queued.ts, re-exported by decide.ts): their rows are at the end.
+// Runs HCP Terraform queued itself (decide-queued.ts): their rows are at the end.
 import {
   decideAdoption,
   decideFollowDeeper,
@@ -33,7 +33,7 @@ import {
   TriggerClockSkewMs,
   type CandidateFacts,
   type RunOrigin
-} from '../../src/lifecycle/decide.js'
+} from '../../src/lifecycle/decide-queued.js'
 import { evaluateGuard, type GuardFacts } from '../../src/review/guard.js'
 import { parseGuardRules } from '../../src/review/rules.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { PollSchedule, type PollScheduleOptions } from '../../src/common/poll-schedule.js'
+import { PollSchedule, type PollScheduleOptions } from '../../src/tfe/poll-schedule.js'
 
 // Explicit options: the tests check the mechanism; the defaults are tuned by `npm run bench`.
 const options: PollScheduleOptions = { firstMs: 1000, growth: 1.5, capMs: 3000, pendingCapMs: 6000, denseMs: 2000, sparseMaxMs: 10_000 }

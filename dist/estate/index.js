@@ -28875,9 +28875,7 @@ function lineDiff(before, after) {
         for (let i = midA.length - 1; i >= 0; i--) {
             for (let j = midB.length - 1; j >= 0; j--) {
                 lcs[i * w + j] =
-                    midA[i] === midB[j]
-                        ? lcs[(i + 1) * w + j + 1] + 1
-                        : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+                    midA[i] === midB[j] ? (lcs[(i + 1) * w + j + 1] ?? 0) + 1 : Math.max(lcs[(i + 1) * w + j] ?? 0, lcs[i * w + j + 1] ?? 0);
             }
         }
         let i = 0;
@@ -28888,7 +28886,7 @@ function lineDiff(before, after) {
                 i++;
                 j++;
             }
-            else if (i < midA.length && (j >= midB.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+            else if (i < midA.length && (j >= midB.length || (lcs[(i + 1) * w + j] ?? 0) >= (lcs[i * w + j + 1] ?? 0))) {
                 // A removal before the addition that replaces it, as diff(1) shows a changed line.
                 ops.push(`-${midA[i]}`);
                 i++;
@@ -29047,11 +29045,11 @@ async function runCli(argv) {
     const [command, ...rest] = argv;
     const flags = new Map();
     for (let i = 0; i < rest.length; i++) {
-        const flag = rest[i];
+        const flag = rest[i] ?? '';
         if (flag === '--all')
             flags.set(flag, 'true');
         else if (['--file', '--organization', '--hostname', '--out'].includes(flag) && rest[i + 1])
-            flags.set(flag, rest[++i]);
+            flags.set(flag, rest[++i] ?? '');
         else {
             process.stderr.write(`unknown argument '${flag}'\n${Usage}\n`);
             return 2;
@@ -29174,6 +29172,8 @@ function findCycles(byKey) {
         path.push(start);
         while (stack.length) {
             const top = stack[stack.length - 1];
+            if (!top)
+                break;
             const needs = byKey.get(top.key)?.needs.filter(n => byKey.has(n)) ?? [];
             if (top.next >= needs.length) {
                 state.set(top.key, 'done');
@@ -29182,6 +29182,8 @@ function findCycles(byKey) {
                 continue;
             }
             const n = needs[top.next++];
+            if (n === undefined)
+                continue;
             const s = state.get(n);
             if (s === 'open')
                 cycles.push([...path.slice(path.indexOf(n)), n]);
@@ -29200,6 +29202,8 @@ function upstreamOf(key, byKey) {
     const todo = [...(byKey.get(key)?.needs ?? [])];
     while (todo.length) {
         const k = todo.pop();
+        if (k === undefined)
+            break;
         if (seen.has(k) || !byKey.has(k))
             continue;
         seen.add(k);
@@ -29308,7 +29312,7 @@ function placed(estate, direction) {
     }
     return estate.workspaces
         .filter(w => level.has(w.key))
-        .map(w => ({ workspace: w, level: level.get(w.key), waitsFor: waits.get(w.key) ?? [] }))
+        .map(w => ({ workspace: w, level: level.get(w.key) ?? 0, waitsFor: waits.get(w.key) ?? [] }))
         .sort((a, b) => a.level - b.level || (fileIndex.get(a.workspace.key) ?? 0) - (fileIndex.get(b.workspace.key) ?? 0));
 }
 /** The longest chain of workspaces, as keys from a root: the estate's critical path by count. */
@@ -29390,7 +29394,7 @@ class HclValueError extends Error {
 function hclString(text) {
     let out = '"';
     for (let i = 0; i < text.length; i++) {
-        const c = text[i];
+        const c = text[i] ?? '';
         const code = c.charCodeAt(0);
         if (c === '"')
             out += '\\"';
@@ -29636,8 +29640,10 @@ function readVariablesFrom(r, map, where) {
             r.problem(`${where}.variables_from`, `'${variable}' is not a Terraform variable name`);
         else if (!m)
             r.problem(`${where}.variables_from.${variable}`, `must be '<workspace>.<output>', such as network.vpc_id`);
-        else
-            out.push({ variable, from: m[1], output: m[2] });
+        else {
+            const [, from = '', output = ''] = m;
+            out.push({ variable, from, output });
+        }
     }
     return out;
 }
@@ -29650,7 +29656,7 @@ function readNeeds(r, map, where) {
         r.problem(`${where}.needs`, 'must be a workspace or a list of workspaces of this file');
         return [];
     }
-    return list; // checked just above: every item is a string
+    return list.filter((n) => typeof n === 'string');
 }
 function jobIdOf(key) {
     return /^[A-Za-z_]/.test(key) ? key : `ws_${key}`;
@@ -29851,7 +29857,7 @@ function workflow(estate, direction) {
         job: p.workspace.jobId,
         workspace: shown(p.workspace),
         level: p.level,
-        waits_for: p.waitsFor.map(k => jobIds.get(k)) // every key of the estate has a job
+        waits_for: p.waitsFor.map(k => jobIds.get(k) ?? k)
     }));
     jobs[_model_js__WEBPACK_IMPORTED_MODULE_3__/* .SummaryJobId */ .B$] = {
         name: 'estate summary',
@@ -29967,6 +29973,8 @@ function triggerDisagreements(estate, edges) {
         const todo = [...(needs.get(key) ?? [])];
         while (todo.length) {
             const k = todo.pop();
+            if (k === undefined)
+                break;
             if (seen.has(k))
                 continue;
             seen.add(k);
@@ -30023,7 +30031,7 @@ const Entities = {
  */
 function htmlText(text) {
     return text
-        .replace(/[&<>"]/g, c => Entities[c])
+        .replace(/[&<>"]/g, c => Entities[c] ?? c)
         .replace(/\r\n|\r|\n/g, '<br>')
         .replace(/@/g, '@&#8203;')
         .replace(/\]\(/g, ']&#40;')
@@ -30031,9 +30039,11 @@ function htmlText(text) {
 }
 /** An attribute value in double quotes (a link's href); a line break in it would end the block too. */
 function escapeHtml(text) {
-    return text.replace(/[&<>"'\r\n]/g, c => Entities[c]);
+    return text.replace(/[&<>"'\r\n]/g, c => Entities[c] ?? c);
 }
 
+// EXTERNAL MODULE: ./src/common/json.ts
+var json = __nccwpck_require__(2308);
 ;// CONCATENATED MODULE: ./src/estate/summary.ts
 /**
  * The estate summary: the whole graph in order (level, workspace, job result, run status, run
@@ -30042,10 +30052,8 @@ function escapeHtml(text) {
  * runner (needs holds what the steps wrote), so both are bounded and checked.
  */
 
+
 const MaxSummaryInputBytes = 2 * 1024 * 1024;
-function record(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {}; // checked just before
-}
 function summary_text(value, max = 200) {
     return typeof value === 'string' ? value.slice(0, max) : '';
 }
@@ -30056,7 +30064,8 @@ function parseJson(name, raw) {
     if (Buffer.byteLength(raw) > MaxSummaryInputBytes)
         throw new SummaryInputError(`input '${name}' is larger than ${MaxSummaryInputBytes} bytes`);
     try {
-        return JSON.parse(raw);
+        const value = JSON.parse(raw);
+        return value;
     }
     catch {
         throw new SummaryInputError(`input '${name}' is not JSON`);
@@ -30064,15 +30073,15 @@ function parseJson(name, raw) {
 }
 /** The rows in the graph's order; an entry of the graph that needs does not name is 'unknown'. */
 function summaryRows(needsJson, graphJson) {
-    const needs = record(parseJson('needs', needsJson || '{}'));
+    const needs = (0,json/* record */.g1)(parseJson('needs', needsJson || '{}'));
     const graph = parseJson('graph', graphJson);
     if (!Array.isArray(graph))
         throw new SummaryInputError("input 'graph' is not the list the generator writes");
     return graph.map(raw => {
-        const e = record(raw);
+        const e = (0,json/* record */.g1)(raw);
         const job = summary_text(e.job);
-        const need = record(Object.hasOwn(needs, job) ? needs[job] : undefined);
-        const outputs = record(need.outputs);
+        const need = (0,json/* record */.g1)(Object.hasOwn(needs, job) ? needs[job] : undefined);
+        const outputs = (0,json/* record */.g1)(need.outputs);
         const url = summary_text(outputs.run_url, 2000);
         return {
             level: typeof e.level === 'number' && Number.isInteger(e.level) ? e.level : 0,
@@ -30245,7 +30254,8 @@ async function listWorkspaceNames(client, organization, signal, maxPages = MaxWo
     const seen = new Set();
     for (let page = 1; page <= maxPages; page++) {
         const list = await client.get(`/api/v2/organizations/${documents_seg(organization)}/workspaces?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, signal);
-        for (const entry of Array.isArray(list.data) ? list.data : []) {
+        const data = list.data;
+        for (const entry of Array.isArray(data) ? data : []) {
             const r = (0,json/* record */.g1)(entry);
             const name = (0,json/* record */.g1)(r.attributes).name;
             if (typeof r.id !== 'string' || typeof name !== 'string' || seen.has(r.id))
@@ -30271,12 +30281,11 @@ var errors = __nccwpck_require__(1922);
 const Parallel = 4;
 async function eachLimited(items, fn) {
     const out = new Array(items.length);
-    let next = 0;
+    // One iterator shared by the workers: each entry is taken by exactly one of them.
+    const entries = items.entries();
     const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]);
-        }
+        for (const [i, item] of entries)
+            out[i] = await fn(item);
     };
     await Promise.all(Array.from({ length: Math.min(Parallel, items.length) }, worker));
     return out;
@@ -30289,9 +30298,8 @@ async function organizationTriggers(client, organization, signal) {
         notes.push(`organization ${organization} has more workspaces than were read (${list.items.length}); the file may lack some`);
     const nameOf = new Map(list.items.map(w => [w.id, w.name]));
     const edges = [];
-    const lists = await eachLimited(list.items, w => listRunTriggers(client, w.id, 'inbound', signal));
-    for (const [i, triggers] of lists.entries()) {
-        const ws = list.items[i]; // lists has one entry per workspace
+    const lists = await eachLimited(list.items, async (w) => ({ ws: w, triggers: await listRunTriggers(client, w.id, 'inbound', signal) }));
+    for (const { ws, triggers } of lists) {
         if (!triggers.complete)
             notes.push(`workspace ${ws.name} has more run triggers than were read`);
         for (const t of triggers.items) {
@@ -30310,9 +30318,15 @@ async function estateTriggers(estate, clientFor, signal) {
     const resolved = await eachLimited(estate.workspaces, async (w) => {
         const client = clientFor(w.settings.hostname);
         try {
-            const ws = w.id
-                ? await getWorkspaceById(client, w.id, signal)
-                : await getWorkspaceByName(client, w.settings.organization, w.name, signal); // parse.ts: a named workspace has an organization
+            const { organization } = w.settings;
+            let ws;
+            if (w.id)
+                ws = await getWorkspaceById(client, w.id, signal);
+            // parse.ts gives a named workspace its organization.
+            else if (organization && w.name)
+                ws = await getWorkspaceByName(client, organization, w.name, signal);
+            else
+                throw new Error(`workspace '${w.key}' has neither an ID nor an organization and name`);
             return { key: w.key, id: ws.id, triggers: (await listRunTriggers(client, ws.id, 'inbound', signal)).items };
         }
         catch (err) {

@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core'
 import { Inputs, type Operation } from './names.js'
-import { InputError } from '../common/errors.js'
+import { InputError, errorMessage } from '../common/errors.js'
 import { parseBoolean } from './input-readers.js'
 import { parseGuardRules, type GuardRule, type OnGuardHeld } from '../review/rules.js'
 
@@ -22,7 +22,7 @@ export function parseGuardInputs(operation: Operation, manualConfirm: boolean): 
   try {
     rules = parseGuardRules(core.getInput(Inputs.AutoConfirmIf))
   } catch (err) {
-    throw new InputError(Inputs.AutoConfirmIf, (err as Error).message)
+    throw new InputError(Inputs.AutoConfirmIf, errorMessage(err))
   }
   const raw = core.getInput(Inputs.OnGuardHeld).trim()
   if (raw !== '' && raw !== 'wait' && raw !== 'fail') {

@@ -18,7 +18,7 @@ export class HclValueError extends Error {
 export function hclString(text: string): string {
   let out = '"'
   for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string
+    const c = text[i] ?? ''
     const code = c.charCodeAt(0)
     if (c === '"') out += '\\"'
     else if (c === '\\') out += '\\\\'

@@ -37,9 +37,7 @@ export function lineDiff(before: string, after: string): string {
     for (let i = midA.length - 1; i >= 0; i--) {
       for (let j = midB.length - 1; j >= 0; j--) {
         lcs[i * w + j] =
-          midA[i] === midB[j]
-            ? (lcs[(i + 1) * w + j + 1] as number) + 1
-            : Math.max(lcs[(i + 1) * w + j] as number, lcs[i * w + j + 1] as number)
+          midA[i] === midB[j] ? (lcs[(i + 1) * w + j + 1] ?? 0) + 1 : Math.max(lcs[(i + 1) * w + j] ?? 0, lcs[i * w + j + 1] ?? 0)
       }
     }
     let i = 0
@@ -49,7 +47,7 @@ export function lineDiff(before: string, after: string): string {
         ops.push(` ${midA[i]}`)
         i++
         j++
-      } else if (i < midA.length && (j >= midB.length || (lcs[(i + 1) * w + j] as number) >= (lcs[i * w + j + 1] as number))) {
+      } else if (i < midA.length && (j >= midB.length || (lcs[(i + 1) * w + j] ?? 0) >= (lcs[i * w + j + 1] ?? 0))) {
         // A removal before the addition that replaces it, as diff(1) shows a changed line.
         ops.push(`-${midA[i]}`)
         i++

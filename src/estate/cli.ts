@@ -112,9 +112,9 @@ async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   const flags = new Map<string, string>()
   for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i] as string
+    const flag = rest[i] ?? ''
     if (flag === '--all') flags.set(flag, 'true')
-    else if (['--file', '--organization', '--hostname', '--out'].includes(flag) && rest[i + 1]) flags.set(flag, rest[++i] as string)
+    else if (['--file', '--organization', '--hostname', '--out'].includes(flag) && rest[i + 1]) flags.set(flag, rest[++i] ?? '')
     else {
       process.stderr.write(`unknown argument '${flag}'\n${Usage}\n`)
       return 2

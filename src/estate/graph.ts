@@ -36,7 +36,8 @@ function findCycles(byKey: Map<string, EstateWorkspace>): string[][] {
     state.set(start, 'open')
     path.push(start)
     while (stack.length) {
-      const top = stack[stack.length - 1] as { key: string; next: number }
+      const top = stack[stack.length - 1]
+      if (!top) break
       const needs = byKey.get(top.key)?.needs.filter(n => byKey.has(n)) ?? []
       if (top.next >= needs.length) {
         state.set(top.key, 'done')
@@ -44,7 +45,8 @@ function findCycles(byKey: Map<string, EstateWorkspace>): string[][] {
         path.pop()
         continue
       }
-      const n = needs[top.next++] as string
+      const n = needs[top.next++]
+      if (n === undefined) continue
       const s = state.get(n)
       if (s === 'open') cycles.push([...path.slice(path.indexOf(n)), n])
       else if (s === undefined) {
@@ -62,7 +64,8 @@ function upstreamOf(key: string, byKey: Map<string, EstateWorkspace>): Set<strin
   const seen = new Set<string>()
   const todo = [...(byKey.get(key)?.needs ?? [])]
   while (todo.length) {
-    const k = todo.pop() as string
+    const k = todo.pop()
+    if (k === undefined) break
     if (seen.has(k) || !byKey.has(k)) continue
     seen.add(k)
     todo.push(...(byKey.get(k)?.needs ?? []))
@@ -160,7 +163,7 @@ export function placed(estate: Estate, direction: Direction): Placed[] {
   }
   return estate.workspaces
     .filter(w => level.has(w.key))
-    .map(w => ({ workspace: w, level: level.get(w.key) as number, waitsFor: waits.get(w.key) ?? [] }))
+    .map(w => ({ workspace: w, level: level.get(w.key) ?? 0, waitsFor: waits.get(w.key) ?? [] }))
     .sort((a, b) => a.level - b.level || (fileIndex.get(a.workspace.key) ?? 0) - (fileIndex.get(b.workspace.key) ?? 0))
 }
 

@@ -201,7 +201,10 @@ function readVariablesFrom(r: Reader, map: Map, where: string): VariableFrom[] {
     const m = typeof v === 'string' ? /^([A-Za-z0-9_-]+)\.([A-Za-z_][A-Za-z0-9_-]*)$/.exec(v) : null
     if (!VariablePattern.test(variable)) r.problem(`${where}.variables_from`, `'${variable}' is not a Terraform variable name`)
     else if (!m) r.problem(`${where}.variables_from.${variable}`, `must be '<workspace>.<output>', such as network.vpc_id`)
-    else out.push({ variable, from: m[1] as string, output: m[2] as string })
+    else {
+      const [, from = '', output = ''] = m
+      out.push({ variable, from, output })
+    }
   }
   return out
 }
@@ -214,7 +217,7 @@ function readNeeds(r: Reader, map: Map, where: string): string[] {
     r.problem(`${where}.needs`, 'must be a workspace or a list of workspaces of this file')
     return []
   }
-  return list as string[] // checked just above: every item is a string
+  return list.filter((n): n is string => typeof n === 'string')
 }
 
 function jobIdOf(key: string): string {

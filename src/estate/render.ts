@@ -101,7 +101,7 @@ function workflow(estate: Estate, direction: Direction): string {
     job: p.workspace.jobId,
     workspace: shown(p.workspace),
     level: p.level,
-    waits_for: p.waitsFor.map(k => jobIds.get(k) as string) // every key of the estate has a job
+    waits_for: p.waitsFor.map(k => jobIds.get(k) ?? k)
   }))
   jobs[SummaryJobId] = {
     name: 'estate summary',

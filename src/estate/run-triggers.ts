@@ -65,7 +65,8 @@ export function triggerDisagreements(estate: Estate, edges: TriggerEdge[]): Disa
     const seen = new Set<string>()
     const todo = [...(needs.get(key) ?? [])]
     while (todo.length) {
-      const k = todo.pop() as string
+      const k = todo.pop()
+      if (k === undefined) break
       if (seen.has(k)) continue
       seen.add(k)
       todo.push(...(needs.get(k) ?? []))

@@ -5,7 +5,7 @@
  * runner (needs holds what the steps wrote), so both are bounded and checked.
  */
 import { escapeHtml, htmlText } from '../report/markdown.js'
-import type { SummaryEntry } from './render.js'
+import { record } from '../common/json.js'
 
 export const MaxSummaryInputBytes = 2 * 1024 * 1024
 
@@ -17,10 +17,6 @@ export interface SummaryRow {
   result: string
   status: string
   runUrl: string | undefined
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {} // checked just before
 }
 
 function text(value: unknown, max = 200): string {
@@ -35,7 +31,8 @@ function parseJson(name: string, raw: string): unknown {
   if (Buffer.byteLength(raw) > MaxSummaryInputBytes)
     throw new SummaryInputError(`input '${name}' is larger than ${MaxSummaryInputBytes} bytes`)
   try {
-    return JSON.parse(raw) as unknown
+    const value: unknown = JSON.parse(raw)
+    return value
   } catch {
     throw new SummaryInputError(`input '${name}' is not JSON`)
   }
@@ -47,7 +44,7 @@ export function summaryRows(needsJson: string, graphJson: string): SummaryRow[] 
   const graph = parseJson('graph', graphJson)
   if (!Array.isArray(graph)) throw new SummaryInputError("input 'graph' is not the list the generator writes")
   return graph.map(raw => {
-    const e = record(raw) as Partial<SummaryEntry>
+    const e = record(raw)
     const job = text(e.job)
     const need = record(Object.hasOwn(needs, job) ? needs[job] : undefined)
     const outputs = record(need.outputs)

@@ -16,12 +16,10 @@ const Parallel = 4
 
 async function eachLimited<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length)
-  let next = 0
+  // One iterator shared by the workers: each entry is taken by exactly one of them.
+  const entries = items.entries()
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i] as T)
-    }
+    for (const [i, item] of entries) out[i] = await fn(item)
   }
   await Promise.all(Array.from({ length: Math.min(Parallel, items.length) }, worker))
   return out
@@ -42,9 +40,8 @@ export async function organizationTriggers(client: TfeClient, organization: stri
     notes.push(`organization ${organization} has more workspaces than were read (${list.items.length}); the file may lack some`)
   const nameOf = new Map(list.items.map(w => [w.id, w.name]))
   const edges: TriggerEdge[] = []
-  const lists = await eachLimited(list.items, w => listRunTriggers(client, w.id, 'inbound', signal))
-  for (const [i, triggers] of lists.entries()) {
-    const ws = list.items[i] as { id: string; name: string } // lists has one entry per workspace
+  const lists = await eachLimited(list.items, async w => ({ ws: w, triggers: await listRunTriggers(client, w.id, 'inbound', signal) }))
+  for (const { ws, triggers } of lists) {
     if (!triggers.complete) notes.push(`workspace ${ws.name} has more run triggers than were read`)
     for (const t of triggers.items) {
       const upstream = nameOf.get(t.sourceableId)
@@ -65,9 +62,12 @@ export async function estateTriggers(
   const resolved = await eachLimited(estate.workspaces, async w => {
     const client = clientFor(w.settings.hostname)
     try {
-      const ws = w.id
-        ? await getWorkspaceById(client, w.id, signal)
-        : await getWorkspaceByName(client, w.settings.organization as string, w.name as string, signal) // parse.ts: a named workspace has an organization
+      const { organization } = w.settings
+      let ws
+      if (w.id) ws = await getWorkspaceById(client, w.id, signal)
+      // parse.ts gives a named workspace its organization.
+      else if (organization && w.name) ws = await getWorkspaceByName(client, organization, w.name, signal)
+      else throw new Error(`workspace '${w.key}' has neither an ID nor an organization and name`)
       return { key: w.key, id: ws.id, triggers: (await listRunTriggers(client, ws.id, 'inbound', signal)).items }
     } catch (err) {
       notes.push(`the run triggers of ${w.key} could not be read: ${errorMessage(err)}`)

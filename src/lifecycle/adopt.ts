@@ -6,7 +6,8 @@
 import { log } from '../common/job-log.js'
 import { listWorkspaceRuns, type ListedRun } from '../tfe/run-lists.js'
 import { getRun, type Run } from '../tfe/runs.js'
-import { adoptable, decideAdoption, RunSources, toFacts, type CandidateFacts, type NotAdoptedWhy } from './decide.js'
+import { toFacts } from './decide.js'
+import { adoptable, decideAdoption, RunSources, type CandidateFacts, type NotAdoptedWhy } from './decide-queued.js'
 import type { Step } from './step.js'
 
 function toCandidate(run: ListedRun): CandidateFacts {

@@ -37,7 +37,7 @@ export function taskLines(stages: Resource[], included: Resource[]): string[] {
   const lines: string[] = []
   for (const stage of stages) {
     const sa = stage.attributes
-    const refs = (stage.relationships?.['task-results']?.data ?? []) as { id: string }[]
+    const refs = stage.relationships?.['task-results']?.data
     for (const ref of Array.isArray(refs) ? refs : []) {
       const result = included.find(i => i.type === 'task-results' && i.id === ref.id)
       if (!result) continue

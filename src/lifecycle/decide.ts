@@ -307,6 +307,3 @@ export function toFacts(run: Run): RunFacts {
     applyStatus: run.apply?.status
   }
 }
-
-// Runs HCP Terraform queued by itself (adoption, triggered runs): their decisions, in a sibling module.
-export * from './decide-queued.js'

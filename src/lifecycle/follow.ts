@@ -3,7 +3,7 @@ import { Inputs } from '../action/names.js'
 import { RunStatus } from '../tfe/statuses.js'
 import { reportPolicyChecks, reportTaskStages } from './checks.js'
 import { errorMessage, isTransient } from '../common/errors.js'
-import { PollSchedule } from '../common/poll-schedule.js'
+import { PollSchedule } from '../tfe/poll-schedule.js'
 import {
   decide,
   decideChecks,

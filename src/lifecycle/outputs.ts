@@ -8,7 +8,7 @@
 import { Inputs, Outputs } from '../action/names.js'
 import { AbortedError, ApiError, errorMessage } from '../common/errors.js'
 import type { TfeClient } from '../tfe/client.js'
-import { PollSchedule, type PollScheduleOptions } from '../common/poll-schedule.js'
+import { PollSchedule, type PollScheduleOptions } from '../tfe/poll-schedule.js'
 import { getCurrentStateVersion, getWorkspaceOutputs } from '../tfe/state-versions.js'
 import { type Workspace } from '../tfe/workspaces.js'
 import { formatDuration, sleep } from '../common/timing.js'

@@ -2,14 +2,14 @@
 import { randomBytes } from 'node:crypto'
 import type { Settings } from '../action/inputs.js'
 import type { TfeClient } from '../tfe/client.js'
-import { DefaultPollSchedule, type PollScheduleOptions } from '../common/poll-schedule.js'
+import { DefaultPollSchedule, type PollScheduleOptions } from '../tfe/poll-schedule.js'
 import { postState } from '../action/post-state.js'
 import { type Run, type RunVariable } from '../tfe/runs.js'
 import { type Workspace } from '../tfe/workspaces.js'
 import type { RunLogs } from '../run-logs/stream.js'
 import type { ConfigurationVersion } from '../tfe/configuration-versions.js'
 import { type ChangeReport } from '../run-logs/changes.js'
-import type { RunOrigin } from './decide.js'
+import type { RunOrigin } from './decide-queued.js'
 
 /** A run a run trigger queued downstream because of an apply the step followed (output triggered_runs). */
 export interface TriggeredRun {

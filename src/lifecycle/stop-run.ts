@@ -1,10 +1,11 @@
 /** Stopping one run the step will not follow to its end: discard, cancel or leave it, as decideStop says. */
 import { Inputs } from '../action/names.js'
 import { TerminalStatuses } from '../tfe/statuses.js'
-import { decideStopNotQueued, type RunOrigin, type StopReason, type StopSettings } from './decide.js'
+import { type StopReason, type StopSettings } from './decide.js'
+import { decideStopNotQueued, type RunOrigin } from './decide-queued.js'
 import { errorMessage, isTransient } from '../common/errors.js'
 import type { TfeClient } from '../tfe/client.js'
-import { DefaultPollSchedule, PollSchedule, type PollScheduleOptions } from '../common/poll-schedule.js'
+import { DefaultPollSchedule, PollSchedule, type PollScheduleOptions } from '../tfe/poll-schedule.js'
 import { getRun, runAction, type Run } from '../tfe/runs.js'
 import { toFacts } from './decide.js'
 import { sleep } from '../common/timing.js'

@@ -8,21 +8,14 @@ import { Inputs } from '../action/names.js'
 import { AbortedError, ApiError, errorMessage, isTransient } from '../common/errors.js'
 import { log } from '../common/job-log.js'
 import { OptionalPart, optional } from '../common/optional.js'
-import { PollSchedule } from '../common/poll-schedule.js'
+import { PollSchedule } from '../tfe/poll-schedule.js'
 import { formatDuration, sleep } from '../common/timing.js'
 import { workflowDescription } from '../action/github-context.js'
 import { listRunTriggers } from '../tfe/run-triggers.js'
 import { listWorkspaceRuns } from '../tfe/run-lists.js'
 import { getRun, runAction, type Run } from '../tfe/runs.js'
-import {
-  decideFollowDeeper,
-  decideTriggeredLink,
-  decideTriggeredNext,
-  RunSources,
-  toFacts,
-  type Ended,
-  type TriggeredNext
-} from './decide.js'
+import { toFacts, type Ended } from './decide.js'
+import { decideFollowDeeper, decideTriggeredLink, decideTriggeredNext, RunSources, type TriggeredNext } from './decide-queued.js'
 import type { Outcome, Step, TriggeredRun } from './step.js'
 
 /** Finding the triggered runs is a report: within this bound, and a warning past it. */
@@ -96,7 +89,7 @@ function report(found: readonly TriggeredRun[], following: boolean): void {
 
 /** Follows one triggered run to its end, confirming it when the step's own rules allow. */
 async function followOne(step: Step, t: TriggeredRun, signal: AbortSignal): Promise<{ next: TriggeredNext; run: Run }> {
-  const memory = { confirmSentAt: undefined as string | undefined, confirmRefusals: 0 }
+  const memory: { confirmSentAt: string | undefined; confirmRefusals: number } = { confirmSentAt: undefined, confirmRefusals: 0 }
   const schedule = new PollSchedule(step.options.pollSchedule)
   const told = new Set<string>()
   let failingSince: number | undefined

@@ -22,9 +22,10 @@ function sourceName(s: OutputSource): string {
 
 async function upstreamWorkspace(step: Step, s: OutputSource, signal: AbortSignal): Promise<Workspace> {
   try {
-    return s.workspaceId
-      ? await getWorkspaceById(step.client, s.workspaceId, signal)
-      : await getWorkspaceByName(step.client, s.organization as string, s.workspace as string, signal) // parseOutputSources gives a named source its organization
+    if (s.workspaceId) return await getWorkspaceById(step.client, s.workspaceId, signal)
+    // parseOutputSources gives a named source its organization.
+    if (s.organization && s.workspace) return await getWorkspaceByName(step.client, s.organization, s.workspace, signal)
+    throw new Error(`internal: output source '${s.variable}' names no workspace`)
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) {
       throw new RunFailedError(
@@ -97,7 +98,9 @@ export async function readUpstreamVariables(step: Step, signal: AbortSignal): Pr
   if (failed) throw failed.reason
   const variables: RunVariable[] = []
   for (const s of sources) {
-    const { ws, outputs } = await (read.get(sourceName(s)) as Promise<{ ws: Workspace; outputs: StateOutput[] }>) // set above for every source
+    const pending = read.get(sourceName(s))
+    if (!pending) throw new Error(`internal: the outputs of '${sourceName(s)}' were not read`)
+    const { ws, outputs } = await pending
     variables.push(variableOf(ws, s, outputs))
     log.info(`Run variable ${s.variable} ← output ${s.output} of ${ws.organization}/${ws.name} (its current state).`)
   }

@@ -25,7 +25,7 @@ const Entities: Record<string, string> = {
  */
 export function htmlText(text: string): string {
   return text
-    .replace(/[&<>"]/g, c => Entities[c] as string)
+    .replace(/[&<>"]/g, c => Entities[c] ?? c)
     .replace(/\r\n|\r|\n/g, '<br>')
     .replace(/@/g, '@&#8203;')
     .replace(/\]\(/g, ']&#40;')
@@ -34,5 +34,5 @@ export function htmlText(text: string): string {
 
 /** An attribute value in double quotes (a link's href); a line break in it would end the block too. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'\r\n]/g, c => Entities[c] as string)
+  return text.replace(/[&<>"'\r\n]/g, c => Entities[c] ?? c)
 }

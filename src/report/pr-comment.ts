@@ -16,6 +16,7 @@ import { diffHtml, reviewHead } from './review-section.js'
 import { formatDuration } from '../common/timing.js'
 import { workflowRunUrl } from '../action/github-context.js'
 import { log } from '../common/job-log.js'
+import { record } from '../common/json.js'
 
 /** GitHub refuses comments over 65,536 characters; the table gets what the rest leaves. */
 export const MaxCommentChars = 65_536
@@ -98,6 +99,19 @@ interface GithubError {
   response?: { headers?: Record<string, string | number | undefined>; data?: { message?: unknown } }
 }
 
+/** What Octokit's error says, read defensively: a thrown value may be anything. */
+function githubError(err: unknown): GithubError {
+  const e = record(err)
+  const response = record(e.response)
+  const headers: Record<string, string | number | undefined> = {}
+  for (const [k, v] of Object.entries(record(response.headers))) if (typeof v === 'string' || typeof v === 'number') headers[k] = v
+  return {
+    status: typeof e.status === 'number' ? e.status : undefined,
+    message: typeof e.message === 'string' ? e.message : undefined,
+    response: { headers, data: { message: record(response.data).message } }
+  }
+}
+
 /** GitHub's rate limits answer 403 or 429; the reset time when it says one. */
 function rateLimit(err: GithubError): { resetsAt: string | undefined } | undefined {
   if (err.status !== 403 && err.status !== 429) return undefined
@@ -168,14 +182,14 @@ export async function commentOnPullRequest(
       log.warning(`Did not comment on pull request #${number}: GitHub did not answer within ${Math.round(deadlineMs / 1000)} s.`)
       return
     }
-    const limited = rateLimit(err as GithubError)
+    const limited = rateLimit(githubError(err))
     if (limited) {
       log.warning(
         `Could not comment on pull request #${number}: GitHub's API rate limit for this token is used up${limited.resetsAt ? ` until ${limited.resetsAt}` : ''}.`
       )
       return
     }
-    const status = (err as GithubError).status
+    const status = githubError(err).status
     if (status === 403 || status === 404) {
       log.warning(
         `Could not comment on pull request #${number} (${status}): the token needs the 'pull-requests: write' permission. Add \`permissions: { pull-requests: write }\` to the job, or set ${Inputs.CommentOnPr}: false.`

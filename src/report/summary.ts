@@ -30,7 +30,7 @@ export async function writeSummary(settings: Settings, outcome: Outcome): Promis
   const counts = resourceCounts(outcome)
   const icon = outcome.success ? '✅' : '❌'
   const runLinks = outcome.runIds.map(id => link(id, ws ? `${wsUrl}/runs/${encodeURIComponent(id)}` : undefined)).join(', ')
-  const rows: string[][] = [
+  const rows: [string, string][] = [
     ['Workspace', link(wsName, wsUrl)],
     ['Run', outcome.run ? link(outcome.run.id, outcome.runUrl) : 'none queued'],
     ['Operation', htmlText(settings.operation)],
@@ -46,7 +46,7 @@ export async function writeSummary(settings: Settings, outcome: Outcome): Promis
   const used = Buffer.byteLength(head) + Buffer.byteLength(table) + Buffer.byteLength(queued) + Buffer.byteLength(outcome.message) + 8_000
   await core.summary
     .addHeading(`${icon} Terraform ${htmlText(settings.operation)}: ${htmlText(wsName)}`, 3)
-    .addTable(rows.map(([k, v]) => [{ data: k as string, header: true }, v as string]))
+    .addTable(rows.map(([k, v]) => [{ data: k, header: true }, v]))
     .addRaw(`<p>${htmlText(outcome.message)}</p>`, true)
     .addRaw(head, true)
     .addRaw(table, true)

@@ -73,8 +73,7 @@ export function destroys(change: PlannedChange): boolean {
   return change.actions.includes('delete')
 }
 
-function unknownOutcome(rule: string, fact: Known<unknown>): RuleOutcome | undefined {
-  if (fact.state === 'known') return undefined
+function unknownOutcome(rule: string, fact: Exclude<Known<unknown>, { state: 'known' }>): RuleOutcome {
   return { rule, result: fact.state === 'pending' ? 'pending' : 'unevaluable', addresses: [], why: fact.why }
 }
 
@@ -95,8 +94,7 @@ export function evaluateRule(rule: GuardRule, facts: GuardFacts): RuleOutcome {
     case 'no_destroy':
     case 'max_destroy':
     case 'never_destroy': {
-      const missing = unknownOutcome(text, facts.plan)
-      if (missing || facts.plan.state !== 'known') return missing as RuleOutcome
+      if (facts.plan.state !== 'known') return unknownOutcome(text, facts.plan)
       const found = destroysOf(facts.plan.value)
       if ('why' in found) return { rule: text, result: 'unevaluable', addresses: [], why: found.why }
       if (rule.kind === 'no_destroy') {
@@ -120,8 +118,7 @@ export function evaluateRule(rule: GuardRule, facts: GuardFacts): RuleOutcome {
         : { rule: text, result: 'passed', addresses: [], why: '' }
     }
     case 'max_cost_increase': {
-      const missing = unknownOutcome(text, facts.cost)
-      if (missing || facts.cost.state !== 'known') return missing as RuleOutcome
+      if (facts.cost.state !== 'known') return unknownOutcome(text, facts.cost)
       const delta = facts.cost.value.deltaMonthly
       if (!Number.isFinite(delta))
         return { rule: text, result: 'unevaluable', addresses: [], why: 'the cost estimate has no monthly delta' }
@@ -136,8 +133,7 @@ export function evaluateRule(rule: GuardRule, facts: GuardFacts): RuleOutcome {
         : { rule: text, result: 'passed', addresses: [], costDelta: delta, why: '' }
     }
     case 'no_policy_soft_failure': {
-      const missing = unknownOutcome(text, facts.policy)
-      if (missing || facts.policy.state !== 'known') return missing as RuleOutcome
+      if (facts.policy.state !== 'known') return unknownOutcome(text, facts.policy)
       const failed = facts.policy.value.softFailures
       return failed.length
         ? { rule: text, result: 'held', addresses: [], why: `soft-mandatory policies failed: ${failed.join(', ')}` }

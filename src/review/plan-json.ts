@@ -4,6 +4,7 @@
  * the documented shape is skipped, never thrown on; values are kept as they are (the renderer
  * masks what the plan marks sensitive), addresses and actions are checked to be strings.
  */
+import { isRecord } from '../common/json.js'
 
 export interface PlanChange {
   actions: string[]
@@ -51,7 +52,7 @@ export interface ParsedPlan {
 type Obj = Record<string, unknown>
 
 function obj(v: unknown): Obj | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined
+  return isRecord(v) ? v : undefined
 }
 
 function text(v: unknown): string | undefined {
@@ -138,7 +139,7 @@ export function parsePlan(doc: unknown): ParsedPlan {
 export function actionWord(actions: readonly string[]): string {
   if (actions.includes('create') && actions.includes('delete')) return 'replace'
   if (actions.includes('create') && actions.includes('forget')) return 'replace-forget'
-  return actions.length === 1 ? (actions[0] as string) : actions.length ? actions.join('-') : 'no-op'
+  return actions.length ? actions.join('-') : 'no-op'
 }
 
 /** Names of the outputs the plan changes (never a value): what `outputs_changed` lists. */

@@ -29,7 +29,7 @@ const MaxPatterns = 200
 const MaxPatternLength = 512
 
 function isKind(word: string): word is GuardRuleKind {
-  return (GuardRuleKinds as readonly string[]).includes(word)
+  return GuardRuleKinds.some(kind => kind === word)
 }
 
 /** A rule as the user would write it again (the log, the annotation, the summary). */

@@ -94,7 +94,7 @@ export function taskRows(stages: Resource[], included: Resource[]): TaskRow[] {
   const rows: TaskRow[] = []
   for (const stage of stages) {
     const refs = stage.relationships?.['task-results']?.data
-    for (const ref of Array.isArray(refs) ? (refs as { id?: unknown }[]) : []) {
+    for (const ref of Array.isArray(refs) ? refs.map(record) : []) {
       const result = included.find(i => i.type === 'task-results' && i.id === ref.id)
       if (!result) continue
       const ra = result.attributes

@@ -154,6 +154,7 @@ export async function readJsonOutput(client: TfeClient, planId: string, signal?:
   const answer = await getPlanJsonOutput(client, planId, signal)
   if (answer.status === 204) return "the plan's JSON output was not ready"
   if (answer.status === 403) return "the token may not read the plan's JSON output (it needs workspace admin access)"
+  // fromJsonPlan reads every member defensively (JsonPlan's members are `unknown` or checked where read).
   return answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : (answer.body as JsonPlan)
 }
 
@@ -163,5 +164,6 @@ async function fetchElsewhere(url: string, signal: AbortSignal | undefined): Pro
   if (answer.status !== 200) throw new Error(`its download answered ${answer.status}`)
   const plan: unknown = JSON.parse(answer.body.toString('utf8'))
   if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) throw new Error('its download is not a JSON plan')
+  // An object, checked above; fromJsonPlan reads its members defensively.
   return plan as JsonPlan
 }

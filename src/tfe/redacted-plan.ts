@@ -8,6 +8,7 @@
  */
 import { boundedRequest } from './signed-urls.js'
 import { seg } from './documents.js'
+import { isRecord } from '../common/json.js'
 
 export interface PlanJsonRead {
   /** 200: `plan` is the parsed document; other statuses are handed back as they are. */
@@ -23,8 +24,8 @@ export interface PlanJsonBounds {
 
 function parsePlan(body: Buffer): Record<string, unknown> {
   const plan: unknown = JSON.parse(body.toString('utf8'))
-  if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) throw new Error('the answer is not a JSON plan')
-  return plan as Record<string, unknown>
+  if (!isRecord(plan)) throw new Error('the answer is not a JSON plan')
+  return plan
 }
 
 export async function readRedactedPlan(baseUrl: string, token: string, planId: string, bounds: PlanJsonBounds): Promise<PlanJsonRead> {

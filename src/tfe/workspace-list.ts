@@ -26,7 +26,8 @@ export async function listWorkspaceNames(
       `/api/v2/organizations/${seg(organization)}/workspaces?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`,
       signal
     )
-    for (const entry of Array.isArray(list.data) ? (list.data as unknown[]) : []) {
+    const data: unknown = list.data
+    for (const entry of Array.isArray(data) ? data : []) {
       const r = record(entry)
       const name = record(r.attributes).name
       if (typeof r.id !== 'string' || typeof name !== 'string' || seen.has(r.id)) continue

@@ -125,10 +125,10 @@ function collection(
       let unchanged = 0
       let shown = 0
       for (const [i, v] of b.entries()) {
-        if (as.includes(bs[i] as string)) unchanged++
+        if (as.includes(bs[i] ?? '')) unchanged++
         else if (shown++ < MaxElements) lines.push(`${inner}- ${literal(v)},`)
       }
-      for (const [i, v] of a.entries()) if (!bs.includes(as[i] as string) && shown++ < MaxElements) lines.push(`${inner}+ ${literal(v)},`)
+      for (const [i, v] of a.entries()) if (!bs.includes(as[i] ?? '') && shown++ < MaxElements) lines.push(`${inner}+ ${literal(v)},`)
       if (shown > MaxElements) lines.push(`${inner}# (${shown - MaxElements} more elements not shown)`)
       if (unchanged) lines.push(`${inner}${hidden(unchanged, 'element')}`)
     } else {
@@ -207,7 +207,8 @@ export function objectBody(
   const b = isObj(before) ? before : {}
   const a = isObj(after) ? after : {}
   // Attributes known only after apply are in the unknown mask alone.
-  const unknownKeys = isObj(m.unknown) ? Object.keys(m.unknown).filter(k => (m.unknown as Obj)[k] === true) : []
+  const unknownMask = m.unknown
+  const unknownKeys = isObj(unknownMask) ? Object.keys(unknownMask).filter(k => unknownMask[k] === true) : []
   const keys = [...new Set([...Object.keys(b), ...Object.keys(a), ...unknownKeys])].sort()
   const blocks = keys.filter(k => blockNesting(k, b[k], a[k], schema) !== undefined)
   const attrs = keys.filter(k => !blocks.includes(k))
@@ -236,8 +237,10 @@ export function objectBody(
   for (const k of blocks) {
     const cm = child(m, k)
     const nested = schema?.blockTypes[k]?.block
-    const bl = Array.isArray(b[k]) ? (b[k] as unknown[]) : absent(b[k]) ? [] : [b[k]]
-    const al = Array.isArray(a[k]) ? (a[k] as unknown[]) : absent(a[k]) ? [] : [a[k]]
+    const bk: unknown = b[k]
+    const ak: unknown = a[k]
+    const bl: unknown[] = Array.isArray(bk) ? bk : absent(bk) ? [] : [bk]
+    const al: unknown[] = Array.isArray(ak) ? ak : absent(ak) ? [] : [ak]
     const n = Math.max(bl.length, al.length)
     for (let i = 0; i < Math.min(n, MaxElements); i++) {
       const em = Array.isArray(b[k]) || Array.isArray(a[k]) ? child(cm, i) : cm

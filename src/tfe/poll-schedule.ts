@@ -20,7 +20,7 @@
  * allows it, so under load a read comes after max(this delay, the pacer's gap), and alone this
  * schedule is all there is. One place decides pacing, for every repeated read, polls or not.
  */
-import { RunStatus } from '../tfe/statuses.js'
+import { RunStatus } from './statuses.js'
 
 export interface PollScheduleOptions {
   firstMs: number
