@@ -29020,6 +29020,11 @@ async function runImport(flags) {
     const client = new _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__/* .TfeClient */ .x({ baseUrl: (0,_action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__/* .parseHostname */ .Pv)(hostname ?? ''), token, hostSetting: '--hostname' });
     try {
         const found = await (0,_triggers_api_js__WEBPACK_IMPORTED_MODULE_9__/* .organizationTriggers */ .r)(client, organization);
+        // HCP Terraform answers an organization the token cannot see with an empty list as often as a 404.
+        if (found.workspaces.length === 0) {
+            process.stderr.write(`Organization ${organization} on ${client.host} has no workspace the token can see: check --organization, --hostname and the token's access.\n`);
+            return 1;
+        }
         const text = (0,_run_triggers_js__WEBPACK_IMPORTED_MODULE_8__/* .estateFromTriggers */ .i)(organization, found.workspaces, found.edges, { hostname, all: flags.has('--all') });
         for (const n of found.notes)
             process.stderr.write(`warning: ${n}\n`);
@@ -29095,6 +29100,20 @@ async function runAction() {
     const file = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('file').trim() || _model_js__WEBPACK_IMPORTED_MODULE_4__/* .DefaultEstateFile */ .Wk;
     try {
         if (mode === 'check') {
+            const token = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('token').trim();
+            if (token) {
+                _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(token);
+                // Advice, not the check: a run trigger the file contradicts is a warning each.
+                try {
+                    for (const w of await triggerWarnings(file, token))
+                        _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.warning(w);
+                }
+                catch (err) {
+                    if (err instanceof _model_js__WEBPACK_IMPORTED_MODULE_4__/* .EstateError */ .PN)
+                        throw err;
+                    _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.warning(`Not checked against run triggers: ${(0,_common_errors_js__WEBPACK_IMPORTED_MODULE_12__/* .errorMessage */ .gJ)(err)}`);
+                }
+            }
             const lines = [];
             if (check(file, line => lines.push(line)))
                 _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.info(`The workflows generated from ${file} are current.`);

@@ -88,6 +88,13 @@ async function runImport(flags: Map<string, string>): Promise<number> {
   const client = new TfeClient({ baseUrl: parseHostname(hostname ?? ''), token, hostSetting: '--hostname' })
   try {
     const found = await organizationTriggers(client, organization)
+    // HCP Terraform answers an organization the token cannot see with an empty list as often as a 404.
+    if (found.workspaces.length === 0) {
+      process.stderr.write(
+        `Organization ${organization} on ${client.host} has no workspace the token can see: check --organization, --hostname and the token's access.\n`
+      )
+      return 1
+    }
     const text = estateFromTriggers(organization, found.workspaces, found.edges, { hostname, all: flags.has('--all') })
     for (const n of found.notes) process.stderr.write(`warning: ${n}\n`)
     const out = flags.get('--out')
@@ -156,6 +163,17 @@ async function runAction(): Promise<void> {
   const file = core.getInput('file').trim() || DefaultEstateFile
   try {
     if (mode === 'check') {
+      const token = core.getInput('token').trim()
+      if (token) {
+        core.setSecret(token)
+        // Advice, not the check: a run trigger the file contradicts is a warning each.
+        try {
+          for (const w of await triggerWarnings(file, token)) log.warning(w)
+        } catch (err) {
+          if (err instanceof EstateError) throw err
+          log.warning(`Not checked against run triggers: ${errorMessage(err)}`)
+        }
+      }
       const lines: string[] = []
       if (check(file, line => lines.push(line))) log.info(`The workflows generated from ${file} are current.`)
       else {
