@@ -1,21 +1,13 @@
 /** auto_confirm_if and on_guard_held as inputs: read once, every error naming its input. */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { getSettings } from '../../src/action/inputs.js'
-import { InputError } from '../../src/common/errors.js'
+import type { InputError } from '../../src/common/errors.js'
 import { captureStdout, setInputs } from '../helpers/env.ts'
+import { settingsError } from '../helpers/settings.ts'
 
 const base = { token: 'tok-abc', organization: 'acme', workspace: 'network' }
 
-function inputError(inputs: Record<string, string>): InputError {
-  setInputs({ ...base, ...inputs })
-  try {
-    getSettings()
-  } catch (err) {
-    if (err instanceof InputError) return err
-    throw err
-  }
-  throw new Error('expected an InputError')
-}
+const inputError = (inputs: Record<string, string>): InputError => settingsError({ ...base, ...inputs })
 
 describe('guard inputs', () => {
   let out: ReturnType<typeof captureStdout>

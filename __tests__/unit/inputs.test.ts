@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { getSettings } from '../../src/action/inputs.js'
 import { parseHostname } from '../../src/action/input-readers.js'
-import { InputError } from '../../src/common/errors.js'
+import type { InputError } from '../../src/common/errors.js'
 import { captureStdout, setInputs } from '../helpers/env.ts'
+import { settingsError } from '../helpers/settings.ts'
 import { textFacts, type TextFacts } from '../helpers/step-facts.ts'
 
 const base = { token: 'tok-abc', organization: 'acme', workspace: 'network' }
@@ -15,16 +16,7 @@ function expectSays(message: string, says: Says): void {
   else expect(textFacts(message)).toMatchObject(says)
 }
 
-function errorFor(inputs: Record<string, string>): InputError {
-  setInputs(inputs)
-  try {
-    getSettings()
-  } catch (err) {
-    if (err instanceof InputError) return err
-    throw err
-  }
-  throw new Error('expected an InputError')
-}
+const errorFor = (inputs: Record<string, string>): InputError => settingsError(inputs)
 
 describe('inputs', () => {
   let out: ReturnType<typeof captureStdout>

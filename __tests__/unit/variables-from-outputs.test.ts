@@ -1,21 +1,13 @@
 /** The variables_from_outputs input: each line's variable, workspace (name, organization/name, ID) and output; each refusal names the input. */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { getSettings } from '../../src/action/inputs.ts'
-import { InputError } from '../../src/common/errors.ts'
+import type { InputError } from '../../src/common/errors.ts'
 import { captureStdout, setInputs } from '../helpers/env.ts'
+import { settingsError } from '../helpers/settings.ts'
 
 const base = { token: 'tok-abc', organization: 'acme', workspace: 'platform' }
 
-function errorFor(inputs: Record<string, string>): InputError {
-  setInputs(inputs)
-  try {
-    getSettings()
-  } catch (err) {
-    if (err instanceof InputError) return err
-    throw err
-  }
-  throw new Error('expected an InputError')
-}
+const errorFor = (inputs: Record<string, string>): InputError => settingsError(inputs)
 
 describe('variables_from_outputs', () => {
   let out: ReturnType<typeof captureStdout>
