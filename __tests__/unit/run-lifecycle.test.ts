@@ -955,8 +955,11 @@ describe('run lifecycle at the edges', () => {
       expect(o.status).toBe('applied')
       expect(api.cancels).toEqual([])
       expect(api.discards).toEqual([])
-      // The change list could not be read to its end: the report says it is incomplete.
-      expect(o.changes?.complete).toBe(false)
+      // The change list could not be read to its end: the report never claims the log's list is
+      // whole (on a loaded machine the drain may end before the first line, and the report falls
+      // back to the counts, saying so).
+      expect(o.changes?.source === 'log' && o.changes.complete).toBe(false)
+      expect(['log', 'counts']).toContain(o.changes?.source)
       void out
     } finally {
       await logHost.stop()
