@@ -312,6 +312,18 @@ async function fleet(steps) {
       peak = Math.max(peak, (i - j + 1) / 10)
     }
     const lags = workspaces.map((w, i) => results[i].exitedAt - (s.runsOf(w.id).at(-1)?.terminalAt ?? NaN)).filter(Number.isFinite)
+    if (process.env.BENCH_DUMP)
+      writeFileSync(
+        `${process.env.BENCH_DUMP}.runs`,
+        JSON.stringify(
+          workspaces.map((w, i) => ({
+            ws: w.id,
+            run: s.runsOf(w.id).at(-1)?.id,
+            terminalAt: (s.runsOf(w.id).at(-1)?.terminalAt ?? NaN) - t0,
+            exitedAt: results[i].exitedAt - t0
+          }))
+        )
+      )
     return {
       steps,
       failures: results.filter(r => r.code !== 0).length,

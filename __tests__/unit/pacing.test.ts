@@ -72,155 +72,133 @@ describe('pacing: decisions', () => {
     expect(p.rate('user')).toBe(Number.POSITIVE_INFINITY)
   })
 
-  it('delays the next read longer the less of the window remains, within the reset', () => {
-    // A client that has sent ten reads a second: its cut rate (a gap of ~120 ms) is not what binds here.
-    const delays = [5, 3, 1].map(remaining => {
-      const p = pacer()
-      return read(p, sendEvery(p, 100, 0, 10_000), left(remaining, 800))
-    })
-    expect(delays.every(d => d > 0 && d <= 800)).toBe(true)
-    expect([...delays].sort((a, b) => a - b)).toEqual(delays)
-    expect(new Set(delays).size).toBe(3)
-  })
-
-  it('spreads reads after a spent window past its reset, at a point set by the jitter', () => {
-    const backAt = [0, 0.5, 0.99].map(r => {
+  it('holds the next request after a fresh answer from a crowded window, to a point of the next window the jitter sets', () => {
+    const holds = [0, 0.5, 0.99].map(r => {
       const p = pacer(r)
-      return read(p, sendEvery(p, 100, 0, 10_000), left(0, 400))
+      read(p, 0, left(3, 200))
+      return p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', 1)
     })
-    expect(backAt.every(d => d >= 400 && d < 400 + 1000)).toBe(true)
-    expect(new Set(backAt).size).toBe(3)
+    expect(holds.map(h => Math.round(h))).toEqual([200, 700, 1190])
   })
 
-  it('holds a request that changes something until the spent window resets, and no longer', () => {
+  it('a stale answer holds nothing: once its window is over, a first read goes', () => {
+    const p = pacer()
+    read(p, 0, left(3, 200))
+    expect(p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', 1001)).toBe(0)
+  })
+
+  it("polls give way first: from a window between their threshold and the others', a poll waits, a first read and a change go", () => {
+    const remaining = Math.floor(30 * (1 - (Pacing.admit.poll + Pacing.admit.read) / 2))
+    const p = pacer()
+    expect(read(p, 0, left(remaining, 500))).toBeGreaterThan(0)
+    expect(p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', 1)).toBe(0)
+    expect(p.delayMs('POST', '/api/v2/runs/run-1/actions/apply', 1)).toBe(0)
+  })
+
+  it('never sends anything, a change least of all, into a window an answer said was spent', () => {
     const p = pacer(0.9)
     p.sent('GET', '/api/v2/runs/run-1', 1000)
     p.answered('GET', '/api/v2/runs/run-1', left(0, 700), 1000)
-    expect(p.delayMs('POST', '/api/v2/runs/run-1/actions/apply', 1000)).toBe(700)
-    expect(p.delayMs('POST', '/api/v2/runs', 1699)).toBe(1)
-    expect(p.delayMs('POST', '/api/v2/runs', 1700)).toBe(0)
-    // A read waits for the reset and its spread past it.
-    expect(p.delayMs('GET', '/api/v2/runs/run-1', 1700)).toBeGreaterThan(0)
+    expect(p.delayMs('POST', '/api/v2/runs/run-1/actions/apply', 1000)).toBeGreaterThanOrEqual(700)
+    expect(p.delayMs('POST', '/api/v2/runs', 1699)).toBeGreaterThanOrEqual(1)
+    expect(p.delayMs('GET', '/api/v2/workspaces/ws-1', 1699)).toBeGreaterThanOrEqual(1)
   })
 
-  it('does not hold a change for a filling (not spent) window, where reads are spread', () => {
+  it('the first cut starts from the floor (one request per longest gap), however much the client sent', () => {
+    for (const gapMs of [100, 1000]) {
+      const p = pacer()
+      const t = sendEvery(p, gapMs, 0, 10_000)
+      p.sent('GET', '/api/v2/runs/run-1', t)
+      p.rateLimited('GET', '/api/v2/runs/run-1', 300, t)
+      expect(p.rate('user')).toBeCloseTo(1000 / 6000, 5)
+    }
+  })
+
+  it('grows back by time on roomy answers, never above twice what it sends', () => {
     const p = pacer()
     p.sent('GET', '/api/v2/runs/run-1', 0)
-    p.answered('GET', '/api/v2/runs/run-1', left(2), 0)
-    expect(p.delayMs('GET', '/api/v2/runs/run-1', 0)).toBeGreaterThan(0)
-    expect(p.delayMs('POST', '/api/v2/runs', 0)).toBe(0)
+    p.rateLimited('GET', '/api/v2/runs/run-1', 300, 0)
+    const floor = p.rate('user')
+    const rates: number[] = []
+    // Two reads a second for 30 s, every answer with room.
+    for (let at = 2000; at < 32_000; at += 500) {
+      read(p, at, left(25))
+      rates.push(p.rate('user'))
+    }
+    expect(rates.at(-1)).toBeGreaterThan(floor)
+    for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeGreaterThanOrEqual(rates[i - 1] as number)
+    expect(Math.max(...rates)).toBeLessThanOrEqual(Pacing.headroom * 2 + 1e-9)
   })
 
-  it('halves the rate it actually sends at on a 429, once for the answers of one burst', () => {
+  it('cuts from what it sends, once for the answers of one burst, and deeper on a 429 than on a filling window', () => {
     const p = pacer()
-    // Ten reads a second for ten seconds.
-    const t = sendEvery(p, 100, 0, 10_000)
-    p.sent('GET', '/api/v2/runs/run-1', t)
-    p.rateLimited('GET', '/api/v2/runs/run-1', 300, t)
-    expect(p.rate('user')).toBeCloseTo(10 * Pacing.spentFactor, 1)
-    const once = p.rate('user')
-    p.rateLimited('GET', '/api/v2/runs/run-1', 300, t + 50)
-    expect(p.rate('user')).toBe(once)
-    // A window later, a new 429 is a new signal.
-    p.rateLimited('GET', '/api/v2/runs/run-1', 300, t + 1100)
-    expect(p.rate('user')).toBeLessThan(once * 0.6)
-  })
-
-  it('cuts by the lighter factor when the window is filling, then by the deeper one on a 429 in the same window', () => {
-    const p = pacer()
-    const t = sendEvery(p, 100, 0, 10_000)
-    read(p, t, left(3))
+    p.sent('GET', '/api/v2/runs/run-1', 0)
+    p.rateLimited('GET', '/api/v2/runs/run-1', 300, 0)
+    for (let at = 2000; at < 32_000; at += 500) read(p, at, left(25))
+    const grown = p.rate('user')
+    read(p, 32_000, left(3))
     const filling = p.rate('user')
-    expect(filling).toBeCloseTo(10 * Pacing.fillingFloor, 1)
-    p.rateLimited('GET', '/api/v2/runs/run-1', 300, t + 10)
-    expect(p.rate('user')).toBeCloseTo(filling * Pacing.spentFactor, 1)
+    // Two reads a second is what it sent: the cut is from that, not from the higher rate it was allowed.
+    expect(filling).toBeCloseTo(Math.min(grown, 2) * Math.max(Pacing.fillingFloor, Pacing.targetShare / 0.9), 5)
+    read(p, 32_100, left(4))
+    expect(p.rate('user')).toBe(filling)
+    p.sent('GET', '/api/v2/runs/run-1', 32_200)
+    p.rateLimited('GET', '/api/v2/runs/run-1', 300, 32_200)
+    expect(p.rate('user')).toBeCloseTo(Math.max(1 / 6, filling * Pacing.spentFactor), 5)
   })
 
-  it('after a cut, spaces reads by the allowed rate: the gap follows the rate', () => {
-    const p = pacer()
+  it('after a cut, polls leave a reserve: a first read goes while a poll waits for its tokens', () => {
+    const p = pacer(0) // no spread past the reset
     const t = sendEvery(p, 100, 0, 10_000)
     p.sent('GET', '/api/v2/runs/run-1', t)
     p.rateLimited('GET', '/api/v2/runs/run-1', 0.001, t)
-    const rate = p.rate('user')
-    const at = t + 5000 // past every hold
-    p.sent('GET', '/api/v2/runs/run-1', at)
-    expect(p.delayMs('GET', '/api/v2/runs/run-1', at)).toBeCloseTo(1000 / rate, 5)
-  })
-
-  it('recovers additively with time on roomy answers, and is unpaced again once the rate could spend the window', () => {
-    const p = pacer()
-    const t = sendEvery(p, 100, 0, 10_000)
-    p.sent('GET', '/api/v2/runs/run-1', t)
-    p.rateLimited('GET', '/api/v2/runs/run-1', 300, t)
-    const cut = p.rate('user')
-    const rates: number[] = []
-    for (let i = 1; i <= 4; i++) {
-      read(p, t + 2000 * i, left(25))
-      rates.push(p.rate('user'))
-    }
-    const steps = rates.map((r, i) => r - (i === 0 ? cut : (rates[i - 1] as number)))
-    // Each answer comes 2 s after the one before (the first 1 ms later than the rest, as read() answers).
-    for (const step of steps) expect(step).toBeCloseTo(steps[0] as number, 3)
-    expect(steps[0]).toBeGreaterThan(0)
-    for (let i = 0; i < 2000 && Number.isFinite(p.rate('user')); i++) read(p, t + 100_000 + i * 1000, left(25))
-    expect(p.rate('user')).toBe(Number.POSITIVE_INFINITY)
-  })
-
-  it('grows back by time, not by answers: a client that asks less often recovers as fast', () => {
-    const often = pacer()
-    const rarely = pacer()
-    for (const p of [often, rarely]) {
-      const t = sendEvery(p, 100, 0, 10_000)
-      p.sent('GET', '/api/v2/runs/run-1', t)
-      p.rateLimited('GET', '/api/v2/runs/run-1', 300, t)
-    }
-    const cut = often.rate('user')
-    expect(rarely.rate('user')).toBe(cut)
-    for (let at = 10_500; at <= 14_000; at += 500) read(often, at, left(25))
-    read(rarely, 14_000, left(25))
-    expect(rarely.rate('user')).toBeCloseTo(often.rate('user'), 10)
-    expect(often.rate('user')).toBeGreaterThan(cut)
-  })
-
-  it('cuts less for a slight overshoot of the target than for a window nearly spent', () => {
-    const cutAt = (remaining: number): number => {
-      const p = pacer()
-      read(p, sendEvery(p, 100, 0, 10_000), left(remaining))
-      return p.rate('user')
-    }
-    const slight = cutAt(Math.floor(30 * (1 - Pacing.targetShare)) - 1)
-    const deep = cutAt(1)
-    expect(slight).toBeLessThan(10)
-    expect(deep).toBeLessThan(slight)
-  })
-
-  it('paces polls, not first reads: after a cut a path read before waits, a new one goes', () => {
-    const p = pacer()
-    const t = sendEvery(p, 100, 0, 10_000)
-    p.sent('GET', '/api/v2/runs/run-1', t)
-    p.rateLimited('GET', '/api/v2/runs/run-1', 1, t)
-    const at = t + 3000 // past the 429's spread
-    p.sent('GET', '/api/v2/runs/run-1', at)
+    const at = t + 1000
+    p.answered('GET', '/api/v2/runs/run-1', left(25), at - 1)
     expect(p.delayMs('GET', '/api/v2/runs/run-1', at)).toBeGreaterThan(0)
     expect(p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', at)).toBe(0)
   })
 
-  it('spreads the retries of 429s in a row over spans that double', () => {
+  it('the retry of a refused first read is still a first read, not a poll', () => {
+    const p = pacer(0) // no spread past the reset
+    p.sent('GET', '/api/v2/workspaces/ws-1', 0)
+    p.rateLimited('GET', '/api/v2/workspaces/ws-1', 300, 0)
+    const after = 301
+    expect(p.delayMs('GET', '/api/v2/workspaces/ws-1', after)).toBe(0)
+    p.answered('GET', '/api/v2/workspaces/ws-1', left(25), after + 5)
+    p.sent('GET', '/api/v2/workspaces/ws-1', after + 10)
+    expect(p.delayMs('GET', '/api/v2/workspaces/ws-1', after + 10)).toBeGreaterThan(0)
+  })
+
+  it('spreads the retries of 429s in a row over spans that double, up to a cap', () => {
     const p = pacer(0.99)
+    p.sent('GET', '/api/v2/workspaces/ws-1', 0)
+    p.answered('GET', '/api/v2/workspaces/ws-1', left(25), 1)
     // The hold, read on a path not read before (so the rate's own gap for polls is not in it).
     const hold = (at: number): number => p.delayMs('GET', `/api/v2/workspaces/ws-${at}`, at) - 200
-    const waits = [0, 10_000, 20_000].map(at => {
+    const waits = [10_000, 30_000, 50_000, 70_000, 90_000].map(at => {
       p.sent('GET', '/api/v2/workspaces/ws-1', at)
       p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, at)
       return hold(at)
     })
-    expect(waits[1]).toBeCloseTo(2 * (waits[0] as number), 5)
-    expect(waits[2]).toBeCloseTo(4 * (waits[0] as number), 5)
+    expect(waits.map(w => Math.round(w / 990))).toEqual([1, 2, 4, 8, 8].map(n => Math.min(n, 2 ** Pacing.maxSpreadDoublings)))
     // An answer with room ends the run of refusals.
-    p.answered('GET', '/api/v2/workspaces/ws-1', left(25), 30_000)
-    p.sent('GET', '/api/v2/workspaces/ws-1', 40_000)
-    p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, 40_000)
-    expect(hold(40_000)).toBeCloseTo(waits[0] as number, 5)
+    p.answered('GET', '/api/v2/workspaces/ws-1', left(25), 110_000)
+    p.sent('GET', '/api/v2/workspaces/ws-1', 120_000)
+    p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, 120_000)
+    expect(hold(120_000)).toBeCloseTo(waits[0] as number, 5)
+  })
+
+  it('a client refused before any answer reached it spreads wider, until a request of its own gets through', () => {
+    const p = pacer(0.99)
+    const hold = (at: number): number => p.delayMs('GET', `/api/v2/workspaces/ws-${at}`, at) - 200
+    p.sent('GET', '/api/v2/workspaces/ws-1', 0)
+    p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, 0)
+    expect(hold(0)).toBeCloseTo(990 * 2 ** Pacing.firstSpreadDoublings, 5)
+    p.sent('GET', '/api/v2/workspaces/ws-1', 20_000)
+    p.answered('GET', '/api/v2/workspaces/ws-1', left(25), 20_001)
+    p.sent('GET', '/api/v2/workspaces/ws-2', 40_000)
+    p.rateLimited('GET', '/api/v2/workspaces/ws-2', 200, 40_000)
+    expect(hold(40_000)).toBeCloseTo(990, 5)
   })
 
   it('never paces a poll further than 6 s after the last one, however many 429s', () => {

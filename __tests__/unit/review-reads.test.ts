@@ -4,7 +4,7 @@
  * cost estimates, policy set outcomes and run task results. Nothing here throws on bad shapes.
  */
 import { describe, expect, it } from '@jest/globals'
-import type { Resource } from '../../src/tfe/client.js'
+import { TfeClient, type Resource } from '../../src/tfe/client.js'
 import { readRedactedPlan } from '../../src/tfe/redacted-plan.js'
 import { toCostEstimate } from '../../src/tfe/cost-estimates.js'
 import { parsePlan, changedOutputs, actionWord } from '../../src/review/plan-json.js'
@@ -15,8 +15,35 @@ import { endless, useHostileHost, withoutNock } from '../helpers/hostile-host.ts
 withoutNock()
 const hostile = useHostileHost()
 const bounds = { maxBytes: 100_000, timeoutMs: 2_000 }
+/** The API client that paces the first request (it sends nothing itself here). */
+const clientOf = (baseUrl: string): TfeClient => new TfeClient({ baseUrl, token: 'tok' })
 
 describe('readRedactedPlan', () => {
+  it('waits out a 429 on the same budget as the API client, then reads the plan (a 429 is never the answer)', async () => {
+    const at: number[] = []
+    const url = await hostile.serve((_req, res) => {
+      at.push(performance.now())
+      if (at.length === 1) {
+        res.writeHead(429, { 'X-RateLimit-Limit': '30', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '0.300' })
+        res.end('{"errors":[{"status":"429"}]}')
+        return
+      }
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'X-RateLimit-Limit': '30',
+        'X-RateLimit-Remaining': '29',
+        'X-RateLimit-Reset': '0.9'
+      })
+      res.end('{"resource_changes":[]}')
+    })
+    const client = clientOf(url)
+    const read = await readRedactedPlan(client, url, 'tok', 'plan-1', bounds)
+    expect(read.status).toBe(200)
+    expect(at).toHaveLength(2)
+    expect((at[1] as number) - (at[0] as number)).toBeGreaterThanOrEqual(290)
+    expect(client.stats).toMatchObject({ requests: 2, rateLimited: 1 })
+  })
+
   it('reads a 200 plan, sending the token to the API host only', async () => {
     const seen: (string | undefined)[] = []
     const url = await hostile.serve((req, res) => {
@@ -24,7 +51,7 @@ describe('readRedactedPlan', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' })
       res.end('{"resource_changes":[{"address":"a.b","change":{"actions":["create"]}}]}')
     })
-    const read = await readRedactedPlan(url, 'tok', 'plan-1', bounds)
+    const read = await readRedactedPlan(clientOf(url), url, 'tok', 'plan-1', bounds)
     expect(read.status).toBe(200)
     expect(parsePlan(read.plan).resources.map(r => r.address)).toEqual(['a.b'])
     expect(seen).toEqual(['Bearer tok'])
@@ -44,7 +71,7 @@ describe('readRedactedPlan', () => {
     })
     const apiUrl = await api.start()
     try {
-      const read = await readRedactedPlan(apiUrl, 'tok', 'plan-1', bounds)
+      const read = await readRedactedPlan(clientOf(apiUrl), apiUrl, 'tok', 'plan-1', bounds)
       expect(read.status).toBe(200)
       expect(seen).toEqual([undefined])
     } finally {
@@ -54,11 +81,13 @@ describe('readRedactedPlan', () => {
 
   it('refuses a plan over its byte cap and one that trickles past its deadline, closing the connection', async () => {
     const big = await hostile.serve(endless(Buffer.alloc(65_536, 0x20)))
-    await expect(readRedactedPlan(big, 'tok', 'plan-1', bounds)).rejects.toMatchObject({ kind: 'too-large' })
+    await expect(readRedactedPlan(clientOf(big), big, 'tok', 'plan-1', bounds)).rejects.toMatchObject({ kind: 'too-large' })
     await hostile.host?.released()
     expect(hostile.host?.open).toBe(0)
     const slow = await hostile.serve(endless(Buffer.from(' '), 50))
-    await expect(readRedactedPlan(slow, 'tok', 'plan-1', { maxBytes: 100_000, timeoutMs: 400 })).rejects.toMatchObject({ kind: 'timeout' })
+    await expect(readRedactedPlan(clientOf(slow), slow, 'tok', 'plan-1', { maxBytes: 100_000, timeoutMs: 400 })).rejects.toMatchObject({
+      kind: 'timeout'
+    })
     await hostile.host?.released()
     expect(hostile.host?.open).toBe(0)
   })
@@ -67,7 +96,7 @@ describe('readRedactedPlan', () => {
     const slow = await hostile.serve(endless(Buffer.from(' '), 50))
     const stop = new AbortController()
     setTimeout(() => stop.abort(new Error('stopped')), 100)
-    await expect(readRedactedPlan(slow, 'tok', 'plan-1', { ...bounds, signal: stop.signal })).rejects.toThrow('stopped')
+    await expect(readRedactedPlan(clientOf(slow), slow, 'tok', 'plan-1', { ...bounds, signal: stop.signal })).rejects.toThrow('stopped')
     await hostile.host?.released()
     expect(hostile.host?.open).toBe(0)
   })
@@ -77,12 +106,12 @@ describe('readRedactedPlan', () => {
       res.writeHead(404)
       res.end('not found')
     })
-    expect(await readRedactedPlan(missing, 'tok', 'plan-1', bounds)).toEqual({ status: 404, plan: undefined })
+    expect(await readRedactedPlan(clientOf(missing), missing, 'tok', 'plan-1', bounds)).toEqual({ status: 404, plan: undefined })
     const array = await hostile.serve((_req, res) => {
       res.writeHead(200)
       res.end('[1,2]')
     })
-    await expect(readRedactedPlan(array, 'tok', 'plan-1', bounds)).rejects.toThrow(/not a JSON plan/)
+    await expect(readRedactedPlan(clientOf(array), array, 'tok', 'plan-1', bounds)).rejects.toThrow(/not a JSON plan/)
   })
 })
 

@@ -30671,20 +30671,47 @@ function rateHeaders(headers, maxResetMs) {
 /** The knobs, named so the tests and the bench speak of the same things. */
 const Pacing = {
     /**
-     * The share of the limit the fleet aims to use (in the window an answer reports): above it the
-     * window is filling and the rate is cut by target/used, so a slight overshoot cuts a little;
-     * below it there is room and the rate grows back. Under the limit by a margin, because requests
-     * arrive in bursts and a window counts every one of them.
+     * How full the fleet may keep the window, as its answers show it: above, each client cuts its
+     * rate; below, it grows back. Well under the limit, because every client decides alone and
+     * requests of many clients arrive at random: a window full to 60 % on average is rarely full at
+     * any one arrival, one full to 80 % often is.
      */
-    targetShare: 0.7,
+    targetShare: 0.6,
     /** The deepest cut a filling window makes. */
-    fillingFloor: 0.85,
+    fillingFloor: 0.8,
     /** The cut on a 429 or a spent window. */
     spentFactor: 0.5,
     /** How far back the client's own sending rate is measured, in windows. */
     observeWindows: 10,
-    /** A 429's retry spreads over at most 2^this windows past the reset. */
-    maxSpreadDoublings: 2,
+    /**
+     * Requests the client may send at once after a quiet spell: its own burst (the reads after an
+     * apply go together), and the reserve polls leave for it.
+     */
+    burst: 4,
+    /** Tokens a poll leaves in the bucket: the requests that move a run on never wait behind polls. */
+    pollReserve: 2,
+    /**
+     * How far a first read or a change may run the bucket into debt, which the polls after it repay:
+     * the reads after an apply and the confirm wait for the window, not for the client's own rate.
+     */
+    debt: 3,
+    /**
+     * A fresh answer (its window not yet over) fuller than this holds the next request of its kind to
+     * a random point of the next window: polls give way first; first reads and changes only to a
+     * fuller window, where what they would add is what refuses the first request of another step.
+     */
+    admit: { poll: 0.6, read: 0.8, change: 0.8 },
+    /** How far above its own recent rate a client may grow. */
+    headroom: 2,
+    /**
+     * A 429's retry spreads over a window past the reset, doubling with each refusal in a row up to
+     * 2^maxSpreadDoublings windows; for a client refused before it ever had an answer, from 2^this
+     * windows (it has met a crowd it knew nothing of, and so have the others refused with it).
+     */
+    firstSpreadDoublings: 3,
+    maxSpreadDoublings: 3,
+    /** A hold for a crowded window spreads over one window, doubling with each crowded answer in a row, up to 2^this. */
+    admitSpreadDoublings: 2,
     /** Paths remembered as read before: a read of one of them again is a poll. */
     rememberedPaths: 64
 };
@@ -30693,10 +30720,15 @@ const Kinds = {
     'run-list': { windowMs: 60_000, increase: 1, maxGapMs: 60_000 }
 };
 /**
- * One client's view of its budgets. What it paces: polls (a read of a path it has read before),
- * which are the bulk of a step's requests and can stretch; a first read (the workspace, the state
- * version once the run has applied, the outputs) and a change move the step on, and only wait out
- * a spent window (reads also a 429's spread), so the lag after a run ends is not paced twice.
+ * One client's view of its budgets. Every answer tells how full the window is that all clients of
+ * the user share. From that the client keeps a rate of its own (cut when the window is fuller than
+ * the target, grown back when it is not: every client sees the same window, so all converge on
+ * shares under the limit without knowing how many they are), enforced by a token bucket over every
+ * request it sends. Polls leave a reserve in the bucket, so the requests that move a run on (a
+ * confirm, the reads after an apply) go at once while polls, which can wait, stretch. A fresh answer
+ * from a nearly full window also holds the next request to a random point of the next window, so
+ * the requests that follow one answer do not land together with everyone else's. A lone client never
+ * sees a full window and is never paced.
  */
 class Pacer {
     buckets = new Map();
@@ -30709,56 +30741,68 @@ class Pacer {
         const b = this.buckets.get(bucketOf(method, path));
         if (!b)
             return 0;
-        // A change goes out as soon as the window has room: delaying a confirm delays the whole run.
-        if (isMutating(method))
-            return Math.max(0, b.spentUntil - now);
-        const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now, b.easeUntil - now);
-        if (!b.paths.includes(path))
-            return hard;
-        const last = b.sent.at(-1);
-        const gapUntil = last === undefined || !Number.isFinite(b.rate) ? 0 : last + b.windowMs / b.rate;
-        return Math.max(hard, gapUntil - now);
+        const kind = this.kindOf(b, method, path);
+        const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
+        const s = b.seen;
+        const admitAt = s && now < s.at + Math.max(s.resetMs, b.windowMs) && s.share > Pacing.admit[kind]
+            ? s.at + s.resetMs + s.jitter * b.windowMs * 2 ** Math.min(Math.max(0, b.crowded - 1), Pacing.admitSpreadDoublings)
+            : 0;
+        // Only polls wait for the client's own rate: a first read or a change moves a run on, and runs
+        // the bucket into debt that the polls after it repay; however deep, a poll waits its longest gap at most.
+        const paced = kind === 'poll' ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs - now)) : 0;
+        return Math.max(hard, admitAt - now, paced);
     }
     /** The request is going out now. */
     sent(method, path, now) {
         const b = this.bucket(bucketOf(method, path));
         b.firstSentAt ??= now;
-        b.sent.push(now);
+        b.sentAt.push(now);
         const since = now - Pacing.observeWindows * b.windowMs;
-        while ((b.sent[0] ?? now) < since)
-            b.sent.shift();
+        while ((b.sentAt[0] ?? now) < since)
+            b.sentAt.shift();
+        if (Number.isFinite(b.rate)) {
+            this.fill(b, now);
+            b.tokens = Math.max(-Pacing.debt, b.tokens - 1);
+        }
+        if (!isMutating(method) && b.paths.includes(path))
+            b.lastPollAt = now;
+    }
+    /** An answer that was not a 429: what its headers say about the shared window. */
+    answered(method, path, headers, now) {
+        const b = this.bucket(bucketOf(method, path));
+        b.startedInCrowd = false;
+        // Read once it was answered: the retry of a refused read is the same read, not a poll.
         if (!isMutating(method) && !b.paths.includes(path)) {
             b.paths.push(path);
             if (b.paths.length > Pacing.rememberedPaths)
                 b.paths.shift();
         }
-    }
-    /** An answer that was not a 429: what its headers say about the shared window. */
-    answered(method, path, headers, now) {
         if (!headers)
             return 'none';
-        const b = this.bucket(bucketOf(method, path));
         const { limit, remaining, resetMs } = headers;
         if (remaining <= 0) {
             b.spentUntil = Math.max(b.spentUntil, now + resetMs);
-            b.easeUntil = Math.max(b.easeUntil, now + resetMs + this.spreadMs(b));
+            b.seen = { at: now, share: 1, resetMs, jitter: this.options.random() };
             this.decrease(b, Pacing.spentFactor, now);
             return 'spent';
         }
         if (limit === undefined)
             return 'none';
-        const used = limit - remaining;
-        const target = limit * Pacing.targetShare;
-        if (used > target) {
-            // Spread the rest of the window: the fuller it is, the longer the next poll may wait in it.
-            b.easeUntil = Math.max(b.easeUntil, now + this.options.random() * resetMs * (used / limit));
-            this.decrease(b, Math.max(Pacing.fillingFloor, target / used), now);
+        const share = (limit - remaining) / limit;
+        b.seen = { at: now, share, resetMs, jitter: this.options.random() };
+        b.crowded = share > Pacing.admit.read ? b.crowded + 1 : 0;
+        if (share > Pacing.targetShare) {
+            this.decrease(b, Math.max(Pacing.fillingFloor, Pacing.targetShare / share), now);
             return 'filling';
         }
         b.refusals = 0;
         if (Number.isFinite(b.rate)) {
+            this.fill(b, now);
             b.rate += (b.increase * Math.min(now - b.rateAt, Pacing.observeWindows * b.windowMs)) / b.windowMs;
             b.rateAt = now;
+            // No credit for quiet spells: a rate far above what the client sends would let every client
+            // of the fleet burst at once when their runs reach the same stage.
+            b.rate = Math.min(b.rate, Math.max(2 * (b.windowMs / b.maxGapMs), Pacing.headroom * this.observed(b, now)));
             // Back to unpaced once the rate alone could spend the whole window.
             if (b.rate >= limit)
                 b.rate = Number.POSITIVE_INFINITY;
@@ -30776,7 +30820,14 @@ class Pacer {
         // Refused together, back together: spread past the reset rather than all at it, over a span
         // that doubles with each refusal in a row (as many were refused as there are clients).
         b.refusals++;
-        b.holdUntil = Math.max(b.holdUntil, now + reset + this.spreadMs(b) * 2 ** Math.min(b.refusals - 1, Pacing.maxSpreadDoublings));
+        // A client refused before any answer ever reached it is one of a crowd that started together,
+        // until the service lets one of its requests through.
+        if (b.seen === undefined)
+            b.startedInCrowd = true;
+        const doublings = Math.min(b.refusals - 1 + (b.startedInCrowd ? Pacing.firstSpreadDoublings : 0), Pacing.maxSpreadDoublings);
+        b.holdUntil = Math.max(b.holdUntil, now + reset + this.spreadMs(b) * 2 ** doublings);
+        b.seen = { at: now, share: 1, resetMs: reset, jitter: this.options.random() };
+        b.crowded++;
         this.decrease(b, Pacing.spentFactor, now);
         return this.delayMs(method, path, now);
     }
@@ -30784,26 +30835,53 @@ class Pacer {
     rate(bucket) {
         return this.buckets.get(bucket)?.rate ?? Number.POSITIVE_INFINITY;
     }
+    kindOf(b, method, path) {
+        if (isMutating(method))
+            return 'change';
+        return b.paths.includes(path) ? 'poll' : 'read';
+    }
+    fill(b, now) {
+        b.tokens = Math.min(Pacing.burst, b.tokens + ((now - b.tokensAt) * b.rate) / b.windowMs);
+        b.tokensAt = now;
+    }
+    /** How long until the bucket holds `need` tokens at the client's rate; never more than the longest gap. */
+    tokenWaitMs(b, need, now) {
+        if (!Number.isFinite(b.rate))
+            return 0;
+        this.fill(b, now);
+        // Whole milliseconds: a wait computed to the float would leave a sliver of a token and ask again.
+        return b.tokens >= need - 1e-9 ? 0 : Math.min(b.maxGapMs, Math.ceil(((need - b.tokens) * b.windowMs) / b.rate));
+    }
     bucket(name) {
         let b = this.buckets.get(name);
         if (!b) {
             b = {
                 ...Kinds[name],
+                seen: undefined,
                 rate: Number.POSITIVE_INFINITY,
-                sent: [],
-                firstSentAt: undefined,
                 rateAt: 0,
+                sentAt: [],
+                firstSentAt: undefined,
                 lastDecreaseAt: Number.NEGATIVE_INFINITY,
                 lastFactor: 1,
+                lastPollAt: Number.NEGATIVE_INFINITY,
+                tokens: Pacing.burst,
+                tokensAt: 0,
                 paths: [],
                 spentUntil: 0,
                 holdUntil: 0,
                 refusals: 0,
-                easeUntil: 0
+                startedInCrowd: false,
+                crowded: 0
             };
             this.buckets.set(name, b);
         }
         return b;
+    }
+    /** What the client itself sent, per window, over the last observeWindows windows (or since it began). */
+    observed(b, now) {
+        const span = Math.max(b.windowMs, Math.min(Pacing.observeWindows * b.windowMs, now - (b.firstSentAt ?? now)));
+        return (b.sentAt.filter(t => t > now - span).length * b.windowMs) / span;
     }
     spreadMs(b) {
         return this.options.random() * Math.min(b.windowMs, this.options.maxWaitMs);
@@ -30816,12 +30894,21 @@ class Pacer {
     decrease(b, factor, now) {
         if (now - b.lastDecreaseAt < b.windowMs && factor >= b.lastFactor)
             return;
+        if (Number.isFinite(b.rate))
+            this.fill(b, now);
+        else {
+            // Paced from now on, with what one request needs: not a burst the client never saved up.
+            b.tokens = 1;
+            b.tokensAt = now;
+        }
         b.lastDecreaseAt = now;
         b.lastFactor = factor;
         b.rateAt = now;
-        const span = Math.max(b.windowMs, Math.min(Pacing.observeWindows * b.windowMs, now - (b.firstSentAt ?? now)));
-        const observed = (b.sent.filter(t => t > now - span).length * b.windowMs) / span;
-        b.rate = Math.max(b.windowMs / b.maxGapMs, Math.min(b.rate, observed) * factor);
+        const observed = this.observed(b, now);
+        // The first cut starts from the floor: a client that meets a crowded window does not know how
+        // many share it, and may grow back from there, where one that guessed high would only add to it.
+        const floor = b.windowMs / b.maxGapMs;
+        b.rate = Number.isFinite(b.rate) ? Math.max(floor, Math.min(b.rate, observed) * factor) : floor;
     }
 }
 
@@ -30947,6 +31034,30 @@ class TfeClient {
                 this.stats.retries++;
                 await sleep(waitMs, options.signal);
             }
+        }
+    }
+    /**
+     * A request to the API that the client cannot send itself (its answer is not JSON:API and is read
+     * with the bounded request, like the redacted JSON plan), paced, counted and retried on a 429 like
+     * the client's own: it draws on the same budget, and a 429 is a wait, never an answer.
+     */
+    async paced(method, path, signal, send) {
+        for (let rateLimitWaits = 0;;) {
+            await this.pace(method, path, signal);
+            if (signal?.aborted)
+                throw (0,errors/* abortReason */.Js)(signal);
+            this.pacer.sent(method, path, performance.now());
+            this.stats.requests++;
+            const answer = await send();
+            if (answer.status !== 429 || ++rateLimitWaits > this.maxRateLimitWaits) {
+                this.pacer.answered(method, path, rateHeaders(answer.headers, this.maxRateLimitWaitMs), performance.now());
+                return answer;
+            }
+            this.stats.rateLimited++;
+            this.stats.retries++;
+            const askedMs = secondsHeader(headerValue(answer.headers, 'x-ratelimit-reset')) ?? secondsHeader(headerValue(answer.headers, 'retry-after'));
+            const waitMs = this.pacer.rateLimited(method, path, askedMs, performance.now());
+            job_log/* log */.R.info(`Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s.`);
         }
     }
     /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */

@@ -30,7 +30,7 @@ const NotReady = 'the redacted JSON plan was not ready'
 
 async function redacted(access: PlanAccess, planId: string, signal: AbortSignal | undefined): Promise<ParsedPlan | string> {
   try {
-    const read = await readRedactedPlan(access.baseUrl, access.token, planId, {
+    const read = await readRedactedPlan(access.client, access.baseUrl, access.token, planId, {
       maxBytes: MaxPlanJsonBytes,
       timeoutMs: PlanJsonTimeoutMs,
       signal

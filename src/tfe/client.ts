@@ -6,7 +6,7 @@
 import { HttpClient } from '@actions/http-client'
 import { UserAgent } from './statuses.js'
 import { ApiError, NetworkError, abortReason, errorMessage, isTransient } from '../common/errors.js'
-import { apiError, headerValue, isJsonApi, networkError, parseJson, snippet } from './failures.js'
+import { apiError, headerValue, isJsonApi, networkError, parseJson, secondsHeader, snippet } from './failures.js'
 import { Pacer, rateHeaders } from './pacing.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
@@ -158,6 +158,36 @@ export class TfeClient {
         this.stats.retries++
         await sleep(waitMs, options.signal)
       }
+    }
+  }
+
+  /**
+   * A request to the API that the client cannot send itself (its answer is not JSON:API and is read
+   * with the bounded request, like the redacted JSON plan), paced, counted and retried on a 429 like
+   * the client's own: it draws on the same budget, and a 429 is a wait, never an answer.
+   */
+  async paced<R extends { status: number; headers: Record<string, string | string[] | undefined> }>(
+    method: string,
+    path: string,
+    signal: AbortSignal | undefined,
+    send: () => Promise<R>
+  ): Promise<R> {
+    for (let rateLimitWaits = 0; ;) {
+      await this.pace(method, path, signal)
+      if (signal?.aborted) throw abortReason(signal)
+      this.pacer.sent(method, path, performance.now())
+      this.stats.requests++
+      const answer = await send()
+      if (answer.status !== 429 || ++rateLimitWaits > this.maxRateLimitWaits) {
+        this.pacer.answered(method, path, rateHeaders(answer.headers, this.maxRateLimitWaitMs), performance.now())
+        return answer
+      }
+      this.stats.rateLimited++
+      this.stats.retries++
+      const askedMs =
+        secondsHeader(headerValue(answer.headers, 'x-ratelimit-reset')) ?? secondsHeader(headerValue(answer.headers, 'retry-after'))
+      const waitMs = this.pacer.rateLimited(method, path, askedMs, performance.now())
+      log.info(`Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s.`)
     }
   }
 

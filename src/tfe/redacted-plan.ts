@@ -3,12 +3,14 @@
  * `cloud` backend renders the human plan from: readable by anyone who may read the run (the
  * unredacted `json-output` needs workspace admin), sensitive values already taken out, provider
  * schemas included. Its answer is a plain JSON document, not JSON:API, so it is read with the
- * bounded request (capped in bytes, one deadline, cut off on stop) rather than the API client;
- * a 307 is followed once, to another origin, without the token.
+ * bounded request (capped in bytes, one deadline, cut off on stop) rather than the API client, but
+ * paced by it: the first request draws on the user's budget, and a 429 is waited out, not taken for
+ * an answer. A 307 is followed once, to another origin, without the token.
  */
 import { boundedRequest } from './signed-urls.js'
 import { seg } from './documents.js'
 import { isRecord } from '../common/json.js'
+import type { TfeClient } from './client.js'
 
 export interface PlanJsonRead {
   /** 200: `plan` is the parsed document; other statuses are handed back as they are. */
@@ -28,14 +30,24 @@ function parsePlan(body: Buffer): Record<string, unknown> {
   return plan
 }
 
-export async function readRedactedPlan(baseUrl: string, token: string, planId: string, bounds: PlanJsonBounds): Promise<PlanJsonRead> {
+export async function readRedactedPlan(
+  client: TfeClient,
+  baseUrl: string,
+  token: string,
+  planId: string,
+  bounds: PlanJsonBounds
+): Promise<PlanJsonRead> {
   const deadline = Date.now() + bounds.timeoutMs
   const common = { maxBytes: bounds.maxBytes, overflow: 'fail' as const, signal: bounds.signal }
-  const first = await boundedRequest(`${baseUrl}/api/v2/plans/${seg(planId)}/json-output-redacted`, {
-    ...common,
-    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
-    timeoutMs: bounds.timeoutMs
-  })
+  const path = `/api/v2/plans/${seg(planId)}/json-output-redacted`
+  const first = await client.paced('GET', path, bounds.signal, () =>
+    boundedRequest(`${baseUrl}${path}`, {
+      ...common,
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      // What is left of the one deadline: the waits for the budget count against it too.
+      timeoutMs: Math.max(1, deadline - Date.now())
+    })
+  )
   if (first.status === 200) return { status: 200, plan: parsePlan(first.body) }
   const location = first.headers.location
   if ((first.status === 307 || first.status === 302) && typeof location === 'string' && location) {
