@@ -7,13 +7,9 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   decide,
-  decideChecks,
   decideNoConfiguration,
-  decidePendingReport,
   decideReadFailure,
   decideStop,
-  NoChecksSeen,
-  pendingClock,
   retryDelayMs,
   MaxConfirmRefusals,
   type Decision,
@@ -22,6 +18,7 @@ import {
   type StopDecision,
   type StopReason
 } from '../../src/lifecycle/decide.js'
+import { decideChecks, decidePendingReport, NoChecksSeen, pendingClock } from '../../src/lifecycle/decide-reports.js'
 import { Operations, type Operation } from '../../src/action/names.js'
 // Runs HCP Terraform queued itself (decide-queued.ts): their rows are at the end.
 import {

@@ -33,14 +33,8 @@ export function parseOutputSources(lines: string[], variables: RunVariable[], or
         `line ${index + 1} is not 'variable=workspace.output' (the workspace by name, organization/name or ws-… ID), such as vpc_id=network.vpc_id.`
       )
     }
-    const [, variable, workspaceId, org, workspace, output] = m as unknown as [
-      string,
-      string,
-      string | undefined,
-      string | undefined,
-      string | undefined,
-      string
-    ] // the pattern's groups: 2–4 may be empty
+    // Groups 1 and 5 take part in every match of the pattern; 2–4 may be empty.
+    const [, variable = '', workspaceId, org, workspace, output = ''] = m
     if (seen.has(variable)) throw new InputError(Inputs.VariablesFromOutputs, `'${variable}' is given twice.`)
     if (variables.some(v => v.key === variable)) {
       throw new InputError(Inputs.VariablesFromOutputs, `'${variable}' is also given in '${Inputs.Variables}'; give it in one of them.`)

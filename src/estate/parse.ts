@@ -3,9 +3,10 @@
  * collected with where it is. The graph (needs, cycles, variables_from) is checked in graph.ts.
  */
 import { parseDocument } from 'yaml'
-import { Inputs } from '../action/names.js'
 import { HclValueError, toHclLiteral } from '../action/hcl-value.js'
+import { isRecord } from '../common/json.js'
 import { DefaultAction, EstateError, type Estate, type EstateWorkspace, type StepSettings, type VariableFrom } from './model.js'
+import { Reader, type Mapping } from './reader.js'
 
 /** An estate of hundreds of workspaces is a few tens of KB; anything far larger is not one. */
 export const MaxEstateFileBytes = 1024 * 1024
@@ -16,7 +17,6 @@ const VariablePattern = /^[A-Za-z_][A-Za-z0-9_-]*$/
 const SecretPattern = /^[A-Za-z_][A-Za-z0-9_]*$/
 const ActionPattern = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+@[A-Za-z0-9_./-]+$/
 const BranchPattern = /^[A-Za-z0-9_./-]+$/
-const MaxTimeoutMinutes = 7 * 24 * 60
 
 const TopKeys = ['defaults', 'workflows', 'workspaces']
 const SettingKeys = [
@@ -34,127 +34,7 @@ const DefaultsKeys = ['action', ...SettingKeys]
 const WorkflowsKeys = ['apply', 'destroy', 'branch', 'concurrency_group']
 const WorkspaceKeys = ['key', 'name', 'id', 'needs', 'variables', 'variables_from', ...SettingKeys]
 
-/** Inputs the generator writes itself: `with:` may not set them. */
-const GeneratedInputs: string[] = [
-  Inputs.Token,
-  Inputs.Hostname,
-  Inputs.Organization,
-  Inputs.Workspace,
-  Inputs.WorkspaceId,
-  Inputs.Operation,
-  Inputs.ManualConfirm,
-  Inputs.TimeoutMinutes,
-  Inputs.Directory,
-  Inputs.Variables,
-  Inputs.VariablesFromOutputs,
-  Inputs.RunId,
-  Inputs.SavePlan
-]
-const PassableInputs = new Set<string>(Object.values(Inputs).filter(i => !GeneratedInputs.includes(i)))
-
-type Map = Record<string, unknown>
-
-function isMap(value: unknown): value is Map {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** Collects problems while reading; every reader returns undefined for a value it refused. */
-class Reader {
-  readonly problems: string[] = []
-
-  problem(where: string, text: string): void {
-    this.problems.push(`${where}: ${text}`)
-  }
-
-  keys(map: Map, allowed: string[], where: string): void {
-    for (const k of Object.keys(map)) {
-      if (!allowed.includes(k)) this.problem(where, `unknown key '${k}' (known: ${allowed.join(', ')})`)
-    }
-  }
-
-  string(map: Map, key: string, where: string, pattern?: RegExp, shape?: string): string | undefined {
-    const v = map[key]
-    if (v === undefined || v === null) return undefined
-    if (typeof v !== 'string' || v.trim() === '') {
-      this.problem(`${where}.${key}`, 'must be a text that is not empty')
-      return undefined
-    }
-    if (v.includes('${{')) {
-      this.problem(
-        `${where}.${key}`,
-        'holds a GitHub expression (${{ … }}); the estate file has none, the generated workflows write what they need'
-      )
-      return undefined
-    }
-    if (/[\r\n]/.test(v)) {
-      this.problem(`${where}.${key}`, 'must be one line')
-      return undefined
-    }
-    if (pattern && !pattern.test(v)) {
-      this.problem(`${where}.${key}`, `'${v}' is not ${shape}`)
-      return undefined
-    }
-    return v
-  }
-
-  boolean(map: Map, key: string, where: string): boolean | undefined {
-    const v = map[key]
-    if (v === undefined || v === null) return undefined
-    if (typeof v !== 'boolean') {
-      this.problem(`${where}.${key}`, 'must be true or false')
-      return undefined
-    }
-    return v
-  }
-
-  minutes(map: Map, key: string, where: string): number | undefined {
-    const v = map[key]
-    if (v === undefined || v === null) return undefined
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MaxTimeoutMinutes) {
-      this.problem(`${where}.${key}`, `must be a number of minutes from 0 to ${MaxTimeoutMinutes}`)
-      return undefined
-    }
-    return v
-  }
-
-  map(map: Map, key: string, where: string): Map | undefined {
-    const v = map[key]
-    if (v === undefined || v === null) return undefined
-    if (!isMap(v)) {
-      this.problem(`${where}.${key}`, 'must be a mapping (key: value lines)')
-      return undefined
-    }
-    return v
-  }
-
-  /** `with:`: other inputs of the action, as the text the step reads. */
-  withInputs(map: Map, where: string): Record<string, string> | undefined {
-    const w = this.map(map, 'with', where)
-    if (!w) return undefined
-    const out: Record<string, string> = {}
-    for (const [k, v] of Object.entries(w)) {
-      if (!PassableInputs.has(k)) {
-        this.problem(
-          `${where}.with.${k}`,
-          GeneratedInputs.includes(k) ? 'is written by the generator; use the estate setting of that name' : 'is not an input of the action'
-        )
-        continue
-      }
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
-        this.problem(`${where}.with.${k}`, 'must be a text, number or boolean')
-        continue
-      }
-      if (String(v).includes('${{')) {
-        this.problem(`${where}.with.${k}`, 'holds a GitHub expression (${{ … }}); the estate file has none')
-        continue
-      }
-      out[k] = String(v)
-    }
-    return out
-  }
-}
-
-function readSettings(r: Reader, map: Map, where: string): Partial<StepSettings> {
+function readSettings(r: Reader, map: Mapping, where: string): Partial<StepSettings> {
   const s: Partial<StepSettings> = {
     organization: r.string(map, 'organization', where, NamePattern, 'an organization name (letters, digits, - and _)'),
     hostname: r.string(map, 'hostname', where),
@@ -172,7 +52,7 @@ function readSettings(r: Reader, map: Map, where: string): Partial<StepSettings>
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined))
 }
 
-function readVariables(r: Reader, map: Map, where: string): [string, string][] {
+function readVariables(r: Reader, map: Mapping, where: string): [string, string][] {
   const vars = r.map(map, 'variables', where) ?? {}
   const out: [string, string][] = []
   for (const [k, v] of Object.entries(vars)) {
@@ -194,7 +74,7 @@ function readVariables(r: Reader, map: Map, where: string): [string, string][] {
   return out
 }
 
-function readVariablesFrom(r: Reader, map: Map, where: string): VariableFrom[] {
+function readVariablesFrom(r: Reader, map: Mapping, where: string): VariableFrom[] {
   const from = r.map(map, 'variables_from', where) ?? {}
   const out: VariableFrom[] = []
   for (const [variable, v] of Object.entries(from)) {
@@ -209,7 +89,7 @@ function readVariablesFrom(r: Reader, map: Map, where: string): VariableFrom[] {
   return out
 }
 
-function readNeeds(r: Reader, map: Map, where: string): string[] {
+function readNeeds(r: Reader, map: Mapping, where: string): string[] {
   const v = map.needs
   if (v === undefined || v === null) return []
   const list = typeof v === 'string' ? [v] : v
@@ -226,7 +106,7 @@ function jobIdOf(key: string): string {
 
 function readWorkspace(r: Reader, raw: unknown, index: number, defaults: Partial<StepSettings>): EstateWorkspace | undefined {
   const at = `workspaces[${index}]`
-  if (!isMap(raw)) {
+  if (!isRecord(raw)) {
     r.problem(at, 'must be a mapping with a name (or id) and what it needs')
     return undefined
   }
@@ -275,7 +155,7 @@ export function parseEstate(text: string, file: string): Estate {
       doc.errors.map(e => `YAML: ${e.message.split('\n')[0]}`)
     )
   const root: unknown = doc.toJS({ maxAliasCount: 100 })
-  if (!isMap(root)) throw new EstateError(file, ['the file must be a mapping with defaults: and workspaces:'])
+  if (!isRecord(root)) throw new EstateError(file, ['the file must be a mapping with defaults: and workspaces:'])
   r.keys(root, TopKeys, 'the file')
   const defaultsMap = r.map(root, 'defaults', 'the file') ?? {}
   r.keys(defaultsMap, DefaultsKeys, 'defaults')

@@ -3,7 +3,7 @@
  * (the same edges reversed), one job per workspace, then the estate summary. Deterministic: the
  * same file gives the same bytes, which is what the staleness check compares.
  */
-import { Document, isMap, isPair, isScalar, isSeq, visit, type Pair, type YAMLMap } from 'yaml'
+import { Document, isMap, isScalar, isSeq, visit } from 'yaml'
 import { Inputs } from '../action/names.js'
 import { assertGraph, placed, type Direction, type Placed } from './graph.js'
 import { EstateError, MaxWorkflowBytes, SummaryJobId, type Estate, type EstateWorkspace } from './model.js'
@@ -39,7 +39,14 @@ function shown(w: EstateWorkspace): string {
 /** How the action names an upstream workspace in variables_from_outputs: by name in the same organization. */
 function upstreamRef(w: EstateWorkspace, up: EstateWorkspace): string {
   if (up.id) return up.id
-  return up.settings.organization === w.settings.organization ? (up.name as string) : `${up.settings.organization}/${up.name}` // a named workspace has a name
+  return up.settings.organization === w.settings.organization ? `${up.name}` : `${up.settings.organization}/${up.name}`
+}
+
+/** The workspace a variables_from entry names; assertGraph has refused a file naming one it does not list. */
+function upstreamOf(byKey: Map<string, EstateWorkspace>, key: string): EstateWorkspace {
+  const up = byKey.get(key)
+  if (!up) throw new Error(`variables_from names '${key}', which the estate does not list`)
+  return up
 }
 
 function stepInputs(estate: Estate, w: EstateWorkspace, direction: Direction): Record<string, string> {
@@ -50,8 +57,9 @@ function stepInputs(estate: Estate, w: EstateWorkspace, direction: Direction): R
   if (w.id) {
     inputs[Inputs.WorkspaceId] = w.id
   } else {
-    inputs[Inputs.Organization] = s.organization as string // parse.ts refuses a named workspace without one
-    inputs[Inputs.Workspace] = w.name as string // a workspace without an id has a name
+    // parse.ts refuses a named workspace without an organization; an input left undefined is not written.
+    if (s.organization !== undefined) inputs[Inputs.Organization] = s.organization
+    if (w.name !== undefined) inputs[Inputs.Workspace] = w.name
   }
   inputs[Inputs.Operation] = direction
   if (s.manualConfirm !== undefined) inputs[Inputs.ManualConfirm] = String(s.manualConfirm)
@@ -60,7 +68,7 @@ function stepInputs(estate: Estate, w: EstateWorkspace, direction: Direction): R
   if (w.variables.length) inputs[Inputs.Variables] = `${w.variables.map(([k, v]) => `${k}=${v}`).join('\n')}\n`
   if (w.variablesFrom.length) {
     inputs[Inputs.VariablesFromOutputs] =
-      `${w.variablesFrom.map(f => `${f.variable}=${upstreamRef(w, byKey.get(f.from) as EstateWorkspace)}.${f.output}`).join('\n')}\n` // checked by assertGraph
+      `${w.variablesFrom.map(f => `${f.variable}=${upstreamRef(w, upstreamOf(byKey, f.from))}.${f.output}`).join('\n')}\n`
   }
   for (const [k, v] of Object.entries(s.with)) inputs[k] = v
   return inputs
@@ -129,7 +137,7 @@ function workflow(estate: Estate, direction: Direction): string {
     ` ${Titles[direction].about}`
   ].join('\n')
   // A blank line before each job, as people write workflows.
-  const jobsNode = (doc.contents as YAMLMap).items.find(i => isPair(i) && isScalar(i.key) && i.key.value === 'jobs') as Pair | undefined
+  const jobsNode = isMap(doc.contents) ? doc.contents.items.find(i => isScalar(i.key) && i.key.value === 'jobs') : undefined
   if (jobsNode && isMap(jobsNode.value)) {
     for (const item of jobsNode.value.items.slice(1)) if (isScalar(item.key)) item.key.spaceBefore = true
   }

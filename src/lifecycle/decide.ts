@@ -2,6 +2,7 @@
  * What the step does next with its run, as one pure function of what it knows: the run as last
  * read, the settings, and what the step itself has done to the run. No I/O, no clock, no logging:
  * the run lifecycle reads the run, asks `decide`, and acts; the table test walks every status.
+ * What the follow loop reports on the way (a pending run, checks) is decided in decide-reports.ts.
  *
  * The invariant the table keeps: for every state, either HCP Terraform moves the run on by itself
  * (a stage is running, the run is queued), or a person is asked (and the step says so, with the
@@ -12,11 +13,8 @@ import {
   ApplyPhaseStatuses,
   type AnyRunStatus,
   AwaitingDecisionStatuses,
-  PolicyStatuses,
   RunStatus,
   StageStatus,
-  TaskRunningStatuses,
-  TaskStatuses,
   TerminalStatuses,
   WorkingStatuses
 } from '../tfe/statuses.js'
@@ -223,74 +221,6 @@ export function decideNoConfiguration(operation: Operation): Extract<Decision, {
 /** A run that could not be read for `failingMs` (transient failures only) is given up on past `limitMs`. */
 export function decideReadFailure(failingMs: number, limitMs: number): Extract<Decision, { action: 'give-up' }> | undefined {
   return failingMs >= limitMs ? { action: 'give-up', why: 'read-outage' } : undefined
-}
-
-export const PendingFirstReportMs = 10_000
-export const PendingReportEveryMs = 30_000
-export const WorkspaceCheckEveryMs = 60_000
-
-/** When the step last said why its run is pending, and last read the workspace to say it. */
-export interface PendingClock {
-  queuedAt: number
-  nextReportAt: number
-  lastWorkspaceCheckAt: number
-}
-
-export function pendingClock(queuedAt: number): PendingClock {
-  return { queuedAt, nextReportAt: queuedAt + PendingFirstReportMs, lastWorkspaceCheckAt: -Infinity }
-}
-
-/**
- * Whether to say now why a pending run waits (first after 10 s, then every 30 s), and whether to
- * read the workspace for it (its lock, the run ahead; at most once a minute).
- */
-export function decidePendingReport(
-  now: number,
-  clock: PendingClock
-): { report: false } | { report: true; checkWorkspace: boolean; clock: PendingClock } {
-  if (now < clock.nextReportAt) return { report: false }
-  const checkWorkspace = now - clock.lastWorkspaceCheckAt >= WorkspaceCheckEveryMs
-  return {
-    report: true,
-    checkWorkspace,
-    clock: { ...clock, nextReportAt: now + PendingReportEveryMs, lastWorkspaceCheckAt: checkWorkspace ? now : clock.lastWorkspaceCheckAt }
-  }
-}
-
-/** What the follow loop has seen of policy and run task stages, and reported. */
-export interface ChecksSeen {
-  policy: boolean
-  policyReported: boolean
-  tasks: boolean
-  /** Task stages seen over (their `-completed-at` timestamps), to read the results once per stage. */
-  tasksOver: number
-}
-
-export const NoChecksSeen: ChecksSeen = { policy: false, policyReported: false, tasks: false, tasksOver: 0 }
-
-/**
- * Whether to read (and report) the run's policy checks and run task results now. A stage between
- * two polls is not missed: the run's status-timestamps say it went through it. Policies are read
- * once, after checking; task stages once each is over; both when the run errored outside its
- * plan and apply, to say which failed.
- */
-export function decideChecks(
-  run: Pick<RunFacts, 'status' | 'planStatus' | 'applyStatus'>,
-  stamps: readonly string[],
-  seen: ChecksSeen
-): { readPolicy: boolean; readTasks: boolean; seen: ChecksSeen } {
-  const status = run.status
-  const unexplained = status === RunStatus.Errored && run.planStatus !== StageStatus.Errored && run.applyStatus !== StageStatus.Errored
-  const policy = seen.policy || PolicyStatuses.has(status) || stamps.some(k => k.startsWith('policy-'))
-  const tasksOver = stamps.filter(k => /^(pre|post)-(plan|apply)-completed-at$/.test(k)).length
-  const tasks = seen.tasks || TaskStatuses.has(status) || AwaitingDecisionStatuses.has(status) || tasksOver > seen.tasksOver
-  const readPolicy = (policy || unexplained) && !seen.policyReported && status !== RunStatus.PolicyChecking
-  const readTasks = (tasks || unexplained) && !TaskRunningStatuses.has(status)
-  return {
-    readPolicy,
-    readTasks,
-    seen: { policy, policyReported: seen.policyReported || readPolicy, tasks: readTasks ? false : tasks, tasksOver }
-  }
 }
 
 /** The part of a run the decision table looks at. */

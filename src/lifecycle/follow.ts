@@ -4,18 +4,8 @@ import { RunStatus } from '../tfe/statuses.js'
 import { reportPolicyChecks, reportTaskStages } from './checks.js'
 import { errorMessage, isTransient } from '../common/errors.js'
 import { PollSchedule } from '../tfe/poll-schedule.js'
-import {
-  decide,
-  decideChecks,
-  decidePendingReport,
-  decideReadFailure,
-  NoChecksSeen,
-  pendingClock,
-  toFacts,
-  type Decision,
-  type Ended,
-  type Memory
-} from './decide.js'
+import { decide, decideReadFailure, toFacts, type Decision, type Ended, type Memory } from './decide.js'
+import { decideChecks, decidePendingReport, NoChecksSeen, pendingClock } from './decide-reports.js'
 import { getRun, runAction, type Run } from '../tfe/runs.js'
 import { getWorkspaceById } from '../tfe/workspaces.js'
 import { formatDuration, sleep } from '../common/timing.js'

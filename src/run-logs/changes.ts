@@ -8,6 +8,7 @@
  * data: capped in bytes, under one deadline, cut off when the step stops.
  */
 import { ApiError, errorMessage } from '../common/errors.js'
+import { isRecord } from '../common/json.js'
 import type { TfeClient } from '../tfe/client.js'
 import { getPlanJsonOutput } from '../tfe/plans.js'
 import { boundedRequest } from '../tfe/signed-urls.js'
@@ -36,11 +37,8 @@ interface JsonResourceChange {
   change?: { actions?: unknown; importing?: unknown } | null
 }
 
-export interface JsonPlan {
-  resource_changes?: unknown
-  resource_drift?: unknown
-  output_changes?: Record<string, { actions?: unknown; after_sensitive?: unknown; before_sensitive?: unknown } | null> | null
-}
+/** A JSON plan as it came: an object whose members are read by type where they are used. */
+export type JsonPlan = Record<string, unknown>
 
 /** A JSON plan's `actions` list as one action; undefined for a no-op that is not an import or move. */
 export function actionOf(actions: string[] | undefined, importing = false, moved = false): ChangeAction | undefined {
@@ -88,9 +86,9 @@ export function fromJsonPlan(plan: JsonPlan): Pick<ChangeReport, 'resources' | '
   }
   const outputs: OutputChange[] = []
   const changes = plan.output_changes
-  if (typeof changes === 'object' && changes !== null && !Array.isArray(changes)) {
+  if (isRecord(changes)) {
     for (const [name, oc] of Object.entries(changes)) {
-      if (typeof oc !== 'object' || oc === null) continue
+      if (!isRecord(oc)) continue
       const action = actionOf(strings(oc.actions))
       if (action) outputs.push({ name, action, sensitive: oc.after_sensitive === true || oc.before_sensitive === true })
     }
@@ -154,8 +152,9 @@ export async function readJsonOutput(client: TfeClient, planId: string, signal?:
   const answer = await getPlanJsonOutput(client, planId, signal)
   if (answer.status === 204) return "the plan's JSON output was not ready"
   if (answer.status === 403) return "the token may not read the plan's JSON output (it needs workspace admin access)"
-  // fromJsonPlan reads every member defensively (JsonPlan's members are `unknown` or checked where read).
-  return answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : (answer.body as JsonPlan)
+  if (answer.status === 307 && answer.location) return await fetchElsewhere(answer.location, signal)
+  if (!isRecord(answer.body)) throw new Error('its answer is not a JSON plan')
+  return answer.body
 }
 
 /** The 307's target is another origin with a short-lived signed URL: fetched without the token. */
@@ -163,7 +162,6 @@ async function fetchElsewhere(url: string, signal: AbortSignal | undefined): Pro
   const answer = await boundedRequest(url, { maxBytes: MaxPlanJsonBytes, overflow: 'fail', timeoutMs: PlanJsonTimeoutMs, signal })
   if (answer.status !== 200) throw new Error(`its download answered ${answer.status}`)
   const plan: unknown = JSON.parse(answer.body.toString('utf8'))
-  if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) throw new Error('its download is not a JSON plan')
-  // An object, checked above; fromJsonPlan reads its members defensively.
-  return plan as JsonPlan
+  if (!isRecord(plan)) throw new Error('its download is not a JSON plan')
+  return plan
 }

@@ -4,7 +4,7 @@
  * the commit of its VCS ingress attributes. Entries without a run's shape are left out, not fatal.
  */
 import type { ListDocument, Resource, TfeClient } from './client.js'
-import { record, relationId, seg } from './documents.js'
+import { record, relationId, relationshipsOf, resourceOf, seg } from './documents.js'
 import { toRun, type Run } from './runs.js'
 
 export interface ListedRun extends Run {
@@ -36,12 +36,12 @@ const str = (value: unknown): string => (typeof value === 'string' ? value : '')
 export function toListedRun(entry: unknown, included: readonly Resource[]): ListedRun | undefined {
   const r = record(entry)
   if (typeof r.id !== 'string' || !r.id || typeof r.attributes !== 'object' || r.attributes === null) return undefined
-  // The fields toRun reads, each normalised by record(): a hostile entry cannot make it throw.
-  const resource = { id: r.id, type: str(r.type), attributes: record(r.attributes), relationships: record(r.relationships) } as Resource
+  // The fields toRun reads, each normalised: a hostile entry cannot make it throw.
+  const resource = resourceOf(r.id, r)
   const a = resource.attributes
   const cvId = relationId(resource, 'configuration-version')?.id
   const cv = cvId ? included.find(i => i.type === 'configuration-versions' && i.id === cvId) : undefined
-  const ingressId = cv ? relationId({ ...cv, relationships: record(cv.relationships) } as Resource, 'ingress-attributes')?.id : undefined
+  const ingressId = cv ? relationId({ ...cv, relationships: relationshipsOf(cv.relationships) }, 'ingress-attributes')?.id : undefined
   const ingress = ingressId ? included.find(i => i.type === 'ingress-attributes' && i.id === ingressId) : undefined
   const sha = str(record(ingress?.attributes)['commit-sha'])
   return {

@@ -2,8 +2,8 @@
  * Run triggers: a workspace's inbound or outbound run triggers (every page, bounded) and creating
  * one (run-triggers.mdx, go-tfe run_trigger.go). Not the runs a trigger queued: runs.ts lists those.
  */
-import type { Document, ListDocument, Resource, TfeClient } from './client.js'
-import { record, relationId, seg } from './documents.js'
+import type { Document, ListDocument, TfeClient } from './client.js'
+import { record, relationId, resourceOf, seg } from './documents.js'
 
 /** inbound: triggers that queue runs on this workspace; outbound: triggers this workspace's applies fire. */
 export type RunTriggerDirection = 'inbound' | 'outbound'
@@ -41,8 +41,7 @@ const str = (value: unknown): string => (typeof value === 'string' ? value : '')
 export function toRunTrigger(resource: unknown): RunTrigger | undefined {
   const r = record(resource)
   if (typeof r.id !== 'string' || !r.id) return undefined
-  // relationId reads the JSON:API relationship shape; record() above made sure this is an object.
-  const res = { id: r.id, type: str(r.type), attributes: record(r.attributes), relationships: record(r.relationships) } as Resource
+  const res = resourceOf(r.id, r)
   const workspace = relationId(res, 'workspace')
   const sourceable = relationId(res, 'sourceable')
   if (!workspace?.id || typeof workspace.id !== 'string' || !sourceable?.id || typeof sourceable.id !== 'string') return undefined
