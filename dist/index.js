@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1664);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7549);
 /** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
@@ -28382,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1664:
+/***/ 7549:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31504,7 +31504,8 @@ function parseOutputSources(lines, variables, organization) {
         if (!m) {
             throw new InputError(Inputs.VariablesFromOutputs, `line ${index + 1} is not 'variable=workspace.output' (the workspace by name, organization/name or ws-… ID), such as vpc_id=network.vpc_id.`);
         }
-        const [, variable, workspaceId, org, workspace, output] = m; // the pattern's groups: 2–4 may be empty
+        // Groups 1 and 5 take part in every match of the pattern; 2–4 may be empty.
+        const [, variable = '', workspaceId, org, workspace, output = ''] = m;
         if (seen.has(variable))
             throw new InputError(Inputs.VariablesFromOutputs, `'${variable}' is given twice.`);
         if (variables.some(v => v.key === variable)) {
@@ -33067,6 +33068,7 @@ function decideGuard(run, onHeld, guard) {
  * What the step does next with its run, as one pure function of what it knows: the run as last
  * read, the settings, and what the step itself has done to the run. No I/O, no clock, no logging:
  * the run lifecycle reads the run, asks `decide`, and acts; the table test walks every status.
+ * What the follow loop reports on the way (a pending run, checks) is decided in decide-reports.ts.
  *
  * The invariant the table keeps: for every state, either HCP Terraform moves the run on by itself
  * (a stage is running, the run is queued), or a person is asked (and the step says so, with the
@@ -33184,47 +33186,6 @@ function decideNoConfiguration(operation) {
 function decideReadFailure(failingMs, limitMs) {
     return failingMs >= limitMs ? { action: 'give-up', why: 'read-outage' } : undefined;
 }
-const PendingFirstReportMs = 10_000;
-const PendingReportEveryMs = 30_000;
-const WorkspaceCheckEveryMs = 60_000;
-function pendingClock(queuedAt) {
-    return { queuedAt, nextReportAt: queuedAt + PendingFirstReportMs, lastWorkspaceCheckAt: -Infinity };
-}
-/**
- * Whether to say now why a pending run waits (first after 10 s, then every 30 s), and whether to
- * read the workspace for it (its lock, the run ahead; at most once a minute).
- */
-function decidePendingReport(now, clock) {
-    if (now < clock.nextReportAt)
-        return { report: false };
-    const checkWorkspace = now - clock.lastWorkspaceCheckAt >= WorkspaceCheckEveryMs;
-    return {
-        report: true,
-        checkWorkspace,
-        clock: { ...clock, nextReportAt: now + PendingReportEveryMs, lastWorkspaceCheckAt: checkWorkspace ? now : clock.lastWorkspaceCheckAt }
-    };
-}
-const NoChecksSeen = { policy: false, policyReported: false, tasks: false, tasksOver: 0 };
-/**
- * Whether to read (and report) the run's policy checks and run task results now. A stage between
- * two polls is not missed: the run's status-timestamps say it went through it. Policies are read
- * once, after checking; task stages once each is over; both when the run errored outside its
- * plan and apply, to say which failed.
- */
-function decideChecks(run, stamps, seen) {
-    const status = run.status;
-    const unexplained = status === RunStatus.Errored && run.planStatus !== StageStatus.Errored && run.applyStatus !== StageStatus.Errored;
-    const policy = seen.policy || PolicyStatuses.has(status) || stamps.some(k => k.startsWith('policy-'));
-    const tasksOver = stamps.filter(k => /^(pre|post)-(plan|apply)-completed-at$/.test(k)).length;
-    const tasks = seen.tasks || TaskStatuses.has(status) || AwaitingDecisionStatuses.has(status) || tasksOver > seen.tasksOver;
-    const readPolicy = (policy || unexplained) && !seen.policyReported && status !== RunStatus.PolicyChecking;
-    const readTasks = (tasks || unexplained) && !TaskRunningStatuses.has(status);
-    return {
-        readPolicy,
-        readTasks,
-        seen: { policy, policyReported: seen.policyReported || readPolicy, tasks: readTasks ? false : tasks, tasksOver }
-    };
-}
 /** The part of a run the decision table looks at. */
 function toFacts(run) {
     return {
@@ -33304,6 +33265,30 @@ const postState = {
 };
 
 ;// CONCATENATED MODULE: ./src/tfe/documents.ts
+
+const str = (value) => (typeof value === 'string' ? value : '');
+/** One relationship's `data` from outside JSON: a reference keeps its id only when that is a string. */
+function relatedOf(value) {
+    return isRecord(value) && typeof value.id === 'string' ? { id: value.id, type: str(value.type) } : undefined;
+}
+/** Relationships read from outside JSON (a list entry), in the shape relationId reads; malformed references are left out. */
+function relationshipsOf(value) {
+    const out = {};
+    for (const [name, rel] of Object.entries(record(value))) {
+        const data = record(rel).data;
+        if (data === null)
+            out[name] = { data: null };
+        else if (Array.isArray(data))
+            out[name] = { data: data.map(relatedOf).filter((d) => d !== undefined) };
+        else
+            out[name] = { data: relatedOf(data) };
+    }
+    return out;
+}
+/** A resource read from outside JSON by its id: type, attributes and relationships normalised, so reading it cannot throw. */
+function resourceOf(id, value) {
+    return { id, type: str(value.type), attributes: record(value.attributes), relationships: relationshipsOf(value.relationships) };
+}
 function relationId(resource, name) {
     const data = resource.relationships?.[name]?.data;
     return data && !Array.isArray(data) ? data : undefined;
@@ -33553,31 +33538,24 @@ const PosixClasses = {
     xdigit: rangesOf('0-9A-Fa-f')
 };
 
-;// CONCATENATED MODULE: ./src/upload/re2.ts
+;// CONCATENATED MODULE: ./src/upload/re2-escapes.ts
 /**
- * RE2 syntax (Go's regexp, which go-slug compiles `.terraformignore` rules with) read and written
- * out as an equivalent JavaScript regex, so a rule matches here exactly what it matches there. An
- * expression RE2 refuses comes back undefined: go-slug's rule then matches nothing. Not the rules
- * themselves (terraformignore.ts).
+ * The RE2 reader's cursor and the escapes that stand for one character or a class (`\x41`, `\101`,
+ * `\n`, `\d`, `\pL`), shared by the grammar in re2.ts (alternation, repetition, groups, classes).
  */
 
+/** What RE2 refuses to compile: the rule then matches nothing. */
 class Refused extends Error {
 }
 const isOctal = (c) => c !== undefined && c >= '0' && c <= '7';
 const isHex = (c) => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
 const isAlnum = (c) => /^[0-9A-Za-z]$/.test(c);
-/** A recursive-descent reading of an RE2 expression, written out as a JavaScript (`u`) one. */
-class Translator {
+/** An expression's characters and the position read up to, with the escapes read at it. */
+class Re2Cursor {
     c;
     pos = 0;
     constructor(source) {
         this.c = [...source];
-    }
-    translate() {
-        const out = this.alternation(0);
-        if (this.pos < this.c.length)
-            throw new Refused('unexpected )');
-        return out;
     }
     peek(offset = 0) {
         return this.c[this.pos + offset];
@@ -33591,6 +33569,119 @@ class Translator {
     }
     startsWith(text) {
         return this.c.slice(this.pos, this.pos + text.length).join('') === text;
+    }
+    /** `\d \s \w` and their negations at the cursor, as class members; else undefined. */
+    perlClass() {
+        const letter = this.peek(1);
+        if (this.peek() !== '\\' || letter === undefined)
+            return undefined;
+        const ranges = PerlClasses[letter.toLowerCase()];
+        if (!ranges || !'dswDSW'.includes(letter))
+            return undefined;
+        this.pos += 2;
+        return classBody(letter === letter.toUpperCase() ? complement(ranges) : ranges);
+    }
+    /** `\pL`, `\p{Greek}`, `\PL`, `\p{^Greek}` at the cursor, as class members; else undefined. */
+    unicodeClass() {
+        const letter = this.peek(1);
+        if (this.peek() !== '\\' || (letter !== 'p' && letter !== 'P'))
+            return undefined;
+        this.pos += 2;
+        let name;
+        if (this.peek() === '{') {
+            const end = this.c.indexOf('}', this.pos);
+            if (end < 0)
+                throw new Refused('invalid character class range');
+            name = this.c.slice(this.pos + 1, end).join('');
+            this.pos = end + 1;
+        }
+        else {
+            const c = this.c[this.pos++];
+            if (c === undefined)
+                throw new Refused('invalid character class range');
+            name = c;
+        }
+        let negated = letter === 'P';
+        if (name.startsWith('^')) {
+            negated = !negated;
+            name = name.slice(1);
+        }
+        const p = negated ? 'P' : 'p';
+        if (name === 'Any')
+            return negated ? '' : '\\u{0}-\\u{10ffff}';
+        for (const js of [`\\${p}{${name}}`, `\\${p}{Script=${name}}`]) {
+            // RE2 knows the general categories and the scripts, by the same names as JavaScript.
+            if (/^[A-Za-z_]+$/.test(name) && validJs(`[${js}]`))
+                return js;
+        }
+        throw new Refused('invalid character class range');
+    }
+    /** The character of an escape that stands for one character (`\.`, `\x41`, `\n`, `\101`), at `\`. */
+    escapedChar() {
+        this.pos++;
+        const c = this.c[this.pos++];
+        if (c === undefined)
+            throw new Refused('trailing backslash');
+        if (c >= '1' && c <= '7' && !isOctal(this.peek()))
+            throw new Refused('invalid escape sequence');
+        if (isOctal(c)) {
+            let value = Number(c);
+            for (let n = 1; n < 3 && isOctal(this.peek()); n++)
+                value = value * 8 + Number(this.c[this.pos++]);
+            return value;
+        }
+        if (c === 'x') {
+            if (this.peek() === '{') {
+                let hex = '';
+                this.pos++;
+                while (isHex(this.peek()))
+                    hex += this.take();
+                if (this.peek() !== '}' || !hex || parseInt(hex, 16) > MaxCodePoint)
+                    throw new Refused('invalid escape sequence');
+                this.pos++;
+                return parseInt(hex, 16);
+            }
+            if (!isHex(this.peek()) || !isHex(this.peek(1)))
+                throw new Refused('invalid escape sequence');
+            const value = parseInt(`${this.peek() ?? ''}${this.peek(1) ?? ''}`, 16);
+            this.pos += 2;
+            return value;
+        }
+        const named = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
+        if (named[c] !== undefined)
+            return named[c];
+        // Any ASCII punctuation escapes itself; a letter RE2 does not know, or anything beyond ASCII, is an error.
+        if (codeOf(c) < 0x80 && !isAlnum(c))
+            return codeOf(c);
+        throw new Refused('invalid escape sequence');
+    }
+}
+function validJs(source) {
+    try {
+        new RegExp(source, 'u');
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/upload/re2.ts
+/**
+ * RE2 syntax (Go's regexp, which go-slug compiles `.terraformignore` rules with) read and written
+ * out as an equivalent JavaScript regex, so a rule matches here exactly what it matches there. An
+ * expression RE2 refuses comes back undefined: go-slug's rule then matches nothing. Not the rules
+ * themselves (terraformignore.ts), nor the escapes and the cursor (re2-escapes.ts).
+ */
+
+
+/** A recursive-descent reading of an RE2 expression, written out as a JavaScript (`u`) one. */
+class Translator extends Re2Cursor {
+    translate() {
+        const out = this.alternation(0);
+        if (this.pos < this.c.length)
+            throw new Refused('unexpected )');
+        return out;
     }
     /** Until an unmatched `)` (left for the caller) or the end. */
     alternation(depth) {
@@ -33725,91 +33816,6 @@ class Translator {
             return `[${unicode}]`;
         return re2_classes_cp(this.escapedChar());
     }
-    /** `\d \s \w` and their negations at the cursor, as class members; else undefined. */
-    perlClass() {
-        const letter = this.peek(1);
-        if (this.peek() !== '\\' || letter === undefined)
-            return undefined;
-        const ranges = PerlClasses[letter.toLowerCase()];
-        if (!ranges || !'dswDSW'.includes(letter))
-            return undefined;
-        this.pos += 2;
-        return classBody(letter === letter.toUpperCase() ? complement(ranges) : ranges);
-    }
-    /** `\pL`, `\p{Greek}`, `\PL`, `\p{^Greek}` at the cursor, as class members; else undefined. */
-    unicodeClass() {
-        const letter = this.peek(1);
-        if (this.peek() !== '\\' || (letter !== 'p' && letter !== 'P'))
-            return undefined;
-        this.pos += 2;
-        let name;
-        if (this.peek() === '{') {
-            const end = this.c.indexOf('}', this.pos);
-            if (end < 0)
-                throw new Refused('invalid character class range');
-            name = this.c.slice(this.pos + 1, end).join('');
-            this.pos = end + 1;
-        }
-        else {
-            const c = this.c[this.pos++];
-            if (c === undefined)
-                throw new Refused('invalid character class range');
-            name = c;
-        }
-        let negated = letter === 'P';
-        if (name.startsWith('^')) {
-            negated = !negated;
-            name = name.slice(1);
-        }
-        const p = negated ? 'P' : 'p';
-        if (name === 'Any')
-            return negated ? '' : '\\u{0}-\\u{10ffff}';
-        for (const js of [`\\${p}{${name}}`, `\\${p}{Script=${name}}`]) {
-            // RE2 knows the general categories and the scripts, by the same names as JavaScript.
-            if (/^[A-Za-z_]+$/.test(name) && validJs(`[${js}]`))
-                return js;
-        }
-        throw new Refused('invalid character class range');
-    }
-    /** The character of an escape that stands for one character (`\.`, `\x41`, `\n`, `\101`), at `\`. */
-    escapedChar() {
-        this.pos++;
-        const c = this.c[this.pos++];
-        if (c === undefined)
-            throw new Refused('trailing backslash');
-        if (c >= '1' && c <= '7' && !isOctal(this.peek()))
-            throw new Refused('invalid escape sequence');
-        if (isOctal(c)) {
-            let value = Number(c);
-            for (let n = 1; n < 3 && isOctal(this.peek()); n++)
-                value = value * 8 + Number(this.c[this.pos++]);
-            return value;
-        }
-        if (c === 'x') {
-            if (this.peek() === '{') {
-                let hex = '';
-                this.pos++;
-                while (isHex(this.peek()))
-                    hex += this.take();
-                if (this.peek() !== '}' || !hex || parseInt(hex, 16) > MaxCodePoint)
-                    throw new Refused('invalid escape sequence');
-                this.pos++;
-                return parseInt(hex, 16);
-            }
-            if (!isHex(this.peek()) || !isHex(this.peek(1)))
-                throw new Refused('invalid escape sequence');
-            const value = parseInt(`${this.peek() ?? ''}${this.peek(1) ?? ''}`, 16);
-            this.pos += 2;
-            return value;
-        }
-        const named = { a: 7, f: 12, n: 10, r: 13, t: 9, v: 11 };
-        if (named[c] !== undefined)
-            return named[c];
-        // Any ASCII punctuation escapes itself; a letter RE2 does not know, or anything beyond ASCII, is an error.
-        if (codeOf(c) < 0x80 && !isAlnum(c))
-            return codeOf(c);
-        throw new Refused('invalid escape sequence');
-    }
     /** A class at `[`, as a JavaScript class. */
     charClass() {
         this.pos++;
@@ -33874,15 +33880,6 @@ class Translator {
         if (this.peek() === '\\')
             return this.escapedChar();
         return codeOf(this.take());
-    }
-}
-function validJs(source) {
-    try {
-        new RegExp(source, 'u');
-        return true;
-    }
-    catch {
-        return false;
     }
 }
 /** The JavaScript equivalent of an RE2 expression, or undefined where RE2 refuses it. */
@@ -35870,6 +35867,7 @@ async function getPlanJsonOutput(client, planId, signal) {
 
 
 
+
 /** A JSON plan's `actions` list as one action; undefined for a no-op that is not an import or move. */
 function actionOf(actions, importing = false, moved = false) {
     const a = actions ?? [];
@@ -35912,9 +35910,9 @@ function fromJsonPlan(plan) {
     }
     const outputs = [];
     const changes = plan.output_changes;
-    if (typeof changes === 'object' && changes !== null && !Array.isArray(changes)) {
+    if (isRecord(changes)) {
         for (const [name, oc] of Object.entries(changes)) {
-            if (typeof oc !== 'object' || oc === null)
+            if (!isRecord(oc))
                 continue;
             const action = actionOf(strings(oc.actions));
             if (action)
@@ -35970,8 +35968,11 @@ async function readJsonOutput(client, planId, signal) {
         return "the plan's JSON output was not ready";
     if (answer.status === 403)
         return "the token may not read the plan's JSON output (it needs workspace admin access)";
-    // fromJsonPlan reads every member defensively (JsonPlan's members are `unknown` or checked where read).
-    return answer.status === 307 && answer.location ? await fetchElsewhere(answer.location, signal) : answer.body;
+    if (answer.status === 307 && answer.location)
+        return await fetchElsewhere(answer.location, signal);
+    if (!isRecord(answer.body))
+        throw new Error('its answer is not a JSON plan');
+    return answer.body;
 }
 /** The 307's target is another origin with a short-lived signed URL: fetched without the token. */
 async function fetchElsewhere(url, signal) {
@@ -35979,9 +35980,8 @@ async function fetchElsewhere(url, signal) {
     if (answer.status !== 200)
         throw new Error(`its download answered ${answer.status}`);
     const plan = JSON.parse(answer.body.toString('utf8'));
-    if (typeof plan !== 'object' || plan === null || Array.isArray(plan))
+    if (!isRecord(plan))
         throw new Error('its download is not a JSON plan');
-    // An object, checked above; fromJsonPlan reads its members defensively.
     return plan;
 }
 
@@ -36743,24 +36743,24 @@ async function settleDuplicates(step, created, marker, signal) {
 ;// CONCATENATED MODULE: ./src/tfe/run-lists.ts
 
 
-const str = (value) => (typeof value === 'string' ? value : '');
+const run_lists_str = (value) => (typeof value === 'string' ? value : '');
 /** The run in a list entry, or undefined for an entry without a run's id and attributes. */
 function toListedRun(entry, included) {
     const r = record(entry);
     if (typeof r.id !== 'string' || !r.id || typeof r.attributes !== 'object' || r.attributes === null)
         return undefined;
-    // The fields toRun reads, each normalised by record(): a hostile entry cannot make it throw.
-    const resource = { id: r.id, type: str(r.type), attributes: record(r.attributes), relationships: record(r.relationships) };
+    // The fields toRun reads, each normalised: a hostile entry cannot make it throw.
+    const resource = resourceOf(r.id, r);
     const a = resource.attributes;
     const cvId = relationId(resource, 'configuration-version')?.id;
     const cv = cvId ? included.find(i => i.type === 'configuration-versions' && i.id === cvId) : undefined;
-    const ingressId = cv ? relationId({ ...cv, relationships: record(cv.relationships) }, 'ingress-attributes')?.id : undefined;
+    const ingressId = cv ? relationId({ ...cv, relationships: relationshipsOf(cv.relationships) }, 'ingress-attributes')?.id : undefined;
     const ingress = ingressId ? included.find(i => i.type === 'ingress-attributes' && i.id === ingressId) : undefined;
-    const sha = str(record(ingress?.attributes)['commit-sha']);
+    const sha = run_lists_str(record(ingress?.attributes)['commit-sha']);
     return {
         ...toRun({ data: resource, included: [...included] }),
-        source: str(a.source),
-        createdAt: str(a['created-at']) || undefined,
+        source: run_lists_str(a.source),
+        createdAt: run_lists_str(a['created-at']) || undefined,
         isDestroy: a['is-destroy'] === true,
         refreshOnly: a['refresh-only'] === true,
         commitSha: sha || undefined
@@ -36883,8 +36883,7 @@ function toRunTrigger(resource) {
     const r = record(resource);
     if (typeof r.id !== 'string' || !r.id)
         return undefined;
-    // relationId reads the JSON:API relationship shape; record() above made sure this is an object.
-    const res = { id: r.id, type: run_triggers_str(r.type), attributes: record(r.attributes), relationships: record(r.relationships) };
+    const res = resourceOf(r.id, r);
     const workspace = relationId(res, 'workspace');
     const sourceable = relationId(res, 'sourceable');
     if (!workspace?.id || typeof workspace.id !== 'string' || !sourceable?.id || typeof sourceable.id !== 'string')
@@ -37355,6 +37354,54 @@ async function reportTaskStages(client, runId, reported, signal) {
     catch (err) {
         log.debug(`Run tasks of ${runId} not read: ${errorMessage(err)}`);
     }
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/decide-reports.ts
+/**
+ * Pure decisions of what the follow loop says on the way, beside decide.ts (which decides what
+ * it does): when to say why a run is pending, and when to read its policy checks and run tasks.
+ */
+
+const PendingFirstReportMs = 10_000;
+const PendingReportEveryMs = 30_000;
+const WorkspaceCheckEveryMs = 60_000;
+function pendingClock(queuedAt) {
+    return { queuedAt, nextReportAt: queuedAt + PendingFirstReportMs, lastWorkspaceCheckAt: -Infinity };
+}
+/**
+ * Whether to say now why a pending run waits (first after 10 s, then every 30 s), and whether to
+ * read the workspace for it (its lock, the run ahead; at most once a minute).
+ */
+function decidePendingReport(now, clock) {
+    if (now < clock.nextReportAt)
+        return { report: false };
+    const checkWorkspace = now - clock.lastWorkspaceCheckAt >= WorkspaceCheckEveryMs;
+    return {
+        report: true,
+        checkWorkspace,
+        clock: { ...clock, nextReportAt: now + PendingReportEveryMs, lastWorkspaceCheckAt: checkWorkspace ? now : clock.lastWorkspaceCheckAt }
+    };
+}
+const NoChecksSeen = { policy: false, policyReported: false, tasks: false, tasksOver: 0 };
+/**
+ * Whether to read (and report) the run's policy checks and run task results now. A stage between
+ * two polls is not missed: the run's status-timestamps say it went through it. Policies are read
+ * once, after checking; task stages once each is over; both when the run errored outside its
+ * plan and apply, to say which failed.
+ */
+function decideChecks(run, stamps, seen) {
+    const status = run.status;
+    const unexplained = status === RunStatus.Errored && run.planStatus !== StageStatus.Errored && run.applyStatus !== StageStatus.Errored;
+    const policy = seen.policy || PolicyStatuses.has(status) || stamps.some(k => k.startsWith('policy-'));
+    const tasksOver = stamps.filter(k => /^(pre|post)-(plan|apply)-completed-at$/.test(k)).length;
+    const tasks = seen.tasks || TaskStatuses.has(status) || AwaitingDecisionStatuses.has(status) || tasksOver > seen.tasksOver;
+    const readPolicy = (policy || unexplained) && !seen.policyReported && status !== RunStatus.PolicyChecking;
+    const readTasks = (tasks || unexplained) && !TaskRunningStatuses.has(status);
+    return {
+        readPolicy,
+        readTasks,
+        seen: { policy, policyReported: seen.policyReported || readPolicy, tasks: readTasks ? false : tasks, tasksOver }
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/run-logs/render.ts
@@ -37996,6 +38043,7 @@ function say(step, run, verdict) {
 
 ;// CONCATENATED MODULE: ./src/lifecycle/follow.ts
 /** Following a run: read → decide → act, until decide says it ended; the logs and checks on the way. */
+
 
 
 

@@ -28929,7 +28929,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3485);
 /* harmony import */ var _check_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(52);
 /* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(121);
-/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8262);
+/* harmony import */ var _parse_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9346);
 /* harmony import */ var _render_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8870);
 /* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1796);
 /* harmony import */ var _run_triggers_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9443);
@@ -29381,7 +29381,7 @@ class EstateError extends Error {
 
 /***/ }),
 
-/***/ 8262:
+/***/ 9346:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29393,8 +29393,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-// EXTERNAL MODULE: ./src/action/names.ts
-var names = __nccwpck_require__(2814);
 ;// CONCATENATED MODULE: ./src/action/hcl-value.ts
 /**
  * A JSON value (a state output, a value from the estate file) written as one HCL literal, the
@@ -29467,41 +29465,20 @@ function write(value, depth) {
     throw new HclValueError(`a ${typeof value} is not a value HCL can hold`);
 }
 
+// EXTERNAL MODULE: ./src/common/json.ts
+var json = __nccwpck_require__(2308);
 // EXTERNAL MODULE: ./src/estate/model.ts
 var model = __nccwpck_require__(121);
-;// CONCATENATED MODULE: ./src/estate/parse.ts
+// EXTERNAL MODULE: ./src/action/names.ts
+var names = __nccwpck_require__(2814);
+;// CONCATENATED MODULE: ./src/estate/reader.ts
 /**
- * Reads an estate file (YAML) into an Estate: every key and value checked, every problem
- * collected with where it is. The graph (needs, cycles, variables_from) is checked in graph.ts.
+ * The estate file's value reader: each reads one key of a mapping by its kind and collects what
+ * is wrong with it, naming where it is. What the keys mean is parse.ts.
  */
 
 
-
-
-/** An estate of hundreds of workspaces is a few tens of KB; anything far larger is not one. */
-const MaxEstateFileBytes = 1024 * 1024;
-const NamePattern = /^[A-Za-z0-9_-]+$/;
-const WorkspaceIdPattern = /^ws-[A-Za-z0-9]+$/;
-const VariablePattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const SecretPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ActionPattern = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+@[A-Za-z0-9_./-]+$/;
-const BranchPattern = /^[A-Za-z0-9_./-]+$/;
 const MaxTimeoutMinutes = 7 * 24 * 60;
-const TopKeys = ['defaults', 'workflows', 'workspaces'];
-const SettingKeys = [
-    'organization',
-    'hostname',
-    'token_secret',
-    'runs_on',
-    'manual_confirm',
-    'timeout_minutes',
-    'directory',
-    'environment',
-    'with'
-];
-const DefaultsKeys = ['action', ...SettingKeys];
-const WorkflowsKeys = ['apply', 'destroy', 'branch', 'concurrency_group'];
-const WorkspaceKeys = ['key', 'name', 'id', 'needs', 'variables', 'variables_from', ...SettingKeys];
 /** Inputs the generator writes itself: `with:` may not set them. */
 const GeneratedInputs = [
     names/* Inputs */.G0.Token,
@@ -29519,9 +29496,6 @@ const GeneratedInputs = [
     names/* Inputs */.G0.SavePlan
 ];
 const PassableInputs = new Set(Object.values(names/* Inputs */.G0).filter(i => !GeneratedInputs.includes(i)));
-function isMap(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 /** Collects problems while reading; every reader returns undefined for a value it refused. */
 class Reader {
     problems = [];
@@ -29580,7 +29554,7 @@ class Reader {
         const v = map[key];
         if (v === undefined || v === null)
             return undefined;
-        if (!isMap(v)) {
+        if (!(0,json/* isRecord */.u4)(v)) {
             this.problem(`${where}.${key}`, 'must be a mapping (key: value lines)');
             return undefined;
         }
@@ -29610,6 +29584,40 @@ class Reader {
         return out;
     }
 }
+
+;// CONCATENATED MODULE: ./src/estate/parse.ts
+/**
+ * Reads an estate file (YAML) into an Estate: every key and value checked, every problem
+ * collected with where it is. The graph (needs, cycles, variables_from) is checked in graph.ts.
+ */
+
+
+
+
+
+/** An estate of hundreds of workspaces is a few tens of KB; anything far larger is not one. */
+const MaxEstateFileBytes = 1024 * 1024;
+const NamePattern = /^[A-Za-z0-9_-]+$/;
+const WorkspaceIdPattern = /^ws-[A-Za-z0-9]+$/;
+const VariablePattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const SecretPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ActionPattern = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+@[A-Za-z0-9_./-]+$/;
+const BranchPattern = /^[A-Za-z0-9_./-]+$/;
+const TopKeys = ['defaults', 'workflows', 'workspaces'];
+const SettingKeys = [
+    'organization',
+    'hostname',
+    'token_secret',
+    'runs_on',
+    'manual_confirm',
+    'timeout_minutes',
+    'directory',
+    'environment',
+    'with'
+];
+const DefaultsKeys = ['action', ...SettingKeys];
+const WorkflowsKeys = ['apply', 'destroy', 'branch', 'concurrency_group'];
+const WorkspaceKeys = ['key', 'name', 'id', 'needs', 'variables', 'variables_from', ...SettingKeys];
 function readSettings(r, map, where) {
     const s = {
         organization: r.string(map, 'organization', where, NamePattern, 'an organization name (letters, digits, - and _)'),
@@ -29682,7 +29690,7 @@ function jobIdOf(key) {
 }
 function readWorkspace(r, raw, index, defaults) {
     const at = `workspaces[${index}]`;
-    if (!isMap(raw)) {
+    if (!(0,json/* isRecord */.u4)(raw)) {
         r.problem(at, 'must be a mapping with a name (or id) and what it needs');
         return undefined;
     }
@@ -29732,7 +29740,7 @@ function parseEstate(text, file) {
     if (doc.errors.length)
         throw new model/* EstateError */.PN(file, doc.errors.map(e => `YAML: ${e.message.split('\n')[0]}`));
     const root = doc.toJS({ maxAliasCount: 100 });
-    if (!isMap(root))
+    if (!(0,json/* isRecord */.u4)(root))
         throw new model/* EstateError */.PN(file, ['the file must be a mapping with defaults: and workspaces:']);
     r.keys(root, TopKeys, 'the file');
     const defaultsMap = r.map(root, 'defaults', 'the file') ?? {};
@@ -29808,7 +29816,14 @@ function shown(w) {
 function upstreamRef(w, up) {
     if (up.id)
         return up.id;
-    return up.settings.organization === w.settings.organization ? up.name : `${up.settings.organization}/${up.name}`; // a named workspace has a name
+    return up.settings.organization === w.settings.organization ? `${up.name}` : `${up.settings.organization}/${up.name}`;
+}
+/** The workspace a variables_from entry names; assertGraph has refused a file naming one it does not list. */
+function upstreamOf(byKey, key) {
+    const up = byKey.get(key);
+    if (!up)
+        throw new Error(`variables_from names '${key}', which the estate does not list`);
+    return up;
 }
 function stepInputs(estate, w, direction) {
     const s = w.settings;
@@ -29820,8 +29835,11 @@ function stepInputs(estate, w, direction) {
         inputs[_action_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G0.WorkspaceId] = w.id;
     }
     else {
-        inputs[_action_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G0.Organization] = s.organization; // parse.ts refuses a named workspace without one
-        inputs[_action_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G0.Workspace] = w.name; // a workspace without an id has a name
+        // parse.ts refuses a named workspace without an organization; an input left undefined is not written.
+        if (s.organization !== undefined)
+            inputs[_action_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G0.Organization] = s.organization;
+        if (w.name !== undefined)
+            inputs[_action_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G0.Workspace] = w.name;
     }
     inputs[_action_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G0.Operation] = direction;
     if (s.manualConfirm !== undefined)
@@ -29834,7 +29852,7 @@ function stepInputs(estate, w, direction) {
         inputs[_action_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G0.Variables] = `${w.variables.map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
     if (w.variablesFrom.length) {
         inputs[_action_names_js__WEBPACK_IMPORTED_MODULE_1__/* .Inputs */ .G0.VariablesFromOutputs] =
-            `${w.variablesFrom.map(f => `${f.variable}=${upstreamRef(w, byKey.get(f.from))}.${f.output}`).join('\n')}\n`; // checked by assertGraph
+            `${w.variablesFrom.map(f => `${f.variable}=${upstreamRef(w, upstreamOf(byKey, f.from))}.${f.output}`).join('\n')}\n`;
     }
     for (const [k, v] of Object.entries(s.with))
         inputs[k] = v;
@@ -29903,7 +29921,7 @@ function workflow(estate, direction) {
         ` ${Titles[direction].about}`
     ].join('\n');
     // A blank line before each job, as people write workflows.
-    const jobsNode = doc.contents.items.find(i => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(i) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(i.key) && i.key.value === 'jobs');
+    const jobsNode = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(doc.contents) ? doc.contents.items.find(i => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(i.key) && i.key.value === 'jobs') : undefined;
     if (jobsNode && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(jobsNode.value)) {
         for (const item of jobsNode.value.items.slice(1))
             if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(item.key))
@@ -30151,6 +30169,30 @@ __nccwpck_require__.d(__webpack_exports__, {
 // EXTERNAL MODULE: ./src/common/json.ts
 var json = __nccwpck_require__(2308);
 ;// CONCATENATED MODULE: ./src/tfe/documents.ts
+
+const str = (value) => (typeof value === 'string' ? value : '');
+/** One relationship's `data` from outside JSON: a reference keeps its id only when that is a string. */
+function relatedOf(value) {
+    return (0,json/* isRecord */.u4)(value) && typeof value.id === 'string' ? { id: value.id, type: str(value.type) } : undefined;
+}
+/** Relationships read from outside JSON (a list entry), in the shape relationId reads; malformed references are left out. */
+function relationshipsOf(value) {
+    const out = {};
+    for (const [name, rel] of Object.entries((0,json/* record */.g1)(value))) {
+        const data = (0,json/* record */.g1)(rel).data;
+        if (data === null)
+            out[name] = { data: null };
+        else if (Array.isArray(data))
+            out[name] = { data: data.map(relatedOf).filter((d) => d !== undefined) };
+        else
+            out[name] = { data: relatedOf(data) };
+    }
+    return out;
+}
+/** A resource read from outside JSON by its id: type, attributes and relationships normalised, so reading it cannot throw. */
+function resourceOf(id, value) {
+    return { id, type: str(value.type), attributes: (0,json/* record */.g1)(value.attributes), relationships: relationshipsOf(value.relationships) };
+}
 function relationId(resource, name) {
     const data = resource.relationships?.[name]?.data;
     return data && !Array.isArray(data) ? data : undefined;
@@ -30173,14 +30215,13 @@ const documents_seg = encodeURIComponent;
  */
 const MaxRunTriggerPages = 10;
 const PageSize = 100;
-const str = (value) => (typeof value === 'string' ? value : '');
+const run_triggers_str = (value) => (typeof value === 'string' ? value : '');
 /** The run trigger in a resource, or undefined when the resource is not one (a hostile or broken list entry). */
 function toRunTrigger(resource) {
     const r = (0,json/* record */.g1)(resource);
     if (typeof r.id !== 'string' || !r.id)
         return undefined;
-    // relationId reads the JSON:API relationship shape; record() above made sure this is an object.
-    const res = { id: r.id, type: str(r.type), attributes: (0,json/* record */.g1)(r.attributes), relationships: (0,json/* record */.g1)(r.relationships) };
+    const res = resourceOf(r.id, r);
     const workspace = relationId(res, 'workspace');
     const sourceable = relationId(res, 'sourceable');
     if (!workspace?.id || typeof workspace.id !== 'string' || !sourceable?.id || typeof sourceable.id !== 'string')
@@ -30189,10 +30230,10 @@ function toRunTrigger(resource) {
     return {
         id: r.id,
         workspaceId: workspace.id,
-        workspaceName: str(a['workspace-name']) || workspace.id,
+        workspaceName: run_triggers_str(a['workspace-name']) || workspace.id,
         sourceableId: sourceable.id,
-        sourceableName: str(a['sourceable-name']) || sourceable.id,
-        createdAt: str(a['created-at']) || undefined
+        sourceableName: run_triggers_str(a['sourceable-name']) || sourceable.id,
+        createdAt: run_triggers_str(a['created-at']) || undefined
     };
 }
 /** GET /workspaces/:id/run-triggers?filter[run-trigger][type]=…: the filter is required by the API. */
@@ -34032,7 +34073,7 @@ __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;
-exports.tO = identity.isPair;
+__webpack_unused_export__ = identity.isPair;
 exports.jn = identity.isScalar;
 exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
