@@ -1,6 +1,6 @@
 // `npm run bench`: measures the bundled action against the local stand-in and prints figures
 // (medians with min–max). Not a test: nothing here passes or fails, it reports.
-//   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|lines|pack|fanout|fleet|faults]
+//   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|lines|pack|fanout|fleet|faults|estate]
 //   (--quick: fewer repeats and shorter runs; --fleet=100,200 sets the fleet sizes)
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -8,6 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { StandIn } from '../stand-in/server.ts'
 import { DistEntry, runStep } from '../__tests__/helpers/action-runner.ts'
+import { benchEstate, estateReport } from './bench-estate.mjs'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.find(a => a.startsWith('--only='))?.slice(7)
@@ -483,4 +484,8 @@ if (part('faults')) {
   line(
     `  faults injected ${f.injected}; requests ${f.requests}, of which retried ${f.retried}; runs created ${f.runs}; applies ${f.applies}; failures ${f.failures}`
   )
+}
+
+if (part('estate')) {
+  for (const l of estateReport(await benchEstate({ quick }))) line(l)
 }

@@ -88,6 +88,26 @@ describe('estate from run triggers', () => {
     ])
   })
 
+  it('import without --out writes the estate file to stdout and nothing else: `import > estate.yml` is the file --out writes', async () => {
+    const org = organization()
+    const dir = checkout()
+    const args = ['import', '--organization', org, '--hostname', fixture.server.url]
+    const written = await cli(dir, ...args, '--out', 'e.yml')
+    expect(written.status).toBe(0)
+    const file = readFileSync(join(dir, 'e.yml'), 'utf8')
+    const piped = await cli(dir, ...args)
+    expect(piped.status).toBe(0)
+    expect(parse(piped.stdout)).toEqual(parse(file))
+    expect(piped.stdout).toBe(file)
+    // With debug on, the client's log lines exist and go to stderr; stdout is still the file alone.
+    const debug = await spawnAsync([Cli, ...args], dir, { TFE_TOKEN: 'test-token', RUNNER_DEBUG: '1' })
+    expect([debug.status, debug.stdout]).toEqual([0, file])
+    expect(debug.stderr).toContain('/run-triggers')
+    // What was redirected is an estate file the generator takes.
+    writeFileSync(join(dir, '.github', 'estate.yml'), piped.stdout)
+    expect((await cli(dir, 'generate')).status).toBe(0)
+  })
+
   it('import needs a token and an organization; an organization the token cannot see fails', async () => {
     const dir = checkout()
     expect((await spawnAsync([Cli, 'import', '--organization', 'x'], dir, {})).status).toBe(2)

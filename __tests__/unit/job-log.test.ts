@@ -3,7 +3,7 @@
  * function, in both command forms the runner reads, comes out as text, never as a command.
  */
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { log, neutralize } from '../../src/common/job-log.js'
+import { log, logToShell, neutralize } from '../../src/common/job-log.js'
 import { captureStdout } from '../helpers/env.ts'
 import { KnownCommands, parseLine, runnerCommands, runnerLines } from '../helpers/runner-commands.ts'
 
@@ -112,6 +112,37 @@ describe('the log module', () => {
     expect(shown.replace(/\u200b/g, '')).toBe('fe80::1 ##[group] #[1] 1 2 3')
     expect(shown).not.toMatch(/[\r\n]/)
     expect(neutralize('aws_instance.web[0]: Creating...')).toBe('aws_instance.web[0]: Creating...')
+  })
+})
+
+describe('in a shell (the estate CLI)', () => {
+  it('writes nothing to stdout: every log function goes to the shell sink, debug only with RUNNER_DEBUG=1, no mask command', async () => {
+    const out = captureStdout()
+    const lines: string[] = []
+    const before = process.env.RUNNER_DEBUG
+    logToShell(line => lines.push(line))
+    try {
+      delete process.env.RUNNER_DEBUG
+      for (const w of Writers) await w.write(`${w.name} line`)
+      log.debug('hidden')
+      log.mask('s3cret')
+      log.endGroup()
+      process.env.RUNNER_DEBUG = '1'
+      log.debug('shown')
+    } finally {
+      logToShell(undefined)
+      if (before === undefined) delete process.env.RUNNER_DEBUG
+      else process.env.RUNNER_DEBUG = before
+      out.restore()
+    }
+    expect(out.text()).toBe('')
+    // One line per message that is not debug (the debug one only once debug is on), none of them a command.
+    expect(lines).toHaveLength(Writers.length)
+    expect(lines.filter(l => l.includes('line'))).toHaveLength(Writers.length - 1)
+    expect(lines.filter(l => l.includes('hidden'))).toEqual([])
+    expect(lines.filter(l => l.includes('shown'))).toHaveLength(1)
+    expect(lines.map(l => parseLine(l))).toEqual(lines.map(() => undefined))
+    expect(process.exitCode).toBe(1)
   })
 })
 

@@ -27,36 +27,56 @@ export function neutralize(text: string): string {
     .replace(/#(?=\[)/g, `#${Zwsp}`)
 }
 
+/**
+ * Set by a command run in a shell (the estate CLI): its stdout is the command's output (an estate
+ * file a user redirects), so the log goes here as plain lines instead of workflow commands.
+ */
+let shellLine: ((line: string) => void) | undefined
+
+/** Writes the log as plain lines to `write` (debug lines only with RUNNER_DEBUG=1); undefined: back to the runner's form. */
+export function logToShell(write: ((line: string) => void) | undefined): void {
+  shellLine = write
+}
+
 export const log = {
   info(message: string): void {
-    core.info(neutralize(message))
+    if (shellLine) shellLine(neutralize(message))
+    else core.info(neutralize(message))
   },
   debug(message: string): void {
-    core.debug(neutralize(message))
+    if (!shellLine) core.debug(neutralize(message))
+    else if (core.isDebug()) shellLine(`debug: ${neutralize(message)}`)
   },
   notice(message: string): void {
-    core.notice(neutralize(message))
+    if (shellLine) shellLine(`notice: ${neutralize(message)}`)
+    else core.notice(neutralize(message))
   },
   warning(message: string): void {
-    core.warning(neutralize(message))
+    if (shellLine) shellLine(`warning: ${neutralize(message)}`)
+    else core.warning(neutralize(message))
   },
   /** The step's error annotation and its failed exit code. */
   fail(message: string): void {
-    core.setFailed(neutralize(message))
+    if (shellLine) shellLine(`error: ${neutralize(message)}`)
+    else core.setFailed(neutralize(message))
     // The runner's core sets this too; a local runner's stand-in for core (npm run local) does not.
     process.exitCode = 1
   },
   group<T>(title: string, fn: () => Promise<T>): Promise<T> {
-    return core.group(neutralize(title), fn)
+    if (!shellLine) return core.group(neutralize(title), fn)
+    shellLine(neutralize(title))
+    return fn()
   },
   startGroup(title: string): void {
-    core.startGroup(neutralize(title))
+    if (shellLine) shellLine(neutralize(title))
+    else core.startGroup(neutralize(title))
   },
   endGroup(): void {
-    core.endGroup()
+    if (!shellLine) core.endGroup()
   },
   /** Registers a secret (a token, a signed URL) so the runner masks it wherever it appears. */
   mask(secret: string): void {
-    if (secret) core.setSecret(secret)
+    // A shell has no runner to mask for it.
+    if (secret && !shellLine) core.setSecret(secret)
   }
 }

@@ -7,7 +7,7 @@
 import * as core from '@actions/core'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { log } from '../common/job-log.js'
+import { log, logToShell } from '../common/job-log.js'
 import { staleFiles } from './check.js'
 import { DefaultEstateFile, EstateError } from './model.js'
 import { parseEstate, MaxEstateFileBytes } from './parse.js'
@@ -201,5 +201,8 @@ async function runAction(): Promise<void> {
   }
 }
 
-if (process.argv.length > 2) process.exitCode = await runCli(process.argv.slice(2))
-else await runAction()
+if (process.argv.length > 2) {
+  // stdout is the command's output (`import > estate.yml`): the client's log lines go to stderr.
+  logToShell(line => void process.stderr.write(`${line}\n`))
+  process.exitCode = await runCli(process.argv.slice(2))
+} else await runAction()
