@@ -32763,37 +32763,69 @@ function neutralize(text) {
         .replace(/:(?=:)/g, `:${Zwsp}`)
         .replace(/#(?=\[)/g, `#${Zwsp}`);
 }
+/**
+ * Set by a command run in a shell (the estate CLI): its stdout is the command's output (an estate
+ * file a user redirects), so the log goes here as plain lines instead of workflow commands.
+ */
+let shellLine;
+/** Writes the log as plain lines to `write` (debug lines only with RUNNER_DEBUG=1); undefined: back to the runner's form. */
+function logToShell(write) {
+    shellLine = write;
+}
 const log = {
     info(message) {
-        info(neutralize(message));
+        if (shellLine)
+            shellLine(neutralize(message));
+        else
+            info(neutralize(message));
     },
     debug(message) {
-        core_debug(neutralize(message));
+        if (!shellLine)
+            core_debug(neutralize(message));
+        else if (isDebug())
+            shellLine(`debug: ${neutralize(message)}`);
     },
     notice(message) {
-        notice(neutralize(message));
+        if (shellLine)
+            shellLine(`notice: ${neutralize(message)}`);
+        else
+            notice(neutralize(message));
     },
     warning(message) {
-        warning(neutralize(message));
+        if (shellLine)
+            shellLine(`warning: ${neutralize(message)}`);
+        else
+            warning(neutralize(message));
     },
     /** The step's error annotation and its failed exit code. */
     fail(message) {
-        setFailed(neutralize(message));
+        if (shellLine)
+            shellLine(`error: ${neutralize(message)}`);
+        else
+            setFailed(neutralize(message));
         // The runner's core sets this too; a local runner's stand-in for core (npm run local) does not.
         process.exitCode = 1;
     },
     group(title, fn) {
-        return group(neutralize(title), fn);
+        if (!shellLine)
+            return group(neutralize(title), fn);
+        shellLine(neutralize(title));
+        return fn();
     },
     startGroup(title) {
-        startGroup(neutralize(title));
+        if (shellLine)
+            shellLine(neutralize(title));
+        else
+            startGroup(neutralize(title));
     },
     endGroup() {
-        endGroup();
+        if (!shellLine)
+            endGroup();
     },
     /** Registers a secret (a token, a signed URL) so the runner masks it wherever it appears. */
     mask(secret) {
-        if (secret)
+        // A shell has no runner to mask for it.
+        if (secret && !shellLine)
             core_setSecret(secret);
     }
 };

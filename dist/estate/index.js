@@ -28737,7 +28737,8 @@ function errorMessage(err) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ log)
+/* harmony export */   Rm: () => (/* binding */ log),
+/* harmony export */   iv: () => (/* binding */ logToShell)
 /* harmony export */ });
 /* unused harmony export neutralize */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
@@ -28767,37 +28768,69 @@ function neutralize(text) {
         .replace(/:(?=:)/g, `:${Zwsp}`)
         .replace(/#(?=\[)/g, `#${Zwsp}`);
 }
+/**
+ * Set by a command run in a shell (the estate CLI): its stdout is the command's output (an estate
+ * file a user redirects), so the log goes here as plain lines instead of workflow commands.
+ */
+let shellLine;
+/** Writes the log as plain lines to `write` (debug lines only with RUNNER_DEBUG=1); undefined: back to the runner's form. */
+function logToShell(write) {
+    shellLine = write;
+}
 const log = {
     info(message) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(neutralize(message));
+        if (shellLine)
+            shellLine(neutralize(message));
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(neutralize(message));
     },
     debug(message) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(neutralize(message));
+        if (!shellLine)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(neutralize(message));
+        else if (_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .isDebug */ ._o())
+            shellLine(`debug: ${neutralize(message)}`);
     },
     notice(message) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(neutralize(message));
+        if (shellLine)
+            shellLine(`notice: ${neutralize(message)}`);
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(neutralize(message));
     },
     warning(message) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(neutralize(message));
+        if (shellLine)
+            shellLine(`warning: ${neutralize(message)}`);
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(neutralize(message));
     },
     /** The step's error annotation and its failed exit code. */
     fail(message) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(neutralize(message));
+        if (shellLine)
+            shellLine(`error: ${neutralize(message)}`);
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(neutralize(message));
         // The runner's core sets this too; a local runner's stand-in for core (npm run local) does not.
         process.exitCode = 1;
     },
     group(title, fn) {
-        return _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(neutralize(title), fn);
+        if (!shellLine)
+            return _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .group */ .Os(neutralize(title), fn);
+        shellLine(neutralize(title));
+        return fn();
     },
     startGroup(title) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(neutralize(title));
+        if (shellLine)
+            shellLine(neutralize(title));
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .startGroup */ .Oh(neutralize(title));
     },
     endGroup() {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
+        if (!shellLine)
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .endGroup */ .N4();
     },
     /** Registers a secret (a token, a signed URL) so the runner masks it wherever it appears. */
     mask(secret) {
-        if (secret)
+        // A shell has no runner to mask for it.
+        if (secret && !shellLine)
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(secret);
     }
 };
@@ -29106,21 +29139,21 @@ async function runAction() {
                 // Advice, not the check: a run trigger the file contradicts is a warning each.
                 try {
                     for (const w of await triggerWarnings(file, token))
-                        _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.warning(w);
+                        _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.warning(w);
                 }
                 catch (err) {
                     if (err instanceof _model_js__WEBPACK_IMPORTED_MODULE_4__/* .EstateError */ .PN)
                         throw err;
-                    _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.warning(`Not checked against run triggers: ${(0,_common_errors_js__WEBPACK_IMPORTED_MODULE_12__/* .errorMessage */ .gJ)(err)}`);
+                    _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.warning(`Not checked against run triggers: ${(0,_common_errors_js__WEBPACK_IMPORTED_MODULE_12__/* .errorMessage */ .gJ)(err)}`);
                 }
             }
             const lines = [];
             if (check(file, line => lines.push(line)))
-                _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.info(`The workflows generated from ${file} are current.`);
+                _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.info(`The workflows generated from ${file} are current.`);
             else {
                 for (const line of lines)
-                    _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.info(line);
-                _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.fail(`The committed estate workflows are not what ${file} generates: ${lines
+                    _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.info(line);
+                _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.fail(`The committed estate workflows are not what ${file} generates: ${lines
                     .filter(l => / is (missing|stale):/.test(l))
                     .map(l => l.split(' ')[0])
                     .join(', ')}. The diff is above.`);
@@ -29131,22 +29164,25 @@ async function runAction() {
             const operation = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('operation').trim() || 'apply';
             const rows = (0,_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .summaryRows */ .xz)(_actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('needs'), _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('graph'));
             for (const line of (0,_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .summaryText */ .g5)(rows))
-                _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.info(line);
+                _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.info(line);
             if (process.env.GITHUB_STEP_SUMMARY)
                 await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .summaryHtml */ .QW)(operation, rows), true).write();
             return;
         }
-        _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.fail(`Input 'mode': '${mode}' is not one of: check, summary.`);
+        _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.fail(`Input 'mode': '${mode}' is not one of: check, summary.`);
     }
     catch (err) {
         if (err instanceof _model_js__WEBPACK_IMPORTED_MODULE_4__/* .EstateError */ .PN || err instanceof _summary_js__WEBPACK_IMPORTED_MODULE_7__/* .SummaryInputError */ .HT)
-            _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .R.fail(err.message);
+            _common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .log */ .Rm.fail(err.message);
         else
             throw err;
     }
 }
-if (process.argv.length > 2)
+if (process.argv.length > 2) {
+    // stdout is the command's output (`import > estate.yml`): the client's log lines go to stderr.
+    (0,_common_job_log_js__WEBPACK_IMPORTED_MODULE_3__/* .logToShell */ .iv)(line => void process.stderr.write(`${line}\n`));
     process.exitCode = await runCli(process.argv.slice(2));
+}
 else
     await runAction();
 
@@ -31062,7 +31098,7 @@ class TfeClient {
                     // they do not all come back in the same instant and collect the next 429 together.
                     const askedMs = err.retryAfterMs ?? 1000;
                     const waitMs = this.pacer.rateLimited(method, path, err.retryAfterMs, performance.now());
-                    job_log/* log */.R.info(askedMs > this.maxRateLimitWaitMs
+                    job_log/* log */.Rm.info(askedMs > this.maxRateLimitWaitMs
                         ? `Rate limited by ${this.host} on ${method} ${path}; it asks to wait ${Math.round(askedMs / 1000)} s, which is not plausible: waiting ${(waitMs / 1000).toFixed(1)} s instead.`
                         : `Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s as it asks.`);
                     this.stats.retries++;
@@ -31071,7 +31107,7 @@ class TfeClient {
                 if (!(0,errors/* isTransient */.dg)(err) || !options.idempotent || ++failures >= this.maxAttempts)
                     throw err;
                 const waitMs = Math.min(this.backoffBaseMs * 2 ** (failures - 1), this.backoffBaseMs * 8) * (0.75 + Math.random() * 0.5);
-                job_log/* log */.R.info(`${method} ${path} failed (${(0,errors/* errorMessage */.gJ)(err)}); retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${failures + 1} of ${this.maxAttempts}).`);
+                job_log/* log */.Rm.info(`${method} ${path} failed (${(0,errors/* errorMessage */.gJ)(err)}); retrying in ${(waitMs / 1000).toFixed(1)} s (attempt ${failures + 1} of ${this.maxAttempts}).`);
                 this.stats.retries++;
                 await sleep(waitMs, options.signal);
             }
@@ -31098,7 +31134,7 @@ class TfeClient {
             this.stats.retries++;
             const askedMs = secondsHeader(headerValue(answer.headers, 'x-ratelimit-reset')) ?? secondsHeader(headerValue(answer.headers, 'retry-after'));
             const waitMs = this.pacer.rateLimited(method, path, askedMs, performance.now());
-            job_log/* log */.R.info(`Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s.`);
+            job_log/* log */.Rm.info(`Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s.`);
         }
     }
     /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */
@@ -31143,7 +31179,7 @@ class TfeClient {
             // An Error is an ErrnoException whose code is unknown (all its extra fields are optional).
             throw networkError(err instanceof Error ? err : new Error(String(err)), method, path, this.host, this.hostSetting);
         }
-        job_log/* log */.R.debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`);
+        job_log/* log */.Rm.debug(`${method} ${path} -> ${status} in ${Math.round(performance.now() - started)} ms`);
         // A 429's wait is the pacer's too, through rateLimited() in request(); told once, not twice.
         if (status !== 429)
             this.pacer.answered(method, path, rateHeaders(responseHeaders, this.maxRateLimitWaitMs), performance.now());
@@ -40013,6 +40049,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   V4: () => (/* binding */ getInput),
   Os: () => (/* binding */ group),
   pq: () => (/* binding */ info),
+  _o: () => (/* binding */ isDebug),
   lm: () => (/* binding */ notice),
   C1: () => (/* binding */ setFailed),
   Pq: () => (/* binding */ core_setSecret),
@@ -40021,7 +40058,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, isDebug, markdownSummary, platform, saveState, setCommandEcho, setOutput, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, markdownSummary, platform, saveState, setCommandEcho, setOutput, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
