@@ -32572,8 +32572,12 @@ class Pacer {
             ? s.at + s.resetMs + s.jitter * b.windowMs * 2 ** Math.min(Math.max(0, b.crowded - 1), Pacing.admitSpreadDoublings)
             : 0;
         // Only polls wait for the client's own rate: a first read or a change moves a run on, and runs
-        // the bucket into debt that the polls after it repay; however deep, a poll waits its longest gap at most.
-        const paced = kind === 'poll' ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs - now)) : 0;
+        // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
+        // at most, stretched while the window stays crowded: a fleet so large that one poll each per
+        // longest gap is over the limit by itself must stretch further (up to 2^admitSpreadDoublings gaps).
+        const paced = kind === 'poll'
+            ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, Pacing.admitSpreadDoublings) - now))
+            : 0;
         return Math.max(hard, admitAt - now, paced);
     }
     /** The request is going out now. */
@@ -32668,13 +32672,13 @@ class Pacer {
         b.tokens = Math.min(Pacing.burst, b.tokens + ((now - b.tokensAt) * b.rate) / b.windowMs);
         b.tokensAt = now;
     }
-    /** How long until the bucket holds `need` tokens at the client's rate; never more than the longest gap. */
+    /** How long until the bucket holds `need` tokens at the client's rate. */
     tokenWaitMs(b, need, now) {
         if (!Number.isFinite(b.rate))
             return 0;
         this.fill(b, now);
         // Whole milliseconds: a wait computed to the float would leave a sliver of a token and ask again.
-        return b.tokens >= need - 1e-9 ? 0 : Math.min(b.maxGapMs, Math.ceil(((need - b.tokens) * b.windowMs) / b.rate));
+        return b.tokens >= need - 1e-9 ? 0 : Math.ceil(((need - b.tokens) * b.windowMs) / b.rate);
     }
     bucket(name) {
         let b = this.buckets.get(name);

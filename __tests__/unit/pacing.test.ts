@@ -201,15 +201,22 @@ describe('pacing: decisions', () => {
     expect(hold(40_000)).toBeCloseTo(990, 5)
   })
 
-  it('never paces a poll further than 6 s after the last one, however many 429s', () => {
-    const p = pacer()
+  it('never holds a poll by its rate further than 6 s after the last one, or 24 s while the window stays crowded', () => {
+    const p = pacer(0)
+    const poll = '/api/v2/runs/run-1'
     let at = 0
-    for (let i = 0; i < 50; i++, at += 60_000) {
-      p.sent('GET', '/api/v2/runs/run-1', at)
-      p.rateLimited('GET', '/api/v2/runs/run-1', 300, at)
+    // Fifty crowded answers in a row, a second apart: the rate falls to its floor, the debt is full.
+    for (let i = 0; i < 50; i++, at += 1000) {
+      p.sent('GET', poll, at)
+      p.answered('GET', poll, left(1, 10), at + 1)
+      p.sent('POST', '/api/v2/runs', at + 2)
     }
-    p.sent('GET', '/api/v2/runs/run-1', at)
-    expect(p.delayMs('GET', '/api/v2/runs/run-1', at)).toBeLessThanOrEqual(6000)
+    const crowded = p.delayMs('GET', poll, at)
+    expect(crowded).toBeGreaterThan(6000)
+    expect(crowded).toBeLessThanOrEqual(24_000 - 1000)
+    // One answer with room, and the longest wait is back to 6 s after the last poll.
+    p.answered('GET', '/api/v2/workspaces/ws-1', left(25, 10), at)
+    expect(p.delayMs('GET', poll, at)).toBeLessThanOrEqual(6000 - 1000)
   })
 
   it('keeps the run-list budget apart: a spent run list holds neither reads of runs nor changes', () => {

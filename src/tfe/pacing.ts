@@ -191,9 +191,16 @@ export class Pacer {
         ? s.at + s.resetMs + s.jitter * b.windowMs * 2 ** Math.min(Math.max(0, b.crowded - 1), Pacing.admitSpreadDoublings)
         : 0
     // Only polls wait for the client's own rate: a first read or a change moves a run on, and runs
-    // the bucket into debt that the polls after it repay; however deep, a poll waits its longest gap at most.
+    // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
+    // at most, stretched while the window stays crowded: a fleet so large that one poll each per
+    // longest gap is over the limit by itself must stretch further (up to 2^admitSpreadDoublings gaps).
     const paced =
-      kind === 'poll' ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs - now)) : 0
+      kind === 'poll'
+        ? Math.min(
+            this.tokenWaitMs(b, 1 + Pacing.pollReserve, now),
+            Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, Pacing.admitSpreadDoublings) - now)
+          )
+        : 0
     return Math.max(hard, admitAt - now, paced)
   }
 
@@ -287,12 +294,12 @@ export class Pacer {
     b.tokensAt = now
   }
 
-  /** How long until the bucket holds `need` tokens at the client's rate; never more than the longest gap. */
+  /** How long until the bucket holds `need` tokens at the client's rate. */
   private tokenWaitMs(b: Bucket, need: number, now: number): number {
     if (!Number.isFinite(b.rate)) return 0
     this.fill(b, now)
     // Whole milliseconds: a wait computed to the float would leave a sliver of a token and ask again.
-    return b.tokens >= need - 1e-9 ? 0 : Math.min(b.maxGapMs, Math.ceil(((need - b.tokens) * b.windowMs) / b.rate))
+    return b.tokens >= need - 1e-9 ? 0 : Math.ceil(((need - b.tokens) * b.windowMs) / b.rate)
   }
 
   private bucket(name: BucketName): Bucket {
