@@ -65,6 +65,21 @@ describe('the change report', () => {
     expect(report.why).toBeTruthy()
   })
 
+  it.each([
+    ['a 307 without a Location', 307],
+    ['a 200 without a body', 200]
+  ])("falls back to the counts, with a reason, when the plan's JSON-output answer is %s", async (_what, status) => {
+    nock(host).get('/api/v2/plans/plan-1/json-output').reply(status, '')
+    const client = new TfeClient({ baseUrl: host, token: 'tok' })
+    const report = await changeReport(client, run, undefined)
+    client.dispose()
+    expect(report.source).toBe('counts')
+    expect(report.why).toEqual(expect.any(String))
+    expect(report.why).not.toBe('')
+    expect(report.totals).toEqual({ add: 3, change: 0, remove: 1, import: 0, operation: 'plan' })
+    expect(report.resources).toEqual([])
+  })
+
   it('never throws on a JSON plan of the wrong shape', () => {
     const hostile = {
       resource_changes: [null, 7, { address: 5 }, { address: 'a.b', change: null }, { address: 'c.d', change: { actions: 'delete' } }],

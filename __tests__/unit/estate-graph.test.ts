@@ -137,6 +137,7 @@ describe('estate file', () => {
     ],
     ['a name and an id', `  - name: a\n    id: ws-abc\n`, 'workspaces[0] (a)', 'id'],
     ['no name', `  - needs: [a]\n`, 'workspaces[0]', 'name'],
+    ['an empty name', `  - name:\n    needs: [a]\n`, 'workspaces[0]', 'name'],
     ['a bad timeout', `  - name: a\n    timeout_minutes: -1\n`, 'workspaces[0] (a).timeout_minutes', '10080'],
     ['a with: the generator writes', `  - name: a\n    with: {operation: plan}\n`, 'workspaces[0] (a).with.operation', 'operation'],
     ['a with: the action lacks', `  - name: a\n    with: {colour: red}\n`, 'workspaces[0] (a).with.colour', 'colour'],
@@ -145,6 +146,31 @@ describe('estate file', () => {
   ])('%s is refused where it is', (_what, list, where, quoted) => {
     const problems = problemsOf(estate(list))
     expect(problems.filter(p => p.startsWith(where) && p.includes(quoted))).toHaveLength(1)
+  })
+
+  it('an entry with only a key is refused, naming the entry and the name or id it lacks, and nothing is generated', () => {
+    const text = estate(`  - name: network\n  - key: app\n    needs: [network]\n`)
+    let generated: unknown
+    let refused: unknown
+    try {
+      generated = generate(parseEstate(text, File))
+    } catch (err) {
+      refused = err
+    }
+    expect(generated).toBeUndefined()
+    expect(refused).toBeInstanceOf(EstateError)
+    const problems = refused instanceof EstateError ? refused.problems : []
+    expect(problems).toHaveLength(1)
+    expect(problems[0]?.startsWith('workspaces[1] (app)')).toBe(true)
+    expect(problems[0]).toContain("'name'")
+    expect(problems[0]).toContain("'id'")
+    // With a name it is a workspace again, under its own key.
+    expect(
+      parseEstate(estate(`  - name: network\n  - key: app\n    name: app-prod\n    needs: [network]\n`), File).workspaces[1]
+    ).toMatchObject({
+      key: 'app',
+      name: 'app-prod'
+    })
   })
 
   it('a named workspace without an organization is refused; one by id needs none', () => {

@@ -1,7 +1,8 @@
 /**
  * What the review reads from outside, against malformed, huge, slow and hostile answers: the
- * redacted JSON plan (bounded, the token never sent to another origin), the JSON plan model,
- * cost estimates, policy set outcomes and run task results. Nothing here throws on bad shapes.
+ * redacted JSON plan (bounded, the token never sent to another origin), a JSON-output answer that
+ * is no plan (auto_confirm_if holds, never passes), the JSON plan model, cost estimates, policy set
+ * outcomes and run task results. Nothing here throws on bad shapes.
  */
 import { describe, expect, it } from '@jest/globals'
 import { TfeClient, type Resource } from '../../src/tfe/client.js'
@@ -10,7 +11,12 @@ import { toCostEstimate } from '../../src/tfe/cost-estimates.js'
 import { parsePlan, changedOutputs, actionWord } from '../../src/review/plan-json.js'
 import { policyCheckRow, policyRows, softFailures, taskRows } from '../../src/review/run-checks.js'
 import { policyRowLine } from '../../src/lifecycle/checks.js'
-import { endless, useHostileHost, withoutNock } from '../helpers/hostile-host.ts'
+import { endless, useHostileHost, withoutNock, type Handler } from '../helpers/hostile-host.ts'
+import type { Settings } from '../../src/action/inputs.js'
+import { Step } from '../../src/lifecycle/step.js'
+import { checkGuard } from '../../src/lifecycle/guard.js'
+import { readPlan } from '../../src/review/plan-source.js'
+import type { Run } from '../../src/tfe/runs.js'
 
 withoutNock()
 const hostile = useHostileHost()
@@ -112,6 +118,84 @@ describe('readRedactedPlan', () => {
       res.end('[1,2]')
     })
     await expect(readRedactedPlan(clientOf(array), array, 'tok', 'plan-1', bounds)).rejects.toThrow(/not a JSON plan/)
+  })
+})
+
+describe("the plan's JSON-output answer that is not a plan (the redacted plan refused)", () => {
+  // The plan destroys nothing by its counts: only what the step reads of it decides the verdict.
+  const run: Run = {
+    id: 'run-1',
+    status: 'planned',
+    message: '',
+    hasChanges: true,
+    savePlan: false,
+    planOnly: false,
+    workspaceId: 'ws-1',
+    isConfirmable: true,
+    isDiscardable: true,
+    isCancelable: true,
+    timestamps: {},
+    positionInQueue: undefined,
+    plan: { id: 'plan-1', status: 'finished', logReadUrl: '', additions: 1, changes: 0, destructions: 0 },
+    apply: undefined
+  }
+  /** A download on the same host, wherever it listens. */
+  const toDownload: Handler = (req, res) => {
+    res.writeHead(307, { Location: `http://${req.headers.host ?? ''}/download` })
+    res.end()
+  }
+  const answer =
+    (status: number, body = ''): Handler =>
+    (_req, res) => {
+      res.writeHead(status)
+      res.end(body)
+    }
+  /** The API host: the redacted plan answers 404, the JSON plan as `jsonOutput` does, `/download` with `downloaded`. */
+  const api = (jsonOutput: Handler, downloaded = '[]'): Promise<string> =>
+    hostile.serve((req, res, exchange, host) => {
+      if (req.url === '/api/v2/plans/plan-1/json-output') return jsonOutput(req, res, exchange, host)
+      if (req.url === '/download') return answer(200, downloaded)(req, res, exchange, host)
+      res.writeHead(404, { 'Content-Type': 'application/vnd.api+json' })
+      res.end('{"errors":[{"status":"404"}]}')
+    })
+  async function guardOn(url: string): Promise<Awaited<ReturnType<typeof checkGuard>>> {
+    const settings = {
+      token: 'tok',
+      baseUrl: url,
+      operation: 'apply',
+      guard: { rules: [{ kind: 'no_destroy' }], onHeld: 'wait' }
+    } as Settings // the parts of Settings the guard reads
+    const step = new Step(settings, clientOf(url), {
+      creating: () => undefined,
+      following: () => undefined,
+      stopping: () => undefined,
+      release: () => undefined
+    })
+    step.workspace = { id: 'ws-1', name: 'network', organization: 'acme' } as Step['workspace'] // only these are read
+    return await checkGuard(step, run, 1, new AbortController().signal)
+  }
+
+  it.each([
+    ['a 307 without a Location', answer(307), undefined],
+    ['a 200 without a body', answer(200), undefined],
+    ['a 307 to a download that is a list', toDownload, '[1,2]']
+  ])('%s: no plan, with a reason, and no_destroy is unevaluable, so held', async (_what, jsonOutput, downloaded) => {
+    const url = await api(jsonOutput, downloaded)
+    const read = await readPlan({ client: clientOf(url), baseUrl: url, token: 'tok' }, 'plan-1')
+    expect(read.plan).toBeUndefined()
+    expect(read.plan === undefined && read.why !== '').toBe(true)
+    const verdict = await guardOn(url)
+    expect(verdict.result).toBe('held')
+    expect(verdict.outcomes.map(o => [o.rule, o.result])).toEqual([['no_destroy', 'unevaluable']])
+  })
+
+  it('a plan that is there and destroys nothing passes the same rule: what an unreadable answer must never pass as', async () => {
+    const url = await api(toDownload, '{"resource_changes":[{"address":"a.b","change":{"actions":["create"]}}]}')
+    const read = await readPlan({ client: clientOf(url), baseUrl: url, token: 'tok' }, 'plan-1')
+    expect(read.plan?.resources.map(r => r.address)).toEqual(['a.b'])
+    const verdict = await guardOn(url)
+    expect(verdict.result).toBe('passed')
+    expect(verdict.outcomes.map(o => [o.rule, o.result])).toEqual([['no_destroy', 'passed']])
   })
 })
 

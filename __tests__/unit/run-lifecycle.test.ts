@@ -505,6 +505,39 @@ describe('run lifecycle', () => {
     ).toEqual([[502]])
   })
 
+  it.each([
+    ['JSON that is not the API', { status: 'ok' }],
+    ['a run without an id', { data: { type: 'runs' } }]
+  ])('a create answered 201 with %s fails the step, and the run it may have queued is found and discarded', async (_name, answer) => {
+    let posts = 0
+    let queued: ReturnType<typeof runResource> | undefined
+    const discards: string[] = []
+    workspaceApi()
+      .post('/api/v2/runs')
+      .reply((_uri, body) => {
+        posts++
+        queued = runResource({ id: 'run-UNREAD', status: 'pending', message: String(attributesOf(body).message) })
+        return [201, answer]
+      })
+      .get(`/api/v2/workspaces/${wsId}/runs`)
+      .query(true)
+      .reply(() => [200, listDocument(queued ? [queued] : [], 1, 20)])
+      .get('/api/v2/runs/run-UNREAD')
+      .query(true)
+      .reply(() => [200, runDoc('run-UNREAD', discards.length ? { status: 'discarded' } : { status: 'pending', discardable: true })])
+      .post('/api/v2/runs/run-UNREAD/actions/discard')
+      .reply(() => {
+        discards.push('run-UNREAD')
+        return [202, '']
+      })
+    const o = await execute(settings())
+    expect(posts).toBe(1)
+    expect(o.success).toBe(false)
+    expect(discards).toEqual(['run-UNREAD'])
+    expect(o.runIds).toEqual(['run-UNREAD'])
+    expect(o.status).toBe('discarded')
+  })
+
   it('on timeout discards the waiting run it queued and says so', async () => {
     const api = new FakeApi([{ before: [Confirmable] }])
     const controller = new AbortController()

@@ -48,6 +48,16 @@ describe('listCurrentOutputs', () => {
     await expect(listCurrentOutputs(client(), 'ws-1')).rejects.toBeInstanceOf(ApiError)
   })
 
+  it('a 200 whose data is not a list is an API error naming the request, not an empty list', async () => {
+    nock(host)
+      .get(path)
+      .query(true)
+      .reply(200, { data: item({ name: 'vpc_id', sensitive: false, value: 'vpc-1' }) })
+    const err = await listCurrentOutputs(client(), 'ws-1').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ status: 200, method: 'GET', path: expect.stringMatching(`^${path}\\?`), transient: false })
+  })
+
   it('an answer whose pages never end stops after the bound', async () => {
     const scope = nock(host)
       .get(path)

@@ -6,6 +6,9 @@ import { StandIn } from '../../stand-in/server.ts'
 import { AbortedError, ApiError, NetworkError } from '../../src/common/errors.js'
 import { useNockAndCapture } from '../helpers/env.ts'
 import { stepFacts, textFacts, type TextFacts } from '../helpers/step-facts.ts'
+import { createRun, findRunsByMarker, getRun, type CreateRunOptions } from '../../src/tfe/runs.js'
+import { listPolicyChecks } from '../../src/tfe/policy-checks.js'
+import { runDocument, runResource } from '../../stand-in/documents.ts'
 
 const host = 'https://tfe.example.com'
 const ok = { data: { id: 'ws-1', type: 'workspaces', attributes: { name: 'network' } } }
@@ -391,5 +394,83 @@ describe("the stand-in's rate limits, as a client meets them", () => {
     } finally {
       await limited.stop()
     }
+  })
+})
+
+describe('documents: a 2xx body the resource modules cannot read', () => {
+  useNockAndCapture()
+  const runPath = '/api/v2/runs/run-1?include=plan,apply'
+  const runDoc = runDocument({ id: 'run-1', status: 'planned', message: 'm' }, { status: 'finished', additions: 2 })
+  const create: CreateRunOptions = {
+    workspaceId: 'ws-1',
+    message: 'm',
+    isDestroy: false,
+    planOnly: false,
+    autoApply: false,
+    allowEmptyApply: false,
+    refresh: true,
+    refreshOnly: false,
+    targetAddrs: [],
+    replaceAddrs: [],
+    variables: [],
+    savePlan: false,
+    configurationVersionId: undefined
+  }
+
+  it('a run document reads as it did: its status and its plan from included', async () => {
+    nock(host).get(runPath).reply(200, runDoc)
+    const c = client()
+    expect(await getRun(c, 'run-1')).toMatchObject({ id: 'run-1', status: 'planned', plan: { id: 'plan-1', additions: 2 } })
+    c.dispose()
+  })
+
+  it.each([
+    ['data null', { data: null }],
+    ['data without an id', { data: { type: 'runs', attributes: { status: 'applied' } } }],
+    ['data a list', { data: [runDoc.data] }],
+    ['errors only', { errors: [{ status: '500', title: 'odd' }] }],
+    ['an empty body', '']
+  ])('a run read answered 200 with %s is an ApiError naming GET and the path, sent once', async (_name, body) => {
+    nock(host).get(runPath).reply(200, body)
+    const c = client()
+    const err = await getRun(c, 'run-1').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ status: 200, method: 'GET', path: runPath, transient: false })
+    expect(c.stats.requests).toBe(1)
+    c.dispose()
+  })
+
+  it('a create answered 201 without a run document is an ApiError that keeps the 2xx status (the run may exist)', async () => {
+    nock(host)
+      .post('/api/v2/runs')
+      .reply(201, { data: { type: 'runs' } })
+    const c = client()
+    const err = await createRun(c, create).catch((e: unknown) => e)
+    expect(err).toMatchObject({ status: 201, method: 'POST', path: '/api/v2/runs', transient: false })
+    expect(err).toBeInstanceOf(ApiError)
+    c.dispose()
+  })
+
+  it('a list whose data is not a list is an ApiError; entries that are not resources are left out', async () => {
+    const listPath = /^\/api\/v2\/workspaces\/ws-1\/runs/
+    nock(host)
+      .get(listPath)
+      .reply(200, {
+        data: [
+          null,
+          'run-9',
+          { type: 'runs', attributes: { message: 'mark' } },
+          runResource({ id: 'run-2', status: 'applied', message: 'a mark' })
+        ],
+        meta: { pagination: { 'next-page': null } }
+      })
+      .get('/api/v2/runs/run-1/policy-checks')
+      .reply(200, { data: { id: 'polchk-1', type: 'policy-checks' } })
+    const c = client()
+    expect(await findRunsByMarker(c, 'ws-1', 'mark')).toEqual(['run-2'])
+    const err = await listPolicyChecks(c, 'run-1').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ status: 200, method: 'GET', path: '/api/v2/runs/run-1/policy-checks', transient: false })
+    c.dispose()
   })
 })

@@ -100,6 +100,9 @@ function readNeeds(r: Reader, map: Mapping, where: string): string[] {
   return list.filter((n): n is string => typeof n === 'string')
 }
 
+/** A key the file sets: `name:` with nothing after it is YAML null, as good as not given. */
+const given = (value: unknown): boolean => value !== undefined && value !== null
+
 function jobIdOf(key: string): string {
   return /^[A-Za-z_]/.test(key) ? key : `ws_${key}`
 }
@@ -117,8 +120,13 @@ function readWorkspace(r: Reader, raw: unknown, index: number, defaults: Partial
   const where = key ? `${at} (${key})` : at
   r.keys(raw, WorkspaceKeys, where)
   if (name && id) r.problem(where, "give either 'name' (with an organization) or 'id', not both")
-  if (!key) {
-    if (raw.name === undefined && raw.id === undefined) r.problem(where, "needs a 'name' (or an 'id')")
+  if (!key || (!name && !id)) {
+    // A name or id that was given but refused has its problem already; one never given is this one.
+    // A key alone names the job only: the step would run on no workspace at all.
+    if (!given(raw.name) && !given(raw.id)) {
+      const keyOnly = explicitKey ? "; 'key' only names its job" : ''
+      r.problem(where, `needs a 'name' (with an organization) or an 'id' ('ws-…') saying which workspace it runs on${keyOnly}`)
+    }
     return undefined
   }
   const own = readSettings(r, raw, where)

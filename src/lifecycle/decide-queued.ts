@@ -2,7 +2,8 @@
  * Pure decisions about runs HCP Terraform queued by itself (a VCS push, a run trigger): whether to
  * adopt one instead of queueing another, which runs an apply triggered, what to do next about a
  * triggered run, how deep to follow, and how to stop a run the step did not queue. No I/O, no
- * clock, no logging; decide.ts re-exports them and the table test holds their rows.
+ * clock, no logging; built on decide.ts, imported from here (adopt.ts, triggered.ts, stop-run.ts),
+ * and the table test holds their rows.
  */
 import { TerminalStatuses } from '../tfe/statuses.js'
 import {

@@ -77,8 +77,8 @@ export async function queueRun(step: Step, attempt: number, signal: AbortSignal)
       }
     }
   ).catch((err: unknown) => {
-    // A definite refusal queued nothing; anything else may have.
-    if (err instanceof ApiError && !err.transient) step.unanswered = undefined
+    // A definite refusal queued nothing; anything else may have, a 2xx whose body cannot be read too.
+    if (err instanceof ApiError && !err.transient && err.status >= 400) step.unanswered = undefined
     if (isNoConfiguration(err)) return undefined
     throw createError(step, err)
   })

@@ -27,6 +27,8 @@ export interface Document<A = Record<string, unknown>> {
 
 export interface ListDocument<A = Record<string, unknown>> {
   data: Resource<A>[]
+  /** A list may include related resources too (index.mdx "Inclusion of Related Resources"). */
+  included?: Resource[]
   meta?: { pagination?: { 'next-page'?: number | null } }
 }
 
@@ -61,9 +63,10 @@ export interface RequestOptions {
   accept?: number[]
 }
 
-export interface Answer<T> {
+/** The body is outside JSON, read through documentOf / listDocumentOf (documents.ts) or isRecord. */
+export interface Answer {
   status: number
-  body: T
+  body: unknown
   /** The Location of an accepted 3xx; the caller fetches it without the token. */
   location: string | undefined
 }
@@ -122,17 +125,17 @@ export class TfeClient {
     this.http.dispose()
   }
 
-  async get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    return (await this.request<T>('GET', path, { idempotent: true, signal })).body
+  async get(path: string, signal?: AbortSignal): Promise<unknown> {
+    return (await this.request('GET', path, { idempotent: true, signal })).body
   }
 
-  async request<T>(method: string, path: string, options: RequestOptions): Promise<Answer<T>> {
+  async request(method: string, path: string, options: RequestOptions): Promise<Answer> {
     let failures = 0
     let rateLimitWaits = 0
     for (;;) {
       await this.pace(method, path, options.signal)
       try {
-        return await this.send<T>(method, path, options)
+        return await this.send(method, path, options)
       } catch (err) {
         if (err instanceof ApiError && err.status === 429) {
           // The server refused before doing anything, so even a create may be re-sent.
@@ -199,7 +202,7 @@ export class TfeClient {
     }
   }
 
-  private async send<T>(method: string, path: string, options: RequestOptions): Promise<Answer<T>> {
+  private async send(method: string, path: string, options: RequestOptions): Promise<Answer> {
     // The last moment to notice a stop: nothing, least of all an apply, goes out after it.
     if (options.signal?.aborted) throw abortReason(options.signal)
     const headers: Record<string, string> = {
@@ -253,10 +256,10 @@ export class TfeClient {
           }
         )
       }
-      return { status, body: trusted<T>(json), location: undefined }
+      return { status, body: json, location: undefined }
     }
     // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
-    if (options.accept?.includes(status)) return { status, body: trusted<T>(json), location: headerValue(responseHeaders, 'location') }
+    if (options.accept?.includes(status)) return { status, body: json, location: headerValue(responseHeaders, 'location') }
     throw apiError(status, method, path, text, json, responseHeaders, this.host, this.hostSetting)
   }
 
@@ -306,12 +309,4 @@ export class TfeClient {
       )
     })
   }
-}
-
-/**
- * The body as the caller's type: the one cast left, since T is what the caller expects of the path.
- * send() has checked it is a JSON:API document; the resource modules read each attribute by its type.
- */
-function trusted<T>(json: unknown): T {
-  return json as T
 }

@@ -1,6 +1,6 @@
 /** Configuration versions: create one (not idempotent: a lost answer leaves an unused version), read one. */
 import type { Document, TfeClient } from './client.js'
-import { seg } from './documents.js'
+import { documentOf, getDocument, seg } from './documents.js'
 
 export interface ConfigurationVersion {
   id: string
@@ -40,14 +40,11 @@ export async function createConfigurationVersion(
       }
     }
   }
-  const answer = await client.request<Document>('POST', `/api/v2/workspaces/${seg(workspaceId)}/configuration-versions`, {
-    idempotent: false,
-    body,
-    signal
-  })
-  return toConfigurationVersion(answer.body)
+  const path = `/api/v2/workspaces/${seg(workspaceId)}/configuration-versions`
+  const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal })
+  return toConfigurationVersion(documentOf(doc, { method: 'POST', path, status }))
 }
 
 export async function getConfigurationVersion(client: TfeClient, id: string, signal?: AbortSignal): Promise<ConfigurationVersion> {
-  return toConfigurationVersion(await client.get<Document>(`/api/v2/configuration-versions/${seg(id)}`, signal))
+  return toConfigurationVersion(await getDocument(client, `/api/v2/configuration-versions/${seg(id)}`, signal))
 }

@@ -1,6 +1,6 @@
 /** Cost estimates (`GET /cost-estimates/:id`): a run's monthly costs before and after its plan, as numbers. */
 import type { Document, TfeClient } from './client.js'
-import { seg } from './documents.js'
+import { getDocument, seg } from './documents.js'
 
 export interface CostEstimate {
   id: string
@@ -42,7 +42,7 @@ export function toCostEstimate(doc: Document): CostEstimate {
 }
 
 export async function getCostEstimate(client: TfeClient, id: string, signal?: AbortSignal): Promise<CostEstimate> {
-  return toCostEstimate(await client.get<Document>(`/api/v2/cost-estimates/${seg(id)}`, signal))
+  return toCostEstimate(await getDocument(client, `/api/v2/cost-estimates/${seg(id)}`, signal))
 }
 
 /** Statuses after which the estimate will not change. */

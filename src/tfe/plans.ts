@@ -3,8 +3,8 @@ import type { Answer, TfeClient } from './client.js'
 import { seg } from './documents.js'
 
 /** The answer as it is: 204, 307 (with `location`, fetched elsewhere without the token), 403, or the JSON plan itself. */
-export async function getPlanJsonOutput(client: TfeClient, planId: string, signal?: AbortSignal): Promise<Answer<unknown>> {
-  return await client.request<unknown>('GET', `/api/v2/plans/${seg(planId)}/json-output`, {
+export async function getPlanJsonOutput(client: TfeClient, planId: string, signal?: AbortSignal): Promise<Answer> {
+  return await client.request('GET', `/api/v2/plans/${seg(planId)}/json-output`, {
     idempotent: true,
     signal,
     accept: [204, 307, 403]

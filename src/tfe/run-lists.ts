@@ -3,7 +3,7 @@
  * commit), with what the list says of each run beyond tfe/runs.ts's Run: who queued it, when, and
  * the commit of its VCS ingress attributes. Entries without a run's shape are left out, not fatal.
  */
-import type { ListDocument, Resource, TfeClient } from './client.js'
+import type { Resource, TfeClient } from './client.js'
 import { record, relationId, relationshipsOf, resourceOf, seg } from './documents.js'
 import { toRun, type Run } from './runs.js'
 
@@ -66,11 +66,8 @@ export async function listWorkspaceRuns(
   if (query.statusGroup) params.push(`filter%5Bstatus_group%5D=${query.statusGroup}`)
   if (query.commit) params.push(`search%5Bcommit%5D=${seg(query.commit)}`)
   if (query.withIngress) params.push('include=configuration_version.ingress_attributes')
-  // A list document may carry `included` too (index.mdx "Inclusion of Related Resources").
-  const list = await client.get<ListDocument & { included?: unknown }>(
-    `/api/v2/workspaces/${seg(workspaceId)}/runs?${params.join('&')}`,
-    signal
-  )
+  // Read as it comes, not through listDocumentOf: toListedRun decides what an entry needs to be a run.
+  const list = record(await client.get(`/api/v2/workspaces/${seg(workspaceId)}/runs?${params.join('&')}`, signal))
   const data: unknown[] = Array.isArray(list.data) ? list.data : []
   const included = (Array.isArray(list.included) ? list.included : []).filter(
     (i): i is Resource => typeof record(i).id === 'string' && typeof record(i).type === 'string'

@@ -2,8 +2,8 @@
  * Run triggers: a workspace's inbound or outbound run triggers (every page, bounded) and creating
  * one (run-triggers.mdx, go-tfe run_trigger.go). Not the runs a trigger queued: runs.ts lists those.
  */
-import type { Document, ListDocument, TfeClient } from './client.js'
-import { record, relationId, resourceOf, seg } from './documents.js'
+import type { TfeClient } from './client.js'
+import { documentOf, record, relationId, resourceOf, seg } from './documents.js'
 
 /** inbound: triggers that queue runs on this workspace; outbound: triggers this workspace's applies fire. */
 export type RunTriggerDirection = 'inbound' | 'outbound'
@@ -68,10 +68,13 @@ export async function listRunTriggers(
   const seen = new Set<string>()
   let skipped = 0
   for (let page = 1; page <= maxPages; page++) {
-    const list = await client.get<ListDocument>(
-      `/api/v2/workspaces/${seg(workspaceId)}/run-triggers?filter%5Brun-trigger%5D%5Btype%5D=${direction}` +
-        `&page%5Bnumber%5D=${page}&page%5Bsize%5D=${PageSize}`,
-      signal
+    // Read as it comes, not through listDocumentOf: entries without a trigger's shape are counted in `skipped`.
+    const list = record(
+      await client.get(
+        `/api/v2/workspaces/${seg(workspaceId)}/run-triggers?filter%5Brun-trigger%5D%5Btype%5D=${direction}` +
+          `&page%5Bnumber%5D=${page}&page%5Bsize%5D=${PageSize}`,
+        signal
+      )
     )
     const data: unknown[] = Array.isArray(list.data) ? list.data : []
     for (const entry of data) {
@@ -98,12 +101,9 @@ export async function createRunTrigger(
   const body = { data: { type: 'run-triggers', relationships: { sourceable: { data: { type: 'workspaces', id: sourceableId } } } } }
   // Not re-sent after a lost answer: a re-send of a create that did land is refused (422, the pair
   // exists), which would read as a failure. A caller that must know lists the inbound triggers.
-  const { body: doc } = await client.request<Document>('POST', `/api/v2/workspaces/${seg(workspaceId)}/run-triggers`, {
-    idempotent: false,
-    body,
-    signal
-  })
-  const trigger = toRunTrigger(doc.data)
+  const path = `/api/v2/workspaces/${seg(workspaceId)}/run-triggers`
+  const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal })
+  const trigger = toRunTrigger(documentOf(doc, { method: 'POST', path, status }).data)
   if (!trigger) throw new Error(`The run trigger created on workspace ${workspaceId} came back without its workspace or sourceable.`)
   return trigger
 }

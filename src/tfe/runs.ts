@@ -1,8 +1,8 @@
 /** Runs: the run document as the action reads it, and the run endpoints (create, read, actions, the list by marker). */
 import { AllRunOperations, type AnyRunStatus } from './statuses.js'
-import type { Document, ListDocument, Resource, TfeClient } from './client.js'
+import type { Document, Resource, TfeClient } from './client.js'
 import { ApiError } from '../common/errors.js'
-import { record, relationId, seg, type Attributes } from './documents.js'
+import { documentOf, getDocument, getListDocument, record, relationId, seg, type Attributes } from './documents.js'
 
 export interface StageCounts {
   id: string
@@ -120,12 +120,13 @@ export async function createRun(client: TfeClient, options: CreateRunOptions, si
     relationships['configuration-version'] = { data: { type: 'configuration-versions', id: options.configurationVersionId } }
   }
   const body = { data: { type: 'runs', attributes, relationships } }
-  const { body: doc } = await client.request<Document>('POST', '/api/v2/runs', { idempotent: false, body, signal })
-  return toRun(doc)
+  const path = '/api/v2/runs'
+  const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal })
+  return toRun(documentOf(doc, { method: 'POST', path, status }))
 }
 
 export async function getRun(client: TfeClient, runId: string, signal?: AbortSignal): Promise<Run> {
-  return toRun(await client.get<Document>(`/api/v2/runs/${seg(runId)}?include=plan,apply`, signal))
+  return toRun(await getDocument(client, `/api/v2/runs/${seg(runId)}?include=plan,apply`, signal))
 }
 
 export type RunAction = 'apply' | 'discard' | 'cancel'
@@ -163,7 +164,8 @@ export async function findRunsByMarker(
 ): Promise<string[]> {
   const hits: string[] = []
   for (let page = 1; page <= pages; page++) {
-    const list = await client.get<ListDocument>(
+    const list = await getListDocument(
+      client,
       `/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`,
       signal
     )
@@ -183,7 +185,8 @@ export async function newestRunWithStatus(
   status: string,
   signal?: AbortSignal
 ): Promise<string | undefined> {
-  const list = await client.get<ListDocument>(
+  const list = await getListDocument(
+    client,
     `/api/v2/workspaces/${seg(workspaceId)}/runs?page%5Bsize%5D=1&filter%5Bstatus%5D=${seg(status)}`,
     signal
   )

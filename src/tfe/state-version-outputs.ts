@@ -3,8 +3,8 @@
  * /workspaces/:id/current-state-version-outputs). state-versions.ts reads only the non-sensitive
  * ones for workspace_outputs; this is for a step that must tell a sensitive output from a missing one.
  */
-import type { ListDocument, TfeClient } from './client.js'
-import { seg } from './documents.js'
+import type { TfeClient } from './client.js'
+import { listDocumentOf, seg } from './documents.js'
 
 export interface StateOutput {
   name: string
@@ -20,14 +20,12 @@ export const MaxOutputPages = 100
 export async function listCurrentOutputs(client: TfeClient, workspaceId: string, signal?: AbortSignal): Promise<StateOutput[] | undefined> {
   const outputs: StateOutput[] = []
   for (let page = 1; page <= MaxOutputPages; page++) {
-    const { status, body } = await client.request<ListDocument>(
-      'GET',
-      `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`,
-      { idempotent: true, signal, accept: [404] }
-    )
+    const path = `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`
+    const { status, body: json } = await client.request('GET', path, { idempotent: true, signal, accept: [404] })
     if (status === 404) return undefined
-    for (const item of Array.isArray(body.data) ? body.data : []) {
-      const a = item.attributes ?? {}
+    const body = listDocumentOf(json, { method: 'GET', path, status })
+    for (const item of body.data) {
+      const a = item.attributes
       if (typeof a.name !== 'string') continue
       outputs.push({ name: a.name, sensitive: a.sensitive !== false, value: a.sensitive === false ? a.value : null })
     }

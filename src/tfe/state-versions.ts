@@ -1,6 +1,6 @@
 /** State versions: the workspace's current state version and its outputs, every page. */
-import type { Document, ListDocument, TfeClient } from './client.js'
-import { seg } from './documents.js'
+import type { TfeClient } from './client.js'
+import { documentOf, listDocumentOf, seg } from './documents.js'
 
 export interface StateVersion {
   id: string
@@ -14,14 +14,11 @@ export async function getCurrentStateVersion(
   workspaceId: string,
   signal?: AbortSignal
 ): Promise<StateVersion | undefined> {
-  const { status, body } = await client.request<Document>('GET', `/api/v2/workspaces/${seg(workspaceId)}/current-state-version`, {
-    idempotent: true,
-    signal,
-    accept: [404]
-  })
+  const path = `/api/v2/workspaces/${seg(workspaceId)}/current-state-version`
+  const { status, body } = await client.request('GET', path, { idempotent: true, signal, accept: [404] })
   if (status === 404) return undefined
-  const a = body.data.attributes
-  return { id: body.data.id, resourcesProcessed: a['resources-processed'] !== false }
+  const { data } = documentOf(body, { method: 'GET', path, status })
+  return { id: data.id, resourcesProcessed: data.attributes['resources-processed'] !== false }
 }
 
 /**
@@ -36,16 +33,15 @@ export async function getWorkspaceOutputs(
 ): Promise<Record<string, unknown> | undefined> {
   const outputs: Record<string, unknown> = {}
   for (let page = 1; ; page++) {
-    const { status, body } = await client.request<ListDocument>(
-      'GET',
-      `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`,
-      { idempotent: true, signal, accept: [404] }
-    )
+    const path = `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`
+    const { status, body: json } = await client.request('GET', path, { idempotent: true, signal, accept: [404] })
     if (status === 404) return undefined
+    const body = listDocumentOf(json, { method: 'GET', path, status })
     for (const item of body.data) {
       const a = item.attributes
-      if (a.sensitive === true) continue
-      outputs[String(a.name)] = a.value
+      // An entry without a name is not an output (listDocumentOf keeps any resource with an id).
+      if (a.sensitive === true || typeof a.name !== 'string') continue
+      outputs[a.name] = a.value
     }
     const next = body.meta?.pagination?.['next-page']
     if (!next || next <= page) return outputs

@@ -2,7 +2,7 @@
  * An organization's workspaces, every page within a bound (GET /organizations/:org/workspaces):
  * their IDs and names only, for walking an estate. Reading one workspace is workspaces.ts.
  */
-import type { ListDocument, TfeClient } from './client.js'
+import type { TfeClient } from './client.js'
 import { record, seg } from './documents.js'
 
 export interface WorkspaceName {
@@ -22,9 +22,8 @@ export async function listWorkspaceNames(
   const items: WorkspaceName[] = []
   const seen = new Set<string>()
   for (let page = 1; page <= maxPages; page++) {
-    const list = await client.get<ListDocument>(
-      `/api/v2/organizations/${seg(organization)}/workspaces?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`,
-      signal
+    const list = record(
+      await client.get(`/api/v2/organizations/${seg(organization)}/workspaces?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, signal)
     )
     const data: unknown = list.data
     for (const entry of Array.isArray(data) ? data : []) {

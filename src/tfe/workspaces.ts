@@ -1,6 +1,6 @@
 /** Workspaces: the workspace document as the action reads it (permissions, lock, averages), read by name or ID. */
-import type { Document, Resource, TfeClient } from './client.js'
-import { bool, positive, record, relationId, seg } from './documents.js'
+import type { Resource, TfeClient } from './client.js'
+import { bool, getDocument, positive, record, relationId, seg } from './documents.js'
 
 export interface Workspace {
   id: string
@@ -44,9 +44,9 @@ function toWorkspace(resource: Resource): Workspace {
 }
 
 export async function getWorkspaceByName(client: TfeClient, organization: string, name: string, signal?: AbortSignal): Promise<Workspace> {
-  return toWorkspace((await client.get<Document>(`/api/v2/organizations/${seg(organization)}/workspaces/${seg(name)}`, signal)).data)
+  return toWorkspace((await getDocument(client, `/api/v2/organizations/${seg(organization)}/workspaces/${seg(name)}`, signal)).data)
 }
 
 export async function getWorkspaceById(client: TfeClient, id: string, signal?: AbortSignal): Promise<Workspace> {
-  return toWorkspace((await client.get<Document>(`/api/v2/workspaces/${seg(id)}`, signal)).data)
+  return toWorkspace((await getDocument(client, `/api/v2/workspaces/${seg(id)}`, signal)).data)
 }
