@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7549);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5733);
 /** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
@@ -28382,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7549:
+/***/ 5733:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32865,12 +32865,49 @@ function formatDuration(ms) {
     return m > 0 ? `${m} min ${s} s` : `${s} s`;
 }
 
+;// CONCATENATED MODULE: ./src/tfe/exchange.ts
+/** One exchange of the API client, bounded in time (the body included) and cut off when the step is told to stop. */
+
+/**
+ * Bounds a whole exchange, body included (a stalled stream otherwise outlives socketTimeout),
+ * and cuts it off when the step is told to stop: the runner kills the step 7.5 s after a cancel,
+ * and the step needs that time to stop its run, not to wait for a slow answer.
+ */
+function exchangeWithin({ method, path, host, timeoutMs, signal }, fn) {
+    return new Promise((resolve, reject) => {
+        let destroy;
+        const onAbort = () => {
+            clearTimeout(timer);
+            destroy?.();
+            // Only ever called by the signal's own event, so the signal is there.
+            if (signal)
+                reject(abortReason(signal));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            destroy?.();
+            reject(new NetworkError(`${method} ${path}: ${host} did not answer within ${timeoutMs / 1000} s`, method, path, 'ETIMEDOUT'));
+        }, timeoutMs);
+        fn(d => (destroy = d)).then(value => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            resolve(value);
+        }, (err) => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            reject(err instanceof Error ? err : new Error(String(err)));
+        });
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/tfe/client.ts
 /**
  * The JSON:API client: the only way the action talks to the HCP Terraform API (retries what is
  * safe, honours rate limits, cuts requests off on stop, never follows a redirect). Not the
  * resources themselves (one module each beside it), nor signed URLs on other origins (signed-urls.ts).
  */
+
 
 
 
@@ -33009,7 +33046,7 @@ class TfeClient {
         let responseHeaders;
         try {
             ;
-            ({ status, text, responseHeaders } = await this.withTimeout(method, path, options.signal, async (onResponse) => {
+            ({ status, text, responseHeaders } = await exchangeWithin({ method, path, host: this.host, timeoutMs: this.requestTimeoutMs, signal: options.signal }, async (onResponse) => {
                 const response = await this.http.request(method, url, payload, headers);
                 onResponse(() => response.message.destroy());
                 const body = await response.readBody();
@@ -33039,52 +33076,13 @@ class TfeClient {
                     transient: true
                 });
             }
-            return { status, body: trusted(json), location: undefined };
+            return { status, body: json, location: undefined };
         }
         // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
         if (options.accept?.includes(status))
-            return { status, body: trusted(json), location: headerValue(responseHeaders, 'location') };
+            return { status, body: json, location: headerValue(responseHeaders, 'location') };
         throw apiError(status, method, path, text, json, responseHeaders, this.host, this.hostSetting);
     }
-    /**
-     * Bounds a whole exchange, body included (a stalled stream otherwise outlives socketTimeout),
-     * and cuts it off when the step is told to stop: the runner kills the step 7.5 s after a cancel,
-     * and the step needs that time to stop its run, not to wait for a slow answer.
-     */
-    withTimeout(method, path, signal, fn) {
-        return new Promise((resolve, reject) => {
-            let destroy;
-            const onAbort = () => {
-                clearTimeout(timer);
-                destroy?.();
-                // Only ever called by the signal's own event, so the signal is there.
-                if (signal)
-                    reject(abortReason(signal));
-            };
-            signal?.addEventListener('abort', onAbort, { once: true });
-            const timer = setTimeout(() => {
-                signal?.removeEventListener('abort', onAbort);
-                destroy?.();
-                reject(new NetworkError(`${method} ${path}: ${this.host} did not answer within ${this.requestTimeoutMs / 1000} s`, method, path, 'ETIMEDOUT'));
-            }, this.requestTimeoutMs);
-            fn(d => (destroy = d)).then(value => {
-                clearTimeout(timer);
-                signal?.removeEventListener('abort', onAbort);
-                resolve(value);
-            }, (err) => {
-                clearTimeout(timer);
-                signal?.removeEventListener('abort', onAbort);
-                reject(err instanceof Error ? err : new Error(String(err)));
-            });
-        });
-    }
-}
-/**
- * The body as the caller's type: the one cast left, since T is what the caller expects of the path.
- * send() has checked it is a JSON:API document; the resource modules read each attribute by its type.
- */
-function trusted(json) {
-    return json;
 }
 
 ;// CONCATENATED MODULE: ./src/lifecycle/decide-guard.ts
@@ -33302,6 +33300,7 @@ const postState = {
 
 ;// CONCATENATED MODULE: ./src/tfe/documents.ts
 
+
 const str = (value) => (typeof value === 'string' ? value : '');
 /** One relationship's `data` from outside JSON: a reference keeps its id only when that is a string. */
 function relatedOf(value) {
@@ -33324,6 +33323,68 @@ function relationshipsOf(value) {
 /** A resource read from outside JSON by its id: type, attributes and relationships normalised, so reading it cannot throw. */
 function resourceOf(id, value) {
     return { id, type: str(value.type), attributes: record(value.attributes), relationships: relationshipsOf(value.relationships) };
+}
+/** A resource is an object with a string id; anything else in a list or `included` is left out. */
+function resourcesOf(value) {
+    const out = [];
+    for (const entry of Array.isArray(value) ? value : []) {
+        if (isRecord(entry) && typeof entry.id === 'string')
+            out.push(resourceOf(entry.id, entry));
+    }
+    return out;
+}
+function notADocument(origin, why) {
+    // Not transient: the same request gets the same answer. The 2xx status says the API took the
+    // request (a create may have happened), unlike an error status.
+    return new ApiError(`${origin.method} ${origin.path} answered ${origin.status} with a body that is not an HCP Terraform API document: ${why}.`, { ...origin, transient: false });
+}
+function what(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (value === null)
+        return 'null';
+    return Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+/**
+ * A single-resource document (`data` an object with a string id), normalised so that reading it
+ * cannot throw: attributes and relationships as resourceOf gives them, `included` only its resources.
+ * Throws an ApiError naming the request on any other body.
+ */
+function documents_documentOf(json, origin) {
+    if (!isRecord(json))
+        throw notADocument(origin, `it is ${what(json)}`);
+    const data = json.data;
+    if (!isRecord(data) || typeof data.id !== 'string') {
+        throw notADocument(origin, isRecord(data) ? 'its "data" has no string "id"' : `its "data" is ${what(data)}, not a resource`);
+    }
+    return { data: resourceOf(data.id, data), included: resourcesOf(json.included) };
+}
+/**
+ * A list document (`data` a list), normalised: entries that are not resources are left out, as are
+ * such members of `included`; `meta.pagination.next-page` kept only as a number (or null). Throws
+ * an ApiError naming the request on any other body.
+ */
+function listDocumentOf(json, origin) {
+    if (!isRecord(json))
+        throw notADocument(origin, `it is ${what(json)}`);
+    if (!Array.isArray(json.data))
+        throw notADocument(origin, `its "data" is ${what(json.data)}, not a list`);
+    const next = record(record(json.meta).pagination)['next-page'];
+    return {
+        data: resourcesOf(json.data),
+        included: resourcesOf(json.included),
+        meta: { pagination: { 'next-page': typeof next === 'number' || next === null ? next : undefined } }
+    };
+}
+/** GET one resource's document (see documentOf). */
+async function getDocument(client, path, signal) {
+    const { status, body } = await client.request('GET', path, { idempotent: true, signal });
+    return documents_documentOf(body, { method: 'GET', path, status });
+}
+/** GET a list document (see listDocumentOf). */
+async function getListDocument(client, path, signal) {
+    const { status, body } = await client.request('GET', path, { idempotent: true, signal });
+    return listDocumentOf(body, { method: 'GET', path, status });
 }
 function relationId(resource, name) {
     const data = resource.relationships?.[name]?.data;
@@ -33361,10 +33422,10 @@ function toWorkspace(resource) {
     };
 }
 async function getWorkspaceByName(client, organization, name, signal) {
-    return toWorkspace((await client.get(`/api/v2/organizations/${documents_seg(organization)}/workspaces/${documents_seg(name)}`, signal)).data);
+    return toWorkspace((await getDocument(client, `/api/v2/organizations/${documents_seg(organization)}/workspaces/${documents_seg(name)}`, signal)).data);
 }
 async function getWorkspaceById(client, id, signal) {
-    return toWorkspace((await client.get(`/api/v2/workspaces/${documents_seg(id)}`, signal)).data);
+    return toWorkspace((await getDocument(client, `/api/v2/workspaces/${documents_seg(id)}`, signal)).data);
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -33395,15 +33456,12 @@ async function createConfigurationVersion(client, workspaceId, options, signal) 
             }
         }
     };
-    const answer = await client.request('POST', `/api/v2/workspaces/${documents_seg(workspaceId)}/configuration-versions`, {
-        idempotent: false,
-        body,
-        signal
-    });
-    return toConfigurationVersion(answer.body);
+    const path = `/api/v2/workspaces/${documents_seg(workspaceId)}/configuration-versions`;
+    const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal });
+    return toConfigurationVersion(documents_documentOf(doc, { method: 'POST', path, status }));
 }
 async function getConfigurationVersion(client, id, signal) {
-    return toConfigurationVersion(await client.get(`/api/v2/configuration-versions/${documents_seg(id)}`, signal));
+    return toConfigurationVersion(await getDocument(client, `/api/v2/configuration-versions/${documents_seg(id)}`, signal));
 }
 
 ;// CONCATENATED MODULE: ./src/tfe/poll-schedule.ts
@@ -34790,11 +34848,13 @@ const MaxOutputPages = 100;
 async function listCurrentOutputs(client, workspaceId, signal) {
     const outputs = [];
     for (let page = 1; page <= MaxOutputPages; page++) {
-        const { status, body } = await client.request('GET', `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, { idempotent: true, signal, accept: [404] });
+        const path = `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`;
+        const { status, body: json } = await client.request('GET', path, { idempotent: true, signal, accept: [404] });
         if (status === 404)
             return undefined;
-        for (const item of Array.isArray(body.data) ? body.data : []) {
-            const a = item.attributes ?? {};
+        const body = listDocumentOf(json, { method: 'GET', path, status });
+        for (const item of body.data) {
+            const a = item.attributes;
             if (typeof a.name !== 'string')
                 continue;
             outputs.push({ name: a.name, sensitive: a.sensitive !== false, value: a.sensitive === false ? a.value : null });
@@ -34969,11 +35029,12 @@ async function createRun(client, options, signal) {
         relationships['configuration-version'] = { data: { type: 'configuration-versions', id: options.configurationVersionId } };
     }
     const body = { data: { type: 'runs', attributes, relationships } };
-    const { body: doc } = await client.request('POST', '/api/v2/runs', { idempotent: false, body, signal });
-    return toRun(doc);
+    const path = '/api/v2/runs';
+    const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal });
+    return toRun(documents_documentOf(doc, { method: 'POST', path, status }));
 }
 async function getRun(client, runId, signal) {
-    return toRun(await client.get(`/api/v2/runs/${documents_seg(runId)}?include=plan,apply`, signal));
+    return toRun(await getDocument(client, `/api/v2/runs/${documents_seg(runId)}?include=plan,apply`, signal));
 }
 /**
  * POST /runs/:id/actions/:action. Returns false on 409 (the run was not in a state that allows it),
@@ -34995,7 +35056,7 @@ async function runAction(client, runId, action, comment, signal) {
 async function findRunsByMarker(client, workspaceId, marker, signal, pages = 3) {
     const hits = [];
     for (let page = 1; page <= pages; page++) {
-        const list = await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`, signal);
+        const list = await getListDocument(client, `/api/v2/workspaces/${documents_seg(workspaceId)}/runs?page%5Bnumber%5D=${page}&page%5Bsize%5D=20&filter%5Boperation%5D=${AllRunOperations}`, signal);
         for (const r of list.data) {
             const a = r.attributes;
             if (String(a.message ?? '').includes(marker))
@@ -35008,7 +35069,7 @@ async function findRunsByMarker(client, workspaceId, marker, signal, pages = 3) 
 }
 /** The workspace's newest run in `status` (the list is newest first), if any. */
 async function newestRunWithStatus(client, workspaceId, status, signal) {
-    const list = await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/runs?page%5Bsize%5D=1&filter%5Bstatus%5D=${documents_seg(status)}`, signal);
+    const list = await getListDocument(client, `/api/v2/workspaces/${documents_seg(workspaceId)}/runs?page%5Bsize%5D=1&filter%5Bstatus%5D=${documents_seg(status)}`, signal);
     return list.data[0]?.id;
 }
 /** The 422 a create answers when the workspace has never had a configuration version. */
@@ -35534,7 +35595,8 @@ function workflowRunUrl() {
  * Pure decisions about runs HCP Terraform queued by itself (a VCS push, a run trigger): whether to
  * adopt one instead of queueing another, which runs an apply triggered, what to do next about a
  * triggered run, how deep to follow, and how to stop a run the step did not queue. No I/O, no
- * clock, no logging; decide.ts re-exports them and the table test holds their rows.
+ * clock, no logging; built on decide.ts, imported from here (adopt.ts, triggered.ts, stop-run.ts),
+ * and the table test holds their rows.
  */
 
 
@@ -35783,15 +35845,12 @@ async function readUntilEnded(client, runId, budget, pollSchedule) {
 
 /** The workspace's current state version; undefined on 404 (no state, or no permission to read state versions). */
 async function getCurrentStateVersion(client, workspaceId, signal) {
-    const { status, body } = await client.request('GET', `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version`, {
-        idempotent: true,
-        signal,
-        accept: [404]
-    });
+    const path = `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version`;
+    const { status, body } = await client.request('GET', path, { idempotent: true, signal, accept: [404] });
     if (status === 404)
         return undefined;
-    const a = body.data.attributes;
-    return { id: body.data.id, resourcesProcessed: a['resources-processed'] !== false };
+    const { data } = documents_documentOf(body, { method: 'GET', path, status });
+    return { id: data.id, resourcesProcessed: data.attributes['resources-processed'] !== false };
 }
 /**
  * Non-sensitive outputs of the current state version, every page; sensitive ones are left out
@@ -35801,14 +35860,17 @@ async function getCurrentStateVersion(client, workspaceId, signal) {
 async function getWorkspaceOutputs(client, workspaceId, signal) {
     const outputs = {};
     for (let page = 1;; page++) {
-        const { status, body } = await client.request('GET', `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, { idempotent: true, signal, accept: [404] });
+        const path = `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`;
+        const { status, body: json } = await client.request('GET', path, { idempotent: true, signal, accept: [404] });
         if (status === 404)
             return undefined;
+        const body = listDocumentOf(json, { method: 'GET', path, status });
         for (const item of body.data) {
             const a = item.attributes;
-            if (a.sensitive === true)
+            // An entry without a name is not an output (listDocumentOf keeps any resource with an id).
+            if (a.sensitive === true || typeof a.name !== 'string')
                 continue;
-            outputs[String(a.name)] = a.value;
+            outputs[a.name] = a.value;
         }
         const next = body.meta?.pagination?.['next-page'];
         if (!next || next <= page)
@@ -36700,8 +36762,8 @@ async function queueRun(step, attempt, signal) {
             }
         }
     }).catch((err) => {
-        // A definite refusal queued nothing; anything else may have.
-        if (err instanceof ApiError && !err.transient)
+        // A definite refusal queued nothing; anything else may have, a 2xx whose body cannot be read too.
+        if (err instanceof ApiError && !err.transient && err.status >= 400)
             step.unanswered = undefined;
         if (isNoConfiguration(err))
             return undefined;
@@ -36813,8 +36875,8 @@ async function listWorkspaceRuns(client, workspaceId, query, signal) {
         params.push(`search%5Bcommit%5D=${documents_seg(query.commit)}`);
     if (query.withIngress)
         params.push('include=configuration_version.ingress_attributes');
-    // A list document may carry `included` too (index.mdx "Inclusion of Related Resources").
-    const list = await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/runs?${params.join('&')}`, signal);
+    // Read as it comes, not through listDocumentOf: toListedRun decides what an entry needs to be a run.
+    const list = record(await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/runs?${params.join('&')}`, signal));
     const data = Array.isArray(list.data) ? list.data : [];
     const included = (Array.isArray(list.included) ? list.included : []).filter((i) => typeof record(i).id === 'string' && typeof record(i).type === 'string');
     const runs = [];
@@ -36940,8 +37002,9 @@ async function listRunTriggers(client, workspaceId, direction, signal, maxPages 
     const seen = new Set();
     let skipped = 0;
     for (let page = 1; page <= maxPages; page++) {
-        const list = await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/run-triggers?filter%5Brun-trigger%5D%5Btype%5D=${direction}` +
-            `&page%5Bnumber%5D=${page}&page%5Bsize%5D=${PageSize}`, signal);
+        // Read as it comes, not through listDocumentOf: entries without a trigger's shape are counted in `skipped`.
+        const list = record(await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/run-triggers?filter%5Brun-trigger%5D%5Btype%5D=${direction}` +
+            `&page%5Bnumber%5D=${page}&page%5Bsize%5D=${PageSize}`, signal));
         const data = Array.isArray(list.data) ? list.data : [];
         for (const entry of data) {
             const trigger = toRunTrigger(entry);
@@ -36963,12 +37026,9 @@ async function createRunTrigger(client, workspaceId, sourceableId, signal) {
     const body = { data: { type: 'run-triggers', relationships: { sourceable: { data: { type: 'workspaces', id: sourceableId } } } } };
     // Not re-sent after a lost answer: a re-send of a create that did land is refused (422, the pair
     // exists), which would read as a failure. A caller that must know lists the inbound triggers.
-    const { body: doc } = await client.request('POST', `/api/v2/workspaces/${seg(workspaceId)}/run-triggers`, {
-        idempotent: false,
-        body,
-        signal
-    });
-    const trigger = toRunTrigger(doc.data);
+    const path = `/api/v2/workspaces/${seg(workspaceId)}/run-triggers`;
+    const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal });
+    const trigger = toRunTrigger(documentOf(doc, { method: 'POST', path, status }).data);
     if (!trigger)
         throw new Error(`The run trigger created on workspace ${workspaceId} came back without its workspace or sourceable.`);
     return trigger;
@@ -37189,23 +37249,23 @@ async function afterRunEnded(step, outcome, ended, run, stop) {
 ;// CONCATENATED MODULE: ./src/tfe/policy-checks.ts
 
 async function listPolicyChecks(client, runId, signal) {
-    return await client.get(`/api/v2/runs/${documents_seg(runId)}/policy-checks`, signal);
+    return await getListDocument(client, `/api/v2/runs/${documents_seg(runId)}/policy-checks`, signal);
 }
 
 ;// CONCATENATED MODULE: ./src/tfe/task-stages.ts
 
 async function listTaskStages(client, runId, signal) {
-    return await client.get(`/api/v2/runs/${documents_seg(runId)}/task-stages?include=task_results`, signal);
+    return await getListDocument(client, `/api/v2/runs/${documents_seg(runId)}/task-stages?include=task_results`, signal);
 }
 
 ;// CONCATENATED MODULE: ./src/tfe/policy-evaluations.ts
 
 /** The run's task stages with their task results and policy evaluations included. */
 async function listTaskStagesWithEvaluations(client, runId, signal) {
-    return await client.get(`/api/v2/runs/${documents_seg(runId)}/task-stages?include=task_results,policy_evaluations`, signal);
+    return await getListDocument(client, `/api/v2/runs/${documents_seg(runId)}/task-stages?include=task_results,policy_evaluations`, signal);
 }
 async function listPolicySetOutcomes(client, evaluationId, signal) {
-    return await client.get(`/api/v2/policy-evaluations/${documents_seg(evaluationId)}/policy-set-outcomes`, signal);
+    return await getListDocument(client, `/api/v2/policy-evaluations/${documents_seg(evaluationId)}/policy-set-outcomes`, signal);
 }
 
 ;// CONCATENATED MODULE: ./src/review/run-checks.ts
@@ -37936,7 +37996,7 @@ function toCostEstimate(doc) {
     };
 }
 async function getCostEstimate(client, id, signal) {
-    return toCostEstimate(await client.get(`/api/v2/cost-estimates/${documents_seg(id)}`, signal));
+    return toCostEstimate(await getDocument(client, `/api/v2/cost-estimates/${documents_seg(id)}`, signal));
 }
 /** Statuses after which the estimate will not change. */
 const CostEstimateFinal = new Set(['finished', 'errored', 'canceled', 'skipped_due_to_targeting']);

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { TfeClient, type Resource } from '../../src/tfe/client.js'
+import { Pacer } from '../../src/tfe/pacing.js'
 import { readRedactedPlan } from '../../src/tfe/redacted-plan.js'
 import { toCostEstimate } from '../../src/tfe/cost-estimates.js'
 import { parsePlan, changedOutputs, actionWord } from '../../src/review/plan-json.js'
@@ -42,7 +43,8 @@ describe('readRedactedPlan', () => {
       })
       res.end('{"resource_changes":[]}')
     })
-    const client = clientOf(url)
+    // No spread past the reset (the pacer's random source at 0): the wait is the reset the 429 gave.
+    const client = new TfeClient({ baseUrl: url, token: 'tok', pacer: new Pacer({ maxWaitMs: 60_000, random: () => 0 }) })
     const read = await readRedactedPlan(client, url, 'tok', 'plan-1', bounds)
     expect(read.status).toBe(200)
     expect(at).toHaveLength(2)

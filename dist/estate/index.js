@@ -28967,7 +28967,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1796);
 /* harmony import */ var _run_triggers_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9443);
 /* harmony import */ var _triggers_api_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2338);
-/* harmony import */ var _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9893);
+/* harmony import */ var _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5961);
 /* harmony import */ var _action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8011);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(1922);
 /**
@@ -29721,6 +29721,8 @@ function readNeeds(r, map, where) {
     }
     return list.filter((n) => typeof n === 'string');
 }
+/** A key the file sets: `name:` with nothing after it is YAML null, as good as not given. */
+const given = (value) => value !== undefined && value !== null;
 function jobIdOf(key) {
     return /^[A-Za-z_]/.test(key) ? key : `ws_${key}`;
 }
@@ -29738,9 +29740,13 @@ function readWorkspace(r, raw, index, defaults) {
     r.keys(raw, WorkspaceKeys, where);
     if (name && id)
         r.problem(where, "give either 'name' (with an organization) or 'id', not both");
-    if (!key) {
-        if (raw.name === undefined && raw.id === undefined)
-            r.problem(where, "needs a 'name' (or an 'id')");
+    if (!key || (!name && !id)) {
+        // A name or id that was given but refused has its problem already; one never given is this one.
+        // A key alone names the job only: the step would run on no workspace at all.
+        if (!given(raw.name) && !given(raw.id)) {
+            const keyOnly = explicitKey ? "; 'key' only names its job" : '';
+            r.problem(where, `needs a 'name' (with an organization) or an 'id' ('ws-…') saying which workspace it runs on${keyOnly}`);
+        }
         return undefined;
     }
     const own = readSettings(r, raw, where);
@@ -30202,20 +30208,23 @@ __nccwpck_require__.d(__webpack_exports__, {
   r: () => (/* binding */ organizationTriggers)
 });
 
+// EXTERNAL MODULE: ./src/common/errors.ts
+var errors = __nccwpck_require__(1922);
 // EXTERNAL MODULE: ./src/common/json.ts
-var json = __nccwpck_require__(2308);
+var common_json = __nccwpck_require__(2308);
 ;// CONCATENATED MODULE: ./src/tfe/documents.ts
+
 
 const str = (value) => (typeof value === 'string' ? value : '');
 /** One relationship's `data` from outside JSON: a reference keeps its id only when that is a string. */
 function relatedOf(value) {
-    return (0,json/* isRecord */.u4)(value) && typeof value.id === 'string' ? { id: value.id, type: str(value.type) } : undefined;
+    return (0,common_json/* isRecord */.u4)(value) && typeof value.id === 'string' ? { id: value.id, type: str(value.type) } : undefined;
 }
 /** Relationships read from outside JSON (a list entry), in the shape relationId reads; malformed references are left out. */
 function relationshipsOf(value) {
     const out = {};
-    for (const [name, rel] of Object.entries((0,json/* record */.g1)(value))) {
-        const data = (0,json/* record */.g1)(rel).data;
+    for (const [name, rel] of Object.entries((0,common_json/* record */.g1)(value))) {
+        const data = (0,common_json/* record */.g1)(rel).data;
         if (data === null)
             out[name] = { data: null };
         else if (Array.isArray(data))
@@ -30227,7 +30236,69 @@ function relationshipsOf(value) {
 }
 /** A resource read from outside JSON by its id: type, attributes and relationships normalised, so reading it cannot throw. */
 function resourceOf(id, value) {
-    return { id, type: str(value.type), attributes: (0,json/* record */.g1)(value.attributes), relationships: relationshipsOf(value.relationships) };
+    return { id, type: str(value.type), attributes: (0,common_json/* record */.g1)(value.attributes), relationships: relationshipsOf(value.relationships) };
+}
+/** A resource is an object with a string id; anything else in a list or `included` is left out. */
+function resourcesOf(value) {
+    const out = [];
+    for (const entry of Array.isArray(value) ? value : []) {
+        if ((0,common_json/* isRecord */.u4)(entry) && typeof entry.id === 'string')
+            out.push(resourceOf(entry.id, entry));
+    }
+    return out;
+}
+function notADocument(origin, why) {
+    // Not transient: the same request gets the same answer. The 2xx status says the API took the
+    // request (a create may have happened), unlike an error status.
+    return new errors/* ApiError */.hD(`${origin.method} ${origin.path} answered ${origin.status} with a body that is not an HCP Terraform API document: ${why}.`, { ...origin, transient: false });
+}
+function what(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (value === null)
+        return 'null';
+    return Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+/**
+ * A single-resource document (`data` an object with a string id), normalised so that reading it
+ * cannot throw: attributes and relationships as resourceOf gives them, `included` only its resources.
+ * Throws an ApiError naming the request on any other body.
+ */
+function documents_documentOf(json, origin) {
+    if (!(0,common_json/* isRecord */.u4)(json))
+        throw notADocument(origin, `it is ${what(json)}`);
+    const data = json.data;
+    if (!(0,common_json/* isRecord */.u4)(data) || typeof data.id !== 'string') {
+        throw notADocument(origin, (0,common_json/* isRecord */.u4)(data) ? 'its "data" has no string "id"' : `its "data" is ${what(data)}, not a resource`);
+    }
+    return { data: resourceOf(data.id, data), included: resourcesOf(json.included) };
+}
+/**
+ * A list document (`data` a list), normalised: entries that are not resources are left out, as are
+ * such members of `included`; `meta.pagination.next-page` kept only as a number (or null). Throws
+ * an ApiError naming the request on any other body.
+ */
+function listDocumentOf(json, origin) {
+    if (!isRecord(json))
+        throw notADocument(origin, `it is ${what(json)}`);
+    if (!Array.isArray(json.data))
+        throw notADocument(origin, `its "data" is ${what(json.data)}, not a list`);
+    const next = record(record(json.meta).pagination)['next-page'];
+    return {
+        data: resourcesOf(json.data),
+        included: resourcesOf(json.included),
+        meta: { pagination: { 'next-page': typeof next === 'number' || next === null ? next : undefined } }
+    };
+}
+/** GET one resource's document (see documentOf). */
+async function getDocument(client, path, signal) {
+    const { status, body } = await client.request('GET', path, { idempotent: true, signal });
+    return documents_documentOf(body, { method: 'GET', path, status });
+}
+/** GET a list document (see listDocumentOf). */
+async function getListDocument(client, path, signal) {
+    const { status, body } = await client.request('GET', path, { idempotent: true, signal });
+    return listDocumentOf(body, { method: 'GET', path, status });
 }
 function relationId(resource, name) {
     const data = resource.relationships?.[name]?.data;
@@ -30254,7 +30325,7 @@ const PageSize = 100;
 const run_triggers_str = (value) => (typeof value === 'string' ? value : '');
 /** The run trigger in a resource, or undefined when the resource is not one (a hostile or broken list entry). */
 function toRunTrigger(resource) {
-    const r = (0,json/* record */.g1)(resource);
+    const r = (0,common_json/* record */.g1)(resource);
     if (typeof r.id !== 'string' || !r.id)
         return undefined;
     const res = resourceOf(r.id, r);
@@ -30278,8 +30349,9 @@ async function listRunTriggers(client, workspaceId, direction, signal, maxPages 
     const seen = new Set();
     let skipped = 0;
     for (let page = 1; page <= maxPages; page++) {
-        const list = await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/run-triggers?filter%5Brun-trigger%5D%5Btype%5D=${direction}` +
-            `&page%5Bnumber%5D=${page}&page%5Bsize%5D=${PageSize}`, signal);
+        // Read as it comes, not through listDocumentOf: entries without a trigger's shape are counted in `skipped`.
+        const list = (0,common_json/* record */.g1)(await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/run-triggers?filter%5Brun-trigger%5D%5Btype%5D=${direction}` +
+            `&page%5Bnumber%5D=${page}&page%5Bsize%5D=${PageSize}`, signal));
         const data = Array.isArray(list.data) ? list.data : [];
         for (const entry of data) {
             const trigger = toRunTrigger(entry);
@@ -30290,7 +30362,7 @@ async function listRunTriggers(client, workspaceId, direction, signal, maxPages 
                 items.push(trigger);
             }
         }
-        const next = (0,json/* record */.g1)((0,json/* record */.g1)(list.meta).pagination)['next-page'];
+        const next = (0,common_json/* record */.g1)((0,common_json/* record */.g1)(list.meta).pagination)['next-page'];
         if (typeof next !== 'number' || next <= page)
             return { items, complete: true, skipped };
     }
@@ -30301,12 +30373,9 @@ async function createRunTrigger(client, workspaceId, sourceableId, signal) {
     const body = { data: { type: 'run-triggers', relationships: { sourceable: { data: { type: 'workspaces', id: sourceableId } } } } };
     // Not re-sent after a lost answer: a re-send of a create that did land is refused (422, the pair
     // exists), which would read as a failure. A caller that must know lists the inbound triggers.
-    const { body: doc } = await client.request('POST', `/api/v2/workspaces/${seg(workspaceId)}/run-triggers`, {
-        idempotent: false,
-        body,
-        signal
-    });
-    const trigger = toRunTrigger(doc.data);
+    const path = `/api/v2/workspaces/${seg(workspaceId)}/run-triggers`;
+    const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal });
+    const trigger = toRunTrigger(documentOf(doc, { method: 'POST', path, status }).data);
     if (!trigger)
         throw new Error(`The run trigger created on workspace ${workspaceId} came back without its workspace or sourceable.`);
     return trigger;
@@ -30316,7 +30385,7 @@ async function createRunTrigger(client, workspaceId, sourceableId, signal) {
 
 function toWorkspace(resource) {
     const a = resource.attributes;
-    const permissions = (0,json/* record */.g1)(a.permissions);
+    const permissions = (0,common_json/* record */.g1)(a.permissions);
     return {
         id: resource.id,
         name: String(a.name ?? resource.id),
@@ -30335,10 +30404,10 @@ function toWorkspace(resource) {
     };
 }
 async function getWorkspaceByName(client, organization, name, signal) {
-    return toWorkspace((await client.get(`/api/v2/organizations/${documents_seg(organization)}/workspaces/${documents_seg(name)}`, signal)).data);
+    return toWorkspace((await getDocument(client, `/api/v2/organizations/${documents_seg(organization)}/workspaces/${documents_seg(name)}`, signal)).data);
 }
 async function getWorkspaceById(client, id, signal) {
-    return toWorkspace((await client.get(`/api/v2/workspaces/${documents_seg(id)}`, signal)).data);
+    return toWorkspace((await getDocument(client, `/api/v2/workspaces/${documents_seg(id)}`, signal)).data);
 }
 
 ;// CONCATENATED MODULE: ./src/tfe/workspace-list.ts
@@ -30349,25 +30418,23 @@ async function listWorkspaceNames(client, organization, signal, maxPages = MaxWo
     const items = [];
     const seen = new Set();
     for (let page = 1; page <= maxPages; page++) {
-        const list = await client.get(`/api/v2/organizations/${documents_seg(organization)}/workspaces?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, signal);
+        const list = (0,common_json/* record */.g1)(await client.get(`/api/v2/organizations/${documents_seg(organization)}/workspaces?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`, signal));
         const data = list.data;
         for (const entry of Array.isArray(data) ? data : []) {
-            const r = (0,json/* record */.g1)(entry);
-            const name = (0,json/* record */.g1)(r.attributes).name;
+            const r = (0,common_json/* record */.g1)(entry);
+            const name = (0,common_json/* record */.g1)(r.attributes).name;
             if (typeof r.id !== 'string' || typeof name !== 'string' || seen.has(r.id))
                 continue;
             seen.add(r.id);
             items.push({ id: r.id, name });
         }
-        const next = (0,json/* record */.g1)((0,json/* record */.g1)(list.meta).pagination)['next-page'];
+        const next = (0,common_json/* record */.g1)((0,common_json/* record */.g1)(list.meta).pagination)['next-page'];
         if (typeof next !== 'number' || next <= page)
             return { items, complete: true };
     }
     return { items, complete: false };
 }
 
-// EXTERNAL MODULE: ./src/common/errors.ts
-var errors = __nccwpck_require__(1922);
 ;// CONCATENATED MODULE: ./src/estate/triggers-api.ts
 
 
@@ -30445,7 +30512,7 @@ async function estateTriggers(estate, clientFor, signal) {
 
 /***/ }),
 
-/***/ 9893:
+/***/ 5961:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31026,12 +31093,49 @@ function formatDuration(ms) {
     return m > 0 ? `${m} min ${s} s` : `${s} s`;
 }
 
+;// CONCATENATED MODULE: ./src/tfe/exchange.ts
+/** One exchange of the API client, bounded in time (the body included) and cut off when the step is told to stop. */
+
+/**
+ * Bounds a whole exchange, body included (a stalled stream otherwise outlives socketTimeout),
+ * and cuts it off when the step is told to stop: the runner kills the step 7.5 s after a cancel,
+ * and the step needs that time to stop its run, not to wait for a slow answer.
+ */
+function exchangeWithin({ method, path, host, timeoutMs, signal }, fn) {
+    return new Promise((resolve, reject) => {
+        let destroy;
+        const onAbort = () => {
+            clearTimeout(timer);
+            destroy?.();
+            // Only ever called by the signal's own event, so the signal is there.
+            if (signal)
+                reject((0,errors/* abortReason */.Js)(signal));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            destroy?.();
+            reject(new errors/* NetworkError */.Dr(`${method} ${path}: ${host} did not answer within ${timeoutMs / 1000} s`, method, path, 'ETIMEDOUT'));
+        }, timeoutMs);
+        fn(d => (destroy = d)).then(value => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            resolve(value);
+        }, (err) => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            reject(err instanceof Error ? err : new Error(String(err)));
+        });
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/tfe/client.ts
 /**
  * The JSON:API client: the only way the action talks to the HCP Terraform API (retries what is
  * safe, honours rate limits, cuts requests off on stop, never follows a redirect). Not the
  * resources themselves (one module each beside it), nor signed URLs on other origins (signed-urls.ts).
  */
+
 
 
 
@@ -31170,7 +31274,7 @@ class TfeClient {
         let responseHeaders;
         try {
             ;
-            ({ status, text, responseHeaders } = await this.withTimeout(method, path, options.signal, async (onResponse) => {
+            ({ status, text, responseHeaders } = await exchangeWithin({ method, path, host: this.host, timeoutMs: this.requestTimeoutMs, signal: options.signal }, async (onResponse) => {
                 const response = await this.http.request(method, url, payload, headers);
                 onResponse(() => response.message.destroy());
                 const body = await response.readBody();
@@ -31200,52 +31304,13 @@ class TfeClient {
                     transient: true
                 });
             }
-            return { status, body: trusted(json), location: undefined };
+            return { status, body: json, location: undefined };
         }
         // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
         if (options.accept?.includes(status))
-            return { status, body: trusted(json), location: headerValue(responseHeaders, 'location') };
+            return { status, body: json, location: headerValue(responseHeaders, 'location') };
         throw apiError(status, method, path, text, json, responseHeaders, this.host, this.hostSetting);
     }
-    /**
-     * Bounds a whole exchange, body included (a stalled stream otherwise outlives socketTimeout),
-     * and cuts it off when the step is told to stop: the runner kills the step 7.5 s after a cancel,
-     * and the step needs that time to stop its run, not to wait for a slow answer.
-     */
-    withTimeout(method, path, signal, fn) {
-        return new Promise((resolve, reject) => {
-            let destroy;
-            const onAbort = () => {
-                clearTimeout(timer);
-                destroy?.();
-                // Only ever called by the signal's own event, so the signal is there.
-                if (signal)
-                    reject((0,errors/* abortReason */.Js)(signal));
-            };
-            signal?.addEventListener('abort', onAbort, { once: true });
-            const timer = setTimeout(() => {
-                signal?.removeEventListener('abort', onAbort);
-                destroy?.();
-                reject(new errors/* NetworkError */.Dr(`${method} ${path}: ${this.host} did not answer within ${this.requestTimeoutMs / 1000} s`, method, path, 'ETIMEDOUT'));
-            }, this.requestTimeoutMs);
-            fn(d => (destroy = d)).then(value => {
-                clearTimeout(timer);
-                signal?.removeEventListener('abort', onAbort);
-                resolve(value);
-            }, (err) => {
-                clearTimeout(timer);
-                signal?.removeEventListener('abort', onAbort);
-                reject(err instanceof Error ? err : new Error(String(err)));
-            });
-        });
-    }
-}
-/**
- * The body as the caller's type: the one cast left, since T is what the caller expects of the path.
- * send() has checked it is a JSON:API document; the resource modules read each attribute by its type.
- */
-function trusted(json) {
-    return json;
 }
 
 

@@ -10,6 +10,7 @@ import { apiError, headerValue, isJsonApi, networkError, parseJson, secondsHeade
 import { Pacer, rateHeaders } from './pacing.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
+import { exchangeWithin } from './exchange.js'
 
 /** A JSON:API resource as HCP Terraform returns it. */
 export interface Resource<A = Record<string, unknown>> {
@@ -222,12 +223,15 @@ export class TfeClient {
     let text: string
     let responseHeaders: Record<string, string | string[] | undefined>
     try {
-      ;({ status, text, responseHeaders } = await this.withTimeout(method, path, options.signal, async onResponse => {
-        const response = await this.http.request(method, url, payload, headers)
-        onResponse(() => response.message.destroy())
-        const body = await response.readBody()
-        return { status: response.message.statusCode ?? 0, text: body, responseHeaders: response.message.headers }
-      }))
+      ;({ status, text, responseHeaders } = await exchangeWithin(
+        { method, path, host: this.host, timeoutMs: this.requestTimeoutMs, signal: options.signal },
+        async onResponse => {
+          const response = await this.http.request(method, url, payload, headers)
+          onResponse(() => response.message.destroy())
+          const body = await response.readBody()
+          return { status: response.message.statusCode ?? 0, text: body, responseHeaders: response.message.headers }
+        }
+      ))
     } catch (err) {
       if (err instanceof NetworkError || options.signal?.aborted) throw err
       // An Error is an ErrnoException whose code is unknown (all its extra fields are optional).
@@ -261,52 +265,5 @@ export class TfeClient {
     // A redirect the caller asked for (plan JSON output): its target is handed back, never followed here.
     if (options.accept?.includes(status)) return { status, body: json, location: headerValue(responseHeaders, 'location') }
     throw apiError(status, method, path, text, json, responseHeaders, this.host, this.hostSetting)
-  }
-
-  /**
-   * Bounds a whole exchange, body included (a stalled stream otherwise outlives socketTimeout),
-   * and cuts it off when the step is told to stop: the runner kills the step 7.5 s after a cancel,
-   * and the step needs that time to stop its run, not to wait for a slow answer.
-   */
-  private withTimeout<R>(
-    method: string,
-    path: string,
-    signal: AbortSignal | undefined,
-    fn: (onResponse: (destroy: () => void) => void) => Promise<R>
-  ): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      let destroy: (() => void) | undefined
-      const onAbort = (): void => {
-        clearTimeout(timer)
-        destroy?.()
-        // Only ever called by the signal's own event, so the signal is there.
-        if (signal) reject(abortReason(signal))
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort)
-        destroy?.()
-        reject(
-          new NetworkError(
-            `${method} ${path}: ${this.host} did not answer within ${this.requestTimeoutMs / 1000} s`,
-            method,
-            path,
-            'ETIMEDOUT'
-          )
-        )
-      }, this.requestTimeoutMs)
-      fn(d => (destroy = d)).then(
-        value => {
-          clearTimeout(timer)
-          signal?.removeEventListener('abort', onAbort)
-          resolve(value)
-        },
-        (err: unknown) => {
-          clearTimeout(timer)
-          signal?.removeEventListener('abort', onAbort)
-          reject(err instanceof Error ? err : new Error(String(err)))
-        }
-      )
-    })
   }
 }
