@@ -6,7 +6,8 @@
  * takes well under a second, and the same seed gives the same requests.
  * The bench measures the real thing (processes against the stand-in); this is for tests.
  */
-import { Pacer, rateHeaders, type Signal } from '../../src/tfe/pacing.js'
+import { Pacer, type Signal } from '../../src/tfe/pacing.js'
+import { rateHeaders } from '../../src/tfe/rate-budgets.js'
 import { DefaultPollSchedule, PollSchedule } from '../../src/tfe/poll-schedule.js'
 
 /** What a pacer has to answer; the real Pacer, or a client that does not pace, for comparison. */

@@ -3,7 +3,8 @@
  * How the client acts on them is in tfe-client.test.ts; the figures of a fleet are the bench's.
  */
 import { describe, expect, it } from '@jest/globals'
-import { Pacer, Pacing, bucketOf, isMutating, rateHeaders, type RateHeaders } from '../../src/tfe/pacing.js'
+import { Pacer } from '../../src/tfe/pacing.js'
+import { Kinds, Pacing, bucketOf, isMutating, rateHeaders, type RateHeaders } from '../../src/tfe/rate-budgets.js'
 
 const pacer = (random = 0.5): Pacer => new Pacer({ maxWaitMs: 60_000, random: () => random })
 const read = (p: Pacer, now: number, headers?: RateHeaders): number => {
@@ -180,7 +181,7 @@ describe('pacing: decisions', () => {
       p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, at)
       return hold(at)
     })
-    expect(waits.map(w => Math.round(w / 990))).toEqual([1, 2, 4, 8, 8].map(n => Math.min(n, 2 ** Pacing.maxSpreadDoublings)))
+    expect(waits.map(w => Math.round(w / 990))).toEqual([1, 2, 4, 8, 8].map(n => Math.min(n, 2 ** Kinds.user.maxSpreadDoublings)))
     // An answer with room ends the run of refusals.
     p.answered('GET', '/api/v2/workspaces/ws-1', left(25), 110_000)
     p.sent('GET', '/api/v2/workspaces/ws-1', 120_000)
@@ -193,7 +194,7 @@ describe('pacing: decisions', () => {
     const hold = (at: number): number => p.delayMs('GET', `/api/v2/workspaces/ws-${at}`, at) - 200
     p.sent('GET', '/api/v2/workspaces/ws-1', 0)
     p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, 0)
-    expect(hold(0)).toBeCloseTo(990 * 2 ** Pacing.firstSpreadDoublings, 5)
+    expect(hold(0)).toBeCloseTo(990 * 2 ** Kinds.user.firstSpreadDoublings, 5)
     p.sent('GET', '/api/v2/workspaces/ws-1', 20_000)
     p.answered('GET', '/api/v2/workspaces/ws-1', left(25), 20_001)
     p.sent('GET', '/api/v2/workspaces/ws-2', 40_000)

@@ -28967,7 +28967,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1796);
 /* harmony import */ var _run_triggers_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9443);
 /* harmony import */ var _triggers_api_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2338);
-/* harmony import */ var _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5961);
+/* harmony import */ var _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4723);
 /* harmony import */ var _action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8011);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(1922);
 /**
@@ -30512,7 +30512,7 @@ async function estateTriggers(estate, clientFor, signal) {
 
 /***/ }),
 
-/***/ 5961:
+/***/ 4723:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30774,19 +30774,10 @@ function secondsHeader(value) {
     return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-;// CONCATENATED MODULE: ./src/tfe/pacing.ts
+;// CONCATENATED MODULE: ./src/tfe/rate-budgets.ts
 /**
- * How soon one client may send its next request, from what the API's answers say about the budget
- * it shares with every other client of the same user. Pure apart from `random`: each call is given
- * `now`, nothing here sleeps or sends (client.ts does, and consults this before each send).
- *
- * Why it works without knowing the others: each answer's X-RateLimit-Remaining says how full the
- * fleet has made the window. Each client keeps an allowed rate per bucket and runs AIMD on it: a
- * window fuller than the target share, or a 429, cuts the rate multiplicatively from what the
- * client actually sends; a window under it adds back a fixed step per second. Clients that see the
- * same signals converge on equal shares under the limit; a lone client never fills the window, so
- * it is never paced. Polls stretch; a change (create, confirm, discard, cancel) only ever waits for
- * a window known to be spent to reset, and no longer.
+ * The API's rate budgets as a client sees them: which budget a request draws on, what an answer's
+ * X-RateLimit-* headers say, and the knobs the pacer (pacing.ts) turns. Pure; no state.
  */
 
 /** GET /workspaces/:id/runs and /organizations/:org/runs: 30 a minute, told by their own headers. */
@@ -30847,22 +30838,32 @@ const Pacing = {
     admit: { poll: 0.6, read: 0.8, change: 0.8 },
     /** How far above its own recent rate a client may grow. */
     headroom: 2,
-    /**
-     * A 429's retry spreads over a window past the reset, doubling with each refusal in a row up to
-     * 2^maxSpreadDoublings windows; for a client refused before it ever had an answer, from 2^this
-     * windows (it has met a crowd it knew nothing of, and so have the others refused with it).
-     */
-    firstSpreadDoublings: 3,
-    maxSpreadDoublings: 3,
-    /** A hold for a crowded window spreads over one window, doubling with each crowded answer in a row, up to 2^this. */
-    admitSpreadDoublings: 2,
     /** Paths remembered as read before: a read of one of them again is a poll. */
     rememberedPaths: 64
 };
 const Kinds = {
-    user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000 },
-    'run-list': { windowMs: 60_000, increase: 1, maxGapMs: 60_000 }
+    user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000, firstSpreadDoublings: 3, maxSpreadDoublings: 3, admitSpreadDoublings: 2 },
+    // A minute's window: one more window of spread is already a minute of a step's time, and the
+    // refused lists of a fan-out have the next window's places to share, which a doubling would waste.
+    'run-list': { windowMs: 60_000, increase: 1, maxGapMs: 60_000, firstSpreadDoublings: 0, maxSpreadDoublings: 0, admitSpreadDoublings: 0 }
 };
+
+;// CONCATENATED MODULE: ./src/tfe/pacing.ts
+/**
+ * How soon one client may send its next request, from what the API's answers say about the budget
+ * it shares with every other client of the same user. Pure apart from `random`: each call is given
+ * `now`, nothing here sleeps or sends (client.ts does, and consults this before each send). The
+ * budgets, their headers and the knobs are in rate-budgets.ts.
+ *
+ * Why it works without knowing the others: each answer's X-RateLimit-Remaining says how full the
+ * fleet has made the window. Each client keeps a rate per budget: the first crowded answer sets it
+ * to the floor, a fuller window or a 429 cuts it from what the client actually sends, a window with
+ * room adds back a fixed step per second (never above twice what it sends). Clients that see the
+ * same signals converge on shares under the limit; a lone client never fills the window, so it is
+ * never paced. Polls wait for the rate; first reads and changes move a run on and only wait for
+ * holds (a spent window, a 429's spread, a crowded answer's next window).
+ */
+
 /**
  * One client's view of its budgets. Every answer tells how full the window is that all clients of
  * the user share. From that the client keeps a rate of its own (cut when the window is fuller than
@@ -30889,14 +30890,14 @@ class Pacer {
         const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
         const s = b.seen;
         const admitAt = s && now < s.at + Math.max(s.resetMs, b.windowMs) && s.share > Pacing.admit[kind]
-            ? s.at + s.resetMs + s.jitter * b.windowMs * 2 ** Math.min(Math.max(0, b.crowded - 1), Pacing.admitSpreadDoublings)
+            ? s.at + s.resetMs + s.jitter * b.windowMs * 2 ** Math.min(Math.max(0, b.crowded - 1), b.admitSpreadDoublings)
             : 0;
         // Only polls wait for the client's own rate: a first read or a change moves a run on, and runs
         // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
         // at most, stretched while the window stays crowded: a fleet so large that one poll each per
         // longest gap is over the limit by itself must stretch further (up to 2^admitSpreadDoublings gaps).
         const paced = kind === 'poll'
-            ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, Pacing.admitSpreadDoublings) - now))
+            ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, b.admitSpreadDoublings) - now))
             : 0;
         return Math.max(hard, admitAt - now, paced);
     }
@@ -30972,7 +30973,7 @@ class Pacer {
         // until the service lets one of its requests through.
         if (b.seen === undefined)
             b.startedInCrowd = true;
-        const doublings = Math.min(b.refusals - 1 + (b.startedInCrowd ? Pacing.firstSpreadDoublings : 0), Pacing.maxSpreadDoublings);
+        const doublings = Math.min(b.refusals - 1 + (b.startedInCrowd ? b.firstSpreadDoublings : 0), b.maxSpreadDoublings);
         b.holdUntil = Math.max(b.holdUntil, now + reset + this.spreadMs(b) * 2 ** doublings);
         b.seen = { at: now, share: 1, resetMs: reset, jitter: this.options.random() };
         b.crowded++;
@@ -31135,6 +31136,7 @@ function exchangeWithin({ method, path, host, timeoutMs, signal }, fn) {
  * safe, honours rate limits, cuts requests off on stop, never follows a redirect). Not the
  * resources themselves (one module each beside it), nor signed URLs on other origins (signed-urls.ts).
  */
+
 
 
 

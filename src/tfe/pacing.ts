@@ -1,121 +1,24 @@
 /**
  * How soon one client may send its next request, from what the API's answers say about the budget
  * it shares with every other client of the same user. Pure apart from `random`: each call is given
- * `now`, nothing here sleeps or sends (client.ts does, and consults this before each send).
+ * `now`, nothing here sleeps or sends (client.ts does, and consults this before each send). The
+ * budgets, their headers and the knobs are in rate-budgets.ts.
  *
  * Why it works without knowing the others: each answer's X-RateLimit-Remaining says how full the
- * fleet has made the window. Each client keeps an allowed rate per bucket and runs AIMD on it: a
- * window fuller than the target share, or a 429, cuts the rate multiplicatively from what the
- * client actually sends; a window under it adds back a fixed step per second. Clients that see the
- * same signals converge on equal shares under the limit; a lone client never fills the window, so
- * it is never paced. Polls stretch; a change (create, confirm, discard, cancel) only ever waits for
- * a window known to be spent to reset, and no longer.
+ * fleet has made the window. Each client keeps a rate per budget: the first crowded answer sets it
+ * to the floor, a fuller window or a 429 cuts it from what the client actually sends, a window with
+ * room adds back a fixed step per second (never above twice what it sends). Clients that see the
+ * same signals converge on shares under the limit; a lone client never fills the window, so it is
+ * never paced. Polls wait for the rate; first reads and changes move a run on and only wait for
+ * holds (a spent window, a 429's spread, a crowded answer's next window).
  */
-import { headerValue, secondsHeader } from './failures.js'
-
-/** HCP Terraform's budgets: per user, and a lower one of its own for listing runs. */
-export type BucketName = 'user' | 'run-list'
-
-/** GET /workspaces/:id/runs and /organizations/:org/runs: 30 a minute, told by their own headers. */
-const RunListPath = /^\/api\/v2\/(?:workspaces|organizations)\/[^/]+\/runs$/
-
-export function bucketOf(method: string, path: string): BucketName {
-  const bare = path.split('?', 1)[0] ?? path
-  return method === 'GET' && RunListPath.test(bare) ? 'run-list' : 'user'
-}
-
-/** Requests that change something: never sent into a spent window. */
-export function isMutating(method: string): boolean {
-  return method !== 'GET' && method !== 'HEAD'
-}
-
-export interface RateHeaders {
-  limit: number | undefined
-  remaining: number
-  /** Until the window has room again, capped at the longest plausible wait. */
-  resetMs: number
-}
-
-/** The X-RateLimit-* headers of one answer; undefined when the host sends none (or nonsense). */
-export function rateHeaders(headers: Record<string, string | string[] | undefined>, maxResetMs: number): RateHeaders | undefined {
-  const remaining = Number(headerValue(headers, 'x-ratelimit-remaining') ?? Number.NaN)
-  const reset = secondsHeader(headerValue(headers, 'x-ratelimit-reset'))
-  if (!Number.isFinite(remaining) || reset === undefined) return undefined
-  const limit = Number(headerValue(headers, 'x-ratelimit-limit') ?? Number.NaN)
-  return {
-    limit: Number.isFinite(limit) && limit > 0 ? limit : undefined,
-    remaining: Math.max(0, remaining),
-    resetMs: Math.min(reset, maxResetMs)
-  }
-}
+import { Kinds, Pacing, bucketOf, isMutating, type BucketKind, type BucketName, type RateHeaders } from './rate-budgets.js'
 
 export interface PacerOptions {
   /** The longest any hold may last (a reset of an hour is a broken proxy or clock). */
   maxWaitMs: number
   /** 0 ≤ random() < 1; tests pass a fixed one. */
   random: () => number
-}
-
-/** The knobs, named so the tests and the bench speak of the same things. */
-export const Pacing = {
-  /**
-   * How full the fleet may keep the window, as its answers show it: above, each client cuts its
-   * rate; below, it grows back. Well under the limit, because every client decides alone and
-   * requests of many clients arrive at random: a window full to 60 % on average is rarely full at
-   * any one arrival, one full to 80 % often is.
-   */
-  targetShare: 0.6,
-  /** The deepest cut a filling window makes. */
-  fillingFloor: 0.8,
-  /** The cut on a 429 or a spent window. */
-  spentFactor: 0.5,
-  /** How far back the client's own sending rate is measured, in windows. */
-  observeWindows: 10,
-  /**
-   * Requests the client may send at once after a quiet spell: its own burst (the reads after an
-   * apply go together), and the reserve polls leave for it.
-   */
-  burst: 4,
-  /** Tokens a poll leaves in the bucket: the requests that move a run on never wait behind polls. */
-  pollReserve: 2,
-  /**
-   * How far a first read or a change may run the bucket into debt, which the polls after it repay:
-   * the reads after an apply and the confirm wait for the window, not for the client's own rate.
-   */
-  debt: 3,
-  /**
-   * A fresh answer (its window not yet over) fuller than this holds the next request of its kind to
-   * a random point of the next window: polls give way first; first reads and changes only to a
-   * fuller window, where what they would add is what refuses the first request of another step.
-   */
-  admit: { poll: 0.6, read: 0.8, change: 0.8 },
-  /** How far above its own recent rate a client may grow. */
-  headroom: 2,
-  /**
-   * A 429's retry spreads over a window past the reset, doubling with each refusal in a row up to
-   * 2^maxSpreadDoublings windows; for a client refused before it ever had an answer, from 2^this
-   * windows (it has met a crowd it knew nothing of, and so have the others refused with it).
-   */
-  firstSpreadDoublings: 3,
-  maxSpreadDoublings: 3,
-  /** A hold for a crowded window spreads over one window, doubling with each crowded answer in a row, up to 2^this. */
-  admitSpreadDoublings: 2,
-  /** Paths remembered as read before: a read of one of them again is a poll. */
-  rememberedPaths: 64
-} as const
-
-interface BucketKind {
-  /** Nominal window: the headers say what is left and when it resets, not how long a window is. */
-  windowMs: number
-  /** Additive increase, in requests per window, for each window of time that passes with room. */
-  increase: number
-  /** The lowest rate, as the longest gap it puts between two requests (it slows a step, never stops it). */
-  maxGapMs: number
-}
-
-const Kinds: Record<BucketName, BucketKind> = {
-  user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000 },
-  'run-list': { windowMs: 60_000, increase: 1, maxGapMs: 60_000 }
 }
 
 /** The last answer's view of the shared window. */
@@ -188,7 +91,7 @@ export class Pacer {
     const s = b.seen
     const admitAt =
       s && now < s.at + Math.max(s.resetMs, b.windowMs) && s.share > Pacing.admit[kind]
-        ? s.at + s.resetMs + s.jitter * b.windowMs * 2 ** Math.min(Math.max(0, b.crowded - 1), Pacing.admitSpreadDoublings)
+        ? s.at + s.resetMs + s.jitter * b.windowMs * 2 ** Math.min(Math.max(0, b.crowded - 1), b.admitSpreadDoublings)
         : 0
     // Only polls wait for the client's own rate: a first read or a change moves a run on, and runs
     // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
@@ -198,7 +101,7 @@ export class Pacer {
       kind === 'poll'
         ? Math.min(
             this.tokenWaitMs(b, 1 + Pacing.pollReserve, now),
-            Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, Pacing.admitSpreadDoublings) - now)
+            Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, b.admitSpreadDoublings) - now)
           )
         : 0
     return Math.max(hard, admitAt - now, paced)
@@ -271,7 +174,7 @@ export class Pacer {
     // A client refused before any answer ever reached it is one of a crowd that started together,
     // until the service lets one of its requests through.
     if (b.seen === undefined) b.startedInCrowd = true
-    const doublings = Math.min(b.refusals - 1 + (b.startedInCrowd ? Pacing.firstSpreadDoublings : 0), Pacing.maxSpreadDoublings)
+    const doublings = Math.min(b.refusals - 1 + (b.startedInCrowd ? b.firstSpreadDoublings : 0), b.maxSpreadDoublings)
     b.holdUntil = Math.max(b.holdUntil, now + reset + this.spreadMs(b) * 2 ** doublings)
     b.seen = { at: now, share: 1, resetMs: reset, jitter: this.options.random() }
     b.crowded++

@@ -1,0 +1,109 @@
+/**
+ * The API's rate budgets as a client sees them: which budget a request draws on, what an answer's
+ * X-RateLimit-* headers say, and the knobs the pacer (pacing.ts) turns. Pure; no state.
+ */
+import { headerValue, secondsHeader } from './failures.js'
+
+/** HCP Terraform's budgets: per user, and a lower one of its own for listing runs. */
+export type BucketName = 'user' | 'run-list'
+
+/** GET /workspaces/:id/runs and /organizations/:org/runs: 30 a minute, told by their own headers. */
+const RunListPath = /^\/api\/v2\/(?:workspaces|organizations)\/[^/]+\/runs$/
+
+export function bucketOf(method: string, path: string): BucketName {
+  const bare = path.split('?', 1)[0] ?? path
+  return method === 'GET' && RunListPath.test(bare) ? 'run-list' : 'user'
+}
+
+/** Requests that change something: never sent into a spent window. */
+export function isMutating(method: string): boolean {
+  return method !== 'GET' && method !== 'HEAD'
+}
+
+export interface RateHeaders {
+  limit: number | undefined
+  remaining: number
+  /** Until the window has room again, capped at the longest plausible wait. */
+  resetMs: number
+}
+
+/** The X-RateLimit-* headers of one answer; undefined when the host sends none (or nonsense). */
+export function rateHeaders(headers: Record<string, string | string[] | undefined>, maxResetMs: number): RateHeaders | undefined {
+  const remaining = Number(headerValue(headers, 'x-ratelimit-remaining') ?? Number.NaN)
+  const reset = secondsHeader(headerValue(headers, 'x-ratelimit-reset'))
+  if (!Number.isFinite(remaining) || reset === undefined) return undefined
+  const limit = Number(headerValue(headers, 'x-ratelimit-limit') ?? Number.NaN)
+  return {
+    limit: Number.isFinite(limit) && limit > 0 ? limit : undefined,
+    remaining: Math.max(0, remaining),
+    resetMs: Math.min(reset, maxResetMs)
+  }
+}
+
+/** The knobs, named so the tests and the bench speak of the same things. */
+export const Pacing = {
+  /**
+   * How full the fleet may keep the window, as its answers show it: above, each client cuts its
+   * rate; below, it grows back. Well under the limit, because every client decides alone and
+   * requests of many clients arrive at random: a window full to 60 % on average is rarely full at
+   * any one arrival, one full to 80 % often is.
+   */
+  targetShare: 0.6,
+  /** The deepest cut a filling window makes. */
+  fillingFloor: 0.8,
+  /** The cut on a 429 or a spent window. */
+  spentFactor: 0.5,
+  /** How far back the client's own sending rate is measured, in windows. */
+  observeWindows: 10,
+  /**
+   * Requests the client may send at once after a quiet spell: its own burst (the reads after an
+   * apply go together), and the reserve polls leave for it.
+   */
+  burst: 4,
+  /** Tokens a poll leaves in the bucket: the requests that move a run on never wait behind polls. */
+  pollReserve: 2,
+  /**
+   * How far a first read or a change may run the bucket into debt, which the polls after it repay:
+   * the reads after an apply and the confirm wait for the window, not for the client's own rate.
+   */
+  debt: 3,
+  /**
+   * A fresh answer (its window not yet over) fuller than this holds the next request of its kind to
+   * a random point of the next window: polls give way first; first reads and changes only to a
+   * fuller window, where what they would add is what refuses the first request of another step.
+   */
+  admit: { poll: 0.6, read: 0.8, change: 0.8 },
+  /** How far above its own recent rate a client may grow. */
+  headroom: 2,
+  /** Paths remembered as read before: a read of one of them again is a poll. */
+  rememberedPaths: 64
+} as const
+
+export interface BucketKind {
+  /** Nominal window: the headers say what is left and when it resets, not how long a window is. */
+  windowMs: number
+  /** Additive increase, in requests per window, for each window of time that passes with room. */
+  increase: number
+  /** The lowest rate, as the longest gap it puts between two requests (it slows a step, never stops it). */
+  maxGapMs: number
+  /**
+   * A 429's retry spreads over a window past the reset, doubling with each refusal in a row up to
+   * 2^maxSpreadDoublings windows; for a client refused before it ever had an answer, from
+   * 2^firstSpreadDoublings windows (it has met a crowd it knew nothing of, and so have the others
+   * refused with it).
+   */
+  firstSpreadDoublings: number
+  maxSpreadDoublings: number
+  /**
+   * A hold for a crowded window spreads over one window, doubling with each crowded answer in a row
+   * up to 2^this; a poll's longest gap stretches as far while the window stays crowded.
+   */
+  admitSpreadDoublings: number
+}
+
+export const Kinds: Record<BucketName, BucketKind> = {
+  user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000, firstSpreadDoublings: 3, maxSpreadDoublings: 3, admitSpreadDoublings: 2 },
+  // A minute's window: one more window of spread is already a minute of a step's time, and the
+  // refused lists of a fan-out have the next window's places to share, which a doubling would waste.
+  'run-list': { windowMs: 60_000, increase: 1, maxGapMs: 60_000, firstSpreadDoublings: 0, maxSpreadDoublings: 0, admitSpreadDoublings: 0 }
+}
