@@ -22,13 +22,33 @@ export interface RateLimitOptions {
   runListsPerMinute: number
 }
 
-type BucketName = 'user' | 'run-list'
+export type BucketName = 'user' | 'run-list'
 
 /** GET /api/v2/workspaces/:id/runs and /api/v2/organizations/:org/runs (the query aside). */
 const RunListPath = /^\/api\/v2\/(?:workspaces|organizations)\/[^/]+\/runs$/
 
 export function limitBucket(method: string, path: string): BucketName {
   return method === 'GET' && RunListPath.test(path) ? 'run-list' : 'user'
+}
+
+/** One answer's X-RateLimit-* as the request log keeps them: tests check what each client was told. */
+export interface LoggedLimit {
+  bucket: BucketName
+  limit: number
+  remaining: number
+  resetMs: number
+}
+
+export function loggedLimit(method: string, path: string, headers: Record<string, string>): LoggedLimit | undefined {
+  const remaining = headers['X-RateLimit-Remaining']
+  const reset = headers['X-RateLimit-Reset']
+  if (remaining === undefined || reset === undefined) return undefined
+  return {
+    bucket: limitBucket(method, path),
+    limit: Number(headers['X-RateLimit-Limit']),
+    remaining: Number(remaining),
+    resetMs: Number(reset) * 1000
+  }
 }
 
 /** What the service says when no limit is configured: the budget never runs low, but the headers are there. */

@@ -22,7 +22,7 @@ import type { RunActivity } from './engine/run-activity.ts'
 import { queueVcsRun, removeWorkspace } from './engine/run-triggers.ts'
 import type { StateVersions } from './engine/state-versions.ts'
 import { Faults, sendFault, type FaultKind, type FaultRule } from './faults.ts'
-import { RateLimits } from './rate-limits.ts'
+import { RateLimits, loggedLimit, type LoggedLimit } from './rate-limits.ts'
 
 /** HCP Terraform's limits: 30 requests a second per user, 30 run lists a minute. */
 export const ServiceRateLimits = { perSecond: 30, runListsPerMinute: 30 } as const
@@ -63,6 +63,8 @@ export interface LoggedRequest {
   status: number
   token: string | undefined
   fault?: FaultKind
+  /** The X-RateLimit-* the answer carried, and the bucket they are of (absent for an answer without them). */
+  limit?: LoggedLimit
 }
 
 const JsonApi = 'application/vnd.api+json'
@@ -307,6 +309,7 @@ export class StandIn {
       headers = { ...this.limits.headers(token ?? 'anonymous', method, path), ...extra }
     }
     entry.status = status
+    entry.limit = loggedLimit(method, path, headers)
     if (fault?.kind === 'lost-response') {
       req.socket.destroy()
       return

@@ -45,15 +45,23 @@ const NotAdoptedText: Record<NotAdoptedWhy, string> = {
 export async function adoptQueuedRun(step: Step, signal: AbortSignal): Promise<Run | undefined> {
   const ws = step.target
   const sha = step.settings.commitSha
+  // Run lists have a budget of their own (30 a minute per user) that every step of a fan-out on one
+  // token shares: a step sends the second list only when the first cannot settle it.
   const candidates: ListedRun[] = []
-  if (sha) {
-    candidates.push(...(await listWorkspaceRuns(step.client, ws.id, { commit: sha, statusGroup: 'non_final', withIngress: true }, signal)))
-  } else {
+  if (!sha) {
     log.info('GITHUB_SHA is not a commit SHA here, so only a run queued by a run trigger can be adopted.')
+  } else if (ws.vcsConnected === false) {
+    // Only a VCS run's ingress attributes can prove its commit, and only a VCS-connected workspace has them.
+    log.info(`${ws.organization}/${ws.name} is not connected to a VCS repository, so only a run queued by a run trigger can be adopted.`)
+  } else {
+    candidates.push(...(await listWorkspaceRuns(step.client, ws.id, { commit: sha, statusGroup: 'non_final', withIngress: true }, signal)))
   }
-  candidates.push(
-    ...(await listWorkspaceRuns(step.client, ws.id, { source: RunSources.RunTrigger, statusGroup: 'non_final', withIngress: true }, signal))
-  )
+  // A run queued for this commit goes before any a run trigger queued: with one, the trigger list changes nothing.
+  const byCommit = decideAdoption(candidates.map(toCandidate), sha)
+  if (!byCommit.adopt || byCommit.why !== 'commit') {
+    const byTrigger = { source: RunSources.RunTrigger, statusGroup: 'non_final', withIngress: true } as const
+    candidates.push(...(await listWorkspaceRuns(step.client, ws.id, byTrigger, signal)))
+  }
   const decision = decideAdoption(candidates.map(toCandidate), sha)
   for (const { runId, why } of decision.passedOver) {
     log.info(`Not adopting run ${runId}: ${NotAdoptedText[why]}. ${step.url(runId)}`)

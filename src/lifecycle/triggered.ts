@@ -13,13 +13,18 @@ import { formatDuration, sleep } from '../common/timing.js'
 import { workflowDescription } from '../action/github-context.js'
 import { listRunTriggers } from '../tfe/run-triggers.js'
 import { listWorkspaceRuns } from '../tfe/run-lists.js'
+import { MaxRateLimitWaitMs } from '../tfe/client.js'
 import { getRun, runAction, type Run } from '../tfe/runs.js'
 import { toFacts, type Ended } from './decide.js'
 import { decideFollowDeeper, decideTriggeredLink, decideTriggeredNext, RunSources, type TriggeredNext } from './decide-queued.js'
 import type { Outcome, Step, TriggeredRun } from './step.js'
 
-/** Finding the triggered runs is a report: within this bound, and a warning past it. */
-const FindBoundMs = 60_000
+/**
+ * Finding the triggered runs is a report: within this bound, and a warning past it. A minute of
+ * its own, and five of the run lists' minute-long windows: their budget (30 a minute per user) is
+ * shared by every step of a fan-out on one token, so each list may wait for a window with room.
+ */
+const FindBoundMs = 60_000 + 5 * MaxRateLimitWaitMs
 
 /** The apply whose triggers are looked at: its run and workspace, and when it applied. */
 interface Upstream {

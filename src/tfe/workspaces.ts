@@ -14,6 +14,8 @@ export interface Workspace {
   executionMode: string | undefined
   /** Where Terraform runs inside the configuration (`working-directory`), when set. */
   workingDirectory: string | undefined
+  /** Whether a VCS repository is connected (`vcs-repo`); undefined when the document does not say. */
+  vcsConnected: boolean | undefined
   canQueueRun: boolean | undefined
   canQueueApply: boolean | undefined
   canReadStateOutputs: boolean | undefined
@@ -35,6 +37,7 @@ function toWorkspace(resource: Resource): Workspace {
     currentRunId: relationId(resource, 'current-run')?.id,
     executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
     workingDirectory: typeof a['working-directory'] === 'string' && a['working-directory'] ? a['working-directory'] : undefined,
+    vcsConnected: a['vcs-repo'] === null ? false : typeof a['vcs-repo'] === 'object' ? true : undefined,
     canQueueRun: bool(permissions['can-queue-run']),
     canQueueApply: bool(permissions['can-queue-apply']),
     canReadStateOutputs: bool(permissions['can-read-state-outputs']),
