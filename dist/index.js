@@ -33416,6 +33416,7 @@ function toWorkspace(resource) {
         currentRunId: relationId(resource, 'current-run')?.id,
         executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
         workingDirectory: typeof a['working-directory'] === 'string' && a['working-directory'] ? a['working-directory'] : undefined,
+        vcsConnected: a['vcs-repo'] === null ? false : typeof a['vcs-repo'] === 'object' ? true : undefined,
         canQueueRun: bool(permissions['can-queue-run']),
         canQueueApply: bool(permissions['can-queue-apply']),
         canReadStateOutputs: bool(permissions['can-read-state-outputs']),
@@ -36934,14 +36935,25 @@ const NotAdoptedText = {
 async function adoptQueuedRun(step, signal) {
     const ws = step.target;
     const sha = step.settings.commitSha;
+    // Run lists have a budget of their own (30 a minute per user) that every step of a fan-out on one
+    // token shares: a step sends the second list only when the first cannot settle it.
     const candidates = [];
-    if (sha) {
-        candidates.push(...(await listWorkspaceRuns(step.client, ws.id, { commit: sha, statusGroup: 'non_final', withIngress: true }, signal)));
-    }
-    else {
+    if (!sha) {
         log.info('GITHUB_SHA is not a commit SHA here, so only a run queued by a run trigger can be adopted.');
     }
-    candidates.push(...(await listWorkspaceRuns(step.client, ws.id, { source: RunSources.RunTrigger, statusGroup: 'non_final', withIngress: true }, signal)));
+    else if (ws.vcsConnected === false) {
+        // Only a VCS run's ingress attributes can prove its commit, and only a VCS-connected workspace has them.
+        log.info(`${ws.organization}/${ws.name} is not connected to a VCS repository, so only a run queued by a run trigger can be adopted.`);
+    }
+    else {
+        candidates.push(...(await listWorkspaceRuns(step.client, ws.id, { commit: sha, statusGroup: 'non_final', withIngress: true }, signal)));
+    }
+    // A run queued for this commit goes before any a run trigger queued: with one, the trigger list changes nothing.
+    const byCommit = decideAdoption(candidates.map(toCandidate), sha);
+    if (!byCommit.adopt || byCommit.why !== 'commit') {
+        const byTrigger = { source: RunSources.RunTrigger, statusGroup: 'non_final', withIngress: true };
+        candidates.push(...(await listWorkspaceRuns(step.client, ws.id, byTrigger, signal)));
+    }
     const decision = decideAdoption(candidates.map(toCandidate), sha);
     for (const { runId, why } of decision.passedOver) {
         log.info(`Not adopting run ${runId}: ${NotAdoptedText[why]}. ${step.url(runId)}`);
@@ -37055,8 +37067,13 @@ async function createRunTrigger(client, workspaceId, sourceableId, signal) {
 
 
 
-/** Finding the triggered runs is a report: within this bound, and a warning past it. */
-const FindBoundMs = 60_000;
+
+/**
+ * Finding the triggered runs is a report: within this bound, and a warning past it. A minute of
+ * its own, and five of the run lists' minute-long windows: their budget (30 a minute per user) is
+ * shared by every step of a fan-out on one token, so each list may wait for a window with room.
+ */
+const FindBoundMs = 60_000 + 5 * MaxRateLimitWaitMs;
 function appliedAt(run) {
     return Date.parse(run.timestamps['applied-at'] ?? '') || Date.now();
 }

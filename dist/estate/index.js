@@ -30396,6 +30396,7 @@ function toWorkspace(resource) {
         currentRunId: relationId(resource, 'current-run')?.id,
         executionMode: typeof a['execution-mode'] === 'string' ? a['execution-mode'] : undefined,
         workingDirectory: typeof a['working-directory'] === 'string' && a['working-directory'] ? a['working-directory'] : undefined,
+        vcsConnected: a['vcs-repo'] === null ? false : typeof a['vcs-repo'] === 'object' ? true : undefined,
         canQueueRun: bool(permissions['can-queue-run']),
         canQueueApply: bool(permissions['can-queue-apply']),
         canReadStateOutputs: bool(permissions['can-read-state-outputs']),
