@@ -38256,11 +38256,6 @@ async function followWith(step, first, schedule, memory, signal, logs) {
             case 'confirm':
                 await follow_confirm(step, run, memory, signal);
                 schedule.reset();
-                // The plan is final once confirmed: its JSON, which the report reads when the run ends, is
-                // read while it applies instead, so the reads after the apply are fewer when they matter
-                // most (many steps of one user ending together). One read per plan (PlanCache); a failure
-                // here is read again then, and reported there.
-                step.plans.read(run.plan?.id, signal).catch(() => undefined);
                 break;
             case 'check-guard':
             // Not reached: the verdict above is for this run and status. Waiting is the safe reading.
