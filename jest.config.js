@@ -11,10 +11,6 @@ export default {
   },
   testMatch: ['**/__tests__/**/*.test.ts'],
   testTimeout: 30000,
-  // Since the estate, triggered-run and pacing suites landed, a handle outlives the run on a
-  // 2-core machine (where jest runs in band) and jest would wait forever: end once every test has
-  // reported. The handle is still to be found (--detectOpenHandles); results are unaffected.
-  forceExit: true,
   setupFiles: ['<rootDir>/__tests__/helpers/nock-setup.cjs'],
   setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/nock-teardown.cjs'],
   collectCoverageFrom: ['src/**/*.ts']

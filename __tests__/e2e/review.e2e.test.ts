@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { useStandIn } from '../helpers/stand-in.ts'
 import { runStep } from '../helpers/action-runner.ts'
 import { GithubDouble } from '../helpers/github-double.ts'
-import { stepFacts, summaryFacts } from '../helpers/step-facts.ts'
+import { diffBlocks, stepFacts, summaryFacts } from '../helpers/step-facts.ts'
 
 const fast = { queueMs: 20, planMs: 200, applyMs: 200, applyQueueMs: 20, processingMs: 20, costEstimateMs: 50, policyMs: 50 }
 const fixture = useStandIn('ws-review', { defaultTimings: fast })
@@ -49,12 +49,22 @@ describe('the diff reviewers read', () => {
         'aws_route53_zone.main',
         'aws_s3_bucket.logs'
       ])
-      expect(where).toContain('  # aws_instance.web will be updated in-place')
-      expect(where).toMatch(/~ instance_type += "t2\.micro" -> "t3\.micro"/)
-      expect(where).toMatch(/~ engine_version += "13\.7" -> "16\.1" # forces replacement/)
-      expect(where).toMatch(/^\+ +arn += \(known after apply\)$/m)
-      expect(where).toContain('# aws_subnet.private[0] has moved to module.network.aws_subnet.private[0]')
-      expect(where).toContain('~ root_block_device {')
+      // Each kind of change as the CLI shows it (its text is the unit test's golden): the block's
+      // symbol, the attributes that change and how, nested blocks, a move's two addresses.
+      const diff = new Map(diffBlocks(where).map(b => [b.address, b]))
+      expect([...diff.keys()]).toEqual(summariesOf(where))
+      const web = diff.get('aws_instance.web')
+      expect([web?.symbol, web?.header, web?.named]).toEqual(['~', 'resource "aws_instance" "web"', ['aws_instance.web']])
+      expect(web?.attributes.instance_type).toMatchObject({ symbol: '~', value: '"t2.micro" -> "t3.micro"' })
+      expect(web?.blocks).toContain('~ root_block_device')
+      expect(diff.get('aws_db_instance.main')?.attributes.engine_version).toMatchObject({
+        symbol: '~',
+        value: '"13.7" -> "16.1"',
+        forcesReplacement: true
+      })
+      expect(diff.get('aws_s3_bucket.logs')?.attributes.arn).toMatchObject({ symbol: '+', unknown: true })
+      const moved = diff.get('module.network.aws_subnet.private[0]')
+      expect([moved?.symbol, moved?.named]).toEqual(['', ['aws_subnet.private[0]', 'module.network.aws_subnet.private[0]']])
       expect(where).toMatch(/db_password += \(sensitive value\)/)
     }
     // The redacted plan was read; the admin-only JSON was not needed.

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { runStep } from '../helpers/action-runner.ts'
-import { useStandIn } from '../helpers/stand-in.ts'
+import { StandInText, useStandIn } from '../helpers/stand-in.ts'
 import { stepFacts } from '../helpers/step-facts.ts'
 import { withoutNock } from '../helpers/hostile-host.ts'
 
@@ -68,7 +68,7 @@ describe('variables_from_outputs', () => {
     const r = await runStep({ inputs: fixture.inputs(down.name, { operation: 'destroy', retry: 'false' }) })
     expect(r.code).toBe(1)
     expect(r.outputs.status).toBe('errored')
-    expect(r.stdout).toContain('No value for required variable')
+    expect(r.stdout).toContain(StandInText.missingVariable)
   })
 
   it.each([

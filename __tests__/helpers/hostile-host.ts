@@ -96,20 +96,26 @@ export function withoutNock(): void {
   })
 }
 
-/** One hostile host per test: `serve` starts it with a handler, and it is stopped after the test. */
+/**
+ * Hostile hosts for a test: `serve` starts one with a handler (`host` is the latest), and every
+ * one the test started is stopped after it. A host left running (its server, the interval of an
+ * endless answer) would keep the process alive after the last test.
+ */
 export function useHostileHost(): { serve(handler: Handler): Promise<string>; readonly host: HostileHost | undefined } {
-  let current: HostileHost | undefined
+  let started: HostileHost[] = []
   afterEach(async () => {
-    await current?.stop()
-    current = undefined
+    const hosts = started
+    started = []
+    await Promise.all(hosts.map(h => h.stop()))
   })
   return {
     async serve(handler) {
-      current = new HostileHost(handler)
-      return await current.start()
+      const host = new HostileHost(handler)
+      started.push(host)
+      return await host.start()
     },
     get host() {
-      return current
+      return started.at(-1)
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll } from '@jest/globals'
 import { StandIn, type StandInOptions, type WorkspaceSpec } from '../../stand-in/server.ts'
+import { MissingVariableSummary } from '../../stand-in/engine/variables.ts'
 
 export interface StandInFixture {
   /** The running stand-in (valid inside tests). */
@@ -65,5 +66,9 @@ export const StandInText = {
   /** A plain (not structured) plan log's heading of a resource to create, ANSI bold included. */
   plainCreate: (address: string): string => `  \u001b[1m# ${address}\u001b[0m will be created`,
   /** The run task's message when it fails (runTask: '…-failed'). */
-  taskFindings: '2 high-severity findings.'
+  taskFindings: '2 high-severity findings.',
+  /** The summary of the diagnostic a plan writes when a required variable has no value (requiredVariables). */
+  missingVariable: MissingVariableSummary,
+  /** The detail of the 422 a run create gets on a workspace with no configuration version yet. */
+  noConfiguration: 'Configuration version is missing'
 } as const

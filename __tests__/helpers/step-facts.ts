@@ -261,3 +261,77 @@ export function summaryFacts(html: string): SummaryFacts {
     hrefs: [...html.matchAll(/href="([^"]*)"/g)].map(m => htmlToText(m[1] as string))
   }
 }
+
+/** The line that ends a diff cut short (`… N more …`): how many resources it left out, and the link it gives. */
+export function diffCut(html: string): { more: number; href: string | undefined } | undefined {
+  const m = /<p>… (\d+) more\b[^<]*(?:<a href="([^"]*)">[^<]*<\/a>)?[^<]*<\/p>/.exec(html)
+  return m ? { more: Number(m[1]), href: m[2] === undefined ? undefined : htmlToText(m[2]) } : undefined
+}
+
+/** One attribute line of a resource's diff, as facts. */
+export interface DiffAttribute {
+  /** `+`, `-`, `~`, or ' ' for an attribute shown unchanged. */
+  symbol: string
+  /** What follows `=`, without a `# forces replacement` note (`{` or `[` for a value on lines of its own). */
+  value: string
+  /** Known only after apply, wholly or as the new value. */
+  unknown: boolean
+  /** Masked. */
+  sensitive: boolean
+  forcesReplacement: boolean
+}
+
+/** One resource's diff of the attribute-level section (a `<details>`), as facts. */
+export interface DiffBlock {
+  /** The resource's address, from the `<summary>`. */
+  address: string
+  /** The resource addresses the `# …` lines above the block name (a moved resource's two). */
+  named: string[]
+  /** The block's symbol: `+`, `-`, `~`, `-/+`, `+/-`, or '' (moved or imported, unchanged). */
+  symbol: string
+  /** `resource "type" "name"` (or `data …`). */
+  header: string
+  /** The top-level attributes shown, by name. */
+  attributes: Record<string, DiffAttribute>
+  /** The nested blocks opened at the top level, each as `<symbol> <name>`. */
+  blocks: string[]
+}
+
+/** The resources of an attribute-level diff section, in order: what each block shows, as facts. */
+export function diffBlocks(html: string): DiffBlock[] {
+  const out: DiffBlock[] = []
+  for (const m of html.matchAll(/<details><summary><code>([^<]+)<\/code>.*?<\/summary>\n\n(`{3,})diff\n([\s\S]*?)\n\2\n/g)) {
+    // The section moves a line's `+`/`-` to its start for GitHub's highlighting; put it back.
+    const lines = (m[3] as string).split('\n').map(l => l.replace(/^([+-])( *) /, (_, sym: string, space: string) => `${space}${sym} `))
+    const at = lines.findIndex(l => /^(-\/\+|\+\/-| {2}[+~.-]| <=| {3}) (resource|data) .+ \{$/.test(l))
+    const head = /^(.{3}) (.+) \{$/.exec(lines[at] ?? '')
+    const block: DiffBlock = {
+      address: htmlToText(m[1] as string),
+      named: lines
+        .slice(0, Math.max(at, 0))
+        .flatMap(l => [...l.matchAll(/(?<![\w.[])(?:[a-z][\w-]*\.)+[\w-]+(?:\[[^\]]+\])?/g)].map(a => a[0])),
+      symbol: (head?.[1] ?? '').trim(),
+      header: head?.[2] ?? '',
+      attributes: {},
+      blocks: []
+    }
+    for (const l of lines.slice(at + 1)) {
+      const attr = /^ {6}([~+ -]) (\S+) += (.*)$/.exec(l)
+      if (attr) {
+        const raw = attr[3] as string
+        const value = raw.replace(/ # forces replacement$/, '')
+        block.attributes[attr[2] as string] = {
+          symbol: attr[1] as string,
+          value,
+          unknown: /(^|-> )\(known after apply\)$/.test(value),
+          sensitive: value === '(sensitive value)',
+          forcesReplacement: value !== raw
+        }
+      }
+      const nested = /^ {6}([~+ -]) ([\w-]+) \{/.exec(l)
+      if (nested) block.blocks.push(`${nested[1]} ${nested[2]}`)
+    }
+    out.push(block)
+  }
+  return out
+}

@@ -44,9 +44,10 @@ describe('TfeApi', () => {
   })
 
   it('reports an unexpected answer with its status and the API’s error text, never the token', async () => {
+    const taken422 = 'Name has already been taken'
     nock(origin)
       .post('/api/v2/organizations/acme/workspaces')
-      .reply(422, { errors: [{ status: '422', title: 'invalid attribute', detail: 'Name has already been taken' }] })
+      .reply(422, { errors: [{ status: '422', title: 'invalid attribute', detail: taken422 }] })
       .get('/api/v2/workspaces/ws-1')
       .reply(404, '<html>not json</html>')
     const taken = await api()
@@ -54,7 +55,7 @@ describe('TfeApi', () => {
       .catch((e: unknown) => e)
     expect(taken).toBeInstanceOf(ApiError)
     expect((taken as ApiError).status).toBe(422)
-    expect((taken as Error).message).toContain('Name has already been taken')
+    expect((taken as Error).message).toContain(taken422)
     const missing = await api()
       .readWorkspace('ws-1')
       .catch((e: unknown) => e)

@@ -199,7 +199,8 @@ describe('live: a person and a clock', () => {
       // organization has them): the step did not confirm it, so the test's confirmation is taken (202, not 409).
       expect(paused.confirmable).toBe(true)
       expect(['planned', 'cost_estimated', 'policy_checked', 'post_plan_completed']).toContain(paused.status)
-      expect(await target.api.applyRun(runId, 'Confirmed by the live test suite of tfe-workspace-run')).toBe(202)
+      const comment = 'Confirmed by the live test suite of tfe-workspace-run'
+      expect(await target.api.applyRun(runId, comment)).toBe(202)
 
       const r = await done
       expect(errors(r)).toEqual([])

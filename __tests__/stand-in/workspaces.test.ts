@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { StandIn } from '../../stand-in/server.ts'
+import { StandInText } from '../helpers/stand-in.ts'
 import { useStandInApi } from '../helpers/stand-in-api.ts'
 
 const fixture = useStandInApi()
@@ -29,7 +30,7 @@ describe('POST /organizations/:org/workspaces', () => {
     expect((await api('GET', '/api/v2/organizations/demo-org/workspaces/made-by-api')).json.data.id).toBe(ws.id)
     // No configuration yet: a run needs one uploaded first, as on the service.
     const run = await api('POST', '/api/v2/runs', { data: { type: 'runs', relationships: { workspace: { data: { id: ws.id } } } } })
-    expect([run.status, run.json.errors[0].detail]).toEqual([422, 'Configuration version is missing'])
+    expect([run.status, run.json.errors[0].detail]).toEqual([422, StandInText.noConfiguration])
   })
 
   it('refuses a taken name, a name with other characters than letters, digits, - and _, a wrong type and a body that is not JSON', async () => {

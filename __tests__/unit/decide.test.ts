@@ -451,7 +451,8 @@ describe('runs HCP Terraform queued itself', () => {
       runId: 'run-early',
       link: 'time'
     })
-    expect(decideTriggeredLink(up, [{ id: 'run-x', source: 'tfe-run-trigger', message: '', createdAt: 'not a time' }])).toBeUndefined()
+    const untimed = { id: 'run-x', source: 'tfe-run-trigger', message: '', createdAt: 'not a time' }
+    expect(decideTriggeredLink(up, [untimed])).toBeUndefined()
   })
 
   const settings = (manualConfirm: boolean) => ({

@@ -132,7 +132,7 @@ describe('estate workflows', () => {
     })
   })
 
-  it('the output is the same bytes every time, and says where it comes from', () => {
+  it('golden: the output is the same bytes every time, and says where it comes from', () => {
     const a = workflows().texts
     const b = workflows().texts
     expect(a).toEqual(b)

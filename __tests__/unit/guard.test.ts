@@ -140,10 +140,12 @@ describe('the verdict', () => {
 
   it('a rule that cannot be evaluated holds and says why, whatever the others say', () => {
     const rules = parseGuardRules('no_destroy\nmax_cost_increase=10')
-    const v = evaluateGuard(rules, facts({ plan: plan([Create], 0), cost: { state: 'unknown', why: 'the run has no cost estimate' } }))
+    const why = 'the run has no cost estimate'
+    const v = evaluateGuard(rules, facts({ plan: plan([Create], 0), cost: { state: 'unknown', why } }))
     expect(v.result).toBe('held')
     expect(v.outcomes.map(o => o.result)).toEqual(['passed', 'unevaluable'])
-    expect(heldLines(v)).toEqual([expect.stringContaining('the run has no cost estimate')])
+    // One line, for the rule that could not be evaluated, passing on why.
+    expect(heldLines(v)).toEqual([expect.stringContaining(why)])
     const noPlan = evaluateGuard(parseGuardRules('no_destroy'), facts({ plan: { state: 'unknown', why: 'the token may not read it' } }))
     expect(noPlan.outcomes[0]?.result).toBe('unevaluable')
   })

@@ -2,12 +2,19 @@
  * The attribute-level diff reviewers read, from JSON plans written to the documented format
  * (__tests__/fixtures/plans/): the CLI's lines for each kind of change, sensitive values never
  * shown, everything from the plan escaped, the size budgets kept with a visible cut line.
+ * The rendered text is compared exactly with golden files beside the corpus (*.golden.txt, each
+ * checked by hand against what `terraform plan` prints); after a deliberate change, rewrite them
+ * with `UPDATE_GOLDEN=1 NODE_OPTIONS=--experimental-vm-modules npx jest __tests__/unit/plan-diff.test.ts`
+ * and read their diff.
  */
 import { describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { parsePlan, changedOutputs } from '../../src/review/plan-json.js'
 import { renderResource } from '../../src/report/plan-diff/resource.js'
+import { MaxDepth, MaxElements } from '../../src/report/plan-diff/values.js'
 import { fence, renderPlanDiff } from '../../src/report/plan-diff/section.js'
+import { expectGolden } from '../helpers/golden.ts'
+import { diffCut } from '../helpers/step-facts.ts'
 
 const corpus = JSON.parse(readFileSync(new URL('../fixtures/plans/corpus.json', import.meta.url), 'utf8')) as Record<string, unknown>
 const plan = parsePlan(corpus)
@@ -17,73 +24,38 @@ function text(address: string): string {
   if (!r) throw new Error(`no ${address} in the corpus`)
   return renderResource(r, plan)?.text ?? ''
 }
-const lines = (t: string): string[] => t.split('\n').map(l => l.trimEnd())
+const golden = (name: string): URL => new URL(`../fixtures/plans/${name}`, import.meta.url)
+// Room for the heading and the first three resources of the corpus, not the fourth.
+const CutBudget = 2_400
 
-describe('one resource as the CLI prints it', () => {
-  it('update in place: the headline, changed attributes with old -> new, maps and lists by element, nested blocks, hidden counts', () => {
-    const t = lines(text('aws_instance.web'))
-    expect(t[0]).toBe('  # aws_instance.web will be updated in-place')
-    expect(t[1]).toBe('  ~ resource "aws_instance" "web" {')
-    expect(t).toContainEqual(expect.stringMatching(/^ {6}~ instance_type +=  ?"t2\.micro" -> "t3\.micro"$/))
-    expect(t).toContainEqual(expect.stringMatching(/^ {6}\+ public_dns +=  ?\(known after apply\)$/))
-    expect(t).toContainEqual(expect.stringMatching(/^ {6}~ user_data +=  ?\(sensitive value\)$/))
-    expect(t).toContainEqual(expect.stringMatching(/^ {6}~ tags += \{$/))
-    expect(t).toContainEqual(expect.stringMatching(/^ {10}\+ "cost" += "web-tier"$/))
-    expect(t).toContainEqual(expect.stringMatching(/^ {10}- "owner" += "team-a" -> null$/))
-    expect(t).toContainEqual('          # (2 unchanged elements hidden)')
-    expect(t).toContainEqual('          - "sg-2",')
-    expect(t).toContainEqual('          + "sg-3",')
-    expect(t).toContainEqual('      ~ root_block_device {')
-    expect(t).toContainEqual(expect.stringMatching(/^ {10}~ volume_size += 8 -> 20$/))
-    expect(t).toContainEqual('        # (1 unchanged block hidden)')
-    expect(t).toContainEqual(expect.stringMatching(/^ {8}id +=  ?"i-0abc123"$/))
-    expect(t).toContainEqual('        # (1 unchanged attribute hidden)')
-    expect(t.at(-1)).toBe('    }')
+describe('each resource as the CLI prints it', () => {
+  it('golden: every change of the corpus as `terraform plan` prints it — update in place (maps and lists by element, nested blocks, hidden counts), replace with its reason and the attribute that forces it (both orders), delete with its reason, create with nested blocks and unknowns, moved, imported (whole)', () => {
+    const rendered = plan.resources.flatMap(r => renderResource(r, plan)?.text ?? [])
+    expectGolden(rendered.join('\n\n'), golden('corpus.golden.txt'))
   })
 
-  it('replace with its reason, the attribute that forces it, and both orders', () => {
-    const t = lines(text('aws_db_instance.main'))
-    expect(t[0]).toBe('  # aws_db_instance.main must be replaced')
-    expect(t[1]).toBe('-/+ resource "aws_db_instance" "main" {')
-    expect(t).toContainEqual(expect.stringMatching(/~ engine_version += "13\.7" -> "16\.1" # forces replacement$/))
-    expect(t).toContainEqual(expect.stringMatching(/~ id += "db-1" -> \(known after apply\)$/))
-    const tainted = lines(text('aws_instance.tainted'))
-    expect(tainted[0]).toBe('  # aws_instance.tainted is tainted, so must be replaced')
-    expect(tainted[1]).toBe('+/- resource "aws_instance" "tainted" {')
-  })
-
-  it('delete with its reason; create with every attribute, nested blocks and unknowns', () => {
-    const d = lines(text('aws_iam_role.legacy'))
-    expect(d.slice(0, 3)).toEqual([
-      '  # aws_iam_role.legacy will be destroyed',
-      '  # (because aws_iam_role.legacy is not in configuration)',
-      '  - resource "aws_iam_role" "legacy" {'
+  it('each change is in its group; a plain no-op is not shown', () => {
+    expect(plan.resources.map(r => [r.address, renderResource(r, plan)?.group])).toEqual([
+      ['aws_instance.web', 'update'],
+      ['aws_db_instance.main', 'replace'],
+      ['aws_instance.tainted', 'replace'],
+      ['aws_iam_role.legacy', 'delete'],
+      ['aws_s3_bucket.logs', 'create'],
+      ['module.network.aws_subnet.private[0]', 'move'],
+      ['aws_route53_zone.main', 'import'],
+      ['aws_instance.unchanged', undefined]
     ])
-    expect(d).toContainEqual(expect.stringMatching(/^ {6}- max_session_duration = 3600 -> null$/))
-    const c = lines(text('aws_s3_bucket.logs'))
-    expect(c[0]).toBe('  # aws_s3_bucket.logs will be created')
-    expect(c).toContainEqual(expect.stringMatching(/^ {6}\+ arn +=  ?\(known after apply\)$/))
-    expect(c).toContainEqual(expect.stringMatching(/^ {6}\+ bucket += "acme-logs"$/))
-    expect(c).toContainEqual('      + lifecycle_rule {')
-    expect(c).toContainEqual('          + expiration {')
-    expect(c).toContainEqual(expect.stringMatching(/^ {14}\+ days = 30$/))
-  })
-
-  it('moved and imported resources; a plain no-op is not shown', () => {
-    expect(lines(text('module.network.aws_subnet.private[0]'))[0]).toBe(
-      '  # aws_subnet.private[0] has moved to module.network.aws_subnet.private[0]'
-    )
-    expect(lines(text('aws_route53_zone.main'))[0]).toBe('  # aws_route53_zone.main will be imported')
     expect(text('aws_instance.unchanged')).toBe('')
   })
 })
 
 describe('the section', () => {
-  const html = renderPlanDiff(plan, {
+  const sectionOptions = {
     maxChars: 65_536,
     runUrl: 'https://app.terraform.io/app/acme/workspaces/w/runs/run-1',
     source: 'the redacted JSON plan'
-  }).html
+  }
+  const html = renderPlanDiff(plan, sectionOptions).html
 
   it('groups by action, destroys first, one <details> per resource, and lists output changes', () => {
     const order = [...html.matchAll(/<summary><code>([^<]+)<\/code>/g)].map(m => m[1])
@@ -98,9 +70,15 @@ describe('the section', () => {
     ])
     expect(html.match(/<details>/g)).toHaveLength(7)
     expect(html.match(/<\/details>/g)).toHaveLength(7)
-    expect(html).toMatch(/db_endpoint += "old\.example:5432" -> \(known after apply\)/)
     expect(html).toMatch(/db_password += \(sensitive value\)/)
     expect(changedOutputs(plan)).toEqual(['db_endpoint', 'db_password', 'instance_type'])
+  })
+
+  it('golden: the section as the summary and the comment show it — heading, group titles, one <details> per resource with its diff fenced for highlighting, the output changes; cut short, the line saying how many more and linking the run', () => {
+    expectGolden(html, golden('section.golden.txt'))
+    const cut = renderPlanDiff(plan, { ...sectionOptions, maxChars: CutBudget })
+    expect([cut.shown, cut.total]).toEqual([3, 7])
+    expectGolden(cut.html, golden('section-cut.golden.txt'))
   })
 
   it('guarantee: sensitive values never appear in the summary, the PR comment, the log or the outputs — the renderer shows only (sensitive value), a whole object or a list element masked too', () => {
@@ -196,8 +174,7 @@ describe('size budgets and CPU', () => {
     expect(r.html.length).toBeLessThanOrEqual(60_000)
     expect(r.shown).toBeGreaterThan(10)
     expect(r.total).toBe(20_000)
-    expect(r.html).toContain(`… ${20_000 - r.shown} more resources not shown`)
-    expect(r.html).toContain('href="https://app.terraform.io/r/run-1"')
+    expect(diffCut(r.html)).toEqual({ more: 20_000 - r.shown, href: 'https://app.terraform.io/r/run-1' })
     // The destroys come first: every one shown before any create.
     const first = r.html.match(/<summary><code>aws_instance\.n\[(\d+)\]/)?.[1]
     expect(Number(first) % 10).toBe(0)
@@ -216,7 +193,7 @@ describe('size budgets and CPU', () => {
     expect(Buffer.byteLength(r.html)).toBeLessThanOrEqual(100_000)
   })
 
-  it('a deeply nested or very wide value is cut with a line, not rendered without end', () => {
+  it('golden: a deeply nested or very wide value is cut with a line, not rendered without end', () => {
     let deep: unknown = 'leaf'
     for (let i = 0; i < 5000; i++) deep = { k: deep }
     const wide = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]))
@@ -224,8 +201,16 @@ describe('size budgets and CPU', () => {
       resource_changes: [{ address: 'a.b', type: 'a', name: 'b', change: { actions: ['create'], before: null, after: { deep, wide } } }]
     })
     const t = renderResource(p.resources[0] as never, p)?.text ?? ''
-    expect(t.split('\n').length).toBeLessThanOrEqual(402)
-    expect(t).toContain('# (nested too deep to show)')
-    expect(t).toContain('# (4800 more elements not shown)')
+    const rows = t.split('\n')
+    expect(rows.length).toBeLessThanOrEqual(402)
+    // The deep value opens at most MaxDepth levels, and the deepest holds the cut line, no value.
+    const opened = rows.flatMap((l, i) => (l.endsWith('"k" = {') ? [i] : []))
+    expect(opened.length).toBeLessThanOrEqual(MaxDepth)
+    const cuts = rows.filter(l => /^ +# \(/.test(l))
+    expect(cuts.map(l => rows.indexOf(l))).toEqual([(opened.at(-1) ?? -2) + 1, expect.any(Number)])
+    // The wide one shows MaxElements keys, and its cut line counts the rest.
+    expect(rows.filter(l => /^ +\+ "k\d+" += \d+$/.test(l))).toHaveLength(MaxElements)
+    expect(cuts.map(l => l.match(/\d+/)?.[0])).toEqual([undefined, String(5000 - MaxElements)])
+    expectGolden(cuts.join('\n'), golden('cut-lines.golden.txt'))
   })
 })

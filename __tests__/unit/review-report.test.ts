@@ -16,6 +16,7 @@ import { parsePlan } from '../../src/review/plan-json.js'
 import { evaluateGuard } from '../../src/review/guard.js'
 import { parseGuardRules } from '../../src/review/rules.js'
 import type { ChangeReport } from '../../src/run-logs/changes.js'
+import { diffCut } from '../helpers/step-facts.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'tfe-review-report-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -102,9 +103,11 @@ describe('the PR comment', () => {
     expect(diff).toBeGreaterThan(table)
     // The broken rule that could not be evaluated is there too, with its reason.
     expect(body).toContain('<code>max_cost_increase=10</code>')
-    expect(body).toMatch(
-      /… \d+ more resources not shown: <a href="https:\/\/app\.terraform\.io\/app\/acme\/workspaces\/ws\/runs\/run-1">see the run<\/a>/
-    )
+    // The line at the cut counts every resource not shown, and links the run.
+    expect(diffCut(body)).toEqual({
+      more: 20_000 - (body.match(/<details>/g)?.length ?? 0),
+      href: 'https://app.terraform.io/app/acme/workspaces/ws/runs/run-1'
+    })
     // The first diffs are destroys.
     const first = body.match(/<summary><code>aws_instance\.n\[(\d+)\]<\/code>/)?.[1]
     expect(Number(first) % 10).toBe(3)
@@ -131,7 +134,8 @@ describe('the job summary', () => {
     const html = readFileSync(file, 'utf8')
     expect(Buffer.byteLength(html)).toBeLessThanOrEqual(1_048_576)
     expect(html).toContain('<code>max_destroy=0</code>')
-    expect(html).toMatch(/… \d+ more resources not shown/)
+    const shown = html.match(/<details>/g)?.length ?? 0
+    expect([shown > 0, diffCut(html)?.more]).toEqual([true, 20_000 - shown])
     expect(html).not.toMatch(/s3cr3t/)
     expect(html).toContain('(sensitive value)')
   })

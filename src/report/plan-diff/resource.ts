@@ -117,7 +117,8 @@ export function renderResource(r: PlanResource, plan: ParsedPlan): { group: Diff
   }
   const before = group === 'create' || group === 'read' ? null : c.before
   const after = group === 'delete' || group === 'forget' ? null : c.after
-  objectBody(lines, '      ', before, after, masks, plan.schema(r.providerName, r.mode, r.type), 0)
+  // An import shows the whole object, unchanged attributes too, as the CLI does.
+  objectBody(lines, '      ', before, after, masks, plan.schema(r.providerName, r.mode, r.type), 0, Boolean(c.importing))
   lines.push('    }')
   if (lines.cut) lines.out.push('    # (cut: this resource has more lines than the summary shows)')
   return { group, text: lines.out.join('\n'), truncated: lines.cut }

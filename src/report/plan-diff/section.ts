@@ -81,7 +81,8 @@ function outputsText(plan: ParsedPlan): string | undefined {
   const changed = plan.outputs.filter(o => actionWord(o.change.actions) !== 'no-op')
   if (!changed.length) return undefined
   const lines = new Lines()
-  const width = Math.max(...changed.map(o => o.name.length))
+  // The CLI aligns on every output's name, unchanged ones included.
+  const width = Math.max(...plan.outputs.map(o => o.name.length))
   for (const o of changed) {
     const c = o.change
     const gone = actionWord(c.actions) === 'delete'

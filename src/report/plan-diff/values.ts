@@ -105,14 +105,15 @@ function collection(
   after: unknown,
   m: Masks,
   depth: number,
-  comma = ''
+  comma = '',
+  showAll = false
 ): void {
   const isList = Array.isArray(before) || Array.isArray(after)
   const [open, close] = isList ? ['[', ']'] : ['{', '}']
   lines.push(`${indent}${sym} ${head ? `${head} = ` : ''}${open}${forces(m) ? ' # forces replacement' : ''}`)
   const inner = `${indent}    `
   if (depth >= MaxDepth) {
-    lines.push(`${inner}# (nested too deep to show)`)
+    lines.push(`${inner}  # (nested too deep to show)`)
   } else if (isList) {
     const b = Array.isArray(before) ? before : []
     const a = Array.isArray(after) ? after : []
@@ -125,16 +126,18 @@ function collection(
       let unchanged = 0
       let shown = 0
       for (const [i, v] of b.entries()) {
-        if (as.includes(bs[i] ?? '')) unchanged++
-        else if (shown++ < MaxElements) lines.push(`${inner}- ${literal(v)},`)
+        if (as.includes(bs[i] ?? '')) {
+          if (!showAll) unchanged++
+          else if (shown++ < MaxElements) lines.push(`${inner}  ${literal(v)},`)
+        } else if (shown++ < MaxElements) lines.push(`${inner}- ${literal(v)},`)
       }
       for (const [i, v] of a.entries()) if (!bs.includes(as[i] ?? '') && shown++ < MaxElements) lines.push(`${inner}+ ${literal(v)},`)
-      if (shown > MaxElements) lines.push(`${inner}# (${shown - MaxElements} more elements not shown)`)
-      if (unchanged) lines.push(`${inner}${hidden(unchanged, 'element')}`)
+      if (shown > MaxElements) lines.push(`${inner}  # (${shown - MaxElements} more elements not shown)`)
+      if (unchanged) lines.push(`${inner}  ${hidden(unchanged, 'element')}`)
     } else {
       const n = Math.max(b.length, a.length)
-      for (let i = 0; i < Math.min(n, MaxElements); i++) element(lines, inner, '', b[i], a[i], child(m, i), depth + 1, ',')
-      if (n > MaxElements) lines.push(`${inner}# (${n - MaxElements} more elements not shown)`)
+      for (let i = 0; i < Math.min(n, MaxElements); i++) element(lines, inner, '', b[i], a[i], child(m, i), depth + 1, ',', showAll)
+      if (n > MaxElements) lines.push(`${inner}  # (${n - MaxElements} more elements not shown)`)
     }
   } else {
     const b = isObj(before) ? before : {}
@@ -144,17 +147,17 @@ function collection(
     let unchanged = 0
     for (const [i, k] of keys.entries()) {
       if (i >= MaxElements) {
-        lines.push(`${inner}# (${keys.length - MaxElements} more elements not shown)`)
+        lines.push(`${inner}  # (${keys.length - MaxElements} more elements not shown)`)
         break
       }
       const cm = child(m, k)
-      if (sym === '~' && symbolOf(b[k], a[k], cm) === ' ') {
+      if (sym === '~' && !showAll && symbolOf(b[k], a[k], cm) === ' ') {
         unchanged++
         continue
       }
-      element(lines, inner, pad(JSON.stringify(k), width), b[k], a[k], cm, depth + 1, '')
+      element(lines, inner, pad(JSON.stringify(k), width), b[k], a[k], cm, depth + 1, '', showAll)
     }
-    if (unchanged) lines.push(`${inner}${hidden(unchanged, 'element')}`)
+    if (unchanged) lines.push(`${inner}  ${hidden(unchanged, 'element')}`)
   }
   lines.push(`${indent}  ${close}${comma}`)
 }
@@ -167,7 +170,8 @@ function element(
   after: unknown,
   m: Masks,
   depth: number,
-  comma: string
+  comma: string,
+  showAll = false
 ): void {
   const sym = symbolOf(before, after, m)
   const value = inline(sym, before, after, m)
@@ -178,10 +182,10 @@ function element(
   }
   if (!head) {
     // An object or list inside a list: its own braces.
-    collection(lines, indent, sym, '', before, after, m, depth, comma)
+    collection(lines, indent, sym, '', before, after, m, depth, comma, showAll)
     return
   }
-  collection(lines, indent, sym, head, before, after, m, depth)
+  collection(lines, indent, sym, head, before, after, m, depth, '', showAll)
 }
 
 /** Whether a key holds nested blocks: the schema says so, else a list of objects (or one object without one). */
@@ -191,9 +195,12 @@ function blockNesting(key: string, before: unknown, after: unknown, schema: Bloc
   return Array.isArray(v) && v.length > 0 && v.every(isObj) ? 'list' : undefined
 }
 
+// The CLI keeps these in view, whole, even when unchanged: they name the object being changed.
+const Important = new Set(['id', 'name', 'tags'])
+
 /**
  * The body of a resource or nested block: its attributes (aligned, unchanged ones counted) then
- * its nested blocks. `mode` is the resource's: a create shows every attribute as `+`.
+ * its nested blocks. `showAll` (an import, as the CLI shows it) hides nothing unchanged.
  */
 export function objectBody(
   lines: Lines,
@@ -202,7 +209,8 @@ export function objectBody(
   after: unknown,
   m: Masks,
   schema: BlockSchema | undefined,
-  depth: number
+  depth: number,
+  showAll = false
 ): void {
   const b = isObj(before) ? before : {}
   const a = isObj(after) ? after : {}
@@ -213,6 +221,7 @@ export function objectBody(
   const blocks = keys.filter(k => blockNesting(k, b[k], a[k], schema) !== undefined)
   const attrs = keys.filter(k => !blocks.includes(k))
   let unchangedAttrs = 0
+  let width = 0
   const shown: { k: string; cm: Masks }[] = []
   for (const k of attrs) {
     const cm = child(m, k)
@@ -221,16 +230,15 @@ export function objectBody(
       cm.afterSensitive = true
     }
     if (absent(b[k]) && absent(a[k]) && cm.unknown !== true) continue
-    // The CLI keeps `id` in view: it names the object being changed.
-    if (symbolOf(b[k], a[k], cm) === ' ' && k !== 'id') {
+    // Aligned as the CLI aligns them: on the longest name of the block, hidden ones included.
+    width = Math.max(width, k.length)
+    if (symbolOf(b[k], a[k], cm) === ' ' && !Important.has(k) && !showAll) {
       unchangedAttrs++
       continue
     }
     shown.push({ k, cm })
   }
-  // Aligned as the CLI aligns them: on the longest name shown.
-  const width = Math.max(0, ...shown.map(s => s.k.length))
-  for (const { k, cm } of shown) element(lines, indent, pad(k, width), b[k], a[k], cm, depth + 1, '')
+  for (const { k, cm } of shown) element(lines, indent, pad(k, width), b[k], a[k], cm, depth + 1, '', showAll || Important.has(k))
   if (unchangedAttrs) lines.push(`${indent}  ${hidden(unchangedAttrs, 'attribute')}`)
   if (depth >= MaxDepth) return
   let unchangedBlocks = 0
@@ -245,13 +253,13 @@ export function objectBody(
     for (let i = 0; i < Math.min(n, MaxElements); i++) {
       const em = Array.isArray(b[k]) || Array.isArray(a[k]) ? child(cm, i) : cm
       const sym = symbolOf(bl[i], al[i], em)
-      if (sym === ' ') {
+      if (sym === ' ' && !showAll) {
         unchangedBlocks++
         continue
       }
       lines.push('')
       lines.push(`${indent}${sym} ${k} {${forces(em) ? ' # forces replacement' : ''}`)
-      objectBody(lines, `${indent}    `, bl[i], al[i], em, nested, depth + 1)
+      objectBody(lines, `${indent}    `, bl[i], al[i], em, nested, depth + 1, showAll)
       lines.push(`${indent}  }`)
     }
     if (n > MaxElements) lines.push(`${indent}  # (${n - MaxElements} more blocks not shown)`)
