@@ -38869,13 +38869,13 @@ function inline(sym, before, after, m) {
     return `${b} -> ${a}`;
 }
 /** Renders a value that needs lines (a map, an object, a list) after `prefix = `. */
-function collection(lines, indent, sym, head, before, after, m, depth, comma = '') {
+function collection(lines, indent, sym, head, before, after, m, depth, comma = '', showAll = false) {
     const isList = Array.isArray(before) || Array.isArray(after);
     const [open, close] = isList ? ['[', ']'] : ['{', '}'];
     lines.push(`${indent}${sym} ${head ? `${head} = ` : ''}${open}${forces(m) ? ' # forces replacement' : ''}`);
     const inner = `${indent}    `;
     if (depth >= MaxDepth) {
-        lines.push(`${inner}# (nested too deep to show)`);
+        lines.push(`${inner}  # (nested too deep to show)`);
     }
     else if (isList) {
         const b = Array.isArray(before) ? before : [];
@@ -38889,8 +38889,12 @@ function collection(lines, indent, sym, head, before, after, m, depth, comma = '
             let unchanged = 0;
             let shown = 0;
             for (const [i, v] of b.entries()) {
-                if (as.includes(bs[i] ?? ''))
-                    unchanged++;
+                if (as.includes(bs[i] ?? '')) {
+                    if (!showAll)
+                        unchanged++;
+                    else if (shown++ < MaxElements)
+                        lines.push(`${inner}  ${literal(v)},`);
+                }
                 else if (shown++ < MaxElements)
                     lines.push(`${inner}- ${literal(v)},`);
             }
@@ -38898,16 +38902,16 @@ function collection(lines, indent, sym, head, before, after, m, depth, comma = '
                 if (!bs.includes(as[i] ?? '') && shown++ < MaxElements)
                     lines.push(`${inner}+ ${literal(v)},`);
             if (shown > MaxElements)
-                lines.push(`${inner}# (${shown - MaxElements} more elements not shown)`);
+                lines.push(`${inner}  # (${shown - MaxElements} more elements not shown)`);
             if (unchanged)
-                lines.push(`${inner}${values_hidden(unchanged, 'element')}`);
+                lines.push(`${inner}  ${values_hidden(unchanged, 'element')}`);
         }
         else {
             const n = Math.max(b.length, a.length);
             for (let i = 0; i < Math.min(n, MaxElements); i++)
-                values_element(lines, inner, '', b[i], a[i], child(m, i), depth + 1, ',');
+                values_element(lines, inner, '', b[i], a[i], child(m, i), depth + 1, ',', showAll);
             if (n > MaxElements)
-                lines.push(`${inner}# (${n - MaxElements} more elements not shown)`);
+                lines.push(`${inner}  # (${n - MaxElements} more elements not shown)`);
         }
     }
     else {
@@ -38918,22 +38922,22 @@ function collection(lines, indent, sym, head, before, after, m, depth, comma = '
         let unchanged = 0;
         for (const [i, k] of keys.entries()) {
             if (i >= MaxElements) {
-                lines.push(`${inner}# (${keys.length - MaxElements} more elements not shown)`);
+                lines.push(`${inner}  # (${keys.length - MaxElements} more elements not shown)`);
                 break;
             }
             const cm = child(m, k);
-            if (sym === '~' && symbolOf(b[k], a[k], cm) === ' ') {
+            if (sym === '~' && !showAll && symbolOf(b[k], a[k], cm) === ' ') {
                 unchanged++;
                 continue;
             }
-            values_element(lines, inner, pad(JSON.stringify(k), width), b[k], a[k], cm, depth + 1, '');
+            values_element(lines, inner, pad(JSON.stringify(k), width), b[k], a[k], cm, depth + 1, '', showAll);
         }
         if (unchanged)
-            lines.push(`${inner}${values_hidden(unchanged, 'element')}`);
+            lines.push(`${inner}  ${values_hidden(unchanged, 'element')}`);
     }
     lines.push(`${indent}  ${close}${comma}`);
 }
-function values_element(lines, indent, head, before, after, m, depth, comma) {
+function values_element(lines, indent, head, before, after, m, depth, comma, showAll = false) {
     const sym = symbolOf(before, after, m);
     const value = inline(sym, before, after, m);
     const eq = head ? `${head} = ` : '';
@@ -38943,10 +38947,10 @@ function values_element(lines, indent, head, before, after, m, depth, comma) {
     }
     if (!head) {
         // An object or list inside a list: its own braces.
-        collection(lines, indent, sym, '', before, after, m, depth, comma);
+        collection(lines, indent, sym, '', before, after, m, depth, comma, showAll);
         return;
     }
-    collection(lines, indent, sym, head, before, after, m, depth);
+    collection(lines, indent, sym, head, before, after, m, depth, '', showAll);
 }
 /** Whether a key holds nested blocks: the schema says so, else a list of objects (or one object without one). */
 function blockNesting(key, before, after, schema) {
@@ -38955,11 +38959,13 @@ function blockNesting(key, before, after, schema) {
     const v = Array.isArray(after) && after.length ? after : before;
     return Array.isArray(v) && v.length > 0 && v.every(isObj) ? 'list' : undefined;
 }
+// The CLI keeps these in view, whole, even when unchanged: they name the object being changed.
+const Important = new Set(['id', 'name', 'tags']);
 /**
  * The body of a resource or nested block: its attributes (aligned, unchanged ones counted) then
- * its nested blocks. `mode` is the resource's: a create shows every attribute as `+`.
+ * its nested blocks. `showAll` (an import, as the CLI shows it) hides nothing unchanged.
  */
-function objectBody(lines, indent, before, after, m, schema, depth) {
+function objectBody(lines, indent, before, after, m, schema, depth, showAll = false) {
     const b = isObj(before) ? before : {};
     const a = isObj(after) ? after : {};
     // Attributes known only after apply are in the unknown mask alone.
@@ -38969,6 +38975,7 @@ function objectBody(lines, indent, before, after, m, schema, depth) {
     const blocks = keys.filter(k => blockNesting(k, b[k], a[k], schema) !== undefined);
     const attrs = keys.filter(k => !blocks.includes(k));
     let unchangedAttrs = 0;
+    let width = 0;
     const shown = [];
     for (const k of attrs) {
         const cm = child(m, k);
@@ -38978,17 +38985,16 @@ function objectBody(lines, indent, before, after, m, schema, depth) {
         }
         if (absent(b[k]) && absent(a[k]) && cm.unknown !== true)
             continue;
-        // The CLI keeps `id` in view: it names the object being changed.
-        if (symbolOf(b[k], a[k], cm) === ' ' && k !== 'id') {
+        // Aligned as the CLI aligns them: on the longest name of the block, hidden ones included.
+        width = Math.max(width, k.length);
+        if (symbolOf(b[k], a[k], cm) === ' ' && !Important.has(k) && !showAll) {
             unchangedAttrs++;
             continue;
         }
         shown.push({ k, cm });
     }
-    // Aligned as the CLI aligns them: on the longest name shown.
-    const width = Math.max(0, ...shown.map(s => s.k.length));
     for (const { k, cm } of shown)
-        values_element(lines, indent, pad(k, width), b[k], a[k], cm, depth + 1, '');
+        values_element(lines, indent, pad(k, width), b[k], a[k], cm, depth + 1, '', showAll || Important.has(k));
     if (unchangedAttrs)
         lines.push(`${indent}  ${values_hidden(unchangedAttrs, 'attribute')}`);
     if (depth >= MaxDepth)
@@ -39005,13 +39011,13 @@ function objectBody(lines, indent, before, after, m, schema, depth) {
         for (let i = 0; i < Math.min(n, MaxElements); i++) {
             const em = Array.isArray(b[k]) || Array.isArray(a[k]) ? child(cm, i) : cm;
             const sym = symbolOf(bl[i], al[i], em);
-            if (sym === ' ') {
+            if (sym === ' ' && !showAll) {
                 unchangedBlocks++;
                 continue;
             }
             lines.push('');
             lines.push(`${indent}${sym} ${k} {${forces(em) ? ' # forces replacement' : ''}`);
-            objectBody(lines, `${indent}    `, bl[i], al[i], em, nested, depth + 1);
+            objectBody(lines, `${indent}    `, bl[i], al[i], em, nested, depth + 1, showAll);
             lines.push(`${indent}  }`);
         }
         if (n > MaxElements)
@@ -39140,7 +39146,8 @@ function renderResource(r, plan) {
     };
     const before = group === 'create' || group === 'read' ? null : c.before;
     const after = group === 'delete' || group === 'forget' ? null : c.after;
-    objectBody(lines, '      ', before, after, masks, plan.schema(r.providerName, r.mode, r.type), 0);
+    // An import shows the whole object, unchanged attributes too, as the CLI does.
+    objectBody(lines, '      ', before, after, masks, plan.schema(r.providerName, r.mode, r.type), 0, Boolean(c.importing));
     lines.push('    }');
     if (lines.cut)
         lines.out.push('    # (cut: this resource has more lines than the summary shows)');
@@ -39199,7 +39206,8 @@ function outputsText(plan) {
     if (!changed.length)
         return undefined;
     const lines = new Lines();
-    const width = Math.max(...changed.map(o => o.name.length));
+    // The CLI aligns on every output's name, unchanged ones included.
+    const width = Math.max(...plan.outputs.map(o => o.name.length));
     for (const o of changed) {
         const c = o.change;
         const gone = actionWord(c.actions) === 'delete';
