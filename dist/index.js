@@ -32523,9 +32523,10 @@ const Pacing = {
 };
 const Kinds = {
     user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000, firstSpreadDoublings: 3, maxSpreadDoublings: 3, admitSpreadDoublings: 2 },
-    // A minute's window: one more window of spread is already a minute of a step's time, and the
-    // refused lists of a fan-out have the next window's places to share, which a doubling would waste.
-    'run-list': { windowMs: 60_000, increase: 1, maxGapMs: 60_000, firstSpreadDoublings: 0, maxSpreadDoublings: 0, admitSpreadDoublings: 0 }
+    // A minute's window: a doubling is already a minute of a step's time, so one only. The refused
+    // lists of a fan-out share the next window's places; those refused again share two windows', so
+    // an unlucky step is not refused window after window (helpers/fleet-model.ts measures the tail).
+    'run-list': { windowMs: 60_000, increase: 1, maxGapMs: 60_000, firstSpreadDoublings: 0, maxSpreadDoublings: 1, admitSpreadDoublings: 0 }
 };
 
 ;// CONCATENATED MODULE: ./src/tfe/pacing.ts

@@ -60,110 +60,209 @@ export interface FleetOptions {
   limit?: number
 }
 
-export function simulateFleet(options: FleetOptions): Promise<FleetResult> {
-  const limit = options.limit ?? 30
-  let seed = options.seed
-  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
-  let now = 0
-  let order = 0
-  const timers: { at: number; order: number; wake: () => void }[] = []
-  const sleep = (ms: number): Promise<void> =>
-    new Promise(wake => {
-      timers.push({ at: now + Math.max(0, ms), order: order++, wake })
+/** Time that passes only when every step is asleep: the earliest sleeper wakes, and all it sets off settles. */
+class VirtualClock {
+  now = 0
+  private order = 0
+  private readonly timers: { at: number; order: number; wake: () => void }[] = []
+
+  sleep(ms: number): Promise<void> {
+    return new Promise(wake => {
+      this.timers.push({ at: this.now + Math.max(0, ms), order: this.order++, wake })
     })
-  let window: number[] = []
+  }
+
+  run<T>(work: Promise<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      let done = false
+      work.then(value => {
+        done = true
+        resolve(value)
+      }, reject)
+      const tick = (): void => {
+        if (done) return
+        this.timers.sort((a, b) => a.at - b.at || a.order - b.order)
+        const next = this.timers.shift()
+        if (next) {
+          this.now = next.at
+          next.wake()
+        }
+        setImmediate(tick)
+      }
+      setImmediate(tick)
+    })
+  }
+}
+
+/** The same generator for the same seed: a run of the model is repeatable. */
+function seeded(seed: number): () => number {
+  let state = seed
+  return () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648
+}
+
+/** One of the service's budgets, counted as the stand-in counts it: a sliding window per user. */
+class SlidingWindow {
+  private arrivals: number[] = []
+  private readonly limit: number
+  private readonly windowMs: number
+
+  constructor(limit: number, windowMs: number) {
+    this.limit = limit
+    this.windowMs = windowMs
+  }
+
+  /** Whether the request at `now` goes through, and the X-RateLimit-* headers of its answer. */
+  serve(now: number): { status: 200 | 429; headers: Record<string, string> } {
+    this.arrivals = this.arrivals.filter(t => now - t < this.windowMs)
+    const resetS = (): string => (Math.max(0, this.windowMs - (now - (this.arrivals[0] ?? now))) / 1000).toFixed(3)
+    const full = this.arrivals.length >= this.limit
+    if (!full) this.arrivals.push(now)
+    const remaining = full ? 0 : this.limit - this.arrivals.length
+    const headers = { 'x-ratelimit-limit': String(this.limit), 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': resetS() }
+    return { status: full ? 429 : 200, headers }
+  }
+}
+
+/** One step's side of the model: its clock, its pacer, the budget it draws on, and what it was told. */
+interface Sender {
+  clock: VirtualClock
+  pacer: PacerLike
+  service: SlidingWindow
+  /** Until then an answer this step received said the window was spent. */
+  spentUntil: { at: number }
+  seen: (status: 200 | 429, sentIntoSpent: boolean) => void
+}
+
+/** One request as a client sends it: paced, answered after 4 ms each way, sent again after each 429. */
+async function paced({ clock, pacer, service, spentUntil, seen }: Sender, method: string, path: string): Promise<void> {
+  for (;;) {
+    for (let wait = pacer.delayMs(method, path, clock.now); wait > 0; wait = pacer.delayMs(method, path, clock.now)) await clock.sleep(wait)
+    const early = clock.now < spentUntil.at
+    pacer.sent(method, path, clock.now)
+    await clock.sleep(4)
+    const answer = service.serve(clock.now)
+    seen(answer.status, early)
+    await clock.sleep(4)
+    const headers = rateHeaders(answer.headers, 60_000)
+    if (headers && headers.remaining === 0) spentUntil.at = Math.max(spentUntil.at, clock.now + headers.resetMs)
+    if (answer.status === 200) {
+      pacer.answered(method, path, headers, clock.now)
+      return
+    }
+    pacer.rateLimited(method, path, headers?.resetMs, clock.now)
+  }
+}
+
+export async function simulateFleet(options: FleetOptions): Promise<FleetResult> {
+  const random = seeded(options.seed)
+  const clock = new VirtualClock()
+  const service = new SlidingWindow(options.limit ?? 30, 1000)
   const requests: FleetRequest[] = []
   const lagsMs: number[] = []
   let sentIntoSpent = 0
 
-  function serve(step: number, method: string, path: string): { status: 200 | 429; headers: Record<string, string> } {
-    window = window.filter(t => now - t < 1000)
-    const resetS = (): string => (Math.max(0, 1000 - (now - (window[0] ?? now))) / 1000).toFixed(3)
-    if (window.length >= limit) {
-      requests.push({ at: now, step, method, path, status: 429 })
-      return { status: 429, headers: { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': resetS() } }
-    }
-    window.push(now)
-    requests.push({ at: now, step, method, path, status: 200 })
-    return {
-      status: 200,
-      headers: { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(limit - window.length), 'x-ratelimit-reset': resetS() }
-    }
-  }
-
-  async function request(step: number, pacer: PacerLike, spentUntil: { at: number }, method: string, path: string): Promise<void> {
-    for (;;) {
-      for (let wait = pacer.delayMs(method, path, now); wait > 0; wait = pacer.delayMs(method, path, now)) await sleep(wait)
-      if (now < spentUntil.at) sentIntoSpent++
-      pacer.sent(method, path, now)
-      await sleep(4)
-      const answer = serve(step, method, path)
-      await sleep(4)
-      const headers = rateHeaders(answer.headers, 60_000)
-      if (headers && headers.remaining === 0) spentUntil.at = Math.max(spentUntil.at, now + headers.resetMs)
-      if (answer.status === 200) {
-        pacer.answered(method, path, headers, now)
-        return
-      }
-      pacer.rateLimited(method, path, headers?.resetMs, now)
-    }
-  }
-
   async function step(i: number): Promise<void> {
-    await sleep(random() * options.startSpreadMs)
+    await clock.sleep(random() * options.startSpreadMs)
     const pacer = options.pacer(random)
-    const spent = { at: 0 }
-    const send = (method: string, path: string): Promise<void> => request(i, pacer, spent, method, path)
+    const spentUntil = { at: 0 }
+    const send = (method: string, path: string): Promise<void> =>
+      paced(
+        {
+          clock,
+          pacer,
+          service,
+          spentUntil,
+          seen: (status, early) => {
+            requests.push({ at: clock.now, step: i, method, path, status })
+            if (early) sentIntoSpent++
+          }
+        },
+        method,
+        path
+      )
     const f = (i * 0.618) % 1
     const [queueMs, planMs, applyQueueMs, applyMs] = [3000, 16_000 + 8000 * f, 500, 10_000 + 4000 * ((f * 7) % 1)]
     await send('GET', `/api/v2/organizations/org/workspaces/ws-${i}`)
     await send('POST', '/api/v2/runs')
-    const created = now
+    const created = clock.now
     const schedule = new PollSchedule(DefaultPollSchedule, { planning: 20_000, applying: 12_000 })
     const poll = `/api/v2/runs/run-${i}?include=plan,apply`
     let status = 'pending'
-    const planStatus = (): string => (now < created + queueMs ? 'pending' : now < created + queueMs + planMs ? 'planning' : 'planned')
+    const planStatus = (): string =>
+      clock.now < created + queueMs ? 'pending' : clock.now < created + queueMs + planMs ? 'planning' : 'planned'
     while (status !== 'planned') {
-      await sleep(schedule.next(status, now))
+      await clock.sleep(schedule.next(status, clock.now))
       await send('GET', poll)
       status = planStatus()
     }
     await send('POST', `/api/v2/runs/run-${i}/actions/apply`)
     schedule.reset()
-    const confirmed = now
+    const confirmed = clock.now
     const plan = send('GET', `/api/v2/plans/plan-${i}/json-output-redacted`)
     const endsAt = confirmed + applyQueueMs + applyMs
     while (status !== 'applied') {
-      await sleep(schedule.next(status, now))
+      await clock.sleep(schedule.next(status, clock.now))
       await send('GET', poll)
-      status = now < confirmed + applyQueueMs ? 'apply_queued' : now < endsAt ? 'applying' : 'applied'
+      status = clock.now < confirmed + applyQueueMs ? 'apply_queued' : clock.now < endsAt ? 'applying' : 'applied'
     }
     await plan
     await Promise.all(
       ['current-state-version', 'current-state-version-outputs', 'run-triggers'].map(p => send('GET', `/api/v2/workspaces/ws-${i}/${p}`))
     )
-    lagsMs.push(now - endsAt)
+    lagsMs.push(clock.now - endsAt)
   }
 
-  return new Promise((resolve, reject) => {
-    let done = false
-    Promise.all(Array.from({ length: options.steps }, (_, i) => step(i))).then(() => (done = true), reject)
-    // The clock: wake the earliest sleeper, let every promise it sets off settle, repeat.
-    const tick = (): void => {
-      if (done) {
-        resolve({ requests, lagsMs, sentIntoSpent, wallMs: now })
-        return
-      }
-      timers.sort((a, b) => a.at - b.at || a.order - b.order)
-      const next = timers.shift()
-      if (next) {
-        now = next.at
-        next.wake()
-      }
-      setImmediate(tick)
-    }
-    setImmediate(tick)
-  })
+  await clock.run(Promise.all(Array.from({ length: options.steps }, (_, i) => step(i))))
+  return { requests, lagsMs, sentIntoSpent, wallMs: clock.now }
+}
+
+export interface RunListFanoutResult {
+  /** Per step: how many of its run lists were answered 429. */
+  refusalsPerStep: number[]
+  /** Per step: run lists it sent while an answer it had received said the window was spent. */
+  sentIntoSpent: number
+  answered: number
+  wallMs: number
+}
+
+/**
+ * The run lists of a fan-out with adopt_queued_run, as e2e/run-list-fanout runs it: each step lists
+ * its workspace's runs before queueing and, `thinkMs` later (its run), the downstream workspace's,
+ * against the run lists' own budget of 30 a minute. Only the run lists: the per-second budget never binds here.
+ */
+export async function simulateRunListFanout(options: { steps: number; seed: number; thinkMs: number }): Promise<RunListFanoutResult> {
+  const random = seeded(options.seed)
+  const clock = new VirtualClock()
+  const service = new SlidingWindow(30, 60_000)
+  const refusalsPerStep = Array.from({ length: options.steps }, () => 0)
+  let sentIntoSpent = 0
+  let answered = 0
+  async function step(i: number): Promise<void> {
+    await clock.sleep(random() * 300)
+    const pacer = realPacer(random)
+    const spentUntil = { at: 0 }
+    const list = (path: string): Promise<void> =>
+      paced(
+        {
+          clock,
+          pacer,
+          service,
+          spentUntil,
+          seen: (status, early) => {
+            if (status === 429) refusalsPerStep[i] = (refusalsPerStep[i] ?? 0) + 1
+            else answered++
+            if (early) sentIntoSpent++
+          }
+        },
+        'GET',
+        path
+      )
+    await list(`/api/v2/workspaces/ws-${i}/runs`)
+    await clock.sleep(options.thinkMs * (1 + random() / 4))
+    await list(`/api/v2/workspaces/down-${i}/runs`)
+  }
+  await clock.run(Promise.all(Array.from({ length: options.steps }, (_, i) => step(i))))
+  return { refusalsPerStep, sentIntoSpent, answered, wallMs: clock.now }
 }
 
 /** The share of requests answered 429. */

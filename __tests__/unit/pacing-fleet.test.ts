@@ -5,7 +5,7 @@
  * The figures against the real stand-in are the bench's (`npm run bench -- --only=fleet`).
  */
 import { describe, expect, it } from '@jest/globals'
-import { Unpaced, realPacer, refusedShare, simulateFleet } from '../helpers/fleet-model.ts'
+import { Unpaced, realPacer, refusedShare, simulateFleet, simulateRunListFanout } from '../helpers/fleet-model.ts'
 
 const fleet = { steps: 100, startSpreadMs: 3000 }
 
@@ -36,5 +36,22 @@ describe('pacing: a fleet of 100 steps on one token at 30 requests a second', ()
     const unpaced = await simulateFleet({ steps: 1, seed: 1, startSpreadMs: 0, pacer: () => new Unpaced() })
     expect(alone.requests.map(q => [q.at, q.path])).toEqual(unpaced.requests.map(q => [q.at, q.path]))
     expect(alone.requests.every(q => q.status === 200)).toBe(true)
+  })
+})
+
+describe('pacing: the run lists of 50 steps on one token at 30 a minute', () => {
+  // The fan-out of e2e/run-list-fanout, 100 times over: the tail of refusals one step meets is what
+  // one real run of it cannot show. Each step lists twice, a short run apart (the e2e's) or a long one.
+  it.each([
+    ['a short run', 4000],
+    ['a realistic run', 35_000]
+  ])('with %s between its two lists, no step is refused more than three times, and none sends into a spent window', async (_, thinkMs) => {
+    const worst: number[] = []
+    for (let seed = 1; seed <= 100; seed++) {
+      const fan = await simulateRunListFanout({ steps: 50, seed, thinkMs })
+      expect({ seed, answered: fan.answered, sentIntoSpent: fan.sentIntoSpent }).toEqual({ seed, answered: 100, sentIntoSpent: 0 })
+      worst.push(Math.max(...fan.refusalsPerStep))
+    }
+    expect(worst.filter(n => n > 3)).toEqual([])
   })
 })
