@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8427);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2099);
 /** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
@@ -28382,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8427:
+/***/ 2099:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32562,12 +32562,16 @@ class Pacer {
     constructor(options) {
         this.options = options;
     }
-    /** How long to wait before sending this request now; 0 to send at once. */
-    delayMs(method, path, now) {
+    /**
+     * How long to wait before sending this request now; 0 to send at once. `news`: the caller knows
+     * the answer has changed (a run whose stage log just ended), so the read moves a run on and is
+     * paced as a first read, not held as a poll.
+     */
+    delayMs(method, path, now, news = false) {
         const b = this.buckets.get(bucketOf(method, path));
         if (!b)
             return 0;
-        const kind = this.kindOf(b, method, path);
+        const kind = news && !isMutating(method) ? 'read' : this.kindOf(b, method, path);
         const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
         const s = b.seen;
         const admitAt = s && now < s.at + Math.max(s.resetMs, b.windowMs) && s.share > Pacing.admit[kind]
@@ -32967,7 +32971,7 @@ class TfeClient {
         let failures = 0;
         let rateLimitWaits = 0;
         for (;;) {
-            await this.pace(method, path, options.signal);
+            await this.pace(method, path, options.signal, options.news);
             try {
                 return await this.send(method, path, options);
             }
@@ -33021,10 +33025,10 @@ class TfeClient {
         }
     }
     /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */
-    async pace(method, path, signal) {
-        for (let waitMs = this.pacer.delayMs(method, path, performance.now()); waitMs > 0;) {
+    async pace(method, path, signal, news = false) {
+        for (let waitMs = this.pacer.delayMs(method, path, performance.now(), news); waitMs > 0;) {
             await sleep(waitMs, signal);
-            waitMs = this.pacer.delayMs(method, path, performance.now());
+            waitMs = this.pacer.delayMs(method, path, performance.now(), news);
         }
     }
     async send(method, path, options) {
@@ -33380,8 +33384,8 @@ function listDocumentOf(json, origin) {
     };
 }
 /** GET one resource's document (see documentOf). */
-async function getDocument(client, path, signal) {
-    const { status, body } = await client.request('GET', path, { idempotent: true, signal });
+async function getDocument(client, path, signal, news = false) {
+    const { status, body } = await client.request('GET', path, { idempotent: true, signal, news });
     return documents_documentOf(body, { method: 'GET', path, status });
 }
 /** GET a list document (see listDocumentOf). */
@@ -33487,18 +33491,26 @@ async function getConfigurationVersion(client, id, signal) {
  * waits in the queue, where leaving it ends nothing).
  * Peers for comparison: the provider reads every 1 s growing to 3 s, HashiCorp's tfci 2–7 s on a
  * Fibonacci ramp, the hashicorp-forge action every 4 s.
+ * While a stage's log is streamed (an archivist log opened with STX, read healthily), the log says
+ * when the stage ends: its ETX. Then a read of the run is a net for what the log does not show (a
+ * run someone cancels, a log whose ETX never comes) and comes at least logLedMs apart, as go-tfe's
+ * LogReader asks about the plan every 5 s of a log without ETX; the follow loop reads at once when
+ * the log ends. The log host is not the API's budget, so a fleet on one token polls less.
  * Not the shared rate limit: the client's pacer (tfe/pacing.ts) holds a poll until the budget
  * allows it, so under load a read comes after max(this delay, the pacer's gap), and alone this
  * schedule is all there is. One place decides pacing, for every repeated read, polls or not.
  */
 
+/** The statuses whose stage writes the log that is streamed: the plan's and the apply's. */
+const LogStages = new Set([RunStatus.Planning, RunStatus.Applying]);
 const DefaultPollSchedule = {
     firstMs: 1250,
     growth: 1.5,
     capMs: 3000,
     pendingCapMs: 6000,
     denseMs: 2500,
-    sparseMaxMs: 10_000
+    sparseMaxMs: 10_000,
+    logLedMs: 5000
 };
 class PollSchedule {
     options;
@@ -33515,14 +33527,22 @@ class PollSchedule {
     reset() {
         this.current = this.options.firstMs;
     }
-    /** Delay before the next read, given the status just read. */
-    next(status, now = performance.now()) {
+    /**
+     * Delay before the next read, given the status just read; `logLeads` when that status's stage
+     * log is being read and will say when the stage ends.
+     */
+    next(status, now = performance.now(), logLeads = false) {
         const o = this.options;
         if (status !== this.status) {
             this.status = status;
             this.stageStart = now;
             this.current = o.firstMs;
         }
+        const delay = this.scheduled(status, now);
+        return logLeads && LogStages.has(status) ? Math.max(delay, o.logLedMs) : delay;
+    }
+    scheduled(status, now) {
+        const o = this.options;
         const elapsed = now - this.stageStart;
         const expected = this.expected[status];
         if (expected && expected > 0 && elapsed < 1.3 * expected) {
@@ -34459,7 +34479,9 @@ class BoundedRequestError extends Error {
     }
 }
 // Only to pick the agent: it honours https_proxy / no_proxy the way every other request does.
-const agents = new lib_HttpClient(UserAgent);
+// One per scheme: a client keeps the first agent it made and hands it out for every URL after,
+// so an http URL after an https one would be sent through TLS (EPROTO), and the reverse in clear.
+const agents = { https: new lib_HttpClient(UserAgent), http: new lib_HttpClient(UserAgent) };
 function boundedRequest(url, options) {
     const { signal, maxBytes } = options;
     return new Promise((resolve, reject) => {
@@ -34503,7 +34525,7 @@ function boundedRequest(url, options) {
             request = transport.request(target, {
                 method: options.method ?? 'GET',
                 headers: { 'User-Agent': UserAgent, ...options.headers },
-                agent: agents.getAgent(url)
+                agent: (target.protocol === 'https:' ? agents.https : agents.http).getAgent(url)
             });
         }
         catch (err) {
@@ -35037,8 +35059,9 @@ async function createRun(client, options, signal) {
     const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal });
     return toRun(documents_documentOf(doc, { method: 'POST', path, status }));
 }
-async function getRun(client, runId, signal) {
-    return toRun(await getDocument(client, `/api/v2/runs/${documents_seg(runId)}?include=plan,apply`, signal));
+/** `news`: the caller knows the run has moved on (its stage log ended), see RequestOptions. */
+async function getRun(client, runId, signal, news = false) {
+    return toRun(await getDocument(client, `/api/v2/runs/${documents_seg(runId)}?include=plan,apply`, signal, news));
 }
 /**
  * POST /runs/:id/actions/:action. Returns false on 409 (the run was not in a state that allows it),
@@ -37725,27 +37748,12 @@ class LineSplitter {
     }
 }
 
-;// CONCATENATED MODULE: ./src/run-logs/stream.ts
+;// CONCATENATED MODULE: ./src/run-logs/stage-log.ts
 /**
- * Streams a run's plan and apply logs into the job log while the stages run, so the job log
- * reads like a local `terraform apply`, each stage in a group of its own.
- *
- * Source: each plan and apply has a `log-read-url`, an archivist blob URL (empty until the stage
- * starts) read with `?limit=N&offset=M` as it grows. The stream opens with STX (0x02) and closes
- * with ETX (0x03); a log without them ends when its stage's status is final (go-tfe's LogReader
- * and the Terraform CLI's cloud backend read it the same way).
- *
- * The URL is a secret (anyone holding it can read the log for a day): it is masked and never
- * printed. It is another origin than the API, so the token is never sent there: reads go through
- * boundedRequest (no Authorization header, a byte cap per read, one deadline, cut off on stop),
- * and do not count against the API's rate budget. The log host is outside data: a read never
- * keeps more than it asked for, a line never grows past MaxLineBytes, and lines are split in
- * linear time. A log that cannot be read is a warning, never a failure: the whole stream is an
- * optional part (common/optional.ts), and the run is followed all the same.
+ * One stage's log (the plan's or the apply's) as it is read from the log host: each read asks for
+ * the next chunk from an offset, strips the STX that opens the stream and the ETX that closes it,
+ * and prints (or, quietly, only digests) whole lines. stream.ts schedules the reads.
  */
-
-
-
 
 
 
@@ -37767,6 +37775,10 @@ class StageLog {
     done = false;
     /** The log was read to its end (its ETX, or an empty read once its stage was over). */
     complete = false;
+    /** The log opened with STX, so its ETX will say when the stage ends (go-tfe's LogReader trusts the same). */
+    framed = false;
+    /** When a read last got an answer: a log host that stopped answering says nothing of the stage. */
+    answeredAt = Number.NEGATIVE_INFINITY;
     offset = 0;
     started = false;
     failures = 0;
@@ -37775,10 +37787,13 @@ class StageLog {
     kind;
     title;
     quiet;
-    constructor(kind, title, quiet) {
+    /** Told once when the log stops being read: its end was read, or it could not be. */
+    ended;
+    constructor(kind, title, quiet, ended) {
         this.kind = kind;
         this.title = title;
         this.quiet = quiet;
+        this.ended = ended;
     }
     /** One read: true when it got bytes (read again at once), false when there was nothing new. */
     async read(timeoutMs, signal) {
@@ -37807,6 +37822,7 @@ class StageLog {
             return false;
         }
         this.failures = 0;
+        this.answeredAt = performance.now();
         if (body.length === 0) {
             // Nothing new. A log that never got its ETX ends when its stage has.
             if (this.final) {
@@ -37819,8 +37835,10 @@ class StageLog {
         let chunk = body;
         if (!this.started) {
             this.started = true;
-            if (chunk[0] === Stx)
+            if (chunk[0] === Stx) {
+                this.framed = true;
                 chunk = chunk.subarray(1);
+            }
         }
         const ended = chunk.length > 0 && chunk[chunk.length - 1] === Etx;
         if (ended)
@@ -37852,6 +37870,7 @@ class StageLog {
         if (this.done)
             return;
         this.done = true;
+        this.ended();
         for (const line of this.lines.push(Buffer.alloc(0), true))
             this.print(line);
         if (this.opened)
@@ -37865,6 +37884,33 @@ class StageLog {
         this.finish();
     }
 }
+
+;// CONCATENATED MODULE: ./src/run-logs/stream.ts
+/**
+ * Streams a run's plan and apply logs into the job log while the stages run, so the job log
+ * reads like a local `terraform apply`, each stage in a group of its own.
+ *
+ * Source: each plan and apply has a `log-read-url`, an archivist blob URL (empty until the stage
+ * starts) read with `?limit=N&offset=M` as it grows. The stream opens with STX (0x02) and closes
+ * with ETX (0x03); a log without them ends when its stage's status is final (go-tfe's LogReader
+ * and the Terraform CLI's cloud backend read it the same way).
+ *
+ * The URL is a secret (anyone holding it can read the log for a day): it is masked and never
+ * printed. It is another origin than the API, so the token is never sent there: reads go through
+ * boundedRequest (no Authorization header, a byte cap per read, one deadline, cut off on stop),
+ * and do not count against the API's rate budget. The log host is outside data: a read never
+ * keeps more than it asked for, a line never grows past MaxLineBytes, and lines are split in
+ * linear time. A log that cannot be read is a warning, never a failure: the whole stream is an
+ * optional part (common/optional.ts), and the run is followed all the same.
+ */
+
+
+
+
+
+
+
+
 /** The logs of one run: its plan, then its apply, each streamed while its stage runs. */
 class RunLogs {
     plan;
@@ -37878,10 +37924,18 @@ class RunLogs {
     /** Fires on stop(), and with the step's own stop: no read outlives the stream. */
     ended = new AbortController();
     signal;
+    /** Stage logs that stopped being read so far (read to their end, or given up on). */
+    endings = 0;
+    endWaiters = new Set();
     constructor(options) {
         this.quiet = options.quiet ?? false;
-        this.plan = new StageLog('plan', options.title('plan'), this.quiet);
-        this.apply = new StageLog('apply', options.title('apply'), this.quiet);
+        const ended = () => {
+            this.endings++;
+            for (const wake of [...this.endWaiters])
+                wake();
+        };
+        this.plan = new StageLog('plan', options.title('plan'), this.quiet, ended);
+        this.apply = new StageLog('apply', options.title('apply'), this.quiet, ended);
         this.intervalMs = options.intervalMs ?? 1000;
         this.readTimeoutMs = options.readTimeoutMs ?? 10_000;
         this.signal = options.signal ? AbortSignal.any([this.ended.signal, options.signal]) : this.ended.signal;
@@ -37890,10 +37944,52 @@ class RunLogs {
     observe(run) {
         this.note(this.plan, run.plan);
         this.note(this.apply, run.apply);
-        // Quiet: nothing is shown while the run goes on, so nothing is read until it has ended.
-        if (!this.quiet)
-            this.start();
+        // Quiet too: nothing is shown, but the log's end is the stage's end, read off the API's budget.
+        this.start();
         this.wake?.();
+    }
+    /**
+     * Whether the log of the stage a run in `status` is in is being read and will say when the stage
+     * ends: it opened with STX (so an ETX will close it), is not over, and its host answered lately.
+     * The follow loop then reads the run rarely (poll-schedule.ts) and at once when the log ends.
+     */
+    leads(status, now = performance.now()) {
+        const stage = status === RunStatus.Planning ? this.plan : status === RunStatus.Applying ? this.apply : undefined;
+        return !!stage && !this.stopped && stage.framed && !stage.done && now - stage.answeredAt <= 3 * this.intervalMs;
+    }
+    /** How many stage logs have ended so far: what sleep() compares with. */
+    get endedStages() {
+        return this.endings;
+    }
+    /**
+     * Sleeps `ms`, or less: until a stage log ends after `seen` was read from `endedStages` (at once when
+     * one already has). The step's stop cuts it short with its reason, as common/timing's sleep.
+     */
+    sleep(seen, ms, signal) {
+        if (this.endings !== seen)
+            return signal.aborted ? Promise.reject(abortReason(signal)) : Promise.resolve();
+        return new Promise((resolve, reject) => {
+            const settle = () => {
+                clearTimeout(timer);
+                this.endWaiters.delete(wake);
+                signal.removeEventListener('abort', abort);
+            };
+            const wake = () => {
+                settle();
+                resolve();
+            };
+            const abort = () => {
+                settle();
+                reject(abortReason(signal));
+            };
+            if (signal.aborted) {
+                reject(abortReason(signal));
+                return;
+            }
+            const timer = setTimeout(wake, ms);
+            this.endWaiters.add(wake);
+            signal.addEventListener('abort', abort, { once: true });
+        });
     }
     /** True when the plan's log was read to its end: the summary's list of changes is whole. */
     get planComplete() {
@@ -38273,9 +38369,11 @@ async function followWith(step, first, schedule, memory, signal, logs) {
                     }
                 }
         }
-        await sleep(schedule.next(run.status), signal);
+        // While the stage's log streams, its end says when to read the run: at once, not at the next poll.
+        const ended = logs.endedStages;
+        await logs.sleep(ended, schedule.next(run.status, performance.now(), logs.leads(run.status)), signal);
         try {
-            run = await getRun(step.client, run.id, signal);
+            run = await getRun(step.client, run.id, signal, logs.endedStages !== ended);
             polls++;
             failingSince = undefined;
         }

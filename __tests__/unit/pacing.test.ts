@@ -159,6 +159,19 @@ describe('pacing: decisions', () => {
     expect(p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', at)).toBe(0)
   })
 
+  it('a read the caller knows has news (its stage log ended) goes as a first read while the same poll waits', () => {
+    const p = pacer(0) // no spread past the reset
+    const t = sendEvery(p, 100, 0, 10_000)
+    p.sent('GET', '/api/v2/runs/run-1', t)
+    p.rateLimited('GET', '/api/v2/runs/run-1', 0.001, t)
+    const at = t + 1000
+    p.answered('GET', '/api/v2/runs/run-1', left(25), at - 1)
+    expect([p.delayMs('GET', '/api/v2/runs/run-1', at) > 0, p.delayMs('GET', '/api/v2/runs/run-1', at, true)]).toEqual([true, 0])
+    // News never lets anything into a window an answer said was spent.
+    p.answered('GET', '/api/v2/runs/run-1', left(0, 700), at + 10)
+    expect(p.delayMs('GET', '/api/v2/runs/run-1', at + 10, true)).toBeGreaterThanOrEqual(700)
+  })
+
   it('the retry of a refused first read is still a first read, not a poll', () => {
     const p = pacer(0) // no spread past the reset
     p.sent('GET', '/api/v2/workspaces/ws-1', 0)

@@ -2,7 +2,15 @@ import { describe, expect, it } from '@jest/globals'
 import { PollSchedule, type PollScheduleOptions } from '../../src/tfe/poll-schedule.js'
 
 // Explicit options: the tests check the mechanism; the defaults are tuned by `npm run bench`.
-const options: PollScheduleOptions = { firstMs: 1000, growth: 1.5, capMs: 3000, pendingCapMs: 6000, denseMs: 2000, sparseMaxMs: 10_000 }
+const options: PollScheduleOptions = {
+  firstMs: 1000,
+  growth: 1.5,
+  capMs: 3000,
+  pendingCapMs: 6000,
+  denseMs: 2000,
+  sparseMaxMs: 10_000,
+  logLedMs: 5000
+}
 
 /** The read times a schedule produces for one status held from t=0 until `until`. */
 function readTimes(schedule: PollSchedule, status: string, until: number): number[] {
@@ -55,5 +63,20 @@ describe('poll schedule', () => {
   it('keeps reads at least firstMs apart for very short stages', () => {
     const s = new PollSchedule(options, { planning: 2000 })
     for (let t = 0; t < 3000; t += 500) expect(s.next('planning', t)).toBeGreaterThanOrEqual(1000)
+  })
+
+  it('while the stage log leads, reads the run as a net, at least logLedMs apart, even where the end is likely', () => {
+    const led = new PollSchedule(options, { planning: 20_000 })
+    led.next('planning', 0)
+    // 16 s is in the dense part around the average: without the log, a read every denseMs.
+    expect([led.next('planning', 16_000, true), led.next('planning', 16_000, false)]).toEqual([5000, 2000])
+    // Where the schedule reads more rarely anyway (far from the average), the log changes nothing.
+    expect(led.next('planning', 2000, true)).toBe(10_000)
+    // Without an average, the general rule's quick reads give way to the net too.
+    const plain = new PollSchedule(options)
+    expect([0, 1000, 2500].map(t => plain.next('applying', t, true))).toEqual([5000, 5000, 5000])
+    // Other statuses write no log that is streamed: the schedule is as without it.
+    const queued = new PollSchedule(options)
+    expect([0, 1000, 2500].map(t => queued.next('apply_queued', t, true))).toEqual([1000, 1500, 2250])
   })
 })

@@ -199,7 +199,7 @@ function runOne(facts: Partial<Parameters<typeof workspaceResource>[0]> = {}): n
     .query(true)
 }
 
-const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5, denseMs: 5, sparseMaxMs: 5 }
+const fastPolls = { firstMs: 5, growth: 1, capMs: 5, pendingCapMs: 5, denseMs: 5, sparseMaxMs: 5, logLedMs: 5 }
 
 interface Recorded {
   following: string[]
@@ -216,6 +216,7 @@ async function execute(
     cancel?: AbortSignal
     outputsBoundMs?: number
     logDrainMs?: number
+    pollSchedule?: typeof fastPolls
   } = {}
 ): Promise<Outcome & Recorded> {
   const recorded: Recorded = { following: [], releases: 0, stopping: [] }
@@ -228,7 +229,7 @@ async function execute(
   }
   try {
     const outcome = await new RunLifecycle(s, client, sink, {
-      pollSchedule: fastPolls,
+      pollSchedule: options.pollSchedule ?? fastPolls,
       createRetryDelayMs: options.createRetryDelayMs ?? 5,
       readOutageLimitMs: options.readOutageLimitMs ?? 120_000,
       outputsBoundMs: options.outputsBoundMs ?? 2_000,
@@ -998,4 +999,57 @@ describe('run lifecycle at the edges', () => {
       await logHost.stop()
     }
   })
+
+  it.each([
+    ['shown', true],
+    ['not shown (show_logs: false)', false]
+  ])(
+    'a plan whose log is %s is read again when its log ends, not when the poll schedule says',
+    async (_, showLogs) => {
+      nock.enableNetConnect('127.0.0.1')
+      // The schedule alone would read the run again only after 30 s: the test ends long before.
+      const slow = {
+        firstMs: 100,
+        growth: 1000,
+        capMs: 30_000,
+        pendingCapMs: 30_000,
+        denseMs: 30_000,
+        sparseMaxMs: 30_000,
+        logLedMs: 30_000
+      }
+      let log = Buffer.from('\u0002Terraform v1.9.0\n')
+      const logHost = new HostileHost((req, res) => {
+        const q = new URL(req.url ?? '/', 'http://x').searchParams
+        const offset = Number(q.get('offset'))
+        res.writeHead(200)
+        res.end(log.subarray(offset, offset + Number(q.get('limit'))))
+      })
+      const logUrl = `${await logHost.start()}/log`
+      let ended = false
+      const reads: string[] = []
+      try {
+        runOne().reply(() => {
+          const state: RunState = ended
+            ? { status: 'planned_and_finished', planOnly: true, logUrl }
+            : { status: 'planning', plan: 'running', cancelable: true, planOnly: true, logUrl }
+          reads.push(state.status)
+          if (!ended && reads.length === 1)
+            setTimeout(() => {
+              // The plan ends: its status and its log's ETX at once, as the stand-in writes them.
+              ended = true
+              log = Buffer.concat([log, Buffer.from('Plan: 1 to add.\n\u0003')])
+            }, 300)
+          return [200, runDoc('run-1', state)]
+        })
+        const o = await execute(settings({ operation: 'plan', showLogs }), new AbortController().signal, { pollSchedule: slow })
+        expect([o.success, o.status]).toEqual([true, 'planned_and_finished'])
+        // The schedule's quick reads after the change saw it planning, then nothing for 30 s; the read
+        // the log's end brought saw it finished (the test's bound is half of those 30 s).
+        expect(reads).toEqual(['planning', 'planning', 'planned_and_finished'])
+      } finally {
+        await logHost.stop()
+      }
+    },
+    15_000
+  )
 })

@@ -149,6 +149,75 @@ describe('the live log stream', () => {
   })
 })
 
+describe('the log says when its stage ends', () => {
+  /** A plan log that grows: `body` is what the archivist has so far. */
+  function growing(): { handler: Handler; body: { bytes: Buffer }; reads: () => number } {
+    const body = { bytes: Buffer.from([0x02, ...Buffer.from('Terraform v1.9.0\n')]) }
+    let reads = 0
+    const handler: Handler = (req, res) => {
+      reads++
+      const q = new URL(req.url ?? '/', 'http://x').searchParams
+      const offset = Number(q.get('offset'))
+      res.writeHead(200)
+      res.end(body.bytes.subarray(offset, offset + Number(q.get('limit'))))
+    }
+    return { handler, body, reads: () => reads }
+  }
+
+  async function until(check: () => boolean): Promise<void> {
+    while (!check()) await new Promise(resolve => setTimeout(resolve, 5))
+  }
+
+  it('leads while a log opened with STX is read, and wakes a sleeper the moment its ETX arrives', async () => {
+    const log = growing()
+    const l = logs()
+    l.observe(run(await hostile.serve(log.handler), 'running'))
+    await until(() => l.leads('planning'))
+    // The plan's log says nothing of the apply, nor of the statuses between the stages.
+    expect([l.leads('applying'), l.leads('planned'), l.endedStages]).toEqual([false, false, 0])
+    const seen = l.endedStages
+    const asleep = l.sleep(seen, 60_000, new AbortController().signal)
+    const readsBefore = log.reads()
+    log.body.bytes = Buffer.concat([log.body.bytes, Buffer.from('Plan: 1 to add.\n'), Buffer.from([0x03])])
+    await asleep
+    expect([l.leads('planning'), l.endedStages, log.reads() > readsBefore]).toEqual([false, 1, true])
+    // A sleeper that comes after the end does not sleep at all.
+    await l.sleep(seen, 60_000, new AbortController().signal)
+    l.stop()
+  })
+
+  it('never leads on a log without STX, whose end only its stage status can tell', async () => {
+    const l = logs()
+    l.observe(run(await hostile.serve(archivist(Buffer.from('no frame\n'))), 'running'))
+    await new Promise(resolve => setTimeout(resolve, 200))
+    expect(l.leads('planning')).toBe(false)
+    l.stop()
+  })
+
+  it('stops leading when the log host stops answering, and when the step stops', async () => {
+    const log = growing()
+    let hang = false
+    const l = logs()
+    l.observe(run(await hostile.serve((req, res, exchange, host) => (hang ? undefined : log.handler(req, res, exchange, host))), 'running'))
+    await until(() => l.leads('planning'))
+    hang = true
+    // Three read intervals without an answer: its silence says nothing of the stage.
+    await until(() => !l.leads('planning'))
+    hang = false
+    await until(() => l.leads('planning'))
+    l.stop()
+    expect(l.leads('planning')).toBe(false)
+  })
+
+  it('a sleeper is cut short by the step’s stop, with its reason', async () => {
+    const l = logs()
+    const stop = new AbortController()
+    const asleep = l.sleep(l.endedStages, 60_000, stop.signal)
+    stop.abort(new Error('timeout'))
+    await expect(asleep).rejects.toThrow('timeout')
+  })
+})
+
 describe('line splitting', () => {
   it('splits lines across chunks, and cuts a line longer than the bound, saying how much was dropped', () => {
     const s = new LineSplitter()

@@ -56,6 +56,19 @@ describe('boundedRequest', () => {
     )
   })
 
+  it('reads an http URL after an https one: each scheme gets an agent of its own', async () => {
+    const url = await hostile.serve((_req, res) => {
+      res.writeHead(200)
+      res.end('log')
+    })
+    // An https URL on this plain host fails its handshake, but it made the first agent an https one.
+    await expect(
+      boundedRequest(url.replace('http:', 'https:'), { maxBytes: 100, overflow: 'fail', timeoutMs: 2000 })
+    ).rejects.toBeInstanceOf(BoundedRequestError)
+    const answer = await boundedRequest(`${url}/log`, { maxBytes: 100, overflow: 'fail', timeoutMs: 2000 })
+    expect([answer.status, answer.body.toString()]).toEqual([200, 'log'])
+  })
+
   it('sends no Authorization header and follows no redirect', async () => {
     const seen: Record<string, unknown>[] = []
     const url = await hostile.serve((req, res) => {

@@ -42,7 +42,7 @@ function step(over: Partial<Settings> = {}): { step: Step; client: TfeClient } {
     {
       triggeredAppearMs: 0,
       triggeredPollMs: 1,
-      pollSchedule: { firstMs: 1, growth: 1, capMs: 1, pendingCapMs: 1, denseMs: 1, sparseMaxMs: 1 }
+      pollSchedule: { firstMs: 1, growth: 1, capMs: 1, pendingCapMs: 1, denseMs: 1, sparseMaxMs: 1, logLedMs: 1 }
     }
   )
   s.workspace = {

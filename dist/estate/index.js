@@ -30291,8 +30291,8 @@ function listDocumentOf(json, origin) {
     };
 }
 /** GET one resource's document (see documentOf). */
-async function getDocument(client, path, signal) {
-    const { status, body } = await client.request('GET', path, { idempotent: true, signal });
+async function getDocument(client, path, signal, news = false) {
+    const { status, body } = await client.request('GET', path, { idempotent: true, signal, news });
     return documents_documentOf(body, { method: 'GET', path, status });
 }
 /** GET a list document (see listDocumentOf). */
@@ -30883,12 +30883,16 @@ class Pacer {
     constructor(options) {
         this.options = options;
     }
-    /** How long to wait before sending this request now; 0 to send at once. */
-    delayMs(method, path, now) {
+    /**
+     * How long to wait before sending this request now; 0 to send at once. `news`: the caller knows
+     * the answer has changed (a run whose stage log just ended), so the read moves a run on and is
+     * paced as a first read, not held as a poll.
+     */
+    delayMs(method, path, now, news = false) {
         const b = this.buckets.get(bucketOf(method, path));
         if (!b)
             return 0;
-        const kind = this.kindOf(b, method, path);
+        const kind = news && !isMutating(method) ? 'read' : this.kindOf(b, method, path);
         const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
         const s = b.seen;
         const admitAt = s && now < s.at + Math.max(s.resetMs, b.windowMs) && s.share > Pacing.admit[kind]
@@ -31196,7 +31200,7 @@ class TfeClient {
         let failures = 0;
         let rateLimitWaits = 0;
         for (;;) {
-            await this.pace(method, path, options.signal);
+            await this.pace(method, path, options.signal, options.news);
             try {
                 return await this.send(method, path, options);
             }
@@ -31250,10 +31254,10 @@ class TfeClient {
         }
     }
     /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */
-    async pace(method, path, signal) {
-        for (let waitMs = this.pacer.delayMs(method, path, performance.now()); waitMs > 0;) {
+    async pace(method, path, signal, news = false) {
+        for (let waitMs = this.pacer.delayMs(method, path, performance.now(), news); waitMs > 0;) {
             await sleep(waitMs, signal);
-            waitMs = this.pacer.delayMs(method, path, performance.now());
+            waitMs = this.pacer.delayMs(method, path, performance.now(), news);
         }
     }
     async send(method, path, options) {

@@ -8,7 +8,7 @@ import { decide, decideReadFailure, toFacts, type Decision, type Ended, type Mem
 import { decideChecks, decidePendingReport, NoChecksSeen, pendingClock } from './decide-reports.js'
 import { getRun, runAction, type Run } from '../tfe/runs.js'
 import { getWorkspaceById } from '../tfe/workspaces.js'
-import { formatDuration, sleep } from '../common/timing.js'
+import { formatDuration } from '../common/timing.js'
 import { workflowDescription } from '../action/github-context.js'
 import { log } from '../common/job-log.js'
 import { RunLogs } from '../run-logs/stream.js'
@@ -124,9 +124,11 @@ export async function followWith(
         }
     }
 
-    await sleep(schedule.next(run.status), signal)
+    // While the stage's log streams, its end says when to read the run: at once, not at the next poll.
+    const ended = logs.endedStages
+    await logs.sleep(ended, schedule.next(run.status, performance.now(), logs.leads(run.status)), signal)
     try {
-      run = await getRun(step.client, run.id, signal)
+      run = await getRun(step.client, run.id, signal, logs.endedStages !== ended)
       polls++
       failingSince = undefined
     } catch (err) {

@@ -15,26 +15,16 @@
  * linear time. A log that cannot be read is a warning, never a failure: the whole stream is an
  * optional part (common/optional.ts), and the run is followed all the same.
  */
-import { boundedRequest } from '../tfe/signed-urls.js'
-import { errorMessage } from '../common/errors.js'
-import { log } from '../common/job-log.js'
-import { LogDigest } from './render.js'
 import { OptionalPart, optionalBackground } from '../common/optional.js'
 import type { Run, StageCounts } from '../tfe/runs.js'
+import { abortReason } from '../common/errors.js'
+import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
-import { LineSplitter } from './lines.js'
+import { RunStatus } from '../tfe/statuses.js'
+import { StageFinal, StageLog } from './stage-log.js'
 
 export { LineSplitter, MaxLineBytes } from './lines.js'
-
-const Stx = 0x02
-const Etx = 0x03
-/** What one read asks for, and the most it keeps: a host that ignores `?limit` gets no further. */
-export const ChunkBytes = 262_144
-/** The most one stage's log is read: past it, the log is cut off with a warning. */
-export const MaxStageLogBytes = 512 * 1_048_576
-/** Consecutive failed reads of one log before the step stops trying to show it. */
-const MaxReadFailures = 5
-const StageFinal = new Set(['finished', 'errored', 'canceled', 'unreachable', 'force_canceled'])
+export { ChunkBytes, MaxStageLogBytes } from './stage-log.js'
 
 export interface LogStreamOptions {
   /** `Plan: org/ws`, `Apply: org/ws`, with the attempt when there are several. */
@@ -43,107 +33,10 @@ export interface LogStreamOptions {
   intervalMs?: number
   /** Whole-exchange bound for one read. */
   readTimeoutMs?: number
-  /** Print nothing: read the logs once the run has ended, for the summary only (show_logs false). */
+  /** Print nothing (show_logs false): the logs are read for the summary and for the end of each stage only. */
   quiet?: boolean
   /** The step's stop (timeout, cancel): every read in flight is cut off when it fires. */
   signal?: AbortSignal
-}
-
-class StageLog {
-  readonly digest = new LogDigest()
-  url = ''
-  final = false
-  done = false
-  /** The log was read to its end (its ETX, or an empty read once its stage was over). */
-  complete = false
-  private offset = 0
-  private started = false
-  private failures = 0
-  private readonly lines = new LineSplitter()
-  private opened = false
-  private readonly kind: 'plan' | 'apply'
-  private readonly title: string
-  private readonly quiet: boolean
-
-  constructor(kind: 'plan' | 'apply', title: string, quiet: boolean) {
-    this.kind = kind
-    this.title = title
-    this.quiet = quiet
-  }
-
-  /** One read: true when it got bytes (read again at once), false when there was nothing new. */
-  async read(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    let body: Buffer
-    try {
-      const separator = this.url.includes('?') ? '&' : '?'
-      const answer = await boundedRequest(`${this.url}${separator}limit=${ChunkBytes}&offset=${this.offset}`, {
-        maxBytes: ChunkBytes,
-        overflow: 'truncate',
-        timeoutMs,
-        signal
-      })
-      if (answer.status === 401 || answer.status === 403 || answer.status === 404) {
-        this.giveUp(`the log host answered ${answer.status}`)
-        return false
-      }
-      if (answer.status < 200 || answer.status >= 300) throw new Error(`the log host answered ${answer.status}`)
-      body = answer.body
-    } catch (err) {
-      if (signal.aborted) return false
-      if (++this.failures >= MaxReadFailures) this.giveUp(errorMessage(err))
-      return false
-    }
-    this.failures = 0
-    if (body.length === 0) {
-      // Nothing new. A log that never got its ETX ends when its stage has.
-      if (this.final) {
-        this.complete = true
-        this.finish()
-      }
-      return false
-    }
-    this.offset += body.length
-    let chunk = body
-    if (!this.started) {
-      this.started = true
-      if (chunk[0] === Stx) chunk = chunk.subarray(1)
-    }
-    const ended = chunk.length > 0 && chunk[chunk.length - 1] === Etx
-    if (ended) chunk = chunk.subarray(0, chunk.length - 1)
-    for (const line of this.lines.push(chunk, ended)) this.print(line)
-    if (ended) {
-      this.complete = true
-      this.finish()
-    } else if (this.offset >= MaxStageLogBytes) {
-      this.giveUp(`it is longer than ${MaxStageLogBytes / 1_048_576} MiB`)
-    }
-    return true
-  }
-
-  private print(line: string): void {
-    if (this.quiet) {
-      this.digest.render(line)
-      return
-    }
-    if (!this.opened) {
-      this.opened = true
-      log.startGroup(this.title)
-    }
-    for (const out of this.digest.render(line)) log.info(out)
-  }
-
-  finish(): void {
-    if (this.done) return
-    this.done = true
-    for (const line of this.lines.push(Buffer.alloc(0), true)) this.print(line)
-    if (this.opened) log.endGroup()
-  }
-
-  private giveUp(why: string): void {
-    if (this.quiet) log.debug(`The ${this.kind} log could not be read for the summary (${why}).`)
-    else log.warning(`The ${this.kind} log cannot be shown (${why}); the run is followed all the same. Set show_logs: false to skip logs.`)
-    this.finish()
-  }
 }
 
 /** The logs of one run: its plan, then its apply, each streamed while its stage runs. */
@@ -159,11 +52,18 @@ export class RunLogs {
   /** Fires on stop(), and with the step's own stop: no read outlives the stream. */
   private readonly ended = new AbortController()
   private readonly signal: AbortSignal
+  /** Stage logs that stopped being read so far (read to their end, or given up on). */
+  private endings = 0
+  private readonly endWaiters = new Set<() => void>()
 
   constructor(options: LogStreamOptions) {
     this.quiet = options.quiet ?? false
-    this.plan = new StageLog('plan', options.title('plan'), this.quiet)
-    this.apply = new StageLog('apply', options.title('apply'), this.quiet)
+    const ended = (): void => {
+      this.endings++
+      for (const wake of [...this.endWaiters]) wake()
+    }
+    this.plan = new StageLog('plan', options.title('plan'), this.quiet, ended)
+    this.apply = new StageLog('apply', options.title('apply'), this.quiet, ended)
     this.intervalMs = options.intervalMs ?? 1000
     this.readTimeoutMs = options.readTimeoutMs ?? 10_000
     this.signal = options.signal ? AbortSignal.any([this.ended.signal, options.signal]) : this.ended.signal
@@ -173,9 +73,54 @@ export class RunLogs {
   observe(run: Run): void {
     this.note(this.plan, run.plan)
     this.note(this.apply, run.apply)
-    // Quiet: nothing is shown while the run goes on, so nothing is read until it has ended.
-    if (!this.quiet) this.start()
+    // Quiet too: nothing is shown, but the log's end is the stage's end, read off the API's budget.
+    this.start()
     this.wake?.()
+  }
+
+  /**
+   * Whether the log of the stage a run in `status` is in is being read and will say when the stage
+   * ends: it opened with STX (so an ETX will close it), is not over, and its host answered lately.
+   * The follow loop then reads the run rarely (poll-schedule.ts) and at once when the log ends.
+   */
+  leads(status: string, now: number = performance.now()): boolean {
+    const stage = status === RunStatus.Planning ? this.plan : status === RunStatus.Applying ? this.apply : undefined
+    return !!stage && !this.stopped && stage.framed && !stage.done && now - stage.answeredAt <= 3 * this.intervalMs
+  }
+
+  /** How many stage logs have ended so far: what sleep() compares with. */
+  get endedStages(): number {
+    return this.endings
+  }
+
+  /**
+   * Sleeps `ms`, or less: until a stage log ends after `seen` was read from `endedStages` (at once when
+   * one already has). The step's stop cuts it short with its reason, as common/timing's sleep.
+   */
+  sleep(seen: number, ms: number, signal: AbortSignal): Promise<void> {
+    if (this.endings !== seen) return signal.aborted ? Promise.reject(abortReason(signal)) : Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const settle = (): void => {
+        clearTimeout(timer)
+        this.endWaiters.delete(wake)
+        signal.removeEventListener('abort', abort)
+      }
+      const wake = (): void => {
+        settle()
+        resolve()
+      }
+      const abort = (): void => {
+        settle()
+        reject(abortReason(signal))
+      }
+      if (signal.aborted) {
+        reject(abortReason(signal))
+        return
+      }
+      const timer = setTimeout(wake, ms)
+      this.endWaiters.add(wake)
+      signal.addEventListener('abort', abort, { once: true })
+    })
   }
 
   /** True when the plan's log was read to its end: the summary's list of changes is whole. */

@@ -63,6 +63,8 @@ export interface RequestOptions {
   signal?: AbortSignal
   /** Statuses that are answers, not errors (the body is returned as is). */
   accept?: number[]
+  /** The caller knows the answer has changed: paced as a first read, not as a poll (pacing.ts). */
+  news?: boolean
 }
 
 /** The body is outside JSON, read through documentOf / listDocumentOf (documents.ts) or isRecord. */
@@ -135,7 +137,7 @@ export class TfeClient {
     let failures = 0
     let rateLimitWaits = 0
     for (;;) {
-      await this.pace(method, path, options.signal)
+      await this.pace(method, path, options.signal, options.news)
       try {
         return await this.send(method, path, options)
       } catch (err) {
@@ -197,10 +199,10 @@ export class TfeClient {
   }
 
   /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */
-  private async pace(method: string, path: string, signal?: AbortSignal): Promise<void> {
-    for (let waitMs = this.pacer.delayMs(method, path, performance.now()); waitMs > 0;) {
+  private async pace(method: string, path: string, signal?: AbortSignal, news = false): Promise<void> {
+    for (let waitMs = this.pacer.delayMs(method, path, performance.now(), news); waitMs > 0;) {
       await sleep(waitMs, signal)
-      waitMs = this.pacer.delayMs(method, path, performance.now())
+      waitMs = this.pacer.delayMs(method, path, performance.now(), news)
     }
   }
 

@@ -97,8 +97,8 @@ export function listDocumentOf(json: unknown, origin: BodyOrigin): ListDocument 
 }
 
 /** GET one resource's document (see documentOf). */
-export async function getDocument(client: TfeClient, path: string, signal?: AbortSignal): Promise<Document> {
-  const { status, body } = await client.request('GET', path, { idempotent: true, signal })
+export async function getDocument(client: TfeClient, path: string, signal?: AbortSignal, news = false): Promise<Document> {
+  const { status, body } = await client.request('GET', path, { idempotent: true, signal, news })
   return documentOf(body, { method: 'GET', path, status })
 }
 

@@ -82,11 +82,15 @@ export class Pacer {
     this.options = options
   }
 
-  /** How long to wait before sending this request now; 0 to send at once. */
-  delayMs(method: string, path: string, now: number): number {
+  /**
+   * How long to wait before sending this request now; 0 to send at once. `news`: the caller knows
+   * the answer has changed (a run whose stage log just ended), so the read moves a run on and is
+   * paced as a first read, not held as a poll.
+   */
+  delayMs(method: string, path: string, now: number, news = false): number {
     const b = this.buckets.get(bucketOf(method, path))
     if (!b) return 0
-    const kind = this.kindOf(b, method, path)
+    const kind = news && !isMutating(method) ? 'read' : this.kindOf(b, method, path)
     const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now)
     const s = b.seen
     const admitAt =

@@ -16,11 +16,19 @@
  * waits in the queue, where leaving it ends nothing).
  * Peers for comparison: the provider reads every 1 s growing to 3 s, HashiCorp's tfci 2–7 s on a
  * Fibonacci ramp, the hashicorp-forge action every 4 s.
+ * While a stage's log is streamed (an archivist log opened with STX, read healthily), the log says
+ * when the stage ends: its ETX. Then a read of the run is a net for what the log does not show (a
+ * run someone cancels, a log whose ETX never comes) and comes at least logLedMs apart, as go-tfe's
+ * LogReader asks about the plan every 5 s of a log without ETX; the follow loop reads at once when
+ * the log ends. The log host is not the API's budget, so a fleet on one token polls less.
  * Not the shared rate limit: the client's pacer (tfe/pacing.ts) holds a poll until the budget
  * allows it, so under load a read comes after max(this delay, the pacer's gap), and alone this
  * schedule is all there is. One place decides pacing, for every repeated read, polls or not.
  */
 import { RunStatus } from './statuses.js'
+
+/** The statuses whose stage writes the log that is streamed: the plan's and the apply's. */
+const LogStages: ReadonlySet<string> = new Set([RunStatus.Planning, RunStatus.Applying])
 
 export interface PollScheduleOptions {
   firstMs: number
@@ -29,6 +37,8 @@ export interface PollScheduleOptions {
   pendingCapMs: number
   denseMs: number
   sparseMaxMs: number
+  /** The least gap between reads while the stage's log leads. */
+  logLedMs: number
 }
 
 export const DefaultPollSchedule: PollScheduleOptions = {
@@ -37,7 +47,8 @@ export const DefaultPollSchedule: PollScheduleOptions = {
   capMs: 3000,
   pendingCapMs: 6000,
   denseMs: 2500,
-  sparseMaxMs: 10_000
+  sparseMaxMs: 10_000,
+  logLedMs: 5000
 }
 
 /** Expected duration of a status, in ms, when the workspace says (plan/apply averages). */
@@ -61,14 +72,23 @@ export class PollSchedule {
     this.current = this.options.firstMs
   }
 
-  /** Delay before the next read, given the status just read. */
-  next(status: string, now: number = performance.now()): number {
+  /**
+   * Delay before the next read, given the status just read; `logLeads` when that status's stage
+   * log is being read and will say when the stage ends.
+   */
+  next(status: string, now: number = performance.now(), logLeads = false): number {
     const o = this.options
     if (status !== this.status) {
       this.status = status
       this.stageStart = now
       this.current = o.firstMs
     }
+    const delay = this.scheduled(status, now)
+    return logLeads && LogStages.has(status) ? Math.max(delay, o.logLedMs) : delay
+  }
+
+  private scheduled(status: string, now: number): number {
+    const o = this.options
     const elapsed = now - this.stageStart
     const expected = this.expected[status]
     if (expected && expected > 0 && elapsed < 1.3 * expected) {

@@ -125,8 +125,9 @@ export async function createRun(client: TfeClient, options: CreateRunOptions, si
   return toRun(documentOf(doc, { method: 'POST', path, status }))
 }
 
-export async function getRun(client: TfeClient, runId: string, signal?: AbortSignal): Promise<Run> {
-  return toRun(await getDocument(client, `/api/v2/runs/${seg(runId)}?include=plan,apply`, signal))
+/** `news`: the caller knows the run has moved on (its stage log ended), see RequestOptions. */
+export async function getRun(client: TfeClient, runId: string, signal?: AbortSignal, news = false): Promise<Run> {
+  return toRun(await getDocument(client, `/api/v2/runs/${seg(runId)}?include=plan,apply`, signal, news))
 }
 
 export type RunAction = 'apply' | 'discard' | 'cancel'

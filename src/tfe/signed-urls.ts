@@ -49,7 +49,9 @@ export class BoundedRequestError extends Error {
 }
 
 // Only to pick the agent: it honours https_proxy / no_proxy the way every other request does.
-const agents = new HttpClient(UserAgent)
+// One per scheme: a client keeps the first agent it made and hands it out for every URL after,
+// so an http URL after an https one would be sent through TLS (EPROTO), and the reverse in clear.
+const agents = { https: new HttpClient(UserAgent), http: new HttpClient(UserAgent) }
 
 export function boundedRequest(url: string, options: BoundedRequest): Promise<BoundedAnswer> {
   const { signal, maxBytes } = options
@@ -95,7 +97,7 @@ export function boundedRequest(url: string, options: BoundedRequest): Promise<Bo
       request = transport.request(target, {
         method: options.method ?? 'GET',
         headers: { 'User-Agent': UserAgent, ...options.headers },
-        agent: agents.getAgent(url)
+        agent: (target.protocol === 'https:' ? agents.https : agents.http).getAgent(url)
       })
     } catch (err) {
       settle(new BoundedRequestError(`the request could not be made (${errorMessage(err)})`, 'network'))
