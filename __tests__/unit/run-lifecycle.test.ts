@@ -158,8 +158,12 @@ class FakeApi {
     }
     // No structured log in these runs: the change report asks for the plan's JSON, not ready yet.
     // (Every request a test makes must be answered: an unmatched one is an unhandled error under jest.)
-    scope.get(/\/api\/v2\/plans\/[^/]+\/json-output$/).reply(204)
+    scope.get(/\/api\/v2\/plans\/[^/]+\/json-output(-redacted)?$/).reply(204)
     scope.get(/\/api\/v2\/runs\/[^/]+\/(policy-checks|task-stages)/).reply(200, listDocument([], 1, 20))
+    scope
+      .get(/\/api\/v2\/workspaces\/[^/]+\/run-triggers/)
+      .query(true)
+      .reply(200, listDocument([], 1, 100))
     if (options.outputs === false) return
     scope
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
@@ -184,10 +188,13 @@ function workspaceApi(facts: Partial<Parameters<typeof workspaceResource>[0]> = 
     .persist()
     .get('/api/v2/organizations/acme/workspaces/network')
     .reply(200, { data: workspaceResource({ id: wsId, name: 'network', organization: 'acme', ...facts }) })
-    .get(/\/api\/v2\/plans\/[^/]+\/json-output$/)
+    .get(/\/api\/v2\/plans\/[^/]+\/json-output(-redacted)?$/)
     .reply(204)
     .get(/\/api\/v2\/runs\/[^/]+\/(policy-checks|task-stages)/)
     .reply(200, listDocument([], 1, 20))
+    .get(/\/api\/v2\/workspaces\/[^/]+\/run-triggers/)
+    .query(true)
+    .reply(200, listDocument([], 1, 100))
 }
 
 /** The workspace, one run (run-1) created pending, and the interceptor for its reads: give its reply. */
