@@ -130,7 +130,7 @@ interface Sender {
   service: SlidingWindow
   /** Until then an answer this step received said the window was spent. */
   spentUntil: { at: number }
-  seen: (status: 200 | 429, sentIntoSpent: boolean) => void
+  seen: (method: string, path: string, status: 200 | 429, sentIntoSpent: boolean) => void
 }
 
 /** One request as a client sends it: paced, answered after 4 ms each way, sent again after each 429. */
@@ -141,7 +141,7 @@ async function paced({ clock, pacer, service, spentUntil, seen }: Sender, method
     pacer.sent(method, path, clock.now)
     await clock.sleep(4)
     const answer = service.serve(clock.now)
-    seen(answer.status, early)
+    seen(method, path, answer.status, early)
     await clock.sleep(4)
     const headers = rateHeaders(answer.headers, 60_000)
     if (headers && headers.remaining === 0) spentUntil.at = Math.max(spentUntil.at, clock.now + headers.resetMs)
@@ -163,23 +163,17 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
 
   async function step(i: number): Promise<void> {
     await clock.sleep(random() * options.startSpreadMs)
-    const pacer = options.pacer(random)
-    const spentUntil = { at: 0 }
-    const send = (method: string, path: string): Promise<void> =>
-      paced(
-        {
-          clock,
-          pacer,
-          service,
-          spentUntil,
-          seen: (status, early) => {
-            requests.push({ at: clock.now, step: i, method, path, status })
-            if (early) sentIntoSpent++
-          }
-        },
-        method,
-        path
-      )
+    const sender: Sender = {
+      clock,
+      pacer: options.pacer(random),
+      service,
+      spentUntil: { at: 0 },
+      seen: (method, path, status, early) => {
+        requests.push({ at: clock.now, step: i, method, path, status })
+        if (early) sentIntoSpent++
+      }
+    }
+    const send = (method: string, path: string): Promise<void> => paced(sender, method, path)
     const f = (i * 0.618) % 1
     const [queueMs, planMs, applyQueueMs, applyMs] = [3000, 16_000 + 8000 * f, 500, 10_000 + 4000 * ((f * 7) % 1)]
     await send('GET', `/api/v2/organizations/org/workspaces/ws-${i}`)
@@ -239,24 +233,18 @@ export async function simulateRunListFanout(options: { steps: number; seed: numb
   let answered = 0
   async function step(i: number): Promise<void> {
     await clock.sleep(random() * 300)
-    const pacer = realPacer(random)
-    const spentUntil = { at: 0 }
-    const list = (path: string): Promise<void> =>
-      paced(
-        {
-          clock,
-          pacer,
-          service,
-          spentUntil,
-          seen: (status, early) => {
-            if (status === 429) refusalsPerStep[i] = (refusalsPerStep[i] ?? 0) + 1
-            else answered++
-            if (early) sentIntoSpent++
-          }
-        },
-        'GET',
-        path
-      )
+    const sender: Sender = {
+      clock,
+      pacer: realPacer(random),
+      service,
+      spentUntil: { at: 0 },
+      seen: (_method, _path, status, early) => {
+        if (status === 429) refusalsPerStep[i] = (refusalsPerStep[i] ?? 0) + 1
+        else answered++
+        if (early) sentIntoSpent++
+      }
+    }
+    const list = (path: string): Promise<void> => paced(sender, 'GET', path)
     await list(`/api/v2/workspaces/ws-${i}/runs`)
     await clock.sleep(options.thinkMs * (1 + random() / 4))
     await list(`/api/v2/workspaces/down-${i}/runs`)

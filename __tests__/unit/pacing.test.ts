@@ -21,6 +21,17 @@ function sendEvery(p: Pacer, gapMs: number, from: number, to: number): number {
   return t
 }
 
+/** A client that read busily, met a 429 and then a roomy answer: paced, with its rate cut. `at` is just after. */
+function cutBy429(): { p: Pacer; at: number } {
+  const p = pacer(0) // no spread past the reset
+  const t = sendEvery(p, 100, 0, 10_000)
+  p.sent('GET', '/api/v2/runs/run-1', t)
+  p.rateLimited('GET', '/api/v2/runs/run-1', 0.001, t)
+  const at = t + 1000
+  p.answered('GET', '/api/v2/runs/run-1', left(25), at - 1)
+  return { p, at }
+}
+
 describe('pacing: which budget a request draws on', () => {
   it.each([
     ['GET', '/api/v2/workspaces/ws-1/runs?page%5Bsize%5D=1&filter%5Bstatus%5D=pending', 'run-list'],
@@ -149,23 +160,13 @@ describe('pacing: decisions', () => {
   })
 
   it('after a cut, polls leave a reserve: a first read goes while a poll waits for its tokens', () => {
-    const p = pacer(0) // no spread past the reset
-    const t = sendEvery(p, 100, 0, 10_000)
-    p.sent('GET', '/api/v2/runs/run-1', t)
-    p.rateLimited('GET', '/api/v2/runs/run-1', 0.001, t)
-    const at = t + 1000
-    p.answered('GET', '/api/v2/runs/run-1', left(25), at - 1)
+    const { p, at } = cutBy429()
     expect(p.delayMs('GET', '/api/v2/runs/run-1', at)).toBeGreaterThan(0)
     expect(p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', at)).toBe(0)
   })
 
   it('a read the caller knows has news (its stage log ended) goes as a first read while the same poll waits', () => {
-    const p = pacer(0) // no spread past the reset
-    const t = sendEvery(p, 100, 0, 10_000)
-    p.sent('GET', '/api/v2/runs/run-1', t)
-    p.rateLimited('GET', '/api/v2/runs/run-1', 0.001, t)
-    const at = t + 1000
-    p.answered('GET', '/api/v2/runs/run-1', left(25), at - 1)
+    const { p, at } = cutBy429()
     expect([p.delayMs('GET', '/api/v2/runs/run-1', at) > 0, p.delayMs('GET', '/api/v2/runs/run-1', at, true)]).toEqual([true, 0])
     // News never lets anything into a window an answer said was spent.
     p.answered('GET', '/api/v2/runs/run-1', left(0, 700), at + 10)
