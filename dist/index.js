@@ -32843,22 +32843,34 @@ const log = {
 ;// CONCATENATED MODULE: ./src/common/timing.ts
 /** Time for every layer: an abortable sleep, and durations as the step's messages write them. */
 
-/** Waits `ms`, or rejects as soon as `signal` aborts; never keeps the process alive on its own. */
-function sleep(ms, signal) {
+/**
+ * Waits `ms`, or rejects as soon as `signal` aborts; never keeps the process alive on its own.
+ * `wakeOn`, when given, is handed a function that ends the wait early, and returns how to forget it.
+ */
+function sleep(ms, signal, wakeOn) {
     return new Promise((resolve, reject) => {
         if (signal?.aborted) {
             reject(abortReason(signal));
             return;
         }
-        const onAbort = () => {
+        // Set last: the wake must exist before it can be handed out.
+        const woken = {};
+        const settle = () => {
             clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            woken.forget?.();
+        };
+        const onAbort = () => {
+            settle();
             reject(abortReason(signal));
         };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
+        const wake = () => {
+            settle();
             resolve();
-        }, ms);
+        };
+        const timer = setTimeout(wake, ms);
         signal?.addEventListener('abort', onAbort, { once: true });
+        woken.forget = wakeOn?.(wake);
     });
 }
 function formatSeconds(ms) {
@@ -37910,7 +37922,6 @@ class StageLog {
 
 
 
-
 /** The logs of one run: its plan, then its apply, each streamed while its stage runs. */
 class RunLogs {
     plan;
@@ -37966,29 +37977,9 @@ class RunLogs {
      * one already has). The step's stop cuts it short with its reason, as common/timing's sleep.
      */
     sleep(seen, ms, signal) {
-        if (this.endings !== seen)
-            return signal.aborted ? Promise.reject(abortReason(signal)) : Promise.resolve();
-        return new Promise((resolve, reject) => {
-            const settle = () => {
-                clearTimeout(timer);
-                this.endWaiters.delete(wake);
-                signal.removeEventListener('abort', abort);
-            };
-            const wake = () => {
-                settle();
-                resolve();
-            };
-            const abort = () => {
-                settle();
-                reject(abortReason(signal));
-            };
-            if (signal.aborted) {
-                reject(abortReason(signal));
-                return;
-            }
-            const timer = setTimeout(wake, ms);
+        return sleep(this.endings === seen ? ms : 0, signal, wake => {
             this.endWaiters.add(wake);
-            signal.addEventListener('abort', abort, { once: true });
+            return () => this.endWaiters.delete(wake);
         });
     }
     /** True when the plan's log was read to its end: the summary's list of changes is whole. */

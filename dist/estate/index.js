@@ -31072,22 +31072,34 @@ var job_log = __nccwpck_require__(3485);
 ;// CONCATENATED MODULE: ./src/common/timing.ts
 /** Time for every layer: an abortable sleep, and durations as the step's messages write them. */
 
-/** Waits `ms`, or rejects as soon as `signal` aborts; never keeps the process alive on its own. */
-function sleep(ms, signal) {
+/**
+ * Waits `ms`, or rejects as soon as `signal` aborts; never keeps the process alive on its own.
+ * `wakeOn`, when given, is handed a function that ends the wait early, and returns how to forget it.
+ */
+function sleep(ms, signal, wakeOn) {
     return new Promise((resolve, reject) => {
         if (signal?.aborted) {
             reject((0,errors/* abortReason */.Js)(signal));
             return;
         }
-        const onAbort = () => {
+        // Set last: the wake must exist before it can be handed out.
+        const woken = {};
+        const settle = () => {
             clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            woken.forget?.();
+        };
+        const onAbort = () => {
+            settle();
             reject((0,errors/* abortReason */.Js)(signal));
         };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
+        const wake = () => {
+            settle();
             resolve();
-        }, ms);
+        };
+        const timer = setTimeout(wake, ms);
         signal?.addEventListener('abort', onAbort, { once: true });
+        woken.forget = wakeOn?.(wake);
     });
 }
 function formatSeconds(ms) {

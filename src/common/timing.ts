@@ -1,22 +1,34 @@
 /** Time for every layer: an abortable sleep, and durations as the step's messages write them. */
 import { abortReason } from './errors.js'
 
-/** Waits `ms`, or rejects as soon as `signal` aborts; never keeps the process alive on its own. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Waits `ms`, or rejects as soon as `signal` aborts; never keeps the process alive on its own.
+ * `wakeOn`, when given, is handed a function that ends the wait early, and returns how to forget it.
+ */
+export function sleep(ms: number, signal?: AbortSignal, wakeOn?: (wake: () => void) => () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(abortReason(signal))
       return
     }
-    const onAbort = (): void => {
+    // Set last: the wake must exist before it can be handed out.
+    const woken: { forget?: () => void } = {}
+    const settle = (): void => {
       clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      woken.forget?.()
+    }
+    const onAbort = (): void => {
+      settle()
       reject(abortReason(signal))
     }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
+    const wake = (): void => {
+      settle()
       resolve()
-    }, ms)
+    }
+    const timer = setTimeout(wake, ms)
     signal?.addEventListener('abort', onAbort, { once: true })
+    woken.forget = wakeOn?.(wake)
   })
 }
 

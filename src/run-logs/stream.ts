@@ -17,7 +17,6 @@
  */
 import { OptionalPart, optionalBackground } from '../common/optional.js'
 import type { Run, StageCounts } from '../tfe/runs.js'
-import { abortReason } from '../common/errors.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
 import { RunStatus } from '../tfe/statuses.js'
@@ -98,28 +97,9 @@ export class RunLogs {
    * one already has). The step's stop cuts it short with its reason, as common/timing's sleep.
    */
   sleep(seen: number, ms: number, signal: AbortSignal): Promise<void> {
-    if (this.endings !== seen) return signal.aborted ? Promise.reject(abortReason(signal)) : Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const settle = (): void => {
-        clearTimeout(timer)
-        this.endWaiters.delete(wake)
-        signal.removeEventListener('abort', abort)
-      }
-      const wake = (): void => {
-        settle()
-        resolve()
-      }
-      const abort = (): void => {
-        settle()
-        reject(abortReason(signal))
-      }
-      if (signal.aborted) {
-        reject(abortReason(signal))
-        return
-      }
-      const timer = setTimeout(wake, ms)
+    return sleep(this.endings === seen ? ms : 0, signal, wake => {
       this.endWaiters.add(wake)
-      signal.addEventListener('abort', abort, { once: true })
+      return () => this.endWaiters.delete(wake)
     })
   }
 
