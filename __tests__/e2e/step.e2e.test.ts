@@ -51,6 +51,13 @@ describe('the bundled action against the stand-in', () => {
     // The run's message names the operation, the repository, the workflow, its run number and the commit.
     expect(runs[0]?.message).toMatch(/^Apply\b.*\bacme\/infra\b.*"deploy".*#17\b.*\b0123456/)
     for (const text of [r.stdout, r.stderr, r.summary, JSON.stringify(r.outputs)]) expect(text).not.toContain('hunter2')
+    // The outputs came with the processed state version, in one request: the outputs endpoint was not asked.
+    const stateReads = fixture.server.requests.filter(q => q.path.startsWith(`/api/v2/workspaces/${ws.id}/current-state-version`))
+    // (A read may come before the stand-in's 100 ms of processing; the outputs come with the one after.)
+    expect(stateReads.length).toBeGreaterThanOrEqual(1)
+    expect(new Set(stateReads.map(q => `${q.path.split('?')[0]} ${q.status}`))).toEqual(
+      new Set([`/api/v2/workspaces/${ws.id}/current-state-version 200`])
+    )
     const summary = summaryFacts(r.summary)
     expect(summary.heading).toMatch(new RegExp(`^✅ .*\\bapply\\b.*demo-org/${ws.name}$`))
     expect(summary.cells).toMatchObject({

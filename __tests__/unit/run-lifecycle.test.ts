@@ -167,6 +167,7 @@ class FakeApi {
     if (options.outputs === false) return
     scope
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .query({ include: 'outputs' })
       .reply(200, { data: stateVersionResource({ id: 'sv-1', serial: 1, resourcesProcessed: true }) })
     scope
       .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
@@ -465,6 +466,7 @@ describe('run lifecycle', () => {
       .post('/api/v2/runs/run-1/actions/apply')
       .reply(409, { errors: [{ status: '409', title: 'transition not allowed' }] })
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .query({ include: 'outputs' })
       .reply(404, errorDocument(404, 'not found'))
       .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
       .query(true)
@@ -497,6 +499,7 @@ describe('run lifecycle', () => {
       .query(true)
       .reply(200, runDoc('run-LOST', { status: 'planned_and_finished', hasChanges: false }))
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .query({ include: 'outputs' })
       .reply(404, errorDocument(404, 'not found'))
       .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
       .query(true)
@@ -818,6 +821,7 @@ describe('run lifecycle', () => {
         return [202, '']
       })
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .query({ include: 'outputs' })
       .reply(404, errorDocument(404, 'not found'))
       .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
       .query(true)
@@ -832,6 +836,7 @@ describe('run lifecycle', () => {
     const controller = new AbortController()
     nock(host)
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .query({ include: 'outputs' })
       .reply(() => {
         controller.abort(new AbortedError('timeout', 'timeout'))
         return [200, { data: stateVersionResource({ id: 'sv-1', serial: 1, resourcesProcessed: true }) }]
@@ -856,6 +861,7 @@ describe('run lifecycle', () => {
     new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }], { outputs: false })
     nock(host)
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .query({ include: 'outputs' })
       .times(3)
       .reply(() => [200, { data: stateVersionResource({ id: 'sv-1', serial: 2, resourcesProcessed: ++svReads >= 3 }) }])
       .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
@@ -880,7 +886,10 @@ describe('run lifecycle', () => {
     expect(o.message).toMatch(/applied.*'read state outputs' permission.*read_outputs: false/)
     nock.cleanAll()
     const api = new FakeApi([{ before: [Confirmable], afterConfirm: [Applied] }], { outputs: false })
-    nock(host).get(`/api/v2/workspaces/${wsId}/current-state-version`).reply(404, errorDocument(404, 'not found'))
+    nock(host)
+      .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .query({ include: 'outputs' })
+      .reply(404, errorDocument(404, 'not found'))
     nock(host).get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`).query(true).reply(404, errorDocument(404, 'not found'))
     const after404 = await execute(settings())
     expect(after404.success).toBe(false)
@@ -944,6 +953,7 @@ describe('run lifecycle at the edges', () => {
         reply(null, [200, runDoc('run-1', Applied)])
       })
       .get(`/api/v2/workspaces/${wsId}/current-state-version`)
+      .query({ include: 'outputs' })
       .reply(200, { data: stateVersionResource({ id: 'sv-1', serial: 1, resourcesProcessed: true }) })
       .get(`/api/v2/workspaces/${wsId}/current-state-version-outputs`)
       .query(true)

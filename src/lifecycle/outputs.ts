@@ -43,6 +43,7 @@ export async function readOutputs(client: TfeClient, ws: Workspace, options: Rea
     // Needs the 'read state versions' permission; without it (404) the outputs endpoint's 503s tell instead.
     for (;;) {
       const version = await getCurrentStateVersion(client, ws.id, options.signal)
+      if (version?.outputs) return version.outputs
       if (!version || version.resourcesProcessed) break
       if (left() <= 0) {
         log.warning(
