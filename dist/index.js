@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2099);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2906);
 /** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
@@ -28382,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2099:
+/***/ 2906:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32183,6 +32183,8 @@ function parseReviewInputs(operation) {
     return { directory, savePlan, runId };
 }
 
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
 ;// CONCATENATED MODULE: ./src/tfe/statuses.ts
 /**
  * The statuses HCP Terraform documents for runs and their stages, and the sets the lifecycle
@@ -32563,15 +32565,16 @@ class Pacer {
         this.options = options;
     }
     /**
-     * How long to wait before sending this request now; 0 to send at once. `news`: the caller knows
-     * the answer has changed (a run whose stage log just ended), so the read moves a run on and is
-     * paced as a first read, not held as a poll.
+     * How long to wait before sending this request now; 0 to send at once. `news`: the caller needs
+     * the answer to move on (a run whose stage log just ended), so the read is paced as a first read,
+     * not held as a poll; `background`: a read that can wait, paced as a poll.
      */
-    delayMs(method, path, now, news = false) {
+    delayMs(method, path, now, news = false, background = false) {
         const b = this.buckets.get(bucketOf(method, path));
         if (!b)
             return 0;
-        const kind = news && !isMutating(method) ? 'read' : this.kindOf(b, method, path);
+        // A read that can wait (client.ts inBackground) gives way to a crowded window as a poll does.
+        const kind = isMutating(method) ? 'change' : news ? 'read' : background ? 'poll' : this.kindOf(b, method, path);
         const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
         const s = b.seen;
         const admitAt = s && now < s.at + Math.max(s.resetMs, b.windowMs) && s.share > Pacing.admit[kind]
@@ -32581,7 +32584,9 @@ class Pacer {
         // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
         // at most, stretched while the window stays crowded: a fleet so large that one poll each per
         // longest gap is over the limit by itself must stretch further (up to 2^admitSpreadDoublings gaps).
-        const paced = kind === 'poll'
+        // A read that can wait gives way to a crowded window as a poll does, but does not queue behind
+        // the client's polls for its rate: it is one read, and the step will need its answer.
+        const paced = kind === 'poll' && !background
             ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, b.admitSpreadDoublings) - now))
             : 0;
         return Math.max(hard, admitAt - now, paced);
@@ -32934,6 +32939,12 @@ function exchangeWithin({ method, path, host, timeoutMs, signal }, fn) {
 
 
 
+
+const backgroundReads = new external_node_async_hooks_.AsyncLocalStorage();
+/** Runs `fn` with every request it makes (through any await) paced as a read that can wait. */
+function inBackground(background, fn) {
+    return backgroundReads.run(background, fn);
+}
 const JsonApiType = 'application/vnd.api+json';
 /**
  * The longest a 429 may hold the step. HCP Terraform's windows are a second (a minute for run
@@ -33036,11 +33047,23 @@ class TfeClient {
             log.info(`Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s.`);
         }
     }
-    /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */
+    /**
+     * Waits as long as the pacer says; asked again after each wait, as another request may have gone,
+     * and when news arrives during it (a poll held by a crowded window is a read with news now).
+     */
     async pace(method, path, signal, news = false) {
-        for (let waitMs = this.pacer.delayMs(method, path, performance.now(), news); waitMs > 0;) {
-            await sleep(waitMs, signal);
-            waitMs = this.pacer.delayMs(method, path, performance.now(), news);
+        const known = () => (typeof news === 'boolean' ? news : news.known());
+        const background = backgroundReads.getStore();
+        const waits = () => background?.waiting() === true;
+        const delay = () => this.pacer.delayMs(method, path, performance.now(), known(), waits());
+        for (let waitMs = delay(); waitMs > 0; waitMs = delay()) {
+            await sleep(waitMs, signal, wake => {
+                const forget = [
+                    typeof news === 'boolean' || known() ? undefined : news.onNews(wake),
+                    waits() ? background?.onUrgent(wake) : undefined
+                ];
+                return () => forget.forEach(f => f?.());
+            });
         }
     }
     async send(method, path, options) {
@@ -35887,9 +35910,9 @@ async function readUntilEnded(client, runId, budget, pollSchedule) {
  * HashiCorp's own actions read them): one request instead of two once the state is processed.
  * Undefined on 404 (no state, or no permission to read state versions).
  */
-async function getCurrentStateVersion(client, workspaceId, signal) {
+async function getCurrentStateVersion(client, workspaceId, signal, news = false) {
     const path = `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version?include=outputs`;
-    const { status, body } = await client.request('GET', path, { idempotent: true, signal, accept: [404] });
+    const { status, body } = await client.request('GET', path, { idempotent: true, signal, accept: [404], news });
     if (status === 404)
         return undefined;
     const { data, included } = documents_documentOf(body, { method: 'GET', path, status });
@@ -35921,11 +35944,11 @@ function includedOutputs(version, included) {
  * entirely. Undefined on 404 (no state yet, or the token may not read the workspace's outputs).
  * A 503 (outputs still being processed) is an ApiError the caller may wait out.
  */
-async function getWorkspaceOutputs(client, workspaceId, signal) {
+async function getWorkspaceOutputs(client, workspaceId, signal, news = false) {
     const outputs = {};
     for (let page = 1;; page++) {
         const path = `/api/v2/workspaces/${documents_seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`;
-        const { status, body: json } = await client.request('GET', path, { idempotent: true, signal, accept: [404] });
+        const { status, body: json } = await client.request('GET', path, { idempotent: true, signal, accept: [404], news });
         if (status === 404)
             return undefined;
         const body = listDocumentOf(json, { method: 'GET', path, status });
@@ -35973,7 +35996,8 @@ async function readOutputs(client, ws, options) {
     if (options.applied) {
         // Needs the 'read state versions' permission; without it (404) the outputs endpoint's 503s tell instead.
         for (;;) {
-            const version = await getCurrentStateVersion(client, ws.id, options.signal);
+            // The step's end waits on these reads alone: each goes as a read with news, never stretched as a poll.
+            const version = await getCurrentStateVersion(client, ws.id, options.signal, true);
             if (version?.outputs)
                 return version.outputs;
             if (!version || version.resourcesProcessed)
@@ -35987,7 +36011,7 @@ async function readOutputs(client, ws, options) {
     }
     for (;;) {
         try {
-            const outputs = await getWorkspaceOutputs(client, ws.id, options.signal);
+            const outputs = await getWorkspaceOutputs(client, ws.id, options.signal, true);
             if (outputs)
                 return outputs;
             if (!options.applied)
@@ -36470,8 +36494,150 @@ class PlanCache {
     }
 }
 
+;// CONCATENATED MODULE: ./src/tfe/run-triggers.ts
+
+/**
+ * A workspace has at most 20 inbound sources (run-triggers.mdx), but nothing bounds how many
+ * workspaces one source fans out to; 10 pages of 100 is far past any estate we know of, and a
+ * hostile `next-page` that never ends stops here instead of looping.
+ */
+const MaxRunTriggerPages = 10;
+const PageSize = 100;
+const run_triggers_str = (value) => (typeof value === 'string' ? value : '');
+/** The run trigger in a resource, or undefined when the resource is not one (a hostile or broken list entry). */
+function toRunTrigger(resource) {
+    const r = record(resource);
+    if (typeof r.id !== 'string' || !r.id)
+        return undefined;
+    const res = resourceOf(r.id, r);
+    const workspace = relationId(res, 'workspace');
+    const sourceable = relationId(res, 'sourceable');
+    if (!workspace?.id || typeof workspace.id !== 'string' || !sourceable?.id || typeof sourceable.id !== 'string')
+        return undefined;
+    const a = res.attributes;
+    return {
+        id: r.id,
+        workspaceId: workspace.id,
+        workspaceName: run_triggers_str(a['workspace-name']) || workspace.id,
+        sourceableId: sourceable.id,
+        sourceableName: run_triggers_str(a['sourceable-name']) || sourceable.id,
+        createdAt: run_triggers_str(a['created-at']) || undefined
+    };
+}
+/** GET /workspaces/:id/run-triggers?filter[run-trigger][type]=…: the filter is required by the API. */
+async function listRunTriggers(client, workspaceId, direction, signal, maxPages = MaxRunTriggerPages) {
+    const items = [];
+    const seen = new Set();
+    let skipped = 0;
+    for (let page = 1; page <= maxPages; page++) {
+        // Read as it comes, not through listDocumentOf: entries without a trigger's shape are counted in `skipped`.
+        const list = record(await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/run-triggers?filter%5Brun-trigger%5D%5Btype%5D=${direction}` +
+            `&page%5Bnumber%5D=${page}&page%5Bsize%5D=${PageSize}`, signal));
+        const data = Array.isArray(list.data) ? list.data : [];
+        for (const entry of data) {
+            const trigger = toRunTrigger(entry);
+            if (!trigger)
+                skipped++;
+            else if (!seen.has(trigger.id)) {
+                seen.add(trigger.id);
+                items.push(trigger);
+            }
+        }
+        const next = record(record(list.meta).pagination)['next-page'];
+        if (typeof next !== 'number' || next <= page)
+            return { items, complete: true, skipped };
+    }
+    return { items, complete: false, skipped };
+}
+/** POST /workspaces/:id/run-triggers: `workspaceId` (downstream) gets a run after each successful apply of `sourceableId`. */
+async function createRunTrigger(client, workspaceId, sourceableId, signal) {
+    const body = { data: { type: 'run-triggers', relationships: { sourceable: { data: { type: 'workspaces', id: sourceableId } } } } };
+    // Not re-sent after a lost answer: a re-send of a create that did land is refused (422, the pair
+    // exists), which would read as a failure. A caller that must know lists the inbound triggers.
+    const path = `/api/v2/workspaces/${seg(workspaceId)}/run-triggers`;
+    const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal });
+    const trigger = toRunTrigger(documentOf(doc, { method: 'POST', path, status }).data);
+    if (!trigger)
+        throw new Error(`The run trigger created on workspace ${workspaceId} came back without its workspace or sourceable.`);
+    return trigger;
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/ahead.ts
+/**
+ * The reads a run's end needs that its apply cannot change, started beside the apply once
+ * decideReadAhead says so: the JSON plan (kept in the step's plan cache for the review) and the
+ * workspace's outbound run triggers (which the apply fires). Their results wait until the run ends;
+ * a read that failed is simply made again then, where its failure is the optional part's warning.
+ */
+
+
+/**
+ * The longest the reads wait after the confirmation, at a random point up to it: every step of a
+ * fleet confirms when its plan ends, and plans that started together end together; their reads
+ * ahead spread over the apply instead of landing in the same second as the confirmations.
+ */
+const MaxAheadSpreadMs = 5_000;
+class ReadsAhead {
+    runId;
+    triggers;
+    goNow;
+    random;
+    constructor(random = Math.random) {
+        this.random = random;
+    }
+    /**
+     * Starts the reads for this run, once per run, at a random point within MaxAheadSpreadMs (and
+     * half the workspace's average apply, so they are done before it usually is); `signal` is the
+     * step's stop, which cuts them.
+     */
+    start(step, run, signal) {
+        if (this.runId === run.id)
+            return;
+        this.runId = run.id;
+        this.urgent = false;
+        const spreadMs = Math.min(MaxAheadSpreadMs, (step.target.applyDurationAverageMs ?? 0) / 2);
+        const go = new Promise(resolve => {
+            const timer = setTimeout(resolve, this.random() * spreadMs);
+            timer.unref?.();
+            this.goNow = () => {
+                clearTimeout(timer);
+                resolve();
+            };
+        });
+        // They can wait (paced as polls, giving way to a crowded window) until the run ends.
+        const background = (fn) => inBackground(this.background, fn);
+        // Nothing is logged here: an apply's log may be streaming. The end reads again what failed.
+        go.then(() => background(() => step.plans.read(run.plan?.id, signal))).catch(() => undefined);
+        this.triggers = go.then(() => background(() => listRunTriggers(step.client, step.target.id, 'outbound', signal)));
+        this.triggers.catch(() => undefined);
+    }
+    /** The run ended: reads still waiting (for their point, or for room) go now, since the step waits for them. */
+    now() {
+        this.goNow?.();
+        this.urgent = true;
+        for (const wake of [...this.wakers])
+            wake();
+    }
+    urgent = false;
+    wakers = new Set();
+    background = {
+        waiting: () => !this.urgent,
+        onUrgent: wake => {
+            this.wakers.add(wake);
+            return () => this.wakers.delete(wake);
+        }
+    };
+    /** The outbound run triggers read beside this run's apply, or undefined when none was read for it (or the read failed). */
+    async outboundTriggers(runId) {
+        if (runId !== this.runId || !this.triggers)
+            return undefined;
+        return await this.triggers.catch(() => undefined);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/lifecycle/step.ts
 /** What one step knows of its runs, and the lifecycle's shared types: the outcome, the options, the post-step sink. */
+
 
 
 
@@ -36519,6 +36685,8 @@ class Step {
     review;
     /** The runs' JSON plans, read once each for the guard and the review. */
     plans;
+    /** What the run's end needs, read beside its apply (ahead.ts). */
+    ahead = new ReadsAhead();
     constructor(settings, client, state = postState, options = {}) {
         this.settings = settings;
         this.client = client;
@@ -37043,74 +37211,6 @@ async function adoptQueuedRun(step, signal) {
     return run;
 }
 
-;// CONCATENATED MODULE: ./src/tfe/run-triggers.ts
-
-/**
- * A workspace has at most 20 inbound sources (run-triggers.mdx), but nothing bounds how many
- * workspaces one source fans out to; 10 pages of 100 is far past any estate we know of, and a
- * hostile `next-page` that never ends stops here instead of looping.
- */
-const MaxRunTriggerPages = 10;
-const PageSize = 100;
-const run_triggers_str = (value) => (typeof value === 'string' ? value : '');
-/** The run trigger in a resource, or undefined when the resource is not one (a hostile or broken list entry). */
-function toRunTrigger(resource) {
-    const r = record(resource);
-    if (typeof r.id !== 'string' || !r.id)
-        return undefined;
-    const res = resourceOf(r.id, r);
-    const workspace = relationId(res, 'workspace');
-    const sourceable = relationId(res, 'sourceable');
-    if (!workspace?.id || typeof workspace.id !== 'string' || !sourceable?.id || typeof sourceable.id !== 'string')
-        return undefined;
-    const a = res.attributes;
-    return {
-        id: r.id,
-        workspaceId: workspace.id,
-        workspaceName: run_triggers_str(a['workspace-name']) || workspace.id,
-        sourceableId: sourceable.id,
-        sourceableName: run_triggers_str(a['sourceable-name']) || sourceable.id,
-        createdAt: run_triggers_str(a['created-at']) || undefined
-    };
-}
-/** GET /workspaces/:id/run-triggers?filter[run-trigger][type]=…: the filter is required by the API. */
-async function listRunTriggers(client, workspaceId, direction, signal, maxPages = MaxRunTriggerPages) {
-    const items = [];
-    const seen = new Set();
-    let skipped = 0;
-    for (let page = 1; page <= maxPages; page++) {
-        // Read as it comes, not through listDocumentOf: entries without a trigger's shape are counted in `skipped`.
-        const list = record(await client.get(`/api/v2/workspaces/${documents_seg(workspaceId)}/run-triggers?filter%5Brun-trigger%5D%5Btype%5D=${direction}` +
-            `&page%5Bnumber%5D=${page}&page%5Bsize%5D=${PageSize}`, signal));
-        const data = Array.isArray(list.data) ? list.data : [];
-        for (const entry of data) {
-            const trigger = toRunTrigger(entry);
-            if (!trigger)
-                skipped++;
-            else if (!seen.has(trigger.id)) {
-                seen.add(trigger.id);
-                items.push(trigger);
-            }
-        }
-        const next = record(record(list.meta).pagination)['next-page'];
-        if (typeof next !== 'number' || next <= page)
-            return { items, complete: true, skipped };
-    }
-    return { items, complete: false, skipped };
-}
-/** POST /workspaces/:id/run-triggers: `workspaceId` (downstream) gets a run after each successful apply of `sourceableId`. */
-async function createRunTrigger(client, workspaceId, sourceableId, signal) {
-    const body = { data: { type: 'run-triggers', relationships: { sourceable: { data: { type: 'workspaces', id: sourceableId } } } } };
-    // Not re-sent after a lost answer: a re-send of a create that did land is refused (422, the pair
-    // exists), which would read as a failure. A caller that must know lists the inbound triggers.
-    const path = `/api/v2/workspaces/${seg(workspaceId)}/run-triggers`;
-    const { status, body: doc } = await client.request('POST', path, { idempotent: false, body, signal });
-    const trigger = toRunTrigger(documentOf(doc, { method: 'POST', path, status }).data);
-    if (!trigger)
-        throw new Error(`The run trigger created on workspace ${workspaceId} came back without its workspace or sourceable.`);
-    return trigger;
-}
-
 ;// CONCATENATED MODULE: ./src/lifecycle/triggered.ts
 /**
  * The runs an apply's run triggers queued downstream: found (the workspace's outbound triggers,
@@ -37142,7 +37242,9 @@ function appliedAt(run) {
 }
 /** The runs the apply of `upstream` made its outbound run triggers queue, one per downstream workspace. */
 async function findTriggeredRuns(step, upstream, depth, signal) {
-    const triggers = await listRunTriggers(step.client, upstream.workspaceId, 'outbound', signal);
+    // The step's own apply: its workspace's triggers were read beside the apply (ahead.ts).
+    const ahead = depth === 1 && upstream.workspaceId === step.target.id ? await step.ahead.outboundTriggers(upstream.runId) : undefined;
+    const triggers = ahead ?? (await listRunTriggers(step.client, upstream.workspaceId, 'outbound', signal));
     if (!triggers.complete)
         log.warning(`Workspace ${upstream.workspaceId} has more outbound run triggers than the step reads; only the first are looked at.`);
     if (triggers.skipped)
@@ -37536,8 +37638,9 @@ async function reportTaskStages(client, runId, reported, signal) {
 
 ;// CONCATENATED MODULE: ./src/lifecycle/decide-reports.ts
 /**
- * Pure decisions of what the follow loop says on the way, beside decide.ts (which decides what
- * it does): when to say why a run is pending, and when to read its policy checks and run tasks.
+ * Pure decisions of what the follow loop says and reads on the way, beside decide.ts (which decides
+ * what it does): when to say why a run is pending, when to read its policy checks and run tasks,
+ * and when to start the reads its end needs.
  */
 
 const PendingFirstReportMs = 10_000;
@@ -37580,6 +37683,16 @@ function decideChecks(run, stamps, seen) {
         readTasks,
         seen: { policy, policyReported: seen.policyReported || readPolicy, tasks: readTasks ? false : tasks, tasksOver }
     };
+}
+/**
+ * Whether to start, beside the apply, the reads the run's end needs that its apply cannot change:
+ * its JSON plan (for the review) and the workspace's outbound run triggers (which its apply fires).
+ * Once the run is confirmed it is past every stage that could change its plan. Read then, they
+ * leave the run's end waiting only for the outputs; on a token a fleet shares, each read after the
+ * end waits for room in the window, so that is seconds per step.
+ */
+function decideReadAhead(run) {
+    return ApplyPhaseStatuses.has(run.status);
 }
 
 ;// CONCATENATED MODULE: ./src/run-logs/render.ts
@@ -38004,10 +38117,18 @@ class RunLogs {
      * one already has). The step's stop cuts it short with its reason, as common/timing's sleep.
      */
     sleep(seen, ms, signal) {
-        return sleep(this.endings === seen ? ms : 0, signal, wake => {
-            this.endWaiters.add(wake);
-            return () => this.endWaiters.delete(wake);
-        });
+        return sleep(this.endings === seen ? ms : 0, signal, wake => this.onStageEnd(wake));
+    }
+    /**
+     * The news a read of the run carries when a stage log ended after `seen` was read from
+     * `endedStages`: also when it ends while the read is held by the pacer (client.ts).
+     */
+    newsSince(seen) {
+        return { known: () => this.endings !== seen, onNews: wake => this.onStageEnd(wake) };
+    }
+    onStageEnd(wake) {
+        this.endWaiters.add(wake);
+        return () => this.endWaiters.delete(wake);
     }
     /** True when the plan's log was read to its end: the summary's list of changes is whole. */
     get planComplete() {
@@ -38329,6 +38450,8 @@ async function followWith(step, first, schedule, memory, signal, logs) {
     let run = first;
     /** Reads of the run so far: a verdict still waiting for a result counts for the read it was made on. */
     let polls = 0;
+    /** The step just sent a confirmation: the next read of the run brings the apply's log URL. */
+    let confirmed = false;
     for (;;) {
         step.current = run;
         if (run.status !== lastStatus) {
@@ -38346,6 +38469,8 @@ async function followWith(step, first, schedule, memory, signal, logs) {
                         await reportTaskStages(step.client, id, stagesReported, s);
                 }, { boundMs: ReportBoundMs, signal });
             }
+            if (decideReadAhead(run))
+                step.ahead.start(step, run, signal);
         }
         const polled = run;
         optionalSync(OptionalPart.Logs, () => logs.observe(polled));
@@ -38371,6 +38496,10 @@ async function followWith(step, first, schedule, memory, signal, logs) {
             case 'confirm':
                 await follow_confirm(step, run, memory, signal);
                 schedule.reset();
+                // The run moved on because of the step: the read after it has news (the apply's log URL, which
+                // the API hands out once the run is confirmed, and whose ETX then says when the apply ends),
+                // not a poll a crowded window may stretch past the apply's end.
+                confirmed = true;
                 break;
             case 'check-guard':
             // Not reached: the verdict above is for this run and status. Waiting is the safe reading.
@@ -38391,7 +38520,8 @@ async function followWith(step, first, schedule, memory, signal, logs) {
         const ended = logs.endedStages;
         await logs.sleep(ended, schedule.next(run.status, performance.now(), logs.leads(run.status)), signal);
         try {
-            run = await getRun(step.client, run.id, signal, logs.endedStages !== ended);
+            run = await getRun(step.client, run.id, signal, confirmed || logs.newsSince(ended));
+            confirmed = false;
             polls++;
             failingSince = undefined;
         }
@@ -38618,6 +38748,7 @@ async function execute(step, stop, cancel = stop) {
         if (!run)
             throw new Error('internal: a followed run ended, but the step holds no run');
         step.state.release();
+        step.ahead.now();
         if (ended.action !== 'retry')
             step.changes = await describeChanges(step, run, stop);
         if (ended.action !== 'retry')

@@ -22,6 +22,23 @@ const stopRequests = (runId: string): string[] =>
     .map(q => q.path)
 
 describe('the bundled action against the stand-in', () => {
+  it('reads the JSON plan and the run triggers while the apply runs: after the run ends, only its state version with the outputs', async () => {
+    const ws = workspace({ timings: { ...fast, applyMs: 2500 }, outputs: { vpc_id: { value: 'vpc-1' } } })
+    const r = await runStep({ inputs: inputs(ws.name) })
+    expect(r.code).toBe(0)
+    const run = fixture.server.runsOf(ws.id).at(-1)
+    const endedAt = (run?.terminalAt ?? NaN) + performance.timeOrigin
+    const mine = fixture.server.requests.filter(
+      q => q.path.includes(ws.id) || q.path.includes(run?.id ?? '?') || q.path.includes(run?.plan.id ?? '?')
+    )
+    const after = mine.filter(q => q.at > endedAt).map(q => q.path.split('?')[0])
+    // The read that sees the run applied, and the state version; nothing else waits for the run's end.
+    expect(after.filter(p => !p.startsWith(`/api/v2/runs/${run?.id}`))).toEqual([`/api/v2/workspaces/${ws.id}/current-state-version`])
+    const before = mine.filter(q => q.at <= endedAt).map(q => q.path.split('?')[0])
+    expect(before).toContain(`/api/v2/plans/${run?.plan.id}/json-output-redacted`)
+    expect(before).toContain(`/api/v2/workspaces/${ws.id}/run-triggers`)
+  })
+
   it('applies, confirms, and passes non-sensitive outputs on; the sensitive one appears nowhere', async () => {
     const ws = workspace({
       changes: { add: 3, change: 1, destroy: 0 },

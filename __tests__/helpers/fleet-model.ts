@@ -1,7 +1,8 @@
 /**
  * A fleet of steps on one token, on a virtual clock: each step sends what a real apply sends (the
- * workspace, the run, polls on the real poll schedule, the confirm, the reads after the apply) one
- * request at a time through its own Pacer, against a service that counts every user's requests in a
+ * workspace, the run, polls on the real poll schedule, a read with news when a stage's log ends, the
+ * confirm, the reads ahead during the apply, the state version after it) through its own Pacer,
+ * against a service that counts every user's requests in a
  * sliding window of one second, as the stand-in does. No sockets and no timers: a run of 100 steps
  * takes well under a second, and the same seed gives the same requests.
  * The bench measures the real thing (processes against the stand-in); this is for tests.
@@ -9,10 +10,11 @@
 import { Pacer, type Signal } from '../../src/tfe/pacing.js'
 import { rateHeaders } from '../../src/tfe/rate-budgets.js'
 import { DefaultPollSchedule, PollSchedule } from '../../src/tfe/poll-schedule.js'
+import { MaxAheadSpreadMs } from '../../src/lifecycle/ahead.js'
 
 /** What a pacer has to answer; the real Pacer, or a client that does not pace, for comparison. */
 export interface PacerLike {
-  delayMs(method: string, path: string, now: number): number
+  delayMs(method: string, path: string, now: number, news?: boolean, background?: boolean): number
   sent(method: string, path: string, now: number): void
   answered(method: string, path: string, headers: ReturnType<typeof rateHeaders>, now: number): Signal
   rateLimited(method: string, path: string, resetMs: number | undefined, now: number): number
@@ -134,9 +136,17 @@ interface Sender {
 }
 
 /** One request as a client sends it: paced, answered after 4 ms each way, sent again after each 429. */
-async function paced({ clock, pacer, service, spentUntil, seen }: Sender, method: string, path: string): Promise<void> {
+async function paced(
+  { clock, pacer, service, spentUntil, seen }: Sender,
+  method: string,
+  path: string,
+  { newsAt = Infinity, background = false }: { newsAt?: number; background?: boolean } = {}
+): Promise<void> {
+  // News that arrives while the pacer holds the request wakes it, and it is asked again with it; a
+  // read that can wait does so only until then.
+  const delay = (): number => pacer.delayMs(method, path, clock.now, clock.now >= newsAt, background && clock.now < newsAt)
   for (;;) {
-    for (let wait = pacer.delayMs(method, path, clock.now); wait > 0; wait = pacer.delayMs(method, path, clock.now)) await clock.sleep(wait)
+    for (let wait = delay(); wait > 0; wait = delay()) await clock.sleep(clock.now < newsAt ? Math.min(wait, newsAt - clock.now) : wait)
     const early = clock.now < spentUntil.at
     pacer.sent(method, path, clock.now)
     await clock.sleep(4)
@@ -152,6 +162,11 @@ async function paced({ clock, pacer, service, spentUntil, seen }: Sender, method
     pacer.rateLimited(method, path, headers?.resetMs, clock.now)
   }
 }
+
+/** How long after a stage ends the log host has told a reader of its log so (its ETX). */
+const LogEndMs = 300
+/** What a step reads once its apply ended (its outputs come with the state version). */
+const afterApply = ['current-state-version?include=outputs']
 
 export async function simulateFleet(options: FleetOptions): Promise<FleetResult> {
   const random = seeded(options.seed)
@@ -173,7 +188,8 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
         if (early) sentIntoSpent++
       }
     }
-    const send = (method: string, path: string): Promise<void> => paced(sender, method, path)
+    const send = (method: string, path: string, how: { newsAt?: number; background?: boolean } = {}): Promise<void> =>
+      paced(sender, method, path, how)
     const f = (i * 0.618) % 1
     const [queueMs, planMs, applyQueueMs, applyMs] = [3000, 16_000 + 8000 * f, 500, 10_000 + 4000 * ((f * 7) % 1)]
     await send('GET', `/api/v2/organizations/org/workspaces/ws-${i}`)
@@ -181,28 +197,59 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     const created = clock.now
     const schedule = new PollSchedule(DefaultPollSchedule, { planning: 20_000, applying: 12_000 })
     const poll = `/api/v2/runs/run-${i}?include=plan,apply`
-    let status = 'pending'
-    const planStatus = (): string =>
-      clock.now < created + queueMs ? 'pending' : clock.now < created + queueMs + planMs ? 'planning' : 'planned'
-    while (status !== 'planned') {
-      await clock.sleep(schedule.next(status, clock.now))
-      await send('GET', poll)
-      status = planStatus()
+    /**
+     * Reads the run until it is `until`, as the follow loop does: the stage's log is read from the
+     * first read of the run that gives its URL, and its end, which the log host tells LogEndMs after
+     * the stage ends, wakes the step for a read with news. While the stage runs and its log streams
+     * (the step has read the stage's status), the schedule is only a net.
+     */
+    const follow = async (stage: string, stageEndsAt: number, statusAt: () => string, until: string, confirmed = false): Promise<void> => {
+      const endAt = stageEndsAt + LogEndMs
+      let told = false
+      while (status !== until) {
+        const next = schedule.next(status, clock.now, status === stage && clock.now < endAt)
+        await clock.sleep(told ? next : Math.min(next, Math.max(0, endAt - clock.now)))
+        // The read after the step's confirmation has news too (the apply's log URL comes with it).
+        await send('GET', poll, { newsAt: confirmed ? clock.now : told ? Infinity : endAt })
+        confirmed = false
+        told ||= clock.now >= endAt
+        status = statusAt()
+      }
     }
+    let status = 'pending'
+    const planEndsAt = created + queueMs + planMs
+    await follow(
+      'planning',
+      planEndsAt,
+      () => (clock.now < created + queueMs ? 'pending' : clock.now < planEndsAt ? 'planning' : 'planned'),
+      'planned'
+    )
     await send('POST', `/api/v2/runs/run-${i}/actions/apply`)
     schedule.reset()
     const confirmed = clock.now
-    const plan = send('GET', `/api/v2/plans/plan-${i}/json-output-redacted`)
     const endsAt = confirmed + applyQueueMs + applyMs
-    while (status !== 'applied') {
-      await clock.sleep(schedule.next(status, clock.now))
-      await send('GET', poll)
-      status = clock.now < confirmed + applyQueueMs ? 'apply_queued' : clock.now < endsAt ? 'applying' : 'applied'
-    }
-    await plan
-    await Promise.all(
-      ['current-state-version', 'current-state-version-outputs', 'run-triggers'].map(p => send('GET', `/api/v2/workspaces/ws-${i}/${p}`))
+    // Read ahead, beside the apply, from a random point of its first 5 s (half the average apply):
+    // the JSON plan and the run triggers its apply fires, giving way to a crowded window until it ends.
+    const ahead = clock
+      // Drawn from the step's own sequence: the pacer's draws must not move it (a lone step is compared).
+      .sleep(seeded(options.seed * 1000 + i)() * Math.min(MaxAheadSpreadMs, 12_000 / 2))
+      .then(() =>
+        Promise.all(
+          [`/api/v2/plans/plan-${i}/json-output-redacted`, `/api/v2/workspaces/ws-${i}/run-triggers`].map(p =>
+            send('GET', p, { newsAt: endsAt, background: true })
+          )
+        )
+      )
+    status = 'confirmed'
+    await follow(
+      'applying',
+      endsAt,
+      () => (clock.now < confirmed + applyQueueMs ? 'apply_queued' : clock.now < endsAt ? 'applying' : 'applied'),
+      'applied',
+      true
     )
+    await ahead
+    for (const p of afterApply) await send('GET', `/api/v2/workspaces/ws-${i}/${p}`)
     lagsMs.push(clock.now - endsAt)
   }
 

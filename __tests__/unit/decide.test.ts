@@ -18,7 +18,7 @@ import {
   type StopDecision,
   type StopReason
 } from '../../src/lifecycle/decide.js'
-import { decideChecks, decidePendingReport, NoChecksSeen, pendingClock } from '../../src/lifecycle/decide-reports.js'
+import { decideChecks, decidePendingReport, decideReadAhead, NoChecksSeen, pendingClock } from '../../src/lifecycle/decide-reports.js'
 import { Operations, type Operation } from '../../src/action/names.js'
 // Runs HCP Terraform queued itself (decide-queued.ts): their rows are at the end.
 import {
@@ -370,6 +370,22 @@ describe("the step's other decisions", () => {
     expect(step('planned', ['policy-checked-at'])).toEqual([true, false])
     seen = NoChecksSeen
     expect(step('errored', [], { planStatus: 'finished', applyStatus: 'unreachable' })).toEqual([true, true])
+  })
+
+  it('starts the reads the end needs (the JSON plan, the run triggers) once the run is confirmed, never before', () => {
+    // Every documented status, and one the action does not know: true exactly from confirmed to the apply's end.
+    const ahead = Documented.filter(status => decideReadAhead({ status }))
+    expect(ahead).toEqual([
+      'confirmed',
+      'queuing_apply',
+      'apply_queued',
+      'pre_apply_running',
+      'pre_apply_awaiting_decision',
+      'pre_apply_completed',
+      'applying'
+    ])
+    expect(['post_apply_running', 'post_apply_completed'].map(status => decideReadAhead({ status }))).toEqual([true, true])
+    expect(decideReadAhead({ status: 'some_new_status' })).toBe(false)
   })
 })
 

@@ -173,6 +173,18 @@ describe('pacing: decisions', () => {
     expect(p.delayMs('GET', '/api/v2/runs/run-1', at + 10, true)).toBeGreaterThanOrEqual(700)
   })
 
+  it("a read that can wait (read ahead beside an apply) gives way to a crowded window a first read would enter, but not to the polls' rate", () => {
+    const p = pacer(0.5)
+    // 21 of 30 used (70 %): fuller than polls may enter (60 %), not than first reads may (80 %).
+    p.sent('GET', '/api/v2/runs/run-1', 0)
+    p.answered('GET', '/api/v2/runs/run-1', left(9), 5)
+    const path = '/api/v2/workspaces/ws-1/run-triggers'
+    expect([p.delayMs('GET', path, 10), p.delayMs('GET', path, 10, false, true) > 0]).toEqual([0, true])
+    // Once the window has room again it goes, whatever the polls' own rate says.
+    p.answered('GET', '/api/v2/runs/run-2', left(28), 3000)
+    expect(p.delayMs('GET', path, 3000, false, true)).toBe(0)
+  })
+
   it('the retry of a refused first read is still a first read, not a poll', () => {
     const p = pacer(0) // no spread past the reset
     p.sent('GET', '/api/v2/workspaces/ws-1', 0)

@@ -144,6 +144,32 @@ describe('TfeClient', () => {
     c.dispose()
   })
 
+  it('a read held by the pacer goes at once when its news arrives during the hold (a stage log that ended)', async () => {
+    // A pacer that holds a poll for ten minutes and lets a read with news go at once.
+    const asked: boolean[] = []
+    class Holding extends Pacer {
+      override delayMs(_method: string, _path: string, _now: number, news = false): number {
+        asked.push(news)
+        return news ? 0 : 600_000
+      }
+    }
+    const wakers = new Set<() => void>()
+    let arrived = false
+    const news = { known: () => arrived, onNews: (wake: () => void) => (wakers.add(wake), () => wakers.delete(wake)) }
+    nock(host).get('/api/v2/runs/run-1').reply(200, ok)
+    const c = client({ pacer: new Holding({ maxWaitMs: 60_000, random: () => 0 }) })
+    const read = c.request('GET', '/api/v2/runs/run-1', { idempotent: true, news })
+    setTimeout(() => {
+      arrived = true
+      for (const wake of [...wakers]) wake()
+    }, 20)
+    await expect(read).resolves.toMatchObject({ status: 200 })
+    expect(asked).toEqual([false, true])
+    // The hold forgot its waker once it was woken.
+    expect(wakers.size).toBe(0)
+    c.dispose()
+  })
+
   it('re-sends a refused confirmation only after the reset the 429 gave', async () => {
     const seen: number[] = []
     const path = '/api/v2/runs/run-1/actions/apply'

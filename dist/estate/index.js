@@ -29027,7 +29027,7 @@ async function triggerWarnings(file, token) {
         const baseUrl = (0,_action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__/* .parseHostname */ .Pv)(hostname ?? '');
         let c = clients.get(baseUrl);
         if (!c)
-            clients.set(baseUrl, (c = new _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__/* .TfeClient */ .x({ baseUrl, token, hostSetting: `the hostname of ${file}` })));
+            clients.set(baseUrl, (c = new _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__/* .TfeClient */ .xy({ baseUrl, token, hostSetting: `the hostname of ${file}` })));
         return c;
     };
     try {
@@ -29050,7 +29050,7 @@ async function runImport(flags) {
         return 2;
     }
     const hostname = flags.get('--hostname');
-    const client = new _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__/* .TfeClient */ .x({ baseUrl: (0,_action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__/* .parseHostname */ .Pv)(hostname ?? ''), token, hostSetting: '--hostname' });
+    const client = new _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__/* .TfeClient */ .xy({ baseUrl: (0,_action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__/* .parseHostname */ .Pv)(hostname ?? ''), token, hostSetting: '--hostname' });
     try {
         const found = await (0,_triggers_api_js__WEBPACK_IMPORTED_MODULE_9__/* .organizationTriggers */ .r)(client, organization);
         // HCP Terraform answers an organization the token cannot see with an empty list as often as a 404.
@@ -30519,11 +30519,13 @@ async function estateTriggers(estate, clientFor, signal) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  x: () => (/* binding */ TfeClient)
+  xy: () => (/* binding */ TfeClient)
 });
 
-// UNUSED EXPORTS: MaxRateLimitWaitMs
+// UNUSED EXPORTS: MaxRateLimitWaitMs, inBackground
 
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
 var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./src/tfe/statuses.ts
@@ -30884,15 +30886,16 @@ class Pacer {
         this.options = options;
     }
     /**
-     * How long to wait before sending this request now; 0 to send at once. `news`: the caller knows
-     * the answer has changed (a run whose stage log just ended), so the read moves a run on and is
-     * paced as a first read, not held as a poll.
+     * How long to wait before sending this request now; 0 to send at once. `news`: the caller needs
+     * the answer to move on (a run whose stage log just ended), so the read is paced as a first read,
+     * not held as a poll; `background`: a read that can wait, paced as a poll.
      */
-    delayMs(method, path, now, news = false) {
+    delayMs(method, path, now, news = false, background = false) {
         const b = this.buckets.get(bucketOf(method, path));
         if (!b)
             return 0;
-        const kind = news && !isMutating(method) ? 'read' : this.kindOf(b, method, path);
+        // A read that can wait (client.ts inBackground) gives way to a crowded window as a poll does.
+        const kind = isMutating(method) ? 'change' : news ? 'read' : background ? 'poll' : this.kindOf(b, method, path);
         const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
         const s = b.seen;
         const admitAt = s && now < s.at + Math.max(s.resetMs, b.windowMs) && s.share > Pacing.admit[kind]
@@ -30902,7 +30905,9 @@ class Pacer {
         // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
         // at most, stretched while the window stays crowded: a fleet so large that one poll each per
         // longest gap is over the limit by itself must stretch further (up to 2^admitSpreadDoublings gaps).
-        const paced = kind === 'poll'
+        // A read that can wait gives way to a crowded window as a poll does, but does not queue behind
+        // the client's polls for its rate: it is one read, and the step will need its answer.
+        const paced = kind === 'poll' && !background
             ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, b.admitSpreadDoublings) - now))
             : 0;
         return Math.max(hard, admitAt - now, paced);
@@ -31163,6 +31168,12 @@ function exchangeWithin({ method, path, host, timeoutMs, signal }, fn) {
 
 
 
+
+const backgroundReads = new external_node_async_hooks_.AsyncLocalStorage();
+/** Runs `fn` with every request it makes (through any await) paced as a read that can wait. */
+function inBackground(background, fn) {
+    return backgroundReads.run(background, fn);
+}
 const JsonApiType = 'application/vnd.api+json';
 /**
  * The longest a 429 may hold the step. HCP Terraform's windows are a second (a minute for run
@@ -31265,11 +31276,23 @@ class TfeClient {
             job_log/* log */.Rm.info(`Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s.`);
         }
     }
-    /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */
+    /**
+     * Waits as long as the pacer says; asked again after each wait, as another request may have gone,
+     * and when news arrives during it (a poll held by a crowded window is a read with news now).
+     */
     async pace(method, path, signal, news = false) {
-        for (let waitMs = this.pacer.delayMs(method, path, performance.now(), news); waitMs > 0;) {
-            await sleep(waitMs, signal);
-            waitMs = this.pacer.delayMs(method, path, performance.now(), news);
+        const known = () => (typeof news === 'boolean' ? news : news.known());
+        const background = backgroundReads.getStore();
+        const waits = () => background?.waiting() === true;
+        const delay = () => this.pacer.delayMs(method, path, performance.now(), known(), waits());
+        for (let waitMs = delay(); waitMs > 0; waitMs = delay()) {
+            await sleep(waitMs, signal, wake => {
+                const forget = [
+                    typeof news === 'boolean' || known() ? undefined : news.onNews(wake),
+                    waits() ? background?.onUrgent(wake) : undefined
+                ];
+                return () => forget.forEach(f => f?.());
+            });
         }
     }
     async send(method, path, options) {

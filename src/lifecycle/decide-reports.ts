@@ -1,8 +1,17 @@
 /**
- * Pure decisions of what the follow loop says on the way, beside decide.ts (which decides what
- * it does): when to say why a run is pending, and when to read its policy checks and run tasks.
+ * Pure decisions of what the follow loop says and reads on the way, beside decide.ts (which decides
+ * what it does): when to say why a run is pending, when to read its policy checks and run tasks,
+ * and when to start the reads its end needs.
  */
-import { AwaitingDecisionStatuses, PolicyStatuses, RunStatus, StageStatus, TaskRunningStatuses, TaskStatuses } from '../tfe/statuses.js'
+import {
+  ApplyPhaseStatuses,
+  AwaitingDecisionStatuses,
+  PolicyStatuses,
+  RunStatus,
+  StageStatus,
+  TaskRunningStatuses,
+  TaskStatuses
+} from '../tfe/statuses.js'
 import type { RunFacts } from './decide.js'
 
 export const PendingFirstReportMs = 10_000
@@ -71,4 +80,15 @@ export function decideChecks(
     readTasks,
     seen: { policy, policyReported: seen.policyReported || readPolicy, tasks: readTasks ? false : tasks, tasksOver }
   }
+}
+
+/**
+ * Whether to start, beside the apply, the reads the run's end needs that its apply cannot change:
+ * its JSON plan (for the review) and the workspace's outbound run triggers (which its apply fires).
+ * Once the run is confirmed it is past every stage that could change its plan. Read then, they
+ * leave the run's end waiting only for the outputs; on a token a fleet shares, each read after the
+ * end waits for room in the window, so that is seconds per step.
+ */
+export function decideReadAhead(run: Pick<RunFacts, 'status'>): boolean {
+  return ApplyPhaseStatuses.has(run.status)
 }

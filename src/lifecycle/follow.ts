@@ -5,7 +5,7 @@ import { reportPolicyChecks, reportTaskStages } from './checks.js'
 import { errorMessage, isTransient } from '../common/errors.js'
 import { PollSchedule } from '../tfe/poll-schedule.js'
 import { decide, decideReadFailure, toFacts, type Decision, type Ended, type Memory } from './decide.js'
-import { decideChecks, decidePendingReport, NoChecksSeen, pendingClock } from './decide-reports.js'
+import { decideChecks, decidePendingReport, decideReadAhead, NoChecksSeen, pendingClock } from './decide-reports.js'
 import { getRun, runAction, type Run } from '../tfe/runs.js'
 import { getWorkspaceById } from '../tfe/workspaces.js'
 import { formatDuration } from '../common/timing.js'
@@ -65,6 +65,8 @@ export async function followWith(
   let run = first
   /** Reads of the run so far: a verdict still waiting for a result counts for the read it was made on. */
   let polls = 0
+  /** The step just sent a confirmation: the next read of the run brings the apply's log URL. */
+  let confirmed = false
   for (;;) {
     step.current = run
     if (run.status !== lastStatus) {
@@ -83,6 +85,7 @@ export async function followWith(
           { boundMs: ReportBoundMs, signal }
         )
       }
+      if (decideReadAhead(run)) step.ahead.start(step, run, signal)
     }
     const polled = run
     optionalSync(OptionalPart.Logs, () => logs.observe(polled))
@@ -108,6 +111,10 @@ export async function followWith(
       case 'confirm':
         await confirm(step, run, memory, signal)
         schedule.reset()
+        // The run moved on because of the step: the read after it has news (the apply's log URL, which
+        // the API hands out once the run is confirmed, and whose ETX then says when the apply ends),
+        // not a poll a crowded window may stretch past the apply's end.
+        confirmed = true
         break
       case 'check-guard':
       // Not reached: the verdict above is for this run and status. Waiting is the safe reading.
@@ -128,7 +135,8 @@ export async function followWith(
     const ended = logs.endedStages
     await logs.sleep(ended, schedule.next(run.status, performance.now(), logs.leads(run.status)), signal)
     try {
-      run = await getRun(step.client, run.id, signal, logs.endedStages !== ended)
+      run = await getRun(step.client, run.id, signal, confirmed || logs.newsSince(ended))
+      confirmed = false
       polls++
       failingSince = undefined
     } catch (err) {

@@ -42,7 +42,8 @@ export async function readOutputs(client: TfeClient, ws: Workspace, options: Rea
   if (options.applied) {
     // Needs the 'read state versions' permission; without it (404) the outputs endpoint's 503s tell instead.
     for (;;) {
-      const version = await getCurrentStateVersion(client, ws.id, options.signal)
+      // The step's end waits on these reads alone: each goes as a read with news, never stretched as a poll.
+      const version = await getCurrentStateVersion(client, ws.id, options.signal, true)
       if (version?.outputs) return version.outputs
       if (!version || version.resourcesProcessed) break
       if (left() <= 0) {
@@ -57,7 +58,7 @@ export async function readOutputs(client: TfeClient, ws: Workspace, options: Rea
 
   for (;;) {
     try {
-      const outputs = await getWorkspaceOutputs(client, ws.id, options.signal)
+      const outputs = await getWorkspaceOutputs(client, ws.id, options.signal, true)
       if (outputs) return outputs
       if (!options.applied) return {}
       throw new OutputsUnreadableError(

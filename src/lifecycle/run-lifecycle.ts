@@ -87,6 +87,7 @@ export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal
     const run = step.current
     if (!run) throw new Error('internal: a followed run ended, but the step holds no run')
     step.state.release()
+    step.ahead.now()
     if (ended.action !== 'retry') step.changes = await describeChanges(step, run, stop)
     if (ended.action !== 'retry') step.review = await describeReview(step, run, stop)
     if (ended.action === 'fail' && ended.reason === 'discarded' && run.savePlan) step.newerRun = await latestApplied(step, cancel)

@@ -26,6 +26,7 @@ export interface TriggeredRun {
 import type { GuardVerdict } from '../review/guard.js'
 import type { Review } from '../review/review.js'
 import { PlanCache } from '../review/plan-source.js'
+import { ReadsAhead } from './ahead.js'
 
 /** Where the lifecycle leaves word for the post step (action/post-state.ts; tests pass a recorder). */
 export type PostStateSink = Pick<typeof postState, 'creating' | 'following' | 'stopping' | 'release'>
@@ -123,6 +124,8 @@ export class Step {
   review: Review | undefined
   /** The runs' JSON plans, read once each for the guard and the review. */
   readonly plans: PlanCache
+  /** What the run's end needs, read beside its apply (ahead.ts). */
+  readonly ahead = new ReadsAhead()
 
   constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {
     this.settings = settings

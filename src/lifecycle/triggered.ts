@@ -39,7 +39,9 @@ function appliedAt(run: Run): number {
 
 /** The runs the apply of `upstream` made its outbound run triggers queue, one per downstream workspace. */
 export async function findTriggeredRuns(step: Step, upstream: Upstream, depth: number, signal: AbortSignal): Promise<TriggeredRun[]> {
-  const triggers = await listRunTriggers(step.client, upstream.workspaceId, 'outbound', signal)
+  // The step's own apply: its workspace's triggers were read beside the apply (ahead.ts).
+  const ahead = depth === 1 && upstream.workspaceId === step.target.id ? await step.ahead.outboundTriggers(upstream.runId) : undefined
+  const triggers = ahead ?? (await listRunTriggers(step.client, upstream.workspaceId, 'outbound', signal))
   if (!triggers.complete)
     log.warning(`Workspace ${upstream.workspaceId} has more outbound run triggers than the step reads; only the first are looked at.`)
   if (triggers.skipped)

@@ -17,6 +17,7 @@
  */
 import { OptionalPart, optionalBackground } from '../common/optional.js'
 import type { Run, StageCounts } from '../tfe/runs.js'
+import type { NewsSource } from '../tfe/client.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
 import { RunStatus } from '../tfe/statuses.js'
@@ -97,10 +98,20 @@ export class RunLogs {
    * one already has). The step's stop cuts it short with its reason, as common/timing's sleep.
    */
   sleep(seen: number, ms: number, signal: AbortSignal): Promise<void> {
-    return sleep(this.endings === seen ? ms : 0, signal, wake => {
-      this.endWaiters.add(wake)
-      return () => this.endWaiters.delete(wake)
-    })
+    return sleep(this.endings === seen ? ms : 0, signal, wake => this.onStageEnd(wake))
+  }
+
+  /**
+   * The news a read of the run carries when a stage log ended after `seen` was read from
+   * `endedStages`: also when it ends while the read is held by the pacer (client.ts).
+   */
+  newsSince(seen: number): NewsSource {
+    return { known: () => this.endings !== seen, onNews: wake => this.onStageEnd(wake) }
+  }
+
+  private onStageEnd(wake: () => void): () => void {
+    this.endWaiters.add(wake)
+    return () => this.endWaiters.delete(wake)
   }
 
   /** True when the plan's log was read to its end: the summary's list of changes is whole. */

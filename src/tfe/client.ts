@@ -3,6 +3,7 @@
  * safe, honours rate limits, cuts requests off on stop, never follows a redirect). Not the
  * resources themselves (one module each beside it), nor signed URLs on other origins (signed-urls.ts).
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { HttpClient } from '@actions/http-client'
 import { UserAgent } from './statuses.js'
 import { ApiError, NetworkError, abortReason, errorMessage, isTransient } from '../common/errors.js'
@@ -63,8 +64,37 @@ export interface RequestOptions {
   signal?: AbortSignal
   /** Statuses that are answers, not errors (the body is returned as is). */
   accept?: number[]
-  /** The caller knows the answer has changed: paced as a first read, not as a poll (pacing.ts). */
-  news?: boolean
+  /**
+   * The caller needs this answer to move on now (a stage log ended, the step confirmed the run, the
+   * step's end waits on it): paced as a first read, not stretched as a poll (pacing.ts). A
+   * NewsSource may learn it while the pacer holds the request: the hold is then asked again at once.
+   */
+  news?: boolean | NewsSource
+}
+
+/**
+ * Reads that can wait: made inside `inBackground`, they are paced as polls (they give way to a
+ * crowded window) for as long as `waiting()` is true, and as what they are once it turns false.
+ */
+export interface Background {
+  waiting(): boolean
+  /** Calls `wake` when the reads stop waiting; returns how to forget it. */
+  onUrgent(wake: () => void): () => void
+}
+
+const backgroundReads = new AsyncLocalStorage<Background>()
+
+/** Runs `fn` with every request it makes (through any await) paced as a read that can wait. */
+export function inBackground<T>(background: Background, fn: () => Promise<T>): Promise<T> {
+  return backgroundReads.run(background, fn)
+}
+
+/** News the caller may learn while its request waits for the pacer (a stage log that ends). */
+export interface NewsSource {
+  /** Whether the news has arrived. */
+  known(): boolean
+  /** Calls `wake` when it arrives; returns how to forget it. */
+  onNews(wake: () => void): () => void
 }
 
 /** The body is outside JSON, read through documentOf / listDocumentOf (documents.ts) or isRecord. */
@@ -198,11 +228,23 @@ export class TfeClient {
     }
   }
 
-  /** Waits as long as the pacer says; asked again after each wait, as another request may have gone. */
-  private async pace(method: string, path: string, signal?: AbortSignal, news = false): Promise<void> {
-    for (let waitMs = this.pacer.delayMs(method, path, performance.now(), news); waitMs > 0;) {
-      await sleep(waitMs, signal)
-      waitMs = this.pacer.delayMs(method, path, performance.now(), news)
+  /**
+   * Waits as long as the pacer says; asked again after each wait, as another request may have gone,
+   * and when news arrives during it (a poll held by a crowded window is a read with news now).
+   */
+  private async pace(method: string, path: string, signal?: AbortSignal, news: boolean | NewsSource = false): Promise<void> {
+    const known = (): boolean => (typeof news === 'boolean' ? news : news.known())
+    const background = backgroundReads.getStore()
+    const waits = (): boolean => background?.waiting() === true
+    const delay = (): number => this.pacer.delayMs(method, path, performance.now(), known(), waits())
+    for (let waitMs = delay(); waitMs > 0; waitMs = delay()) {
+      await sleep(waitMs, signal, wake => {
+        const forget = [
+          typeof news === 'boolean' || known() ? undefined : news.onNews(wake),
+          waits() ? background?.onUrgent(wake) : undefined
+        ]
+        return () => forget.forEach(f => f?.())
+      })
     }
   }
 

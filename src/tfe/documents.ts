@@ -2,7 +2,7 @@
  * What every resource module shares to read a JSON:API document: the document itself checked and
  * normalised (documentOf, listDocumentOf), its attributes, its relationships, a path segment.
  */
-import type { Document, ListDocument, Resource, TfeClient } from './client.js'
+import type { Document, ListDocument, NewsSource, Resource, TfeClient } from './client.js'
 import { ApiError } from '../common/errors.js'
 import { isRecord, record } from '../common/json.js'
 
@@ -97,7 +97,12 @@ export function listDocumentOf(json: unknown, origin: BodyOrigin): ListDocument 
 }
 
 /** GET one resource's document (see documentOf). */
-export async function getDocument(client: TfeClient, path: string, signal?: AbortSignal, news = false): Promise<Document> {
+export async function getDocument(
+  client: TfeClient,
+  path: string,
+  signal?: AbortSignal,
+  news: boolean | NewsSource = false
+): Promise<Document> {
   const { status, body } = await client.request('GET', path, { idempotent: true, signal, news })
   return documentOf(body, { method: 'GET', path, status })
 }

@@ -83,14 +83,15 @@ export class Pacer {
   }
 
   /**
-   * How long to wait before sending this request now; 0 to send at once. `news`: the caller knows
-   * the answer has changed (a run whose stage log just ended), so the read moves a run on and is
-   * paced as a first read, not held as a poll.
+   * How long to wait before sending this request now; 0 to send at once. `news`: the caller needs
+   * the answer to move on (a run whose stage log just ended), so the read is paced as a first read,
+   * not held as a poll; `background`: a read that can wait, paced as a poll.
    */
-  delayMs(method: string, path: string, now: number, news = false): number {
+  delayMs(method: string, path: string, now: number, news = false, background = false): number {
     const b = this.buckets.get(bucketOf(method, path))
     if (!b) return 0
-    const kind = news && !isMutating(method) ? 'read' : this.kindOf(b, method, path)
+    // A read that can wait (client.ts inBackground) gives way to a crowded window as a poll does.
+    const kind = isMutating(method) ? 'change' : news ? 'read' : background ? 'poll' : this.kindOf(b, method, path)
     const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now)
     const s = b.seen
     const admitAt =
@@ -101,8 +102,10 @@ export class Pacer {
     // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
     // at most, stretched while the window stays crowded: a fleet so large that one poll each per
     // longest gap is over the limit by itself must stretch further (up to 2^admitSpreadDoublings gaps).
+    // A read that can wait gives way to a crowded window as a poll does, but does not queue behind
+    // the client's polls for its rate: it is one read, and the step will need its answer.
     const paced =
-      kind === 'poll'
+      kind === 'poll' && !background
         ? Math.min(
             this.tokenWaitMs(b, 1 + Pacing.pollReserve, now),
             Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, b.admitSpreadDoublings) - now)

@@ -1,6 +1,6 @@
 /** Runs: the run document as the action reads it, and the run endpoints (create, read, actions, the list by marker). */
 import { AllRunOperations, type AnyRunStatus } from './statuses.js'
-import type { Document, Resource, TfeClient } from './client.js'
+import type { Document, NewsSource, Resource, TfeClient } from './client.js'
 import { ApiError } from '../common/errors.js'
 import { documentOf, getDocument, getListDocument, record, relationId, seg, type Attributes } from './documents.js'
 
@@ -126,7 +126,7 @@ export async function createRun(client: TfeClient, options: CreateRunOptions, si
 }
 
 /** `news`: the caller knows the run has moved on (its stage log ended), see RequestOptions. */
-export async function getRun(client: TfeClient, runId: string, signal?: AbortSignal, news = false): Promise<Run> {
+export async function getRun(client: TfeClient, runId: string, signal?: AbortSignal, news: boolean | NewsSource = false): Promise<Run> {
   return toRun(await getDocument(client, `/api/v2/runs/${seg(runId)}?include=plan,apply`, signal, news))
 }
 

@@ -23,10 +23,11 @@ export interface StateVersion {
 export async function getCurrentStateVersion(
   client: TfeClient,
   workspaceId: string,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  news = false
 ): Promise<StateVersion | undefined> {
   const path = `/api/v2/workspaces/${seg(workspaceId)}/current-state-version?include=outputs`
-  const { status, body } = await client.request('GET', path, { idempotent: true, signal, accept: [404] })
+  const { status, body } = await client.request('GET', path, { idempotent: true, signal, accept: [404], news })
   if (status === 404) return undefined
   const { data, included } = documentOf(body, { method: 'GET', path, status })
   const resourcesProcessed = data.attributes['resources-processed'] !== false
@@ -59,12 +60,13 @@ function includedOutputs(version: Resource, included: readonly Resource[] | unde
 export async function getWorkspaceOutputs(
   client: TfeClient,
   workspaceId: string,
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  news = false
 ): Promise<Record<string, unknown> | undefined> {
   const outputs: Record<string, unknown> = {}
   for (let page = 1; ; page++) {
     const path = `/api/v2/workspaces/${seg(workspaceId)}/current-state-version-outputs?page%5Bnumber%5D=${page}&page%5Bsize%5D=100`
-    const { status, body: json } = await client.request('GET', path, { idempotent: true, signal, accept: [404] })
+    const { status, body: json } = await client.request('GET', path, { idempotent: true, signal, accept: [404], news })
     if (status === 404) return undefined
     const body = listDocumentOf(json, { method: 'GET', path, status })
     for (const item of body.data) {
