@@ -31,10 +31,10 @@ describe('the bundled action against the stand-in', () => {
     const mine = fixture.server.requests.filter(
       q => q.path.includes(ws.id) || q.path.includes(run?.id ?? '?') || q.path.includes(run?.plan.id ?? '?')
     )
-    const after = mine.filter(q => q.at > endedAt).map(q => q.path.split('?')[0])
+    const after = mine.filter(q => q.at > endedAt).map(q => q.path.split('?')[0] ?? '')
     // The read that sees the run applied, and the state version; nothing else waits for the run's end.
     expect(after.filter(p => !p.startsWith(`/api/v2/runs/${run?.id}`))).toEqual([`/api/v2/workspaces/${ws.id}/current-state-version`])
-    const before = mine.filter(q => q.at <= endedAt).map(q => q.path.split('?')[0])
+    const before = mine.filter(q => q.at <= endedAt).map(q => q.path.split('?')[0] ?? '')
     expect(before).toContain(`/api/v2/plans/${run?.plan.id}/json-output-redacted`)
     expect(before).toContain(`/api/v2/workspaces/${ws.id}/run-triggers`)
   })

@@ -48,6 +48,8 @@ export interface FleetResult {
   requests: FleetRequest[]
   /** Per step: the time from its run's end to the step's end. */
   lagsMs: number[]
+  /** Per step, by its index: when its run ended. */
+  endsAt: number[]
   /** Requests a step sent while an answer it had itself received said the window was spent. */
   sentIntoSpent: number
   wallMs: number
@@ -174,6 +176,7 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
   const service = new SlidingWindow(options.limit ?? 30, 1000)
   const requests: FleetRequest[] = []
   const lagsMs: number[] = []
+  const ends: number[] = []
   let sentIntoSpent = 0
 
   async function step(i: number): Promise<void> {
@@ -251,10 +254,11 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     await ahead
     for (const p of afterApply) await send('GET', `/api/v2/workspaces/ws-${i}/${p}`)
     lagsMs.push(clock.now - endsAt)
+    ends[i] = endsAt
   }
 
   await clock.run(Promise.all(Array.from({ length: options.steps }, (_, i) => step(i))))
-  return { requests, lagsMs, sentIntoSpent, wallMs: clock.now }
+  return { requests, lagsMs, endsAt: ends, sentIntoSpent, wallMs: clock.now }
 }
 
 export interface RunListFanoutResult {
