@@ -32281,6 +32281,26 @@ const WorkingStatuses = new Set([
     RunStatus.PostApplyRunning,
     RunStatus.PostApplyCompleted
 ]);
+/**
+ * A run waits for its plan, or (confirmed) for its apply: the stage's log is readable already, empty
+ * until the stage starts with STX (run-logs/stream.ts leads on it).
+ */
+const BeforePlanStatuses = new Set([
+    RunStatus.Pending,
+    RunStatus.Fetching,
+    RunStatus.FetchingCompleted,
+    RunStatus.PrePlanRunning,
+    RunStatus.PrePlanCompleted,
+    RunStatus.Queuing,
+    RunStatus.PlanQueued
+]);
+const BeforeApplyStatuses = new Set([
+    RunStatus.Confirmed,
+    RunStatus.QueuingApply,
+    RunStatus.ApplyQueued,
+    RunStatus.PreApplyRunning,
+    RunStatus.PreApplyCompleted
+]);
 /** A run task waits for a person's decision (or its service's answer) before the run goes on. */
 const AwaitingDecisionStatuses = new Set([
     RunStatus.PrePlanAwaitingDecision,
@@ -33526,18 +33546,19 @@ async function getConfigurationVersion(client, id, signal) {
  * waits in the queue, where leaving it ends nothing).
  * Peers for comparison: the provider reads every 1 s growing to 3 s, HashiCorp's tfci 2–7 s on a
  * Fibonacci ramp, the hashicorp-forge action every 4 s.
- * While a stage's log is streamed (an archivist log opened with STX, read healthily), the log says
- * when the stage ends: its ETX. Then a read of the run is a net for what the log does not show (a
- * run someone cancels, a log whose ETX never comes) and comes at least logLedMs apart, as go-tfe's
- * LogReader asks about the plan every 5 s of a log without ETX; the follow loop reads at once when
- * the log ends. The log host is not the API's budget, so a fleet on one token polls less.
+ * While a stage's log is streamed (an archivist log opened with STX, read healthily), or is read
+ * while the run waits for its stage, the log says when the stage ends: its ETX. Then a read of the
+ * run is a net for what the log does not show (a run someone cancels or discards, a log whose ETX
+ * never comes) and comes at least logLedMs apart, as go-tfe's LogReader asks about the plan every
+ * 5 s of a log without ETX; the follow loop reads at once when the log ends. The log host is not
+ * the API's budget, so a fleet on one token polls less.
  * Not the shared rate limit: the client's pacer (tfe/pacing.ts) holds a poll until the budget
  * allows it, so under load a read comes after max(this delay, the pacer's gap), and alone this
  * schedule is all there is. One place decides pacing, for every repeated read, polls or not.
  */
 
-/** The statuses whose stage writes the log that is streamed: the plan's and the apply's. */
-const LogStages = new Set([RunStatus.Planning, RunStatus.Applying]);
+/** The statuses whose stage writes the log that is streamed (the plan's and the apply's), or waits to. */
+const LogStages = new Set([RunStatus.Planning, RunStatus.Applying, ...BeforePlanStatuses, ...BeforeApplyStatuses]);
 const DefaultPollSchedule = {
     firstMs: 1250,
     growth: 1.5,
@@ -36564,60 +36585,25 @@ async function createRunTrigger(client, workspaceId, sourceableId, signal) {
 
 ;// CONCATENATED MODULE: ./src/lifecycle/ahead.ts
 /**
- * The reads a run's end needs that its apply cannot change, started beside the apply once
- * decideReadAhead says so: the JSON plan (kept in the step's plan cache for the review) and the
- * workspace's outbound run triggers (which the apply fires). Their results wait until the run ends;
- * a read that failed is simply made again then, where its failure is the optional part's warning.
+ * The reads a run's end needs that the run itself cannot change, started before its end as soon as
+ * decideReadAhead says so: the workspace's outbound run triggers (which its apply fires) while it
+ * plans, its JSON plan (kept in the step's plan cache for the review) beside its apply. Their
+ * results wait until the run ends; a read that failed is made again then, where its failure is the
+ * optional part's warning.
  */
 
 
 /**
- * The longest the reads wait after the confirmation, at a random point up to it: every step of a
- * fleet confirms when its plan ends, and plans that started together end together; their reads
- * ahead spread over the apply instead of landing in the same second as the confirmations.
+ * The longest a read ahead waits once decideReadAhead allows it, at a random point up to it: every
+ * step of a fleet confirms when its plan ends, and plans that started together end together; the
+ * reads spread over the stage instead of landing in the same second as the confirmations.
  */
 const MaxAheadSpreadMs = 5_000;
 class ReadsAhead {
-    runId;
+    started = new Map();
     triggers;
-    goNow;
+    goNow = new Set();
     random;
-    constructor(random = Math.random) {
-        this.random = random;
-    }
-    /**
-     * Starts the reads for this run, once per run, at a random point within MaxAheadSpreadMs (and
-     * half the workspace's average apply, so they are done before it usually is); `signal` is the
-     * step's stop, which cuts them.
-     */
-    start(step, run, signal) {
-        if (this.runId === run.id)
-            return;
-        this.runId = run.id;
-        this.urgent = false;
-        const spreadMs = Math.min(MaxAheadSpreadMs, (step.target.applyDurationAverageMs ?? 0) / 2);
-        const go = new Promise(resolve => {
-            const timer = setTimeout(resolve, this.random() * spreadMs);
-            timer.unref?.();
-            this.goNow = () => {
-                clearTimeout(timer);
-                resolve();
-            };
-        });
-        // They can wait (paced as polls, giving way to a crowded window) until the run ends.
-        const background = (fn) => inBackground(this.background, fn);
-        // Nothing is logged here: an apply's log may be streaming. The end reads again what failed.
-        go.then(() => background(() => step.plans.read(run.plan?.id, signal))).catch(() => undefined);
-        this.triggers = go.then(() => background(() => listRunTriggers(step.client, step.target.id, 'outbound', signal)));
-        this.triggers.catch(() => undefined);
-    }
-    /** The run ended: reads still waiting (for their point, or for room) go now, since the step waits for them. */
-    now() {
-        this.goNow?.();
-        this.urgent = true;
-        for (const wake of [...this.wakers])
-            wake();
-    }
     urgent = false;
     wakers = new Set();
     background = {
@@ -36627,11 +36613,62 @@ class ReadsAhead {
             return () => this.wakers.delete(wake);
         }
     };
-    /** The outbound run triggers read beside this run's apply, or undefined when none was read for it (or the read failed). */
+    constructor(random = Math.random) {
+        this.random = random;
+    }
+    /**
+     * Starts the reads decideReadAhead allows for this run, each once per run, at a random point
+     * within MaxAheadSpreadMs (and half the stage's average, so they are done before it usually is);
+     * `signal` is the step's stop, which cuts them.
+     */
+    start(step, run, allowed, signal) {
+        if (![...this.started.values()].includes(run.id))
+            this.urgent = false;
+        const ws = step.target;
+        if (allowed.triggers && this.started.get('triggers') !== run.id) {
+            this.started.set('triggers', run.id);
+            this.triggers = this.later(ws.planDurationAverageMs).then(() => this.inBackground(() => listRunTriggers(step.client, ws.id, 'outbound', signal)));
+            this.triggers.catch(() => undefined);
+        }
+        if (allowed.plan && this.started.get('plan') !== run.id) {
+            this.started.set('plan', run.id);
+            // Nothing is logged here: an apply's log may be streaming. The end reads again what failed.
+            this.later(ws.applyDurationAverageMs)
+                .then(() => this.inBackground(() => step.plans.read(run.plan?.id, signal)))
+                .catch(() => undefined);
+        }
+    }
+    /** The run ended: reads still waiting (for their point, or for room) go now, since the step waits for them. */
+    now() {
+        this.urgent = true;
+        for (const go of [...this.goNow])
+            go();
+        for (const wake of [...this.wakers])
+            wake();
+    }
+    /** The outbound run triggers read ahead for this run, or undefined when none was read for it (or the read failed). */
     async outboundTriggers(runId) {
-        if (runId !== this.runId || !this.triggers)
+        if (this.started.get('triggers') !== runId || !this.triggers)
             return undefined;
         return await this.triggers.catch(() => undefined);
+    }
+    /** A random point within the spread, or at once when the run ends first. */
+    later(stageAverageMs) {
+        const spreadMs = Math.min(MaxAheadSpreadMs, (stageAverageMs ?? 0) / 2);
+        return new Promise(resolve => {
+            const go = () => {
+                clearTimeout(timer);
+                this.goNow.delete(go);
+                resolve();
+            };
+            const timer = setTimeout(go, this.urgent ? 0 : this.random() * spreadMs);
+            timer.unref?.();
+            this.goNow.add(go);
+        });
+    }
+    /** They can wait (paced as polls, giving way to a crowded window) until the run ends. */
+    inBackground(fn) {
+        return inBackground(this.background, fn);
     }
 }
 
@@ -37685,14 +37722,16 @@ function decideChecks(run, stamps, seen) {
     };
 }
 /**
- * Whether to start, beside the apply, the reads the run's end needs that its apply cannot change:
- * its JSON plan (for the review) and the workspace's outbound run triggers (which its apply fires).
- * Once the run is confirmed it is past every stage that could change its plan. Read then, they
- * leave the run's end waiting only for the outputs; on a token a fleet shares, each read after the
- * end waits for room in the window, so that is seconds per step.
+ * Which of the reads the run's end needs may start now, before it ends: the workspace's outbound
+ * run triggers (which an apply fires; nothing makes them part of the run) once the run plans, for
+ * a step that applies; its JSON plan (for the review) once it is confirmed, past every stage that
+ * could change its plan. Read then, they leave the run's end waiting only for the outputs; on a
+ * token a fleet shares, each read after the end waits for room in the window, seconds per step,
+ * and the plans of a fleet are its quietest stretch.
  */
-function decideReadAhead(run) {
-    return ApplyPhaseStatuses.has(run.status);
+function decideReadAhead(run, operation) {
+    const applying = ApplyPhaseStatuses.has(run.status);
+    return { triggers: operation !== 'plan' && (run.status === RunStatus.Planning || applying), plan: applying };
 }
 
 ;// CONCATENATED MODULE: ./src/run-logs/render.ts
@@ -38100,13 +38139,21 @@ class RunLogs {
         this.wake?.();
     }
     /**
-     * Whether the log of the stage a run in `status` is in is being read and will say when the stage
-     * ends: it opened with STX (so an ETX will close it), is not over, and its host answered lately.
-     * The follow loop then reads the run rarely (poll-schedule.ts) and at once when the log ends.
+     * Whether the log of the stage a run in `status` is in (or waits for) is being read and will say
+     * when the stage ends: it opened with STX (so an ETX will close it), or its stage has not started
+     * yet; it is not over, and its host answered lately. The follow loop then reads the run rarely
+     * (poll-schedule.ts) and at once when the log ends. A run waiting in the queue is read as rarely:
+     * it is the log's STX and ETX that say what it does next.
      */
     leads(status, now = performance.now()) {
-        const stage = status === RunStatus.Planning ? this.plan : status === RunStatus.Applying ? this.apply : undefined;
-        return !!stage && !this.stopped && stage.framed && !stage.done && now - stage.answeredAt <= 3 * this.intervalMs;
+        const waiting = BeforePlanStatuses.has(status) ? this.plan : BeforeApplyStatuses.has(status) ? this.apply : undefined;
+        const running = status === RunStatus.Planning ? this.plan : status === RunStatus.Applying ? this.apply : undefined;
+        const stage = waiting ?? running;
+        if (!stage || this.stopped || stage.done || now - stage.answeredAt > 3 * this.intervalMs)
+            return false;
+        // Before its stage starts a log is empty, and will open with STX when it does; once the stage
+        // runs, only a log that did open with it will close with ETX.
+        return stage === waiting || stage.framed;
     }
     /** How many stage logs have ended so far: what sleep() compares with. */
     get endedStages() {
@@ -38469,8 +38516,7 @@ async function followWith(step, first, schedule, memory, signal, logs) {
                         await reportTaskStages(step.client, id, stagesReported, s);
                 }, { boundMs: ReportBoundMs, signal });
             }
-            if (decideReadAhead(run))
-                step.ahead.start(step, run, signal);
+            step.ahead.start(step, run, decideReadAhead(run, step.settings.operation), signal);
         }
         const polled = run;
         optionalSync(OptionalPart.Logs, () => logs.observe(polled));

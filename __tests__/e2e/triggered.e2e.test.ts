@@ -55,15 +55,17 @@ describe('runs queued by run triggers', () => {
   })
 
   it.each([
-    ['a plan-only run', { operation: 'plan' }, {}, 0],
-    ['a run whose apply fails', { retry: 'false' }, { failApplies: 1 }, 1]
-  ])('finds nothing after %s, and does not look', async (_, extra, upSpec, code) => {
+    ['a plan-only run', { operation: 'plan' }, {}, 0, 0],
+    // An apply's run triggers are read while it plans (the fleet's quietest stretch), not after it.
+    ['a run whose apply fails', { retry: 'false' }, { failApplies: 1 }, 1, 1]
+  ])('finds nothing after %s, and does not look for runs downstream', async (_, extra, upSpec, code, triggerReads) => {
     const up = workspace({ ...changes, ...upSpec })
     const down = workspace(changes)
     fixture.server.addRunTrigger(down.id, up.id)
     const r = await runStep({ inputs: inputs(up.name, extra) })
     expect([r.code, triggered(r.outputs), runsOf(down.id)]).toEqual([code, [], []])
-    expect(requests('GET', new RegExp(`^/api/v2/workspaces/${up.id}/run-triggers`))).toEqual([])
+    expect(requests('GET', new RegExp(`^/api/v2/workspaces/${up.id}/run-triggers`))).toHaveLength(triggerReads)
+    expect(requests('GET', new RegExp(`^/api/v2/workspaces/${down.id}/runs`))).toEqual([])
   })
 
   it('follows a triggered run to applied, confirming it as the step confirms its own', async () => {

@@ -11,6 +11,7 @@ import { Pacer, type Signal } from '../../src/tfe/pacing.js'
 import { rateHeaders } from '../../src/tfe/rate-budgets.js'
 import { DefaultPollSchedule, PollSchedule } from '../../src/tfe/poll-schedule.js'
 import { MaxAheadSpreadMs } from '../../src/lifecycle/ahead.js'
+import { BeforeApplyStatuses, BeforePlanStatuses } from '../../src/tfe/statuses.js'
 
 /** What a pacer has to answer; the real Pacer, or a client that does not pace, for comparison. */
 export interface PacerLike {
@@ -209,16 +210,28 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     const follow = async (stage: string, stageEndsAt: number, statusAt: () => string, until: string, confirmed = false): Promise<void> => {
       const endAt = stageEndsAt + LogEndMs
       let told = false
+      // The stage's log URL comes with a read of the run (after the create; after the confirmation).
+      let read = false
       while (status !== until) {
-        const next = schedule.next(status, clock.now, status === stage && clock.now < endAt)
+        const waiting = BeforePlanStatuses.has(status) || BeforeApplyStatuses.has(status)
+        const next = schedule.next(status, clock.now, read && (status === stage || waiting) && clock.now < endAt)
         await clock.sleep(told ? next : Math.min(next, Math.max(0, endAt - clock.now)))
         // The read after the step's confirmation has news too (the apply's log URL comes with it).
         await send('GET', poll, { newsAt: confirmed ? clock.now : told ? Infinity : endAt })
         confirmed = false
+        read = true
         told ||= clock.now >= endAt
         status = statusAt()
+        // The run triggers, read ahead once the run plans (the fleet's quietest stretch).
+        if (status === 'planning' && !triggers) triggers = readAhead(`/api/v2/workspaces/ws-${i}/run-triggers`, 20_000, Infinity)
       }
     }
+    /** A read ahead, from a random point of the stage's first 5 s (half its average), giving way to a crowded window until `newsAt`. */
+    const own = seeded(options.seed * 1000 + i)
+    const readAhead = (path: string, averageMs: number, newsAt: number): Promise<void> =>
+      // Drawn from the step's own sequence: the pacer's draws must not move it (a lone step is compared).
+      clock.sleep(own() * Math.min(MaxAheadSpreadMs, averageMs / 2)).then(() => send('GET', path, { newsAt, background: true }))
+    let triggers: Promise<void> | undefined
     let status = 'pending'
     const planEndsAt = created + queueMs + planMs
     await follow(
@@ -231,18 +244,8 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
     schedule.reset()
     const confirmed = clock.now
     const endsAt = confirmed + applyQueueMs + applyMs
-    // Read ahead, beside the apply, from a random point of its first 5 s (half the average apply):
-    // the JSON plan and the run triggers its apply fires, giving way to a crowded window until it ends.
-    const ahead = clock
-      // Drawn from the step's own sequence: the pacer's draws must not move it (a lone step is compared).
-      .sleep(seeded(options.seed * 1000 + i)() * Math.min(MaxAheadSpreadMs, 12_000 / 2))
-      .then(() =>
-        Promise.all(
-          [`/api/v2/plans/plan-${i}/json-output-redacted`, `/api/v2/workspaces/ws-${i}/run-triggers`].map(p =>
-            send('GET', p, { newsAt: endsAt, background: true })
-          )
-        )
-      )
+    // The JSON plan, read ahead beside the apply.
+    const ahead = Promise.all([readAhead(`/api/v2/plans/plan-${i}/json-output-redacted`, 12_000, endsAt), triggers])
     status = 'confirmed'
     await follow(
       'applying',

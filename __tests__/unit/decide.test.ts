@@ -372,10 +372,11 @@ describe("the step's other decisions", () => {
     expect(step('errored', [], { planStatus: 'finished', applyStatus: 'unreachable' })).toEqual([true, true])
   })
 
-  it('starts the reads the end needs (the JSON plan, the run triggers) once the run is confirmed, never before', () => {
-    // Every documented status, and one the action does not know: true exactly from confirmed to the apply's end.
-    const ahead = Documented.filter(status => decideReadAhead({ status }))
-    expect(ahead).toEqual([
+  it('starts the reads the end needs before the end: the run triggers once an apply plans, the JSON plan once it is confirmed', () => {
+    // Every documented status, and one the action does not know.
+    const when = (operation: Operation, read: 'triggers' | 'plan') =>
+      Documented.filter(status => decideReadAhead({ status }, operation)[read])
+    const apply = [
       'confirmed',
       'queuing_apply',
       'apply_queued',
@@ -383,9 +384,14 @@ describe("the step's other decisions", () => {
       'pre_apply_awaiting_decision',
       'pre_apply_completed',
       'applying'
-    ])
-    expect(['post_apply_running', 'post_apply_completed'].map(status => decideReadAhead({ status }))).toEqual([true, true])
-    expect(decideReadAhead({ status: 'some_new_status' })).toBe(false)
+    ]
+    expect(when('apply', 'plan')).toEqual(apply)
+    expect(when('apply', 'triggers')).toEqual(['planning', ...apply])
+    expect(when('destroy', 'triggers')).toEqual(['planning', ...apply])
+    // A plan-only run fires no run trigger, and never reaches an apply.
+    expect(when('plan', 'triggers')).toEqual([])
+    expect(['post_apply_running', 'post_apply_completed'].map(status => decideReadAhead({ status }, 'apply').plan)).toEqual([true, true])
+    expect(decideReadAhead({ status: 'some_new_status' }, 'apply')).toEqual({ triggers: false, plan: false })
   })
 })
 

@@ -18,18 +18,20 @@ describe('pacing: a fleet of 100 steps on one token at 30 requests a second', ()
     }
   })
 
-  it('the service refuses far fewer of its requests than of clients that only wait out each 429, and the median step ends within 2 s of its run', async () => {
+  it('the service refuses far fewer of its requests than of clients that only wait out each 429, and the median step ends within a second of its run', async () => {
     for (const seed of [1, 2, 3]) {
       const paced = await simulateFleet({ ...fleet, seed, pacer: realPacer })
       const unpaced = await simulateFleet({ ...fleet, seed, pacer: () => new Unpaced() })
-      // Unpaced clients are refused nine times in ten; these about a quarter of the time: the reads
-      // with news (a stage log's end, the confirmation) go into crowded windows rather than wait, which
-      // is what brings a step's end within a second of its run's (it was ~5 s when they waited).
-      expect(refusedShare(paced)).toBeLessThan(Math.min(0.27, refusedShare(unpaced) / 3.5))
+      // Unpaced clients are refused nine times in ten; these about one time in six, mostly at the
+      // start. The reads with news (a stage log's end, the confirmation) go into crowded windows
+      // rather than wait, which is what brings a step's end within a second of its run's (about 5 s
+      // when they waited); the reads ahead (the run triggers while the fleet plans) make room for them.
+      expect(refusedShare(paced)).toBeLessThan(Math.min(0.2, refusedShare(unpaced) / 4))
       const late = paced.requests.filter(q => q.at > 15_000)
-      expect(late.filter(q => q.status === 429).length / late.length).toBeLessThan(0.25)
+      expect(late.filter(q => q.status === 429).length / late.length).toBeLessThan(0.15)
       const lags = [...paced.lagsMs].sort((a, b) => a - b)
-      expect(lags[50]).toBeLessThan(2000)
+      expect(lags[50]).toBeLessThan(1000)
+      expect(lags[95]).toBeLessThan(5000)
     }
   })
 

@@ -75,8 +75,11 @@ describe('poll schedule', () => {
     // Without an average, the general rule's quick reads give way to the net too.
     const plain = new PollSchedule(options)
     expect([0, 1000, 2500].map(t => plain.next('applying', t, true))).toEqual([5000, 5000, 5000])
-    // Other statuses write no log that is streamed: the schedule is as without it.
+    // A run waiting for its stage, whose log is read already: the same net.
     const queued = new PollSchedule(options)
-    expect([0, 1000, 2500].map(t => queued.next('apply_queued', t, true))).toEqual([1000, 1500, 2250])
+    expect([0, 1000, 2500].map(t => queued.next('apply_queued', t, true))).toEqual([5000, 5000, 5000])
+    // Other statuses write no log that is streamed: the schedule is as without it.
+    const costing = new PollSchedule(options)
+    expect([0, 1000, 2500].map(t => costing.next('cost_estimating', t, true))).toEqual([1000, 1500, 2250])
   })
 })

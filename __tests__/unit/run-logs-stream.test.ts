@@ -194,6 +194,30 @@ describe('the log says when its stage ends', () => {
     l.stop()
   })
 
+  it('leads while the run waits for its stage (the log is empty until STX); once the stage runs, only a log that opened with STX leads', async () => {
+    const body = { bytes: Buffer.alloc(0) }
+    const l = logs()
+    l.observe(
+      run(
+        await hostile.serve((req, res) => {
+          const q = new URL(req.url ?? '/', 'http://x').searchParams
+          res.writeHead(200)
+          res.end(body.bytes.subarray(Number(q.get('offset')), Number(q.get('offset')) + Number(q.get('limit'))))
+        }),
+        'running'
+      )
+    )
+    // An empty log that answers: a queued run's plan will open it with STX and close it with ETX.
+    await until(() => l.leads('pending'))
+    expect([l.leads('plan_queued'), l.leads('planning'), l.leads('cost_estimating')]).toEqual([true, false, false])
+    // A host that writes the plan without STX: once planning, only the status can tell its end.
+    body.bytes = Buffer.from('no frame\n')
+    await new Promise(resolve => setTimeout(resolve, 200))
+    expect(l.leads('planning')).toBe(false)
+    l.stop()
+    expect(l.leads('pending')).toBe(false)
+  })
+
   it('stops leading when the log host stops answering, and when the step stops', async () => {
     const log = growing()
     let hang = false

@@ -30624,6 +30624,26 @@ const WorkingStatuses = new Set([
     RunStatus.PostApplyRunning,
     RunStatus.PostApplyCompleted
 ]);
+/**
+ * A run waits for its plan, or (confirmed) for its apply: the stage's log is readable already, empty
+ * until the stage starts with STX (run-logs/stream.ts leads on it).
+ */
+const BeforePlanStatuses = new Set([
+    RunStatus.Pending,
+    RunStatus.Fetching,
+    RunStatus.FetchingCompleted,
+    RunStatus.PrePlanRunning,
+    RunStatus.PrePlanCompleted,
+    RunStatus.Queuing,
+    RunStatus.PlanQueued
+]);
+const BeforeApplyStatuses = new Set([
+    RunStatus.Confirmed,
+    RunStatus.QueuingApply,
+    RunStatus.ApplyQueued,
+    RunStatus.PreApplyRunning,
+    RunStatus.PreApplyCompleted
+]);
 /** A run task waits for a person's decision (or its service's answer) before the run goes on. */
 const AwaitingDecisionStatuses = new Set([
     RunStatus.PrePlanAwaitingDecision,

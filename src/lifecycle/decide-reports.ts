@@ -13,6 +13,7 @@ import {
   TaskStatuses
 } from '../tfe/statuses.js'
 import type { RunFacts } from './decide.js'
+import type { Operation } from '../action/names.js'
 
 export const PendingFirstReportMs = 10_000
 export const PendingReportEveryMs = 30_000
@@ -83,12 +84,14 @@ export function decideChecks(
 }
 
 /**
- * Whether to start, beside the apply, the reads the run's end needs that its apply cannot change:
- * its JSON plan (for the review) and the workspace's outbound run triggers (which its apply fires).
- * Once the run is confirmed it is past every stage that could change its plan. Read then, they
- * leave the run's end waiting only for the outputs; on a token a fleet shares, each read after the
- * end waits for room in the window, so that is seconds per step.
+ * Which of the reads the run's end needs may start now, before it ends: the workspace's outbound
+ * run triggers (which an apply fires; nothing makes them part of the run) once the run plans, for
+ * a step that applies; its JSON plan (for the review) once it is confirmed, past every stage that
+ * could change its plan. Read then, they leave the run's end waiting only for the outputs; on a
+ * token a fleet shares, each read after the end waits for room in the window, seconds per step,
+ * and the plans of a fleet are its quietest stretch.
  */
-export function decideReadAhead(run: Pick<RunFacts, 'status'>): boolean {
-  return ApplyPhaseStatuses.has(run.status)
+export function decideReadAhead(run: Pick<RunFacts, 'status'>, operation: Operation): { triggers: boolean; plan: boolean } {
+  const applying = ApplyPhaseStatuses.has(run.status)
+  return { triggers: operation !== 'plan' && (run.status === RunStatus.Planning || applying), plan: applying }
 }

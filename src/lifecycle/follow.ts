@@ -85,7 +85,7 @@ export async function followWith(
           { boundMs: ReportBoundMs, signal }
         )
       }
-      if (decideReadAhead(run)) step.ahead.start(step, run, signal)
+      step.ahead.start(step, run, decideReadAhead(run, step.settings.operation), signal)
     }
     const polled = run
     optionalSync(OptionalPart.Logs, () => logs.observe(polled))

@@ -20,7 +20,7 @@ import type { Run, StageCounts } from '../tfe/runs.js'
 import type { NewsSource } from '../tfe/client.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
-import { RunStatus } from '../tfe/statuses.js'
+import { BeforeApplyStatuses, BeforePlanStatuses, RunStatus } from '../tfe/statuses.js'
 import { StageFinal, StageLog } from './stage-log.js'
 
 export { LineSplitter, MaxLineBytes } from './lines.js'
@@ -79,13 +79,20 @@ export class RunLogs {
   }
 
   /**
-   * Whether the log of the stage a run in `status` is in is being read and will say when the stage
-   * ends: it opened with STX (so an ETX will close it), is not over, and its host answered lately.
-   * The follow loop then reads the run rarely (poll-schedule.ts) and at once when the log ends.
+   * Whether the log of the stage a run in `status` is in (or waits for) is being read and will say
+   * when the stage ends: it opened with STX (so an ETX will close it), or its stage has not started
+   * yet; it is not over, and its host answered lately. The follow loop then reads the run rarely
+   * (poll-schedule.ts) and at once when the log ends. A run waiting in the queue is read as rarely:
+   * it is the log's STX and ETX that say what it does next.
    */
   leads(status: string, now: number = performance.now()): boolean {
-    const stage = status === RunStatus.Planning ? this.plan : status === RunStatus.Applying ? this.apply : undefined
-    return !!stage && !this.stopped && stage.framed && !stage.done && now - stage.answeredAt <= 3 * this.intervalMs
+    const waiting = BeforePlanStatuses.has(status) ? this.plan : BeforeApplyStatuses.has(status) ? this.apply : undefined
+    const running = status === RunStatus.Planning ? this.plan : status === RunStatus.Applying ? this.apply : undefined
+    const stage = waiting ?? running
+    if (!stage || this.stopped || stage.done || now - stage.answeredAt > 3 * this.intervalMs) return false
+    // Before its stage starts a log is empty, and will open with STX when it does; once the stage
+    // runs, only a log that did open with it will close with ETX.
+    return stage === waiting || stage.framed
   }
 
   /** How many stage logs have ended so far: what sleep() compares with. */

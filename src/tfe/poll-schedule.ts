@@ -16,19 +16,20 @@
  * waits in the queue, where leaving it ends nothing).
  * Peers for comparison: the provider reads every 1 s growing to 3 s, HashiCorp's tfci 2–7 s on a
  * Fibonacci ramp, the hashicorp-forge action every 4 s.
- * While a stage's log is streamed (an archivist log opened with STX, read healthily), the log says
- * when the stage ends: its ETX. Then a read of the run is a net for what the log does not show (a
- * run someone cancels, a log whose ETX never comes) and comes at least logLedMs apart, as go-tfe's
- * LogReader asks about the plan every 5 s of a log without ETX; the follow loop reads at once when
- * the log ends. The log host is not the API's budget, so a fleet on one token polls less.
+ * While a stage's log is streamed (an archivist log opened with STX, read healthily), or is read
+ * while the run waits for its stage, the log says when the stage ends: its ETX. Then a read of the
+ * run is a net for what the log does not show (a run someone cancels or discards, a log whose ETX
+ * never comes) and comes at least logLedMs apart, as go-tfe's LogReader asks about the plan every
+ * 5 s of a log without ETX; the follow loop reads at once when the log ends. The log host is not
+ * the API's budget, so a fleet on one token polls less.
  * Not the shared rate limit: the client's pacer (tfe/pacing.ts) holds a poll until the budget
  * allows it, so under load a read comes after max(this delay, the pacer's gap), and alone this
  * schedule is all there is. One place decides pacing, for every repeated read, polls or not.
  */
-import { RunStatus } from './statuses.js'
+import { BeforeApplyStatuses, BeforePlanStatuses, RunStatus } from './statuses.js'
 
-/** The statuses whose stage writes the log that is streamed: the plan's and the apply's. */
-const LogStages: ReadonlySet<string> = new Set([RunStatus.Planning, RunStatus.Applying])
+/** The statuses whose stage writes the log that is streamed (the plan's and the apply's), or waits to. */
+const LogStages: ReadonlySet<string> = new Set([RunStatus.Planning, RunStatus.Applying, ...BeforePlanStatuses, ...BeforeApplyStatuses])
 
 export interface PollScheduleOptions {
   firstMs: number

@@ -101,6 +101,27 @@ export const WorkingStatuses: ReadonlySet<string> = new Set([
   RunStatus.PostApplyCompleted
 ])
 
+/**
+ * A run waits for its plan, or (confirmed) for its apply: the stage's log is readable already, empty
+ * until the stage starts with STX (run-logs/stream.ts leads on it).
+ */
+export const BeforePlanStatuses: ReadonlySet<string> = new Set([
+  RunStatus.Pending,
+  RunStatus.Fetching,
+  RunStatus.FetchingCompleted,
+  RunStatus.PrePlanRunning,
+  RunStatus.PrePlanCompleted,
+  RunStatus.Queuing,
+  RunStatus.PlanQueued
+])
+export const BeforeApplyStatuses: ReadonlySet<string> = new Set([
+  RunStatus.Confirmed,
+  RunStatus.QueuingApply,
+  RunStatus.ApplyQueued,
+  RunStatus.PreApplyRunning,
+  RunStatus.PreApplyCompleted
+])
+
 /** A run task waits for a person's decision (or its service's answer) before the run goes on. */
 export const AwaitingDecisionStatuses: ReadonlySet<string> = new Set([
   RunStatus.PrePlanAwaitingDecision,
