@@ -32544,7 +32544,7 @@ const Pacing = {
     rememberedPaths: 64
 };
 const Kinds = {
-    user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000, firstSpreadDoublings: 3, maxSpreadDoublings: 3, admitSpreadDoublings: 2 },
+    user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000, firstSpreadDoublings: 4, maxSpreadDoublings: 5, admitSpreadDoublings: 2 },
     // A minute's window: a doubling is already a minute of a step's time, so one only. The refused
     // lists of a fan-out share the next window's places; those refused again share two windows', so
     // an unlucky step is not refused window after window (helpers/fleet-model.ts measures the tail).
@@ -32597,8 +32597,10 @@ class Pacer {
         const kind = isMutating(method) ? 'change' : news ? 'read' : background ? 'poll' : this.kindOf(b, method, path);
         const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
         const s = b.seen;
+        // A read with news gives way to a crowded window for one window at most: the step waits on it.
+        const admitDoublings = news ? 0 : Math.min(Math.max(0, b.crowded - 1), b.admitSpreadDoublings);
         const admitAt = s && now < s.at + Math.max(s.resetMs, b.windowMs) && s.share > Pacing.admit[kind]
-            ? s.at + s.resetMs + s.jitter * b.windowMs * 2 ** Math.min(Math.max(0, b.crowded - 1), b.admitSpreadDoublings)
+            ? s.at + s.resetMs + s.jitter * b.windowMs * 2 ** admitDoublings
             : 0;
         // Only polls wait for the client's own rate: a first read or a change moves a run on, and runs
         // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap

@@ -22,13 +22,14 @@ describe('pacing: a fleet of 100 steps on one token at 30 requests a second', ()
     for (const seed of [1, 2, 3]) {
       const paced = await simulateFleet({ ...fleet, seed, pacer: realPacer })
       const unpaced = await simulateFleet({ ...fleet, seed, pacer: () => new Unpaced() })
-      // Unpaced clients are refused nine times in ten; these about one time in six, mostly at the
-      // start. The reads with news (a stage log's end, the confirmation) go into crowded windows
-      // rather than wait, which is what brings a step's end within a second of its run's (about 5 s
-      // when they waited); the reads ahead (the run triggers while the fleet plans) make room for them.
-      expect(refusedShare(paced)).toBeLessThan(Math.min(0.2, refusedShare(unpaced) / 4))
+      // Unpaced clients are refused nine times in ten; these about one time in eight, mostly at the
+      // start, where each step's first request knows nothing of the others. The reads with news (a
+      // stage log's end, the confirmation, the outputs) wait one window at most where the others
+      // give way longer: a step ends within a second of its run (about 5 s when they waited), while
+      // the reads ahead (the run triggers while the fleet plans) make room for them.
+      expect(refusedShare(paced)).toBeLessThan(Math.min(0.15, refusedShare(unpaced) / 6))
       const late = paced.requests.filter(q => q.at > 15_000)
-      expect(late.filter(q => q.status === 429).length / late.length).toBeLessThan(0.15)
+      expect(late.filter(q => q.status === 429).length / late.length).toBeLessThan(0.1)
       const lags = [...paced.lagsMs].sort((a, b) => a - b)
       expect(lags[50]).toBeLessThan(1000)
       expect(lags[95]).toBeLessThan(5000)

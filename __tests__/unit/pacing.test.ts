@@ -93,6 +93,17 @@ describe('pacing: decisions', () => {
     expect(holds.map(h => Math.round(h))).toEqual([200, 700, 1190])
   })
 
+  it('crowded answers in a row widen the hold of a first read, but a read with news waits one window at most', () => {
+    const p = pacer(0.99)
+    for (let i = 0; i < 4; i++) read(p, i * 10, left(3, 200))
+    // The last answer came at 31 ms, from a window that resets 200 ms later.
+    const at = 31
+    const first = p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', at)
+    const news = p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', at, true)
+    // Four crowded answers: the first read's hold spans 2^admitSpreadDoublings windows; the news' one.
+    expect([Math.round(first), Math.round(news)]).toEqual([200 + 990 * 2 ** Kinds.user.admitSpreadDoublings, 200 + 990])
+  })
+
   it('a stale answer holds nothing: once its window is over, a first read goes', () => {
     const p = pacer()
     read(p, 0, left(3, 200))
@@ -202,17 +213,21 @@ describe('pacing: decisions', () => {
     p.answered('GET', '/api/v2/workspaces/ws-1', left(25), 1)
     // The hold, read on a path not read before (so the rate's own gap for polls is not in it).
     const hold = (at: number): number => p.delayMs('GET', `/api/v2/workspaces/ws-${at}`, at) - 200
-    const waits = [10_000, 30_000, 50_000, 70_000, 90_000].map(at => {
-      p.sent('GET', '/api/v2/workspaces/ws-1', at)
-      p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, at)
-      return hold(at)
-    })
-    expect(waits.map(w => Math.round(w / 990))).toEqual([1, 2, 4, 8, 8].map(n => Math.min(n, 2 ** Kinds.user.maxSpreadDoublings)))
+    const waits = [0, 1, 2, 3, 4, 5, 6, 7]
+      .map(k => 10_000 + 40_000 * k)
+      .map(at => {
+        p.sent('GET', '/api/v2/workspaces/ws-1', at)
+        p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, at)
+        return hold(at)
+      })
+    expect(waits.map(w => Math.round(w / 990))).toEqual(
+      [1, 2, 4, 8, 16, 32, 64, 128].map(n => Math.min(n, 2 ** Kinds.user.maxSpreadDoublings))
+    )
     // An answer with room ends the run of refusals.
-    p.answered('GET', '/api/v2/workspaces/ws-1', left(25), 110_000)
-    p.sent('GET', '/api/v2/workspaces/ws-1', 120_000)
-    p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, 120_000)
-    expect(hold(120_000)).toBeCloseTo(waits[0] as number, 5)
+    p.answered('GET', '/api/v2/workspaces/ws-1', left(25), 400_000)
+    p.sent('GET', '/api/v2/workspaces/ws-1', 410_000)
+    p.rateLimited('GET', '/api/v2/workspaces/ws-1', 200, 410_000)
+    expect(hold(410_000)).toBeCloseTo(waits[0] as number, 5)
   })
 
   it('a client refused before any answer reached it spreads wider, until a request of its own gets through', () => {
