@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2906);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3054);
 /** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
@@ -28382,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2906:
+/***/ 3054:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32183,8 +32183,6 @@ function parseReviewInputs(operation) {
     return { directory, savePlan, runId };
 }
 
-// EXTERNAL MODULE: external "node:async_hooks"
-var external_node_async_hooks_ = __nccwpck_require__(6698);
 ;// CONCATENATED MODULE: ./src/tfe/statuses.ts
 /**
  * The statuses HCP Terraform documents for runs and their stages, and the sets the lifecycle
@@ -32946,6 +32944,26 @@ function exchangeWithin({ method, path, host, timeoutMs, signal }, fn) {
     });
 }
 
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ./src/tfe/urgency.ts
+/**
+ * How soon the caller of a request needs its answer, beyond the request itself: news it may learn
+ * while the pacer holds the request (a stage log that ends), and reads that can wait (made beside a
+ * run, long before its end needs them). client.ts asks both before each wait; pacing.ts decides.
+ */
+
+// Carried through every await of the work inside, so no resource module needs a parameter for it.
+const backgroundReads = new external_node_async_hooks_.AsyncLocalStorage();
+/** Runs `fn` with every request it makes (through any await) paced as a read that can wait. */
+function inBackground(background, fn) {
+    return backgroundReads.run(background, fn);
+}
+/** The Background the current request was made in, if any. */
+function backgroundOf() {
+    return backgroundReads.getStore();
+}
+
 ;// CONCATENATED MODULE: ./src/tfe/client.ts
 /**
  * The JSON:API client: the only way the action talks to the HCP Terraform API (retries what is
@@ -32962,11 +32980,6 @@ function exchangeWithin({ method, path, host, timeoutMs, signal }, fn) {
 
 
 
-const backgroundReads = new external_node_async_hooks_.AsyncLocalStorage();
-/** Runs `fn` with every request it makes (through any await) paced as a read that can wait. */
-function inBackground(background, fn) {
-    return backgroundReads.run(background, fn);
-}
 const JsonApiType = 'application/vnd.api+json';
 /**
  * The longest a 429 may hold the step. HCP Terraform's windows are a second (a minute for run
@@ -33075,7 +33088,7 @@ class TfeClient {
      */
     async pace(method, path, signal, news = false) {
         const known = () => (typeof news === 'boolean' ? news : news.known());
-        const background = backgroundReads.getStore();
+        const background = backgroundOf();
         const waits = () => background?.waiting() === true;
         const delay = () => this.pacer.delayMs(method, path, performance.now(), known(), waits());
         for (let waitMs = delay(); waitMs > 0; waitMs = delay()) {
@@ -36602,7 +36615,9 @@ async function createRunTrigger(client, workspaceId, sourceableId, signal) {
  */
 const MaxAheadSpreadMs = 5_000;
 class ReadsAhead {
-    started = new Map();
+    /** The run the reads are for, and which of them have started. */
+    runId;
+    started = new Set();
     triggers;
     goNow = new Set();
     random;
@@ -36624,16 +36639,21 @@ class ReadsAhead {
      * `signal` is the step's stop, which cuts them.
      */
     start(step, run, allowed, signal) {
-        if (![...this.started.values()].includes(run.id))
+        if (run.id !== this.runId) {
+            // A new run (a retry): nothing of the last one's reads is its.
+            this.runId = run.id;
+            this.started.clear();
+            this.triggers = undefined;
             this.urgent = false;
+        }
         const ws = step.target;
-        if (allowed.triggers && this.started.get('triggers') !== run.id) {
-            this.started.set('triggers', run.id);
+        if (allowed.triggers && !this.started.has('triggers')) {
+            this.started.add('triggers');
             this.triggers = this.later(ws.planDurationAverageMs).then(() => this.inBackground(() => listRunTriggers(step.client, ws.id, 'outbound', signal)));
             this.triggers.catch(() => undefined);
         }
-        if (allowed.plan && this.started.get('plan') !== run.id) {
-            this.started.set('plan', run.id);
+        if (allowed.plan && !this.started.has('plan')) {
+            this.started.add('plan');
             // Nothing is logged here: an apply's log may be streaming. The end reads again what failed.
             this.later(ws.applyDurationAverageMs)
                 .then(() => this.inBackground(() => step.plans.read(run.plan?.id, signal)))
@@ -36650,7 +36670,7 @@ class ReadsAhead {
     }
     /** The outbound run triggers read ahead for this run, or undefined when none was read for it (or the read failed). */
     async outboundTriggers(runId) {
-        if (this.started.get('triggers') !== runId || !this.triggers)
+        if (runId !== this.runId || !this.triggers)
             return undefined;
         return await this.triggers.catch(() => undefined);
     }
@@ -36724,7 +36744,7 @@ class Step {
     review;
     /** The runs' JSON plans, read once each for the guard and the review. */
     plans;
-    /** What the run's end needs, read beside its apply (ahead.ts). */
+    /** What the run's end needs, read before it ends (ahead.ts). */
     ahead = new ReadsAhead();
     constructor(settings, client, state = postState, options = {}) {
         this.settings = settings;
@@ -37281,7 +37301,7 @@ function appliedAt(run) {
 }
 /** The runs the apply of `upstream` made its outbound run triggers queue, one per downstream workspace. */
 async function findTriggeredRuns(step, upstream, depth, signal) {
-    // The step's own apply: its workspace's triggers were read beside the apply (ahead.ts).
+    // The step's own apply: its workspace's triggers were read while the run planned (ahead.ts).
     const ahead = depth === 1 && upstream.workspaceId === step.target.id ? await step.ahead.outboundTriggers(upstream.runId) : undefined;
     const triggers = ahead ?? (await listRunTriggers(step.client, upstream.workspaceId, 'outbound', signal));
     if (!triggers.complete)

@@ -376,15 +376,7 @@ describe("the step's other decisions", () => {
     // Every documented status, and one the action does not know.
     const when = (operation: Operation, read: 'triggers' | 'plan') =>
       Documented.filter(status => decideReadAhead({ status }, operation)[read])
-    const apply = [
-      'confirmed',
-      'queuing_apply',
-      'apply_queued',
-      'pre_apply_running',
-      'pre_apply_awaiting_decision',
-      'pre_apply_completed',
-      'applying'
-    ]
+    const apply = [...ApplyPhase]
     expect(when('apply', 'plan')).toEqual(apply)
     expect(when('apply', 'triggers')).toEqual(['planning', ...apply])
     expect(when('destroy', 'triggers')).toEqual(['planning', ...apply])

@@ -28967,7 +28967,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1796);
 /* harmony import */ var _run_triggers_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9443);
 /* harmony import */ var _triggers_api_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2338);
-/* harmony import */ var _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4723);
+/* harmony import */ var _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5542);
 /* harmony import */ var _action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(8011);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(1922);
 /**
@@ -29027,7 +29027,7 @@ async function triggerWarnings(file, token) {
         const baseUrl = (0,_action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__/* .parseHostname */ .Pv)(hostname ?? '');
         let c = clients.get(baseUrl);
         if (!c)
-            clients.set(baseUrl, (c = new _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__/* .TfeClient */ .xy({ baseUrl, token, hostSetting: `the hostname of ${file}` })));
+            clients.set(baseUrl, (c = new _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__/* .TfeClient */ .x({ baseUrl, token, hostSetting: `the hostname of ${file}` })));
         return c;
     };
     try {
@@ -29050,7 +29050,7 @@ async function runImport(flags) {
         return 2;
     }
     const hostname = flags.get('--hostname');
-    const client = new _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__/* .TfeClient */ .xy({ baseUrl: (0,_action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__/* .parseHostname */ .Pv)(hostname ?? ''), token, hostSetting: '--hostname' });
+    const client = new _tfe_client_js__WEBPACK_IMPORTED_MODULE_10__/* .TfeClient */ .x({ baseUrl: (0,_action_input_readers_js__WEBPACK_IMPORTED_MODULE_11__/* .parseHostname */ .Pv)(hostname ?? ''), token, hostSetting: '--hostname' });
     try {
         const found = await (0,_triggers_api_js__WEBPACK_IMPORTED_MODULE_9__/* .organizationTriggers */ .r)(client, organization);
         // HCP Terraform answers an organization the token cannot see with an empty list as often as a 404.
@@ -30513,19 +30513,17 @@ async function estateTriggers(estate, clientFor, signal) {
 
 /***/ }),
 
-/***/ 4723:
+/***/ 5542:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  xy: () => (/* binding */ TfeClient)
+  x: () => (/* binding */ TfeClient)
 });
 
-// UNUSED EXPORTS: MaxRateLimitWaitMs, inBackground
+// UNUSED EXPORTS: MaxRateLimitWaitMs
 
-// EXTERNAL MODULE: external "node:async_hooks"
-var external_node_async_hooks_ = __nccwpck_require__(6698);
 // EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
 var lib = __nccwpck_require__(4942);
 ;// CONCATENATED MODULE: ./src/tfe/statuses.ts
@@ -31175,6 +31173,26 @@ function exchangeWithin({ method, path, host, timeoutMs, signal }, fn) {
     });
 }
 
+// EXTERNAL MODULE: external "node:async_hooks"
+var external_node_async_hooks_ = __nccwpck_require__(6698);
+;// CONCATENATED MODULE: ./src/tfe/urgency.ts
+/**
+ * How soon the caller of a request needs its answer, beyond the request itself: news it may learn
+ * while the pacer holds the request (a stage log that ends), and reads that can wait (made beside a
+ * run, long before its end needs them). client.ts asks both before each wait; pacing.ts decides.
+ */
+
+// Carried through every await of the work inside, so no resource module needs a parameter for it.
+const backgroundReads = new external_node_async_hooks_.AsyncLocalStorage();
+/** Runs `fn` with every request it makes (through any await) paced as a read that can wait. */
+function inBackground(background, fn) {
+    return backgroundReads.run(background, fn);
+}
+/** The Background the current request was made in, if any. */
+function backgroundOf() {
+    return backgroundReads.getStore();
+}
+
 ;// CONCATENATED MODULE: ./src/tfe/client.ts
 /**
  * The JSON:API client: the only way the action talks to the HCP Terraform API (retries what is
@@ -31191,11 +31209,6 @@ function exchangeWithin({ method, path, host, timeoutMs, signal }, fn) {
 
 
 
-const backgroundReads = new external_node_async_hooks_.AsyncLocalStorage();
-/** Runs `fn` with every request it makes (through any await) paced as a read that can wait. */
-function inBackground(background, fn) {
-    return backgroundReads.run(background, fn);
-}
 const JsonApiType = 'application/vnd.api+json';
 /**
  * The longest a 429 may hold the step. HCP Terraform's windows are a second (a minute for run
@@ -31304,7 +31317,7 @@ class TfeClient {
      */
     async pace(method, path, signal, news = false) {
         const known = () => (typeof news === 'boolean' ? news : news.known());
-        const background = backgroundReads.getStore();
+        const background = backgroundOf();
         const waits = () => background?.waiting() === true;
         const delay = () => this.pacer.delayMs(method, path, performance.now(), known(), waits());
         for (let waitMs = delay(); waitMs > 0; waitMs = delay()) {

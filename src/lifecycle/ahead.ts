@@ -7,7 +7,7 @@
  */
 import { listRunTriggers, type RunTriggerList } from '../tfe/run-triggers.js'
 import type { Run } from '../tfe/runs.js'
-import { inBackground, type Background } from '../tfe/client.js'
+import { inBackground, type Background } from '../tfe/urgency.js'
 import type { Step } from './step.js'
 
 /**
@@ -20,7 +20,9 @@ export const MaxAheadSpreadMs = 5_000
 type AheadRead = 'triggers' | 'plan'
 
 export class ReadsAhead {
-  private readonly started = new Map<AheadRead, string>()
+  /** The run the reads are for, and which of them have started. */
+  private runId: string | undefined
+  private readonly started = new Set<AheadRead>()
   private triggers: Promise<RunTriggerList> | undefined
   private readonly goNow = new Set<() => void>()
   private readonly random: () => number
@@ -44,17 +46,23 @@ export class ReadsAhead {
    * `signal` is the step's stop, which cuts them.
    */
   start(step: Step, run: Run, allowed: { triggers: boolean; plan: boolean }, signal: AbortSignal): void {
-    if (![...this.started.values()].includes(run.id)) this.urgent = false
+    if (run.id !== this.runId) {
+      // A new run (a retry): nothing of the last one's reads is its.
+      this.runId = run.id
+      this.started.clear()
+      this.triggers = undefined
+      this.urgent = false
+    }
     const ws = step.target
-    if (allowed.triggers && this.started.get('triggers') !== run.id) {
-      this.started.set('triggers', run.id)
+    if (allowed.triggers && !this.started.has('triggers')) {
+      this.started.add('triggers')
       this.triggers = this.later(ws.planDurationAverageMs).then(() =>
         this.inBackground(() => listRunTriggers(step.client, ws.id, 'outbound', signal))
       )
       this.triggers.catch(() => undefined)
     }
-    if (allowed.plan && this.started.get('plan') !== run.id) {
-      this.started.set('plan', run.id)
+    if (allowed.plan && !this.started.has('plan')) {
+      this.started.add('plan')
       // Nothing is logged here: an apply's log may be streaming. The end reads again what failed.
       this.later(ws.applyDurationAverageMs)
         .then(() => this.inBackground(() => step.plans.read(run.plan?.id, signal)))
@@ -71,7 +79,7 @@ export class ReadsAhead {
 
   /** The outbound run triggers read ahead for this run, or undefined when none was read for it (or the read failed). */
   async outboundTriggers(runId: string): Promise<RunTriggerList | undefined> {
-    if (this.started.get('triggers') !== runId || !this.triggers) return undefined
+    if (runId !== this.runId || !this.triggers) return undefined
     return await this.triggers.catch(() => undefined)
   }
 

@@ -124,7 +124,7 @@ export class Step {
   review: Review | undefined
   /** The runs' JSON plans, read once each for the guard and the review. */
   readonly plans: PlanCache
-  /** What the run's end needs, read beside its apply (ahead.ts). */
+  /** What the run's end needs, read before it ends (ahead.ts). */
   readonly ahead = new ReadsAhead()
 
   constructor(settings: Settings, client: TfeClient, state: PostStateSink = postState, options: LifecycleOptions = {}) {

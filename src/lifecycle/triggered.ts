@@ -39,7 +39,7 @@ function appliedAt(run: Run): number {
 
 /** The runs the apply of `upstream` made its outbound run triggers queue, one per downstream workspace. */
 export async function findTriggeredRuns(step: Step, upstream: Upstream, depth: number, signal: AbortSignal): Promise<TriggeredRun[]> {
-  // The step's own apply: its workspace's triggers were read beside the apply (ahead.ts).
+  // The step's own apply: its workspace's triggers were read while the run planned (ahead.ts).
   const ahead = depth === 1 && upstream.workspaceId === step.target.id ? await step.ahead.outboundTriggers(upstream.runId) : undefined
   const triggers = ahead ?? (await listRunTriggers(step.client, upstream.workspaceId, 'outbound', signal))
   if (!triggers.complete)

@@ -17,7 +17,7 @@
  */
 import { OptionalPart, optionalBackground } from '../common/optional.js'
 import type { Run, StageCounts } from '../tfe/runs.js'
-import type { NewsSource } from '../tfe/client.js'
+import type { NewsSource } from '../tfe/urgency.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
 import { BeforeApplyStatuses, BeforePlanStatuses, RunStatus } from '../tfe/statuses.js'

@@ -3,7 +3,6 @@
  * safe, honours rate limits, cuts requests off on stop, never follows a redirect). Not the
  * resources themselves (one module each beside it), nor signed URLs on other origins (signed-urls.ts).
  */
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { HttpClient } from '@actions/http-client'
 import { UserAgent } from './statuses.js'
 import { ApiError, NetworkError, abortReason, errorMessage, isTransient } from '../common/errors.js'
@@ -13,6 +12,7 @@ import { rateHeaders } from './rate-budgets.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
 import { exchangeWithin } from './exchange.js'
+import { backgroundOf, type NewsSource } from './urgency.js'
 
 /** A JSON:API resource as HCP Terraform returns it. */
 export interface Resource<A = Record<string, unknown>> {
@@ -70,31 +70,6 @@ export interface RequestOptions {
    * NewsSource may learn it while the pacer holds the request: the hold is then asked again at once.
    */
   news?: boolean | NewsSource
-}
-
-/**
- * Reads that can wait: made inside `inBackground`, they are paced as polls (they give way to a
- * crowded window) for as long as `waiting()` is true, and as what they are once it turns false.
- */
-export interface Background {
-  waiting(): boolean
-  /** Calls `wake` when the reads stop waiting; returns how to forget it. */
-  onUrgent(wake: () => void): () => void
-}
-
-const backgroundReads = new AsyncLocalStorage<Background>()
-
-/** Runs `fn` with every request it makes (through any await) paced as a read that can wait. */
-export function inBackground<T>(background: Background, fn: () => Promise<T>): Promise<T> {
-  return backgroundReads.run(background, fn)
-}
-
-/** News the caller may learn while its request waits for the pacer (a stage log that ends). */
-export interface NewsSource {
-  /** Whether the news has arrived. */
-  known(): boolean
-  /** Calls `wake` when it arrives; returns how to forget it. */
-  onNews(wake: () => void): () => void
 }
 
 /** The body is outside JSON, read through documentOf / listDocumentOf (documents.ts) or isRecord. */
@@ -234,7 +209,7 @@ export class TfeClient {
    */
   private async pace(method: string, path: string, signal?: AbortSignal, news: boolean | NewsSource = false): Promise<void> {
     const known = (): boolean => (typeof news === 'boolean' ? news : news.known())
-    const background = backgroundReads.getStore()
+    const background = backgroundOf()
     const waits = (): boolean => background?.waiting() === true
     const delay = (): number => this.pacer.delayMs(method, path, performance.now(), known(), waits())
     for (let waitMs = delay(); waitMs > 0; waitMs = delay()) {

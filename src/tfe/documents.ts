@@ -2,7 +2,8 @@
  * What every resource module shares to read a JSON:API document: the document itself checked and
  * normalised (documentOf, listDocumentOf), its attributes, its relationships, a path segment.
  */
-import type { Document, ListDocument, NewsSource, Resource, TfeClient } from './client.js'
+import type { Document, ListDocument, Resource, TfeClient } from './client.js'
+import type { NewsSource } from './urgency.js'
 import { ApiError } from '../common/errors.js'
 import { isRecord, record } from '../common/json.js'
 

@@ -1,6 +1,7 @@
 /** Runs: the run document as the action reads it, and the run endpoints (create, read, actions, the list by marker). */
 import { AllRunOperations, type AnyRunStatus } from './statuses.js'
-import type { Document, NewsSource, Resource, TfeClient } from './client.js'
+import type { Document, Resource, TfeClient } from './client.js'
+import type { NewsSource } from './urgency.js'
 import { ApiError } from '../common/errors.js'
 import { documentOf, getDocument, getListDocument, record, relationId, seg, type Attributes } from './documents.js'
 
