@@ -36619,16 +36619,13 @@ class ReadsAhead {
     runId;
     started = new Set();
     triggers;
-    goNow = new Set();
     random;
     urgent = false;
-    wakers = new Set();
+    /** Called when the run ends: reads waiting for their point, and reads held by the pacer. */
+    onEnd = new Set();
     background = {
         waiting: () => !this.urgent,
-        onUrgent: wake => {
-            this.wakers.add(wake);
-            return () => this.wakers.delete(wake);
-        }
+        onUrgent: wake => this.whenEnded(wake)
     };
     constructor(random = Math.random) {
         this.random = random;
@@ -36663,9 +36660,7 @@ class ReadsAhead {
     /** The run ended: reads still waiting (for their point, or for room) go now, since the step waits for them. */
     now() {
         this.urgent = true;
-        for (const go of [...this.goNow])
-            go();
-        for (const wake of [...this.wakers])
+        for (const wake of [...this.onEnd])
             wake();
     }
     /** The outbound run triggers read ahead for this run, or undefined when none was read for it (or the read failed). */
@@ -36680,13 +36675,17 @@ class ReadsAhead {
         return new Promise(resolve => {
             const go = () => {
                 clearTimeout(timer);
-                this.goNow.delete(go);
+                forget();
                 resolve();
             };
             const timer = setTimeout(go, this.urgent ? 0 : this.random() * spreadMs);
             timer.unref?.();
-            this.goNow.add(go);
+            const forget = this.whenEnded(go);
         });
+    }
+    whenEnded(wake) {
+        this.onEnd.add(wake);
+        return () => this.onEnd.delete(wake);
     }
     /** They can wait (paced as polls, giving way to a crowded window) until the run ends. */
     inBackground(fn) {

@@ -24,16 +24,13 @@ export class ReadsAhead {
   private runId: string | undefined
   private readonly started = new Set<AheadRead>()
   private triggers: Promise<RunTriggerList> | undefined
-  private readonly goNow = new Set<() => void>()
   private readonly random: () => number
   private urgent = false
-  private readonly wakers = new Set<() => void>()
+  /** Called when the run ends: reads waiting for their point, and reads held by the pacer. */
+  private readonly onEnd = new Set<() => void>()
   private readonly background: Background = {
     waiting: () => !this.urgent,
-    onUrgent: wake => {
-      this.wakers.add(wake)
-      return () => this.wakers.delete(wake)
-    }
+    onUrgent: wake => this.whenEnded(wake)
   }
 
   constructor(random: () => number = Math.random) {
@@ -73,8 +70,7 @@ export class ReadsAhead {
   /** The run ended: reads still waiting (for their point, or for room) go now, since the step waits for them. */
   now(): void {
     this.urgent = true
-    for (const go of [...this.goNow]) go()
-    for (const wake of [...this.wakers]) wake()
+    for (const wake of [...this.onEnd]) wake()
   }
 
   /** The outbound run triggers read ahead for this run, or undefined when none was read for it (or the read failed). */
@@ -89,13 +85,18 @@ export class ReadsAhead {
     return new Promise<void>(resolve => {
       const go = (): void => {
         clearTimeout(timer)
-        this.goNow.delete(go)
+        forget()
         resolve()
       }
       const timer = setTimeout(go, this.urgent ? 0 : this.random() * spreadMs)
       timer.unref?.()
-      this.goNow.add(go)
+      const forget = this.whenEnded(go)
     })
+  }
+
+  private whenEnded(wake: () => void): () => void {
+    this.onEnd.add(wake)
+    return () => this.onEnd.delete(wake)
   }
 
   /** They can wait (paced as polls, giving way to a crowded window) until the run ends. */

@@ -1,6 +1,5 @@
 /** State versions: the workspace's current state version and its outputs, every page. */
-import type { TfeClient } from './client.js'
-import type { Resource } from './client.js'
+import type { Resource, TfeClient } from './client.js'
 import { documentOf, listDocumentOf, seg } from './documents.js'
 
 export interface StateVersion {
