@@ -28372,7 +28372,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3054);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8133);
 /** The bundle's entry: one file serves the main and the post step (main.ts tells them apart). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .entry */ .f)();
@@ -28382,7 +28382,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3054:
+/***/ 8133:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28483,7 +28483,7 @@ var external_os_ = __nccwpck_require__(857);
  * Sanitizes an input into a string so it can be passed into issueCommand safely
  * @param input input to sanitize into a string
  */
-function utils_toCommandValue(input) {
+function toCommandValue(input) {
     if (input === null || input === undefined) {
         return '';
     }
@@ -28590,13 +28590,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -28624,13 +28624,13 @@ function file_command_issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
-function file_command_prepareKeyValueMessage(key, value) {
+function prepareKeyValueMessage(key, value) {
     const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
+    const convertedValue = toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -31147,9 +31147,9 @@ function exportVariable(name, val) {
     process.env[name] = convertedVal;
     const filePath = process.env['GITHUB_ENV'] || '';
     if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+        return file_command_issueFileCommand('ENV', prepareKeyValueMessage(name, val));
     }
-    issueCommand('set-env', { name }, convertedVal);
+    command_issueCommand('set-env', { name }, convertedVal);
 }
 /**
  * Registers a secret which will get masked from logs
@@ -31264,10 +31264,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
     process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+    command_issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -31386,9 +31386,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', prepareKeyValueMessage(name, value));
     }
-    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
+    command_issueCommand('save-state', { name }, toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -31457,7 +31457,8 @@ const Inputs = {
     FollowTriggeredRuns: 'follow_triggered_runs',
     TriggeredRunsDepth: 'triggered_runs_depth',
     AutoConfirmIf: 'auto_confirm_if',
-    OnGuardHeld: 'on_guard_held'
+    OnGuardHeld: 'on_guard_held',
+    JobStrategy: 'job_strategy'
 };
 const Outputs = {
     RunId: 'run_id',
@@ -31685,11 +31686,38 @@ function hclLiteralProblem(text) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/common/json.ts
+/**
+ * Reading JSON that came from outside (API documents, log lines, the plan JSON): narrowing by type
+ * guards, so a `null`, a string or a list where an object was expected reads as empty, not a crash.
+ */
+/** A JSON object: not `null`, not a list. */
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** A member of outside JSON as an object; anything else reads as empty. */
+function record(value) {
+    return isRecord(value) ? value : {};
+}
+/** The text, or undefined when the JSON is empty or not JSON at all. */
+function parseJson(text) {
+    if (text.trim() === '')
+        return undefined;
+    try {
+        const value = JSON.parse(text);
+        return value;
+    }
+    catch {
+        return undefined;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/action/input-readers.ts
 /**
  * How one input's text becomes a typed value (host, workspace, operation, numbers, lists, run
  * variables); every error names its input. Which inputs the step reads, and how they combine: inputs.ts.
  */
+
 
 
 
@@ -31863,6 +31891,39 @@ function parseQueuedRunInputs(operation) {
         triggeredRunsDepth: depth,
         commitSha: /^[0-9a-f]{40}$/i.test(commitSha) ? commitSha : undefined
     };
+}
+/** A whole number within bounds, or undefined. */
+function wholeIn(value, min) {
+    return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= 100_000 ? value : undefined;
+}
+/**
+ * job_strategy: GitHub's strategy context as JSON (the input's default, `toJSON(strategy)`), for
+ * the job's place in its matrix; empty or `{}`: none (the step waits for no turn).
+ */
+function parseJobStrategy() {
+    const raw = getInput(Inputs.JobStrategy).trim();
+    if (raw === '')
+        return undefined;
+    const shown = raw.length > 120 ? `${raw.slice(0, 120)}…` : raw;
+    const wrong = (why) => new InputError(Inputs.JobStrategy, `${why}: it takes the job's strategy context as JSON, as its default passes it ('\${{ toJSON(strategy) }}'), or '{}' for no matrix wait; got '${shown}'.`);
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch {
+        throw wrong('is not JSON');
+    }
+    if (!isRecord(value))
+        throw wrong('is not a JSON object');
+    if (Object.keys(value).length === 0)
+        return undefined;
+    const index = wholeIn(value['job-index'], 0);
+    const total = wholeIn(value['job-total'], 1);
+    const maxParallel = value['max-parallel'] === undefined ? total : wholeIn(value['max-parallel'], 1);
+    if (index === undefined || total === undefined || maxParallel === undefined || index >= total) {
+        throw wrong("needs 'job-index' (from 0) below 'job-total' and a 'max-parallel' of at least 1, as whole numbers");
+    }
+    return { index, total, maxParallel };
 }
 
 ;// CONCATENATED MODULE: ./src/review/rules.ts
@@ -32126,7 +32187,8 @@ function getSettings() {
         ...parseReviewInputs(operation),
         variablesFromOutputs: readOutputSources(organization),
         ...parseQueuedRunInputs(operation),
-        ...parseGuardInputs(operation, parseBoolean(Inputs.ManualConfirm, false))
+        ...parseGuardInputs(operation, parseBoolean(Inputs.ManualConfirm, false)),
+        matrix: parseJobStrategy()
     };
 }
 /** variables_from_outputs, against the variables input and a given run (which has its variables already). */
@@ -32335,32 +32397,6 @@ const AllRunOperations = ['plan_only', 'plan_and_apply', 'save_plan', 'refresh_o
 /** The action's User-Agent on every request, to the API and to signed URLs alike. */
 const UserAgent = 'tfe-workspace-run-action/1';
 
-;// CONCATENATED MODULE: ./src/common/json.ts
-/**
- * Reading JSON that came from outside (API documents, log lines, the plan JSON): narrowing by type
- * guards, so a `null`, a string or a list where an object was expected reads as empty, not a crash.
- */
-/** A JSON object: not `null`, not a list. */
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** A member of outside JSON as an object; anything else reads as empty. */
-function record(value) {
-    return isRecord(value) ? value : {};
-}
-/** The text, or undefined when the JSON is empty or not JSON at all. */
-function parseJson(text) {
-    if (text.trim() === '')
-        return undefined;
-    try {
-        const value = JSON.parse(text);
-        return value;
-    }
-    catch {
-        return undefined;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/tfe/failures.ts
 /**
  * What an answer or a failure of the API means, as the step's errors say it: a network failure
@@ -32539,8 +32575,29 @@ const Pacing = {
     /** How far above its own recent rate a client may grow. */
     headroom: 2,
     /** Paths remembered as read before: a read of one of them again is a poll. */
-    rememberedPaths: 64
+    rememberedPaths: 64,
+    /**
+     * How far apart the steps of a matrix whose jobs start together send their first requests. A step
+     * sends about four requests in its first seconds (the workspace, the run, its first reads), so
+     * half a second apart keeps a matrix's start near 8 a second against 30; closer, the start-up of a
+     * fleet of short runs outgrows the window (helpers/fleet-model.ts, 30 s runs: 100 steps that all
+     * start within 2.4 s are refused 11-14 % of the time, 250 ms apart 3-4 %, 500 ms apart 0.7-0.9 %;
+     * 200 steps 400 ms apart 6-8 %, 500 ms apart 1.7-2.3 %). The last of 100 waits 50 s.
+     */
+    matrixSpacingMs: 500
 };
+/**
+ * How long a step waits before its first request, by its job's place in the matrix: the jobs GitHub
+ * starts together send their first requests matrixSpacingMs apart, in job order, instead of all in
+ * the same second where no answer has yet told any of them how full the window is. A job that
+ * starts later, in a slot an earlier job left (max-parallel), comes at its own time already.
+ */
+function startTurnMs(place) {
+    if (!place)
+        return 0;
+    const together = Math.min(place.total, place.maxParallel);
+    return place.index < together ? place.index * Pacing.matrixSpacingMs : 0;
+}
 const Kinds = {
     user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000, firstSpreadDoublings: 4, maxSpreadDoublings: 5, admitSpreadDoublings: 2 },
     // A minute's window: a doubling is already a minute of a step's time, so one only. The refused
@@ -32583,14 +32640,16 @@ class Pacer {
         this.options = options;
     }
     /**
-     * How long to wait before sending this request now; 0 to send at once. `news`: the caller needs
-     * the answer to move on (a run whose stage log just ended), so the read is paced as a first read,
-     * not held as a poll; `background`: a read that can wait, paced as a poll.
+     * How long to wait before sending this request now; 0 to send at once. `urgency` (urgency.ts):
+     * a read with news is paced as a first read, not held as a poll; a net may wait for the client's
+     * rate longer than other polls; a read that can wait gives way as a poll does.
      */
-    delayMs(method, path, now, news = false, background = false) {
+    delayMs(method, path, now, urgency) {
         const b = this.buckets.get(bucketOf(method, path));
         if (!b)
             return 0;
+        const news = urgency === 'news';
+        const background = urgency === 'background';
         // A read that can wait (client.ts inBackground) gives way to a crowded window as a poll does.
         const kind = isMutating(method) ? 'change' : news ? 'read' : background ? 'poll' : this.kindOf(b, method, path);
         const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
@@ -32604,10 +32663,13 @@ class Pacer {
         // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
         // at most, stretched while the window stays crowded: a fleet so large that one poll each per
         // longest gap is over the limit by itself must stretch further (up to 2^admitSpreadDoublings gaps).
-        // A read that can wait gives way to a crowded window as a poll does, but does not queue behind
-        // the client's polls for its rate: it is one read, and the step will need its answer.
+        // A net stretches that far whenever the rate says so: the stage log's end, not the net, tells
+        // when the run moves on (and wakes the read at once as news). A read that can wait gives way to
+        // a crowded window as a poll does, but does not queue behind the client's polls for its rate: it
+        // is one read, and the step will need its answer.
+        const gaps = urgency === 'net' ? b.admitSpreadDoublings : Math.min(b.crowded, b.admitSpreadDoublings);
         const paced = kind === 'poll' && !background
-            ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, b.admitSpreadDoublings) - now))
+            ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** gaps - now))
             : 0;
         return Math.max(hard, admitAt - now, paced);
     }
@@ -33090,7 +33152,9 @@ class TfeClient {
         const known = () => (typeof news === 'boolean' ? news : news.known());
         const background = backgroundOf();
         const waits = () => background?.waiting() === true;
-        const delay = () => this.pacer.delayMs(method, path, performance.now(), known(), waits());
+        const net = typeof news !== 'boolean' && news.expected === true;
+        const urgency = () => (known() ? 'news' : waits() ? 'background' : net ? 'net' : undefined);
+        const delay = () => this.pacer.delayMs(method, path, performance.now(), urgency());
         for (let waitMs = delay(); waitMs > 0; waitMs = delay()) {
             await sleep(waitMs, signal, wake => {
                 const forget = [
@@ -35054,6 +35118,36 @@ async function readUpstreamVariables(step, signal) {
         log.info(`Run variable ${s.variable} ← output ${s.output} of ${ws.organization}/${ws.name} (its current state).`);
     }
     return variables;
+}
+
+;// CONCATENATED MODULE: ./src/lifecycle/turn.ts
+/**
+ * A matrix step's turn: before its first request, a step whose job GitHub started together with the
+ * others of its matrix waits for its place in job order (tfe/rate-budgets.ts startTurnMs decides
+ * how long), once per job.
+ */
+
+
+
+
+
+/**
+ * Set for the rest of the job once a step waited its turn: a later step of the same job comes after
+ * the first one's run, already apart from the other jobs' steps. (A step with no wait sets nothing:
+ * a later step of its job would wait nothing either.)
+ */
+const TurnTakenVariable = 'TFE_WORKSPACE_RUN_TURN_TAKEN';
+/** Waits the step's turn (rejects with the stop's reason when it fires first). */
+async function takeTurn(step, stop) {
+    const place = step.settings.matrix;
+    const waitMs = process.env[TurnTakenVariable] ? 0 : startTurnMs(place);
+    if (place && waitMs > 0) {
+        log.info(`Job ${place.index + 1} of ${place.total} in its matrix: the first API request waits ${formatSeconds(waitMs)}, so that the matrix's steps do not all spend the token's shared rate limit in the same seconds (input '${Inputs.JobStrategy}').`);
+        await sleep(waitMs, stop);
+        // A file command, not a workflow command: only where the runner gave the job its env file.
+        if (process.env.GITHUB_ENV)
+            exportVariable(TurnTakenVariable, 'true');
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/tfe/runs.ts
@@ -38189,10 +38283,11 @@ class RunLogs {
     }
     /**
      * The news a read of the run carries when a stage log ended after `seen` was read from
-     * `endedStages`: also when it ends while the read is held by the pacer (client.ts).
+     * `endedStages`: also when it ends while the read is held by the pacer (client.ts). `expected`:
+     * the log leads (leads()), so the read is a net that its end will make unneeded.
      */
-    newsSince(seen) {
-        return { known: () => this.endings !== seen, onNews: wake => this.onStageEnd(wake) };
+    newsSince(seen, expected = false) {
+        return { known: () => this.endings !== seen, expected, onNews: wake => this.onStageEnd(wake) };
     }
     onStageEnd(wake) {
         this.endWaiters.add(wake);
@@ -38585,9 +38680,10 @@ async function followWith(step, first, schedule, memory, signal, logs) {
         }
         // While the stage's log streams, its end says when to read the run: at once, not at the next poll.
         const ended = logs.endedStages;
-        await logs.sleep(ended, schedule.next(run.status, performance.now(), logs.leads(run.status)), signal);
+        const leads = logs.leads(run.status);
+        await logs.sleep(ended, schedule.next(run.status, performance.now(), leads), signal);
         try {
-            run = await getRun(step.client, run.id, signal, confirmed || logs.newsSince(ended));
+            run = await getRun(step.client, run.id, signal, confirmed || logs.newsSince(ended, leads));
             confirmed = false;
             polls++;
             failingSince = undefined;
@@ -38749,6 +38845,7 @@ async function describeReview(step, run, signal) {
 
 
 
+
 /**
  * Never throws for a run that ends badly: the outcome says so, with the run's URL.
  * `stop` fires on the step's timeout and on a cancelled job; `cancel` only on the latter. Once a
@@ -38756,6 +38853,7 @@ async function describeReview(step, run, signal) {
  */
 async function execute(step, stop, cancel = stop) {
     try {
+        await takeTurn(step, stop);
         step.workspace = await resolveWorkspace(step, stop);
         if (step.settings.variablesFromOutputs?.length)
             step.upstreamVariables = await readUpstreamVariables(step, stop);

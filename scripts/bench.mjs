@@ -1,7 +1,8 @@
 // `npm run bench`: measures the bundled action against the local stand-in and prints figures
 // (medians with min–max). Not a test: nothing here passes or fails, it reports.
 //   node scripts/bench.mjs [--quick] [--only=cold|detection|logs|lines|pack|fanout|fleet|faults|estate]
-//   (--quick: fewer repeats and shorter runs; --fleet=100,200 sets the fleet sizes)
+//   (--quick: fewer repeats and shorter runs; --fleet=100,200 sets the fleet sizes;
+//   --fleet-start=together runs the fleet without the matrix wait)
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -281,9 +282,11 @@ async function fanOut(steps, perSecond) {
  * per user, 30 run lists a minute), with run lengths as in life: 3 s in the queue, plans of 16–24 s
  * and applies of 10–14 s around the averages the workspaces report. One step alone first, on the
  * same stand-in, for the wall time and lag it would have without the others. Logs off: the figures
- * are the API's budget, not the CPU of 200 log streams on a shared machine.
+ * are the API's budget, not the CPU of 200 log streams on a shared machine. `start`: 'matrix', each
+ * step given its job's strategy context (a matrix of `steps` jobs started together, as the runner
+ * passes it), or 'together', no matrix wait (job_strategy '{}').
  */
-async function fleet(steps) {
+async function fleet(steps, start) {
   const timings = i => {
     const f = (i * 0.618) % 1
     return { queueMs: 3000, planMs: Math.round(16_000 + 8000 * f), applyMs: Math.round(10_000 + 4000 * ((f * 7) % 1)), applyQueueMs: 500 }
@@ -300,7 +303,11 @@ async function fleet(steps) {
     s.rateLimited = 0
     s.earlyRequests = 0
     const t0 = performance.now()
-    const results = await Promise.all(names.map(n => runStep({ inputs: inputsFor(s, n, { show_logs: 'false' }) })))
+    const strategy = i =>
+      start === 'matrix' ? JSON.stringify({ 'fail-fast': true, 'job-index': i, 'job-total': steps, 'max-parallel': steps }) : '{}'
+    const results = await Promise.all(
+      names.map((n, i) => runStep({ inputs: inputsFor(s, n, { show_logs: 'false', job_strategy: strategy(i) }) }))
+    )
     const wallMs = performance.now() - t0
     const api = s.requests.slice(from).filter(q => q.path.startsWith('/api/'))
     if (process.env.BENCH_DUMP) writeFileSync(process.env.BENCH_DUMP, JSON.stringify(api.map(q => ({ ...q, at: toPerf(q.at) - t0 }))))
@@ -461,10 +468,11 @@ for (const [n, rps] of part('fanout') ? fanOuts : []) {
 }
 
 const fleetSizes = (process.argv.find(a => a.startsWith('--fleet='))?.slice(8) ?? (quick ? '50' : '100,200')).split(',').map(Number)
+const fleetStart = process.argv.find(a => a.startsWith('--fleet-start='))?.slice(14) ?? 'matrix'
 for (const n of part('fleet') ? fleetSizes : []) {
-  const f = await fleet(n)
+  const f = await fleet(n, fleetStart)
   line(
-    `\nfleet: ${f.steps} steps at once on one token, 30 requests/s per user, 30 run lists/min; queue 3 s, plans 16–24 s, applies 10–14 s`
+    `\nfleet: ${f.steps} steps at once on one token (${fleetStart === 'matrix' ? "a matrix's jobs, each step waiting its turn" : 'no matrix wait'}), 30 requests/s per user, 30 run lists/min; queue 3 s, plans 16–24 s, applies 10–14 s`
   )
   line(
     `  failures ${f.failures}; requests ${f.requests}, answered 429: ${f.got429} (${((100 * f.got429) / f.requests).toFixed(2)} %; changes among them ${f.mutating429}, in the fleet's first 5 s ${f.start429}); sent before a 429's reset ${f.early}`

@@ -22,6 +22,8 @@ function localAction(uses) {
   return { entry: join(dir, meta.runs.main), inputs: meta.inputs ?? {} }
 }
 
+const LoneJob = JSON.stringify({ 'fail-fast': true, 'job-index': 0, 'job-total': 1, 'max-parallel': 1 })
+
 const Expression = /\$\{\{\s*(.*?)\s*\}\}/g
 
 /** The value of one of the expressions the generator writes; anything else is refused, loudly. */
@@ -89,7 +91,10 @@ async function runAction(step, ctx, options) {
     ...files,
     ...options.env
   }
-  for (const [name, spec] of Object.entries(action.inputs)) env[`INPUT_${name.toUpperCase()}`] = spec.default ?? ''
+  // The generated jobs are no matrices: their strategy context is a lone job's.
+  for (const [name, spec] of Object.entries(action.inputs)) {
+    env[`INPUT_${name.toUpperCase()}`] = (spec.default ?? '').replace(/\$\{\{\s*toJSON\(strategy\)\s*\}\}/g, LoneJob)
+  }
   for (const [name, value] of Object.entries(step.with ?? {})) env[`INPUT_${name.toUpperCase()}`] = interpolate(value, ctx)
   const child = spawn(process.execPath, [action.entry], { env, cwd: options.workspace, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''

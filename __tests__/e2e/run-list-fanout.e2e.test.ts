@@ -12,7 +12,7 @@ import { TfeClient } from '../../src/tfe/client.js'
 import { RunLifecycle, type PostStateSink } from '../../src/lifecycle/run-lifecycle.js'
 import { writeOutputs } from '../../src/report/outputs.js'
 import type { LoggedRequest } from '../../stand-in/server.ts'
-import { actionYml, parseFileCommands } from '../helpers/action-runner.ts'
+import { actionYml, parseFileCommands, runnerDefault } from '../helpers/action-runner.ts'
 import { captureStdout, setInputs } from '../helpers/env.ts'
 import { useStandIn } from '../helpers/stand-in.ts'
 
@@ -93,7 +93,7 @@ async function runInProcess(i: number, settings: Settings): Promise<StepEnd> {
 let stepNumber = 0
 /** Steps started together, each with the runner's inputs (action.yml's defaults under the workflow's); their job logs are kept apart from jest's. */
 async function runSteps(workflowInputs: Record<string, string>[]): Promise<{ ends: StepEnd[]; wallMs: number }> {
-  const defaults = Object.fromEntries(Object.entries(actionYml().inputs).map(([name, spec]) => [name, spec.default ?? '']))
+  const defaults = Object.fromEntries(Object.entries(actionYml().inputs).map(([name, spec]) => [name, runnerDefault(spec.default ?? '')]))
   const out = captureStdout()
   try {
     const settings = workflowInputs.map(inputs => {

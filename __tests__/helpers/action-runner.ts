@@ -24,6 +24,14 @@ export function actionYml(): ActionYml {
   return parse(readFileSync(join(RepoRoot, 'action.yml'), 'utf8')) as ActionYml
 }
 
+/** The strategy context of a job outside a matrix, as the runner gives it. */
+export const LoneJobStrategy = { 'fail-fast': true, 'job-index': 0, 'job-total': 1, 'max-parallel': 1 }
+
+/** An input's default as the runner evaluates it for a job outside a matrix (the others stay as written). */
+export function runnerDefault(text: string): string {
+  return text.replace(/\$\{\{\s*toJSON\(strategy\)\s*\}\}/g, JSON.stringify(LoneJobStrategy))
+}
+
 export interface StepResult {
   code: number | null
   signal: NodeJS.Signals | null
@@ -31,6 +39,8 @@ export interface StepResult {
   stderr: string
   outputs: Record<string, string>
   state: Record<string, string>
+  /** What the step set for the rest of its job (GITHUB_ENV). */
+  jobEnv: Record<string, string>
   summary: string
   durationMs: number
   /** performance.now() when the child was spawned, and when it exited. */
@@ -78,7 +88,8 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
     GITHUB_OUTPUT: join(dir, 'output'),
     GITHUB_STATE: join(dir, 'state'),
     GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-    GITHUB_EVENT_PATH: join(dir, 'event.json')
+    GITHUB_EVENT_PATH: join(dir, 'event.json'),
+    GITHUB_ENV: join(dir, 'env')
   }
   for (const f of Object.values(files)) writeFileSync(f, '')
   writeFileSync(
@@ -103,7 +114,7 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
     ...files
   }
   for (const [name, spec] of Object.entries(actionYml().inputs)) {
-    env[`INPUT_${name.toUpperCase()}`] = spec.default ?? ''
+    env[`INPUT_${name.toUpperCase()}`] = runnerDefault(spec.default ?? '')
   }
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
@@ -128,6 +139,7 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
     stderr,
     outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
     state: parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8')),
+    jobEnv: parseFileCommands(readFileSync(files.GITHUB_ENV, 'utf8')),
     summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
     durationMs: performance.now() - started,
     spawnedAt: started,

@@ -3,19 +3,21 @@
  * workspace, the run, polls on the real poll schedule, a read with news when a stage's log ends, the
  * confirm, the reads ahead during the apply, the state version after it) through its own Pacer,
  * against a service that counts every user's requests in a
- * sliding window of one second, as the stand-in does. No sockets and no timers: a run of 100 steps
+ * sliding window of one second, as the stand-in does; with `matrix`, each step first waits its
+ * turn as a matrix job does. No sockets and no timers: a run of 100 steps
  * takes well under a second, and the same seed gives the same requests.
  * The bench measures the real thing (processes against the stand-in); this is for tests.
  */
 import { Pacer, type Signal } from '../../src/tfe/pacing.js'
-import { rateHeaders } from '../../src/tfe/rate-budgets.js'
+import type { Urgency } from '../../src/tfe/urgency.js'
+import { rateHeaders, startTurnMs } from '../../src/tfe/rate-budgets.js'
 import { DefaultPollSchedule, PollSchedule } from '../../src/tfe/poll-schedule.js'
 import { MaxAheadSpreadMs } from '../../src/lifecycle/ahead.js'
 import { BeforeApplyStatuses, BeforePlanStatuses } from '../../src/tfe/statuses.js'
 
 /** What a pacer has to answer; the real Pacer, or a client that does not pace, for comparison. */
 export interface PacerLike {
-  delayMs(method: string, path: string, now: number, news?: boolean, background?: boolean): number
+  delayMs(method: string, path: string, now: number, urgency?: Urgency): number
   sent(method: string, path: string, now: number): void
   answered(method: string, path: string, headers: ReturnType<typeof rateHeaders>, now: number): Signal
   rateLimited(method: string, path: string, resetMs: number | undefined, now: number): number
@@ -63,6 +65,8 @@ export interface FleetOptions {
   startSpreadMs: number
   pacer: (random: () => number) => PacerLike
   limit?: number
+  /** The steps are the jobs of one matrix, in job order: each waits its turn (startTurnMs) before its first request. */
+  matrix?: boolean
 }
 
 /** Time that passes only when every step is asleep: the earliest sleeper wakes, and all it sets off settles. */
@@ -147,7 +151,10 @@ async function paced(
 ): Promise<void> {
   // News that arrives while the pacer holds the request wakes it, and it is asked again with it; a
   // read that can wait does so only until then.
-  const delay = (): number => pacer.delayMs(method, path, clock.now, clock.now >= newsAt, background && clock.now < newsAt)
+  // A read whose news is on its way (the stage's log streams) is a net until the news arrives.
+  const urgency = (): Urgency | undefined =>
+    clock.now >= newsAt ? 'news' : background ? 'background' : newsAt < Infinity ? 'net' : undefined
+  const delay = (): number => pacer.delayMs(method, path, clock.now, urgency())
   for (;;) {
     for (let wait = delay(); wait > 0; wait = delay()) await clock.sleep(clock.now < newsAt ? Math.min(wait, newsAt - clock.now) : wait)
     const early = clock.now < spentUntil.at
@@ -182,6 +189,7 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
 
   async function step(i: number): Promise<void> {
     await clock.sleep(random() * options.startSpreadMs)
+    if (options.matrix) await clock.sleep(startTurnMs({ index: i, total: options.steps, maxParallel: options.steps }))
     const sender: Sender = {
       clock,
       pacer: options.pacer(random),

@@ -267,4 +267,32 @@ describe('inputs', () => {
     expect(err.input).toBe(input)
     expect(textFacts(err.message).quoted).toEqual(expect.arrayContaining(quoted))
   })
+  it.each<[string, { index: number; total: number; maxParallel: number } | undefined]>([
+    ['', undefined],
+    ['{}', undefined],
+    // The runner's toJSON(strategy), pretty-printed, for a job outside a matrix and one inside.
+    ['{\n  "fail-fast": true,\n  "job-index": 0,\n  "job-total": 1,\n  "max-parallel": 1\n}', { index: 0, total: 1, maxParallel: 1 }],
+    ['{"fail-fast":false,"job-index":37,"job-total":100,"max-parallel":100}', { index: 37, total: 100, maxParallel: 100 }],
+    ['{"job-index":3,"job-total":10,"max-parallel":4}', { index: 3, total: 10, maxParallel: 4 }],
+    ['{"job-index":2,"job-total":5}', { index: 2, total: 5, maxParallel: 5 }]
+  ])("reads job_strategy %j as the job's place in its matrix", (raw, matrix) => {
+    setInputs({ ...base, job_strategy: raw })
+    expect(getSettings().matrix).toEqual(matrix)
+  })
+
+  it.each([
+    ['${{ toJSON(strategy) }}', /not JSON/],
+    ['[1,2]', /not a JSON object/],
+    ['{"job-index":5,"job-total":5,"max-parallel":5}', /below 'job-total'/],
+    ['{"job-index":-1,"job-total":5}', /job-index/],
+    ['{"job-index":1.5,"job-total":5}', /job-index/],
+    ['{"job-index":"1","job-total":5}', /job-index/],
+    ['{"job-index":1,"job-total":5,"max-parallel":0}', /max-parallel/],
+    ['{"fail-fast":true}', /job-index/]
+  ] as [string, RegExp][])('refuses job_strategy %j, naming the input and quoting what it got', (raw, says) => {
+    const err = errorFor({ ...base, job_strategy: raw })
+    expect(err.input).toBe('job_strategy')
+    expect(err.message).toMatch(says)
+    expect(textFacts(err.message).quoted).toEqual(expect.arrayContaining(['job_strategy', raw]))
+  })
 })

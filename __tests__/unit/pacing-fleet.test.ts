@@ -36,6 +36,26 @@ describe('pacing: a fleet of 100 steps on one token at 30 requests a second', ()
     }
   })
 
+  it('the jobs of a matrix, each waiting its turn before its first request, are refused about one time in two hundred', async () => {
+    const shares: number[] = []
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const matrix = await simulateFleet({ ...fleet, seed, pacer: realPacer, matrix: true })
+      expect(matrix.lagsMs).toHaveLength(100)
+      expect(matrix.sentIntoSpent).toBe(0)
+      // None in the first seconds, where steps started together are refused by the tens.
+      expect(matrix.requests.filter(q => q.status === 429 && q.at < 10_000)).toEqual([])
+      const lags = [...matrix.lagsMs].sort((a, b) => a - b)
+      expect(lags[50]).toBeLessThan(1000)
+      expect(lags[95]).toBeLessThan(4000)
+      shares.push(refusedShare(matrix))
+    }
+    // Started together, a tenth or more are refused (the test above); in turn, under 1 % on the
+    // median and under 2 % in the worst of eight.
+    shares.sort((a, b) => a - b)
+    expect((shares[3] ?? 1) + (shares[4] ?? 1)).toBeLessThan(0.02)
+    expect(shares[7]).toBeLessThan(0.02)
+  })
+
   it('a step alone is never held: its requests go when its poll schedule says', async () => {
     const alone = await simulateFleet({ steps: 1, seed: 1, startSpreadMs: 0, pacer: realPacer })
     const unpaced = await simulateFleet({ steps: 1, seed: 1, startSpreadMs: 0, pacer: () => new Unpaced() })

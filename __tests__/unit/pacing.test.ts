@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { Pacer } from '../../src/tfe/pacing.js'
-import { Kinds, Pacing, bucketOf, isMutating, rateHeaders, type RateHeaders } from '../../src/tfe/rate-budgets.js'
+import { Kinds, Pacing, bucketOf, isMutating, rateHeaders, startTurnMs, type RateHeaders } from '../../src/tfe/rate-budgets.js'
 
 const pacer = (random = 0.5): Pacer => new Pacer({ maxWaitMs: 60_000, random: () => random })
 const read = (p: Pacer, now: number, headers?: RateHeaders): number => {
@@ -31,6 +31,22 @@ function cutBy429(): { p: Pacer; at: number } {
   p.answered('GET', '/api/v2/runs/run-1', left(25), at - 1)
   return { p, at }
 }
+
+describe('pacing: a matrix step waits its turn before its first request', () => {
+  const spacing = Pacing.matrixSpacingMs
+  it.each<[string, Parameters<typeof startTurnMs>[0], number]>([
+    ['a job outside a matrix (job_strategy empty)', undefined, 0],
+    ['a job outside a matrix (its strategy context)', { index: 0, total: 1, maxParallel: 1 }, 0],
+    ['the first job of a matrix', { index: 0, total: 100, maxParallel: 100 }, 0],
+    ['the second job', { index: 1, total: 100, maxParallel: 100 }, spacing],
+    ['the last of 100 started together', { index: 99, total: 100, maxParallel: 100 }, 99 * spacing],
+    ['the last of the first max-parallel jobs', { index: 3, total: 10, maxParallel: 4 }, 3 * spacing],
+    ['a job started later, in a slot an earlier job left', { index: 4, total: 10, maxParallel: 4 }, 0],
+    ['max-parallel above job-total (GitHub caps it)', { index: 2, total: 3, maxParallel: 256 }, 2 * spacing]
+  ])('%s', (_, place, ms) => {
+    expect(startTurnMs(place)).toBe(ms)
+  })
+})
 
 describe('pacing: which budget a request draws on', () => {
   it.each([
@@ -99,7 +115,7 @@ describe('pacing: decisions', () => {
     // The last answer came at 31 ms, from a window that resets 200 ms later.
     const at = 31
     const first = p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', at)
-    const news = p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', at, true)
+    const news = p.delayMs('GET', '/api/v2/workspaces/ws-1/current-state-version', at, 'news')
     // Four crowded answers: the first read's hold spans 2^admitSpreadDoublings windows; the news' one.
     expect([Math.round(first), Math.round(news)]).toEqual([200 + 990 * 2 ** Kinds.user.admitSpreadDoublings, 200 + 990])
   })
@@ -178,10 +194,23 @@ describe('pacing: decisions', () => {
 
   it('a read the caller knows has news (its stage log ended) goes as a first read while the same poll waits', () => {
     const { p, at } = cutBy429()
-    expect([p.delayMs('GET', '/api/v2/runs/run-1', at) > 0, p.delayMs('GET', '/api/v2/runs/run-1', at, true)]).toEqual([true, 0])
+    expect([p.delayMs('GET', '/api/v2/runs/run-1', at) > 0, p.delayMs('GET', '/api/v2/runs/run-1', at, 'news')]).toEqual([true, 0])
     // News never lets anything into a window an answer said was spent.
     p.answered('GET', '/api/v2/runs/run-1', left(0, 700), at + 10)
-    expect(p.delayMs('GET', '/api/v2/runs/run-1', at + 10, true)).toBeGreaterThanOrEqual(700)
+    expect(p.delayMs('GET', '/api/v2/runs/run-1', at + 10, 'news')).toBeGreaterThanOrEqual(700)
+  })
+
+  it('a net (a read of the run while its stage log streams) waits for the rate up to four longest gaps where a poll waits one; alone, neither waits', () => {
+    const { p, at } = cutBy429()
+    const path = '/api/v2/runs/run-1'
+    const gap = Kinds.user.maxGapMs
+    const poll = p.delayMs('GET', path, at)
+    const net = p.delayMs('GET', path, at, 'net')
+    expect(poll).toBeLessThanOrEqual(gap)
+    expect(net).toBeGreaterThan(poll)
+    expect(net).toBeLessThanOrEqual(4 * gap)
+    const alone = pacer()
+    expect([read(alone, 0, left(25)), alone.delayMs('GET', path, 2, 'net')]).toEqual([0, 0])
   })
 
   it("a read that can wait (read ahead beside an apply) gives way to a crowded window a first read would enter, but not to the polls' rate", () => {
@@ -190,10 +219,10 @@ describe('pacing: decisions', () => {
     p.sent('GET', '/api/v2/runs/run-1', 0)
     p.answered('GET', '/api/v2/runs/run-1', left(9), 5)
     const path = '/api/v2/workspaces/ws-1/run-triggers'
-    expect([p.delayMs('GET', path, 10), p.delayMs('GET', path, 10, false, true) > 0]).toEqual([0, true])
+    expect([p.delayMs('GET', path, 10), p.delayMs('GET', path, 10, 'background') > 0]).toEqual([0, true])
     // Once the window has room again it goes, whatever the polls' own rate says.
     p.answered('GET', '/api/v2/runs/run-2', left(28), 3000)
-    expect(p.delayMs('GET', path, 3000, false, true)).toBe(0)
+    expect(p.delayMs('GET', path, 3000, 'background')).toBe(0)
   })
 
   it('the retry of a refused first read is still a first read, not a poll', () => {

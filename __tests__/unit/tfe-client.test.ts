@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { TfeClient } from '../../src/tfe/client.js'
 import { Pacer } from '../../src/tfe/pacing.js'
+import type { Urgency } from '../../src/tfe/urgency.js'
 import { StandIn } from '../../stand-in/server.ts'
 import { AbortedError, ApiError, NetworkError } from '../../src/common/errors.js'
 import { useNockAndCapture } from '../helpers/env.ts'
@@ -146,16 +147,17 @@ describe('TfeClient', () => {
 
   it('a read held by the pacer goes at once when its news arrives during the hold (a stage log that ended)', async () => {
     // A pacer that holds a poll for ten minutes and lets a read with news go at once.
-    const asked: boolean[] = []
+    const asked: (Urgency | undefined)[] = []
     class Holding extends Pacer {
-      override delayMs(_method: string, _path: string, _now: number, news = false): number {
-        asked.push(news)
-        return news ? 0 : 600_000
+      override delayMs(_method: string, _path: string, _now: number, urgency?: Urgency): number {
+        asked.push(urgency)
+        return urgency === 'news' ? 0 : 600_000
       }
     }
     const wakers = new Set<() => void>()
     let arrived = false
-    const news = { known: () => arrived, onNews: (wake: () => void) => (wakers.add(wake), () => wakers.delete(wake)) }
+    // Expected: the stage's log streams, so until its end the read is a net.
+    const news = { known: () => arrived, expected: true, onNews: (wake: () => void) => (wakers.add(wake), () => wakers.delete(wake)) }
     nock(host).get('/api/v2/runs/run-1').reply(200, ok)
     const c = client({ pacer: new Holding({ maxWaitMs: 60_000, random: () => 0 }) })
     const read = c.request('GET', '/api/v2/runs/run-1', { idempotent: true, news })
@@ -164,7 +166,7 @@ describe('TfeClient', () => {
       for (const wake of [...wakers]) wake()
     }, 20)
     await expect(read).resolves.toMatchObject({ status: 200 })
-    expect(asked).toEqual([false, true])
+    expect(asked).toEqual(['net', 'news'])
     // The hold forgot its waker once it was woken.
     expect(wakers.size).toBe(0)
     c.dispose()

@@ -28377,7 +28377,7 @@ module.exports = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Pv: () => (/* binding */ parseHostname)
 /* harmony export */ });
-/* unused harmony exports parseTimeout, parseWorkspace, parseOperation, parseBoolean, parseNumber, parseList, parseVariables, parseQueuedRunInputs */
+/* unused harmony exports parseTimeout, parseWorkspace, parseOperation, parseBoolean, parseNumber, parseList, parseVariables, parseQueuedRunInputs, parseJobStrategy */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9402);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2814);
 /* harmony import */ var _common_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1922);
@@ -28385,6 +28385,7 @@ module.exports = {
  * How one input's text becomes a typed value (host, workspace, operation, numbers, lists, run
  * variables); every error names its input. Which inputs the step reads, and how they combine: inputs.ts.
  */
+
 
 
 
@@ -28559,6 +28560,39 @@ function parseQueuedRunInputs(operation) {
         commitSha: /^[0-9a-f]{40}$/i.test(commitSha) ? commitSha : undefined
     };
 }
+/** A whole number within bounds, or undefined. */
+function wholeIn(value, min) {
+    return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= 100_000 ? value : undefined;
+}
+/**
+ * job_strategy: GitHub's strategy context as JSON (the input's default, `toJSON(strategy)`), for
+ * the job's place in its matrix; empty or `{}`: none (the step waits for no turn).
+ */
+function parseJobStrategy() {
+    const raw = core.getInput(Inputs.JobStrategy).trim();
+    if (raw === '')
+        return undefined;
+    const shown = raw.length > 120 ? `${raw.slice(0, 120)}…` : raw;
+    const wrong = (why) => new InputError(Inputs.JobStrategy, `${why}: it takes the job's strategy context as JSON, as its default passes it ('\${{ toJSON(strategy) }}'), or '{}' for no matrix wait; got '${shown}'.`);
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch {
+        throw wrong('is not JSON');
+    }
+    if (!isRecord(value))
+        throw wrong('is not a JSON object');
+    if (Object.keys(value).length === 0)
+        return undefined;
+    const index = wholeIn(value['job-index'], 0);
+    const total = wholeIn(value['job-total'], 1);
+    const maxParallel = value['max-parallel'] === undefined ? total : wholeIn(value['max-parallel'], 1);
+    if (index === undefined || total === undefined || maxParallel === undefined || index >= total) {
+        throw wrong("needs 'job-index' (from 0) below 'job-total' and a 'max-parallel' of at least 1, as whole numbers");
+    }
+    return { index, total, maxParallel };
+}
 
 
 /***/ }),
@@ -28606,7 +28640,8 @@ const Inputs = {
     FollowTriggeredRuns: 'follow_triggered_runs',
     TriggeredRunsDepth: 'triggered_runs_depth',
     AutoConfirmIf: 'auto_confirm_if',
-    OnGuardHeld: 'on_guard_held'
+    OnGuardHeld: 'on_guard_held',
+    JobStrategy: 'job_strategy'
 };
 const Outputs = {
     RunId: 'run_id',
@@ -30860,8 +30895,29 @@ const Pacing = {
     /** How far above its own recent rate a client may grow. */
     headroom: 2,
     /** Paths remembered as read before: a read of one of them again is a poll. */
-    rememberedPaths: 64
+    rememberedPaths: 64,
+    /**
+     * How far apart the steps of a matrix whose jobs start together send their first requests. A step
+     * sends about four requests in its first seconds (the workspace, the run, its first reads), so
+     * half a second apart keeps a matrix's start near 8 a second against 30; closer, the start-up of a
+     * fleet of short runs outgrows the window (helpers/fleet-model.ts, 30 s runs: 100 steps that all
+     * start within 2.4 s are refused 11-14 % of the time, 250 ms apart 3-4 %, 500 ms apart 0.7-0.9 %;
+     * 200 steps 400 ms apart 6-8 %, 500 ms apart 1.7-2.3 %). The last of 100 waits 50 s.
+     */
+    matrixSpacingMs: 500
 };
+/**
+ * How long a step waits before its first request, by its job's place in the matrix: the jobs GitHub
+ * starts together send their first requests matrixSpacingMs apart, in job order, instead of all in
+ * the same second where no answer has yet told any of them how full the window is. A job that
+ * starts later, in a slot an earlier job left (max-parallel), comes at its own time already.
+ */
+function startTurnMs(place) {
+    if (!place)
+        return 0;
+    const together = Math.min(place.total, place.maxParallel);
+    return place.index < together ? place.index * Pacing.matrixSpacingMs : 0;
+}
 const Kinds = {
     user: { windowMs: 1000, increase: 0.1, maxGapMs: 6000, firstSpreadDoublings: 4, maxSpreadDoublings: 5, admitSpreadDoublings: 2 },
     // A minute's window: a doubling is already a minute of a step's time, so one only. The refused
@@ -30904,14 +30960,16 @@ class Pacer {
         this.options = options;
     }
     /**
-     * How long to wait before sending this request now; 0 to send at once. `news`: the caller needs
-     * the answer to move on (a run whose stage log just ended), so the read is paced as a first read,
-     * not held as a poll; `background`: a read that can wait, paced as a poll.
+     * How long to wait before sending this request now; 0 to send at once. `urgency` (urgency.ts):
+     * a read with news is paced as a first read, not held as a poll; a net may wait for the client's
+     * rate longer than other polls; a read that can wait gives way as a poll does.
      */
-    delayMs(method, path, now, news = false, background = false) {
+    delayMs(method, path, now, urgency) {
         const b = this.buckets.get(bucketOf(method, path));
         if (!b)
             return 0;
+        const news = urgency === 'news';
+        const background = urgency === 'background';
         // A read that can wait (client.ts inBackground) gives way to a crowded window as a poll does.
         const kind = isMutating(method) ? 'change' : news ? 'read' : background ? 'poll' : this.kindOf(b, method, path);
         const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
@@ -30925,10 +30983,13 @@ class Pacer {
         // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
         // at most, stretched while the window stays crowded: a fleet so large that one poll each per
         // longest gap is over the limit by itself must stretch further (up to 2^admitSpreadDoublings gaps).
-        // A read that can wait gives way to a crowded window as a poll does, but does not queue behind
-        // the client's polls for its rate: it is one read, and the step will need its answer.
+        // A net stretches that far whenever the rate says so: the stage log's end, not the net, tells
+        // when the run moves on (and wakes the read at once as news). A read that can wait gives way to
+        // a crowded window as a poll does, but does not queue behind the client's polls for its rate: it
+        // is one read, and the step will need its answer.
+        const gaps = urgency === 'net' ? b.admitSpreadDoublings : Math.min(b.crowded, b.admitSpreadDoublings);
         const paced = kind === 'poll' && !background
-            ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, b.admitSpreadDoublings) - now))
+            ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** gaps - now))
             : 0;
         return Math.max(hard, admitAt - now, paced);
     }
@@ -31319,7 +31380,9 @@ class TfeClient {
         const known = () => (typeof news === 'boolean' ? news : news.known());
         const background = backgroundOf();
         const waits = () => background?.waiting() === true;
-        const delay = () => this.pacer.delayMs(method, path, performance.now(), known(), waits());
+        const net = typeof news !== 'boolean' && news.expected === true;
+        const urgency = () => (known() ? 'news' : waits() ? 'background' : net ? 'net' : undefined);
+        const delay = () => this.pacer.delayMs(method, path, performance.now(), urgency());
         for (let waitMs = delay(); waitMs > 0; waitMs = delay()) {
             await sleep(waitMs, signal, wake => {
                 const forget = [

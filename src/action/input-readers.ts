@@ -7,6 +7,8 @@ import { DefaultHostname, Inputs, Operations, type Operation } from './names.js'
 import { InputError } from '../common/errors.js'
 import { hclLiteralProblem } from './hcl-literal.js'
 import type { RunVariable } from '../tfe/runs.js'
+import type { MatrixPlace } from '../tfe/rate-budgets.js'
+import { isRecord } from '../common/json.js'
 
 /**
  * A week. Past 2^31 ms (35,791 min) Node fires a timer at once; no GitHub job runs longer than
@@ -206,4 +208,39 @@ export function parseQueuedRunInputs(operation: Operation): {
     triggeredRunsDepth: depth,
     commitSha: /^[0-9a-f]{40}$/i.test(commitSha) ? commitSha : undefined
   }
+}
+
+/** A whole number within bounds, or undefined. */
+function wholeIn(value: unknown, min: number): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= 100_000 ? value : undefined
+}
+
+/**
+ * job_strategy: GitHub's strategy context as JSON (the input's default, `toJSON(strategy)`), for
+ * the job's place in its matrix; empty or `{}`: none (the step waits for no turn).
+ */
+export function parseJobStrategy(): MatrixPlace | undefined {
+  const raw = core.getInput(Inputs.JobStrategy).trim()
+  if (raw === '') return undefined
+  const shown = raw.length > 120 ? `${raw.slice(0, 120)}…` : raw
+  const wrong = (why: string): InputError =>
+    new InputError(
+      Inputs.JobStrategy,
+      `${why}: it takes the job's strategy context as JSON, as its default passes it ('\${{ toJSON(strategy) }}'), or '{}' for no matrix wait; got '${shown}'.`
+    )
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    throw wrong('is not JSON')
+  }
+  if (!isRecord(value)) throw wrong('is not a JSON object')
+  if (Object.keys(value).length === 0) return undefined
+  const index = wholeIn(value['job-index'], 0)
+  const total = wholeIn(value['job-total'], 1)
+  const maxParallel = value['max-parallel'] === undefined ? total : wholeIn(value['max-parallel'], 1)
+  if (index === undefined || total === undefined || maxParallel === undefined || index >= total) {
+    throw wrong("needs 'job-index' (from 0) below 'job-total' and a 'max-parallel' of at least 1, as whole numbers")
+  }
+  return { index, total, maxParallel }
 }

@@ -10,6 +10,7 @@ import { parseOutputSources, type OutputSource } from './variables-from-outputs.
 import {
   parseBoolean,
   parseHostname,
+  parseJobStrategy,
   parseList,
   parseNumber,
   parseOperation,
@@ -19,6 +20,7 @@ import {
   parseWorkspace
 } from './input-readers.js'
 import { parseGuardInputs, type GuardSettings } from './guard-inputs.js'
+import type { MatrixPlace } from '../tfe/rate-budgets.js'
 
 export type { RunVariable } from '../tfe/runs.js'
 
@@ -74,6 +76,8 @@ export interface Settings {
   commitSha?: string | undefined
   /** auto_confirm_if: confirm only a plan these rules pass; undefined when the step confirms every plan (or none). */
   guard?: GuardSettings | undefined
+  /** The job's place in its matrix (job_strategy): the first request waits for its turn. */
+  matrix?: MatrixPlace | undefined
 }
 
 /** What the post step needs: it re-reads only these inputs. */
@@ -166,7 +170,8 @@ export function getSettings(): Settings {
     ...parseReviewInputs(operation),
     variablesFromOutputs: readOutputSources(organization),
     ...parseQueuedRunInputs(operation),
-    ...parseGuardInputs(operation, parseBoolean(Inputs.ManualConfirm, false))
+    ...parseGuardInputs(operation, parseBoolean(Inputs.ManualConfirm, false)),
+    matrix: parseJobStrategy()
   }
 }
 

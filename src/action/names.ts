@@ -34,7 +34,8 @@ export const Inputs = {
   FollowTriggeredRuns: 'follow_triggered_runs',
   TriggeredRunsDepth: 'triggered_runs_depth',
   AutoConfirmIf: 'auto_confirm_if',
-  OnGuardHeld: 'on_guard_held'
+  OnGuardHeld: 'on_guard_held',
+  JobStrategy: 'job_strategy'
 } as const
 
 export const Outputs = {

@@ -133,9 +133,10 @@ export async function followWith(
 
     // While the stage's log streams, its end says when to read the run: at once, not at the next poll.
     const ended = logs.endedStages
-    await logs.sleep(ended, schedule.next(run.status, performance.now(), logs.leads(run.status)), signal)
+    const leads = logs.leads(run.status)
+    await logs.sleep(ended, schedule.next(run.status, performance.now(), leads), signal)
     try {
-      run = await getRun(step.client, run.id, signal, confirmed || logs.newsSince(ended))
+      run = await getRun(step.client, run.id, signal, confirmed || logs.newsSince(ended, leads))
       confirmed = false
       polls++
       failingSince = undefined

@@ -14,6 +14,7 @@ import { formatSeconds, sleep } from '../common/timing.js'
 import { log } from '../common/job-log.js'
 import { uploadConfiguration } from '../upload/upload.js'
 import { readUpstreamVariables } from './upstream-outputs.js'
+import { takeTurn } from './turn.js'
 
 import { attemptTitle, describeOperation, failText, retryText, giveUpText, abortText } from './messages.js'
 import { queueRun, adoptRun } from './queue.js'
@@ -32,6 +33,7 @@ import { Step, type PostStateSink, type Outcome, type LifecycleOptions } from '.
  */
 export async function execute(step: Step, stop: AbortSignal, cancel: AbortSignal = stop): Promise<Outcome> {
   try {
+    await takeTurn(step, stop)
     step.workspace = await resolveWorkspace(step, stop)
     if (step.settings.variablesFromOutputs?.length) step.upstreamVariables = await readUpstreamVariables(step, stop)
     if (step.settings.directory) {

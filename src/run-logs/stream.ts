@@ -110,10 +110,11 @@ export class RunLogs {
 
   /**
    * The news a read of the run carries when a stage log ended after `seen` was read from
-   * `endedStages`: also when it ends while the read is held by the pacer (client.ts).
+   * `endedStages`: also when it ends while the read is held by the pacer (client.ts). `expected`:
+   * the log leads (leads()), so the read is a net that its end will make unneeded.
    */
-  newsSince(seen: number): NewsSource {
-    return { known: () => this.endings !== seen, onNews: wake => this.onStageEnd(wake) }
+  newsSince(seen: number, expected = false): NewsSource {
+    return { known: () => this.endings !== seen, expected, onNews: wake => this.onStageEnd(wake) }
   }
 
   private onStageEnd(wake: () => void): () => void {

@@ -12,7 +12,7 @@ import { rateHeaders } from './rate-budgets.js'
 import { log } from '../common/job-log.js'
 import { sleep } from '../common/timing.js'
 import { exchangeWithin } from './exchange.js'
-import { backgroundOf, type NewsSource } from './urgency.js'
+import { backgroundOf, type NewsSource, type Urgency } from './urgency.js'
 
 /** A JSON:API resource as HCP Terraform returns it. */
 export interface Resource<A = Record<string, unknown>> {
@@ -67,7 +67,8 @@ export interface RequestOptions {
   /**
    * The caller needs this answer to move on now (a stage log ended, the step confirmed the run, the
    * step's end waits on it): paced as a first read, not stretched as a poll (pacing.ts). A
-   * NewsSource may learn it while the pacer holds the request: the hold is then asked again at once.
+   * NewsSource may learn it while the pacer holds the request: the hold is then asked again at once;
+   * one that expects its news makes the read a net, which may wait longer for the client's rate.
    */
   news?: boolean | NewsSource
 }
@@ -211,7 +212,9 @@ export class TfeClient {
     const known = (): boolean => (typeof news === 'boolean' ? news : news.known())
     const background = backgroundOf()
     const waits = (): boolean => background?.waiting() === true
-    const delay = (): number => this.pacer.delayMs(method, path, performance.now(), known(), waits())
+    const net = typeof news !== 'boolean' && news.expected === true
+    const urgency = (): Urgency | undefined => (known() ? 'news' : waits() ? 'background' : net ? 'net' : undefined)
+    const delay = (): number => this.pacer.delayMs(method, path, performance.now(), urgency())
     for (let waitMs = delay(); waitMs > 0; waitMs = delay()) {
       await sleep(waitMs, signal, wake => {
         const forget = [

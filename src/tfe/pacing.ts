@@ -13,6 +13,7 @@
  * holds (a spent window, a 429's spread, a crowded answer's next window).
  */
 import { Kinds, Pacing, bucketOf, isMutating, type BucketKind, type BucketName, type RateHeaders } from './rate-budgets.js'
+import type { Urgency } from './urgency.js'
 
 export interface PacerOptions {
   /** The longest any hold may last (a reset of an hour is a broken proxy or clock). */
@@ -83,13 +84,15 @@ export class Pacer {
   }
 
   /**
-   * How long to wait before sending this request now; 0 to send at once. `news`: the caller needs
-   * the answer to move on (a run whose stage log just ended), so the read is paced as a first read,
-   * not held as a poll; `background`: a read that can wait, paced as a poll.
+   * How long to wait before sending this request now; 0 to send at once. `urgency` (urgency.ts):
+   * a read with news is paced as a first read, not held as a poll; a net may wait for the client's
+   * rate longer than other polls; a read that can wait gives way as a poll does.
    */
-  delayMs(method: string, path: string, now: number, news = false, background = false): number {
+  delayMs(method: string, path: string, now: number, urgency?: Urgency): number {
     const b = this.buckets.get(bucketOf(method, path))
     if (!b) return 0
+    const news = urgency === 'news'
+    const background = urgency === 'background'
     // A read that can wait (client.ts inBackground) gives way to a crowded window as a poll does.
     const kind = isMutating(method) ? 'change' : news ? 'read' : background ? 'poll' : this.kindOf(b, method, path)
     const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now)
@@ -104,14 +107,14 @@ export class Pacer {
     // the bucket into debt that the polls after it repay. However deep, a poll waits its longest gap
     // at most, stretched while the window stays crowded: a fleet so large that one poll each per
     // longest gap is over the limit by itself must stretch further (up to 2^admitSpreadDoublings gaps).
-    // A read that can wait gives way to a crowded window as a poll does, but does not queue behind
-    // the client's polls for its rate: it is one read, and the step will need its answer.
+    // A net stretches that far whenever the rate says so: the stage log's end, not the net, tells
+    // when the run moves on (and wakes the read at once as news). A read that can wait gives way to
+    // a crowded window as a poll does, but does not queue behind the client's polls for its rate: it
+    // is one read, and the step will need its answer.
+    const gaps = urgency === 'net' ? b.admitSpreadDoublings : Math.min(b.crowded, b.admitSpreadDoublings)
     const paced =
       kind === 'poll' && !background
-        ? Math.min(
-            this.tokenWaitMs(b, 1 + Pacing.pollReserve, now),
-            Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** Math.min(b.crowded, b.admitSpreadDoublings) - now)
-          )
+        ? Math.min(this.tokenWaitMs(b, 1 + Pacing.pollReserve, now), Math.max(0, b.lastPollAt + b.maxGapMs * 2 ** gaps - now))
         : 0
     return Math.max(hard, admitAt - now, paced)
   }

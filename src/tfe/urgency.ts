@@ -5,10 +5,20 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 
+/**
+ * How the pacer may treat one request, beyond its method and path: `news`, the caller needs its
+ * answer to move on; `net`, a re-read the caller expects news to make unneeded (a read of the run
+ * while its stage's log streams: the log's end will say when the stage ends); `background`, a read
+ * that can wait.
+ */
+export type Urgency = 'news' | 'net' | 'background'
+
 /** News the caller may learn while its request waits for the pacer (a stage log that ends). */
 export interface NewsSource {
   /** Whether the news has arrived. */
   known(): boolean
+  /** Whether it is expected: what brings it is being read (the stage's log streams), so the read is a net. */
+  readonly expected?: boolean
   /** Calls `wake` when it arrives; returns how to forget it. */
   onNews(wake: () => void): () => void
 }
