@@ -263,7 +263,8 @@ export async function simulateFleet(options: FleetOptions): Promise<FleetResult>
       true
     )
     await ahead
-    for (const p of afterApply) await send('GET', `/api/v2/workspaces/ws-${i}/${p}`)
+    // Read with news, as outputs.ts reads them: the step's end waits on them.
+    for (const p of afterApply) await send('GET', `/api/v2/workspaces/ws-${i}/${p}`, { newsAt: clock.now })
     lagsMs.push(clock.now - endsAt)
     ends[i] = endsAt
   }

@@ -200,6 +200,23 @@ describe('pacing: decisions', () => {
     expect(p.delayMs('GET', '/api/v2/runs/run-1', at + 10, 'news')).toBeGreaterThanOrEqual(700)
   })
 
+  it('a read with news, after a run of 429s, waits for the reset and a random point of the window past it, not for the spread of the refusals', () => {
+    const p = pacer(0.9)
+    const path = '/api/v2/runs/run-1'
+    let t = 0
+    for (let i = 0; i < 4; i++, t += 600) {
+      p.sent('GET', path, t)
+      p.rateLimited('GET', path, 500, t)
+    }
+    // The last reset (500 ms after the last 429, at 1,800) has passed; the spread of four refusals has not.
+    expect(p.delayMs('GET', path, t)).toBeGreaterThan(5000)
+    expect(p.delayMs('GET', path, t, 'news')).toBeLessThanOrEqual(1000)
+    // Refused once more, a read with news is told to wait for the reset and one window at most.
+    p.sent('GET', path, t)
+    expect(p.rateLimited('GET', path, 500, t, 'news')).toBeLessThanOrEqual(1500)
+    expect(p.delayMs('GET', path, t + 100, 'news')).toBeGreaterThanOrEqual(400)
+  })
+
   it('a net (a read of the run while its stage log streams) waits for the rate up to four longest gaps where a poll waits one; alone, neither waits', () => {
     const { p, at } = cutBy429()
     const path = '/api/v2/runs/run-1'

@@ -30972,7 +30972,10 @@ class Pacer {
         const background = urgency === 'background';
         // A read that can wait (client.ts inBackground) gives way to a crowded window as a poll does.
         const kind = isMutating(method) ? 'change' : news ? 'read' : background ? 'poll' : this.kindOf(b, method, path);
-        const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now);
+        // A read with news waits for a window an answer said was spent, never for the spread of the
+        // 429s before it (which may reach 32 windows): after its own 429 the admit hold below puts it at
+        // a random point of the window past the reset, as it does every read with news.
+        const hard = Math.max(0, b.spentUntil - now, news ? 0 : b.holdUntil - now);
         const s = b.seen;
         // A read with news gives way to a crowded window for one window at most: the step waits on it.
         const admitDoublings = news ? 0 : Math.min(Math.max(0, b.crowded - 1), b.admitSpreadDoublings);
@@ -31052,9 +31055,9 @@ class Pacer {
     }
     /**
      * A 429: the window is spent until its reset (resetMs, or a window when the host does not say).
-     * Returns how long this request waits before it is sent again.
+     * Returns how long this request (of that urgency) waits before it is sent again.
      */
-    rateLimited(method, path, resetMs, now) {
+    rateLimited(method, path, resetMs, now, urgency) {
         const b = this.bucket(bucketOf(method, path));
         const reset = Math.min(resetMs ?? b.windowMs, this.options.maxWaitMs);
         b.spentUntil = Math.max(b.spentUntil, now + reset);
@@ -31070,7 +31073,7 @@ class Pacer {
         b.seen = { at: now, share: 1, resetMs: reset, jitter: this.options.random() };
         b.crowded++;
         this.decrease(b, Pacing.spentFactor, now);
-        return this.delayMs(method, path, now);
+        return this.delayMs(method, path, now, urgency);
     }
     /** The allowed rate of a bucket, in requests per window (Infinity when unpaced): for tests and logs. */
     rate(bucket) {
@@ -31332,7 +31335,8 @@ class TfeClient {
                     // The pacer spreads the retries of the parallel steps refused together past the reset, so
                     // they do not all come back in the same instant and collect the next 429 together.
                     const askedMs = err.retryAfterMs ?? 1000;
-                    const waitMs = this.pacer.rateLimited(method, path, err.retryAfterMs, performance.now());
+                    const news = options.news === true || (typeof options.news === 'object' && options.news.known());
+                    const waitMs = this.pacer.rateLimited(method, path, err.retryAfterMs, performance.now(), news ? 'news' : undefined);
                     job_log/* log */.Rm.info(askedMs > this.maxRateLimitWaitMs
                         ? `Rate limited by ${this.host} on ${method} ${path}; it asks to wait ${Math.round(askedMs / 1000)} s, which is not plausible: waiting ${(waitMs / 1000).toFixed(1)} s instead.`
                         : `Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s as it asks.`);

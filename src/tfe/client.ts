@@ -154,7 +154,8 @@ export class TfeClient {
           // The pacer spreads the retries of the parallel steps refused together past the reset, so
           // they do not all come back in the same instant and collect the next 429 together.
           const askedMs = err.retryAfterMs ?? 1000
-          const waitMs = this.pacer.rateLimited(method, path, err.retryAfterMs, performance.now())
+          const news = options.news === true || (typeof options.news === 'object' && options.news.known())
+          const waitMs = this.pacer.rateLimited(method, path, err.retryAfterMs, performance.now(), news ? 'news' : undefined)
           log.info(
             askedMs > this.maxRateLimitWaitMs
               ? `Rate limited by ${this.host} on ${method} ${path}; it asks to wait ${Math.round(askedMs / 1000)} s, which is not plausible: waiting ${(waitMs / 1000).toFixed(1)} s instead.`

@@ -95,7 +95,10 @@ export class Pacer {
     const background = urgency === 'background'
     // A read that can wait (client.ts inBackground) gives way to a crowded window as a poll does.
     const kind = isMutating(method) ? 'change' : news ? 'read' : background ? 'poll' : this.kindOf(b, method, path)
-    const hard = Math.max(0, b.spentUntil - now, b.holdUntil - now)
+    // A read with news waits for a window an answer said was spent, never for the spread of the
+    // 429s before it (which may reach 32 windows): after its own 429 the admit hold below puts it at
+    // a random point of the window past the reset, as it does every read with news.
+    const hard = Math.max(0, b.spentUntil - now, news ? 0 : b.holdUntil - now)
     const s = b.seen
     // A read with news gives way to a crowded window for one window at most: the step waits on it.
     const admitDoublings = news ? 0 : Math.min(Math.max(0, b.crowded - 1), b.admitSpreadDoublings)
@@ -174,9 +177,9 @@ export class Pacer {
 
   /**
    * A 429: the window is spent until its reset (resetMs, or a window when the host does not say).
-   * Returns how long this request waits before it is sent again.
+   * Returns how long this request (of that urgency) waits before it is sent again.
    */
-  rateLimited(method: string, path: string, resetMs: number | undefined, now: number): number {
+  rateLimited(method: string, path: string, resetMs: number | undefined, now: number, urgency?: Urgency): number {
     const b = this.bucket(bucketOf(method, path))
     const reset = Math.min(resetMs ?? b.windowMs, this.options.maxWaitMs)
     b.spentUntil = Math.max(b.spentUntil, now + reset)
@@ -191,7 +194,7 @@ export class Pacer {
     b.seen = { at: now, share: 1, resetMs: reset, jitter: this.options.random() }
     b.crowded++
     this.decrease(b, Pacing.spentFactor, now)
-    return this.delayMs(method, path, now)
+    return this.delayMs(method, path, now, urgency)
   }
 
   /** The allowed rate of a bucket, in requests per window (Infinity when unpaced): for tests and logs. */
