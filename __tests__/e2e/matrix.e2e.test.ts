@@ -23,7 +23,7 @@ const firstRequestAfter = (ws: { name: string; id: string }, r: StepResult): num
 const spacing = Pacing.matrixSpacingMs
 
 describe("a matrix's steps", () => {
-  it('send their first requests in job order, each job half a second after the one before it, and all apply', async () => {
+  it('send their first requests in job order, each job a turn (0.6 s) after the one before it, and all apply', async () => {
     const spaces = [workspace(), workspace(), workspace()]
     const results = await Promise.all(spaces.map((ws, i) => runStep({ inputs: inputs(ws.name, { job_strategy: strategy(i, 3) }) })))
     expect(results.map(r => [r.code, r.outputs.status])).toEqual([
@@ -74,7 +74,7 @@ describe("a matrix's steps", () => {
     expect(r.code).toBe(1)
     expect(requestsFor(ws)).toEqual([])
     expect(fixture.server.runsOf(ws.id)).toEqual([])
-    // Long before the turn (39 × 0.5 s) would have come.
+    // Long before the turn (39 turns) would have come.
     expect(r.exitedAt - r.spawnedAt).toBeLessThan(39 * spacing)
     expect(only(stepFacts(r.stdout).errors).runIds).toEqual([])
   })

@@ -79,13 +79,14 @@ export const Pacing = {
   rememberedPaths: 64,
   /**
    * How far apart the steps of a matrix whose jobs start together send their first requests. A step
-   * sends about four requests in its first seconds (the workspace, the run, its first reads), so
-   * half a second apart keeps a matrix's start near 8 a second against 30; closer, the start-up of a
-   * fleet of short runs outgrows the window (helpers/fleet-model.ts, 30 s runs: 100 steps that all
-   * start within 2.4 s are refused 11-14 % of the time, 250 ms apart 3-4 %, 500 ms apart 0.7-0.9 %;
-   * 200 steps 400 ms apart 6-8 %, 500 ms apart 1.7-2.3 %). The last of 100 waits 50 s.
+   * sends about four requests in its first seconds (the workspace, the run, its first reads) and,
+   * on short runs, about 13 in its first half minute; 0.6 s apart keeps a matrix's start near 7 a
+   * second against 30, and a matrix of 30 s runs near 22 a second at its peak. Closer, a fleet of
+   * short runs outgrows the window (helpers/fleet-model.ts, 30 s runs: 100 steps that all start
+   * within 3 s are refused 11-14 % of the time; 250 ms apart 3-4 %, 500 ms 0.1-1.2 %, 600 ms
+   * 0-0.4 %; 200 steps 500 ms apart 0.7-1.8 %, 600 ms 0-0.2 %). The last of 100 waits 59.4 s.
    */
-  matrixSpacingMs: 500
+  matrixSpacingMs: 600
 } as const
 
 /** Where a step's job sits among the jobs of its matrix (GitHub's strategy context). */
