@@ -33047,6 +33047,10 @@ function backgroundOf() {
 
 
 const JsonApiType = 'application/vnd.api+json';
+/** Whether the caller has its news now: a boolean says so outright, a NewsSource once it learned it. */
+function hasNews(news) {
+    return typeof news === 'boolean' ? news : news?.known() === true;
+}
 /**
  * The longest a 429 may hold the step. HCP Terraform's windows are a second (a minute for run
  * lists); a reset of an hour is a broken proxy or clock, and waiting it out would look like a hang.
@@ -33108,8 +33112,8 @@ class TfeClient {
                     // The pacer spreads the retries of the parallel steps refused together past the reset, so
                     // they do not all come back in the same instant and collect the next 429 together.
                     const askedMs = err.retryAfterMs ?? 1000;
-                    const news = options.news === true || (typeof options.news === 'object' && options.news.known());
-                    const waitMs = this.pacer.rateLimited(method, path, err.retryAfterMs, performance.now(), news ? 'news' : undefined);
+                    const urgency = hasNews(options.news) ? 'news' : undefined;
+                    const waitMs = this.pacer.rateLimited(method, path, err.retryAfterMs, performance.now(), urgency);
                     log.info(askedMs > this.maxRateLimitWaitMs
                         ? `Rate limited by ${this.host} on ${method} ${path}; it asks to wait ${Math.round(askedMs / 1000)} s, which is not plausible: waiting ${(waitMs / 1000).toFixed(1)} s instead.`
                         : `Rate limited by ${this.host} on ${method} ${path}; waiting ${(waitMs / 1000).toFixed(1)} s as it asks.`);
@@ -33154,7 +33158,7 @@ class TfeClient {
      * and when news arrives during it (a poll held by a crowded window is a read with news now).
      */
     async pace(method, path, signal, news = false) {
-        const known = () => (typeof news === 'boolean' ? news : news.known());
+        const known = () => hasNews(news);
         const background = backgroundOf();
         const waits = () => background?.waiting() === true;
         const net = typeof news !== 'boolean' && news.expected === true;
